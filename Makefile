@@ -1,0 +1,88 @@
+# pitally - build, test, demo, install.
+#   make            build build/pitally
+#   make demo       install missing build deps, build, scan a generated sample, print the report
+#   make test       unit + integration tests, plain and under ASan/UBSan (build/asan)
+#   make install PREFIX=/usr/local
+CC      ?= cc
+PREFIX  ?= /usr/local
+BUILD   ?= build
+OPT     ?= -O2 -g
+SAN     ?=
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -Iinclude $(OPT) \
+             -DPT_DATADIR='"$(PREFIX)/share/pitally"' $(CFLAGS)
+ifeq ($(SAN),1)
+CFLAGS_ALL += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDSAN = -fsanitize=address,undefined
+endif
+LIBS = -lpcre2-8 -lyaml -lz -lxxhash -pthread
+
+# Debian packages the build and the tests need; installed by `make deps` when missing.
+DEB_PKGS = gcc make libpcre2-dev zlib1g-dev libyaml-dev libxxhash-dev
+DEPS_STAMP = build/.deps-ok
+
+LIB_SRC  := $(sort $(wildcard src/input/*.c src/records/*.c src/classify/*.c \
+              src/tally/*.c src/verdict/*.c src/report/*.c src/pipeline/*.c src/util/*.c))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c)) src/main.c
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps demo test unit-bins install clean asan bench
+all: $(DEPS_STAMP) $(BUILD)/pitally
+
+$(DEPS_STAMP):
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v python3 >/dev/null 2>&1 || missing="$$missing python3"; \
+	if [ -n "$$missing" ]; then \
+	  echo "pitally: installing build dependencies:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	fi
+	@mkdir -p build && touch $@
+deps: $(DEPS_STAMP)
+
+$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/libpitally.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/pitally: $(CLI_OBJ) $(BUILD)/libpitally.a
+	$(CC) $(CFLAGS_ALL) $(LDSAN) -o $@ $(CLI_OBJ) $(BUILD)/libpitally.a $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libpitally.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Itests/unit $(LDSAN) -o $@ $< $(BUILD)/libpitally.a $(LIBS)
+
+unit-bins: $(TEST_BIN)
+
+asan: $(DEPS_STAMP)
+	$(MAKE) BUILD=build/asan SAN=1 OPT="-O1 -g" build/asan/pitally unit-bins
+
+test: all unit-bins asan
+	@sh tests/run.sh build build/asan
+
+demo: all
+	@sh tests/demo.sh build/pitally
+
+$(BUILD)/bench-gen: bench/gen.c | $(DEPS_STAMP)
+	$(CC) -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o $@ bench/gen.c -lz
+
+bench: all $(BUILD)/bench-gen
+	@sh bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pitally/patterns
+	install -m 755 $(BUILD)/pitally $(DESTDIR)$(PREFIX)/bin/pitally
+	install -m 644 patterns/*.yaml $(DESTDIR)$(PREFIX)/share/pitally/patterns/
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -1,0 +1,46 @@
+/* classify.h - stage 3c: per-thread scanners that classify the fields of a record.
+ *
+ * Like YARA's scanners: the compiled pattern set is shared, each worker thread owns a
+ * pt_scanner holding its PCRE2 match data, JIT stack and scratch buffers, so that
+ * classifying a field allocates nothing and takes no lock. Key (column name) context is
+ * resolved once per distinct key and cached in the scanner, not matched per field.
+ */
+#ifndef PITALLY_CLASSIFY_H
+#define PITALLY_CLASSIFY_H
+
+#include <stdio.h>
+
+#include "pitally/patterns.h"
+#include "pitally/policy.h"
+#include "pitally/records.h"
+
+typedef struct {
+    uint64_t categories;   /* bit c set: category c found in the record */
+    bool piece;            /* at least one identifier accepted */
+    int tier;              /* most serious tier of the categories (policy), -1 if none */
+    uint64_t fp[2];        /* 128-bit fingerprint of the normalized personal-information
+                              content: the multiset of (category, normalized value) of
+                              every accepted match, order-independent. Set when piece. */
+    bool has_subject;
+    uint64_t subject;      /* hash of the normalized primary identifier (lowest
+                              subject_rank among accepted matches) */
+} pt_record_class;
+
+typedef struct pt_scanner pt_scanner;
+
+pt_scanner *pt_scanner_new(const pt_patterns *ps, const pt_policy *pol);
+void pt_scanner_free(pt_scanner *s);
+
+/* Classify one record. matched[i] and rejected[i] (arrays of ps->n counters owned by
+ * the caller) count accepted and rejected values of pattern i: rejected means the value
+ * matched the regex but failed the validator, or matched the pattern's masked form. */
+void pt_scanner_classify(pt_scanner *s, const pt_record *rec, pt_record_class *out,
+                         uint64_t *matched, uint64_t *rejected);
+
+/* `pitally explain`: write to out, for a human, which patterns match value (with the
+ * optional header as key context), what each validator said, and the resulting
+ * categories, identifier status and tier. Returns the number of accepted matches. */
+int pt_explain(const pt_patterns *ps, const pt_policy *pol, const char *value,
+               const char *header, FILE *out);
+
+#endif

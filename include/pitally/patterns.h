@@ -1,0 +1,95 @@
+/* patterns.h - stage 3a: pattern sets. patterns/NAME.yaml are loaded with libyaml,
+ * every regex is compiled once with PCRE2 (and JIT), validators are bound by name.
+ * The compiled set is immutable and shared by all worker threads.
+ *
+ * Pattern YAML (one file may hold several patterns):
+ *   set: contact                      # set name (defaults to the file name)
+ *   patterns:
+ *     - id: cn_mobile                 # unique across all sets
+ *       category: contact             # must be a category of the policy
+ *       identifier: true              # a match makes the record a piece
+ *       value: '(?<!\d)1[3-9]\d{9}(?!\d)'   # PCRE2, UTF mode
+ *       match: embedded               # embedded (search in free text) | field (whole field)
+ *       header: '(?i)手机|mobile|sjh' # key/column-name context regex (optional)
+ *       requires_header: false        # true: only fields whose key matches header
+ *       validator: luhn               # optional, by name (see validators.h)
+ *       masked: '1[3-9]\d\*{4}\d{4}'  # optional: values that are masked copies: rejected
+ *       normalize: digits             # none|digits|lower|upper|trim (for dedup)
+ *       normalize_tail: 11            # keep the last N chars after normalizing (0: all)
+ *       subject_rank: 2               # primary identifier rank for "subjects" (1 first; 0: not)
+ *       mask: {head: 3, tail: 4}      # how samples are masked in output
+ *       yields_to: [cn_resident_id]   # optional: a match overlapping an accepted match
+ *                                     # of a listed pattern (same field) is ignored
+ *       description: "..."            # optional, for `pitally patterns`
+ *
+ * Defaults: identifier false, match field, requires_header false, normalize none,
+ * normalize_tail 0, subject_rank 0, mask {head: 1, tail: 1}. header regexes are
+ * case-insensitive. With requires_header: true the value regex may be omitted: any
+ * non-empty value of a field whose key matches header is then accepted.
+ */
+#ifndef PITALLY_PATTERNS_H
+#define PITALLY_PATTERNS_H
+
+#include "pitally/common.h"
+#include "pitally/policy.h"
+
+typedef enum { PT_MATCH_FIELD = 0, PT_MATCH_EMBEDDED } pt_match_mode;
+typedef enum { PT_NORM_NONE = 0, PT_NORM_DIGITS, PT_NORM_LOWER, PT_NORM_UPPER, PT_NORM_TRIM } pt_norm;
+
+typedef bool (*pt_validator_fn)(const char *s, size_t n);
+
+/* Facts about one compiled regex that let the scanner skip a field without running it,
+ * all derived from pcre2_pattern_info (never from pattern ids). */
+typedef struct {
+    uint32_t min_length;   /* characters; a field with fewer bytes cannot match */
+    bool has_first;        /* first: bit b%64 of word b/64 set when a match can start with byte b */
+    uint64_t first[4];
+    bool has_required;     /* required: every match contains one of these bytes */
+    uint64_t required[4];
+    bool jit;              /* JIT-compiled: pcre2_jit_match may be used */
+} pt_regex_facts;
+
+typedef struct {
+    char *id;
+    char *set;
+    char *file;            /* where it was defined, for messages */
+    int line;
+    int category;          /* index into the policy's categories */
+    bool identifier;
+    pt_match_mode match;
+    bool requires_header;
+    char *value_src, *header_src, *masked_src;
+    void *value_re, *header_re, *masked_re;   /* pcre2_code_8*, NULL when absent */
+    char *validator_name;
+    pt_validator_fn validator;
+    pt_norm normalize;
+    unsigned normalize_tail;
+    unsigned subject_rank;
+    unsigned mask_head, mask_tail;
+    /* cheap prefilter facts, from pcre2_pattern_info */
+    uint32_t min_length;
+    /* additions (classify helper): */
+    pt_regex_facts value_facts, masked_facts;
+    int *yields_to;        /* indices of patterns this one yields to */
+    size_t n_yields_to;
+    char *description;
+} pt_pattern;
+
+typedef struct {
+    pt_pattern *v;
+    size_t n;
+    char **set_names;
+    size_t n_sets;
+    size_t *order;         /* evaluation order: every pattern after those it yields to */
+    uint32_t max_captures; /* largest capture count, to size match data */
+} pt_patterns;
+
+/* Load every *.yaml of dir except policy.yaml, in sorted file order, checking each
+ * category against the policy. Returns 0, or -1 with err = "FILE:LINE: reason"
+ * (YAML syntax, bad regex with its offset, unknown validator or category, duplicate id). */
+int pt_patterns_load(pt_patterns *ps, const char *dir, const pt_policy *pol,
+                     char *err, size_t errlen);
+void pt_patterns_free(pt_patterns *ps);
+int pt_patterns_find(const pt_patterns *ps, const char *id);  /* index or -1 */
+
+#endif

@@ -1,0 +1,121 @@
+/* records.h - stage 2: decoded text into records and fields.
+ *
+ * Three parts, used by different threads:
+ *  - detection (reader thread, once per input): format, delimiter and header from a
+ *    sample of the start of the text;
+ *  - splitting (reader thread): where a buffer can be cut so that every chunk holds
+ *    whole records (quote-aware for CSV and SQL). SQL CREATE TABLE statements seen
+ *    while splitting are registered so later chunks know the column names;
+ *  - iteration (worker threads): a pt_reciter walks one chunk and yields records as
+ *    arrays of (key, value) fields. Keys are column names (header, CREATE TABLE, or
+ *    dotted JSON paths such as "user.phone"), NULL when there are none. Values are
+ *    unquoted/unescaped. All storage is the iterator's reusable scratch: no malloc per
+ *    field, valid until the next call.
+ *
+ * A record is one CSV/TSV/delimited row, one JSON Lines object, one SQL VALUES tuple,
+ * or one non-empty line of plain text. Header rows and blank lines are not records.
+ */
+#ifndef PITALLY_RECORDS_H
+#define PITALLY_RECORDS_H
+
+#include "pitally/common.h"
+
+typedef enum {
+    PT_FMT_AUTO = 0,
+    PT_FMT_CSV,
+    PT_FMT_TSV,
+    PT_FMT_DELIMITED,
+    PT_FMT_JSONL,
+    PT_FMT_SQL,
+    PT_FMT_LINES
+} pt_format;
+
+typedef enum { PT_HEADER_AUTO = 0, PT_HEADER_YES, PT_HEADER_NO } pt_header_mode;
+
+const char *pt_format_name(pt_format f); /* "csv","tsv","delimited","jsonl","sql","lines" */
+int pt_format_parse(const char *s, pt_format *out);   /* 0 or -1; accepts "auto" */
+int pt_header_mode_parse(const char *s, pt_header_mode *out); /* yes|no|auto */
+
+/* How the text of one input is laid out. CSV uses RFC 4180 quoting with delim ","
+ * (or another single byte given by --delimiter with --format csv); TSV splits on TAB;
+ * DELIMITED splits on the delim string (1..7 bytes, e.g. "|", "----", " # "). */
+typedef struct {
+    pt_format format;
+    char delim[8];
+    size_t delim_len;
+} pt_dialect;
+
+/* Column names of a delimited input's header row. Owned by the input's reader. */
+typedef struct {
+    char **names;
+    size_t *lens;
+    size_t n;
+} pt_columns;
+
+void pt_columns_free(pt_columns *c);
+
+/* Choose a dialect from the first bytes of decoded text. forced fields (format !=
+ * AUTO, delim_len != 0) are kept. at_eof: sample is the whole input. */
+pt_dialect pt_detect_dialect(const char *sample, size_t n, bool at_eof, pt_dialect forced);
+
+/* For CSV/TSV/DELIMITED: decide whether the first record of sample is a header and
+ * if so fill cols and return the number of bytes it occupies (to skip), else 0.
+ * mode YES forces it, NO never. For other formats returns 0. */
+size_t pt_detect_header(const pt_dialect *d, const char *sample, size_t n, bool at_eof,
+                        pt_header_mode mode, pt_columns *cols);
+
+/* One table known from a CREATE TABLE statement. An append-only, immutable list:
+ * a chunk keeps the head as it was when the chunk was cut. */
+typedef struct pt_sql_table {
+    char *name;
+    pt_columns cols;
+    const struct pt_sql_table *next;
+} pt_sql_table;
+
+/* Per-input splitting state, kept by the reader across chunks. */
+typedef struct pt_splitter pt_splitter;
+pt_splitter *pt_splitter_new(const pt_dialect *d);
+/* buf[0..n) starts at a record boundary. Returns the length of the longest prefix
+ * that ends at a record boundary (0 when none; everything when at_eof). For SQL the
+ * boundary is the end of a statement, and CREATE TABLE statements inside the returned
+ * prefix are registered (see pt_splitter_tables). */
+size_t pt_splitter_cut(pt_splitter *s, const char *buf, size_t n, bool at_eof);
+/* Head of the table list registered so far; stays valid until pt_splitter_free. */
+const pt_sql_table *pt_splitter_tables(const pt_splitter *s);
+void pt_splitter_free(pt_splitter *s);
+
+/* One (key, value) pair. key == NULL when the input has no column names. */
+typedef struct {
+    const char *key;
+    size_t key_len;
+    const char *val;
+    size_t val_len;
+} pt_field;
+
+typedef struct {
+    const pt_field *fields;
+    size_t n;
+    uint64_t offset;   /* of the record's first byte in the decoded text */
+} pt_record;
+
+/* What a worker gets with one chunk. */
+typedef struct {
+    const char *text;
+    size_t len;
+    uint64_t offset;                 /* of text[0] in the decoded text of the input */
+    pt_dialect dialect;
+    const pt_columns *header;        /* CSV/TSV/DELIMITED header, or NULL */
+    const pt_sql_table *sql_tables;  /* SQL tables known when the chunk was cut */
+} pt_chunk_view;
+
+typedef struct pt_reciter pt_reciter;  /* per thread, reused for every chunk */
+pt_reciter *pt_reciter_new(void);
+void pt_reciter_free(pt_reciter *it);
+void pt_reciter_reset(pt_reciter *it, const pt_chunk_view *chunk);
+/* 1: *rec holds the next record; 0: end of chunk; -1: a malformed record was skipped,
+ * and pt_reciter_error tells kind ("json", "sql", "csv"), message and offset. */
+int pt_reciter_next(pt_reciter *it, pt_record *rec);
+void pt_reciter_error(const pt_reciter *it, const char **kind, const char **message,
+                      uint64_t *offset);
+
+#endif

@@ -1,0 +1,313 @@
+/* cli.c - `pitally scan | patterns | explain`: parses the command line of SPEC section 4,
+ * loads the policy and pattern sets once, runs the library, prints the reports and
+ * picks the exit status. No counting or legal logic lives here. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "pitally/classify.h"
+#include "pitally/pipeline.h"
+#include "pitally/report.h"
+#include "pitally/validators.h"
+
+#define EXIT_REPORT_WRITE 4
+
+static const char usage_text[] =
+    "usage: pitally scan [OPTIONS] PATH...      text report on stdout\n"
+    "  -j, --threads N            worker threads (default: online CPUs)\n"
+    "  --json FILE                machine-readable report (FILE may be -)\n"
+    "  --patterns DIR             pattern sets (default: the installed ones)\n"
+    "  --policy FILE              policy (default: DIR/policy.yaml)\n"
+    "  --tier CATEGORY=TIER       override one category's tier (repeatable)\n"
+    "  --professional             Art. 5 item (8): thresholds halved\n"
+    "  --income CNY               Art. 5 item (7): illegal income\n"
+    "  --business-purchase        Art. 6 note: bought for a legitimate business\n"
+    "  --format F                 auto|csv|tsv|delimited|jsonl|sql|lines\n"
+    "  --encoding E               auto|utf-8|gb18030|utf-16le|utf-16be\n"
+    "  --delimiter S              field delimiter (e.g. '|', '----', '\\t')\n"
+    "  --header yes|no|auto       first row names the columns\n"
+    "  --progress auto|always|never   progress on stderr\n"
+    "  --chunk-size BYTES         bytes per work unit (default 1 MiB)\n"
+    "  --max-record BYTES         longest record (default 16 MiB)\n"
+    "       pitally patterns [--check] [--patterns DIR] [--policy FILE]\n"
+    "       pitally explain VALUE [--header H] [--patterns DIR] [--policy FILE]\n"
+    "       pitally --version\n"
+    "exit status: 0 scanned, 1 usage, 2 no input could be read, 3 pattern or policy error,\n"
+    "             4 the JSON report could not be written\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "pitally: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s", usage_text);
+    return PT_EXIT_USAGE;
+}
+
+/* What every command needs: the policy and the compiled pattern sets. */
+typedef struct {
+    const char *patterns_dir;
+    const char *policy_file;
+    char dir_buf[PATH_MAX], policy_buf[PATH_MAX];
+    pt_policy policy;
+    pt_patterns patterns;
+    bool policy_loaded, patterns_loaded;
+} rules;
+
+static int load_rules(rules *ru, const char *argv0)
+{
+    char err[1024];
+    if (!ru->patterns_dir) {
+        ru->patterns_dir = pt_default_patterns_dir(argv0, ru->dir_buf, sizeof ru->dir_buf);
+        if (!ru->patterns_dir) {
+            fprintf(stderr, "pitally: no pattern directory found; use --patterns DIR\n");
+            return PT_EXIT_PATTERNS;
+        }
+    }
+    if (!ru->policy_file) {
+        snprintf(ru->policy_buf, sizeof ru->policy_buf, "%s/policy.yaml", ru->patterns_dir);
+        ru->policy_file = ru->policy_buf;
+    }
+    if (pt_policy_load(&ru->policy, ru->policy_file, err, sizeof err) != 0) {
+        fprintf(stderr, "pitally: %s\n", err);
+        return PT_EXIT_PATTERNS;
+    }
+    ru->policy_loaded = true;
+    if (pt_patterns_load(&ru->patterns, ru->patterns_dir, &ru->policy, err, sizeof err) != 0) {
+        fprintf(stderr, "pitally: %s\n", err);
+        return PT_EXIT_PATTERNS;
+    }
+    ru->patterns_loaded = true;
+    return PT_EXIT_OK;
+}
+
+static void free_rules(rules *ru)
+{
+    if (ru->patterns_loaded) pt_patterns_free(&ru->patterns);
+    if (ru->policy_loaded) pt_policy_free(&ru->policy);
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (!s || *s < '0' || *s > '9') return false;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end) return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_delimiter(const char *s, pt_dialect *d)
+{
+    if (!strcmp(s, "\\t") || !strcmp(s, "tab") || !strcmp(s, "TAB")) s = "\t";
+    size_t n = strlen(s);
+    if (n == 0 || n >= sizeof d->delim) return false;
+    memcpy(d->delim, s, n + 1);
+    d->delim_len = n;
+    return true;
+}
+
+static bool parse_progress(const char *s, pt_progress_mode *m)
+{
+    if (!strcmp(s, "auto")) *m = PT_PROGRESS_AUTO;
+    else if (!strcmp(s, "always")) *m = PT_PROGRESS_ALWAYS;
+    else if (!strcmp(s, "never")) *m = PT_PROGRESS_NEVER;
+    else return false;
+    return true;
+}
+
+enum {
+    OPT_JSON = 256, OPT_PATTERNS, OPT_POLICY, OPT_TIER, OPT_PROFESSIONAL, OPT_INCOME,
+    OPT_BUSINESS, OPT_FORMAT, OPT_ENCODING, OPT_DELIMITER, OPT_HEADER, OPT_PROGRESS,
+    OPT_CHUNK, OPT_MAXREC, OPT_CHECK
+};
+
+static const struct option long_options[] = {
+    {"threads", required_argument, NULL, 'j'},
+    {"json", required_argument, NULL, OPT_JSON},
+    {"patterns", required_argument, NULL, OPT_PATTERNS},
+    {"policy", required_argument, NULL, OPT_POLICY},
+    {"tier", required_argument, NULL, OPT_TIER},
+    {"professional", no_argument, NULL, OPT_PROFESSIONAL},
+    {"income", required_argument, NULL, OPT_INCOME},
+    {"business-purchase", no_argument, NULL, OPT_BUSINESS},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"encoding", required_argument, NULL, OPT_ENCODING},
+    {"delimiter", required_argument, NULL, OPT_DELIMITER},
+    {"header", required_argument, NULL, OPT_HEADER},
+    {"progress", required_argument, NULL, OPT_PROGRESS},
+    {"chunk-size", required_argument, NULL, OPT_CHUNK},
+    {"max-record", required_argument, NULL, OPT_MAXREC},
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct {
+    pt_scan_options scan;
+    const char *json_path;
+    const char *header_text;     /* explain --header */
+    const char **tiers;          /* --tier specs */
+    size_t n_tiers;
+    bool check;
+} cli_options;
+
+/* Parse the options of every command; returns -1 to continue or an exit status. */
+static int parse_options(int argc, char **argv, cli_options *co, rules *ru, bool explain)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    co->scan.threads = cpus > 0 ? (unsigned)cpus : 1;
+    co->tiers = calloc((size_t)argc, sizeof *co->tiers);
+    uint64_t v;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "j:h", long_options, NULL)) != -1) {
+        switch (c) {
+        case 'j':
+            if (!parse_u64(optarg, &v) || v < 1 || v > 1024) return usage_error("bad thread count '%s'", optarg);
+            co->scan.threads = (unsigned)v;
+            break;
+        case OPT_JSON: co->json_path = optarg; break;
+        case OPT_PATTERNS: ru->patterns_dir = optarg; break;
+        case OPT_POLICY: ru->policy_file = optarg; break;
+        case OPT_TIER: co->tiers[co->n_tiers++] = optarg; break;
+        case OPT_PROFESSIONAL: co->scan.facts.professional = true; break;
+        case OPT_INCOME:
+            if (!parse_u64(optarg, &co->scan.facts.income_cny)) return usage_error("bad income '%s' (whole CNY)", optarg);
+            break;
+        case OPT_BUSINESS: co->scan.facts.business_purchase = true; break;
+        case OPT_FORMAT:
+            if (pt_format_parse(optarg, &co->scan.dialect.format)) return usage_error("unknown format '%s'", optarg);
+            break;
+        case OPT_ENCODING:
+            if (pt_encoding_parse(optarg, &co->scan.encoding)) return usage_error("unknown encoding '%s'", optarg);
+            break;
+        case OPT_DELIMITER:
+            if (!parse_delimiter(optarg, &co->scan.dialect)) return usage_error("bad delimiter '%s' (1 to 7 bytes)", optarg);
+            break;
+        case OPT_HEADER:
+            if (explain) { co->header_text = optarg; break; }
+            if (pt_header_mode_parse(optarg, &co->scan.header)) return usage_error("--header takes yes, no or auto, not '%s'", optarg);
+            break;
+        case OPT_PROGRESS:
+            if (!parse_progress(optarg, &co->scan.progress)) return usage_error("--progress takes auto, always or never, not '%s'", optarg);
+            break;
+        case OPT_CHUNK:
+            if (!parse_u64(optarg, &v) || v < 64 || v > (1ull << 30)) return usage_error("bad chunk size '%s'", optarg);
+            co->scan.chunk_size = (size_t)v;
+            break;
+        case OPT_MAXREC:
+            if (!parse_u64(optarg, &v) || v < 64 || v > (1ull << 32)) return usage_error("bad record cap '%s'", optarg);
+            co->scan.max_record = (size_t)v;
+            break;
+        case OPT_CHECK: co->check = true; break;
+        case 'h': fputs(usage_text, stdout); return PT_EXIT_OK;
+        default: return usage_error("%s", "unknown option");
+        }
+    }
+    return -1;
+}
+
+static int apply_tier_overrides(rules *ru, const cli_options *co)
+{
+    char err[512];
+    for (size_t i = 0; i < co->n_tiers; i++) {
+        if (pt_policy_override(&ru->policy, co->tiers[i], err, sizeof err) != 0) {
+            fprintf(stderr, "pitally: --tier %s: %s\n", co->tiers[i], err);
+            return PT_EXIT_USAGE;
+        }
+    }
+    return PT_EXIT_OK;
+}
+
+static int cmd_scan(int argc, char **argv, rules *ru, cli_options *co)
+{
+    if (optind >= argc) return usage_error("%s", "scan needs at least one PATH");
+    int rc = load_rules(ru, argv[0]);
+    if (rc == PT_EXIT_OK) rc = apply_tier_overrides(ru, co);
+    if (rc != PT_EXIT_OK) return rc;
+    pt_scan_result result;
+    size_t readable = pt_scan((const char *const *)argv + optind, (size_t)(argc - optind), &co->scan,
+                              &ru->patterns, &ru->policy, &result);
+    bool json_on_stdout = co->json_path && !strcmp(co->json_path, "-");
+    if (!json_on_stdout) pt_report_text(stdout, &result, &ru->policy, &ru->patterns);
+    fflush(stdout);
+    rc = readable ? PT_EXIT_OK : PT_EXIT_NO_INPUT;
+    if (co->json_path) {
+        char err[1024];
+        if (pt_report_json_to_path(co->json_path, &result, &ru->policy, &ru->patterns, err, sizeof err) != 0) {
+            fprintf(stderr, "pitally: cannot write the JSON report: %s\n", err);
+            rc = EXIT_REPORT_WRITE;
+        }
+    }
+    if (!readable) fprintf(stderr, "pitally: no input could be read\n");
+    pt_scan_result_free(&result);
+    return rc;
+}
+
+static int cmd_patterns(char **argv, rules *ru, const cli_options *co)
+{
+    int rc = load_rules(ru, argv[0]);
+    if (rc != PT_EXIT_OK) return rc;
+    const pt_patterns *ps = &ru->patterns;
+    if (co->check) {
+        printf("ok: %zu patterns in %zu sets, policy %s (%zu categories, %zu tiers)\n", ps->n,
+               ps->n_sets, ru->policy_file, ru->policy.n_categories, ru->policy.n_tiers);
+        return PT_EXIT_OK;
+    }
+    printf("%-14s %-28s %-22s %-5s %-6s %s\n", "SET", "ID", "CATEGORY", "IDENT", "TIER", "VALIDATOR");
+    for (size_t i = 0; i < ps->n; i++) {
+        const pt_pattern *p = &ps->v[i];
+        int tier = ru->policy.category_tier[p->category];
+        printf("%-14s %-28s %-22s %-5s %-6s %s\n", p->set, p->id, ru->policy.categories[p->category],
+               p->identifier ? "yes" : "no", ru->policy.tiers[tier].id,
+               p->validator_name ? p->validator_name : "-");
+    }
+    return PT_EXIT_OK;
+}
+
+static int cmd_explain(int argc, char **argv, rules *ru, cli_options *co)
+{
+    if (optind >= argc) return usage_error("%s", "explain needs a VALUE");
+    int rc = load_rules(ru, argv[0]);
+    if (rc == PT_EXIT_OK) rc = apply_tier_overrides(ru, co);
+    if (rc != PT_EXIT_OK) return rc;
+    pt_explain(&ru->patterns, &ru->policy, argv[optind], co->header_text, stdout);
+    return PT_EXIT_OK;
+}
+
+int pt_cli_main(int argc, char **argv)
+{
+    if (argc < 2) return usage_error("%s", "a command is needed: scan, patterns or explain");
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("pitally %s\n", PT_VERSION);
+        return PT_EXIT_OK;
+    }
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        fputs(usage_text, stdout);
+        return PT_EXIT_OK;
+    }
+    bool is_scan = !strcmp(cmd, "scan"), is_patterns = !strcmp(cmd, "patterns");
+    bool is_explain = !strcmp(cmd, "explain");
+    if (!is_scan && !is_patterns && !is_explain) return usage_error("unknown command '%s'", cmd);
+
+    /* the options follow the command: parse argv[1..] with the command as argv[0] */
+    argv[1] = argv[0];
+    rules ru = {0};
+    cli_options co = {0};
+    int rc = parse_options(argc - 1, argv + 1, &co, &ru, is_explain);
+    if (rc < 0) {
+        if (is_scan) rc = cmd_scan(argc - 1, argv + 1, &ru, &co);
+        else if (is_patterns) rc = cmd_patterns(argv + 1, &ru, &co);
+        else rc = cmd_explain(argc - 1, argv + 1, &ru, &co);
+    }
+    free(co.tiers);
+    free_rules(&ru);
+    return rc;
+}

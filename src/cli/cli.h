@@ -1,0 +1,17 @@
+/* cli.h - the command-line front end (scan, patterns, explain). */
+#ifndef PITALLY_CLI_H
+#define PITALLY_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Exit statuses of SPEC section 4. */
+enum { PT_EXIT_OK = 0, PT_EXIT_USAGE = 1, PT_EXIT_NO_INPUT = 2, PT_EXIT_PATTERNS = 3 };
+
+int pt_cli_main(int argc, char **argv);
+
+/* Default pattern directory: beside the binary (a build tree), or installed under
+ * PREFIX/share/pitally/patterns. Writes into buf; returns buf, or NULL if none found. */
+const char *pt_default_patterns_dir(const char *argv0, char *buf, size_t len);
+
+#endif

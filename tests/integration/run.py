@@ -1,0 +1,339 @@
+#!/usr/bin/env python3
+"""run.py - end-to-end tests: scan generated inputs with the pitally binary given as the
+first argument and assert on the JSON report. Prints "ok NAME" / "not ok NAME" per test
+(tests/run.sh counts them). Every expected number is worked out in the comments from how
+the fixture was built, not taken from an earlier run.
+"""
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import traceback
+import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fixtures as fx  # noqa: E402
+
+BIN = os.path.abspath(sys.argv[1])
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PATTERNS = os.path.join(ROOT, "patterns")
+CHECKER = os.path.join(ROOT, "..", "shared", "contract", "check-report.py")
+TIERS = ("art5_3", "art5_4", "art5_5")
+
+
+class Failure(Exception):
+    pass
+
+
+def eq(actual, expected, what):
+    if actual != expected:
+        raise Failure("%s: got %r, expected %r" % (what, actual, expected))
+
+
+def run(args, expect_rc=0, stdin=None):
+    p = subprocess.run([BIN] + args, capture_output=True, input=stdin, timeout=120)
+    if expect_rc is not None and p.returncode != expect_rc:
+        raise Failure("pitally %s: exit %d, expected %d\nstderr: %s" % (
+            " ".join(args), p.returncode, expect_rc, p.stderr.decode(errors="replace")[-800:]))
+    return p
+
+
+def scan(paths, *extra, expect_rc=0, stdin=None):
+    p = run(["scan", "--json", "-", "--patterns", PATTERNS, "--progress", "never"] + list(extra)
+            + list(paths), expect_rc=expect_rc, stdin=stdin)
+    try:
+        return json.loads(p.stdout)
+    except ValueError:
+        raise Failure("stdout is not one JSON document: %r" % p.stdout[:300])
+
+
+def counts(obj):
+    """(records, raw, distinct) of an input or of the totals"""
+    return obj["records"], obj["pieces"]["raw"], obj["pieces"]["distinct"]
+
+
+def tier(obj, t):
+    return obj["tiers"][t]["raw"], obj["tiers"][t]["distinct"]
+
+
+# ---------------------------------------------------------------- formats
+
+def test_csv_with_header(tmp):
+    path = os.path.join(tmp, "p.csv")
+    fx.write(path, fx.csv_text().encode())
+    r = scan([path])
+    inp = r["inputs"][0]
+    eq(inp["format"], "csv", "format")
+    # 3 data rows (the header is not a record), all pieces, the third repeats the first
+    eq(counts(inp), (3, 3, 2), "records/raw/distinct")
+    eq(tier(inp, "art5_5"), (3, 2), "art5_5 (identity and contact only)")
+    eq(tier(inp, "art5_3"), (0, 0), "art5_3")
+    eq(r["totals"]["subjects"], 2, "subjects: two resident IDs")
+    eq(inp["categories"]["identity"], 3, "identity records")
+    eq(inp["categories"]["contact"], 3, "contact records")
+    eq(r["verdict"]["level"], "none", "3 pieces are far below 5000")
+
+
+def test_every_format_encoding_compression(tmp):
+    names = fx.mixed_dir(tmp)
+    r = scan([tmp])
+    got = [os.path.basename(i["path"]) for i in r["inputs"]]
+    eq(got, names, "inputs in sorted order")
+    expect = {
+        "a.csv": ("csv", "utf-8", "none"), "b.tsv": ("tsv", "utf-8", "none"),
+        "c.jsonl": ("jsonl", "utf-8", "none"), "d.sql": ("sql", "utf-8", "none"),
+        "e.txt": ("delimited", "utf-8", "none"), "f.csv.gz": ("csv", "utf-8", "gzip"),
+        "g.csv": ("csv", "gb18030", "none"), "h.csv": ("csv", "utf-16le", "none"),
+        "i.csv": ("csv", "utf-8", "none"), "j.txt": ("delimited", "utf-8", "none"),
+        "k.csv.gz": ("csv", "utf-8", "gzip"), "l.csv": ("csv", "utf-16be", "none"),
+    }
+    for inp in r["inputs"]:
+        name = os.path.basename(inp["path"])
+        eq((inp["format"], inp["encoding"], inp["compression"]), expect[name], name + " detection")
+        eq(counts(inp), (3, 3, 2), name + " records/raw/distinct")
+        eq(inp["categories"]["identity"], 3, name + " identity (name and ID)")
+        eq(inp["errors"], [], name + " errors")
+    n = len(names)
+    # the same two people everywhere: totals deduplicate across inputs
+    eq(counts(r["totals"]), (3 * n, 3 * n, 2), "totals")
+    eq(r["totals"]["subjects"], 2, "subjects")
+
+
+def test_csv_quoting(tmp):
+    path = os.path.join(tmp, "q.csv")
+    rows = ['姓名,地址备注,手机号',
+            '张伟,"北京市,朝阳区 ""望京"" 路1号",13812345678',
+            '李娜,"第一行\n第二行, 13700000000 不算另一条",13912345678',
+            '王芳,plain,13612345678']
+    fx.write(path, ("\r\n".join(rows) + "\r\n").encode())
+    r = scan([path])
+    inp = r["inputs"][0]
+    eq(inp["format"], "csv", "format")
+    # 3 records: the quoted newline does not start a record; all have a mobile
+    eq(counts(inp), (3, 3, 3), "records/raw/distinct")
+
+
+def test_lines_free_text(tmp):
+    path = os.path.join(tmp, "chat.log")
+    text = ("请联系13812345678谢谢\n"
+            "\n"
+            "no personal data on this line\n"
+            "身份证 %s 已核验\n"
+            "订单号 2023111512345678901234 不是手机号\n" % fx.ID_B)
+    fx.write(path, text.encode())
+    r = scan([path])
+    inp = r["inputs"][0]
+    eq(inp["format"], "lines", "format")
+    # 4 non-empty lines; the mobile and the ID embedded in text make 2 pieces; the long
+    # order number holds 11-digit runs but no token boundary around them
+    eq(counts(inp), (4, 2, 2), "records/raw/distinct")
+
+
+def test_stdin(tmp):
+    r = scan(["-"], stdin=fx.csv_text().encode())
+    eq(counts(r["inputs"][0]), (3, 3, 2), "stdin records/raw/distinct")
+    eq(r["inputs"][0]["path"], "-", "path")
+
+
+# ---------------------------------------------------------------- rejections
+
+def test_masked_and_bad_checksum_rejected(tmp):
+    path = os.path.join(tmp, "m.csv")
+    bad = fx.bad_resident_id("44030119900307123")
+    rows = ["姓名,身份证号,手机号",
+            "张伟,3301**********1234,138****5678",     # both masked: not a piece
+            "李娜,%s,"  % bad,                          # checksum fails: not a piece
+            "王芳,%s,13612345678" % fx.ID_A]            # a piece
+    fx.write(path, ("\n".join(rows) + "\n").encode())
+    r = scan([path])
+    eq(counts(r["inputs"][0]), (3, 1, 1), "records/raw/distinct")
+    pats = r["totals"]["patterns"]
+    rejected = sum(v["rejected"] for v in pats.values())
+    # the masked ID, the masked mobile and the bad checksum
+    if rejected < 3:
+        raise Failure("rejected values: %d, expected at least 3 (%r)" % (rejected, pats))
+
+
+# ---------------------------------------------------------------- verdict
+
+def cards_csv(path, n, start=0):
+    rows = ["姓名,银行卡号"] + ["客户%d,%s" % (i, fx.bank_card(start + i)) for i in range(n)]
+    fx.write(path, ("\n".join(rows) + "\n").encode())
+
+
+def test_threshold_49_vs_50(tmp):
+    cards_csv(os.path.join(tmp, "49.csv"), 49)
+    r = scan([os.path.join(tmp, "49.csv")])
+    eq(tier(r["totals"], "art5_3"), (49, 49), "art5_3 pieces (bank cards are property)")
+    eq(r["verdict"]["level"], "none", "49 < 50")
+    cards_csv(os.path.join(tmp, "50.csv"), 50)
+    r = scan([os.path.join(tmp, "50.csv")])
+    eq(r["verdict"]["level"], "serious", "50 >= 50")
+    eq(r["verdict"]["grounds"], ["art5_1_3"], "grounds")
+    eq(r["totals"]["tiers"]["art5_3"]["threshold"], 50, "threshold")
+
+
+def test_combined_ratio_exactly_one(tmp):
+    cards_csv(os.path.join(tmp, "cards.csv"), 30)
+    rows = ["诊断,手机号"] + ["高血压,1380000%04d" % i for i in range(200)]
+    fx.write(os.path.join(tmp, "health.csv"), ("\n".join(rows) + "\n").encode())
+    r = scan([tmp])
+    eq(tier(r["totals"], "art5_3"), (30, 30), "art5_3")
+    eq(tier(r["totals"], "art5_4"), (200, 200), "art5_4 (health)")
+    # 30/50 + 200/500 = 0.6 + 0.4 = 1: serious by combination only
+    eq(r["verdict"]["level"], "serious", "level")
+    eq(r["verdict"]["grounds"], ["art5_1_6"], "grounds")
+    eq(r["verdict"]["combined_ratio"], 1.0, "combined ratio")
+
+
+def test_professional_halves(tmp):
+    cards_csv(os.path.join(tmp, "25.csv"), 25)
+    r = scan([os.path.join(tmp, "25.csv")])
+    eq(r["verdict"]["level"], "none", "25 < 50")
+    r = scan([os.path.join(tmp, "25.csv")], "--professional")
+    eq(r["verdict"]["level"], "serious", "25 >= 50/2")
+    eq(r["verdict"]["grounds"], ["art5_1_3", "art5_1_8"], "grounds")
+    eq(r["totals"]["tiers"]["art5_3"]["threshold"], 25, "threshold in force")
+    eq(r["policy"]["professional"], True, "policy.professional")
+
+
+def test_especially_serious_and_income(tmp):
+    cards_csv(os.path.join(tmp, "500.csv"), 500)
+    r = scan([os.path.join(tmp, "500.csv")])
+    eq(r["verdict"]["level"], "especially_serious", "500 = 10 x 50")
+    if "art5_2_3" not in r["verdict"]["grounds"]:
+        raise Failure("grounds %r lack art5_2_3" % r["verdict"]["grounds"])
+    fx.write(os.path.join(tmp, "empty.csv"), b"")
+    r = scan([os.path.join(tmp, "empty.csv")], "--income", "5000")
+    eq(r["verdict"]["level"], "serious", "income 5000")
+    eq(r["verdict"]["grounds"], ["art5_1_7"], "grounds")
+    eq(r["policy"]["income_cny"], 5000, "income in policy")
+
+
+def test_tier_override(tmp):
+    cards_csv(os.path.join(tmp, "c.csv"), 3)
+    r = scan([os.path.join(tmp, "c.csv")], "--tier", "property=art5_5")
+    eq(tier(r["totals"], "art5_3"), (0, 0), "art5_3 after override")
+    eq(tier(r["totals"], "art5_5"), (3, 3), "art5_5 after override")
+    if "property" not in r["policy"]["tiers"]["art5_5"]["categories"]:
+        raise Failure("policy.tiers.art5_5.categories lacks property")
+    run(["scan", "--patterns", PATTERNS, "--tier", "nosuch=art5_3", os.path.join(tmp, "c.csv")],
+        expect_rc=1)
+
+
+# ---------------------------------------------------------------- contract, determinism
+
+def strip_run(report):
+    report = dict(report)
+    report.pop("run")
+    return json.dumps(report, sort_keys=True)
+
+
+def test_threads_agree(tmp):
+    fx.mixed_dir(tmp)
+    cards_csv(os.path.join(tmp, "z.csv"), 300)
+    one = scan([tmp], "-j", "1")
+    many = scan([tmp], "-j", "4", "--chunk-size", "64")
+    eq(strip_run(many), strip_run(one), "report with -j4 and 64-byte chunks vs -j1")
+    eq(many["run"]["threads"], 4, "run.threads")
+
+
+def test_contract_checker(tmp):
+    fx.mixed_dir(tmp)
+    out = os.path.join(tmp, "report.json")
+    p = run(["scan", "--json", out, "--patterns", PATTERNS, "--progress", "never", tmp])
+    if b"art5_5" not in p.stdout:
+        raise Failure("text report on stdout lacks the tier table: %r" % p.stdout[:300])
+    if not os.path.exists(CHECKER):
+        raise Failure("contract checker not found at " + CHECKER)
+    c = subprocess.run([sys.executable, CHECKER, out], capture_output=True, text=True)
+    eq(c.returncode, 0, "checker exit (%s)" % c.stdout.strip())
+    if "report ok" not in c.stdout:
+        raise Failure("checker: " + c.stdout)
+    r = json.load(open(out, encoding="utf-8"))
+    for where in [r["totals"]] + r["inputs"]:
+        for t in TIERS:
+            if t not in where["tiers"]:
+                raise Failure("tier %s missing" % t)
+    leftovers = [f for f in os.listdir(tmp) if ".tmp" in f]
+    eq(leftovers, [], "temporary report files left behind")
+
+
+# ---------------------------------------------------------------- errors, exit codes
+
+def test_exit_codes(tmp):
+    missing = os.path.join(tmp, "nope.csv")
+    r = scan([missing], expect_rc=2)
+    eq(r["inputs"][0]["errors"][0]["kind"], "open", "error kind")
+    run(["scan"], expect_rc=1)
+    run(["scan", "--no-such-option", missing], expect_rc=1)
+    fx.write(os.path.join(tmp, "ok.csv"), fx.csv_text().encode())
+    r = scan([missing, os.path.join(tmp, "ok.csv")])          # one readable: exit 0
+    eq(counts(r["totals"]), (3, 3, 2), "the readable input still counts")
+    bad = os.path.join(tmp, "badpatterns")
+    os.makedirs(bad)
+    shutil.copy(os.path.join(PATTERNS, "policy.yaml"), bad)
+    fx.write(os.path.join(bad, "broken.yaml"),
+             b"set: broken\npatterns:\n  - id: x\n    category: identity\n"
+             b"    identifier: true\n    value: '([0-9]'\n")
+    p = run(["scan", "--patterns", bad, os.path.join(tmp, "ok.csv")], expect_rc=3)
+    if b"broken.yaml:" not in p.stderr:
+        raise Failure("stderr does not name the broken file: %r" % p.stderr)
+    run(["patterns", "--check", "--patterns", bad], expect_rc=3)
+    run(["patterns", "--check", "--patterns", PATTERNS], expect_rc=0)
+
+
+def test_truncated_gzip_keeps_prefix(tmp):
+    lines = "".join("第%d行 联系电话 138%08d\n" % (i, i) for i in range(5000)).encode()
+    data = gzip.compress(lines)
+    cut = data[: len(data) // 2]
+    path = os.path.join(tmp, "cut.log.gz")
+    fx.write(path, cut)
+    fx.write(os.path.join(tmp, "next.csv"), fx.csv_text().encode())
+    # what zlib can recover from the cut stream, counted independently
+    prefix = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(cut)
+    whole_lines = prefix.count(b"\n")
+    r = scan([tmp])
+    inp = [i for i in r["inputs"] if i["path"].endswith("cut.log.gz")][0]
+    kinds = [e["kind"] for e in inp["errors"]]
+    eq(kinds, ["gzip"], "error kinds")
+    if not whole_lines <= inp["records"] <= whole_lines + 1:
+        raise Failure("records %d, expected %d (+1 partial)" % (inp["records"], whole_lines))
+    nxt = [i for i in r["inputs"] if i["path"].endswith("next.csv")][0]
+    eq(counts(nxt), (3, 3, 2), "the next file is scanned")
+
+
+def test_explain(tmp):
+    p = run(["explain", "--patterns", PATTERNS, fx.ID_A])
+    out = p.stdout.decode()
+    for word in ("identity", "gb11643"):
+        if word not in out:
+            raise Failure("explain output lacks %r:\n%s" % (word, out))
+
+
+def main():
+    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
+    failed = 0
+    for name, fn in tests:
+        tmp = tempfile.mkdtemp(prefix="pitally-it-")
+        try:
+            fn(tmp)
+            print("ok " + name)
+        except Exception as e:  # noqa: BLE001 - any exception is a failed test
+            failed += 1
+            print("not ok " + name)
+            detail = str(e) if isinstance(e, Failure) else traceback.format_exc()
+            for line in detail.splitlines():
+                print("#   " + line)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        sys.stdout.flush()
+    print("# %d passed, %d failed" % (len(tests) - failed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+#!/bin/sh
+# run.sh - the test runner: every unit-test binary and the integration suite, for each
+# build directory given (plain and ASan/UBSan). Counts "ok"/"not ok" lines; a binary
+# that crashes or exits non-zero without saying which test failed counts as a failure.
+# Last line: "N passed, N failed".
+set -u
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+count() {   # $1 = label; output of the suite is in $log, $2 = its exit status
+    p=$(grep -c '^ok ' "$log")
+    f=$(grep -c '^not ok ' "$log")
+    grep -E '^(not ok |#)' "$log" | sed "s|^|[$1] |"
+    if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then
+        echo "[$1] exited with status $2"; tail -5 "$log" | sed "s|^|[$1] |"
+        f=1
+    fi
+    passed=$((passed + p))
+    failed=$((failed + f))
+    echo "$1: $p passed, $f failed"
+}
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+for build in "$@"; do
+    for t in "$build"/tests/test_*; do
+        [ -x "$t" ] || continue
+        "$t" >"$log" 2>&1
+        count "$t" $?
+    done
+    python3 tests/integration/run.py "$build/pitally" >"$log" 2>&1
+    count "$build integration" $?
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,110 @@
+/* test_tally.c - the dedup sets: new-in-input vs new-in-run, growth, threads. */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "pitally/tally.h"
+
+static pt_fp_item item(uint64_t a, uint64_t b)
+{
+    pt_fp_item it = {{a, b}, 0, false, false};
+    return it;
+}
+
+static void test_fpset_inputs(void)
+{
+    pt_fpset *s = pt_fpset_new();
+    pt_fp_item in0[3] = {item(1, 10), item(2, 20), item(1, 10)};
+    pt_fpset_insert_batch(s, 0, in0, 3);
+    int new_input = 0, new_run = 0;
+    for (int i = 0; i < 3; i++) {
+        new_input += in0[i].new_in_input;
+        new_run += in0[i].new_in_run;
+    }
+    CHECK_EQ(new_input, 2);   /* the repeated (1,10) is a duplicate within input 0 */
+    CHECK_EQ(new_run, 2);
+    /* input 1 sees (1,10) again: new for the input, not for the run */
+    pt_fp_item in1[2] = {item(1, 10), item(3, 30)};
+    pt_fpset_insert_batch(s, 1, in1, 2);
+    for (int i = 0; i < 2; i++) {
+        CHECK(in1[i].new_in_input);
+        CHECK_EQ(in1[i].new_in_run, in1[i].fp[0] == 3);
+    }
+    CHECK_EQ(pt_fpset_size(s), 3);
+    pt_fpset_free(s);
+}
+
+static void test_fpset_grows(void)
+{
+    pt_fpset *s = pt_fpset_new();
+    enum { N = 200000 };
+    pt_fp_item *v = malloc(N * sizeof *v);
+    /* spread over shards: the shard is the top byte of fp[1] */
+    for (uint64_t i = 0; i < N; i++) v[i] = item(i * 0x9E3779B97F4A7C15ull, i * 0xC2B2AE3D27D4EB4Full);
+    pt_fpset_insert_batch(s, 0, v, N);
+    CHECK_EQ(pt_fpset_size(s), N);
+    for (uint64_t i = 0; i < N; i++) v[i] = item(i * 0x9E3779B97F4A7C15ull, i * 0xC2B2AE3D27D4EB4Full);
+    pt_fpset_insert_batch(s, 0, v, N);
+    size_t fresh = 0;
+    for (size_t i = 0; i < N; i++) fresh += v[i].new_in_input;
+    CHECK_EQ(fresh, 0);
+    CHECK_EQ(pt_fpset_size(s), N);
+    free(v);
+    pt_fpset_free(s);
+}
+
+typedef struct {
+    pt_hashset *set;
+    uint64_t start, added;
+} worker_arg;
+
+static void *insert_range(void *p)
+{
+    worker_arg *a = p;
+    uint64_t batch[1000];
+    /* each thread inserts 0..49999 shifted by start: ranges overlap by half */
+    for (uint64_t base = 0; base < 50000; base += 1000) {
+        for (uint64_t i = 0; i < 1000; i++) batch[i] = (a->start + base + i) * 0x9E3779B97F4A7C15ull;
+        a->added += pt_hashset_insert_batch(a->set, batch, 1000);
+    }
+    return NULL;
+}
+
+static void test_hashset_threads(void)
+{
+    pt_hashset *s = pt_hashset_new();
+    worker_arg args[2] = {{s, 0, 0}, {s, 25000, 0}};
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++) pthread_create(&th[i], NULL, insert_range, &args[i]);
+    for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+    /* union of [0,50000) and [25000,75000) has 75000 values */
+    CHECK_EQ(args[0].added + args[1].added, 75000);
+    CHECK_EQ(pt_hashset_size(s), 75000);
+    uint64_t zero[2] = {0, 0};
+    /* value 0 (= 0 * K, inserted by the first thread) is already there: hash 0 is a
+     * value like any other, not an empty-slot marker */
+    CHECK_EQ(pt_hashset_insert_batch(s, zero, 2), 0);
+    CHECK_EQ(pt_hashset_size(s), 75000);
+    pt_hashset_free(s);
+}
+
+static void test_counts_add(void)
+{
+    pt_counts a = {0}, b = {0};
+    a.records = 3; a.pieces.raw = 2; a.tiers[1].distinct = 1; a.categories[5] = 7;
+    b.records = 4; b.pieces.raw = 1; b.tiers[1].distinct = 2; b.categories[5] = 1;
+    pt_counts_add(&a, &b);
+    CHECK_EQ(a.records, 7);
+    CHECK_EQ(a.pieces.raw, 3);
+    CHECK_EQ(a.tiers[1].distinct, 3);
+    CHECK_EQ(a.categories[5], 8);
+}
+
+int main(void)
+{
+    RUN(test_fpset_inputs);
+    RUN(test_fpset_grows);
+    RUN(test_hashset_threads);
+    RUN(test_counts_add);
+    return CHECK_DONE();
+}
