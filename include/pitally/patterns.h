@@ -18,8 +18,9 @@
  *       normalize_tail: 11            # keep the last N chars after normalizing (0: all)
  *       subject_rank: 2               # primary identifier rank for "subjects" (1 first; 0: not)
  *       mask: {head: 3, tail: 4}      # how samples are masked in output
- *       yields_to: [cn_resident_id]   # optional: a match overlapping an accepted match
- *                                     # of a listed pattern (same field) is ignored
+ *       yields_to: [cn_resident_id]   # optional: a match overlapping a match (accepted
+ *                                     # or rejected) of a listed pattern in the same
+ *                                     # field is ignored: that pattern claimed the span
  *       description: "..."            # optional, for `pitally patterns`
  *
  * Defaults: identifier false, match field, requires_header false, normalize none,
@@ -46,6 +47,13 @@ typedef struct {
     uint64_t first[4];
     bool has_required;     /* required: every match contains one of these bytes */
     uint64_t required[4];
+    bool has_required2;    /* and one of these (a second, independent any-of set) */
+    uint64_t required2[4];
+    uint8_t must[4];       /* ASCII punctuation every match contains (all of them), */
+    uint8_t n_must;        /* read off top-level literals of the source ('@' of e-mail) */
+    bool has_run;          /* every match is a run of >= run_min bytes of run_set: an */
+    uint32_t run_min;      /* ID needs 18 bytes of [0-9Xx] in a row (from the source) */
+    uint64_t run_set[4];
     bool jit;              /* JIT-compiled: pcre2_jit_match may be used */
 } pt_regex_facts;
 

@@ -7,7 +7,7 @@
 #include "pitally/patterns.h"
 
 bool pt_valid_gb11643(const char *s, size_t n);  /* 18-digit resident ID: province, date, checksum; 15-digit legacy: province, date */
-bool pt_valid_luhn(const char *s, size_t n);     /* bank cards, IMEI */
+bool pt_valid_luhn(const char *s, size_t n);     /* 2-19 digits, spaces/hyphens skipped: bank cards */
 bool pt_valid_gb32100(const char *s, size_t n);  /* unified social credit code */
 bool pt_valid_iso3779(const char *s, size_t n);  /* VIN check digit (position 9) */
 

@@ -185,12 +185,16 @@ static void ensure_cap(chunk *c, size_t want)
     c->cap = cap;
 }
 
-/* Read until the chunk holds want bytes or the input ends. */
+/* Read until the chunk holds at least want bytes or the input ends. The source never
+ * splits a UTF-8 sequence, so it may stop a few bytes short of what was asked and
+ * returns 0 for a tiny buffer: always offer it READ_SLACK bytes more than needed, and
+ * take only a 0 from a buffer that large as the end of the input. */
+#define READ_SLACK 64
 static void fill(reader *rd, chunk *c, size_t want)
 {
-    ensure_cap(c, want);
+    ensure_cap(c, want + READ_SLACK);
     while (!rd->eof && c->len < want) {
-        size_t n = pt_source_read(rd->src, c->buf + c->len, want - c->len);
+        size_t n = pt_source_read(rd->src, c->buf + c->len, c->cap - c->len);
         if (n == 0) rd->eof = true;
         c->len += n;
     }
@@ -200,8 +204,8 @@ static chunk *take_chunk(reader *rd)
 {
     chunk *c = pt_queue_pop(&rd->ctx->pool);
     c->len = 0;
-    ensure_cap(c, rd->carry_len + rd->chunk_target);
-    memcpy(c->buf, rd->carry, rd->carry_len);
+    ensure_cap(c, rd->carry_len + rd->chunk_target + READ_SLACK);
+    if (rd->carry_len) memcpy(c->buf, rd->carry, rd->carry_len);
     c->len = rd->carry_len;
     rd->carry_len = 0;
     return c;
@@ -209,12 +213,13 @@ static chunk *take_chunk(reader *rd)
 
 static void keep_carry(reader *rd, const char *p, size_t n)
 {
+    rd->carry_len = n;
+    if (n == 0) return;
     if (n > rd->carry_cap) {
         rd->carry_cap = n;
         rd->carry = pt_xrealloc(rd->carry, n);
     }
     memcpy(rd->carry, p, n);
-    rd->carry_len = n;
 }
 
 static void dispatch(reader *rd, chunk *c, size_t len, const pt_sql_table *tables)

@@ -95,6 +95,7 @@ static int by_fp_shard(const void *a, const void *b)
 
 void pt_fpset_insert_batch(pt_fpset *s, uint32_t input_id, pt_fp_item *items, size_t n)
 {
+    if (n == 0) return;
     qsort(items, n, sizeof *items, by_fp_shard);
     uint32_t tag = input_id + 1;
     size_t i = 0;
@@ -192,6 +193,7 @@ static int by_hash_shard(const void *a, const void *b)
 
 uint64_t pt_hashset_insert_batch(pt_hashset *s, uint64_t *hashes, size_t n)
 {
+    if (n == 0) return 0;
     qsort(hashes, n, sizeof *hashes, by_hash_shard);
     uint64_t added = 0;
     size_t i = 0;

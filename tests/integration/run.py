@@ -143,10 +143,11 @@ def test_stdin(tmp):
 def test_masked_and_bad_checksum_rejected(tmp):
     path = os.path.join(tmp, "m.csv")
     bad = fx.bad_resident_id("44030119900307123")
-    rows = ["姓名,身份证号,手机号",
-            "张伟,3301**********1234,138****5678",     # both masked: not a piece
-            "李娜,%s,"  % bad,                          # checksum fails: not a piece
-            "王芳,%s,13612345678" % fx.ID_A]            # a piece
+    # no name column: a name under a name header is an identifier by itself
+    rows = ["身份证号,手机号,备注",
+            "3301**********1234,138****5678,x",     # both masked: not a piece
+            "%s,,y" % bad,                          # checksum fails: not a piece
+            "%s,13612345678,z" % fx.ID_A]           # a piece
     fx.write(path, ("\n".join(rows) + "\n").encode())
     r = scan([path])
     eq(counts(r["inputs"][0]), (3, 1, 1), "records/raw/distinct")
@@ -304,6 +305,30 @@ def test_truncated_gzip_keeps_prefix(tmp):
         raise Failure("records %d, expected %d (+1 partial)" % (inp["records"], whole_lines))
     nxt = [i for i in r["inputs"] if i["path"].endswith("next.csv")][0]
     eq(counts(nxt), (3, 3, 2), "the next file is scanned")
+
+
+def test_many_chunks_count_every_record(tmp):
+    """Every record of a file many chunks long is read, whatever the chunk size and
+    format: 20000 records, each with its own mobile (13800000000 + i)."""
+    n = 20000
+    mobiles = ["138%08d" % i for i in range(n)]
+    files = {
+        "big.csv": "手机号,备注\n" + "".join("%s,第%d条\n" % (m, i) for i, m in enumerate(mobiles)),
+        "big.jsonl": "".join('{"手机号": "%s", "备注": "第%d条"}\n' % (m, i) for i, m in enumerate(mobiles)),
+        "big.sql": "CREATE TABLE t (`手机号` varchar(11), `备注` text);\n" + "".join(
+            "INSERT INTO t VALUES %s;\n" % ",".join("('%s','x')" % m for m in mobiles[k:k + 100])
+            for k in range(0, n, 100)),
+        "big.log": "".join("第%d条 请联系 %s 谢谢\n" % (i, m) for i, m in enumerate(mobiles)),
+    }
+    for name, text in files.items():
+        fx.write(os.path.join(tmp, name), text.encode())
+    for chunk in ("4096", "1048576"):
+        r = scan([tmp], "--chunk-size", chunk, "-j", "2")
+        for inp in r["inputs"]:
+            what = "%s with %s-byte chunks" % (os.path.basename(inp["path"]), chunk)
+            eq(inp["errors"], [], what + ": errors")
+            eq(counts(inp), (n, n, n), what + ": records/raw/distinct")
+        eq(r["totals"]["pieces"]["distinct"], n, "the same mobiles in four formats")
 
 
 def test_explain(tmp):

@@ -1,0 +1,472 @@
+#!/bin/sh
+# run.sh - `make bench`: measures pitally against the speed targets of SPEC section 6, side by
+# side in one run, on a synthetic CSV dump made by build/bench-gen (plain, single-member gzip
+# and multi-member gzip), next to the baselines the targets name: `rg -c` with the equivalent
+# resident-ID / mobile / e-mail / bank-card regexes, `igzip -dc` and `gzip -dc`.
+#
+# Every configuration is timed with /usr/bin/time -v (peak RSS) around a nanosecond wall
+# clock, best of BENCH_REPEAT runs on a warm page cache. MB/s and records/s are always of the
+# *uncompressed* CSV, so gzip rows compare with plain ones. At the end the JSON reports of
+# every pitally configuration must agree in every count; if not (or if a pitally run failed)
+# the script exits non-zero. The table also goes to bench/data/last.md as markdown.
+#
+# Environment (defaults in brackets):
+#   BENCH_RECORDS [2000000]  BENCH_SEED [1]  BENCH_DUP_RATE [0.1]  BENCH_INVALID_RATE [0.02]
+#   BENCH_GZIP_LEVEL [6]  BENCH_MEMBER_BYTES [65536]  BENCH_REPEAT [3]
+#   BENCH_DATA [bench/data]  PITALLY [build/pitally]  BENCH_GEN [build/bench-gen]
+# POSIX sh (runs under dash).
+set -u
+cd "$(dirname "$0")/.." || exit 2
+
+PITALLY=${PITALLY:-build/pitally}
+GEN=${BENCH_GEN:-build/bench-gen}
+RECORDS=${BENCH_RECORDS:-2000000}
+SEED=${BENCH_SEED:-1}
+DUP_RATE=${BENCH_DUP_RATE:-0.1}
+INVALID_RATE=${BENCH_INVALID_RATE:-0.02}
+GZ_LEVEL=${BENCH_GZIP_LEVEL:-6}
+MEMBER_BYTES=${BENCH_MEMBER_BYTES:-65536}
+REPEAT=${BENCH_REPEAT:-3}
+DATA=${BENCH_DATA:-bench/data}
+TIME=/usr/bin/time
+
+# The regexes rg gets: the value regexes of pitally's cn_resident_id, cn_mobile, email and
+# bank_card patterns (patterns/*.yaml), with ASCII word boundaries in place of their
+# lookarounds, which rg's default engine lacks (rg's Unicode \b next to CJK text drops to a
+# slow engine, see bench/README.md).
+B='(?-u:\b)'
+RE_ID="${B}[1-8][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]$B"
+RE_MOBILE="${B}(?:\+?86[- ]?)?1[3-9][0-9][- ]?[0-9]{4}[- ]?[0-9]{4}$B"
+RE_EMAIL='[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}'
+RE_CARD="${B}(?:62|4|5[1-5]|3[4-8]|60|65|9558)[0-9]{14,17}$B"
+
+# newer A B: A was modified after B (test -nt is not POSIX).
+newer() { [ -n "$(find "$1" -newer "$2" 2>/dev/null)" ]; }
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "bench: $*"; exit 2; }
+
+# ---------------------------------------------------------------- tools
+
+# Installs the baselines' packages when missing (root only; otherwise their rows are skipped).
+install_tools() {
+    missing=""
+    command -v rg >/dev/null 2>&1 || missing="$missing ripgrep"
+    command -v igzip >/dev/null 2>&1 || missing="$missing isal"
+    command -v pigz >/dev/null 2>&1 || missing="$missing pigz"
+    [ -x "$TIME" ] || missing="$missing time"
+    [ -n "$missing" ] || return 0
+    if [ "$(id -u)" = 0 ]; then
+        say "bench: installing:$missing"
+        apt-get update -qq >/dev/null 2>&1
+        # shellcheck disable=SC2086
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null 2>&1 ||
+            say "bench: apt-get install failed; rows needing$missing will be skipped"
+    else
+        say "bench: not root, not installing:$missing (those rows will be skipped)"
+    fi
+    [ -x "$TIME" ] || die "$TIME (Debian package 'time') is required for peak RSS"
+}
+
+ensure_generator() {
+    [ -x "$GEN" ] && newer "$GEN" bench/gen.c && return 0
+    say "bench: building $GEN"
+    mkdir -p "$(dirname "$GEN")"
+    gcc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o "$GEN" bench/gen.c -lz ||
+        die "cannot build $GEN"
+}
+
+# ---------------------------------------------------------------- data
+
+# gen_file OUT ARGS...: runs the generator into OUT unless OUT and its summary (OUT.meta) are
+# newer than the generator binary (bench/data is reused across runs).
+gen_file() {
+    out=$1
+    shift
+    if [ -s "$out" ] && [ -s "$out.meta" ] && newer "$out.meta" "$GEN"; then
+        say "bench: reusing $out"
+        return 0
+    fi
+    say "bench: generating $out"
+    "$GEN" --records "$RECORDS" --seed "$SEED" --dup-rate "$DUP_RATE" \
+        --invalid-rate "$INVALID_RATE" "$@" -o "$out.tmp" 2>"$out.meta.tmp" ||
+        { cat "$out.meta.tmp" >&2; die "generator failed for $out"; }
+    mv "$out.tmp" "$out" && mv "$out.meta.tmp" "$out.meta"
+}
+
+meta_value() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$1" | head -n 1; }
+
+make_data() {
+    mkdir -p "$DATA"
+    base="$DATA/gen-r$RECORDS-s$SEED-d$DUP_RATE-i$INVALID_RATE"
+    CSV="$base.csv"
+    GZ_SINGLE="$base.l$GZ_LEVEL.csv.gz"
+    GZ_MULTI="$base.l$GZ_LEVEL.m$MEMBER_BYTES.csv.gz"
+    gen_file "$CSV"
+    # the two gzip files compress the same bytes (same seed); deflate is slow, so in parallel
+    gen_file "$GZ_SINGLE" --gzip single --level "$GZ_LEVEL" &
+    pid_single=$!
+    gen_file "$GZ_MULTI" --gzip multi --level "$GZ_LEVEL" --member-bytes "$MEMBER_BYTES" &
+    pid_multi=$!
+    wait "$pid_single" || exit 2
+    wait "$pid_multi" || exit 2
+    CSV_BYTES=$(wc -c <"$CSV" | tr -d ' ')
+    GEN_DISTINCT=$(meta_value "$CSV.meta" distinct)
+    GEN_RECORDS=$(meta_value "$CSV.meta" records)
+    for f in "$GZ_SINGLE" "$GZ_MULTI"; do
+        [ "$(meta_value "$f.meta" bytes)" = "$CSV_BYTES" ] ||
+            die "$f does not hold the bytes of $CSV (delete $DATA and rerun)"
+    done
+}
+
+# ---------------------------------------------------------------- timing
+
+ROWS="$DATA/rows.tsv"   # key, label, seconds, peak RSS KiB, status (ok or why not)
+now_ns() { date +%s%N; }
+
+# measure KEY LABEL STDOUT_FILE INPUT CMD...: best wall time of REPEAT runs, max peak RSS.
+measure() {
+    key=$1 label=$2 stdout_file=$3 input=$4
+    shift 4
+    cat "$input" >/dev/null   # warm the page cache
+    best="" rss=0 status=ok
+    i=0
+    while [ "$i" -lt "$REPEAT" ]; do
+        i=$((i + 1))
+        t0=$(now_ns)
+        "$TIME" -v -o "$DATA/time-$key.txt" "$@" >"$stdout_file" 2>"$DATA/stderr-$key.txt"
+        rc=$?
+        t1=$(now_ns)
+        if [ "$rc" -ne 0 ]; then
+            msg=$(grep -v '^Command exited' "$DATA/stderr-$key.txt" | head -n 1 | cut -c1-100)
+            status="FAILED (exit $rc): ${msg:-no message on stderr}"
+            break
+        fi
+        ns=$((t1 - t0))
+        if [ -z "$best" ] || [ "$ns" -lt "$best" ]; then best=$ns; fi
+        kb=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$DATA/time-$key.txt")
+        if [ "${kb:-0}" -gt "$rss" ]; then rss=$kb; fi
+    done
+    if [ "$status" = ok ]; then
+        secs=$(awk -v ns="$best" 'BEGIN { printf "%.3f", ns / 1e9 }')
+    else
+        secs=-
+        rss=-
+    fi
+    printf '%s\t%s\t%s\t%s\t%s\n' "$key" "$label" "$secs" "$rss" "$status" >>"$ROWS"
+    if [ "$status" = ok ]; then say "bench: $label: ${secs}s"; else say "bench: $label: $status"; fi
+}
+
+# skip KEY LABEL REASON: a row that could not run.
+skip() {
+    printf '%s\t%s\t-\t-\tSKIPPED: %s\n' "$1" "$2" "$3" >>"$ROWS"
+    say "bench: $2: skipped ($3)"
+}
+
+PITALLY_KEYS=""
+
+# run_pitally KEY LABEL THREADS FILE
+run_pitally() {
+    rm -f "$DATA/report-$1.json"   # never compare a report left by an earlier run
+    if [ ! -x "$PITALLY" ]; then
+        printf '%s\t%s\t-\t-\t%s\n' "$1" "$2" \
+            "FAILED: $PITALLY not built (run make build/pitally)" >>"$ROWS"
+        say "bench: $2: $PITALLY does not exist"
+        PITALLY_KEYS="$PITALLY_KEYS $1"
+        return
+    fi
+    measure "$1" "$2" "$DATA/report-$1.txt" "$4" \
+        "$PITALLY" scan -j"$3" --json "$DATA/report-$1.json" --progress never "$4"
+    PITALLY_KEYS="$PITALLY_KEYS $1"
+    flag_wrong_count "$1"
+}
+
+# A pitally row whose report does not count the generator's records measured something else:
+# say so in its status (the table's MB/s would otherwise look like a result).
+flag_wrong_count() {
+    [ "$(field "$1" 5)" = ok ] || return 0
+    got=$(json_value "$1" '["totals"]["records"]')
+    [ "$got" = "$GEN_RECORDS" ] && return 0
+    awk -F '\t' -v OFS='\t' -v k="$1" -v note="WRONG COUNT: ${got:-no} records of $GEN_RECORDS" \
+        '$1 == k { $5 = note } { print }' "$ROWS" >"$ROWS.tmp" && mv "$ROWS.tmp" "$ROWS"
+}
+
+run_all() {
+    : >"$ROWS"
+    run_pitally j1 "pitally -j1 (csv)" 1 "$CSV"
+    run_pitally j2 "pitally -j2 (csv)" 2 "$CSV"
+    if command -v rg >/dev/null 2>&1; then
+        measure rg "rg -c, 4 regexes (csv)" "$DATA/out-rg.txt" "$CSV" \
+            rg -c -e "$RE_ID" -e "$RE_MOBILE" -e "$RE_EMAIL" -e "$RE_CARD" "$CSV"
+        measure rgall "rg --count-matches, 4 regexes (csv)" "$DATA/out-rgall.txt" "$CSV" \
+            rg --count-matches -e "$RE_ID" -e "$RE_MOBILE" -e "$RE_EMAIL" -e "$RE_CARD" "$CSV"
+    else
+        skip rg "rg -c, 4 regexes (csv)" "ripgrep not installed"
+        skip rgall "rg --count-matches, 4 regexes (csv)" "ripgrep not installed"
+    fi
+    if command -v igzip >/dev/null 2>&1; then
+        measure igz1 "igzip -dc (gz single)" /dev/null "$GZ_SINGLE" igzip -dc "$GZ_SINGLE"
+        measure igzm "igzip -dc (gz multi)" /dev/null "$GZ_MULTI" igzip -dc "$GZ_MULTI"
+    else
+        skip igz1 "igzip -dc (gz single)" "isal not installed"
+        skip igzm "igzip -dc (gz multi)" "isal not installed"
+    fi
+    measure gz1 "gzip -dc (gz single)" /dev/null "$GZ_SINGLE" gzip -dc "$GZ_SINGLE"
+    if command -v pigz >/dev/null 2>&1; then
+        measure pigz1 "pigz -dc (gz single)" /dev/null "$GZ_SINGLE" pigz -dc "$GZ_SINGLE"
+    else
+        skip pigz1 "pigz -dc (gz single)" "pigz not installed"
+    fi
+    run_pitally pz1 "pitally -j2 (gz single)" 2 "$GZ_SINGLE"
+    run_pitally pzm "pitally -j2 (gz multi)" 2 "$GZ_MULTI"
+}
+
+# ---------------------------------------------------------------- results
+
+field() { awk -F '\t' -v k="$1" -v c="$2" '$1 == k { print $c }' "$ROWS"; }
+
+# ratio NUM_KEY DEN_KEY: throughput of NUM over DEN (= seconds of DEN over seconds of NUM).
+# n/a unless both rows ran and (for pitally) counted what the generator wrote.
+ratio() {
+    a=$(field "$1" 3) b=$(field "$2" 3)
+    if [ "$(field "$1" 5)" != ok ] || [ "$(field "$2" 5)" != ok ]; then echo "n/a"; return; fi
+    case "$a$b" in *-*|"") echo "n/a"; return ;; esac
+    awk -v a="$a" -v b="$b" 'BEGIN { if (a > 0) printf "%.2f", b / a; else print "n/a" }'
+}
+
+# meets VALUE TARGET: "met" / "NOT met" / "n/a".
+meets() {
+    case "$1" in n/a) echo "n/a"; return ;; esac
+    awk -v v="$1" -v t="$2" 'BEGIN { print (v >= t ? "met" : "NOT met") }'
+}
+
+machine_line() {
+    cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
+    mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo 2>/dev/null)
+    echo "$(nproc) cores, ${cpu:-unknown CPU}, $mem RAM, $(uname -sr)"
+}
+
+tool_versions() {
+    v=""
+    command -v rg >/dev/null 2>&1 && v="$v$(rg --version | head -n 1); "
+    command -v igzip >/dev/null 2>&1 && v="$v$(igzip --version 2>&1 | sed 's/.* //' |
+        head -n 1 | sed 's/^/igzip /'); "
+    v="$v$(gzip --version | head -n 1); "
+    command -v pigz >/dev/null 2>&1 && v="$v$(pigz --version 2>&1 | head -n 1)"
+    echo "$v"
+}
+
+# Writes the table (text on stdout, markdown to last.md).
+print_table() {
+    md="$DATA/last.md"
+    awk -F '\t' -v bytes="$CSV_BYTES" -v recs="$RECORDS" -v md="$md" '
+    function row(label, s, mbs, rps, rss, status) {
+        printf "%-38s %9s %9s %12s %9s  %s\n", label, s, mbs, rps, rss, status
+        printf "| %s | %s | %s | %s | %s | %s |\n", label, s, mbs, rps, rss, status >> md
+    }
+    BEGIN {
+        printf "%-38s %9s %9s %12s %9s\n", "configuration", "seconds", "MB/s", "records/s", "RSS MiB"
+        print "| configuration | seconds | MB/s | records/s | peak RSS MiB | status |" >> md
+        print "|---|---:|---:|---:|---:|---|" >> md
+    }
+    {
+        if ($3 == "-") { row($2, "-", "-", "-", "-", $5); next }
+        row($2, $3, sprintf("%.1f", bytes / 1e6 / $3), sprintf("%.0f", recs / $3),
+            sprintf("%.1f", $4 / 1024), ($5 == "ok" ? "" : $5))
+    }' "$ROWS"
+}
+
+# Peak-RSS budget (SPEC: <= 64 MiB + 32 bytes per distinct piece): the worst pitally row, as
+# bytes of peak RSS above 64 MiB per distinct piece (0 when under 64 MiB).
+memory_line() {
+    worst_kb="" worst_key=""
+    for key in $PITALLY_KEYS; do
+        [ "$(field "$key" 5)" = ok ] || continue   # failed, or did not read everything
+        kb=$(field "$key" 4)
+        if [ -z "$worst_kb" ] || [ "$kb" -gt "$worst_kb" ]; then worst_kb=$kb worst_key=$key; fi
+    done
+    if [ -z "$worst_kb" ]; then
+        echo "peak RSS: n/a (no pitally run counted all records); target <= 64 MiB + 32 bytes per distinct piece"
+        return
+    fi
+    distinct=$(json_distinct "$worst_key")
+    distinct=${distinct:-$GEN_DISTINCT}
+    awk -v kb="$worst_kb" -v d="$distinct" -v label="$(field "$worst_key" 2)" 'BEGIN {
+        above = kb * 1024 - 64 * 1048576
+        per = (above > 0 && d > 0) ? above / d : 0
+        budget = 64 + 32 * d / 1048576
+        printf "peak RSS: %.1f MiB (worst: %s); budget 64 MiB + 32 B x %d distinct = %.1f MiB;", kb / 1024, label, d, budget
+        printf " %.1f bytes per distinct piece above 64 MiB (target <= 32): %s\n", per, (per <= 32 ? "met" : "NOT met")
+    }'
+}
+
+# json_value KEY PATH: a value of report-KEY.json, PATH in Python subscript form.
+json_value() {
+    f="$DATA/report-$1.json"
+    [ -s "$f" ] || return 0
+    if command -v python3 >/dev/null 2>&1; then
+        python3 -c "import json,sys; print(json.load(open(sys.argv[1]))$2)" "$f" 2>/dev/null
+    elif command -v jq >/dev/null 2>&1; then
+        jq -r "$(echo "$2" | sed 's/\["/./g; s/"\]//g')" "$f" 2>/dev/null
+    fi
+}
+
+json_distinct() { json_value "$1" '["totals"]["pieces"]["distinct"]'; }
+
+print_ratios() {
+    r_rg=$(ratio j2 rg)
+    r_rgall=$(ratio j2 rgall)
+    r_scale=$(ratio j2 j1)
+    r_gz1=$(ratio pz1 igz1)
+    r_gzm=$(ratio pzm igzm)
+    s_j2=$(field j2 3)
+    [ "$(field j2 5)" = ok ] || s_j2=-
+    case "$s_j2" in ''|-) mbs_j2=n/a ;; *) mbs_j2=$(awk -v b="$CSV_BYTES" -v s="$s_j2" 'BEGIN { printf "%.1f", b / 1e6 / s }') ;; esac
+    {
+        echo "pitally -j2 MB/s (csv)|$mbs_j2|>= 250|$(meets "$mbs_j2" 250)"
+        echo "pitally -j2 / rg -c|$r_rg|>= 2.0|$(meets "$r_rg" 2.0)"
+        echo "pitally -j2 / -j1|$r_scale|>= 1.7|$(meets "$r_scale" 1.7)"
+        echo "pitally gz single / igzip -dc|$r_gz1|>= 0.8|$(meets "$r_gz1" 0.8)"
+        echo "pitally gz multi / igzip -dc|$r_gzm|>= 0.8|$(meets "$r_gzm" 0.8)"
+        echo "(info) pitally -j2 / rg --count-matches|$r_rgall|-|-"
+    } >"$DATA/ratios.txt"
+    echo
+    printf '%-40s %8s %8s  %s\n' "ratio (SPEC section 6)" "value" "target" "status"
+    { echo; echo "| ratio (SPEC section 6) | value | target | status |"; echo "|---|---:|---:|---|"; } >>"$DATA/last.md"
+    while IFS='|' read -r name value target status; do
+        printf '%-40s %8s %8s  %s\n' "$name" "$value" "$target" "$status"
+        echo "| $name | $value | $target | $status |" >>"$DATA/last.md"
+    done <"$DATA/ratios.txt"
+    mem=$(memory_line)
+    echo
+    echo "$mem"
+    { echo; echo "$mem"; } >>"$DATA/last.md"
+}
+
+# Every pitally report must agree in every count: inputs and totals (without path, bytes,
+# compression), verdict and policy; "run" (threads, elapsed) and "tool" are ignored. The
+# record count must also be the generator's.
+check_reports() {
+    files=""
+    for key in $PITALLY_KEYS; do
+        if [ "$(field "$key" 4)" != - ]; then files="$files $key=$DATA/report-$key.json"
+        else echo "MISMATCH: $key: pitally did not run, no report to compare"; fi
+    done
+    [ -n "$files" ] || return 1
+    if command -v python3 >/dev/null 2>&1; then
+        # shellcheck disable=SC2086
+        python3 - "$GEN_RECORDS" "$GEN_DISTINCT" $files <<'EOF'
+import json, sys
+
+gen_records, gen_distinct = int(sys.argv[1]), int(sys.argv[2])
+reports, problems = [], []
+for arg in sys.argv[3:]:
+    label, _, path = arg.rpartition("=")
+    try:
+        with open(path) as f:
+            reports.append((label, json.load(f)))
+    except (OSError, ValueError) as e:
+        problems.append("%s: no readable JSON report (%s)" % (label, e))
+
+def counts(report):
+    r = {k: v for k, v in report.items() if k not in ("run", "tool")}
+    r["inputs"] = [{k: v for k, v in i.items() if k not in ("path", "bytes", "compression")}
+                   for i in r.get("inputs", [])]
+    r["totals"] = {k: v for k, v in r.get("totals", {}).items() if k != "bytes"}
+    return r
+
+def differences(a, b, where=""):
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in a or k not in b:
+                yield "%s.%s: present in only one" % (where, k)
+            else:
+                yield from differences(a[k], b[k], "%s.%s" % (where, k))
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            yield from differences(x, y, "%s[%d]" % (where, i))
+    elif a != b:
+        yield "%s: %s vs %s" % (where, json.dumps(a, ensure_ascii=False)[:80],
+                                json.dumps(b, ensure_ascii=False)[:80])
+
+if reports:
+    ref_label, ref = reports[0]
+    for label, rep in reports[1:]:
+        diff = list(differences(counts(ref), counts(rep)))
+        for d in diff[:10]:
+            problems.append("%s vs %s: %s" % (ref_label, label, d))
+        if len(diff) > 10:
+            problems.append("%s vs %s: ... %d more" % (ref_label, label, len(diff) - 10))
+    t = ref.get("totals", {})
+    pieces = t.get("pieces", {})
+    print("counts: records %s, pieces raw %s / distinct %s, subjects %s; generator: records %d, "
+          "distinct %d" % (t.get("records"), pieces.get("raw"), pieces.get("distinct"),
+                           t.get("subjects"), gen_records, gen_distinct))
+    for label, rep in reports:
+        if rep.get("totals", {}).get("records") != gen_records:
+            problems.append("%s: %s records, the generator wrote %d"
+                            % (label, rep.get("totals", {}).get("records"), gen_records))
+    if t.get("records") == gen_records and pieces.get("distinct") != gen_distinct:
+        print("note: distinct pieces differ from the generator's distinct records "
+              "(every generated record carries a valid unique e-mail, so they should match)")
+for p in problems:
+    print("MISMATCH: " + p)
+if problems:
+    sys.exit(1)
+print("counts agree across %d pitally configurations" % len(reports))
+EOF
+    elif command -v jq >/dev/null 2>&1; then
+        ref=""
+        for arg in $files; do
+            path=${arg##*=}
+            jq -S 'del(.run, .tool) | .inputs |= map(del(.path, .bytes, .compression))
+                   | del(.totals.bytes)' "$path" >"$path.counts" 2>/dev/null ||
+                { echo "MISMATCH: $path: no readable JSON report"; return 1; }
+            if [ -z "$ref" ]; then ref="$path.counts"
+            elif ! cmp -s "$ref" "$path.counts"; then echo "MISMATCH: $ref vs $path.counts"; return 1; fi
+        done
+        echo "counts agree across pitally configurations (jq)"
+    else
+        echo "MISMATCH: neither python3 nor jq to compare reports"
+        return 1
+    fi
+}
+
+main() {
+    install_tools
+    ensure_generator
+    make_data
+    run_all
+    header=$(
+        echo "bench: $RECORDS CSV records, $(date -u '+%Y-%m-%d %H:%M UTC')"
+        echo "machine: $(machine_line)"
+        echo "data: $CSV_BYTES bytes ($(awk -v b="$CSV_BYTES" -v r="$RECORDS" 'BEGIN { printf "%.1f", b / r }') bytes/record)," \
+             "$GEN_DISTINCT distinct of $GEN_RECORDS records (seed $SEED, dup rate $DUP_RATE," \
+             "invalid rate $INVALID_RATE); gzip level $GZ_LEVEL: single $(wc -c <"$GZ_SINGLE" | tr -d ' ') bytes," \
+             "multi (a member per $MEMBER_BYTES input bytes) $(wc -c <"$GZ_MULTI" | tr -d ' ') bytes"
+        echo "tools: $(tool_versions)"
+        echo "best of $REPEAT runs on a warm page cache; MB/s and records/s of the uncompressed CSV in every row"
+    )
+    echo
+    echo "$header"
+    echo
+    echo "$header" | sed '1s/^/## /; 2,$s/^/- /; 1a\
+' >"$DATA/last.md"
+    echo >>"$DATA/last.md"
+    print_table
+    print_ratios
+    echo
+    check_out=$(check_reports)
+    check_rc=$?
+    echo "$check_out"
+    { echo; echo '```'; echo "$check_out"; echo '```'; } >>"$DATA/last.md"
+    echo
+    echo "markdown table: $DATA/last.md"
+    failed=$(awk -F '\t' '$5 ~ /^(FAILED|WRONG)/' "$ROWS")
+    if [ "$check_rc" -ne 0 ] || [ -n "$failed" ]; then
+        echo "bench: FAILED (a pitally run failed or the reports disagree)" >&2
+        exit 1
+    fi
+}
+
+main "$@"

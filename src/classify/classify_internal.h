@@ -1,0 +1,111 @@
+/* classify_internal.h - helpers shared by the pattern loader, the scanner and
+ * `pitally explain` (src/classify only): PCRE2 matching with the prefilter facts of
+ * pt_regex_facts, field trimming and value normalization. Keeping them in one place
+ * means explain tells exactly what the scanner does. */
+#ifndef PITALLY_CLASSIFY_INTERNAL_H
+#define PITALLY_CLASSIFY_INTERNAL_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdio.h>
+
+#include "pitally/patterns.h"
+
+static inline bool pt_bits_has(const uint64_t bits[4], unsigned char c)
+{
+    return (bits[c >> 6] >> (c & 63)) & 1;
+}
+
+/* Does s[0..n) contain a run of at least min bytes of set? Looks at about n/min bytes
+ * when there is none: a byte outside the set rules out every run through it. */
+static inline bool pt_has_run(const char *s, size_t n, const uint64_t set[4], size_t min)
+{
+    if (n < min) return false;
+    size_t end = min - 1;                 /* candidate last byte of a run */
+    while (end < n) {
+        if (!pt_bits_has(set, (unsigned char)s[end])) { end += min; continue; }
+        size_t start = end;               /* extend back, then forward */
+        while (start > 0 && end - start + 1 < min && pt_bits_has(set, (unsigned char)s[start - 1]))
+            start--;
+        size_t stop = end + 1;
+        while (stop < n && stop - start < min && pt_bits_has(set, (unsigned char)s[stop])) stop++;
+        if (stop - start >= min) return true;
+        end = stop + min;                 /* s[stop] is outside the set (or the end) */
+    }
+    return false;
+}
+
+/* Byte classes (byteclass.c): the bytes that the prefilter facts of all patterns tell
+ * apart, at most 64 classes, so that the bytes a field contains fit one uint64_t
+ * built in one register-only pass, and each fact is tested with one AND. Classes that
+ * had to be merged only make a fact weaker (admit more), never wrong. */
+typedef struct {
+    uint8_t cls[256];
+} pt_byteclasses;
+
+/* A pt_regex_facts in class-mask form. first/required: the field must contain a byte
+ * of one of these classes (0: no such fact); must: of each of these classes. */
+typedef struct {
+    uint64_t first, required, required2, must;
+    uint32_t min_length;
+    bool has_first, has_run;
+    uint32_t run_min;
+    uint64_t first_bits[4];   /* exact, for the first byte of a field-mode match */
+    uint64_t run_set[4];
+} pt_mask_facts;
+
+void pt_byteclasses_build(pt_byteclasses *bc, const pt_patterns *ps);
+void pt_mask_facts_of(const pt_byteclasses *bc, const pt_regex_facts *f, pt_mask_facts *out);
+
+static inline uint64_t pt_byteclasses_of(const pt_byteclasses *bc, const char *s, size_t n)
+{
+    uint64_t m = 0;
+    for (size_t i = 0; i < n; i++) m |= (uint64_t)1 << bc->cls[(unsigned char)s[i]];
+    return m;
+}
+
+/* Can a regex with facts mf match field s[0..n) whose class mask is m? anchored: the
+ * match must start at s[0] (field mode). */
+static inline bool pt_mask_admit(const pt_mask_facts *mf, uint64_t m, const char *s, size_t n,
+                                 bool anchored)
+{
+    if (n < mf->min_length) return false;
+    if (anchored ? mf->has_first && !pt_bits_has(mf->first_bits, (unsigned char)s[0])
+                 : mf->first && !(m & mf->first))
+        return false;
+    if (mf->required && !(m & mf->required)) return false;
+    if (mf->required2 && !(m & mf->required2)) return false;
+    if ((m & mf->must) != mf->must) return false;
+    if (mf->has_run && !pt_has_run(s, n, mf->run_set, mf->run_min)) return false;
+    return true;
+}
+
+/* One regex search from start. Returns the pcre2 result (> 0 matched; the match is
+ * ovector[0..1]); every error (no match, match limit, JIT stack) is <= 0. */
+static inline int pt_regex_run(const void *re, const pt_regex_facts *f, const char *s, size_t n,
+                               size_t start, pcre2_match_data *md, pcre2_match_context *mc)
+{
+    if (f->jit)
+        return pcre2_jit_match((const pcre2_code *)re, (PCRE2_SPTR)s, n, start, 0, md, mc);
+    return pcre2_match((const pcre2_code *)re, (PCRE2_SPTR)s, n, start, 0, md, mc);
+}
+
+/* Must bytes and run facts read off a regex's source (srcfacts.c). */
+void pt_source_facts(const char *src, pt_regex_facts *f);
+
+/* Strip ASCII whitespace and U+3000 (ideographic space) from both ends. */
+void pt_field_trim(const char **s, size_t *n);
+/* NULL, \N, None, N/A, "-" ...: placeholders that say there is no value. */
+bool pt_field_placeholder(const char *s, size_t n);
+/* Normalize s[0..n) for pattern p into out (room for n bytes); returns its length. */
+size_t pt_value_normalize(const pt_pattern *p, const char *s, size_t n, char *out);
+/* `pitally explain`: when trace is not NULL the scanner narrates every step of its
+ * decisions for one value there (see explain.c). NULL (the default) for scans. */
+struct pt_scanner;
+void pt_scanner_set_trace(struct pt_scanner *s, FILE *trace);
+
+/* Match-time limits that keep hostile input from looping a regex for long. */
+#define PT_MATCH_LIMIT 2000000u
+#define PT_DEPTH_LIMIT 100000u
+
+#endif

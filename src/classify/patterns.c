@@ -1,0 +1,568 @@
+/* patterns.c - stage 3a: load the pattern files (*.yaml) into an immutable, shared set.
+ *
+ * Every file of the directory except policy.yaml is read in sorted name order, every
+ * regex is compiled once (PCRE2 UTF + UCP, JIT) and every validator is bound by name,
+ * so that workers only match. Everything a user can get wrong in a pattern file is
+ * reported as "FILE:LINE: reason" and the scan does not start (SPEC 3): YAML syntax,
+ * missing keys, bad regexes (with the PCRE2 message and offset), unknown validators,
+ * categories or keys, duplicate ids.
+ *
+ * For each regex the loader also derives prefilter facts from pcre2_pattern_info (the
+ * minimum length, the bytes a match can start with, a byte every match contains), so
+ * the scanner can skip most fields without calling PCRE2 at all.
+ */
+#include "classify_internal.h"
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pitally/validators.h"
+#include "pitally/yamldoc.h"
+
+/* ---- loader state and error reporting ------------------------------------------ */
+
+typedef struct {
+    char **names;
+    size_t n;
+    int line;
+} pending_yields;
+
+typedef struct {
+    pt_patterns *ps;
+    size_t cap;
+    pending_yields *yields;   /* parallel to ps->v until indices are resolved */
+    const pt_policy *pol;
+    pt_yamldoc doc;
+    const char *path;
+    char *err;
+    size_t errlen;
+} loader;
+
+static int fail_at(loader *L, const char *path, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail_at(loader *L, const char *path, int line, const char *fmt, ...)
+{
+    int k = snprintf(L->err, L->errlen, "%s:%d: ", path, line);
+    if (k >= 0 && (size_t)k < L->errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(L->err + k, L->errlen - (size_t)k, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+#define FAIL(L, node, ...) fail_at((L), (L)->path, pt_yaml_line(node), __VA_ARGS__)
+
+/* ---- regex compilation and facts --------------------------------------------------- */
+
+static void bits_set(uint64_t bits[4], unsigned c) { bits[(c >> 6) & 3] |= (uint64_t)1 << (c & 63); }
+
+/* Add code unit cu to a byte set the way pcre2_match itself treats a caseless first
+ * or required code unit in the 8-bit library: the ASCII other case too. */
+static void bits_add_unit(uint64_t bits[4], uint32_t cu)
+{
+    if (cu > 255) return;
+    bits_set(bits, cu);
+    if (cu >= 'a' && cu <= 'z') bits_set(bits, cu - 'a' + 'A');
+    if (cu >= 'A' && cu <= 'Z') bits_set(bits, cu - 'A' + 'a');
+}
+
+/* Facts of regex source src compiled with opts, taken from an unanchored compilation:
+ * PCRE2 does not compute start facts for anchored patterns, yet they hold for a field
+ * match too (its first byte is the field's first byte). */
+static void regex_facts(const char *src, uint32_t opts, pt_regex_facts *f, const pcre2_code *real)
+{
+    memset(f, 0, sizeof *f);
+    int errcode;
+    PCRE2_SIZE erroff;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED,
+                                   opts & ~(uint32_t)(PCRE2_ANCHORED | PCRE2_ENDANCHORED), &errcode,
+                                   &erroff, NULL);
+    if (re) {
+        uint32_t v = 0, type = 0;
+        pcre2_pattern_info(re, PCRE2_INFO_MINLENGTH, &v);
+        f->min_length = v;
+        pcre2_pattern_info(re, PCRE2_INFO_FIRSTCODETYPE, &type);
+        if (type == 1) {
+            pcre2_pattern_info(re, PCRE2_INFO_FIRSTCODEUNIT, &v);
+            bits_add_unit(f->first, v);
+            f->has_first = true;
+        } else if (type == 0) {
+            const uint8_t *bitmap = NULL;
+            pcre2_pattern_info(re, PCRE2_INFO_FIRSTBITMAP, &bitmap);
+            if (bitmap) {
+                for (unsigned c = 0; c < 256; c++)
+                    if ((bitmap[c >> 3] >> (c & 7)) & 1) bits_set(f->first, c);
+                f->has_first = true;
+            }
+        }
+        pcre2_pattern_info(re, PCRE2_INFO_LASTCODETYPE, &type);
+        if (type == 1) {
+            pcre2_pattern_info(re, PCRE2_INFO_LASTCODEUNIT, &v);
+            bits_add_unit(f->required, v);
+            f->has_required = true;
+        }
+        pcre2_code_free(re);
+    }
+    size_t jitsize = 0;
+    if (pcre2_pattern_info(real, PCRE2_INFO_JITSIZE, &jitsize) == 0 && jitsize > 0) f->jit = true;
+}
+
+static uint32_t regex_options(void)
+{
+    /* MATCH_INVALID_UTF: hostile input that is not valid UTF-8 is matched safely, and
+     * no per-call UTF check scans the whole subject again for every pattern. */
+    return PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF;
+}
+
+/* Compile src for pattern field what (value, header, masked). */
+static int compile_regex(loader *L, yaml_node_t *node, const char *id, const char *what,
+                         uint32_t extra, pcre2_code **out, pt_regex_facts *facts,
+                         uint32_t *max_captures)
+{
+    const char *src = pt_yaml_scalar(node);
+    if (!src) return FAIL(L, node, "pattern '%s': %s must be a string", id, what);
+    if (!*src) return FAIL(L, node, "pattern '%s': %s regex is empty", id, what);
+    int errcode;
+    PCRE2_SIZE erroff;
+    uint32_t opts = regex_options() | extra;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, opts, &errcode, &erroff,
+                                   NULL);
+    if (!re) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(errcode, msg, sizeof msg);
+        return FAIL(L, node, "pattern '%s': bad %s regex at offset %zu: %s", id, what,
+                    (size_t)erroff, (const char *)msg);
+    }
+    pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);   /* failure only means no JIT */
+    uint32_t captures = 0;
+    pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &captures);
+    if (captures > *max_captures) *max_captures = captures;
+    pt_regex_facts local;
+    regex_facts(src, opts, facts ? facts : &local, re);
+    pt_source_facts(src, facts ? facts : &local);
+    if ((facts ? facts : &local)->min_length == 0) {
+        pcre2_code_free(re);
+        return FAIL(L, node, "pattern '%s': %s regex can match the empty string", id, what);
+    }
+    *out = re;
+    return 0;
+}
+
+/* ---- one pattern ------------------------------------------------------------------- */
+
+static const char *const pattern_keys[] = {
+    "id", "category", "identifier", "value", "match", "header", "requires_header", "validator",
+    "masked", "normalize", "normalize_tail", "subject_rank", "mask", "yields_to", "description",
+    NULL};
+
+static int check_keys(loader *L, yaml_node_t *map, const char *const *allowed, const char *what)
+{
+    for (size_t i = 0; i < pt_yaml_map_len(map); i++) {
+        yaml_node_t *kn = pt_yaml_map_key(&L->doc, map, i);
+        const char *k = pt_yaml_scalar(kn);
+        bool ok = false;
+        for (size_t j = 0; k && allowed[j]; j++) ok = ok || strcmp(k, allowed[j]) == 0;
+        if (!ok) return FAIL(L, kn, "unknown key '%s' in %s", k ? k : "(non-scalar)", what);
+    }
+    return 0;
+}
+
+static bool id_chars_ok(const char *id)
+{
+    for (const char *p = id; *p; p++) {
+        char c = *p;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '-' || c == '.';
+        if (!ok) return false;
+    }
+    return *id != 0;
+}
+
+static int get_bool(loader *L, yaml_node_t *map, const char *key, const char *id, bool *out)
+{
+    yaml_node_t *n = pt_yaml_get(&L->doc, map, key);
+    if (n && pt_yaml_bool(n, out) != 0)
+        return FAIL(L, n, "pattern '%s': %s must be true or false", id, key);
+    return 0;
+}
+
+static int get_uint(loader *L, yaml_node_t *map, const char *key, const char *id, unsigned max,
+                    unsigned *out)
+{
+    yaml_node_t *n = pt_yaml_get(&L->doc, map, key);
+    uint64_t v;
+    if (!n) return 0;
+    if (pt_yaml_uint(n, &v) != 0 || v > max)
+        return FAIL(L, n, "pattern '%s': %s must be an integer 0..%u", id, key, max);
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int parse_match_mode(loader *L, yaml_node_t *map, pt_pattern *p)
+{
+    yaml_node_t *n = pt_yaml_get(&L->doc, map, "match");
+    if (!n) return 0;
+    const char *s = pt_yaml_scalar(n);
+    if (s && strcmp(s, "field") == 0) p->match = PT_MATCH_FIELD;
+    else if (s && strcmp(s, "embedded") == 0) p->match = PT_MATCH_EMBEDDED;
+    else return FAIL(L, n, "pattern '%s': match must be 'field' or 'embedded'", p->id);
+    return 0;
+}
+
+static int parse_normalize(loader *L, yaml_node_t *map, pt_pattern *p)
+{
+    static const char *const names[] = {"none", "digits", "lower", "upper", "trim"};
+    static const pt_norm modes[] = {PT_NORM_NONE, PT_NORM_DIGITS, PT_NORM_LOWER, PT_NORM_UPPER,
+                                    PT_NORM_TRIM};
+    yaml_node_t *n = pt_yaml_get(&L->doc, map, "normalize");
+    if (!n) return 0;
+    const char *s = pt_yaml_scalar(n);
+    for (size_t i = 0; s && i < 5; i++)
+        if (strcmp(s, names[i]) == 0) { p->normalize = modes[i]; return 0; }
+    return FAIL(L, n, "pattern '%s': normalize must be none, digits, lower, upper or trim", p->id);
+}
+
+static int parse_mask(loader *L, yaml_node_t *map, pt_pattern *p)
+{
+    static const char *const keys[] = {"head", "tail", NULL};
+    yaml_node_t *n = pt_yaml_get(&L->doc, map, "mask");
+    if (!n) return 0;
+    if (n->type != YAML_MAPPING_NODE)
+        return FAIL(L, n, "pattern '%s': mask must be a mapping {head: N, tail: N}", p->id);
+    if (check_keys(L, n, keys, "mask") != 0) return -1;
+    if (get_uint(L, n, "head", p->id, 64, &p->mask_head) != 0) return -1;
+    return get_uint(L, n, "tail", p->id, 64, &p->mask_tail);
+}
+
+static int parse_validator(loader *L, yaml_node_t *map, pt_pattern *p)
+{
+    yaml_node_t *n = pt_yaml_get(&L->doc, map, "validator");
+    if (!n) return 0;
+    const char *s = pt_yaml_scalar(n);
+    p->validator = pt_validator_find(s);
+    if (!p->validator) {
+        char known[256] = "";
+        for (const char *const *v = pt_validator_names(); *v; v++) {
+            size_t k = strlen(known);
+            snprintf(known + k, sizeof known - k, "%s%s", k ? ", " : "", *v);
+        }
+        return FAIL(L, n, "pattern '%s': unknown validator '%s' (known: %s)", p->id, s ? s : "",
+                    known);
+    }
+    p->validator_name = pt_xstrdup(s);
+    return 0;
+}
+
+static int parse_yields(loader *L, yaml_node_t *map, pt_pattern *p, pending_yields *y)
+{
+    yaml_node_t *n = pt_yaml_get(&L->doc, map, "yields_to");
+    if (!n) return 0;
+    y->line = pt_yaml_line(n);
+    size_t count = n->type == YAML_SEQUENCE_NODE ? pt_yaml_seq_len(n) : 1;
+    y->names = pt_xcalloc(count ? count : 1, sizeof *y->names);
+    for (size_t i = 0; i < count; i++) {
+        yaml_node_t *item = n->type == YAML_SEQUENCE_NODE ? pt_yaml_seq_item(&L->doc, n, i) : n;
+        const char *s = pt_yaml_scalar(item);
+        if (!s || !*s) return FAIL(L, item, "pattern '%s': yields_to takes pattern ids", p->id);
+        y->names[y->n++] = pt_xstrdup(s);
+    }
+    return 0;
+}
+
+static int parse_regexes(loader *L, yaml_node_t *map, pt_pattern *p, uint32_t *max_captures)
+{
+    uint32_t anchor = p->match == PT_MATCH_FIELD ? PCRE2_ANCHORED | PCRE2_ENDANCHORED : 0;
+    yaml_node_t *value = pt_yaml_get(&L->doc, map, "value");
+    yaml_node_t *header = pt_yaml_get(&L->doc, map, "header");
+    yaml_node_t *masked = pt_yaml_get(&L->doc, map, "masked");
+    pcre2_code *re = NULL;
+    if (header) {
+        if (compile_regex(L, header, p->id, "header", PCRE2_CASELESS, &re, NULL, max_captures))
+            return -1;
+        p->header_re = re;
+        p->header_src = pt_xstrdup(pt_yaml_scalar(header));
+    }
+    if (p->requires_header && !header)
+        return FAIL(L, map, "pattern '%s': requires_header is true but there is no header regex",
+                    p->id);
+    if (!value && !p->requires_header)
+        return FAIL(L, map, "pattern '%s': missing value regex (required unless requires_header "
+                    "is true)", p->id);
+    if (value) {
+        if (compile_regex(L, value, p->id, "value", anchor, &re, &p->value_facts, max_captures))
+            return -1;
+        p->value_re = re;
+        p->value_src = pt_xstrdup(pt_yaml_scalar(value));
+        p->min_length = p->value_facts.min_length;
+    }
+    if (masked) {
+        if (compile_regex(L, masked, p->id, "masked", anchor, &re, &p->masked_facts, max_captures))
+            return -1;
+        p->masked_re = re;
+        p->masked_src = pt_xstrdup(pt_yaml_scalar(masked));
+    }
+    return 0;
+}
+
+static int parse_id_and_category(loader *L, yaml_node_t *map, pt_pattern *p)
+{
+    yaml_node_t *idn = pt_yaml_get(&L->doc, map, "id");
+    const char *id = pt_yaml_scalar(idn);
+    if (!idn) return FAIL(L, map, "pattern without id");
+    if (!id || !id_chars_ok(id))
+        return FAIL(L, idn, "pattern id must be letters, digits, '_', '-' or '.'");
+    for (size_t i = 0; i < L->ps->n; i++)
+        if (strcmp(L->ps->v[i].id, id) == 0)
+            return FAIL(L, idn, "duplicate pattern id '%s' (first defined at %s:%d)", id,
+                        L->ps->v[i].file, L->ps->v[i].line);
+    p->id = pt_xstrdup(id);
+    yaml_node_t *cn = pt_yaml_get(&L->doc, map, "category");
+    const char *cat = pt_yaml_scalar(cn);
+    if (!cn) return FAIL(L, map, "pattern '%s': missing category", id);
+    p->category = cat ? pt_policy_category(L->pol, cat) : -1;
+    if (p->category < 0 || p->category >= PT_MAX_CATEGORIES)
+        return FAIL(L, cn, "pattern '%s': unknown category '%s' (not in the policy)", id,
+                    cat ? cat : "(non-scalar)");
+    return 0;
+}
+
+static int parse_pattern(loader *L, yaml_node_t *map, const char *set, pt_pattern *p,
+                         pending_yields *y)
+{
+    memset(p, 0, sizeof *p);
+    memset(y, 0, sizeof *y);
+    p->category = -1;
+    p->mask_head = p->mask_tail = 1;
+    p->file = pt_xstrdup(L->path);
+    p->set = pt_xstrdup(set);
+    p->line = pt_yaml_line(map);
+    if (map->type != YAML_MAPPING_NODE) return FAIL(L, map, "a pattern must be a mapping");
+    if (check_keys(L, map, pattern_keys, "pattern") != 0) return -1;
+    if (parse_id_and_category(L, map, p) != 0) return -1;
+    if (get_bool(L, map, "identifier", p->id, &p->identifier) != 0) return -1;
+    if (get_bool(L, map, "requires_header", p->id, &p->requires_header) != 0) return -1;
+    if (parse_match_mode(L, map, p) != 0) return -1;
+    if (parse_regexes(L, map, p, &L->ps->max_captures) != 0) return -1;
+    if (parse_validator(L, map, p) != 0) return -1;
+    if (parse_normalize(L, map, p) != 0) return -1;
+    if (get_uint(L, map, "normalize_tail", p->id, 1024, &p->normalize_tail) != 0) return -1;
+    if (get_uint(L, map, "subject_rank", p->id, 1000, &p->subject_rank) != 0) return -1;
+    if (parse_mask(L, map, p) != 0) return -1;
+    yaml_node_t *d = pt_yaml_get(&L->doc, map, "description");
+    if (d) p->description = pt_xstrdup(pt_yaml_scalar(d) ? pt_yaml_scalar(d) : "");
+    return parse_yields(L, map, p, y);
+}
+
+/* ---- files --------------------------------------------------------------------------- */
+
+static void free_pattern(pt_pattern *p)
+{
+    free(p->id); free(p->set); free(p->file);
+    free(p->value_src); free(p->header_src); free(p->masked_src);
+    pcre2_code_free((pcre2_code *)p->value_re);
+    pcre2_code_free((pcre2_code *)p->header_re);
+    pcre2_code_free((pcre2_code *)p->masked_re);
+    free(p->validator_name);
+    free(p->yields_to);
+    free(p->description);
+    memset(p, 0, sizeof *p);
+}
+
+static void free_yields(pending_yields *y)
+{
+    for (size_t i = 0; i < y->n; i++) free(y->names[i]);
+    free(y->names);
+    memset(y, 0, sizeof *y);
+}
+
+static void add_set_name(pt_patterns *ps, const char *set)
+{
+    for (size_t i = 0; i < ps->n_sets; i++)
+        if (strcmp(ps->set_names[i], set) == 0) return;
+    ps->set_names = pt_xrealloc(ps->set_names, (ps->n_sets + 1) * sizeof *ps->set_names);
+    ps->set_names[ps->n_sets++] = pt_xstrdup(set);
+}
+
+static void grow(loader *L)
+{
+    if (L->ps->n < L->cap) return;
+    L->cap = L->cap ? L->cap * 2 : 32;
+    L->ps->v = pt_xrealloc(L->ps->v, L->cap * sizeof *L->ps->v);
+    L->yields = pt_xrealloc(L->yields, L->cap * sizeof *L->yields);
+}
+
+static int load_patterns_seq(loader *L, yaml_node_t *root, const char *set)
+{
+    static const char *const top_keys[] = {"set", "description", "patterns", NULL};
+    if (check_keys(L, root, top_keys, "pattern file") != 0) return -1;
+    yaml_node_t *seq = pt_yaml_get(&L->doc, root, "patterns");
+    if (!seq || seq->type != YAML_SEQUENCE_NODE)
+        return FAIL(L, seq ? seq : root, "missing 'patterns:' sequence");
+    for (size_t i = 0; i < pt_yaml_seq_len(seq); i++) {
+        grow(L);
+        pt_pattern *p = &L->ps->v[L->ps->n];
+        pending_yields *y = &L->yields[L->ps->n];
+        int rc = parse_pattern(L, pt_yaml_seq_item(&L->doc, seq, i), set, p, y);
+        L->ps->n++;   /* counted even when broken, so that cleanup frees it */
+        if (rc != 0) return -1;
+    }
+    return 0;
+}
+
+static int load_file(loader *L, const char *path, const char *fname)
+{
+    if (pt_yamldoc_load(&L->doc, path, L->err, L->errlen) != 0) return -1;
+    L->path = path;
+    yaml_node_t *root = pt_yaml_root(&L->doc);
+    int rc;
+    if (!root || root->type != YAML_MAPPING_NODE) {
+        rc = FAIL(L, root, "a pattern file must be a mapping with 'patterns:'");
+    } else {
+        char set[256];
+        snprintf(set, sizeof set, "%.*s", (int)(strlen(fname) - 5), fname);   /* minus .yaml */
+        yaml_node_t *sn = pt_yaml_get(&L->doc, root, "set");
+        if (sn && !pt_yaml_scalar(sn)) rc = FAIL(L, sn, "set must be a string");
+        else {
+            if (sn) snprintf(set, sizeof set, "%s", pt_yaml_scalar(sn));
+            add_set_name(L->ps, set);
+            rc = load_patterns_seq(L, root, set);
+        }
+    }
+    pt_yamldoc_free(&L->doc);
+    return rc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_pattern_file(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 5 && strcmp(name + n - 5, ".yaml") == 0 && strcmp(name, "policy.yaml") != 0 &&
+           name[0] != '.';
+}
+
+/* Sorted *.yaml names of dir (without policy.yaml). */
+static int list_files(loader *L, const char *dir, char ***names, size_t *n)
+{
+    DIR *d = opendir(dir);
+    *names = NULL;
+    *n = 0;
+    if (!d) return fail_at(L, dir, 0, "cannot open pattern directory");
+    size_t cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!is_pattern_file(e->d_name)) continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *names = pt_xrealloc(*names, cap * sizeof **names);
+        }
+        (*names)[(*n)++] = pt_xstrdup(e->d_name);
+    }
+    closedir(d);
+    if (*n) qsort(*names, *n, sizeof **names, cmp_str);
+    return 0;
+}
+
+/* ---- yields_to: resolve ids and order the evaluation -------------------------------- */
+
+static int resolve_yields(loader *L)
+{
+    pt_patterns *ps = L->ps;
+    for (size_t i = 0; i < ps->n; i++) {
+        pending_yields *y = &L->yields[i];
+        if (!y->n) continue;
+        ps->v[i].yields_to = pt_xcalloc(y->n, sizeof(int));
+        for (size_t k = 0; k < y->n; k++) {
+            int j = pt_patterns_find(ps, y->names[k]);
+            if (j < 0 || (size_t)j == i)
+                return fail_at(L, ps->v[i].file, y->line, "pattern '%s': yields_to names %s '%s'",
+                               ps->v[i].id, j < 0 ? "unknown pattern" : "itself", y->names[k]);
+            ps->v[i].yields_to[ps->v[i].n_yields_to++] = j;
+        }
+    }
+    return 0;
+}
+
+/* Depth-first: a pattern is placed after every pattern it yields to, so the scanner
+ * knows their accepted spans when it gets to it. state: 0 new, 1 visiting, 2 placed. */
+static int place(loader *L, size_t i, unsigned char *state, size_t *n_order)
+{
+    pt_patterns *ps = L->ps;
+    if (state[i] == 2) return 0;
+    if (state[i] == 1)
+        return fail_at(L, ps->v[i].file, ps->v[i].line, "pattern '%s': yields_to forms a cycle",
+                       ps->v[i].id);
+    state[i] = 1;
+    for (size_t k = 0; k < ps->v[i].n_yields_to; k++)
+        if (place(L, (size_t)ps->v[i].yields_to[k], state, n_order) != 0) return -1;
+    state[i] = 2;
+    ps->order[(*n_order)++] = i;
+    return 0;
+}
+
+static int order_patterns(loader *L)
+{
+    pt_patterns *ps = L->ps;
+    ps->order = pt_xcalloc(ps->n ? ps->n : 1, sizeof *ps->order);
+    unsigned char *state = pt_xcalloc(ps->n ? ps->n : 1, 1);
+    size_t n_order = 0;
+    int rc = 0;
+    for (size_t i = 0; i < ps->n && rc == 0; i++) rc = place(L, i, state, &n_order);
+    free(state);
+    return rc;
+}
+
+/* ---- public ---------------------------------------------------------------------------- */
+
+int pt_patterns_load(pt_patterns *ps, const char *dir, const pt_policy *pol, char *err,
+                     size_t errlen)
+{
+    memset(ps, 0, sizeof *ps);
+    loader L = {.ps = ps, .pol = pol, .err = err, .errlen = errlen};
+    char **names;
+    size_t n_names;
+    int rc = list_files(&L, dir, &names, &n_names);
+    if (rc == 0 && n_names == 0) rc = fail_at(&L, dir, 0, "no pattern files (*.yaml)");
+    for (size_t i = 0; i < n_names; i++) {
+        if (rc == 0) {
+            size_t len = strlen(dir) + strlen(names[i]) + 2;
+            char *path = pt_xmalloc(len);
+            snprintf(path, len, "%s/%s", dir, names[i]);
+            rc = load_file(&L, path, names[i]);
+            free(path);
+        }
+        free(names[i]);
+    }
+    free(names);
+    if (rc == 0) rc = resolve_yields(&L);
+    if (rc == 0) rc = order_patterns(&L);
+    for (size_t i = 0; i < ps->n; i++) free_yields(&L.yields[i]);
+    free(L.yields);
+    if (rc != 0) pt_patterns_free(ps);
+    return rc;
+}
+
+void pt_patterns_free(pt_patterns *ps)
+{
+    for (size_t i = 0; i < ps->n; i++) free_pattern(&ps->v[i]);
+    free(ps->v);
+    for (size_t i = 0; i < ps->n_sets; i++) free(ps->set_names[i]);
+    free(ps->set_names);
+    free(ps->order);
+    memset(ps, 0, sizeof *ps);
+}
+
+int pt_patterns_find(const pt_patterns *ps, const char *id)
+{
+    for (size_t i = 0; id && i < ps->n; i++)
+        if (strcmp(ps->v[i].id, id) == 0) return (int)i;
+    return -1;
+}

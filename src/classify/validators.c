@@ -1,0 +1,281 @@
+/* validators.c - checksums and plausibility checks a regex cannot express (stage 3b).
+ *
+ * A regex finds things that look like a resident ID or a bank card; these functions
+ * decide whether the thing can be real: GB 11643 (province, calendar date, ISO 7064
+ * MOD 11-2), Luhn (bank cards, IMEI), GB 32100 (MOD 31 over the USCC alphabet) and
+ * ISO 3779 (VIN check digit). Values that fail are reported as rejected, not counted
+ * (SPEC 1, Art. 11: information proven untrue). Every function is bounds-checked and
+ * allocation-free: they run on the hot path for every candidate match.
+ *
+ * pt_validator_explain() gives the same verdict with the reasons, for `pitally explain`.
+ */
+#include "pitally/validators.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+static void say(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void say(char *buf, size_t len, const char *fmt, ...)
+{
+    if (!buf || len == 0) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- GB 11643 resident identity number ---------------------------------------- */
+
+/* Province-level codes of GB/T 2260 that appear as the first two digits. */
+static bool gb11643_province_ok(int p)
+{
+    return (p >= 11 && p <= 15) || (p >= 21 && p <= 23) || (p >= 31 && p <= 37) ||
+           (p >= 41 && p <= 46) || (p >= 50 && p <= 54) || (p >= 61 && p <= 65) ||
+           p == 71 || (p >= 81 && p <= 83);
+}
+
+/* The year now, looked up once: this runs for every candidate ID of every record.
+ * A race between threads only computes the same value twice. */
+static int current_year(void)
+{
+    static _Atomic int cached;
+    int y = cached;
+    if (y) return y;
+    time_t now = time(NULL);
+    struct tm tm;
+    y = gmtime_r(&now, &tm) ? tm.tm_year + 1900 : 2100;
+    cached = y;
+    return y;
+}
+
+static bool date_ok(int y, int m, int d)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1900 || y > current_year() || m < 1 || m > 12 || d < 1) return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    int dim = days[m - 1] + (m == 2 && leap ? 1 : 0);
+    return d <= dim;
+}
+
+static int digits_value(const char *s, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+/* ISO 7064 MOD 11-2 check character of the first 17 digits. */
+static char gb11643_check_char(const char *s)
+{
+    static const int weight[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+    static const char check[] = "10X98765432";
+    int sum = 0;
+    for (int i = 0; i < 17; i++) sum += (s[i] - '0') * weight[i];
+    return check[sum % 11];
+}
+
+static bool gb11643_verdict(const char *s, size_t n, char *why, size_t whylen)
+{
+    if (!s || (n != 18 && n != 15)) {
+        say(why, whylen, "length %zu, expected 18 (or legacy 15)", s ? n : (size_t)0);
+        return false;
+    }
+    size_t ndigits = n == 18 ? 17 : 15;
+    for (size_t i = 0; i < ndigits; i++)
+        if (!is_digit(s[i])) { say(why, whylen, "non-digit at position %zu", i + 1); return false; }
+    int province = digits_value(s, 2);
+    if (!gb11643_province_ok(province)) {
+        say(why, whylen, "unknown province %02d", province);
+        return false;
+    }
+    int y, m, d;
+    if (n == 18) {
+        y = digits_value(s + 6, 4); m = digits_value(s + 10, 2); d = digits_value(s + 12, 2);
+    } else {
+        y = 1900 + digits_value(s + 6, 2); m = digits_value(s + 8, 2); d = digits_value(s + 10, 2);
+    }
+    if (!date_ok(y, m, d)) {
+        say(why, whylen, "invalid birth date %04d-%02d-%02d, province %02d", y, m, d, province);
+        return false;
+    }
+    if (n == 15) {
+        say(why, whylen, "legacy 15-digit number (no checksum), date %04d-%02d-%02d, province %02d",
+            y, m, d, province);
+        return true;
+    }
+    char want = gb11643_check_char(s), got = s[17] == 'x' ? 'X' : s[17];
+    if (got != want) {
+        say(why, whylen, "checksum mismatch: check char '%c', expected '%c' (date %04d-%02d-%02d, "
+            "province %02d)", s[17], want, y, m, d, province);
+        return false;
+    }
+    say(why, whylen, "checksum ok, date %04d-%02d-%02d, province %02d", y, m, d, province);
+    return true;
+}
+
+bool pt_valid_gb11643(const char *s, size_t n) { return gb11643_verdict(s, n, NULL, 0); }
+
+/* ---- Luhn (ISO/IEC 7812) -------------------------------------------------------- */
+
+static bool luhn_digits(const char *s, size_t n, size_t min, size_t max, char *why, size_t whylen)
+{
+    if (!s) return false;
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (is_digit(s[i])) count++;
+        else if (s[i] != ' ' && s[i] != '-') {
+            say(why, whylen, "unexpected character at position %zu", i + 1);
+            return false;
+        }
+    }
+    if (count < min || count > max) {
+        say(why, whylen, "%zu digits, expected %zu-%zu", count, min, max);
+        return false;
+    }
+    /* Double every second digit from the right. */
+    unsigned sum = 0;
+    bool dbl = false;
+    for (size_t i = n; i-- > 0;) {
+        if (!is_digit(s[i])) continue;
+        unsigned d = (unsigned)(s[i] - '0');
+        if (dbl) { d *= 2; if (d > 9) d -= 9; }
+        sum += d;
+        dbl = !dbl;
+    }
+    if (sum % 10 != 0) {
+        say(why, whylen, "Luhn checksum fails (%zu digits, sum %u)", count, sum);
+        return false;
+    }
+    say(why, whylen, "Luhn checksum ok (%zu digits)", count);
+    return true;
+}
+
+/* Any 2..19 digits (ISO/IEC 7812 allows up to 19): the pattern's regex fixes the
+ * length it expects (16-19 for bank cards), so the published 11-digit example holds. */
+static bool luhn_verdict(const char *s, size_t n, char *why, size_t whylen)
+{
+    return luhn_digits(s, n, 2, 19, why, whylen);
+}
+
+bool pt_valid_luhn(const char *s, size_t n) { return luhn_verdict(s, n, NULL, 0); }
+
+/* IMEI: exactly 15 digits, the last a Luhn check digit. */
+static bool imei_verdict(const char *s, size_t n, char *why, size_t whylen)
+{
+    return luhn_digits(s, n, 15, 15, why, whylen);
+}
+
+static bool valid_imei(const char *s, size_t n) { return imei_verdict(s, n, NULL, 0); }
+
+/* ---- GB 32100 unified social credit code ------------------------------------------ */
+
+static const char uscc_alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";   /* 31 symbols */
+
+static int uscc_value(char c)
+{
+    if (c >= 'a' && c <= 'z') c = (char)(c - 'a' + 'A');
+    const char *p = c ? strchr(uscc_alphabet, c) : NULL;
+    return p ? (int)(p - uscc_alphabet) : -1;
+}
+
+static bool gb32100_verdict(const char *s, size_t n, char *why, size_t whylen)
+{
+    /* Weights are 3^i mod 31 for positions 1..17. */
+    static const int weight[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
+    if (!s || n != 18) { say(why, whylen, "length %zu, expected 18", s ? n : (size_t)0); return false; }
+    int sum = 0;
+    for (int i = 0; i < 17; i++) {
+        int v = uscc_value(s[i]);
+        if (v < 0) { say(why, whylen, "character '%c' not in the code alphabet", s[i]); return false; }
+        sum += v * weight[i];
+    }
+    int check = (31 - sum % 31) % 31;
+    int got = uscc_value(s[17]);
+    if (got != check) {
+        say(why, whylen, "MOD 31 check mismatch: '%c', expected '%c'", s[17], uscc_alphabet[check]);
+        return false;
+    }
+    say(why, whylen, "MOD 31 check ok, registration authority '%c', region %.6s", s[0], s + 2);
+    return true;
+}
+
+bool pt_valid_gb32100(const char *s, size_t n) { return gb32100_verdict(s, n, NULL, 0); }
+
+/* ---- ISO 3779 vehicle identification number --------------------------------------- */
+
+/* Transliteration of ISO 3779 / 49 CFR 565; I, O and Q are not allowed. */
+static int vin_value(char c)
+{
+    if (is_digit(c)) return c - '0';
+    if (c >= 'a' && c <= 'z') c = (char)(c - 'a' + 'A');
+    static const char letters[] = "ABCDEFGHJKLMNPRSTUVWXYZ";
+    static const int values[] = {1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 7, 9, 2, 3, 4, 5, 6, 7, 8, 9};
+    const char *p = c ? strchr(letters, c) : NULL;
+    return p ? values[p - letters] : -1;
+}
+
+static bool iso3779_verdict(const char *s, size_t n, char *why, size_t whylen)
+{
+    static const int weight[17] = {8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2};
+    if (!s || n != 17) { say(why, whylen, "length %zu, expected 17", s ? n : (size_t)0); return false; }
+    int sum = 0;
+    for (int i = 0; i < 17; i++) {
+        int v = vin_value(s[i]);
+        if (v < 0) { say(why, whylen, "character '%c' not allowed in a VIN", s[i]); return false; }
+        sum += v * weight[i];
+    }
+    int r = sum % 11;
+    char want = r == 10 ? 'X' : (char)('0' + r);
+    char got = s[8] == 'x' ? 'X' : s[8];
+    if (got != want) {
+        say(why, whylen, "check digit (position 9) '%c', expected '%c'", s[8], want);
+        return false;
+    }
+    say(why, whylen, "check digit ok, manufacturer %.3s, model year code '%c'", s, s[9]);
+    return true;
+}
+
+bool pt_valid_iso3779(const char *s, size_t n) { return iso3779_verdict(s, n, NULL, 0); }
+
+/* ---- registry ---------------------------------------------------------------------- */
+
+typedef bool (*verdict_fn)(const char *s, size_t n, char *why, size_t whylen);
+
+static const struct {
+    const char *name;
+    pt_validator_fn fn;
+    verdict_fn explain;
+} registry[] = {
+    {"gb11643", pt_valid_gb11643, gb11643_verdict},
+    {"luhn", pt_valid_luhn, luhn_verdict},
+    {"imei", valid_imei, imei_verdict},
+    {"gb32100", pt_valid_gb32100, gb32100_verdict},
+    {"iso3779", pt_valid_iso3779, iso3779_verdict},
+};
+#define N_VALIDATORS (sizeof registry / sizeof registry[0])
+
+pt_validator_fn pt_validator_find(const char *name)
+{
+    for (size_t i = 0; name && i < N_VALIDATORS; i++)
+        if (strcmp(registry[i].name, name) == 0) return registry[i].fn;
+    return NULL;
+}
+
+const char *const *pt_validator_names(void)
+{
+    static const char *const names[N_VALIDATORS + 1] = {"gb11643", "luhn", "imei", "gb32100", "iso3779",
+                                                        NULL};
+    return names;
+}
+
+bool pt_validator_explain(const char *name, const char *s, size_t n, char *why, size_t whylen)
+{
+    for (size_t i = 0; name && i < N_VALIDATORS; i++)
+        if (strcmp(registry[i].name, name) == 0) return registry[i].explain(s, n, why, whylen);
+    say(why, whylen, "unknown validator %s", name ? name : "(null)");
+    return false;
+}

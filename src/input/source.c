@@ -1,0 +1,434 @@
+/* source.c - stage 1: a pt_source reads a file or stdin with large read(2) calls,
+ * inflates gzip members (found by magic bytes) and decodes the text to UTF-8; see
+ * include/pitally/input.h for the contract.
+ *
+ * Data path:  fd --read--> [zin] --inflate--> [pending] --decode--> caller's buffer
+ * For plain files the read goes straight into [pending] (no zin). For plain UTF-8, once
+ * the sniffed prefix is drained, read(2) goes straight into the caller's buffer and the
+ * bytes are only validated in place: the one per-byte cost of the fast path. Anything
+ * that is not valid (rare) is moved back into [pending] for the replacing decoder.
+ *
+ * Memory is bounded: two 256 KiB buffers, zlib's window and iconv's state, whatever the
+ * size of the input.
+ */
+#include "input_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define READ_CHUNK (256u * 1024)   /* one read(2) of compressed input */
+#define PENDING_CAP (256u * 1024)  /* decompressed bytes waiting for the decoder */
+#define SNIFF_BYTES (64u * 1024)   /* what the encoding guess looks at */
+#define MIN_ROOM 4                 /* one UTF-8 sequence always fits */
+
+struct pt_source {
+    int fd;
+    bool owns_fd;
+    pt_errlist *errs;
+    pt_errlist own_errs; /* used when the caller passed no list */
+    pt_compression comp;
+    pt_encoding enc;
+    uint64_t size;
+    uint64_t bytes_in;   /* bytes read from the file */
+    bool raw_eof;        /* read(2) said end of file (or failed) */
+    bool read_failed;
+
+    /* decompressed bytes waiting to be decoded: pending[pos..len) */
+    uint8_t *pending;
+    size_t pos, len;
+    uint64_t pending_offset; /* decompressed-byte offset of pending[pos] */
+    bool pending_eof;        /* no more decompressed bytes will come */
+
+    /* gzip only: compressed bytes zin[zpos..zlen) */
+    uint8_t *zin;
+    size_t zpos, zlen;
+    pt_inflater inflater;
+    bool in_member;
+    uint64_t members;
+
+    iconv_t gb_cd;
+    bool has_gb_cd;
+    pt_badseq bad;
+    bool finished;
+};
+
+/* ---- reading the file ---- */
+
+/* One read(2), retried on EINTR. Returns the byte count; 0 at the end or after an error,
+ * which is recorded as a "read" error with the offset reached. */
+static size_t read_raw(pt_source *s, uint8_t *buf, size_t want)
+{
+    if (s->raw_eof || want == 0) return 0;
+    for (;;) {
+        ssize_t n = read(s->fd, buf, want);
+        if (n > 0) {
+            s->bytes_in += (uint64_t)n;
+            return (size_t)n;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            pt_errlist_add(s->errs, "read", s->bytes_in, "%s", strerror(errno));
+            s->read_failed = true;
+        }
+        s->raw_eof = true;
+        return 0;
+    }
+}
+
+static size_t pending_bytes(const pt_source *s)
+{
+    return s->len - s->pos;
+}
+
+static void compact_pending(pt_source *s)
+{
+    if (s->pos == 0) return;
+    memmove(s->pending, s->pending + s->pos, s->len - s->pos);
+    s->len -= s->pos;
+    s->pos = 0;
+}
+
+static void read_more_plain(pt_source *s)
+{
+    s->len += read_raw(s, s->pending + s->len, PENDING_CAP - s->len);
+    if (s->raw_eof) s->pending_eof = true;
+}
+
+/* ---- gzip ---- */
+
+/* Offset in the compressed file of the next byte the inflater will see. */
+static uint64_t compressed_offset(const pt_source *s)
+{
+    return s->bytes_in - (uint64_t)(s->zlen - s->zpos);
+}
+
+/* Records a "gzip" error at the current compressed offset and ends the stream there:
+ * everything inflated before stays pending and is still delivered. */
+static void gzip_fail(pt_source *s, const char *what, const char *detail)
+{
+    pt_errlist_add(s->errs, "gzip", compressed_offset(s), "%s%s%s", what,
+                   detail ? ": " : "", detail ? detail : "");
+    s->pending_eof = true;
+}
+
+/* Keep the unread compressed bytes and read more after them (at a member boundary the
+ * two magic bytes may straddle two reads). */
+static void top_up_zin(pt_source *s)
+{
+    memmove(s->zin, s->zin + s->zpos, s->zlen - s->zpos);
+    s->zlen -= s->zpos;
+    s->zpos = 0;
+    s->zlen += read_raw(s, s->zin + s->zlen, READ_CHUNK - s->zlen);
+}
+
+/* Between members: another member must start with 1f 8b, anything else is garbage. */
+static bool start_member(pt_source *s)
+{
+    size_t avail = s->zlen - s->zpos;
+    if (avail < 2 && !s->raw_eof) {
+        top_up_zin(s);
+        return true; /* look again with more bytes */
+    }
+    if (avail >= 2 && s->zin[s->zpos] == 0x1f && s->zin[s->zpos + 1] == 0x8b) {
+        if (s->members++ > 0) pt_input_inflater_reset(&s->inflater);
+        s->in_member = true;
+        return true;
+    }
+    gzip_fail(s, "trailing garbage after gzip member", NULL);
+    return false;
+}
+
+static void end_of_compressed_input(pt_source *s)
+{
+    if (s->in_member && !s->read_failed)
+        gzip_fail(s, "truncated gzip stream (unexpected end of file)", NULL);
+    s->pending_eof = true;
+}
+
+/* Inflate into the free end of pending until it is full, the input ends, or some output
+ * exists and more would need another (possibly blocking) read. */
+static void inflate_more(pt_source *s)
+{
+    size_t produced = 0;
+    while (!s->pending_eof && s->len < PENDING_CAP) {
+        if (s->zpos == s->zlen) {
+            if (s->raw_eof) {
+                end_of_compressed_input(s);
+                break;
+            }
+            if (produced > 0) break;
+            s->zpos = 0;
+            s->zlen = read_raw(s, s->zin, READ_CHUNK);
+            continue;
+        }
+        if (!s->in_member) {
+            if (!start_member(s)) break;
+            continue;
+        }
+        size_t used, made;
+        const char *why = NULL;
+        pt_inflate_status st = pt_input_inflater_feed(&s->inflater, s->zin + s->zpos,
+                                                      s->zlen - s->zpos, &used,
+                                                      s->pending + s->len,
+                                                      PENDING_CAP - s->len, &made, &why);
+        s->zpos += used;
+        s->len += made;
+        produced += made;
+        if (st == PT_INF_END) {
+            s->in_member = false;
+        } else if (st == PT_INF_ERROR) {
+            gzip_fail(s, "corrupt gzip stream", why ? why : "corrupt data");
+            break;
+        } else if (used == 0 && made == 0) {
+            gzip_fail(s, "corrupt gzip stream", "inflate made no progress");
+            break;
+        }
+    }
+}
+
+static void refill(pt_source *s)
+{
+    compact_pending(s);
+    if (s->comp == PT_COMP_GZIP) inflate_more(s);
+    else read_more_plain(s);
+}
+
+/* ---- opening: compression, then encoding ---- */
+
+/* Reads the first bytes into pending; 1f 8b means gzip, and they move to zin. */
+static void detect_compression(pt_source *s)
+{
+    while (s->len < 2 && !s->raw_eof)
+        s->len += read_raw(s, s->pending + s->len, PENDING_CAP - s->len);
+    if (s->len >= 2 && s->pending[0] == 0x1f && s->pending[1] == 0x8b) {
+        s->comp = PT_COMP_GZIP;
+        s->zin = pt_xmalloc(READ_CHUNK);
+        memcpy(s->zin, s->pending, s->len); /* PENDING_CAP == READ_CHUNK */
+        s->zlen = s->len;
+        s->len = 0;
+        if (pt_input_inflater_init(&s->inflater) != 0)
+            gzip_fail(s, "cannot start the inflater (out of memory)", NULL);
+    } else {
+        s->comp = PT_COMP_NONE;
+        if (s->raw_eof) s->pending_eof = true;
+    }
+}
+
+static void choose_encoding(pt_source *s, pt_encoding forced)
+{
+    bool known = forced == PT_ENC_UTF8 || forced == PT_ENC_GB18030 ||
+                 forced == PT_ENC_UTF16LE || forced == PT_ENC_UTF16BE;
+    size_t need = known ? 4 : SNIFF_BYTES;
+    while (pending_bytes(s) < need && !s->pending_eof) refill(s);
+
+    const uint8_t *p = s->pending + s->pos;
+    size_t n = pending_bytes(s);
+    s->enc = known ? forced : pt_input_sniff_encoding(p, n);
+    size_t bom = pt_input_bom_length(s->enc, p, n);
+    s->pos += bom;
+    s->pending_offset += bom;
+
+    if (s->enc == PT_ENC_GB18030) {
+        s->gb_cd = iconv_open("UTF-8", "GB18030");
+        if (s->gb_cd == (iconv_t)-1) {
+            pt_errlist_add(s->errs, "encoding", 0,
+                           "GB18030 conversion unavailable (%s); decoding as utf-8",
+                           strerror(errno));
+            s->enc = PT_ENC_UTF8;
+        } else {
+            s->has_gb_cd = true;
+        }
+    }
+}
+
+/* Opens path or stdin; returns the fd, or -1 after recording an "open" error. */
+static int open_input(const char *path, pt_errlist *errs, bool *owns, uint64_t *size)
+{
+    *owns = false;
+    *size = 0;
+    int fd = 0;
+    if (!path) {
+        pt_errlist_add(errs, "open", 0, "%s", "no path given");
+        return -1;
+    }
+    if (strcmp(path, "-") != 0) {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            pt_errlist_add(errs, "open", 0, "%s", strerror(errno));
+            return -1;
+        }
+        *owns = true;
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            pt_errlist_add(errs, "open", 0, "%s", "is a directory");
+            if (*owns) close(fd);
+            return -1;
+        }
+        if (S_ISREG(st.st_mode)) {
+            *size = (uint64_t)st.st_size;
+            posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL); /* a hint: bigger readahead */
+        }
+    }
+    return fd;
+}
+
+pt_source *pt_source_open(const char *path, pt_encoding forced, pt_errlist *errs)
+{
+    pt_errlist scratch = {0};
+    pt_errlist *list = errs ? errs : &scratch;
+    bool owns;
+    uint64_t size;
+    int fd = open_input(path, list, &owns, &size);
+    if (fd < 0) {
+        pt_errlist_free(&scratch);
+        return NULL;
+    }
+    pt_source *s = pt_xcalloc(1, sizeof *s);
+    s->fd = fd;
+    s->owns_fd = owns;
+    s->size = size;
+    s->errs = errs ? errs : &s->own_errs;
+    s->pending = pt_xmalloc(PENDING_CAP);
+
+    detect_compression(s);
+    if (s->read_failed && s->bytes_in == 0) { /* nothing at all could be read */
+        pt_source_close(s);
+        return NULL;
+    }
+    choose_encoding(s, forced);
+    return s;
+}
+
+/* ---- reading decoded text ---- */
+
+static size_t decode_pending(pt_source *s, uint8_t *out, size_t cap)
+{
+    pt_decode_step st = {
+        .in = s->pending + s->pos,
+        .in_len = pending_bytes(s),
+        .in_offset = s->pending_offset,
+        .at_eof = s->pending_eof,
+        .out = out,
+        .out_cap = cap,
+        .bad = &s->bad,
+    };
+    switch (s->enc) {
+    case PT_ENC_UTF16LE: pt_input_decode_utf16(&st, false); break;
+    case PT_ENC_UTF16BE: pt_input_decode_utf16(&st, true); break;
+    case PT_ENC_GB18030: pt_input_decode_iconv(&st, s->gb_cd); break;
+    default: pt_input_decode_utf8(&st); break;
+    }
+    s->pos += st.in_used;
+    s->pending_offset += st.in_used;
+    return st.out_made;
+}
+
+/* The plain UTF-8 fast path applies once only a cut sequence (at most 3 bytes) waits. */
+static bool can_read_direct(const pt_source *s, size_t cap)
+{
+    return s->comp == PT_COMP_NONE && s->enc == PT_ENC_UTF8 && !s->pending_eof &&
+           pending_bytes(s) < MIN_ROOM && cap >= 16;
+}
+
+/* read(2) into the caller's buffer after the waiting bytes, and hand out the valid
+ * prefix. What follows it (a cut sequence, or everything from an invalid byte on) goes
+ * back to pending; the read is capped so that it always fits there. */
+static size_t read_utf8_direct(pt_source *s, uint8_t *out, size_t cap)
+{
+    size_t carry = pending_bytes(s);
+    memcpy(out, s->pending + s->pos, carry);
+    s->pos = s->len = 0;
+    size_t want = cap - carry;
+    if (want > PENDING_CAP - carry) want = PENDING_CAP - carry;
+    size_t n = read_raw(s, out + carry, want);
+    if (s->raw_eof) s->pending_eof = true;
+    size_t total = carry + n;
+    pt_utf8_stop stop = PT_U8_ALL;
+    size_t valid = n > 0 ? pt_input_utf8_valid_prefix(out, total, &stop) : 0;
+    if (valid < total) {
+        memcpy(s->pending, out + valid, total - valid);
+        s->len = total - valid;
+    }
+    s->pending_offset += valid;
+    return valid;
+}
+
+/* The stream is over: the one "encoding" error for the whole input, if any. */
+static void finish(pt_source *s)
+{
+    if (s->finished) return;
+    s->finished = true;
+    if (s->bad.count == 0) return;
+    pt_errlist_add(s->errs, "encoding", s->bad.first,
+                   "%llu invalid %s sequence%s replaced by U+FFFD; first at byte %llu",
+                   (unsigned long long)s->bad.count, pt_encoding_name(s->enc),
+                   s->bad.count == 1 ? "" : "s", (unsigned long long)s->bad.first);
+}
+
+size_t pt_source_read(pt_source *s, char *buf, size_t cap)
+{
+    if (!s || !buf || cap < MIN_ROOM || s->finished) return 0;
+    uint8_t *out = (uint8_t *)buf;
+    size_t made = 0;
+    bool refilled = false;
+    for (;;) {
+        if (made == 0 && can_read_direct(s, cap)) {
+            made = read_utf8_direct(s, out, cap);
+            if (made > 0) return made;
+            refilled = true;
+        }
+        made += decode_pending(s, out + made, cap - made);
+        if (cap - made < MIN_ROOM) return made;
+        if (s->pending_eof) {
+            if (pending_bytes(s) > 0) { /* decoders consume all at EOF; never spin if not */
+                if (s->bad.count++ == 0) s->bad.first = s->pending_offset;
+                s->pos = s->len;
+            }
+            finish(s);
+            return made;
+        }
+        if (made > 0 && refilled) return made;
+        refill(s);
+        refilled = true;
+    }
+}
+
+/* ---- accessors ---- */
+
+pt_compression pt_source_compression(const pt_source *s)
+{
+    return s ? s->comp : PT_COMP_NONE;
+}
+
+pt_encoding pt_source_encoding(const pt_source *s)
+{
+    return s ? s->enc : PT_ENC_UTF8;
+}
+
+uint64_t pt_source_bytes_in(const pt_source *s)
+{
+    return s ? s->bytes_in : 0;
+}
+
+uint64_t pt_source_size(const pt_source *s)
+{
+    return s ? s->size : 0;
+}
+
+void pt_source_close(pt_source *s)
+{
+    if (!s) return;
+    if (s->owns_fd) close(s->fd);
+    if (s->comp == PT_COMP_GZIP) pt_input_inflater_end(&s->inflater);
+    if (s->has_gb_cd) iconv_close(s->gb_cd);
+    free(s->zin);
+    free(s->pending);
+    pt_errlist_free(&s->own_errs);
+    free(s);
+}

@@ -1,0 +1,380 @@
+/* detect.c - guessing the layout of an input from the start of its text: the format
+ * and delimiter (pt_detect_dialect), and whether the first row names the columns
+ * (pt_detect_header). Run once per input on the reader thread, so clarity wins over
+ * speed here. Also the small name/parse helpers of the records API.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <strings.h>
+
+#define SAMPLE_MAX (64 * 1024)
+#define SAMPLE_LINES 50
+
+static const char *const format_names[] = {"auto", "csv", "tsv", "delimited", "jsonl", "sql", "lines"};
+
+const char *pt_format_name(pt_format f)
+{
+    if ((unsigned)f >= sizeof format_names / sizeof *format_names) return "auto";
+    return format_names[f];
+}
+
+int pt_format_parse(const char *s, pt_format *out)
+{
+    static const struct { const char *name; pt_format f; } names[] = {
+        {"auto", PT_FMT_AUTO}, {"csv", PT_FMT_CSV}, {"tsv", PT_FMT_TSV},
+        {"delimited", PT_FMT_DELIMITED}, {"jsonl", PT_FMT_JSONL}, {"ndjson", PT_FMT_JSONL},
+        {"json", PT_FMT_JSONL}, {"sql", PT_FMT_SQL}, {"lines", PT_FMT_LINES},
+        {"text", PT_FMT_LINES}, {"txt", PT_FMT_LINES}};
+    if (!s) return -1;
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        if (strcasecmp(s, names[i].name) == 0) {
+            *out = names[i].f;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int pt_header_mode_parse(const char *s, pt_header_mode *out)
+{
+    if (!s) return -1;
+    if (strcasecmp(s, "auto") == 0) *out = PT_HEADER_AUTO;
+    else if (strcasecmp(s, "yes") == 0 || strcasecmp(s, "y") == 0 || strcasecmp(s, "true") == 0)
+        *out = PT_HEADER_YES;
+    else if (strcasecmp(s, "no") == 0 || strcasecmp(s, "n") == 0 || strcasecmp(s, "false") == 0)
+        *out = PT_HEADER_NO;
+    else return -1;
+    return 0;
+}
+
+void pt_columns_free(pt_columns *c)
+{
+    if (!c) return;
+    for (size_t i = 0; i < c->n; i++) free(c->names[i]);
+    free(c->names);
+    free(c->lens);
+    c->names = NULL;
+    c->lens = NULL;
+    c->n = 0;
+}
+
+/* ---- format ---- */
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+static bool starts_with_ci(const char *t, size_t n, size_t p, const char *word)
+{
+    size_t k = strlen(word);
+    return n - p >= k && strncasecmp(t + p, word, k) == 0;
+}
+
+static bool looks_like_jsonl(const char *t, size_t n, bool at_eof)
+{
+    size_t p = 0;
+    while (p < n && is_blank(t[p])) p++;
+    if (p >= n || t[p] != '{') return false;
+    const char *nl = memchr(t + p, '\n', n - p);
+    if (!nl && !at_eof) return true;   /* the first line is longer than the sample */
+    return pt_json_line_is_object(t + p, nl ? (size_t)(nl - t) - p : n - p);
+}
+
+/* A dump header comment (pg_dump puts one on its second line), or CREATE TABLE / INSERT INTO starting a line outside comments. */
+static bool looks_like_sql(const char *t, size_t n)
+{
+    static const char *const dump_headers[] = {"-- MySQL dump", "-- MariaDB dump",
+                                               "-- PostgreSQL database dump",
+                                               "-- Dumped from database", NULL};
+    bool in_block = false;
+    for (size_t line = 0; line < n;) {
+        const char *nl = memchr(t + line, '\n', n - line);
+        size_t le = nl ? (size_t)(nl - t) : n;
+        size_t q = line;
+        if (in_block) {
+            const char *e = memmem(t + q, le - q, "*/", 2);
+            if (e) {
+                in_block = false;
+                q = (size_t)(e - t) + 2;
+            } else {
+                q = le;
+            }
+        }
+        while (q < le && (t[q] == ' ' || t[q] == '\t')) q++;
+        for (int i = 0; dump_headers[i]; i++)
+            if (starts_with_ci(t, le, q, dump_headers[i])) return true;
+        if (q + 1 < le && t[q] == '/' && t[q + 1] == '*') {
+            const char *e = memmem(t + q + 2, le - q - 2, "*/", 2);
+            if (!e) in_block = true;
+        } else if (starts_with_ci(t, le, q, "CREATE TABLE") ||
+                   starts_with_ci(t, le, q, "INSERT INTO") ||
+                   starts_with_ci(t, le, q, "INSERT IGNORE INTO") ||
+                   starts_with_ci(t, le, q, "REPLACE INTO")) {
+            return true;
+        }
+        line = le + 1;
+    }
+    return false;
+}
+
+typedef struct {
+    const char *s;
+    size_t len;
+} delim_candidate;
+
+static const delim_candidate candidates[] = {
+    {",", 1}, {"\t", 1}, {"|", 1}, {";", 1}, {"----", 4}, {" # ", 3}, {":", 1}};
+#define N_CANDIDATES (sizeof candidates / sizeof *candidates)
+
+/* Occurrences of delim in t[b..e), non-overlapping; for "," quoted text is skipped and
+ * *in_quote carries an open quote into the next line. */
+static size_t count_delims(const char *t, size_t b, size_t e, const delim_candidate *d,
+                           bool quote_aware, bool *in_quote)
+{
+    size_t count = 0;
+    if (quote_aware) {
+        for (size_t i = b; i < e; i++) {
+            if (t[i] == '"') *in_quote = !*in_quote;
+            else if (t[i] == d->s[0] && !*in_quote) count++;
+        }
+        return count;
+    }
+    for (size_t i = b; i + d->len <= e;) {
+        const char *hit = memmem(t + i, e - i, d->s, d->len);
+        if (!hit) break;
+        count++;
+        i = (size_t)(hit - t) + d->len;
+    }
+    return count;
+}
+
+/* How consistent delimiter d is over the first complete lines: the number of lines
+ * carrying its most common non-zero count, or 0 when it does not qualify (it must be
+ * on most lines and that count on more than half of them). */
+static size_t delimiter_score(const char *t, size_t n, bool at_eof, const delim_candidate *d)
+{
+    enum { MAXC = 64 };
+    size_t hist[MAXC + 1] = {0}, lines = 0, with = 0;
+    bool quote_aware = d->len == 1 && d->s[0] == ',', in_quote = false;
+    size_t pending = 0;   /* count of a CSV record spanning lines */
+    for (size_t p = 0; p < n && lines < SAMPLE_LINES;) {
+        const char *nl = memchr(t + p, '\n', n - p);
+        if (!nl && !at_eof) break;   /* incomplete last line */
+        size_t le = nl ? (size_t)(nl - t) : n;
+        size_t q = p;
+        while (q < le && is_blank(t[q])) q++;
+        if (q < le || in_quote) {
+            pending += count_delims(t, p, le, d, quote_aware, &in_quote);
+            if (!in_quote) {
+                lines++;
+                if (pending) with++;
+                hist[pending > MAXC ? MAXC : pending]++;
+                pending = 0;
+            }
+        }
+        p = le + 1;
+    }
+    if (lines == 0 || with * 2 <= lines) return 0;
+    size_t best = 0;
+    for (size_t c = 1; c <= MAXC; c++)
+        if (hist[c] > best) best = hist[c];
+    return best * 2 > lines ? best : 0;
+}
+
+/* The best delimiter candidate, or -1. */
+static int best_delimiter(const char *t, size_t n, bool at_eof)
+{
+    int best = -1;
+    size_t best_score = 0;
+    for (size_t i = 0; i < N_CANDIDATES; i++) {
+        size_t sc = delimiter_score(t, n, at_eof, &candidates[i]);
+        if (sc > best_score) {
+            best_score = sc;
+            best = (int)i;
+        }
+    }
+    return best;
+}
+
+static void set_delim(pt_dialect *d, const char *s, size_t len)
+{
+    memset(d->delim, 0, sizeof d->delim);
+    memcpy(d->delim, s, len);
+    d->delim_len = len;
+}
+
+static pt_format format_for_delim(const pt_dialect *d)
+{
+    if (d->delim_len == 1 && d->delim[0] == ',') return PT_FMT_CSV;
+    if (d->delim_len == 1 && d->delim[0] == '\t') return PT_FMT_TSV;
+    return PT_FMT_DELIMITED;
+}
+
+pt_dialect pt_detect_dialect(const char *sample, size_t n, bool at_eof, pt_dialect forced)
+{
+    pt_dialect d = forced;
+    if (d.delim_len > 7) d.delim_len = 7;
+    if (!sample) n = 0;
+    if (n > SAMPLE_MAX) {
+        n = SAMPLE_MAX;
+        at_eof = false;
+    }
+    if (d.format == PT_FMT_AUTO && d.delim_len) {
+        d.format = format_for_delim(&d);
+        return d;
+    }
+    if (d.format == PT_FMT_AUTO) {
+        if (looks_like_jsonl(sample, n, at_eof)) d.format = PT_FMT_JSONL;
+        else if (looks_like_sql(sample, n)) d.format = PT_FMT_SQL;
+    }
+    if (d.format == PT_FMT_JSONL || d.format == PT_FMT_SQL || d.format == PT_FMT_LINES)
+        return d;
+    if (d.delim_len) return d;
+    /* CSV, TSV, DELIMITED without a delimiter, or AUTO still undecided. */
+    if (d.format == PT_FMT_CSV) {
+        set_delim(&d, ",", 1);
+        return d;
+    }
+    if (d.format == PT_FMT_TSV) {
+        set_delim(&d, "\t", 1);
+        return d;
+    }
+    int best = best_delimiter(sample, n, at_eof);
+    if (d.format == PT_FMT_DELIMITED) {
+        const delim_candidate *c = &candidates[best >= 0 ? best : 2];   /* default "|" */
+        set_delim(&d, c->s, c->len);
+        return d;
+    }
+    if (best < 0) {
+        d.format = PT_FMT_LINES;
+        return d;
+    }
+    set_delim(&d, candidates[best].s, candidates[best].len);
+    d.format = format_for_delim(&d);
+    return d;
+}
+
+/* ---- header ---- */
+
+static bool looks_like_data(const char *v, size_t len)
+{
+    size_t digits = 0, other = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = v[i];
+        if (c == '@') return true;
+        if (c >= '0' && c <= '9') digits++;
+        else if (!(c == '-' || c == '+' || c == '.' || c == ',' || c == ' ')) other++;
+    }
+    return digits >= 5 || (digits > 0 && other == 0);
+}
+
+/* A letter: ASCII alpha or any non-ASCII character (CJK and the like). */
+static bool has_letter(const char *v, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
+        if (c >= 0xC0) return true;
+    }
+    return false;
+}
+
+static bool has_column_word(const char *v, size_t len)
+{
+    /* Layout hints only: words that name personal-data columns in leaked tables. */
+    static const char *const words[] = {
+        "name", "phone", "mobile", "tel", "id", "email", "mail", "addr", "card", "password",
+        "passwd", "pwd", "user", "account", "qq", "wechat", "gender", "sex", "birth", "age",
+        "city", "province", "company", "zip", "姓名", "名字", "手机", "电话", "身份证", "证件",
+        "邮箱", "地址", "卡号", "密码", "账号", "用户", "性别", "生日", "出生", "年龄", "籍贯",
+        "单位", "公司", "车牌", NULL};
+    for (int w = 0; words[w]; w++) {
+        size_t wl = strlen(words[w]);
+        for (size_t i = 0; i + wl <= len; i++)
+            if (strncasecmp(v + i, words[w], wl) == 0) return true;
+    }
+    return false;
+}
+
+static void trim(const char **v, size_t *len)
+{
+    while (*len && is_blank((*v)[0])) {
+        (*v)++;
+        (*len)--;
+    }
+    while (*len && is_blank((*v)[*len - 1])) (*len)--;
+}
+
+static bool row_has_data(const pt_record *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const char *v = r->fields[i].val;
+        size_t l = r->fields[i].val_len;
+        trim(&v, &l);
+        if (looks_like_data(v, l)) return true;
+    }
+    return false;
+}
+
+static bool first_row_is_header(const pt_record *first, const pt_record *second, bool have_second)
+{
+    bool letter = false, word = false;
+    for (size_t i = 0; i < first->n; i++) {
+        const char *v = first->fields[i].val;
+        size_t l = first->fields[i].val_len;
+        trim(&v, &l);
+        if (looks_like_data(v, l)) return false;
+        letter |= has_letter(v, l);
+        word |= has_column_word(v, l);
+    }
+    if (!letter) return false;
+    return word || (have_second && row_has_data(second));
+}
+
+static void fill_columns(const pt_record *r, pt_columns *cols)
+{
+    cols->n = r->n;
+    cols->names = pt_xcalloc(r->n ? r->n : 1, sizeof *cols->names);
+    cols->lens = pt_xcalloc(r->n ? r->n : 1, sizeof *cols->lens);
+    for (size_t i = 0; i < r->n; i++) {
+        const char *v = r->fields[i].val;
+        size_t l = r->fields[i].val_len;
+        trim(&v, &l);
+        cols->names[i] = pt_xstrndup(v, l);
+        cols->lens[i] = l;
+    }
+}
+
+size_t pt_detect_header(const pt_dialect *d, const char *sample, size_t n, bool at_eof,
+                        pt_header_mode mode, pt_columns *cols)
+{
+    if (mode == PT_HEADER_NO || !sample || !n) return 0;
+    if (d->format != PT_FMT_CSV && d->format != PT_FMT_TSV && d->format != PT_FMT_DELIMITED)
+        return 0;
+    pt_reciter *first_it = pt_reciter_new(), *second_it = pt_reciter_new();
+    pt_chunk_view view = {.text = sample, .len = n, .dialect = *d};
+    pt_record first, second;
+    size_t consumed = 0;
+    first_it->keep_empty = true;
+    pt_reciter_reset(first_it, &view);
+    if (pt_reciter_next(first_it, &first) != 1) goto done;
+    size_t end = first_it->pos;
+    bool complete = at_eof || (end > 0 && sample[end - 1] == '\n');
+    if (!complete) goto done;
+    /* A second iterator, so the first row's fields stay valid while reading the next. */
+    view.text = sample + end;
+    view.len = n - end;
+    pt_reciter_reset(second_it, &view);
+    bool have_second = pt_reciter_next(second_it, &second) == 1 &&
+                       (at_eof || sample[end + second_it->pos - 1] == '\n');
+    if (mode == PT_HEADER_YES || first_row_is_header(&first, &second, have_second)) {
+        fill_columns(&first, cols);
+        consumed = end;
+    }
+done:
+    pt_reciter_free(first_it);
+    pt_reciter_free(second_it);
+    return consumed;
+}

@@ -1,0 +1,128 @@
+/* internal.h - private to src/records: the per-thread record iterator and the helpers
+ * its formats share.
+ *
+ * Every format parser fills the same growable arrays of the pt_reciter. Values that
+ * need rewriting (unescaped strings, flattened JSON keys) go to one scratch buffer that
+ * may move while a record is built, so fields remember scratch positions as offsets
+ * and get real pointers only when the record is finished (rec_finish).
+ */
+#ifndef PITALLY_RECORDS_INTERNAL_H
+#define PITALLY_RECORDS_INTERNAL_H
+
+#include "pitally/records.h"
+
+#include <string.h>
+
+/* A growable byte buffer, reused across records. */
+typedef struct {
+    char *p;
+    size_t len, cap;
+} pt_rbuf;
+
+void pt_rbuf_reserve(pt_rbuf *b, size_t extra);
+void pt_rbuf_free(pt_rbuf *b);
+
+static inline void pt_rbuf_append(pt_rbuf *b, const char *s, size_t n)
+{
+    if (b->cap - b->len < n) pt_rbuf_reserve(b, n);
+    if (n) memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+static inline void pt_rbuf_putc(pt_rbuf *b, char c)
+{
+    if (b->cap == b->len) pt_rbuf_reserve(b, 1);
+    b->p[b->len++] = c;
+}
+
+/* Append code point cp as UTF-8 (invalid code points become U+FFFD). */
+void pt_rbuf_put_utf8(pt_rbuf *b, uint32_t cp);
+
+/* "Not in scratch": the field's pointer is used as is. */
+#define PT_NO_SCRATCH ((size_t)-1)
+
+/* A field while its record is being built: key/val point outside the scratch buffer,
+ * unless key_scr/val_scr hold an offset into it. */
+typedef struct {
+    const char *key;
+    size_t key_len, key_scr;
+    const char *val;
+    size_t val_len, val_scr;
+} pt_rawfield;
+
+enum { SQL_STATEMENT = 0, SQL_TUPLE_FIRST, SQL_TUPLE_NEXT };
+
+struct pt_reciter {
+    pt_chunk_view ch;
+    size_t pos;                 /* next unread byte of ch.text */
+
+    pt_rawfield *raw;
+    size_t n_raw, raw_cap;
+    pt_field *out;
+    size_t out_cap;
+    pt_rbuf scratch;            /* unescaped values and flattened keys of one record */
+    pt_rbuf path;               /* JSON: the dotted key prefix */
+
+    bool keep_empty;            /* header detection wants empty fields too */
+    size_t csv_literal_from;    /* CSV: from here on quotes are literal (after a runaway quote) */
+
+    /* SQL state: inside an INSERT's VALUES list the keys come from its column list
+     * (icol_*, stored in icol_buf) or from a known table's columns (tcols). */
+    int sql_mode;
+    const pt_columns *tcols;
+    bool use_icols;
+    pt_rbuf icol_buf;
+    size_t *icol_off, *icol_len;
+    size_t n_icols, icol_cap;
+    pt_sql_table *local_tables; /* CREATE TABLEs met in this chunk, owned */
+    pt_rbuf name_buf;           /* scratch for table names */
+
+    const char *err_kind;
+    char err_msg[200];
+    uint64_t err_off;
+};
+
+/* Record building (iter.c). */
+void pt_rec_begin(pt_reciter *it);
+void pt_rec_add(pt_reciter *it, const char *key, size_t key_len, size_t key_scr,
+                const char *val, size_t val_len, size_t val_scr);
+void pt_rec_finish(pt_reciter *it, pt_record *rec, size_t start);
+int pt_rec_error(pt_reciter *it, const char *kind, size_t at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Column name i of cols, or NULL past its width. */
+static inline void pt_col_key(const pt_columns *cols, size_t i, const char **k, size_t *kl)
+{
+    if (cols && i < cols->n) {
+        *k = cols->names[i];
+        *kl = cols->lens[i];
+    } else {
+        *k = NULL;
+        *kl = 0;
+    }
+}
+
+/* Per-format record readers: 1 record, 0 end of chunk, -1 error. */
+int pt_csv_next(pt_reciter *it, pt_record *rec);
+int pt_delimited_next(pt_reciter *it, pt_record *rec);
+int pt_jsonl_next(pt_reciter *it, pt_record *rec);
+int pt_sql_next(pt_reciter *it, pt_record *rec);
+int pt_lines_next(pt_reciter *it, pt_record *rec);
+
+/* JSON: does text[0..n) (one line) hold exactly one JSON object? (detect.c) */
+bool pt_json_line_is_object(const char *text, size_t n);
+
+/* SQL lexing shared by the splitter and the iterator (sql.c). */
+size_t pt_sql_skip_space(const char *t, size_t n, size_t p);
+/* p at a quote: returns the position after the closing quote, or n when unterminated. */
+size_t pt_sql_skip_quoted(const char *t, size_t n, size_t p, bool *closed);
+/* Position just after the ';' ending the statement that starts at p, or n (*found false). */
+size_t pt_sql_statement_end(const char *t, size_t n, size_t p, bool *found);
+/* When a CREATE TABLE statement starts at p: position after the word TABLE, else 0. */
+size_t pt_sql_create_table_at(const char *t, size_t n, size_t p);
+/* Parse the CREATE TABLE statement text[p..n); NULL when it names no columns. */
+pt_sql_table *pt_sql_parse_create(const char *t, size_t n, size_t p);
+void pt_sql_table_free_list(const pt_sql_table *t);
+bool pt_sql_table_name_matches(const char *have, const char *want, size_t want_len);
+
+#endif

@@ -1,0 +1,304 @@
+/* jsonl.c - JSON Lines: one object per line, flattened to (dotted key, value) fields.
+ *
+ * {"user":{"phone":"138..."},"tags":["a","b"]} gives user.phone and tags.0, tags.1.
+ * Strings are unescaped (\uXXXX with surrogate pairs to UTF-8), numbers and true/false
+ * keep their text, null and "" are skipped. The parser is recursive but bounded by
+ * MAX_DEPTH, so hostile nesting gives an error rather than a blown stack. Values that
+ * need no unescaping point into the chunk; flattened keys live in the scratch buffer.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+
+#define MAX_DEPTH 64
+
+typedef struct {
+    pt_reciter *it;     /* NULL: only validate (detection) */
+    const char *s;
+    size_t n, i;
+    const char *err;
+    /* When the current key is a single top-level segment without escapes it is used
+     * from the text directly instead of being copied. */
+    const char *raw_key;
+    size_t raw_key_len;
+} json_parser;
+
+static bool fail(json_parser *jp, const char *why)
+{
+    if (!jp->err) jp->err = why;
+    return false;
+}
+
+static void skip_ws(json_parser *jp)
+{
+    while (jp->i < jp->n) {
+        char c = jp->s[jp->i];
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n') break;
+        jp->i++;
+    }
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static bool read_hex4(json_parser *jp, size_t at, uint32_t *out)
+{
+    if (at + 4 > jp->n) return false;
+    uint32_t v = 0;
+    for (size_t k = 0; k < 4; k++) {
+        int h = hex_digit(jp->s[at + k]);
+        if (h < 0) return false;
+        v = v << 4 | (uint32_t)h;
+    }
+    *out = v;
+    return true;
+}
+
+/* jp->i at the byte after a backslash: decode one escape into out. */
+static bool decode_escape(json_parser *jp, pt_rbuf *out)
+{
+    if (jp->i >= jp->n) return fail(jp, "unterminated string");
+    char c = jp->s[jp->i++];
+    switch (c) {
+    case '"': case '\\': case '/': if (out) pt_rbuf_putc(out, c); return true;
+    case 'b': if (out) pt_rbuf_putc(out, '\b'); return true;
+    case 'f': if (out) pt_rbuf_putc(out, '\f'); return true;
+    case 'n': if (out) pt_rbuf_putc(out, '\n'); return true;
+    case 'r': if (out) pt_rbuf_putc(out, '\r'); return true;
+    case 't': if (out) pt_rbuf_putc(out, '\t'); return true;
+    case 'u': break;
+    default: return fail(jp, "invalid escape in string");
+    }
+    uint32_t cp, lo;
+    if (!read_hex4(jp, jp->i, &cp)) return fail(jp, "invalid \\u escape");
+    jp->i += 4;
+    if (cp >= 0xD800 && cp <= 0xDBFF && jp->i + 1 < jp->n && jp->s[jp->i] == '\\' &&
+        jp->s[jp->i + 1] == 'u' && read_hex4(jp, jp->i + 2, &lo) && lo >= 0xDC00 &&
+        lo <= 0xDFFF) {
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        jp->i += 6;
+    }
+    if (out) pt_rbuf_put_utf8(out, cp);   /* a lone surrogate becomes U+FFFD */
+    return true;
+}
+
+/* jp->i at the opening quote. Without escapes: *raw and *raw_len give the text and
+ * nothing is written; with escapes the unescaped text is appended to out. */
+static bool parse_string(json_parser *jp, pt_rbuf *out, const char **raw, size_t *raw_len,
+                         bool *escaped)
+{
+    size_t begin = ++jp->i;
+    *escaped = false;
+    for (;;) {
+        size_t from = jp->i;
+        while (jp->i < jp->n && jp->s[jp->i] != '"' && jp->s[jp->i] != '\\') jp->i++;
+        if (jp->i >= jp->n) return fail(jp, "unterminated string");
+        if (*escaped && out) pt_rbuf_append(out, jp->s + from, jp->i - from);
+        if (jp->s[jp->i] == '"') break;
+        if (!*escaped) {
+            *escaped = true;
+            if (out) pt_rbuf_append(out, jp->s + begin, jp->i - begin);
+        }
+        jp->i++;
+        if (!decode_escape(jp, out)) return false;
+    }
+    *raw = jp->s + begin;
+    *raw_len = jp->i - begin;
+    jp->i++;
+    return true;
+}
+
+/* The current path (jp->it->path) is the key of a leaf value. */
+static void add_leaf(json_parser *jp, const char *val, size_t val_len, size_t val_scr)
+{
+    pt_reciter *it = jp->it;
+    if (!it || (val_len == 0 && !it->keep_empty)) return;
+    if (jp->raw_key) {
+        pt_rec_add(it, jp->raw_key, jp->raw_key_len, PT_NO_SCRATCH, val, val_len, val_scr);
+        return;
+    }
+    size_t key_scr = it->scratch.len;
+    pt_rbuf_append(&it->scratch, it->path.p, it->path.len);
+    pt_rec_add(it, NULL, it->path.len, key_scr, val, val_len, val_scr);
+}
+
+static bool is_number_byte(char c)
+{
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+static bool parse_value(json_parser *jp, int depth);
+
+static bool parse_scalar_word(json_parser *jp, const char *word, size_t len, bool keep)
+{
+    if (jp->n - jp->i < len || memcmp(jp->s + jp->i, word, len) != 0)
+        return fail(jp, "invalid literal");
+    if (keep) add_leaf(jp, jp->s + jp->i, len, PT_NO_SCRATCH);
+    jp->i += len;
+    return true;
+}
+
+static bool parse_number(json_parser *jp)
+{
+    size_t b = jp->i;
+    while (jp->i < jp->n && is_number_byte(jp->s[jp->i])) jp->i++;
+    bool digit = false;
+    for (size_t k = b; k < jp->i; k++) digit |= jp->s[k] >= '0' && jp->s[k] <= '9';
+    if (!digit || (jp->s[b] != '-' && !(jp->s[b] >= '0' && jp->s[b] <= '9')))
+        return fail(jp, "invalid number");
+    add_leaf(jp, jp->s + b, jp->i - b, PT_NO_SCRATCH);
+    return true;
+}
+
+static bool parse_string_value(json_parser *jp)
+{
+    pt_reciter *it = jp->it;
+    const char *raw;
+    size_t raw_len, scr = it ? it->scratch.len : 0;
+    bool escaped;
+    if (!parse_string(jp, it ? &it->scratch : NULL, &raw, &raw_len, &escaped)) return false;
+    if (escaped && it)
+        add_leaf(jp, NULL, it->scratch.len - scr, scr);
+    else
+        add_leaf(jp, raw, raw_len, PT_NO_SCRATCH);
+    return true;
+}
+
+static void path_push_dot(json_parser *jp)
+{
+    if (jp->it && jp->it->path.len) pt_rbuf_putc(&jp->it->path, '.');
+}
+
+static bool parse_object(json_parser *jp, int depth)
+{
+    pt_reciter *it = jp->it;
+    size_t base = it ? it->path.len : 0;
+    jp->i++;   /* '{' */
+    skip_ws(jp);
+    if (jp->i < jp->n && jp->s[jp->i] == '}') {
+        jp->i++;
+        return true;
+    }
+    for (;;) {
+        skip_ws(jp);
+        if (jp->i >= jp->n || jp->s[jp->i] != '"') return fail(jp, "expected a key string");
+        path_push_dot(jp);
+        const char *raw;
+        size_t raw_len;
+        bool escaped;
+        if (!parse_string(jp, it ? &it->path : NULL, &raw, &raw_len, &escaped)) return false;
+        if (!escaped && it) pt_rbuf_append(&it->path, raw, raw_len);
+        jp->raw_key = depth == 1 && !escaped ? raw : NULL;
+        jp->raw_key_len = raw_len;
+        skip_ws(jp);
+        if (jp->i >= jp->n || jp->s[jp->i] != ':') return fail(jp, "expected ':'");
+        jp->i++;
+        if (!parse_value(jp, depth)) return false;
+        if (it) it->path.len = base;
+        skip_ws(jp);
+        if (jp->i < jp->n && jp->s[jp->i] == ',') {
+            jp->i++;
+            continue;
+        }
+        if (jp->i < jp->n && jp->s[jp->i] == '}') {
+            jp->i++;
+            return true;
+        }
+        return fail(jp, "expected ',' or '}'");
+    }
+}
+
+static bool parse_array(json_parser *jp, int depth)
+{
+    pt_reciter *it = jp->it;
+    size_t base = it ? it->path.len : 0;
+    jp->i++;   /* '[' */
+    jp->raw_key = NULL;
+    skip_ws(jp);
+    if (jp->i < jp->n && jp->s[jp->i] == ']') {
+        jp->i++;
+        return true;
+    }
+    for (size_t index = 0;; index++) {
+        if (it) {
+            char num[24];
+            int len = snprintf(num, sizeof num, "%zu", index);
+            path_push_dot(jp);
+            pt_rbuf_append(&it->path, num, (size_t)len);
+        }
+        if (!parse_value(jp, depth)) return false;
+        if (it) it->path.len = base;
+        skip_ws(jp);
+        if (jp->i < jp->n && jp->s[jp->i] == ',') {
+            jp->i++;
+            continue;
+        }
+        if (jp->i < jp->n && jp->s[jp->i] == ']') {
+            jp->i++;
+            return true;
+        }
+        return fail(jp, "expected ',' or ']'");
+    }
+}
+
+static bool parse_value(json_parser *jp, int depth)
+{
+    skip_ws(jp);
+    if (jp->i >= jp->n) return fail(jp, "unexpected end of line");
+    char c = jp->s[jp->i];
+    if (c == '{' || c == '[') {
+        if (depth >= MAX_DEPTH) return fail(jp, "nested deeper than 64 levels");
+        return c == '{' ? parse_object(jp, depth + 1) : parse_array(jp, depth + 1);
+    }
+    if (c == '"') return parse_string_value(jp);
+    if (c == 't') return parse_scalar_word(jp, "true", 4, true);
+    if (c == 'f') return parse_scalar_word(jp, "false", 5, true);
+    if (c == 'n') return parse_scalar_word(jp, "null", 4, false);
+    return parse_number(jp);
+}
+
+/* Parse s[0..n) as one object with nothing but whitespace after it. */
+static bool parse_line(json_parser *jp)
+{
+    skip_ws(jp);
+    if (jp->i >= jp->n || jp->s[jp->i] != '{') return fail(jp, "not a JSON object");
+    if (!parse_object(jp, 1)) return false;
+    skip_ws(jp);
+    if (jp->i < jp->n) return fail(jp, "text after the JSON object");
+    return true;
+}
+
+bool pt_json_line_is_object(const char *text, size_t n)
+{
+    json_parser jp = {.s = text, .n = n};
+    return parse_line(&jp);
+}
+
+int pt_jsonl_next(pt_reciter *it, pt_record *rec)
+{
+    const char *t = it->ch.text;
+    size_t n = it->ch.len;
+    for (;;) {
+        if (it->pos >= n) return 0;
+        size_t start = it->pos;
+        const char *nl = memchr(t + start, '\n', n - start);
+        size_t le = nl ? (size_t)(nl - t) : n;
+        it->pos = nl ? le + 1 : n;
+        size_t b = start;
+        while (b < le && (t[b] == ' ' || t[b] == '\t' || t[b] == '\r')) b++;
+        if (b == le) continue;   /* blank line */
+        json_parser jp = {.it = it, .s = t + start, .n = le - start};
+        pt_rec_begin(it);
+        it->path.len = 0;
+        if (!parse_line(&jp))
+            return pt_rec_error(it, "json", start, "invalid JSON object at column %zu: %s",
+                                jp.i + 1, jp.err);
+        pt_rec_finish(it, rec, start);
+        return 1;
+    }
+}

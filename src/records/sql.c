@@ -1,0 +1,551 @@
+/* sql.c - SQL dumps (mysqldump, pg_dump --inserts): every tuple of an
+ * INSERT ... VALUES (...),(...); is one record, keyed by the INSERT's column list or by
+ * the columns of the table's CREATE TABLE (from this chunk or from the splitter's list
+ * of tables seen in earlier chunks). Other statements and comments are skipped.
+ *
+ * The lexing helpers here are shared with the splitter, so both agree on where strings,
+ * comments and statements end: '...' and "..." strings take backslash escapes and
+ * doubled quotes, `...` identifiers doubled backticks; comments are "--" to the end of
+ * the line and slash-star to star-slash.
+ */
+#include "internal.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <strings.h>
+
+/* ---- lexing ---- */
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+static bool is_word_byte(char c)
+{
+    return isalnum((unsigned char)c) || c == '_' || c == '$' || (unsigned char)c >= 0x80;
+}
+
+size_t pt_sql_skip_space(const char *t, size_t n, size_t p)
+{
+    while (p < n) {
+        if (is_space(t[p])) {
+            p++;
+        } else if (t[p] == '-' && p + 1 < n && t[p + 1] == '-') {
+            const char *nl = memchr(t + p, '\n', n - p);
+            p = nl ? (size_t)(nl - t) + 1 : n;
+        } else if (t[p] == '/' && p + 1 < n && t[p + 1] == '*') {
+            const char *e = p + 2 < n ? memmem(t + p + 2, n - p - 2, "*/", 2) : NULL;
+            p = e ? (size_t)(e - t) + 2 : n;
+        } else {
+            break;
+        }
+    }
+    return p;
+}
+
+size_t pt_sql_skip_quoted(const char *t, size_t n, size_t p, bool *closed)
+{
+    char q = t[p];
+    bool backslash = q != '`';
+    p++;
+    while (p < n) {
+        char c = t[p];
+        if (c == '\\' && backslash) {
+            p += 2;
+        } else if (c == q) {
+            if (p + 1 < n && t[p + 1] == q) {
+                p += 2;
+            } else {
+                *closed = true;
+                return p + 1;
+            }
+        } else {
+            p++;
+        }
+    }
+    *closed = false;
+    return n;
+}
+
+size_t pt_sql_statement_end(const char *t, size_t n, size_t p, bool *found)
+{
+    bool closed;
+    while (p < n) {
+        char c = t[p];
+        if (c == ';') {
+            *found = true;
+            return p + 1;
+        }
+        if (c == '\'' || c == '"' || c == '`') {
+            p = pt_sql_skip_quoted(t, n, p, &closed);
+        } else if ((c == '-' && p + 1 < n && t[p + 1] == '-') ||
+                   (c == '/' && p + 1 < n && t[p + 1] == '*')) {
+            p = pt_sql_skip_space(t, n, p);
+        } else {
+            p++;
+        }
+    }
+    *found = false;
+    return n;
+}
+
+/* Case-insensitive keyword at p, not followed by a word byte. */
+static bool keyword_at(const char *t, size_t n, size_t p, const char *kw)
+{
+    size_t k = strlen(kw);
+    if (n - p < k || strncasecmp(t + p, kw, k) != 0) return false;
+    return p + k == n || !is_word_byte(t[p + k]);
+}
+
+/* If keyword kw is at p (after spaces), move *p past it. */
+static bool eat_keyword(const char *t, size_t n, size_t *p, const char *kw)
+{
+    size_t q = pt_sql_skip_space(t, n, *p);
+    if (q >= n || !keyword_at(t, n, q, kw)) return false;
+    *p = q + strlen(kw);
+    return true;
+}
+
+/* Read one possibly quoted, possibly schema-qualified identifier at *p into out
+ * (quotes removed, segments joined with '.'). False when there is none. */
+static bool read_identifier(const char *t, size_t n, size_t *p, pt_rbuf *out)
+{
+    size_t q = pt_sql_skip_space(t, n, *p);
+    out->len = 0;
+    for (;;) {
+        if (q >= n) return false;
+        char c = t[q];
+        if (c == '`' || c == '"' || c == '[') {
+            char close = c == '[' ? ']' : c;
+            size_t b = q + 1, e = b;
+            while (e < n && t[e] != close) e++;
+            if (e >= n) return false;
+            pt_rbuf_append(out, t + b, e - b);
+            q = e + 1;
+        } else if (is_word_byte(c)) {
+            size_t b = q;
+            while (q < n && is_word_byte(t[q])) q++;
+            pt_rbuf_append(out, t + b, q - b);
+        } else {
+            return false;
+        }
+        if (q < n && t[q] == '.') {
+            pt_rbuf_putc(out, '.');
+            q++;
+            continue;
+        }
+        *p = q;
+        return true;
+    }
+}
+
+/* ---- CREATE TABLE ---- */
+
+size_t pt_sql_create_table_at(const char *t, size_t n, size_t p)
+{
+    static const char *const modifiers[] = {"OR", "REPLACE", "GLOBAL", "LOCAL", "TEMPORARY",
+                                            "TEMP", "UNLOGGED", NULL};
+    if (!keyword_at(t, n, p, "CREATE")) return 0;
+    p += 6;
+    for (int words = 0; words < 6; words++) {
+        if (eat_keyword(t, n, &p, "TABLE")) return p;
+        bool known = false;
+        for (int m = 0; modifiers[m] && !known; m++) known = eat_keyword(t, n, &p, modifiers[m]);
+        if (!known) return 0;
+    }
+    return 0;
+}
+
+static bool is_constraint_word(const char *w, size_t len)
+{
+    static const char *const words[] = {"PRIMARY", "KEY", "UNIQUE", "CONSTRAINT", "INDEX",
+                                        "FOREIGN", "CHECK", "FULLTEXT", "SPATIAL", "EXCLUDE",
+                                        "LIKE", "PERIOD", NULL};
+    for (int i = 0; words[i]; i++)
+        if (strlen(words[i]) == len && strncasecmp(w, words[i], len) == 0) return true;
+    return false;
+}
+
+/* From p inside a parenthesised list, the position of the next ',' or ')' at depth 0
+ * (strings and nested parentheses skipped), or n. */
+static size_t next_list_separator(const char *t, size_t n, size_t p)
+{
+    int depth = 0;
+    bool closed;
+    while (p < n) {
+        char c = t[p];
+        if (c == '\'' || c == '"' || c == '`') {
+            p = pt_sql_skip_quoted(t, n, p, &closed);
+            continue;
+        }
+        if (c == '(') {
+            depth++;
+        } else if (c == ')') {
+            if (depth == 0) return p;
+            depth--;
+        } else if (c == ',' && depth == 0) {
+            return p;
+        }
+        p++;
+    }
+    return n;
+}
+
+static void columns_push(pt_columns *c, size_t *cap, const char *name, size_t len)
+{
+    if (c->n == *cap) {
+        *cap = *cap ? *cap * 2 : 8;
+        c->names = pt_xrealloc(c->names, *cap * sizeof *c->names);
+        c->lens = pt_xrealloc(c->lens, *cap * sizeof *c->lens);
+    }
+    c->names[c->n] = pt_xstrndup(name, len);
+    c->lens[c->n] = len;
+    c->n++;
+}
+
+pt_sql_table *pt_sql_parse_create(const char *t, size_t n, size_t p)
+{
+    pt_rbuf name = {0}, col = {0};
+    pt_sql_table *tab = NULL;
+    size_t q = pt_sql_create_table_at(t, n, pt_sql_skip_space(t, n, p));
+    if (!q) goto done;
+    if (eat_keyword(t, n, &q, "IF")) {
+        eat_keyword(t, n, &q, "NOT");
+        eat_keyword(t, n, &q, "EXISTS");
+    }
+    if (!read_identifier(t, n, &q, &name)) goto done;
+    q = pt_sql_skip_space(t, n, q);
+    if (q >= n || t[q] != '(') goto done;
+    q++;
+    tab = pt_xcalloc(1, sizeof *tab);
+    size_t cap = 0;
+    while (q < n) {
+        size_t def = pt_sql_skip_space(t, n, q);
+        if (def >= n || t[def] == ')') break;
+        size_t w = def;
+        while (w < n && is_word_byte(t[w])) w++;
+        bool bare = w > def;
+        if (!(bare && is_constraint_word(t + def, w - def))) {
+            size_t r = def;
+            if (read_identifier(t, n, &r, &col) && col.len) columns_push(&tab->cols, &cap, col.p, col.len);
+        }
+        q = next_list_separator(t, n, def);
+        if (q >= n || t[q] == ')') break;
+        q++;
+    }
+    if (tab->cols.n == 0) {
+        free(tab);
+        tab = NULL;
+        goto done;
+    }
+    tab->name = pt_xstrndup(name.p, name.len);
+done:
+    pt_rbuf_free(&name);
+    pt_rbuf_free(&col);
+    return tab;
+}
+
+void pt_sql_table_free_list(const pt_sql_table *t)
+{
+    while (t) {
+        const pt_sql_table *next = t->next;
+        pt_columns cols = t->cols;
+        pt_columns_free(&cols);
+        free(t->name);
+        free((void *)t);
+        t = next;
+    }
+}
+
+/* "db.users" matches "users" and the other way round: dumps qualify inconsistently. */
+bool pt_sql_table_name_matches(const char *have, const char *want, size_t want_len)
+{
+    size_t hl = strlen(have);
+    if (hl == want_len && strncasecmp(have, want, hl) == 0) return true;
+    const char *hd = memrchr(have, '.', hl);
+    const char *wd = memrchr(want, '.', want_len);
+    const char *hs = hd ? hd + 1 : have, *ws = wd ? wd + 1 : want;
+    size_t hsl = hl - (size_t)(hs - have), wsl = want_len - (size_t)(ws - want);
+    return hsl == wsl && hsl && strncasecmp(hs, ws, hsl) == 0;
+}
+
+static const pt_columns *find_table(const pt_reciter *it, const char *name, size_t len)
+{
+    for (const pt_sql_table *t = it->local_tables; t; t = t->next)
+        if (pt_sql_table_name_matches(t->name, name, len)) return &t->cols;
+    for (const pt_sql_table *t = it->ch.sql_tables; t; t = t->next)
+        if (pt_sql_table_name_matches(t->name, name, len)) return &t->cols;
+    return NULL;
+}
+
+/* ---- INSERT ---- */
+
+static void icols_push(pt_reciter *it, const char *name, size_t len)
+{
+    if (it->n_icols == it->icol_cap) {
+        it->icol_cap = it->icol_cap ? it->icol_cap * 2 : 16;
+        it->icol_off = pt_xrealloc(it->icol_off, it->icol_cap * sizeof *it->icol_off);
+        it->icol_len = pt_xrealloc(it->icol_len, it->icol_cap * sizeof *it->icol_len);
+    }
+    it->icol_off[it->n_icols] = it->icol_buf.len;
+    it->icol_len[it->n_icols] = len;
+    it->n_icols++;
+    pt_rbuf_append(&it->icol_buf, name, len);
+}
+
+/* p after INSERT/REPLACE: read the target and column list up to and past VALUES.
+ * Sets the keys for the tuples. Returns the position after VALUES, or 0 when this is
+ * not an INSERT ... VALUES statement. */
+static size_t parse_insert_head(pt_reciter *it, size_t p)
+{
+    static const char *const skip[] = {"LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "IGNORE",
+                                       "INTO", NULL};
+    const char *t = it->ch.text;
+    size_t n = it->ch.len;
+    for (bool again = true; again;) {
+        again = false;
+        for (int k = 0; skip[k] && !again; k++) again = eat_keyword(t, n, &p, skip[k]);
+    }
+    if (!read_identifier(t, n, &p, &it->name_buf)) return 0;
+    it->n_icols = 0;
+    it->icol_buf.len = 0;
+    it->use_icols = false;
+    it->tcols = find_table(it, it->name_buf.p, it->name_buf.len);
+    p = pt_sql_skip_space(t, n, p);
+    if (p < n && t[p] == '(') {
+        it->use_icols = true;
+        p++;
+        for (;;) {
+            if (!read_identifier(t, n, &p, &it->name_buf)) return 0;
+            icols_push(it, it->name_buf.p, it->name_buf.len);
+            p = pt_sql_skip_space(t, n, p);
+            if (p < n && t[p] == ',') {
+                p++;
+                continue;
+            }
+            if (p < n && t[p] == ')') {
+                p++;
+                break;
+            }
+            return 0;
+        }
+    }
+    if (eat_keyword(t, n, &p, "OVERRIDING")) {   /* pg: OVERRIDING SYSTEM|USER VALUE */
+        if (!eat_keyword(t, n, &p, "SYSTEM")) eat_keyword(t, n, &p, "USER");
+        eat_keyword(t, n, &p, "VALUE");
+    }
+    if (eat_keyword(t, n, &p, "VALUES") || eat_keyword(t, n, &p, "VALUE")) return p;
+    return 0;
+}
+
+static void tuple_key(const pt_reciter *it, size_t col, const char **k, size_t *kl)
+{
+    if (it->use_icols) {
+        if (col < it->n_icols) {
+            *k = it->icol_buf.p + it->icol_off[col];
+            *kl = it->icol_len[col];
+        } else {
+            *k = NULL;
+            *kl = 0;
+        }
+        return;
+    }
+    pt_col_key(it->tcols, col, k, kl);
+}
+
+/* Decode the string literal whose quote is at p. Returns the position after it, or
+ * SIZE_MAX when it is not closed in the chunk. */
+static size_t tuple_string(pt_reciter *it, size_t p, size_t col)
+{
+    const char *t = it->ch.text;
+    size_t n = it->ch.len;
+    char q = t[p];
+    size_t b = p + 1, i = b, scr = PT_NO_SCRATCH, from = b;
+    for (;;) {
+        while (i < n && t[i] != q && t[i] != '\\') i++;
+        if (i >= n) return SIZE_MAX;
+        bool doubled = t[i] == q && i + 1 < n && t[i + 1] == q;
+        if (t[i] == q && !doubled) break;
+        if (scr == PT_NO_SCRATCH) scr = it->scratch.len;
+        pt_rbuf_append(&it->scratch, t + from, i - from);
+        if (doubled) {
+            pt_rbuf_putc(&it->scratch, q);
+            i += 2;
+        } else {
+            if (i + 1 >= n) return SIZE_MAX;
+            char c = t[i + 1], out;
+            switch (c) {
+            case 'n': out = '\n'; break;
+            case 't': out = '\t'; break;
+            case 'r': out = '\r'; break;
+            case '0': out = '\0'; break;
+            case 'b': out = '\b'; break;
+            case 'Z': out = '\x1a'; break;
+            case '%': case '_': out = '\\'; break;   /* MySQL keeps these backslashes */
+            default: out = c; break;
+            }
+            pt_rbuf_putc(&it->scratch, out);
+            if (out == '\\' && c != '\\') pt_rbuf_putc(&it->scratch, c);
+            i += 2;
+        }
+        from = i;
+    }
+    const char *k;
+    size_t kl;
+    tuple_key(it, col, &k, &kl);
+    if (scr == PT_NO_SCRATCH) {
+        pt_rec_add(it, k, kl, PT_NO_SCRATCH, t + b, i - b, PT_NO_SCRATCH);
+    } else {
+        pt_rbuf_append(&it->scratch, t + from, i - from);
+        pt_rec_add(it, k, kl, PT_NO_SCRATCH, NULL, it->scratch.len - scr, scr);
+    }
+    return i + 1;
+}
+
+/* Parse the tuple whose '(' is at p into the record. Returns the position after its
+ * ')', or SIZE_MAX with *why and *at set. */
+static size_t parse_tuple(pt_reciter *it, size_t p, const char **why, size_t *at)
+{
+    const char *t = it->ch.text;
+    size_t n = it->ch.len;
+    p = pt_sql_skip_space(t, n, p + 1);
+    if (p < n && t[p] == ')') return p + 1;
+    for (size_t col = 0;; col++) {
+        p = pt_sql_skip_space(t, n, p);
+        *at = p;
+        if (p >= n) {
+            *why = "tuple cut off at the end of the text";
+            return SIZE_MAX;
+        }
+        char c = t[p];
+        size_t lit = p;
+        /* Prefixed literals: E'..' N'..' _utf8mb4'..' are strings; x'..' b'..' stay text. */
+        while (lit < n && is_word_byte(t[lit]) && lit - p < 16) lit++;
+        bool prefixed = lit > p && lit < n && t[lit] == '\'';
+        bool hex = prefixed && lit == p + 1 && strchr("xXbB", c);
+        if (c == '\'' || c == '"' || (prefixed && !hex)) {
+            p = tuple_string(it, prefixed ? lit : p, col);
+            if (p == SIZE_MAX) {
+                *why = "unterminated string in tuple";
+                return SIZE_MAX;
+            }
+            size_t e = next_list_separator(t, n, p);   /* skip ::casts, COLLATE ... */
+            p = e;
+        } else {
+            size_t e = next_list_separator(t, n, p), v = e;
+            while (v > p && is_space(t[v - 1])) v--;
+            if (v == p) {
+                *why = "empty value in tuple";
+                return SIZE_MAX;
+            }
+            if (!(v - p == 4 && strncasecmp(t + p, "NULL", 4) == 0)) {
+                const char *k;
+                size_t kl;
+                tuple_key(it, col, &k, &kl);
+                pt_rec_add(it, k, kl, PT_NO_SCRATCH, t + p, v - p, PT_NO_SCRATCH);
+            }
+            p = e;
+        }
+        if (p >= n) {
+            *at = p;
+            *why = "tuple cut off at the end of the text";
+            return SIZE_MAX;
+        }
+        if (t[p] == ')') return p + 1;
+        p++;   /* ',' */
+    }
+}
+
+/* After a bad tuple: continue after the next ')' at depth 0 from the failure. */
+static size_t recover_after_tuple(const pt_reciter *it, size_t at)
+{
+    const char *t = it->ch.text;
+    size_t n = it->ch.len;
+    if (at >= n) return n;
+    size_t e = next_list_separator(t, n, at);
+    while (e < n && t[e] == ',') e = next_list_separator(t, n, e + 1);
+    return e < n ? e + 1 : n;
+}
+
+static void read_create_table(pt_reciter *it, size_t p, size_t end)
+{
+    pt_sql_table *tab = pt_sql_parse_create(it->ch.text, end, p);
+    if (!tab) return;
+    tab->next = it->local_tables;
+    it->local_tables = tab;
+}
+
+/* In statement mode: handle the statement at it->pos. Returns true when it entered
+ * a VALUES list. */
+static bool next_statement(pt_reciter *it)
+{
+    const char *t = it->ch.text;
+    size_t n = it->ch.len;
+    bool found;
+    size_t p = pt_sql_skip_space(t, n, it->pos);
+    if (p >= n) {
+        it->pos = n;
+        return false;
+    }
+    if (keyword_at(t, n, p, "INSERT") || keyword_at(t, n, p, "REPLACE")) {
+        size_t v = parse_insert_head(it, p + (t[p] == 'I' || t[p] == 'i' ? 6 : 7));
+        if (v) {
+            it->pos = v;
+            it->sql_mode = SQL_TUPLE_FIRST;
+            return true;
+        }
+    }
+    size_t end = pt_sql_statement_end(t, n, p, &found);
+    if (pt_sql_create_table_at(t, n, p)) read_create_table(it, p, end);
+    it->pos = end;
+    return false;
+}
+
+int pt_sql_next(pt_reciter *it, pt_record *rec)
+{
+    const char *t = it->ch.text;
+    size_t n = it->ch.len;
+    bool found;
+    for (;;) {
+        if (it->pos >= n) return 0;
+        if (it->sql_mode == SQL_STATEMENT) {
+            next_statement(it);
+            continue;
+        }
+        size_t p = pt_sql_skip_space(t, n, it->pos);
+        if (p >= n) {
+            it->pos = n;
+            return 0;
+        }
+        if (it->sql_mode == SQL_TUPLE_NEXT) {
+            if (t[p] == ',') {
+                it->sql_mode = SQL_TUPLE_FIRST;
+                it->pos = p + 1;
+            } else {
+                /* ';' or a tail such as ON DUPLICATE KEY UPDATE: end of statement. */
+                it->sql_mode = SQL_STATEMENT;
+                it->pos = t[p] == ';' ? p + 1 : pt_sql_statement_end(t, n, p, &found);
+            }
+            continue;
+        }
+        if (t[p] != '(') {
+            it->sql_mode = SQL_STATEMENT;
+            it->pos = pt_sql_statement_end(t, n, p, &found);
+            return pt_rec_error(it, "sql", p, "expected '(' starting a VALUES tuple");
+        }
+        const char *why = NULL;
+        size_t at = p;
+        pt_rec_begin(it);
+        size_t e = parse_tuple(it, p, &why, &at);
+        if (e == SIZE_MAX) {
+            it->pos = recover_after_tuple(it, at);
+            it->sql_mode = SQL_TUPLE_NEXT;
+            return pt_rec_error(it, "sql", p, "malformed VALUES tuple: %s", why);
+        }
+        it->pos = e;
+        it->sql_mode = SQL_TUPLE_NEXT;
+        pt_rec_finish(it, rec, p);
+        return 1;
+    }
+}

@@ -1,0 +1,341 @@
+/* text.c - stage 6b: the text report, for a person at a terminal or reading a case file.
+ *
+ * Order of importance: the verdict and its grounds first, then the tier table that
+ * explains it, then what was counted (subjects, categories), then where it came from
+ * (inputs and their errors, patterns) and the notes. Columns are aligned by display
+ * width, so Chinese labels (two columns per character) line up too.
+ *
+ * Everything printed that came from the data or the file system (paths, error messages)
+ * is made safe first: control characters and bytes that are not UTF-8 are shown as
+ * escapes, so a hostile file name cannot move the cursor or rewrite the terminal.
+ */
+#include "pitally/report.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonw.h"
+
+/* ---- safe text ------------------------------------------------------------------ */
+
+/* A copy of s with control characters as \n, \t, \xNN and invalid UTF-8 as \xNN. */
+static char *safe_text(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t n = strlen((const char *)p);
+    char *out = pt_xmalloc(4 * n + 1), *o = out;
+    while (n > 0) {
+        size_t len = (*p >= 0x20 && *p != 0x7f) ? jw_utf8_len(p, n) : 0;
+        if (len > 0) {
+            memcpy(o, p, len);
+            o += len;
+        } else {
+            len = 1;
+            if (*p == '\n') { memcpy(o, "\\n", 2); o += 2; }
+            else if (*p == '\t') { memcpy(o, "\\t", 2); o += 2; }
+            else o += sprintf(o, "\\x%02x", *p);
+        }
+        p += len;
+        n -= len;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* East Asian wide and fullwidth ranges: two terminal columns. */
+static bool is_wide(uint32_t cp)
+{
+    return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+           (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+           (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+           (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
+}
+
+/* Terminal columns of an already safe (valid UTF-8) string. */
+static size_t display_width(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s), w = 0;
+    while (n > 0) {
+        size_t len = jw_utf8_len(p, n);
+        if (len == 0) len = 1;
+        uint32_t cp = p[0];
+        if (len == 2) cp = ((p[0] & 0x1Fu) << 6) | (p[1] & 0x3Fu);
+        if (len == 3) cp = ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+        if (len == 4)
+            cp = ((p[0] & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) |
+                 (p[3] & 0x3Fu);
+        w += is_wide(cp) ? 2 : 1;
+        p += len;
+        n -= len;
+    }
+    return w;
+}
+
+static void pad(FILE *out, size_t n)
+{
+    while (n-- > 0) fputc(' ', out);
+}
+
+/* ---- tables --------------------------------------------------------------------- */
+
+#define TABLE_MAX_COLS 10
+
+typedef struct {
+    size_t ncols;
+    const char *head[TABLE_MAX_COLS];
+    bool right[TABLE_MAX_COLS];   /* numbers align right */
+    char **cell;                  /* nrows * ncols, safe text */
+    size_t nrows, cap;
+} table;
+
+/* Columns given as "Name" (left-aligned) or ">Name" (right-aligned). */
+static void table_init(table *t, size_t ncols, const char *const *heads)
+{
+    memset(t, 0, sizeof *t);
+    t->ncols = ncols < TABLE_MAX_COLS ? ncols : TABLE_MAX_COLS;
+    for (size_t c = 0; c < t->ncols; c++) {
+        t->right[c] = heads[c][0] == '>';
+        t->head[c] = heads[c] + (t->right[c] ? 1 : 0);
+    }
+}
+
+/* One row of ncols strings (copied and made safe). */
+static void table_row(table *t, const char *const *cells)
+{
+    if (t->nrows == t->cap) {
+        t->cap = t->cap ? 2 * t->cap : 8;
+        t->cell = pt_xrealloc(t->cell, t->cap * t->ncols * sizeof *t->cell);
+    }
+    for (size_t c = 0; c < t->ncols; c++) t->cell[t->nrows * t->ncols + c] = safe_text(cells[c]);
+    t->nrows++;
+}
+
+static void print_cell(FILE *out, const char *s, size_t width, bool right, bool last)
+{
+    size_t w = display_width(s);
+    size_t gap = width > w ? width - w : 0;
+    if (right) pad(out, gap);
+    fputs(s, out);
+    if (!right && !last) pad(out, gap);
+}
+
+static void table_print(FILE *out, table *t, size_t indent)
+{
+    size_t width[TABLE_MAX_COLS];
+    for (size_t c = 0; c < t->ncols; c++) {
+        width[c] = display_width(t->head[c]);
+        for (size_t r = 0; r < t->nrows; r++) {
+            size_t w = display_width(t->cell[r * t->ncols + c]);
+            if (w > width[c]) width[c] = w;
+        }
+    }
+    for (size_t r = 0; r <= t->nrows; r++) {   /* row 0 is the heading */
+        pad(out, indent);
+        for (size_t c = 0; c < t->ncols; c++) {
+            const char *s = r == 0 ? t->head[c] : t->cell[(r - 1) * t->ncols + c];
+            if (c) fputs("  ", out);
+            print_cell(out, s, width[c], t->right[c], c + 1 == t->ncols);
+        }
+        fputc('\n', out);
+    }
+}
+
+static void table_free(table *t)
+{
+    for (size_t i = 0; i < t->nrows * t->ncols; i++) free(t->cell[i]);
+    free(t->cell);
+    memset(t, 0, sizeof *t);
+}
+
+/* ---- formatting numbers ----------------------------------------------------------- */
+
+/* Small rotating buffers, so that one printf can take several formatted numbers. */
+static char *fmt_buf(void)
+{
+    static char bufs[16][48];
+    static unsigned next;
+    return bufs[next++ % 16];
+}
+
+/* Counts with thousands separators: 12,345,678 records read at a glance. */
+static const char *u64s(uint64_t v)
+{
+    char digits[24], *b = fmt_buf(), *o = b;
+    int n = snprintf(digits, sizeof digits, "%" PRIu64, v);
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0) *o++ = ',';
+        *o++ = digits[i];
+    }
+    *o = '\0';
+    return b;
+}
+
+static const char *nums(double v)
+{
+    char *b = fmt_buf();
+    jw_format_number(b, 48, v);
+    return b;
+}
+
+/* Ratios to four decimals: enough to see how far from 1 (or 10) a case is. */
+static const char *ratios(double v)
+{
+    char *b = fmt_buf();
+    snprintf(b, 48, "%.4f", v);
+    return b;
+}
+
+/* ---- sections ------------------------------------------------------------------- */
+
+static const char *level_words(pt_level l)
+{
+    switch (l) {
+    case PT_LEVEL_SERIOUS: return "SERIOUS (情节严重)";
+    case PT_LEVEL_ESPECIALLY_SERIOUS: return "ESPECIALLY SERIOUS (情节特别严重)";
+    default: return "none: below every standard (未达情节严重)";
+    }
+}
+
+static void print_heading(FILE *out, const char *title)
+{
+    fprintf(out, "\n%s\n", title);
+}
+
+static void print_verdict(FILE *out, const pt_scan_result *r, const pt_policy *pol)
+{
+    const pt_verdict *v = &r->verdict;
+    char *name = safe_text(pol->name);
+    fprintf(out, "pitally %s - personal information tally\n", PT_VERSION);
+    fprintf(out, "Policy: %s   professional (item 八): %s   income: CNY %s\n", name,
+            r->facts.professional ? "yes" : "no", u64s(r->facts.income_cny));
+    free(name);
+    fprintf(out, "\nVerdict: %s\n", level_words(v->level));
+    fprintf(out, "Grounds: ");
+    for (size_t i = 0; i < v->n_grounds; i++) fprintf(out, "%s%s", i ? ", " : "", v->grounds[i]);
+    fprintf(out, "%s\n", v->n_grounds ? "" : "(none)");
+    fprintf(out, "Combined ratio (item 六): %s\n", ratios(v->combined_ratio));
+}
+
+static void print_tiers(FILE *out, const pt_scan_result *r, const pt_policy *pol)
+{
+    static const char *const heads[] = {"Tier", ">Raw", ">Distinct", ">Threshold", ">Ratio",
+                                        "Label"};
+    table t;
+    table_init(&t, 6, heads);
+    for (size_t i = 0; i < pol->n_tiers; i++) {
+        double th = r->verdict.tier_threshold[i] > 0 ? r->verdict.tier_threshold[i]
+                                                     : (double)pol->tiers[i].threshold;
+        const char *row[] = {pol->tiers[i].id, u64s(r->totals.tiers[i].raw),
+                             u64s(r->totals.tiers[i].distinct), nums(th),
+                             ratios(r->verdict.tier_ratio[i]), pol->tiers[i].label};
+        table_row(&t, row);
+    }
+    print_heading(out, "Pieces by tier (distinct counts decide; thresholds in force):");
+    table_print(out, &t, 2);
+    table_free(&t);
+}
+
+static void print_totals(FILE *out, const pt_scan_result *r, const pt_policy *pol)
+{
+    fprintf(out, "\nTotals: %s inputs, %s bytes, %s records, pieces %s raw / %s distinct, "
+            "%s subjects\n", u64s(r->n_inputs), u64s(r->total_bytes), u64s(r->totals.records),
+            u64s(r->totals.pieces.raw), u64s(r->totals.pieces.distinct), u64s(r->subjects));
+    static const char *const heads[] = {"Category", "Tier", ">Records"};
+    table t;
+    table_init(&t, 3, heads);
+    for (size_t c = 0; c < pol->n_categories; c++) {
+        if (!r->totals.categories[c]) continue;
+        int tier = pol->category_tier[c];
+        const char *row[] = {pol->categories[c],
+                             tier >= 0 && (size_t)tier < pol->n_tiers ? pol->tiers[tier].id : "?",
+                             u64s(r->totals.categories[c])};
+        table_row(&t, row);
+    }
+    print_heading(out, "Categories (records containing each):");
+    if (t.nrows) table_print(out, &t, 2);
+    else fprintf(out, "  (none found)\n");
+    table_free(&t);
+}
+
+static void print_inputs(FILE *out, const pt_scan_result *r)
+{
+    static const char *const heads[] = {"Path", "Compression", "Encoding", "Format",
+                                        ">Bytes", ">Records", ">Raw", ">Distinct", ">Errors"};
+    table t;
+    table_init(&t, 9, heads);
+    size_t n_errors = 0;
+    for (size_t i = 0; i < r->n_inputs; i++) {
+        const pt_input_result *in = &r->inputs[i];
+        const char *row[] = {in->path ? in->path : "",
+                             in->readable ? (in->compression ? in->compression : "-") : "unreadable",
+                             in->encoding ? in->encoding : "-", in->format ? in->format : "-",
+                             u64s(in->bytes), u64s(in->counts.records),
+                             u64s(in->counts.pieces.raw), u64s(in->counts.pieces.distinct),
+                             u64s(in->errors.n)};
+        table_row(&t, row);
+        n_errors += in->errors.n;
+    }
+    print_heading(out, "Inputs (pieces raw / distinct within each input):");
+    table_print(out, &t, 2);
+    table_free(&t);
+    if (!n_errors) return;
+    print_heading(out, "Errors:");
+    for (size_t i = 0; i < r->n_inputs; i++) {
+        const pt_input_result *in = &r->inputs[i];
+        char *path = safe_text(in->path);
+        for (size_t k = 0; k < in->errors.n; k++) {
+            char *kind = safe_text(in->errors.v[k].kind);
+            char *msg = safe_text(in->errors.v[k].message);
+            fprintf(out, "  %s: %s at offset %s: %s\n", path, kind, u64s(in->errors.v[k].offset),
+                    msg);
+            free(kind);
+            free(msg);
+        }
+        free(path);
+    }
+}
+
+static void print_patterns(FILE *out, const pt_scan_result *r, const pt_patterns *ps)
+{
+    static const char *const heads[] = {"Pattern", ">Matched", ">Rejected"};
+    table t;
+    table_init(&t, 3, heads);
+    for (size_t i = 0; ps && i < ps->n; i++) {
+        uint64_t m = r->pattern_matched ? r->pattern_matched[i] : 0;
+        uint64_t x = r->pattern_rejected ? r->pattern_rejected[i] : 0;
+        if (!m && !x) continue;
+        const char *row[] = {ps->v[i].id ? ps->v[i].id : "?", u64s(m), u64s(x)};
+        table_row(&t, row);
+    }
+    print_heading(out, "Patterns (rejected: masked values or failed checksums):");
+    if (t.nrows) table_print(out, &t, 2);
+    else fprintf(out, "  (no matches)\n");
+    table_free(&t);
+}
+
+static void print_notes(FILE *out, const pt_scan_result *r)
+{
+    if (!r->verdict.n_notes) return;
+    print_heading(out, "Notes:");
+    for (size_t i = 0; i < r->verdict.n_notes; i++) {
+        char *note = safe_text(r->verdict.notes[i]);
+        fprintf(out, "  - %s\n", note);
+        free(note);
+    }
+}
+
+void pt_report_text(FILE *out, const pt_scan_result *r, const pt_policy *pol,
+                    const pt_patterns *ps)
+{
+    print_verdict(out, r, pol);
+    print_tiers(out, r, pol);
+    print_totals(out, r, pol);
+    print_inputs(out, r);
+    print_patterns(out, r, ps);
+    print_notes(out, r);
+    fprintf(out, "\nA sizing aid that shows its evidence, not a court: "
+                 "distinct counts drop exact duplicates and invalid values (Art. 11).\n");
+}

@@ -1,0 +1,414 @@
+/* test_classify.c - stage 3: the shipped pattern set and policy, classified by hand-made
+ * records whose expected categories, tiers, subjects and fingerprints are worked out
+ * from SPEC 1 and patterns/policy.yaml; and broken pattern files that must be refused
+ * with "FILE:LINE: reason". Run from the repository root (it reads patterns/). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "pitally/classify.h"
+#include "pitally/patterns.h"
+#include "pitally/policy.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+static pt_policy pol;
+static pt_patterns ps;
+static pt_scanner *sc;
+static uint64_t *matched, *rejected;
+
+static size_t len_or_0(const char *s) { return s ? strlen(s) : 0; }
+#define F(k, v) {(k), len_or_0(k), (v), strlen(v)}
+#define CLASSIFY(out, ...)                                                               \
+    do {                                                                                 \
+        const pt_field fields_[] = {__VA_ARGS__};                                        \
+        pt_record rec_ = {fields_, sizeof fields_ / sizeof fields_[0], 0};               \
+        pt_scanner_classify(sc, &rec_, &(out), matched, rejected);                       \
+    } while (0)
+
+static uint64_t cat(const char *name)
+{
+    int c = pt_policy_category(&pol, name);
+    CHECK(c >= 0);
+    return c >= 0 ? (uint64_t)1 << c : 0;
+}
+
+static int tier(const char *id) { return pt_policy_tier(&pol, id); }
+
+static uint64_t count_of(const uint64_t *v, const char *pattern)
+{
+    int i = pt_patterns_find(&ps, pattern);
+    CHECK(i >= 0);
+    return i >= 0 ? v[i] : 0;
+}
+
+static void reset_counts(void)
+{
+    memset(matched, 0, ps.n * sizeof *matched);
+    memset(rejected, 0, ps.n * sizeof *rejected);
+}
+
+static void test_load_shipped_set(void)
+{
+    /* Every category of the policy is reachable by some pattern. */
+    uint64_t reached = 0;
+    for (size_t i = 0; i < ps.n; i++) reached |= (uint64_t)1 << ps.v[i].category;
+    for (size_t c = 0; c < pol.n_categories; c++) {
+        if (!((reached >> c) & 1)) printf("#   category %s has no pattern\n", pol.categories[c]);
+        CHECK((reached >> c) & 1);
+    }
+    CHECK(pt_patterns_find(&ps, "cn_resident_id") >= 0);
+    CHECK(pt_patterns_find(&ps, "no_such_pattern") < 0);
+}
+
+static void test_person_row(void)
+{
+    pt_record_class rc;
+    reset_counts();
+    CLASSIFY(rc, F("姓名", "张伟"), F("身份证号", "11010519491231002X"), F("手机号", "13812345678"));
+    CHECK(rc.piece);
+    CHECK_EQ(rc.categories, cat("identity") | cat("contact"));
+    CHECK_EQ(rc.tier, tier("art5_5"));
+    CHECK(rc.has_subject);
+    /* the subject is the resident ID (subject_rank 1 beats the mobile's 2) */
+    CHECK(rc.subject == XXH3_64bits("11010519491231002X", 18));
+    CHECK_EQ(count_of(matched, "cn_name"), 1);
+    CHECK_EQ(count_of(matched, "cn_resident_id"), 1);
+    CHECK_EQ(count_of(matched, "cn_mobile"), 1);
+    CHECK_EQ(count_of(rejected, "cn_resident_id"), 0);
+}
+
+static void test_subject_falls_back_to_mobile(void)
+{
+    pt_record_class rc;
+    /* lower-case x and +86 grouping normalize away */
+    CLASSIFY(rc, F("email", "Zhang.Wei@Example.com"), F("tel", "+86 138 1234 5678"));
+    CHECK(rc.piece);
+    CHECK(rc.has_subject);
+    CHECK(rc.subject == XXH3_64bits("13812345678", 11));
+    CLASSIFY(rc, F(NULL, "Zhang.Wei@Example.com"));
+    CHECK(rc.subject == XXH3_64bits("zhang.wei@example.com", 21));
+    CLASSIFY(rc, F(NULL, "11010519491231002x"));
+    CHECK(rc.subject == XXH3_64bits("11010519491231002X", 18));
+}
+
+static void test_bank_card_is_property(void)
+{
+    pt_record_class rc;
+    reset_counts();
+    /* 6222021234567894: Luhn-valid (worked out in test_validators.c) */
+    CLASSIFY(rc, F("姓名", "李娜"), F("卡号", "6222021234567894"));
+    CHECK(rc.piece);
+    CHECK_EQ(rc.categories, cat("identity") | cat("property"));
+    CHECK_EQ(rc.tier, tier("art5_3"));
+    CHECK_EQ(count_of(matched, "bank_card"), 1);
+    /* the same digits with a broken check digit are rejected, not property */
+    reset_counts();
+    CLASSIFY(rc, F("卡号", "6222021234567895"));
+    CHECK(!rc.piece);
+    CHECK_EQ(rc.categories, 0);
+    CHECK_EQ(rc.tier, -1);
+    CHECK_EQ(count_of(rejected, "bank_card"), 1);
+}
+
+static void test_masked_mobile_rejected(void)
+{
+    pt_record_class rc;
+    reset_counts();
+    CLASSIFY(rc, F("手机", "138****5678"));
+    CHECK(!rc.piece);
+    CHECK_EQ(rc.categories, 0);
+    CHECK(!rc.has_subject);
+    CHECK_EQ(count_of(rejected, "cn_mobile"), 1);
+    CHECK_EQ(count_of(matched, "cn_mobile"), 0);
+    reset_counts();
+    CLASSIFY(rc, F(NULL, "身份证 3301**********1234"));
+    CHECK(!rc.piece);
+    CHECK_EQ(count_of(rejected, "cn_resident_id"), 1);
+}
+
+static void test_bad_checksum_id_rejected(void)
+{
+    pt_record_class rc;
+    reset_counts();
+    CLASSIFY(rc, F("身份证号", "110105194912310021"));
+    CHECK(!rc.piece);
+    CHECK_EQ(rc.categories, 0);
+    CHECK_EQ(count_of(rejected, "cn_resident_id"), 1);
+    CHECK_EQ(count_of(matched, "cn_resident_id"), 0);
+    /* nothing else claims it: not a bank card, not a credit code */
+    for (size_t i = 0; i < ps.n; i++) CHECK_EQ(matched[i], 0);
+}
+
+static void test_id_inside_longer_run(void)
+{
+    pt_record_class rc;
+    reset_counts();
+    CLASSIFY(rc, F(NULL, "1234511010519491231002X"), F(NULL, "11010519491231002X9"),
+             F(NULL, "A11010519491231002X"), F(NULL, "1381234567899"));
+    CHECK(!rc.piece);
+    CHECK_EQ(rc.categories, 0);
+    for (size_t i = 0; i < ps.n; i++) {
+        CHECK_EQ(matched[i], 0);
+        CHECK_EQ(rejected[i], 0);
+    }
+}
+
+static void test_embedded_in_free_text(void)
+{
+    pt_record_class rc;
+    reset_counts();
+    CLASSIFY(rc, F(NULL, "请联系13812345678谢谢"));
+    CHECK(rc.piece);
+    CHECK_EQ(rc.categories, cat("contact"));
+    CHECK_EQ(rc.tier, tier("art5_5"));
+    /* two identifiers in one line of text: both counted */
+    reset_counts();
+    CLASSIFY(rc, F(NULL, "张伟 11010519491231002X 电话13812345678 邮箱 zw@example.com"));
+    CHECK(rc.piece);
+    CHECK_EQ(count_of(matched, "cn_resident_id"), 1);
+    CHECK_EQ(count_of(matched, "cn_mobile"), 1);
+    CHECK_EQ(count_of(matched, "email"), 1);
+    CHECK_EQ(rc.categories, cat("identity") | cat("contact"));
+}
+
+static void test_fingerprint_order_independent(void)
+{
+    pt_record_class a, b, c, d;
+    CLASSIFY(a, F("姓名", "张伟"), F("手机号", "13812345678"), F("邮箱", "zw@example.com"));
+    CLASSIFY(b, F("邮箱", "zw@example.com"), F("姓名", "张伟"), F("手机号", "13812345678"));
+    CLASSIFY(c, F("姓名", "张伟"), F("手机号", "13812345679"), F("邮箱", "zw@example.com"));
+    /* the same information written differently normalizes to the same piece */
+    CLASSIFY(d, F("name", " 张伟 "), F("mobile", "+86 138-1234-5678"), F("email", "ZW@Example.COM"));
+    CHECK(a.piece && b.piece && c.piece && d.piece);
+    CHECK(a.fp[0] == b.fp[0] && a.fp[1] == b.fp[1]);
+    CHECK(a.fp[0] != c.fp[0] || a.fp[1] != c.fp[1]);
+    CHECK(a.fp[0] == d.fp[0] && a.fp[1] == d.fp[1]);
+}
+
+static void test_header_only_category(void)
+{
+    pt_record_class rc;
+    CLASSIFY(rc, F("诊断", "高血压"), F("手机", "13812345678"));
+    CHECK(rc.piece);
+    CHECK_EQ(rc.categories, cat("health") | cat("contact"));
+    CHECK_EQ(rc.tier, tier("art5_4"));
+    /* health alone is information but not a piece */
+    CLASSIFY(rc, F("诊断", "高血压"));
+    CHECK(!rc.piece);
+    CHECK_EQ(rc.categories, cat("health"));
+    /* the same value without its column is nothing */
+    CLASSIFY(rc, F(NULL, "高血压"));
+    CHECK_EQ(rc.categories, 0);
+    /* placeholders and blanks are not values */
+    CLASSIFY(rc, F("诊断", "NULL"), F("余额", "  "), F("病历", "\\N"));
+    CHECK_EQ(rc.categories, 0);
+}
+
+static void test_header_categories(void)
+{
+    static const struct { const char *key, *val, *category; } rows[] = {
+        {"经纬度", "30.27,120.15", "whereabouts"}, {"短信内容", "验证码1234", "communication_content"},
+        {"征信记录", "良好", "credit"}, {"账户余额", "1000.00", "property"},
+        {"入住时间", "2020-01-01", "accommodation"}, {"主叫号码", "010-1234", "communication_records"},
+        {"快递单号", "SF1234567", "transaction"}, {"小区", "阳光花园", "real_estate"},
+        {"学历", "本科", "education"}, {"工作单位", "某某公司", "employment"},
+        {"户籍", "浙江杭州", "household"}, {"人脸", "a.jpg", "biometric"},
+        {"password", "secret", "credentials"}, {"ip", "10.1.2.3", "online_behavior"},
+        {"车架号", "whatever", "vehicle"}, {"性别", "男", "identity"}, {"address", "某路1号", "contact"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        pt_record_class rc;
+        CLASSIFY(rc, F(rows[i].key, rows[i].val));
+        if (!(rc.categories & cat(rows[i].category)))
+            printf("#   %s: %s did not give %s\n", rows[i].key, rows[i].val, rows[i].category);
+        CHECK(rc.categories & cat(rows[i].category));
+        CHECK(!rc.piece);
+    }
+}
+
+static void test_key_cache_survives_many_keys(void)
+{
+    /* More distinct keys than the cache holds: it is cleared and refilled, answers stay. */
+    char key[32];
+    for (int i = 0; i < 3000; i++) {
+        pt_record_class rc;
+        snprintf(key, sizeof key, "col%d", i);
+        pt_field f[2] = {F(key, "x"), F("诊断", "高血压")};
+        pt_record rec = {f, 2, 0};
+        pt_scanner_classify(sc, &rec, &rc, matched, rejected);
+        if (rc.categories != cat("health")) { CHECK_EQ(rc.categories, cat("health")); break; }
+    }
+}
+
+static void test_hostile_values(void)
+{
+    pt_record_class rc;
+    /* invalid UTF-8, NUL bytes, a huge digit run, lots of separators: no crash, no match */
+    static const char bad[] = "\xff\xfe\xc3\x28\xe2\x82\x28 13812345678 \xf0\x28\x8c\x28";
+    pt_field f1 = {"手机\xff", 7, bad, sizeof bad - 1};
+    pt_record rec = {&f1, 1, 0};
+    pt_scanner_classify(sc, &rec, &rc, matched, rejected);
+    CHECK(rc.piece);   /* the mobile between the broken bytes is still found */
+    size_t n = 1 << 20;
+    char *big = malloc(n);
+    for (size_t i = 0; i < n; i++) big[i] = (char)(i % 7 == 0 ? '-' : '0' + (int)(i % 10));
+    pt_field f2 = {NULL, 0, big, n};
+    rec.fields = &f2;
+    pt_scanner_classify(sc, &rec, &rc, matched, rejected);
+    CHECK(!rc.piece || rc.piece);   /* survived */
+    pt_field f3 = {NULL, 0, "", 0};
+    rec.fields = &f3;
+    pt_scanner_classify(sc, &rec, &rc, matched, rejected);
+    CHECK_EQ(rc.categories, 0);
+    rec.n = 0;
+    pt_scanner_classify(sc, &rec, &rc, matched, rejected);
+    CHECK_EQ(rc.tier, -1);
+    free(big);
+}
+
+static void test_explain(void)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    int n = pt_explain(&ps, &pol, "11010519491231002X", "身份证号", out);
+    fclose(out);
+    CHECK_EQ(n, 1);
+    CHECK(buf && strstr(buf, "cn_resident_id") != NULL);
+    CHECK(buf && strstr(buf, "gb11643: checksum ok, date 1949-12-31, province 11") != NULL);
+    CHECK(buf && strstr(buf, "identity") != NULL);
+    CHECK(buf && strstr(buf, "art5_5") != NULL);
+    free(buf);
+
+    buf = NULL;
+    out = open_memstream(&buf, &len);
+    n = pt_explain(&ps, &pol, "138****5678", NULL, out);
+    fclose(out);
+    CHECK_EQ(n, 0);
+    CHECK(buf && strstr(buf, "masked") != NULL);
+    CHECK(buf && strstr(buf, "tier: none") != NULL);
+    free(buf);
+}
+
+/* ---- broken pattern files ------------------------------------------------------------- */
+
+static char tmpdir[] = "/tmp/pitally-test-XXXXXX";
+
+static void write_file(const char *name, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (!f) return;
+    fputs(text, f);
+    fclose(f);
+}
+
+static void remove_file(const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    unlink(path);
+}
+
+/* Load tmpdir holding only name = text; expect failure with "tmpdir/name:line:" and
+ * the word in the message. */
+static void expect_broken(const char *name, const char *text, int line, const char *word)
+{
+    write_file(name, text);
+    pt_patterns bad;
+    char err[512] = "", want[300];
+    int rc = pt_patterns_load(&bad, tmpdir, &pol, err, sizeof err);
+    CHECK_EQ(rc, -1);
+    snprintf(want, sizeof want, "%s/%s:%d: ", tmpdir, name, line);
+    if (strncmp(err, want, strlen(want)) != 0 || !strstr(err, word))
+        printf("#   got \"%s\", expected \"%s...%s...\"\n", err, want, word);
+    CHECK(strncmp(err, want, strlen(want)) == 0);
+    CHECK(strstr(err, word) != NULL);
+    if (rc == 0) pt_patterns_free(&bad);
+    remove_file(name);
+}
+
+static const char good_head[] = "set: t\npatterns:\n  - id: p1\n    category: contact\n";
+
+static void test_broken_files(void)
+{
+    char text[512];
+    CHECK(mkdtemp(tmpdir) != NULL);
+    /* policy.yaml in the directory is not a pattern file */
+    write_file("policy.yaml", "this: [is not: a pattern file\n");
+
+    snprintf(text, sizeof text, "%s    value: '(?<!\\d)1[3-9'\n", good_head);
+    expect_broken("a.yaml", text, 5, "offset");
+    snprintf(text, sizeof text, "%s    value: '\\d+'\n    validator: crc99\n", good_head);
+    expect_broken("b.yaml", text, 6, "unknown validator 'crc99'");
+    expect_broken("c.yaml", "patterns:\n  - id: p1\n    value: 'x'\n    category: gossip\n", 4,
+                  "unknown category 'gossip'");
+    expect_broken("d.yaml", "patterns:\n  - id: p1\n    category: [contact\n  - id: p2\n", 4,
+                  "YAML syntax");
+    expect_broken("e.yaml", "patterns:\n  - id: p1\n    category: contact\n", 2, "missing value");
+    expect_broken("f.yaml", "patterns:\n  - id: p1\n    category: contact\n    value: 'x'\n"
+                  "    normalise: digits\n", 5, "unknown key 'normalise'");
+    expect_broken("g.yaml", "patterns:\n  - category: contact\n    value: 'x'\n", 2, "without id");
+    expect_broken("h.yaml", "patterns:\n  - id: p1\n    category: contact\n    value: 'x'\n"
+                  "    match: everywhere\n", 5, "match");
+    /* a header-only pattern is fine; a duplicate id in a later file is not */
+    write_file("a.yaml", "patterns:\n  - id: p1\n    category: health\n    requires_header: true\n"
+                         "    header: '诊断'\n");
+    expect_broken("b.yaml", "patterns:\n  - id: p2\n    category: contact\n    value: 'x'\n"
+                  "  - id: p1\n    category: contact\n    value: 'y'\n", 5, "duplicate pattern id 'p1'");
+    /* ... and the good file alone loads */
+    pt_patterns ok;
+    char err[512] = "";
+    CHECK_EQ(pt_patterns_load(&ok, tmpdir, &pol, err, sizeof err), 0);
+    CHECK_EQ(ok.n, 1);
+    pt_patterns_free(&ok);
+    remove_file("a.yaml");
+    remove_file("policy.yaml");
+    rmdir(tmpdir);
+}
+
+int main(void)
+{
+    char err[512];
+    if (pt_policy_load(&pol, "patterns/policy.yaml", err, sizeof err) != 0) {
+        printf("not ok load_policy\n# %s\n", err);
+        return 1;
+    }
+    if (pt_patterns_load(&ps, "patterns", &pol, err, sizeof err) != 0) {
+        printf("not ok load_patterns\n# %s\n", err);
+        pt_policy_free(&pol);
+        return 1;
+    }
+    sc = pt_scanner_new(&ps, &pol);
+    matched = calloc(ps.n, sizeof *matched);
+    rejected = calloc(ps.n, sizeof *rejected);
+
+    RUN(test_load_shipped_set);
+    RUN(test_person_row);
+    RUN(test_subject_falls_back_to_mobile);
+    RUN(test_bank_card_is_property);
+    RUN(test_masked_mobile_rejected);
+    RUN(test_bad_checksum_id_rejected);
+    RUN(test_id_inside_longer_run);
+    RUN(test_embedded_in_free_text);
+    RUN(test_fingerprint_order_independent);
+    RUN(test_header_only_category);
+    RUN(test_header_categories);
+    RUN(test_key_cache_survives_many_keys);
+    RUN(test_hostile_values);
+    RUN(test_explain);
+    RUN(test_broken_files);
+
+    free(matched);
+    free(rejected);
+    pt_scanner_free(sc);
+    pt_patterns_free(&ps);
+    pt_policy_free(&pol);
+    return CHECK_DONE();
+}

@@ -1,0 +1,137 @@
+/* test_validators.c - the checksum validators against published vectors and vectors
+ * worked out by hand from the standards (GB 11643, Luhn, GB 32100, ISO 3779). */
+#include <string.h>
+
+#include "check.h"
+#include "pitally/validators.h"
+
+#define V(fn, s) fn((s), strlen(s))
+
+static void test_gb11643_published_example(void)
+{
+    /* The example of GB 11643-1999 annex: check char X (weighted sum 167, 167 mod 11 = 2). */
+    CHECK(V(pt_valid_gb11643, "11010519491231002X"));
+    CHECK(V(pt_valid_gb11643, "11010519491231002x"));   /* lower-case x is the same */
+    CHECK(!V(pt_valid_gb11643, "110105194912310021"));  /* any other check char */
+    CHECK(!V(pt_valid_gb11643, "110105194912310028"));
+}
+
+static void test_gb11643_date_and_province(void)
+{
+    /* Each vector below carries the right check char for its 17 digits (weights 7 9 10 5
+     * 8 4 2 1 6 3 7 9 10 5 8 4 2, check chars "10X98765432"), so only the date decides.
+     * 1949-02-30 does not exist: 11010519490230002 -> 7+9+0+5+0+20+2+9+24+27+0+18+30+0+0+0+4
+     * = 155, 155 mod 11 = 1 -> '0'. */
+    CHECK(!V(pt_valid_gb11643, "110105194902300020"));
+    /* 2000-02-29 exists (leap year): 11010520000229002 -> 7+9+5+20+4+0+0+0+0+18+20+45+0+0+4
+     * = 132, 132 mod 11 = 0 -> '1'. */
+    CHECK(V(pt_valid_gb11643, "110105200002290021"));
+    /* 1900-02-29 does not (1900 is not a leap year): 11010519000229002 -> 7+9+5+20+2+9+0+0+
+     * 0+18+20+45+0+0+4 = 139, 139 mod 11 = 7 -> '5'. */
+    CHECK(!V(pt_valid_gb11643, "110105190002290025"));
+    /* province 99 does not exist: 99010519491231002 -> 63+81+0+5+0+20+2+9+24+27+7+18+30+5+0+
+     * 0+4 = 295, 295 mod 11 = 9 -> '3'. */
+    CHECK(!V(pt_valid_gb11643, "990105194912310023"));
+    /* a birth year in the future */
+    CHECK(!V(pt_valid_gb11643, "110105290001010011"));
+}
+
+static void test_gb11643_legacy_15(void)
+{
+    CHECK(V(pt_valid_gb11643, "110105491231002"));    /* 1949-12-31, no check digit */
+    CHECK(!V(pt_valid_gb11643, "110105490230002"));   /* 1949-02-30 */
+    CHECK(!V(pt_valid_gb11643, "990105491231002"));   /* province 99 */
+    CHECK(!V(pt_valid_gb11643, "11010549123100"));    /* 14 digits */
+    CHECK(!V(pt_valid_gb11643, "1101054912310A2"));
+    CHECK(!pt_valid_gb11643(NULL, 0));
+}
+
+static void test_luhn(void)
+{
+    CHECK(V(pt_valid_luhn, "4111111111111111"));
+    CHECK(V(pt_valid_luhn, "79927398713"));
+    CHECK(!V(pt_valid_luhn, "79927398710"));
+    CHECK(V(pt_valid_luhn, "4111 1111 1111 1111"));   /* separators are skipped */
+    CHECK(V(pt_valid_luhn, "4111-1111-1111-1111"));
+    CHECK(!V(pt_valid_luhn, "4111111111111112"));
+    /* 6222 0212 3456 789?: doubled digits 6,2,0,1,3,5,7,9 -> 3+4+0+2+6+1+5+9 = 30, others
+     * 2+2+2+2+4+6+8 = 26; 56 -> check digit 4. */
+    CHECK(V(pt_valid_luhn, "6222021234567894"));
+    CHECK(!V(pt_valid_luhn, "6222021234567895"));
+    CHECK(!V(pt_valid_luhn, "4111a11111111111"));
+    CHECK(!V(pt_valid_luhn, "41111111111111111111"));   /* 20 digits: too long */
+    CHECK(!V(pt_valid_luhn, ""));
+}
+
+static void test_imei(void)
+{
+    pt_validator_fn imei = pt_validator_find("imei");
+    CHECK(imei != NULL);
+    if (!imei) return;
+    /* 49015420323751?: the published GSM example IMEI 490154203237518. */
+    CHECK(imei("490154203237518", 15));
+    CHECK(!imei("490154203237519", 15));
+    CHECK(!imei("4111111111111111", 16));   /* Luhn-valid but not 15 digits */
+}
+
+static void test_gb32100(void)
+{
+    /* 91350100M000100Y4 with weights 3^i mod 31 (1 3 9 27 19 26 16 17 20 29 25 13 8 24 10
+     * 30 28): 9+3+27+135+0+26+0+0+21*20+0+0+0+8+0+0+30*30+4*28 = 1640; 1640 mod 31 = 28;
+     * 31 - 28 = 3 -> check char '3'. */
+    CHECK(V(pt_valid_gb32100, "91350100M000100Y43"));
+    CHECK(!V(pt_valid_gb32100, "91350100M000100Y44"));
+    CHECK(!V(pt_valid_gb32100, "91350100M000101Y43"));
+    CHECK(!V(pt_valid_gb32100, "91350100I000100Y43"));  /* I is not in the alphabet */
+    CHECK(!V(pt_valid_gb32100, "91350100M000100Y4"));
+}
+
+static void test_iso3779(void)
+{
+    /* The classic check digit example: weighted sum 351, 351 mod 11 = 10 -> 'X'. */
+    CHECK(V(pt_valid_iso3779, "1M8GDM9AXKP042788"));
+    CHECK(!V(pt_valid_iso3779, "1M8GDM9A1KP042788"));   /* check digit altered */
+    CHECK(!V(pt_valid_iso3779, "1M8GDM9AXKP042789"));   /* another position altered */
+    CHECK(!V(pt_valid_iso3779, "1M8GDM9AXKP04278"));    /* 16 characters */
+    CHECK(!V(pt_valid_iso3779, "1M8GDM9AXKO042788"));   /* O is not allowed */
+}
+
+static void test_registry(void)
+{
+    CHECK(pt_validator_find("gb11643") == pt_valid_gb11643);
+    CHECK(pt_validator_find("luhn") == pt_valid_luhn);
+    CHECK(pt_validator_find("gb32100") == pt_valid_gb32100);
+    CHECK(pt_validator_find("iso3779") == pt_valid_iso3779);
+    CHECK(pt_validator_find("nope") == NULL);
+    CHECK(pt_validator_find(NULL) == NULL);
+    size_t n = 0;
+    for (const char *const *v = pt_validator_names(); *v; v++) {
+        CHECK(pt_validator_find(*v) != NULL);
+        n++;
+    }
+    CHECK_EQ(n, 5);
+}
+
+static void test_explain_reasons(void)
+{
+    char why[256];
+    CHECK(pt_validator_explain("gb11643", "11010519491231002X", 18, why, sizeof why));
+    CHECK_STR(why, "checksum ok, date 1949-12-31, province 11");
+    CHECK(!pt_validator_explain("gb11643", "990105194912310023", 18, why, sizeof why));
+    CHECK(strstr(why, "province 99") != NULL);
+    CHECK(!pt_validator_explain("nope", "1", 1, why, sizeof why));
+}
+
+int main(void)
+{
+    RUN(test_gb11643_published_example);
+    RUN(test_gb11643_date_and_province);
+    RUN(test_gb11643_legacy_15);
+    RUN(test_luhn);
+    RUN(test_imei);
+    RUN(test_gb32100);
+    RUN(test_iso3779);
+    RUN(test_registry);
+    RUN(test_explain_reasons);
+    return CHECK_DONE();
+}
