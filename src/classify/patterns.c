@@ -22,6 +22,8 @@
 #include "pitally/validators.h"
 #include "pitally/yamldoc.h"
 
+#define PT_MAX_PATTERNS 4096
+
 /* ---- loader state and error reporting ------------------------------------------ */
 
 typedef struct {
@@ -542,6 +544,8 @@ int pt_patterns_load(pt_patterns *ps, const char *dir, const pt_policy *pol, cha
         free(names[i]);
     }
     free(names);
+    if (rc == 0 && ps->n > PT_MAX_PATTERNS)   /* scanners index patterns with 16 bits */
+        rc = fail_at(&L, dir, 0, "too many patterns (%zu, at most %d)", ps->n, PT_MAX_PATTERNS);
     if (rc == 0) rc = resolve_yields(&L);
     if (rc == 0) rc = order_patterns(&L);
     for (size_t i = 0; i < ps->n; i++) free_yields(&L.yields[i]);

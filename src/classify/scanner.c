@@ -4,14 +4,17 @@
  * data, a JIT stack, a cache of key (column name) contexts and scratch buffers, so a
  * record is classified with no allocation in the steady state and no lock.
  *
- * Per field: trim, skip empty values and placeholders, look up which patterns' header
- * regexes match the key (computed once per distinct key), build the set of bytes the
- * value contains, and give each pattern a cheap prefilter (length, the bytes a match
- * can start with or must contain, all from pcre2_pattern_info) before PCRE2 runs. Each
- * regex match is then rejected (masked copy, failed validator), ignored (overlaps an
- * accepted match of a pattern it yields to) or accepted: counted, its category bit
- * set, its normalized value hashed into the record's fingerprint, and considered as
- * the record's subject (the lowest subject_rank wins).
+ * Per field: trim, skip empty values and placeholders, and look up the key's context
+ * (which header regexes match it, and so which patterns are candidates; computed once
+ * per distinct key). One register-only pass gives the field's byte classes (see
+ * byteclass.c); a branch-free quick filter over the candidates (length, bytes a match
+ * starts with or must contain, facts from pcre2_pattern_info and from the regex source)
+ * drops most of them; the rest get the exact prefilter (runs such as "18 bytes of
+ * [0-9Xx] in a row") and only then PCRE2 JIT. Each regex match is then ignored (it
+ * overlaps a match of a pattern it yields to), rejected (masked copy, failed
+ * validator) or accepted: counted, its category bit set, its normalized value hashed
+ * into the record's fingerprint, and considered as the record's subject (the lowest
+ * subject_rank wins, first seen on ties).
  *
  * The fingerprint is XXH3-128 over the sorted, de-duplicated 64-bit hashes of
  * (category, normalized value): the same information in another column order is the

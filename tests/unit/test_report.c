@@ -116,7 +116,7 @@ static int run_checker(const char *path)
 {
     char cmd[1024], out[128];
     path_in_tmp(out, sizeof out, "checker.out");
-    snprintf(cmd, sizeof cmd, "python3 /work/shared/contract/check-report.py '%s' > '%s' 2>&1",
+    snprintf(cmd, sizeof cmd, "python3 ../shared/contract/check-report.py '%s' > '%s' 2>&1",
              path, out);
     int rc = system(cmd);
     char *text = slurp(out);
