@@ -86,3 +86,6 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+
+# libFuzzer targets (tests/fuzz/): `make fuzz` runs each for FUZZ_SECONDS.
+-include tests/fuzz/fuzz.mk

@@ -46,6 +46,15 @@ static bool on_stack(const dir_stack *st, const struct stat *sb)
 
 static void walk(const char *dir, const struct stat *dsb, dir_stack *st, pt_path_list *out);
 
+static const char *special_kind(mode_t m)
+{
+    if (S_ISFIFO(m)) return "FIFO";
+    if (S_ISSOCK(m)) return "socket";
+    if (S_ISCHR(m)) return "character device";
+    if (S_ISBLK(m)) return "block device";
+    return "special file";
+}
+
 static void walk_entry(const char *path, dir_stack *st, pt_path_list *out)
 {
     struct stat sb;
@@ -59,9 +68,15 @@ static void walk_entry(const char *path, dir_stack *st, pt_path_list *out)
         walk(path, &sb, st, out);
     } else if (S_ISREG(sb.st_mode)) {
         add_path(out, path);
+    } else {
+        /* FIFOs, sockets and devices inside a directory are not inputs: opening a FIFO
+         * with no writer would block the scan for ever. They are listed, not read.
+         * Named explicitly on the command line (e.g. <(zcat ...)) they are read. */
+        pt_input_path *p = add_path(out, path);
+        p->unreadable = true;
+        pt_errlist_add(&p->errors, "skipped", 0, "%s is a %s, not a regular file: not read", path,
+                       special_kind(sb.st_mode));
     }
-    /* FIFOs, sockets and devices inside a directory are not inputs: opening a FIFO
-     * would block the scan. Named explicitly on the command line they are read. */
 }
 
 static void walk(const char *dir, const struct stat *dsb, dir_stack *st, pt_path_list *out)

@@ -331,6 +331,55 @@ def test_many_chunks_count_every_record(tmp):
         eq(r["totals"]["pieces"]["distinct"], n, "the same mobiles in four formats")
 
 
+def test_awkward_paths(tmp):
+    """A directory holding a FIFO, a symlink loop to itself, a symlink to its parent
+    directory, an empty file and one good CSV: the good file is scanned once, the others
+    are listed with their errors, and the run exits 0."""
+    d = os.path.join(tmp, "case")
+    os.makedirs(d)
+    fx.write(os.path.join(d, "good.csv"), fx.csv_text().encode())
+    fx.write(os.path.join(d, "empty.csv"), b"")
+    os.mkfifo(os.path.join(d, "pipe"))
+    os.symlink("self", os.path.join(d, "self"))
+    os.symlink("..", os.path.join(d, "up"))           # walks back into tmp and so into d
+    r = scan([d])
+    by_name = {os.path.relpath(i["path"], d): i for i in r["inputs"]}
+    # up/ leads to tmp, whose only entry is case/, the directory being walked: the
+    # loop is cut there, so nothing is reached twice
+    eq(list(by_name), ["empty.csv", "good.csv", "pipe", "self"], "inputs, in sorted order")
+    eq(counts(by_name["good.csv"]), (3, 3, 2), "good.csv")
+    eq(counts(by_name["empty.csv"]), (0, 0, 0), "empty.csv")
+    eq(by_name["empty.csv"]["errors"], [], "empty file is no error")
+    eq([e["kind"] for e in by_name["pipe"]["errors"]], ["skipped"], "FIFO listed, not read")
+    eq([e["kind"] for e in by_name["self"]["errors"]], ["open"], "symlink loop")
+    eq(counts(r["totals"]), (3, 3, 2), "totals")
+
+
+def test_only_unreadable_exits_2(tmp):
+    os.mkfifo(os.path.join(tmp, "pipe"))
+    r = scan([tmp], expect_rc=2)
+    eq([e["kind"] for e in r["inputs"][0]["errors"]], ["skipped"], "error kind")
+
+
+def test_report_write_failures(tmp):
+    src = os.path.join(tmp, "ok.csv")
+    fx.write(src, fx.csv_text().encode())
+    base = ["scan", "--patterns", PATTERNS, "--progress", "never", src, "--json"]
+    p = run(base + [os.path.join(tmp, "no", "such", "dir", "r.json")], expect_rc=4)
+    if b"no/such/dir/r.json" not in p.stderr:
+        raise Failure("stderr does not name the report path: %r" % p.stderr)
+    eq(os.path.exists(os.path.join(tmp, "no")), False, "nothing created")
+    run(base + ["/dev/full"], expect_rc=4)                 # ENOSPC on write
+    run(base + ["/dev/null"], expect_rc=0)                 # a device is written, not replaced
+    eq(os.path.exists("/dev/null") and not os.path.isfile("/dev/null"), True, "/dev/null intact")
+    # an existing report is replaced whole, never left half-written
+    target = os.path.join(tmp, "r.json")
+    fx.write(target, b"old")
+    run(base + [target])
+    eq(json.load(open(target, encoding="utf-8"))["schema"], "pitally-report/1", "replaced report")
+    eq([f for f in os.listdir(tmp) if ".tmp" in f], [], "no temporary files left")
+
+
 def test_explain(tmp):
     p = run(["explain", "--patterns", PATTERNS, fx.ID_A])
     out = p.stdout.decode()
@@ -339,8 +388,23 @@ def test_explain(tmp):
             raise Failure("explain output lacks %r:\n%s" % (word, out))
 
 
+def collect_tests():
+    """test_* functions of this file and of every tests/integration/test_*.py module
+    (which import what they need from run.py)."""
+    import glob
+    import importlib
+    found = dict((n, f) for n, f in globals().items() if n.startswith("test_") and callable(f))
+    here = os.path.dirname(os.path.abspath(__file__))
+    for path in sorted(glob.glob(os.path.join(here, "test_*.py"))):
+        mod = importlib.import_module(os.path.splitext(os.path.basename(path))[0])
+        for n, f in vars(mod).items():
+            if n.startswith("test_") and callable(f):
+                found["%s.%s" % (mod.__name__, n)] = f
+    return sorted(found.items())
+
+
 def main():
-    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
+    tests = collect_tests()
     failed = 0
     for name, fn in tests:
         tmp = tempfile.mkdtemp(prefix="pitally-it-")
