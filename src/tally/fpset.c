@@ -1,15 +1,20 @@
 /* fpset.c - the dedup sets behind "distinct" and "subjects".
  *
- * pt_fpset holds one 16-byte entry per distinct piece: 64 + 32 bits of the 128-bit
- * fingerprint (another 8 bits choose the shard, so 104 bits tell pieces apart: no
- * collision is expected below ~10^15 pieces) and the number of the last input that
- * inserted it. One set then answers both "new in this input?" (last input differs) and
- * "new in this run?" (absent), because inputs are scanned one after another.
- * pt_hashset holds 64-bit subject hashes.
+ * Memory is the budget here (SPEC section 6: 32 bytes per distinct piece), so a slot is
+ * as small as it can be: a 64-bit key, plus for pieces a 32-bit tag.
+ *  - pt_fpset (pieces): key = fp[0], shard = top byte of fp[1], so 72 bits of the
+ *    128-bit fingerprint tell pieces apart (about 1e-4 expected collisions at 10^9
+ *    distinct pieces). The tag is the number (+1) of the last input that inserted the
+ *    piece: one set answers both "new in this input?" (tag differs) and "new in this
+ *    run?" (absent), because inputs are scanned one after another.
+ *  - pt_hashset (subjects): key = the 64-bit hash, no tag.
+ * Key 0 marks an empty slot; a key that is 0 is stored as 1.
  *
  * Both are split into 256 shards by the top byte of the hash, each an open-addressing
- * table with linear probing and its own mutex, grown at 3/4 load. Callers insert a whole
- * chunk's worth at once, sorted by shard, so a worker takes each lock once per chunk.
+ * table with linear probing and its own mutex. A shard grows by half when 4/5 full, so
+ * its load stays between 0.53 and 0.8 (about 30 bytes per piece for both sets
+ * together). Callers insert a whole chunk's worth at once, sorted by shard, so a worker
+ * takes each lock once per chunk.
  */
 #include "pitally/tally.h"
 
@@ -21,69 +26,134 @@
 #define N_SHARDS (1u << SHARD_BITS)
 #define INITIAL_SLOTS 1024
 
+typedef struct {
+    pthread_mutex_t lock;
+    uint64_t *keys;
+    uint32_t *tags;      /* NULL in a set without tags */
+    size_t cap, used;
+} shard;
+
+typedef struct {
+    shard shards[N_SHARDS];
+} sharded_table;
+
+struct pt_fpset {
+    sharded_table t;
+};
+
+struct pt_hashset {
+    sharded_table t;
+};
+
 static unsigned shard_of(uint64_t h)
 {
     return (unsigned)(h >> (64 - SHARD_BITS));
 }
 
-/* ---- fingerprint set ---- */
+static void table_init(sharded_table *t, bool tagged)
+{
+    for (unsigned i = 0; i < N_SHARDS; i++) {
+        shard *s = &t->shards[i];
+        pthread_mutex_init(&s->lock, NULL);
+        s->cap = INITIAL_SLOTS;
+        s->used = 0;
+        s->keys = pt_xcalloc(s->cap, sizeof *s->keys);
+        s->tags = tagged ? pt_xcalloc(s->cap, sizeof *s->tags) : NULL;
+    }
+}
 
-typedef struct {
-    uint64_t key;        /* fp[0] */
-    uint32_t key2;       /* low 32 bits of fp[1] */
-    uint32_t input_plus1;/* 0 marks an empty slot */
-} fp_slot;
+static void table_destroy(sharded_table *t)
+{
+    for (unsigned i = 0; i < N_SHARDS; i++) {
+        pthread_mutex_destroy(&t->shards[i].lock);
+        free(t->shards[i].keys);
+        free(t->shards[i].tags);
+    }
+}
 
-typedef struct {
-    pthread_mutex_t lock;
-    fp_slot *slots;
-    size_t mask, used;
-} fp_shard;
+/* Home slot: the keys of one shard share their top byte, so mix before taking the high
+ * bits of key * cap (a multiply by an odd constant is a bijection). */
+static size_t home_slot(uint64_t key, size_t cap)
+{
+    uint64_t mixed = key * 0x9E3779B97F4A7C15ull;
+    return (size_t)(((unsigned __int128)mixed * cap) >> 64);
+}
 
-struct pt_fpset {
-    fp_shard shards[N_SHARDS];
-};
+/* The slot holding key, or the empty slot where it belongs. */
+static size_t find_slot(const uint64_t *keys, size_t cap, uint64_t key)
+{
+    size_t i = home_slot(key, cap);
+    while (keys[i] && keys[i] != key)
+        if (++i == cap) i = 0;
+    return i;
+}
+
+static void grow(shard *s)
+{
+    size_t cap = s->cap + s->cap / 2;
+    uint64_t *keys = pt_xcalloc(cap, sizeof *keys);
+    uint32_t *tags = s->tags ? pt_xcalloc(cap, sizeof *tags) : NULL;
+    for (size_t i = 0; i < s->cap; i++) {
+        if (!s->keys[i]) continue;
+        size_t j = find_slot(keys, cap, s->keys[i]);
+        keys[j] = s->keys[i];
+        if (tags) tags[j] = s->tags[i];
+    }
+    free(s->keys);
+    free(s->tags);
+    s->keys = keys;
+    s->tags = tags;
+    s->cap = cap;
+}
+
+/* Insert key (tag ignored in an untagged shard). *was_present tells whether it was
+ * there; returns the tag it had (0 when absent). Caller holds the lock. */
+static uint32_t shard_insert(shard *s, uint64_t key, uint32_t tag, bool *was_present)
+{
+    if (key == 0) key = 1;
+    size_t i = find_slot(s->keys, s->cap, key);
+    *was_present = s->keys[i] != 0;
+    uint32_t old = s->tags && *was_present ? s->tags[i] : 0;
+    if (!*was_present) {
+        s->keys[i] = key;
+        s->used++;
+    }
+    if (s->tags) s->tags[i] = tag;
+    if (!*was_present && s->used * 5 > s->cap * 4) grow(s);
+    return old;
+}
+
+static uint64_t table_size(const sharded_table *t)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; i < N_SHARDS; i++) n += t->shards[i].used;
+    return n;
+}
+
+static size_t table_memory(const sharded_table *t)
+{
+    size_t bytes = sizeof *t;
+    for (unsigned i = 0; i < N_SHARDS; i++) {
+        const shard *s = &t->shards[i];
+        bytes += s->cap * (sizeof *s->keys + (s->tags ? sizeof *s->tags : 0));
+    }
+    return bytes;
+}
+
+/* ---- pieces ---- */
 
 pt_fpset *pt_fpset_new(void)
 {
     pt_fpset *s = pt_xcalloc(1, sizeof *s);
-    for (unsigned i = 0; i < N_SHARDS; i++) {
-        pthread_mutex_init(&s->shards[i].lock, NULL);
-        s->shards[i].slots = pt_xcalloc(INITIAL_SLOTS, sizeof(fp_slot));
-        s->shards[i].mask = INITIAL_SLOTS - 1;
-    }
+    table_init(&s->t, true);
     return s;
 }
 
 void pt_fpset_free(pt_fpset *s)
 {
     if (!s) return;
-    for (unsigned i = 0; i < N_SHARDS; i++) {
-        pthread_mutex_destroy(&s->shards[i].lock);
-        free(s->shards[i].slots);
-    }
+    table_destroy(&s->t);
     free(s);
-}
-
-static fp_slot *fp_find_slot(fp_slot *slots, size_t mask, uint64_t key, uint32_t key2)
-{
-    size_t i = (size_t)(key ^ (key >> 29)) & mask;
-    while (slots[i].input_plus1 && (slots[i].key != key || slots[i].key2 != key2))
-        i = (i + 1) & mask;
-    return &slots[i];
-}
-
-static void fp_grow(fp_shard *sh)
-{
-    size_t new_mask = sh->mask * 2 + 1;
-    fp_slot *n = pt_xcalloc(new_mask + 1, sizeof *n);
-    for (size_t i = 0; i <= sh->mask; i++) {
-        fp_slot *old = &sh->slots[i];
-        if (old->input_plus1) *fp_find_slot(n, new_mask, old->key, old->key2) = *old;
-    }
-    free(sh->slots);
-    sh->slots = n;
-    sh->mask = new_mask;
 }
 
 static int by_fp_shard(const void *a, const void *b)
@@ -100,21 +170,14 @@ void pt_fpset_insert_batch(pt_fpset *s, uint32_t input_id, pt_fp_item *items, si
     uint32_t tag = input_id + 1;
     size_t i = 0;
     while (i < n) {
-        unsigned sh_no = shard_of(items[i].fp[1]);
-        fp_shard *sh = &s->shards[sh_no];
+        unsigned no = shard_of(items[i].fp[1]);
+        shard *sh = &s->t.shards[no];
         pthread_mutex_lock(&sh->lock);
-        for (; i < n && shard_of(items[i].fp[1]) == sh_no; i++) {
-            pt_fp_item *it = &items[i];
-            fp_slot *slot = fp_find_slot(sh->slots, sh->mask, it->fp[0], (uint32_t)it->fp[1]);
-            it->new_in_run = slot->input_plus1 == 0;
-            it->new_in_input = slot->input_plus1 != tag;
-            if (it->new_in_run) {
-                slot->key = it->fp[0];
-                slot->key2 = (uint32_t)it->fp[1];
-                sh->used++;
-            }
-            slot->input_plus1 = tag;
-            if (sh->used * 4 > (sh->mask + 1) * 3) fp_grow(sh);
+        for (; i < n && shard_of(items[i].fp[1]) == no; i++) {
+            bool present;
+            uint32_t last = shard_insert(sh, items[i].fp[0], tag, &present);
+            items[i].new_in_run = !present;
+            items[i].new_in_input = last != tag;
         }
         pthread_mutex_unlock(&sh->lock);
     }
@@ -122,67 +185,28 @@ void pt_fpset_insert_batch(pt_fpset *s, uint32_t input_id, pt_fp_item *items, si
 
 uint64_t pt_fpset_size(const pt_fpset *s)
 {
-    uint64_t n = 0;
-    for (unsigned i = 0; i < N_SHARDS; i++) n += s->shards[i].used;
-    return n;
+    return table_size(&s->t);
 }
 
 size_t pt_fpset_memory(const pt_fpset *s)
 {
-    size_t bytes = sizeof *s;
-    for (unsigned i = 0; i < N_SHARDS; i++) bytes += (s->shards[i].mask + 1) * sizeof(fp_slot);
-    return bytes;
+    return table_memory(&s->t);
 }
 
-/* ---- 64-bit hash set ---- */
-
-typedef struct {
-    pthread_mutex_t lock;
-    uint64_t *slots;     /* 0 marks an empty slot; hash 0 is stored as 1 */
-    size_t mask, used;
-} hash_shard;
-
-struct pt_hashset {
-    hash_shard shards[N_SHARDS];
-};
+/* ---- subjects ---- */
 
 pt_hashset *pt_hashset_new(void)
 {
     pt_hashset *s = pt_xcalloc(1, sizeof *s);
-    for (unsigned i = 0; i < N_SHARDS; i++) {
-        pthread_mutex_init(&s->shards[i].lock, NULL);
-        s->shards[i].slots = pt_xcalloc(INITIAL_SLOTS, sizeof(uint64_t));
-        s->shards[i].mask = INITIAL_SLOTS - 1;
-    }
+    table_init(&s->t, false);
     return s;
 }
 
 void pt_hashset_free(pt_hashset *s)
 {
     if (!s) return;
-    for (unsigned i = 0; i < N_SHARDS; i++) {
-        pthread_mutex_destroy(&s->shards[i].lock);
-        free(s->shards[i].slots);
-    }
+    table_destroy(&s->t);
     free(s);
-}
-
-static uint64_t *hash_find_slot(uint64_t *slots, size_t mask, uint64_t h)
-{
-    size_t i = (size_t)(h ^ (h >> 31)) & mask;
-    while (slots[i] && slots[i] != h) i = (i + 1) & mask;
-    return &slots[i];
-}
-
-static void hash_grow(hash_shard *sh)
-{
-    size_t new_mask = sh->mask * 2 + 1;
-    uint64_t *n = pt_xcalloc(new_mask + 1, sizeof *n);
-    for (size_t i = 0; i <= sh->mask; i++)
-        if (sh->slots[i]) *hash_find_slot(n, new_mask, sh->slots[i]) = sh->slots[i];
-    free(sh->slots);
-    sh->slots = n;
-    sh->mask = new_mask;
 }
 
 static int by_hash_shard(const void *a, const void *b)
@@ -198,17 +222,13 @@ uint64_t pt_hashset_insert_batch(pt_hashset *s, uint64_t *hashes, size_t n)
     uint64_t added = 0;
     size_t i = 0;
     while (i < n) {
-        unsigned sh_no = shard_of(hashes[i]);
-        hash_shard *sh = &s->shards[sh_no];
+        unsigned no = shard_of(hashes[i]);
+        shard *sh = &s->t.shards[no];
         pthread_mutex_lock(&sh->lock);
-        for (; i < n && shard_of(hashes[i]) == sh_no; i++) {
-            uint64_t h = hashes[i] ? hashes[i] : 1;
-            uint64_t *slot = hash_find_slot(sh->slots, sh->mask, h);
-            if (*slot) continue;
-            *slot = h;
-            sh->used++;
-            added++;
-            if (sh->used * 4 > (sh->mask + 1) * 3) hash_grow(sh);
+        for (; i < n && shard_of(hashes[i]) == no; i++) {
+            bool present;
+            shard_insert(sh, hashes[i], 0, &present);
+            added += !present;
         }
         pthread_mutex_unlock(&sh->lock);
     }
@@ -217,7 +237,5 @@ uint64_t pt_hashset_insert_batch(pt_hashset *s, uint64_t *hashes, size_t n)
 
 uint64_t pt_hashset_size(const pt_hashset *s)
 {
-    uint64_t n = 0;
-    for (unsigned i = 0; i < N_SHARDS; i++) n += s->shards[i].used;
-    return n;
+    return table_size(&s->t);
 }

@@ -53,6 +53,29 @@ static void test_fpset_grows(void)
     pt_fpset_free(s);
 }
 
+/* SPEC section 6 budgets 32 bytes per distinct piece for everything; the piece set's
+ * share is a 12-byte slot at a load of at least 0.53 (grown by half at 0.8): at most
+ * 12 / 0.53 = 22.6 bytes per piece, whatever the moment of growth. */
+static void test_fpset_memory_per_piece(void)
+{
+    pt_fpset *s = pt_fpset_new();
+    enum { N = 1000000, BATCH = 10000 };
+    pt_fp_item *v = malloc(BATCH * sizeof *v);
+    for (uint64_t base = 0; base < N; base += BATCH) {
+        for (uint64_t i = 0; i < BATCH; i++) {
+            uint64_t k = base + i + 1;
+            v[i] = item(k * 0xD6E8FEB86659FD93ull, k * 0x9E3779B97F4A7C15ull);
+        }
+        pt_fpset_insert_batch(s, 0, v, BATCH);
+    }
+    CHECK_EQ(pt_fpset_size(s), N);
+    double per_piece = (double)pt_fpset_memory(s) / N;
+    if (per_piece > 23.0) printf("#   %.1f bytes per piece\n", per_piece);
+    CHECK(per_piece <= 23.0);
+    free(v);
+    pt_fpset_free(s);
+}
+
 typedef struct {
     pt_hashset *set;
     uint64_t start, added;
@@ -104,6 +127,7 @@ int main(void)
 {
     RUN(test_fpset_inputs);
     RUN(test_fpset_grows);
+    RUN(test_fpset_memory_per_piece);
     RUN(test_hashset_threads);
     RUN(test_counts_add);
     return CHECK_DONE();
