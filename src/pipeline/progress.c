@@ -16,7 +16,8 @@ double pt_now(void)
 void pt_progress_init(pt_progress *p, pt_progress_mode mode, uint64_t total_bytes)
 {
     p->enabled = mode == PT_PROGRESS_ALWAYS || (mode == PT_PROGRESS_AUTO && isatty(2));
-    p->started = p->last_print = pt_now();
+    p->started = pt_now();
+    p->last_print = 0;   /* the first update prints at once */
     p->total_bytes = total_bytes;
 }
 

@@ -414,7 +414,9 @@ def main():
         except Exception as e:  # noqa: BLE001 - any exception is a failed test
             failed += 1
             print("not ok " + name)
-            detail = str(e) if isinstance(e, Failure) else traceback.format_exc()
+            # test modules raise run.Failure, a twin of this __main__.Failure
+            failure = type(e).__name__ == "Failure"
+            detail = str(e) if failure else traceback.format_exc()
             for line in detail.splitlines():
                 print("#   " + line)
         finally:

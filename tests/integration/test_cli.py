@@ -1,0 +1,88 @@
+"""test_cli.py - command-line overrides of detection (--header, --format, --delimiter,
+--encoding), defaults (threads), progress and the text report. Collected by run.py."""
+import os
+import subprocess
+
+import fixtures as fx
+from run import BIN, PATTERNS, Failure, counts, eq, run, scan
+
+
+def test_header_no_makes_first_row_a_record(tmp):
+    path = os.path.join(tmp, "p.csv")
+    fx.write(path, fx.csv_text().encode())
+    r = scan([path], "--header", "no")
+    # the column-name row becomes a record without identifiers; the names lose their
+    # header context, but IDs and mobiles are identifiers by value: 3 pieces, 2 distinct
+    eq(counts(r["inputs"][0]), (4, 3, 2), "records/raw/distinct")
+    eq(r["inputs"][0]["categories"]["identity"], 3, "identity from the IDs alone")
+
+
+def test_format_lines_forced(tmp):
+    path = os.path.join(tmp, "p.csv")
+    fx.write(path, fx.csv_text().encode())
+    r = scan([path], "--format", "lines")
+    eq(r["inputs"][0]["format"], "lines", "format")
+    # every non-empty line is a record, the header line too; the third line repeats the first
+    eq(counts(r["inputs"][0]), (4, 3, 2), "records/raw/distinct")
+
+
+def test_delimiter_forced(tmp):
+    path = os.path.join(tmp, "p.txt")
+    fx.write(path, "手机号;备注,逗号\n13812345678;a,b\n13912345678;c,d\n".encode())
+    r = scan([path], "--delimiter", ";")
+    inp = r["inputs"][0]
+    eq(inp["format"], "delimited", "format")
+    eq(counts(inp), (2, 2, 2), "records/raw/distinct")
+
+
+def test_encoding_forced(tmp):
+    text = fx.csv_text()
+    fx.write(os.path.join(tmp, "le.csv"), text.encode("utf-16-le"))   # no BOM
+    r = scan([os.path.join(tmp, "le.csv")], "--encoding", "utf-16le")
+    eq(r["inputs"][0]["encoding"], "utf-16le", "encoding")
+    eq(counts(r["inputs"][0]), (3, 3, 2), "utf-16le records/raw/distinct")
+    fx.write(os.path.join(tmp, "gb.csv"), text.encode("gb18030"))
+    r = scan([os.path.join(tmp, "gb.csv")], "--encoding", "gbk")
+    eq(r["inputs"][0]["encoding"], "gb18030", "gbk is read as gb18030")
+    eq(counts(r["inputs"][0]), (3, 3, 2), "gb18030 records/raw/distinct")
+    run(["scan", "--encoding", "latin9", os.path.join(tmp, "gb.csv")], expect_rc=1)
+
+
+def test_default_threads_is_online_cpus(tmp):
+    path = os.path.join(tmp, "p.csv")
+    fx.write(path, fx.csv_text().encode())
+    r = scan([path])
+    eq(r["run"]["threads"], os.cpu_count(), "run.threads")
+
+
+def test_progress_always_on_stderr(tmp):
+    path = os.path.join(tmp, "big.log")
+    fx.write(path, "".join("第%d行 138%08d\n" % (i, i) for i in range(200000)).encode())
+    p = run(["scan", "--patterns", PATTERNS, "--progress", "always", "--chunk-size", "65536",
+             "-j", "1", path])
+    err = p.stderr.decode()
+    if "MB/s" not in err or "records/s" not in err:
+        raise Failure("no progress line on stderr: %r" % err[:200])
+    p = run(["scan", "--patterns", PATTERNS, path])      # auto, stderr not a terminal
+    eq(p.stderr, b"", "no progress when stderr is not a terminal")
+
+
+def test_text_report(tmp):
+    cards = os.path.join(tmp, "cards.csv")
+    rows = ["姓名,银行卡号"] + ["客户%d,%s" % (i, fx.bank_card(i)) for i in range(60)]
+    fx.write(cards, ("\n".join(rows) + "\n").encode())
+    out = run(["scan", "--patterns", PATTERNS, cards]).stdout.decode()
+    # 60 distinct art5_3 pieces against 50: serious by item (三), ratio 60/50 = 1.2
+    for want in ("情节严重", "art5_1_3", "art5_3", "1.2", cards):
+        if want not in out:
+            raise Failure("text report lacks %r:\n%s" % (want, out))
+
+
+def test_json_stdout_is_only_json(tmp):
+    path = os.path.join(tmp, "p.csv")
+    fx.write(path, fx.csv_text().encode())
+    p = subprocess.run([BIN, "scan", "--json", "-", "--patterns", PATTERNS, path],
+                       capture_output=True)
+    eq(p.returncode, 0, "exit")
+    eq(p.stdout.lstrip()[:1], b"{", "stdout starts with the JSON document")
+    eq(p.stdout.rstrip()[-1:], b"}", "and ends with it")
