@@ -15,9 +15,11 @@ CFLAGS_ALL += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 LDSAN = -fsanitize=address,undefined
 endif
 LIBS = -lpcre2-8 -lyaml -lz -lxxhash -pthread
+# ISA-L inflate when libisal-dev is installed (zlib otherwise)
+-include src/input/isal.mk
 
 # Debian packages the build and the tests need; installed by `make deps` when missing.
-DEB_PKGS = gcc make libpcre2-dev zlib1g-dev libyaml-dev libxxhash-dev
+DEB_PKGS = gcc make libpcre2-dev zlib1g-dev libyaml-dev libxxhash-dev libisal-dev
 DEPS_STAMP = build/.deps-ok
 
 LIB_SRC  := $(sort $(wildcard src/input/*.c src/records/*.c src/classify/*.c \
@@ -29,7 +31,7 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps demo test unit-bins install clean asan bench
+.PHONY: all deps demo test test-run unit-bins install clean asan bench
 all: $(DEPS_STAMP) $(BUILD)/pitally
 
 $(DEPS_STAMP):
@@ -65,10 +67,15 @@ unit-bins: $(TEST_BIN)
 asan: $(DEPS_STAMP)
 	$(MAKE) BUILD=build/asan SAN=1 OPT="-O1 -g" build/asan/pitally unit-bins
 
-test: all unit-bins asan
+# test and demo first make sure the packages are there, then build in a fresh make, so
+# that what the package step installed (ISA-L) is seen by the build.
+test: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory test-run
+test-run: all unit-bins asan
 	@sh tests/run.sh build build/asan
 
-demo: all
+demo: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory all
 	@sh tests/demo.sh build/pitally
 
 $(BUILD)/bench-gen: bench/gen.c | $(DEPS_STAMP)

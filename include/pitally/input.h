@@ -30,6 +30,41 @@ int pt_encoding_parse(const char *s, pt_encoding *out);
 
 typedef struct pt_source pt_source;
 
+/* Limits and choices of one pt_source. Start from pt_source_options_default.
+ *
+ * Decompression bombs: a gzip input stops with an error of kind "gzip_bomb" (offset =
+ * compressed bytes consumed) when its decompressed output passes max_output bytes, or
+ * when, past the first ratio_after bytes of output, output exceeds max_ratio times the
+ * compressed bytes consumed so far. Everything inflated before still counts, and memory
+ * stays bounded either way. 0 disables a limit. The defaults:
+ *   max_ratio 200   real dumps (CSV, SQL, JSON Lines, logs) inflate 3-30x and very
+ *                   repetitive ones rarely 100x, while one deflate layer of constant bytes
+ *                   reaches its ceiling of about 1030x: 200 sits between the two.
+ *   ratio_after 64 MiB  small, very compressible files (a header and a few rows) are
+ *                   never judged by ratio; a bomb is caught after 64 MiB of output.
+ *   max_output 1 TiB    larger than any single dump file met so far; a hostile stream
+ *                   is still bounded in time.
+ * Binary inputs (a known image/archive/executable magic number, or more than 5% control
+ * characters in the first 64 KiB) give one error of kind "binary" and are skipped (read
+ * returns 0 at once) unless scan_binary is set. */
+typedef struct {
+    pt_encoding encoding;   /* PT_ENC_AUTO: detect */
+    uint64_t max_output;    /* decompressed bytes of one gzip input; 0: no limit */
+    uint64_t max_ratio;     /* decompressed per compressed byte; 0: no limit */
+    uint64_t ratio_after;   /* output bytes before the ratio is checked */
+    bool scan_binary;       /* read binary inputs as text anyway */
+} pt_source_options;
+
+#define PT_GZIP_MAX_OUTPUT_DEFAULT (1ULL << 40)
+#define PT_GZIP_MAX_RATIO_DEFAULT 200u
+#define PT_GZIP_RATIO_AFTER_DEFAULT (64ULL << 20)
+
+void pt_source_options_default(pt_source_options *o);
+/* pt_source_open with options (o == NULL: the defaults). */
+pt_source *pt_source_open_with(const char *path, const pt_source_options *o, pt_errlist *errs);
+/* True when the input was found binary and skipped (its "binary" error is in errs). */
+bool pt_source_skipped(const pt_source *s);
+
 /* Open path ("-" is stdin). forced == PT_ENC_AUTO detects the encoding from the first
  * decompressed bytes (BOM; UTF-16 by BOM or NUL pattern; UTF-8 validity; GB18030).
  * On failure returns NULL and appends one error of kind "open" (or "read") to errs. */
@@ -38,6 +73,7 @@ pt_source *pt_source_open(const char *path, pt_encoding forced, pt_errlist *errs
 /* Read up to cap (>= 16) bytes of decoded UTF-8. Returns the number of bytes, 0 at
  * the end. Never cuts a UTF-8 sequence in two. Problems go to the errs given at open:
  *   "gzip"     corrupt or truncated stream; offset = compressed bytes consumed before it
+ *   "gzip_bomb" a decompression limit was hit (see pt_source_options); same offset
  *   "encoding" invalid sequences, replaced by U+FFFD; one error per input, giving the
  *              count and the offset (in decompressed bytes) of the first one
  *   "read"     an I/O error; offset = bytes read before it */

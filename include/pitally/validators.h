@@ -10,6 +10,8 @@ bool pt_valid_gb11643(const char *s, size_t n);  /* 18-digit resident ID: provin
 bool pt_valid_luhn(const char *s, size_t n);     /* 2-19 digits, spaces/hyphens skipped: bank cards */
 bool pt_valid_gb32100(const char *s, size_t n);  /* unified social credit code */
 bool pt_valid_iso3779(const char *s, size_t n);  /* VIN check digit (position 9) */
+bool pt_valid_bank_card(const char *s, size_t n); /* card-scheme prefix and length, then Luhn */
+bool pt_valid_date(const char *s, size_t n);      /* Y-M-D (any separators, 年月日) or YYYYMMDD, 1900..today */
 
 /* The validator called name, or NULL when there is none. */
 pt_validator_fn pt_validator_find(const char *name);

@@ -3,7 +3,8 @@
  *
  * It does not re-implement matching: it runs the real scanner on a one-field record
  * with tracing on (so what it prints is exactly what a scan decides), then sums up
- * the categories, identifier status, subject and the tier the policy gives.
+ * the categories, identifier status, subject and the tier the policy gives, and names
+ * every rule that decided (pattern id, file:line, description, category and tier).
  */
 #include "classify_internal.h"
 
@@ -37,6 +38,26 @@ static void print_summary(const pt_policy *pol, const pt_record_class *rc, FILE 
         fprintf(out, "tier: none\n");
 }
 
+/* For every pattern that accepted or rejected something: where it is defined, what it
+ * means and what it is worth, so the examiner can cite the rule that counted a value. */
+static void print_rules(const pt_patterns *ps, const pt_policy *pol, const uint64_t *matched,
+                        const uint64_t *rejected, FILE *out)
+{
+    for (size_t i = 0; i < ps->n; i++) {
+        if (!matched[i] && !rejected[i]) continue;
+        const pt_pattern *p = &ps->v[i];
+        int t = pol->category_tier[p->category];
+        fprintf(out, "rule %s (%s:%d): %s\n", p->id, p->file, p->line,
+                p->description ? p->description : "(no description)");
+        fprintf(out, "  %s: category %s -> tier %s; %s; validator %s\n",
+                matched[i] ? "accepted" : "rejected", pol->categories[p->category],
+                t >= 0 && (size_t)t < pol->n_tiers ? pol->tiers[t].id : "none",
+                p->identifier ? "identifier (makes its record a piece)"
+                              : "not an identifier (counts only in a record that is a piece)",
+                p->validator_name ? p->validator_name : "none");
+    }
+}
+
 int pt_explain(const pt_patterns *ps, const pt_policy *pol, const char *value,
                const char *header, FILE *out)
 {
@@ -60,6 +81,7 @@ int pt_explain(const pt_patterns *ps, const pt_policy *pol, const char *value,
     }
     if (accepted == 0 && refused == 0) fprintf(out, "  no pattern matches\n");
     fprintf(out, "accepted: %d, rejected: %d\n", accepted, refused);
+    print_rules(ps, pol, matched, rejected, out);
     print_summary(pol, &rc, out);
     free(matched);
     free(rejected);

@@ -2,8 +2,9 @@
  *
  * A regex finds things that look like a resident ID or a bank card; these functions
  * decide whether the thing can be real: GB 11643 (province, calendar date, ISO 7064
- * MOD 11-2), Luhn (bank cards, IMEI), GB 32100 (MOD 31 over the USCC alphabet) and
- * ISO 3779 (VIN check digit). Values that fail are reported as rejected, not counted
+ * MOD 11-2), Luhn (IMEI), payment cards (issuer prefix and length of the card scheme,
+ * then Luhn), GB 32100 (MOD 31 over the USCC alphabet), ISO 3779 (VIN check digit) and
+ * calendar dates (birth dates between 1900 and today). Values that fail are reported as rejected, not counted
  * (SPEC 1, Art. 11: information proven untrue). Every function is bounds-checked and
  * allocation-free: they run on the hot path for every candidate match.
  *
@@ -171,6 +172,130 @@ static bool imei_verdict(const char *s, size_t n, char *why, size_t whylen)
 
 static bool valid_imei(const char *s, size_t n) { return imei_verdict(s, n, NULL, 0); }
 
+/* ---- payment cards: issuer prefix (IIN/BIN), length, Luhn ------------------------- */
+
+/* Card schemes by IIN range (ISO/IEC 7812, scheme rules as published by each network),
+ * with the lengths each issues. A number outside every range, or of a length its scheme
+ * does not issue, is not a card however its Luhn sum comes out: this keeps order numbers
+ * and other long digit strings that pass Luhn by chance (1 in 10) out. */
+typedef struct {
+    const char *scheme;
+    unsigned lo, hi;       /* IIN range on the first `digits` digits, inclusive */
+    unsigned digits;
+    unsigned minlen, maxlen;
+    bool len_16_19_only_3; /* Visa: 13, 16 or 19 only */
+} iin_range;
+
+static const iin_range iin_ranges[] = {
+    {"UnionPay", 62, 62, 2, 16, 19, false},
+    {"UnionPay (domestic 60)", 60, 60, 2, 16, 19, false},
+    {"UnionPay (ICBC 9558)", 9558, 9558, 4, 16, 19, false},
+    {"Visa", 4, 4, 1, 13, 19, true},
+    {"Mastercard", 51, 55, 2, 16, 16, false},
+    {"Mastercard", 2221, 2720, 4, 16, 16, false},
+    {"American Express", 34, 34, 2, 15, 15, false},
+    {"American Express", 37, 37, 2, 15, 15, false},
+    /* JCB and Diners also allow longer numbers on paper, but issue 16 (JCB) and 14/16
+     * (Diners) digits: accepting 17-19 would take 18-digit order numbers starting 35/36/38
+     * that pass Luhn by chance (1 in 10) for cards. */
+    {"JCB", 3528, 3589, 4, 16, 16, false},
+    {"Diners Club", 300, 305, 3, 14, 16, false},
+    {"Diners Club", 36, 36, 2, 14, 14, false},
+    {"Diners Club", 38, 38, 2, 16, 16, false},
+    {"Discover", 6011, 6011, 4, 16, 19, false},
+    {"Discover", 644, 649, 3, 16, 19, false},
+    {"Discover", 65, 65, 2, 16, 19, false},
+};
+
+static const iin_range *card_scheme(const char *digits, size_t count)
+{
+    for (size_t i = 0; i < sizeof iin_ranges / sizeof iin_ranges[0]; i++) {
+        const iin_range *r = &iin_ranges[i];
+        if (count < r->digits) continue;
+        unsigned v = (unsigned)digits_value(digits, r->digits);
+        if (v < r->lo || v > r->hi) continue;
+        if (count < r->minlen || count > r->maxlen) continue;
+        if (r->len_16_19_only_3 && count != 13 && count != 16 && count != 19) continue;
+        return r;
+    }
+    return NULL;
+}
+
+static bool bank_card_verdict(const char *s, size_t n, char *why, size_t whylen)
+{
+    char digits[24];
+    size_t count = 0;
+    if (!s) return false;
+    for (size_t i = 0; i < n; i++) {
+        if (is_digit(s[i])) {
+            if (count == sizeof digits) { say(why, whylen, "more than 19 digits"); return false; }
+            digits[count++] = s[i];
+        } else if (s[i] != ' ' && s[i] != '-') {
+            say(why, whylen, "unexpected character at position %zu", i + 1);
+            return false;
+        }
+    }
+    const iin_range *r = card_scheme(digits, count);
+    if (!r) {
+        say(why, whylen, "no card scheme issues %zu-digit numbers starting %.4s", count, digits);
+        return false;
+    }
+    char luhn_why[128];
+    if (!luhn_digits(digits, count, r->minlen, r->maxlen, luhn_why, sizeof luhn_why)) {
+        say(why, whylen, "%s prefix %.6s, but %s", r->scheme, digits, luhn_why);
+        return false;
+    }
+    say(why, whylen, "%s prefix %.6s, %zu digits, Luhn checksum ok", r->scheme, digits, count);
+    return true;
+}
+
+bool pt_valid_bank_card(const char *s, size_t n) { return bank_card_verdict(s, n, NULL, 0); }
+
+/* ---- calendar dates (birth dates) ------------------------------------------------- */
+
+/* Up to 3 numbers of s (year, month, day) split at any non-digit (-, /, ., 年, 月, 日, a
+ * space), or an 8-digit YYYYMMDD; a time after the date is ignored. */
+static int date_parts(const char *s, size_t n, int part[3])
+{
+    size_t i = 0, k = 0;
+    while (i < n && k < 3) {
+        while (i < n && !is_digit(s[i])) {
+            if (k > 0 && (s[i] == ' ' || s[i] == 'T')) return (int)k;   /* a time follows */
+            i++;
+        }
+        size_t b = i;
+        while (i < n && is_digit(s[i])) i++;
+        if (i == b) break;
+        if (i - b == 8 && k == 0) {
+            part[0] = digits_value(s + b, 4);
+            part[1] = digits_value(s + b + 4, 2);
+            part[2] = digits_value(s + b + 6, 2);
+            return 3;
+        }
+        if (i - b > 4) return -1;
+        part[k++] = digits_value(s + b, i - b);
+    }
+    return (int)k;
+}
+
+static bool date_verdict(const char *s, size_t n, char *why, size_t whylen)
+{
+    int part[3] = {0, 0, 0};
+    if (!s || date_parts(s, n, part) != 3) {
+        say(why, whylen, "not a year, month and day");
+        return false;
+    }
+    if (!date_ok(part[0], part[1], part[2])) {
+        say(why, whylen, "%04d-%02d-%02d is not a date between 1900 and today", part[0], part[1],
+            part[2]);
+        return false;
+    }
+    say(why, whylen, "date %04d-%02d-%02d", part[0], part[1], part[2]);
+    return true;
+}
+
+bool pt_valid_date(const char *s, size_t n) { return date_verdict(s, n, NULL, 0); }
+
 /* ---- GB 32100 unified social credit code ------------------------------------------ */
 
 static const char uscc_alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";   /* 31 symbols */
@@ -255,6 +380,8 @@ static const struct {
     {"imei", valid_imei, imei_verdict},
     {"gb32100", pt_valid_gb32100, gb32100_verdict},
     {"iso3779", pt_valid_iso3779, iso3779_verdict},
+    {"bank_card", pt_valid_bank_card, bank_card_verdict},
+    {"date", pt_valid_date, date_verdict},
 };
 #define N_VALIDATORS (sizeof registry / sizeof registry[0])
 
@@ -267,8 +394,9 @@ pt_validator_fn pt_validator_find(const char *name)
 
 const char *const *pt_validator_names(void)
 {
-    static const char *const names[N_VALIDATORS + 1] = {"gb11643", "luhn", "imei", "gb32100", "iso3779",
-                                                        NULL};
+    /* the registry's names, in its order (test_validators checks they agree) */
+    static const char *const names[N_VALIDATORS + 1] = {"gb11643", "luhn", "imei", "gb32100",
+                                                        "iso3779", "bank_card", "date", NULL};
     return names;
 }
 

@@ -2,9 +2,9 @@
  * turns gzip members into bytes, and the decoders that turn bytes of one encoding into
  * valid UTF-8. source.c glues them together behind include/pitally/input.h.
  *
- * The inflater is a small struct with init/feed/reset/end so that another backend
- * (ISA-L's igzip, which is ~2-3x faster than zlib) can later replace zlib here without
- * touching source.c; only inflate_zlib.c knows about zlib.
+ * The inflater has two backends with the same init/feed/reset/end contract: zlib
+ * (inflate_zlib.c, always there) and ISA-L's igzip (inflate_isal.c, several times
+ * faster, built in when libisal-dev is installed). source.c picks one per gzip input.
  */
 #ifndef PITALLY_INPUT_INTERNAL_H
 #define PITALLY_INPUT_INTERNAL_H
@@ -40,6 +40,19 @@ pt_inflate_status pt_input_inflater_feed(pt_inflater *inf, const uint8_t *in, si
 /* Forget the finished member; the next feed starts a new gzip header. */
 void pt_input_inflater_reset(pt_inflater *inf);
 void pt_input_inflater_end(pt_inflater *inf);
+
+/* The ISA-L backend: the same contract as the zlib functions above. */
+typedef struct pt_isal_inflater pt_isal_inflater;
+/* A new ISA-L inflater, or NULL when zlib must do the work: built without ISA-L,
+ * PITALLY_INFLATE=zlib in the environment, or out of memory. */
+pt_isal_inflater *pt_input_isal_open(void);
+pt_inflate_status pt_input_isal_feed(pt_isal_inflater *inf, const uint8_t *in, size_t in_len,
+                                     size_t *in_used, uint8_t *out, size_t out_cap,
+                                     size_t *out_made, const char **why);
+void pt_input_isal_reset(pt_isal_inflater *inf);
+void pt_input_isal_close(pt_isal_inflater *inf); /* NULL is fine */
+/* The backend a gzip input opened now would get: "isa-l" or "zlib". */
+const char *pt_input_inflate_backend(void);
 
 /* ---- decoders: bytes of one encoding -> valid UTF-8 ---- */
 

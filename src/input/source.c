@@ -12,6 +12,7 @@
  * size of the input.
  */
 #include "input_internal.h"
+#include "binary.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +31,8 @@ struct pt_source {
     bool owns_fd;
     pt_errlist *errs;
     pt_errlist own_errs; /* used when the caller passed no list */
+    pt_source_options opt;
+    bool skipped;        /* binary input, not read */
     pt_compression comp;
     pt_encoding enc;
     uint64_t size;
@@ -46,9 +49,11 @@ struct pt_source {
     /* gzip only: compressed bytes zin[zpos..zlen) */
     uint8_t *zin;
     size_t zpos, zlen;
-    pt_inflater inflater;
+    pt_inflater inflater;     /* zlib, used when isal is NULL */
+    pt_isal_inflater *isal;   /* ISA-L, when built in and not PITALLY_INFLATE=zlib */
     bool in_member;
     uint64_t members;
+    uint64_t inflated;   /* decompressed bytes so far, for the bomb limits */
 
     iconv_t gb_cd;
     bool has_gb_cd;
@@ -115,6 +120,43 @@ static void gzip_fail(pt_source *s, const char *what, const char *detail)
     s->pending_eof = true;
 }
 
+/* The backend switch: ISA-L when pt_input_isal_open gave one, zlib otherwise. */
+static pt_inflate_status feed_inflater(pt_source *s, size_t *used, size_t *made,
+                                       const char **why)
+{
+    const uint8_t *in = s->zin + s->zpos;
+    size_t in_len = s->zlen - s->zpos;
+    uint8_t *out = s->pending + s->len;
+    size_t out_cap = PENDING_CAP - s->len;
+    if (s->isal) return pt_input_isal_feed(s->isal, in, in_len, used, out, out_cap, made, why);
+    return pt_input_inflater_feed(&s->inflater, in, in_len, used, out, out_cap, made, why);
+}
+
+static void reset_inflater(pt_source *s)
+{
+    if (s->isal) pt_input_isal_reset(s->isal);
+    else pt_input_inflater_reset(&s->inflater);
+}
+
+/* The decompression bomb limits of pt_source_options, checked after every inflate
+ * step: true (and the stream ends, keeping what came out) when one is passed. */
+static bool bomb_limit_hit(pt_source *s, size_t made)
+{
+    const pt_source_options *o = &s->opt;
+    s->inflated += made;
+    uint64_t in = compressed_offset(s);
+    bool too_big = o->max_output && s->inflated > o->max_output;
+    bool too_dense = o->max_ratio && s->inflated > o->ratio_after && in > 0 &&
+                     s->inflated / in >= o->max_ratio;
+    if (!too_big && !too_dense) return false;
+    pt_errlist_add(s->errs, "gzip_bomb", in,
+                   "decompression stopped after %llu bytes from %llu compressed bytes: %s",
+                   (unsigned long long)s->inflated, (unsigned long long)in,
+                   too_big ? "output limit passed" : "expansion ratio limit passed");
+    s->pending_eof = true;
+    return true;
+}
+
 /* Keep the unread compressed bytes and read more after them (at a member boundary the
  * two magic bytes may straddle two reads). */
 static void top_up_zin(pt_source *s)
@@ -134,7 +176,7 @@ static bool start_member(pt_source *s)
         return true; /* look again with more bytes */
     }
     if (avail >= 2 && s->zin[s->zpos] == 0x1f && s->zin[s->zpos + 1] == 0x8b) {
-        if (s->members++ > 0) pt_input_inflater_reset(&s->inflater);
+        if (s->members++ > 0) reset_inflater(s);
         s->in_member = true;
         return true;
     }
@@ -171,13 +213,11 @@ static void inflate_more(pt_source *s)
         }
         size_t used, made;
         const char *why = NULL;
-        pt_inflate_status st = pt_input_inflater_feed(&s->inflater, s->zin + s->zpos,
-                                                      s->zlen - s->zpos, &used,
-                                                      s->pending + s->len,
-                                                      PENDING_CAP - s->len, &made, &why);
+        pt_inflate_status st = feed_inflater(s, &used, &made, &why);
         s->zpos += used;
         s->len += made;
         produced += made;
+        if (bomb_limit_hit(s, made)) break;
         if (st == PT_INF_END) {
             s->in_member = false;
         } else if (st == PT_INF_ERROR) {
@@ -210,7 +250,8 @@ static void detect_compression(pt_source *s)
         memcpy(s->zin, s->pending, s->len); /* PENDING_CAP == READ_CHUNK */
         s->zlen = s->len;
         s->len = 0;
-        if (pt_input_inflater_init(&s->inflater) != 0)
+        s->isal = pt_input_isal_open();
+        if (!s->isal && pt_input_inflater_init(&s->inflater) != 0)
             gzip_fail(s, "cannot start the inflater (out of memory)", NULL);
     } else {
         s->comp = PT_COMP_NONE;
@@ -278,7 +319,37 @@ static int open_input(const char *path, pt_errlist *errs, bool *owns, uint64_t *
     return fd;
 }
 
+void pt_source_options_default(pt_source_options *o)
+{
+    *o = (pt_source_options){
+        .encoding = PT_ENC_AUTO,
+        .max_output = PT_GZIP_MAX_OUTPUT_DEFAULT,
+        .max_ratio = PT_GZIP_MAX_RATIO_DEFAULT,
+        .ratio_after = PT_GZIP_RATIO_AFTER_DEFAULT,
+    };
+}
+
 pt_source *pt_source_open(const char *path, pt_encoding forced, pt_errlist *errs)
+{
+    pt_source_options o;
+    pt_source_options_default(&o);
+    o.encoding = forced;
+    return pt_source_open_with(path, &o, errs);
+}
+
+/* A binary input gets one "binary" error and reads as empty (see binary.c). */
+static void skip_if_binary(pt_source *s)
+{
+    char why[128];
+    if (s->opt.scan_binary ||
+        !pt_input_looks_binary(s->pending + s->pos, pending_bytes(s), s->enc, why, sizeof why))
+        return;
+    pt_errlist_add(s->errs, "binary", 0, "binary data (%s); not scanned", why);
+    s->skipped = true;
+    s->finished = true;
+}
+
+pt_source *pt_source_open_with(const char *path, const pt_source_options *opt, pt_errlist *errs)
 {
     pt_errlist scratch = {0};
     pt_errlist *list = errs ? errs : &scratch;
@@ -295,13 +366,16 @@ pt_source *pt_source_open(const char *path, pt_encoding forced, pt_errlist *errs
     s->size = size;
     s->errs = errs ? errs : &s->own_errs;
     s->pending = pt_xmalloc(PENDING_CAP);
+    if (opt) s->opt = *opt;
+    else pt_source_options_default(&s->opt);
 
     detect_compression(s);
     if (s->read_failed && s->bytes_in == 0) { /* nothing at all could be read */
         pt_source_close(s);
         return NULL;
     }
-    choose_encoding(s, forced);
+    choose_encoding(s, s->opt.encoding);
+    skip_if_binary(s);
     return s;
 }
 
@@ -416,6 +490,11 @@ uint64_t pt_source_bytes_in(const pt_source *s)
     return s ? s->bytes_in : 0;
 }
 
+bool pt_source_skipped(const pt_source *s)
+{
+    return s && s->skipped;
+}
+
 uint64_t pt_source_size(const pt_source *s)
 {
     return s ? s->size : 0;
@@ -426,6 +505,7 @@ void pt_source_close(pt_source *s)
     if (!s) return;
     if (s->owns_fd) close(s->fd);
     if (s->comp == PT_COMP_GZIP) pt_input_inflater_end(&s->inflater);
+    pt_input_isal_close(s->isal);
     if (s->has_gb_cd) iconv_close(s->gb_cd);
     free(s->zin);
     free(s->pending);

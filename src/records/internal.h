@@ -69,6 +69,8 @@ struct pt_reciter {
     /* SQL state: inside an INSERT's VALUES list the keys come from its column list
      * (icol_*, stored in icol_buf) or from a known table's columns (tcols). */
     int sql_mode;
+    size_t sql_end;             /* end of the current statement (after its ';', or the text end) */
+    bool sql_resumed;           /* reading tuples of a cut statement (see sql.c) */
     const pt_columns *tcols;
     bool use_icols;
     pt_rbuf icol_buf;

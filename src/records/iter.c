@@ -141,6 +141,8 @@ void pt_reciter_reset(pt_reciter *it, const pt_chunk_view *chunk)
     it->scratch.len = 0;
     it->csv_literal_from = SIZE_MAX;
     it->sql_mode = SQL_STATEMENT;
+    it->sql_end = 0;
+    it->sql_resumed = false;
     it->tcols = NULL;
     it->use_icols = false;
     it->n_icols = 0;

@@ -1,9 +1,9 @@
 /* split.c - where the reader may cut a buffer so that every chunk holds whole records.
  *
  * Runs on the single reader thread over every buffer, so it avoids per-byte state
- * machines where it can: line formats cut after the last '\n' (memrchr); CSV counts
- * quotes once over the buffer (a loop the compiler vectorizes) and walks newlines back
- * from the end until the quote parity before one is even. SQL has to lex (strings and
+ * machines where it can: line formats cut after the last '\n' (memrchr); CSV jumps
+ * from quote to quote (memchr), reading them as the iterator does, and cuts after the
+ * last newline outside quoted fields. SQL has to lex (strings and
  * comments may hold ';'), and registers every CREATE TABLE it passes so that later
  * chunks know the column names.
  */
@@ -35,33 +35,44 @@ const pt_sql_table *pt_splitter_tables(const pt_splitter *s)
     return s->tables;
 }
 
-static size_t count_quotes(const char *p, size_t n)
-{
-    size_t c = 0;
-    for (size_t i = 0; i < n; i++) c += p[i] == '"';
-    return c;
-}
-
 static size_t cut_after_last_newline(const char *buf, size_t n)
 {
     const char *nl = memrchr(buf, '\n', n);
     return nl ? (size_t)(nl - buf) + 1 : 0;
 }
 
-/* The last newline with an even number of quotes before it. Parity at a newline is the
- * buffer's total parity minus the quotes after it, so one counting pass suffices. */
-static size_t cut_csv(const char *buf, size_t n)
+/* The last newline outside quoted fields, found the way the iterator reads quotes: a
+ * quote opens a quoted field only at the start of a field (chunk start, or after the
+ * delimiter or a newline), "" inside it is a quote, and any other quote is a literal
+ * character. Counting every quote instead would let a stray one (5'10" in a free-text
+ * column) shift the cut into a quoted newline, and the records would depend on the
+ * chunk size. Only quotes and newlines are visited, with memchr/memrchr. A buffer that
+ * ends inside a quoted field is cut before that field's line. */
+static size_t cut_csv(const char *buf, size_t n, char delim)
 {
-    size_t parity = count_quotes(buf, n) & 1, end = n;
-    while (end > 0) {
-        const char *nl = memrchr(buf, '\n', end);
-        if (!nl) return 0;
-        size_t at = (size_t)(nl - buf);
-        parity ^= count_quotes(nl + 1, end - at - 1) & 1;
-        if (parity == 0) return at + 1;
-        end = at;
+    size_t p = 0, plain = 0, safe = 0;   /* plain: start of the text outside quotes */
+    for (;;) {
+        const char *q = memchr(buf + p, '"', n - p);
+        if (!q) break;
+        size_t open = (size_t)(q - buf);
+        if (open > 0 && buf[open - 1] != delim && buf[open - 1] != '\n') {
+            p = open + 1;   /* a literal quote inside an unquoted field */
+            continue;
+        }
+        size_t nl = cut_after_last_newline(buf + plain, open - plain);
+        if (nl) safe = plain + nl;
+        size_t c = open + 1;
+        for (;;) {
+            q = memchr(buf + c, '"', n - c);
+            if (!q || (size_t)(q - buf) + 1 >= n) return safe;   /* open at the end */
+            c = (size_t)(q - buf);
+            if (buf[c + 1] != '"') break;
+            c += 2;
+        }
+        plain = p = c + 1;
     }
-    return 0;
+    size_t nl = cut_after_last_newline(buf + plain, n - plain);
+    return nl ? plain + nl : safe;
 }
 
 /* Statement boundaries are a ';' followed by optional blanks and a newline. CREATE
@@ -108,7 +119,7 @@ size_t pt_splitter_cut(pt_splitter *s, const char *buf, size_t n, bool at_eof)
     case PT_FMT_SQL: return cut_sql(s, buf, n, at_eof);
     case PT_FMT_CSV:
         if (at_eof) return n;
-        return cut_csv(buf, n);
+        return cut_csv(buf, n, s->d.delim_len ? s->d.delim[0] : ',');
     default:
         if (at_eof) return n;
         return cut_after_last_newline(buf, n);

@@ -135,6 +135,7 @@ static bool read_identifier(const char *t, size_t n, size_t *p, pt_rbuf *out)
             q++;
             continue;
         }
+        if (out->len == 0) return false;   /* `` names nothing (and leaves out->p NULL) */
         *p = q;
         return true;
     }
@@ -262,6 +263,7 @@ void pt_sql_table_free_list(const pt_sql_table *t)
 bool pt_sql_table_name_matches(const char *have, const char *want, size_t want_len)
 {
     size_t hl = strlen(have);
+    if (want_len == 0) return false;
     if (hl == want_len && strncasecmp(have, want, hl) == 0) return true;
     const char *hd = memrchr(have, '.', hl);
     const char *wd = memrchr(want, '.', want_len);
@@ -302,7 +304,7 @@ static size_t parse_insert_head(pt_reciter *it, size_t p)
     static const char *const skip[] = {"LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "IGNORE",
                                        "INTO", NULL};
     const char *t = it->ch.text;
-    size_t n = it->ch.len;
+    size_t n = it->sql_end;   /* the statement, as the splitter lexes it */
     for (bool again = true; again;) {
         again = false;
         for (int k = 0; skip[k] && !again; k++) again = eat_keyword(t, n, &p, skip[k]);
@@ -359,7 +361,7 @@ static void tuple_key(const pt_reciter *it, size_t col, const char **k, size_t *
 static size_t tuple_string(pt_reciter *it, size_t p, size_t col)
 {
     const char *t = it->ch.text;
-    size_t n = it->ch.len;
+    size_t n = it->sql_end;   /* the statement, as the splitter lexes it */
     char q = t[p];
     size_t b = p + 1, i = b, scr = PT_NO_SCRATCH, from = b;
     for (;;) {
@@ -408,7 +410,7 @@ static size_t tuple_string(pt_reciter *it, size_t p, size_t col)
 static size_t parse_tuple(pt_reciter *it, size_t p, const char **why, size_t *at)
 {
     const char *t = it->ch.text;
-    size_t n = it->ch.len;
+    size_t n = it->sql_end;   /* the statement, as the splitter lexes it */
     p = pt_sql_skip_space(t, n, p + 1);
     if (p < n && t[p] == ')') return p + 1;
     for (size_t col = 0;; col++) {
@@ -461,7 +463,7 @@ static size_t parse_tuple(pt_reciter *it, size_t p, const char **why, size_t *at
 static size_t recover_after_tuple(const pt_reciter *it, size_t at)
 {
     const char *t = it->ch.text;
-    size_t n = it->ch.len;
+    size_t n = it->sql_end;   /* the statement, as the splitter lexes it */
     if (at >= n) return n;
     size_t e = next_list_separator(t, n, at);
     while (e < n && t[e] == ',') e = next_list_separator(t, n, e + 1);
@@ -476,9 +478,44 @@ static void read_create_table(pt_reciter *it, size_t p, size_t end)
     it->local_tables = tab;
 }
 
-/* In statement mode: handle the statement at it->pos. Returns true when it entered
- * a VALUES list. */
-static bool next_statement(pt_reciter *it)
+/* Words that start the statements of a dump. A "statement" starting otherwise is text
+ * of one that was cut (a statement longer than the record cap) or garbage. */
+static bool starts_known_statement(const char *t, size_t n, size_t p)
+{
+    static const char *const words[] = {
+        "INSERT", "REPLACE", "CREATE", "DROP", "ALTER", "SET", "LOCK", "UNLOCK", "USE",
+        "BEGIN", "COMMIT", "START", "ROLLBACK", "SELECT", "UPDATE", "DELETE", "GRANT",
+        "REVOKE", "COPY", "COMMENT", "TRUNCATE", "ANALYZE", "VACUUM", "WITH", "SHOW",
+        "DECLARE", "END", "PRAGMA", "SAVEPOINT", "RELEASE", "FLUSH", "CALL", "DO", "EXECUTE",
+        "PREPARE", "DEALLOCATE", "REINDEX", "CLUSTER", "CHECKPOINT", "LOAD", "RENAME",
+        "OPTIMIZE", "REPAIR", "RESET", "DELIMITER", "VALUES", NULL};
+    for (int i = 0; words[i]; i++)
+        if (keyword_at(t, n, p, words[i])) return true;
+    return false;
+}
+
+/* The '(' of the first "),(" (blanks allowed around the comma) in t[p..end), or SIZE_MAX. */
+static size_t first_tuple_boundary(const char *t, size_t p, size_t end)
+{
+    while (p < end) {
+        const char *c = memchr(t + p, ')', end - p);
+        if (!c) return SIZE_MAX;
+        size_t q = (size_t)(c - t) + 1;
+        while (q < end && is_space(t[q])) q++;
+        if (q < end && t[q] == ',') {
+            q++;
+            while (q < end && is_space(t[q])) q++;
+            if (q < end && t[q] == '(') return q;
+        }
+        p = (size_t)(c - t) + 1;
+    }
+    return SIZE_MAX;
+}
+
+/* In statement mode: handle the statement at it->pos. Every statement is read only up
+ * to its end as pt_sql_statement_end finds it (it->sql_end), the same boundary the
+ * splitter cuts at, so a chunk holds the same records whatever the chunk size. */
+static void next_statement(pt_reciter *it)
 {
     const char *t = it->ch.text;
     size_t n = it->ch.len;
@@ -486,52 +523,83 @@ static bool next_statement(pt_reciter *it)
     size_t p = pt_sql_skip_space(t, n, it->pos);
     if (p >= n) {
         it->pos = n;
-        return false;
+        return;
     }
+    size_t end = pt_sql_statement_end(t, n, p, &found);
+    it->sql_end = end;
+    it->sql_resumed = false;
     if (keyword_at(t, n, p, "INSERT") || keyword_at(t, n, p, "REPLACE")) {
         size_t v = parse_insert_head(it, p + (t[p] == 'I' || t[p] == 'i' ? 6 : 7));
         if (v) {
             it->pos = v;
             it->sql_mode = SQL_TUPLE_FIRST;
-            return true;
+            return;
         }
     }
-    size_t end = pt_sql_statement_end(t, n, p, &found);
     if (pt_sql_create_table_at(t, n, p)) read_create_table(it, p, end);
     it->pos = end;
-    return false;
+}
+
+/* Text that starts no statement but holds "),(": the rest of a VALUES list whose head
+ * was cut off. Its tuples are read from the first boundary on, without column names,
+ * after one error; the text before the boundary is lost. Returns -1, or 0 when p does
+ * not look like that. */
+static int resume_cut_values(pt_reciter *it, size_t p)
+{
+    const char *t = it->ch.text;
+    if (starts_known_statement(t, it->sql_end, p)) return 0;
+    size_t b = p;
+    if (t[b] == ',') b = pt_sql_skip_space(t, it->sql_end, b + 1);   /* cut after a comma */
+    if (b >= it->sql_end || t[b] != '(') b = first_tuple_boundary(t, p, it->sql_end);
+    if (b == SIZE_MAX) return 0;
+    it->use_icols = false;
+    it->n_icols = 0;
+    it->tcols = NULL;
+    it->pos = b;
+    it->sql_mode = SQL_TUPLE_FIRST;
+    it->sql_resumed = true;
+    return pt_rec_error(it, "sql", p,
+                        "text at byte %llu starts no statement (the rest of a cut INSERT?); "
+                        "its tuples are read without column names from byte %llu",
+                        (unsigned long long)(it->ch.offset + p),
+                        (unsigned long long)(it->ch.offset + b));
 }
 
 int pt_sql_next(pt_reciter *it, pt_record *rec)
 {
     const char *t = it->ch.text;
-    size_t n = it->ch.len;
-    bool found;
     for (;;) {
-        if (it->pos >= n) return 0;
+        if (it->pos >= it->ch.len) return 0;
         if (it->sql_mode == SQL_STATEMENT) {
+            size_t p = pt_sql_skip_space(t, it->ch.len, it->pos);
             next_statement(it);
+            if (it->sql_mode == SQL_STATEMENT && p < it->ch.len && resume_cut_values(it, p) < 0)
+                return -1;
             continue;
         }
+        size_t n = it->sql_end;
         size_t p = pt_sql_skip_space(t, n, it->pos);
-        if (p >= n) {
+        if (p >= n) {   /* the statement ended without its ';' (the end of the text) */
+            it->sql_mode = SQL_STATEMENT;
             it->pos = n;
-            return 0;
+            continue;
         }
         if (it->sql_mode == SQL_TUPLE_NEXT) {
             if (t[p] == ',') {
                 it->sql_mode = SQL_TUPLE_FIRST;
                 it->pos = p + 1;
             } else {
-                /* ';' or a tail such as ON DUPLICATE KEY UPDATE: end of statement. */
+                /* ';' or a tail such as ON DUPLICATE KEY UPDATE: end of statement. In
+                 * resumed text the lexer started inside a string and its end is wrong;
+                 * the tuples found the real ';' and the next statement starts after it. */
                 it->sql_mode = SQL_STATEMENT;
-                it->pos = t[p] == ';' ? p + 1 : pt_sql_statement_end(t, n, p, &found);
+                it->pos = it->sql_resumed && t[p] == ';' ? p + 1 : n;
             }
             continue;
         }
         if (t[p] != '(') {
             it->sql_mode = SQL_STATEMENT;
-            it->pos = pt_sql_statement_end(t, n, p, &found);
+            it->pos = n;
             return pt_rec_error(it, "sql", p, "expected '(' starting a VALUES tuple");
         }
         const char *why = NULL;

@@ -388,6 +388,75 @@ def test_explain(tmp):
             raise Failure("explain output lacks %r:\n%s" % (word, out))
 
 
+# ---------------------------------------------------------------- patterns (issue 3)
+
+def test_patterns_check_names_file_and_line(tmp):
+    """Every kind of pattern error stops `patterns --check` (exit 3) with FILE:LINE: the
+    line of the offending key, counted here from the text written."""
+    cases = [
+        ("bad_regex.yaml", "set: t\npatterns:\n  - id: x\n    category: identity\n"
+                           "    value: '(?<!\\d)1[3-9'\n", 5, "regex"),
+        ("bad_validator.yaml", "set: t\npatterns:\n  - id: x\n    category: identity\n"
+                               "    value: '\\d+'\n    validator: crc99\n", 6, "unknown validator"),
+        ("bad_category.yaml", "set: t\npatterns:\n  - id: x\n    value: '\\d+'\n"
+                              "    category: gossip\n", 5, "unknown category"),
+        ("bad_header.yaml", "set: t\npatterns:\n  - id: x\n    category: identity\n"
+                            "    requires_header: true\n    header: '(unclosed'\n", 6, "header"),
+    ]
+    for name, text, line, word in cases:
+        d = os.path.join(tmp, name.split(".")[0])
+        os.makedirs(d)
+        shutil.copy(os.path.join(PATTERNS, "policy.yaml"), d)
+        fx.write(os.path.join(d, name), text.encode())
+        p = run(["patterns", "--check", "--patterns", d], expect_rc=3)
+        err = p.stderr.decode()
+        where = "%s:%d:" % (name, line)
+        if where not in err or word not in err:
+            raise Failure("%s: stderr %r lacks %r and %r" % (name, err, where, word))
+
+
+def test_explain_says_why(tmp):
+    """explain names the rule (file:line), the validator's verdict and the tier."""
+    out = run(["explain", "--patterns", PATTERNS, "--header", "卡号", fx.bank_card(7)]).stdout.decode()
+    for word in ("bank_card", "finance.yaml:", "Luhn checksum ok", "art5_3", "identifier: yes"):
+        if word not in out:
+            raise Failure("explain of a card lacks %r:\n%s" % (word, out))
+    bad = fx.bank_card(7)[:-1] + str((int(fx.bank_card(7)[-1]) + 1) % 10)
+    out = run(["explain", "--patterns", PATTERNS, bad]).stdout.decode()
+    for word in ("rejected", "Luhn checksum fails", "tier: none"):
+        if word not in out:
+            raise Failure("explain of a failing card lacks %r:\n%s" % (word, out))
+
+
+def test_labelled_corpus(tmp):
+    """tests/corpus/gen_corpus.py writes every category in CSV/TSV/JSONL/SQL/lines with
+    valid and invalid checksums, masked values, duplicates and look-alike noise, and
+    computes the truth itself. Tier piece counts (raw, distinct) must be within 2% of the
+    truth; noise records (their own inputs) must give fewer than 0.5% false pieces."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "corpus"))
+    import gen_corpus
+    truth = gen_corpus.generate(tmp)
+    r = scan([os.path.join(tmp, "corpus")], "-j", "2")
+    want = truth["totals"]
+    eq(r["totals"]["records"], want["records"], "corpus records")
+    for t in TIERS:
+        for kind in ("raw", "distinct"):
+            got, exp = r["totals"]["tiers"][t][kind], want["tiers"][t][kind]
+            if abs(got - exp) > 0.02 * exp:
+                raise Failure("%s %s: %d pieces, truth %d (more than 2%% off)" % (t, kind, got, exp))
+    for inp in r["inputs"]:
+        name = os.path.basename(inp["path"])
+        exp = truth["files"][name]
+        if abs(inp["pieces"]["raw"] - exp["raw"]) > 0.02 * exp["raw"]:
+            raise Failure("%s: %d raw pieces, truth %d" % (name, inp["pieces"]["raw"], exp["raw"]))
+    n = scan([os.path.join(tmp, "noise")])
+    eq(n["totals"]["records"], truth["noise_records"], "noise records")
+    false_pieces = n["totals"]["pieces"]["raw"]
+    if false_pieces * 1000 >= 5 * truth["noise_records"]:
+        raise Failure("%d false pieces in %d noise records (>= 0.5%%)" % (
+            false_pieces, truth["noise_records"]))
+
+
 def collect_tests():
     """test_* functions of this file and of every tests/integration/test_*.py module
     (which import what they need from run.py)."""

@@ -214,7 +214,7 @@ static void test_header_categories(void)
         {"经纬度", "30.27,120.15", "whereabouts"}, {"短信内容", "验证码1234", "communication_content"},
         {"征信记录", "良好", "credit"}, {"账户余额", "1000.00", "property"},
         {"入住时间", "2020-01-01", "accommodation"}, {"主叫号码", "010-1234", "communication_records"},
-        {"快递单号", "SF1234567", "transaction"}, {"小区", "阳光花园", "real_estate"},
+        {"快递单号", "SF1234567", "waybill"}, {"商品名称", "手机壳", "transaction"}, {"小区", "阳光花园", "real_estate"},
         {"学历", "本科", "education"}, {"工作单位", "某某公司", "employment"},
         {"户籍", "浙江杭州", "household"}, {"人脸", "a.jpg", "biometric"},
         {"password", "secret", "credentials"}, {"ip", "10.1.2.3", "online_behavior"},
@@ -226,7 +226,9 @@ static void test_header_categories(void)
         if (!(rc.categories & cat(rows[i].category)))
             printf("#   %s: %s did not give %s\n", rows[i].key, rows[i].val, rows[i].category);
         CHECK(rc.categories & cat(rows[i].category));
-        CHECK(!rc.piece);
+        /* a password is 账号密码 (Interpretation Art. 1): an identifier by itself */
+        if (rc.piece != !strcmp(rows[i].key, "password")) printf("#   %s: piece %d\n", rows[i].key, rc.piece);
+        CHECK(rc.piece == !strcmp(rows[i].key, "password"));
     }
 }
 
@@ -292,6 +294,127 @@ static void test_explain(void)
     CHECK(buf && strstr(buf, "masked") != NULL);
     CHECK(buf && strstr(buf, "tier: none") != NULL);
     free(buf);
+}
+
+
+/* Each value with its key alone in a record: is it a piece, and which categories. */
+static void expect_field(const char *key, const char *val, bool piece, uint64_t cats)
+{
+    pt_record_class rc;
+    CLASSIFY(rc, F(key, val));
+    if (rc.piece != piece || rc.categories != cats)
+        printf("#   [%s] %s: piece %d categories %#llx, expected %d %#llx\n", key ? key : "-", val,
+               rc.piece, (unsigned long long)rc.categories, piece, (unsigned long long)cats);
+    CHECK(rc.piece == piece);
+    CHECK_EQ(rc.categories, cats);
+}
+
+static void test_issue3_identifiers(void)
+{
+    uint64_t id = cat("identity"), ct = cat("contact"), veh = cat("vehicle");
+    /* mobiles: +86, 0086, (+86), spaced, hyphenated; unallocated segment 154 is not one */
+    expect_field(NULL, "0086 138 1234 5678", true, ct);
+    expect_field(NULL, "(+86)13812345678", true, ct);
+    expect_field(NULL, "15412345678", false, 0);
+    /* plates per GA 36-2018: 7 characters, new-energy 8 (small D/F first, large D/F last) */
+    expect_field(NULL, "浙A12345", true, veh);
+    expect_field(NULL, "京AD12345", true, veh);
+    expect_field(NULL, "粤B12345F", true, veh);
+    expect_field(NULL, "京AI2345", false, 0);          /* I is never used */
+    /* VIN: 1M8GDM9AXKP042788 passes ISO 3779 (test_validators); position 9 altered fails */
+    expect_field("vin", "1M8GDM9AXKP042788", true, veh);
+    expect_field("vin", "1M8GDM9A1KP042788", false, veh);   /* the vin column itself is vehicle info */
+    /* passports and permits need their column or label */
+    expect_field("护照号码", "E12345678", true, id);
+    expect_field(NULL, "E12345678", false, 0);
+    expect_field(NULL, "护照号：EA1234567", true, id);
+    expect_field("港澳通行证", "C12345678", true, id);
+    expect_field("回乡证", "H1234567801", true, id);
+    /* legacy 15-digit ID: column or label; a bare 15-digit number is not one */
+    expect_field("身份证号", "110105491231002", true, id);
+    expect_field(NULL, "身份证号：110105491231002", true, id);
+    expect_field(NULL, "110105491231002", false, 0);
+    /* names: a surname from the list under a name column; honorifics and words are not */
+    expect_field("收件人", "欧阳娜娜", true, id);
+    expect_field("收件人", "张先生", false, 0);
+    expect_field("姓名", "未知", false, 0);
+    /* a bare name is identity only with a co-occurring identifier */
+    expect_field(NULL, "李娜", false, id);
+    /* QQ and WeChat: column or label */
+    expect_field(NULL, "QQ：12345678", true, ct);
+    expect_field(NULL, "12345678", false, 0);
+    expect_field(NULL, "微信号：zhang_wei88", true, ct);
+    /* credentials: a password column is 账号密码; masked passwords are not */
+    expect_field("password", "s3cret!", true, cat("credentials"));
+    expect_field("password", "******", false, 0);
+    expect_field(NULL, "lisi@example.com----abc123", true, ct | cat("credentials"));
+    expect_field(NULL, "version:v1.2.3", false, 0);
+    /* IMEI with Luhn (490154203237518, the GSM example) by column or label */
+    expect_field("imei", "490154203237518", true, cat("online_behavior"));
+    expect_field(NULL, "IMEI:490154203237519", false, 0);
+}
+
+static void test_issue3_lookalikes(void)
+{
+    /* order numbers, timestamps, amounts, UUIDs, digests, longer runs: nothing at all */
+    static const char *const noise[] = {
+        "2023111512345678", "1700000000000", "2023-11-15 10:30:45", "13812345678.50",
+        "SKU-E12345678", "123e4567-e89b-42d3-a456-426614174000",
+        "d41d8cd98f00b204e9800998ecf8427e", "138123456789", "A13812345678",
+        "v1.2.3-build7", "6222********1234", "status:ok",
+    };
+    for (size_t i = 0; i < sizeof noise / sizeof noise[0]; i++) {
+        pt_record_class rc;
+        CLASSIFY(rc, F(NULL, noise[i]), F("备注", noise[i]));
+        if (rc.piece) printf("#   %s became a piece\n", noise[i]);
+        CHECK(!rc.piece);
+    }
+    /* an order number in an order column or after its label is a transaction, never a card
+     * (6222021234567894 passes Luhn) */
+    pt_record_class rc;
+    reset_counts();
+    CLASSIFY(rc, F("订单号", "6222021234567894"), F(NULL, "订单号：6222021234567894"));
+    CHECK(!rc.piece);
+    CHECK_EQ(rc.categories, cat("transaction"));
+    CHECK_EQ(count_of(matched, "bank_card"), 0);
+}
+
+static void test_issue3_contexts(void)
+{
+    pt_record_class rc;
+    /* whereabouts: coordinates by column, a pair in text, LAC/CI by column */
+    CLASSIFY(rc, F("手机", "13812345678"), F("纬度", "30.274084"));
+    CHECK_EQ(rc.tier, tier("art5_3"));
+    CLASSIFY(rc, F(NULL, "13812345678 位于 30.274084,120.155070"));
+    CHECK_EQ(rc.categories, cat("contact") | cat("whereabouts"));
+    CLASSIFY(rc, F("手机", "13812345678"), F("lac", "22531"));
+    CHECK_EQ(rc.categories, cat("contact") | cat("whereabouts"));
+    /* health: ICD-10 and blood type only in their columns */
+    CLASSIFY(rc, F("手机", "13812345678"), F("icd10", "J45.901"), F("血型", "AB型"));
+    CHECK_EQ(rc.categories, cat("contact") | cat("health"));
+    CLASSIFY(rc, F(NULL, "J45.901"));
+    CHECK_EQ(rc.categories, 0);
+    /* waybill alone is item (五); with goods, item (四) */
+    CLASSIFY(rc, F("手机", "13812345678"), F("运单号", "SF1234567890123"));
+    CHECK_EQ(rc.tier, tier("art5_5"));
+    CLASSIFY(rc, F("手机", "13812345678"), F("运单号", "SF1234567890123"), F("商品", "奶粉"));
+    CHECK_EQ(rc.tier, tier("art5_4"));
+    /* real estate: certificate number in text */
+    CLASSIFY(rc, F(NULL, "业主13812345678 京(2019)朝阳区不动产权第0012345号"));
+    CHECK_EQ(rc.tier, tier("art5_4"));
+    /* a gender column value, a birth date that exists and one that does not */
+    CLASSIFY(rc, F("出生日期", "1990-02-30"));
+    CHECK_EQ(rc.categories, 0);
+    CLASSIFY(rc, F("出生日期", "1990年3月7日"), F("性别", "女"));
+    CHECK_EQ(rc.categories, cat("identity"));
+    CHECK(!rc.piece);
+    /* a reformatted caller number in a CDR is the same piece */
+    pt_record_class a, b;
+    CLASSIFY(a, F("主叫号码", "13812345678"), F("通话时长", "60"));
+    CLASSIFY(b, F("主叫号码", "+86 138 1234 5678"), F("通话时长", "60"));
+    CHECK(a.piece && b.piece);
+    CHECK(a.fp[0] == b.fp[0] && a.fp[1] == b.fp[1]);
+    CHECK_EQ(a.tier, tier("art5_4"));
 }
 
 /* ---- broken pattern files ------------------------------------------------------------- */
@@ -403,6 +526,9 @@ int main(void)
     RUN(test_key_cache_survives_many_keys);
     RUN(test_hostile_values);
     RUN(test_explain);
+    RUN(test_issue3_identifiers);
+    RUN(test_issue3_lookalikes);
+    RUN(test_issue3_contexts);
     RUN(test_broken_files);
 
     free(matched);

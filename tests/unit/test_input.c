@@ -80,10 +80,11 @@ static int whole_utf8(const char *p, size_t n)
     return 1;
 }
 
-static result read_path(const char *path, pt_encoding forced, pt_errlist *errs, size_t cap)
+static result read_path_with(const char *path, const pt_source_options *o, pt_errlist *errs,
+                             size_t cap)
 {
     result r = {0};
-    pt_source *s = pt_source_open(path, forced, errs);
+    pt_source *s = pt_source_open_with(path, o, errs);
     if (!s) return r;
     r.opened = 1;
     char *buf = malloc(cap);
@@ -107,6 +108,23 @@ static result read_path(const char *path, pt_encoding forced, pt_errlist *errs, 
     r.size = pt_source_size(s);
     pt_source_close(s);
     free(buf);
+    return r;
+}
+
+static result read_path(const char *path, pt_encoding forced, pt_errlist *errs, size_t cap)
+{
+    pt_source_options o;
+    pt_source_options_default(&o);
+    o.encoding = forced;
+    return read_path_with(path, &o, errs, cap);
+}
+
+static result read_bytes_with(const void *data, size_t n, const pt_source_options *o,
+                              pt_errlist *errs, size_t cap)
+{
+    char *path = temp_file(data, n);
+    result r = read_path_with(path, o, errs, cap);
+    remove_temp(path);
     return r;
 }
 
@@ -670,6 +688,209 @@ static void test_big_gzip_three_members(void)
     pt_errlist_free(&errs);
 }
 
+/* ---- decompression bombs ---- */
+
+/* 8 MiB of "x\n": deflate packs it about 1000:1, like a bomb, yet it is text. */
+#define BOMB_TEXT (8u << 20)
+static char *bomb_text(void)
+{
+    char *t = malloc(BOMB_TEXT);
+    for (size_t i = 0; i < BOMB_TEXT; i += 2) memcpy(t + i, "x\n", 2);
+    return t;
+}
+
+static void test_gzip_bomb_ratio(void)
+{
+    char *text = bomb_text();
+    size_t gz_len;
+    void *gz = gzip_member(text, BOMB_TEXT, &gz_len);
+    CHECK(gz_len * 200 < BOMB_TEXT); /* the premise: far denser than 200:1 */
+    pt_source_options o;
+    pt_source_options_default(&o);
+    o.max_ratio = 100;
+    o.ratio_after = 1u << 20;
+    pt_errlist errs = {0};
+    result r = read_bytes_with(gz, gz_len, &o, &errs, 65536);
+    /* stops at the first inflate step past 1 MiB; one step makes at most 256 KiB */
+    CHECK(r.len > (1u << 20));
+    CHECK(r.len <= (1u << 20) + (256u << 10));
+    CHECK(r.len <= BOMB_TEXT && memcmp(r.data, text, r.len) == 0);
+    CHECK_EQ(errs.n, 1);
+    if (errs.n == 1) {
+        CHECK_STR(errs.v[0].kind, "gzip_bomb");
+        CHECK(errs.v[0].offset > 0);
+        CHECK(errs.v[0].offset * 100 <= r.len); /* the ratio held where it stopped */
+        CHECK(strstr(errs.v[0].message, "ratio") != NULL);
+    }
+    free(r.data);
+    pt_errlist_free(&errs);
+
+    /* the defaults judge ratio only past 64 MiB: the same file reads whole, no error */
+    r = read_bytes(gz, gz_len, PT_ENC_AUTO, &errs, 65536);
+    CHECK_EQ(r.len, BOMB_TEXT);
+    CHECK_EQ(errs.n, 0);
+    free(r.data);
+    pt_errlist_free(&errs);
+    free(gz);
+    free(text);
+}
+
+static void test_gzip_bomb_output_cap(void)
+{
+    char *text = bomb_text();
+    size_t gz_len;
+    void *gz = gzip_member(text, BOMB_TEXT, &gz_len);
+    pt_source_options o;
+    pt_source_options_default(&o);
+    o.max_ratio = 0;
+    o.max_output = 300000;
+    pt_errlist errs = {0};
+    result r = read_bytes_with(gz, gz_len, &o, &errs, 4096);
+    CHECK(r.len > 300000);
+    CHECK(r.len <= 300000 + (256u << 10));
+    CHECK_EQ(count_kind(&errs, "gzip_bomb"), 1);
+    CHECK_EQ(errs.n, 1);
+    if (errs.n == 1) CHECK(strstr(errs.v[0].message, "output limit") != NULL);
+    free(r.data);
+    pt_errlist_free(&errs);
+    free(gz);
+    free(text);
+}
+
+/* ---- binary inputs ---- */
+
+static void check_binary(const void *data, size_t n, const char *what)
+{
+    pt_errlist errs = {0};
+    result r = read_bytes(data, n, PT_ENC_AUTO, &errs, 4096);
+    CHECK(r.opened);
+    CHECK_EQ(r.len, 0);
+    CHECK_EQ(errs.n, 1);
+    if (errs.n == 1) {
+        CHECK_STR(errs.v[0].kind, "binary");
+        CHECK_EQ(errs.v[0].offset, 0);
+        if (!strstr(errs.v[0].message, what)) {
+            printf("#   message \"%s\" lacks \"%s\"\n", errs.v[0].message, what);
+            CHECK(0);
+        }
+    }
+    free(r.data);
+    pt_errlist_free(&errs);
+}
+
+/* n pseudo-random bytes (an LCG's high bytes) */
+static unsigned char *random_bytes(size_t n, uint32_t seed)
+{
+    unsigned char *p = malloc(n);
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        p[i] = (unsigned char)(seed >> 24);
+    }
+    return p;
+}
+
+static void test_binary_magic(void)
+{
+    /* each magic followed by ordinary text, so only the magic can give it away */
+    static const struct { const char *bytes; size_t len; const char *what; } cases[] = {
+        {"\x89PNG\r\n\x1a\nhello,world\n", 20, "PNG"},
+        {"\xFF\xD8\xFF\xE0hello,world\n", 16, "JPEG"},
+        {"PK\x03\x04hello,world\n", 16, "zip"},
+        {"7z\xBC\xAF\x27\x1Chello,world\n", 18, "7z"},
+        {"\xFD" "7zXZ\x00hello,world\n", 18, "xz"},
+        {"\x28\xB5\x2F\xFDhello,world\n", 16, "zstd"},
+        {"BZh91AY&SYhello,world\n", 22, "bzip2"},
+        {"\x7F" "ELFhello,world\n", 16, "ELF"},
+        {"SQLite format 3\x00hello\n", 22, "SQLite"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        check_binary(cases[i].bytes, cases[i].len, cases[i].what);
+    /* "BZh9" without the block magic is text */
+    pt_errlist errs = {0};
+    result r = read_bytes("BZh9 is a bzip2 header,x\n", 25, PT_ENC_AUTO, &errs, 4096);
+    CHECK_MEM(r.data, r.len, "BZh9 is a bzip2 header,x\n");
+    CHECK_EQ(errs.n, 0);
+    free(r.data);
+    pt_errlist_free(&errs);
+}
+
+static void test_binary_random_and_nested_gzip(void)
+{
+    unsigned char *rnd = random_bytes(8192, 7);
+    rnd[0] = 'a'; /* no magic by chance */
+    check_binary(rnd, 8192, "control characters");
+    /* gzip of random bytes: the outer gzip is read, what comes out is binary */
+    size_t gz_len;
+    void *gz = gzip_member(rnd, 8192, &gz_len);
+    check_binary(gz, gz_len, "control characters");
+    /* gzip of a gzip: the inner magic */
+    size_t gz2_len;
+    void *gz2 = gzip_member(gz, gz_len, &gz2_len);
+    check_binary(gz2, gz2_len, "gzip inside gzip");
+    free(gz);
+    free(gz2);
+    free(rnd);
+}
+
+static void test_text_with_some_controls_is_text(void)
+{
+    /* one NUL and one BEL per 100 bytes: 2%, under the 5% threshold; SOH (Hive's
+     * separator), ESC and SUB do not count at all */
+    char text[10000];
+    for (size_t i = 0; i < sizeof text; i++)
+        text[i] = i % 100 == 50 ? '\0' : i % 100 == 51 ? '\a' : i % 100 == 99 ? '\n'
+                : i % 10 == 3 ? '\x01' : i % 10 == 4 ? '\x1b' : 'a';
+    pt_errlist errs = {0};
+    result r = read_bytes(text, sizeof text, PT_ENC_AUTO, &errs, 4096);
+    CHECK_EQ(r.len, sizeof text);
+    CHECK(r.len == sizeof text && memcmp(r.data, text, sizeof text) == 0);
+    CHECK_EQ(count_kind(&errs, "binary"), 0);
+    free(r.data);
+    pt_errlist_free(&errs);
+}
+
+static void test_scan_binary_option(void)
+{
+    pt_source_options o;
+    pt_source_options_default(&o);
+    o.scan_binary = true;
+    o.encoding = PT_ENC_UTF8; /* "\x89P" alone would pass for a GBK character */
+    pt_errlist errs = {0};
+    /* PNG magic: 89 is invalid UTF-8 (one U+FFFD), 1A is SUB, the rest ASCII */
+    result r = read_bytes_with("\x89PNG\r\n\x1a\nab\n", 11, &o, &errs, 4096);
+    CHECK_MEM(r.data, r.len, "\xEF\xBF\xBDPNG\r\n\x1a\nab\n");
+    CHECK_EQ(count_kind(&errs, "binary"), 0);
+    CHECK_EQ(count_kind(&errs, "encoding"), 1);
+    free(r.data);
+    pt_errlist_free(&errs);
+}
+
+/* ---- more UTF-16 damage ---- */
+
+static void test_utf16_more_surrogates(void)
+{
+    /* BE: BOM, high D83D then 'A' (not a low surrogate) -> U+FFFD and 'A' kept;
+     * 'B'; a high surrogate D800 as the last unit -> U+FFFD; then an odd byte */
+    const unsigned char be[] = {0xFE, 0xFF, 0xD8, 0x3D, 0, 'A', 0, 'B', 0xD8, 0x00, 'Z'};
+    pt_errlist errs = {0};
+    result r = read_bytes(be, sizeof be, PT_ENC_AUTO, &errs, 4096);
+    CHECK_EQ(r.enc, PT_ENC_UTF16BE);
+    CHECK_MEM(r.data, r.len, "\xEF\xBF\xBD" "AB\xEF\xBF\xBD\xEF\xBF\xBD");
+    CHECK_EQ(errs.n, 1);
+    if (errs.n == 1) {
+        CHECK_EQ(errs.v[0].offset, 2);
+        CHECK_STR(errs.v[0].message,
+                  "3 invalid utf-16be sequences replaced by U+FFFD; first at byte 2");
+    }
+    free(r.data);
+    pt_errlist_free(&errs);
+    /* the same damage read 16 bytes at a time, where the pair test meets a buffer end */
+    r = read_bytes(be, sizeof be, PT_ENC_AUTO, &errs, 16);
+    CHECK_MEM(r.data, r.len, "\xEF\xBF\xBD" "AB\xEF\xBF\xBD\xEF\xBF\xBD");
+    free(r.data);
+    pt_errlist_free(&errs);
+}
+
 int main(void)
 {
     RUN(test_names);
@@ -697,5 +918,12 @@ int main(void)
     RUN(test_small_cap_never_splits);
     RUN(test_big_plain_with_damage);
     RUN(test_big_gzip_three_members);
+    RUN(test_gzip_bomb_ratio);
+    RUN(test_gzip_bomb_output_cap);
+    RUN(test_binary_magic);
+    RUN(test_binary_random_and_nested_gzip);
+    RUN(test_text_with_some_controls_is_text);
+    RUN(test_scan_binary_option);
+    RUN(test_utf16_more_surrogates);
     return CHECK_DONE();
 }

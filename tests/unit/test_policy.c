@@ -52,7 +52,7 @@ static void test_load_default(void)
     CHECK_EQ(pol.tiers[0].threshold, 50);
     CHECK_EQ(pol.tiers[1].threshold, 500);
     CHECK_EQ(pol.tiers[2].threshold, 5000);
-    CHECK_EQ(pol.n_categories, 18);
+    CHECK_EQ(pol.n_categories, 19);   /* 18 + waybill (contested mapping) */
     int health = pt_policy_category(&pol, "health");
     CHECK(health >= 0);
     CHECK_EQ(pol.category_tier[health], pt_policy_tier(&pol, "art5_4"));

@@ -653,6 +653,115 @@ static void test_hostile_inputs(void)
     pt_reciter_free(it);
 }
 
+/* ---- damage that cuts records (issue 5) ---- */
+
+static void test_split_csv_stray_quote(void)
+{
+    /* a0 ,1 b2 "3 c4 \n5 "6 x7 \n8 y9 "10 ,11 z12 \n13 q14
+     * The quote at 3 is inside an unquoted field: a literal, as the iterator reads it.
+     * Counting it would make the parity odd at 13 and even at 8, cutting inside the
+     * quoted field "x\ny"; read as the iterator does, the last safe newline is 13. */
+    const char *buf = "a,b\"c\n\"x\ny\",z\nq";
+    pt_dialect csv = dialect_of(PT_FMT_CSV, ",");
+    pt_splitter *s = pt_splitter_new(&csv);
+    CHECK_EQ(pt_splitter_cut(s, buf, 15, false), 14);
+    CHECK_EQ(pt_splitter_cut(s, buf, 9, false), 6);   /* "x\n is still open at 9 */
+    CHECK_EQ(pt_splitter_cut(s, buf, 11, false), 6);  /* a closing quote as the last byte may be doubled */
+    pt_splitter_free(s);
+    pt_reciter *it = iter_over(buf, 14, 0, csv, NULL, NULL);
+    pt_record r;
+    CHECK_EQ(pt_reciter_next(it, &r), 1);
+    CHECK_EQ(r.n, 2);
+    if (r.n == 2) CHECK_MEM(r.fields[1].val, r.fields[1].val_len, "b\"c");
+    CHECK_EQ(pt_reciter_next(it, &r), 1);
+    CHECK_EQ(r.offset, 6);
+    if (r.n == 2) CHECK_MEM(r.fields[0].val, r.fields[0].val_len, "x\ny");
+    CHECK_EQ(pt_reciter_next(it, &r), 0);
+    pt_reciter_free(it);
+    /* ';' as the delimiter: a quote after ';' opens a field, after ',' it does not */
+    pt_dialect semi = dialect_of(PT_FMT_CSV, ";");
+    s = pt_splitter_new(&semi);
+    CHECK_EQ(pt_splitter_cut(s, "a;\"b\nc\";d\ne,\"f\ng\n", 17, false), 17);
+    pt_splitter_free(s);
+}
+
+/* A chunk that starts inside an INSERT's VALUES list (the reader's forced cut of a
+ * statement longer than the record cap): one error, then its tuples, without names. */
+static void test_sql_chunk_starts_mid_values(void)
+{
+    const char *text = "345678','x'),(2,'13812345678'),(3,'y');\n"
+                       "INSERT INTO t (a,b) VALUES (4,'z');\n";
+    pt_reciter *it = iter_over(text, strlen(text), 1000, dialect_of(PT_FMT_SQL, NULL), NULL, NULL);
+    pt_record r;
+    const char *kind, *msg;
+    uint64_t off;
+    CHECK_EQ(pt_reciter_next(it, &r), -1);
+    pt_reciter_error(it, &kind, &msg, &off);
+    CHECK_STR(kind, "sql");
+    CHECK_EQ(off, 1000);
+    CHECK(strstr(msg, "starts no statement") != NULL);
+    CHECK_EQ(pt_reciter_next(it, &r), 1);
+    CHECK_EQ(r.offset, 1000 + 13);   /* "345678','x')," is 13 bytes */
+    CHECK_EQ(r.n, 2);
+    if (r.n == 2) {
+        CHECK(r.fields[1].key == NULL);
+        CHECK_MEM(r.fields[1].val, r.fields[1].val_len, "13812345678");
+    }
+    CHECK_EQ(pt_reciter_next(it, &r), 1);
+    if (r.n == 2) CHECK_MEM(r.fields[1].val, r.fields[1].val_len, "y");
+    CHECK_EQ(pt_reciter_next(it, &r), 1);   /* the next statement as usual */
+    CHECK_EQ(r.n, 2);
+    if (r.n == 2) {
+        CHECK_MEM(r.fields[1].key, r.fields[1].key_len, "b");
+        CHECK_MEM(r.fields[1].val, r.fields[1].val_len, "z");
+    }
+    CHECK_EQ(pt_reciter_next(it, &r), 0);
+    pt_reciter_free(it);
+
+    /* cut after a newline of a multi-line VALUES list: the chunk starts with a tuple */
+    text = "(5,'a'),\n(6,'b');\n";
+    it = iter_over(text, strlen(text), 0, dialect_of(PT_FMT_SQL, NULL), NULL, NULL);
+    CHECK_EQ(pt_reciter_next(it, &r), -1);
+    CHECK_EQ(pt_reciter_next(it, &r), 1);
+    CHECK_EQ(r.offset, 0);
+    CHECK_EQ(pt_reciter_next(it, &r), 1);
+    CHECK_EQ(r.offset, 9);
+    CHECK_EQ(pt_reciter_next(it, &r), 0);
+    pt_reciter_free(it);
+
+    /* ordinary statements and garbage without tuples are skipped without an error */
+    text = "SET NAMES utf8mb4;\nLOCK TABLES t WRITE;\nsome garbage;\nUNLOCK TABLES;\n";
+    it = iter_over(text, strlen(text), 0, dialect_of(PT_FMT_SQL, NULL), NULL, NULL);
+    CHECK_EQ(pt_reciter_next(it, &r), 0);
+    pt_reciter_free(it);
+}
+
+/* A tuple is read only up to the end of its statement, where the splitter cuts. */
+static void test_sql_tuple_bounded_by_statement(void)
+{
+    const char *text = "INSERT INTO t VALUES (1,a;\nb),(2,'c');\nINSERT INTO t VALUES (3,'d');\n";
+    pt_reciter *it = iter_over(text, strlen(text), 0, dialect_of(PT_FMT_SQL, NULL), NULL, NULL);
+    pt_record r;
+    const char *kind, *msg;
+    uint64_t off;
+    CHECK_EQ(pt_reciter_next(it, &r), -1);   /* (1,a; is cut by its statement's end */
+    pt_reciter_error(it, &kind, &msg, &off);
+    CHECK_EQ(off, 21);
+    /* "b),(2,'c');" starts no statement: resumed at its "(2," */
+    CHECK_EQ(pt_reciter_next(it, &r), -1);
+    pt_reciter_error(it, &kind, &msg, &off);
+    CHECK_EQ(off, 27);
+    CHECK_EQ(pt_reciter_next(it, &r), 1);
+    CHECK_EQ(r.offset, 30);
+    CHECK_EQ(pt_reciter_next(it, &r), 1);
+    if (r.n == 2) CHECK_MEM(r.fields[1].val, r.fields[1].val_len, "d");
+    CHECK_EQ(pt_reciter_next(it, &r), 0);
+    pt_reciter_free(it);
+    check_split_equivalence(text, dialect_of(PT_FMT_SQL, NULL));
+    check_split_equivalence("id,note\na,b\"c\n\"x\ny\",z\nq,\"r\"\"\ns\"\n",
+                            dialect_of(PT_FMT_CSV, ","));
+}
+
 int main(void)
 {
     RUN(test_names);
@@ -672,5 +781,8 @@ int main(void)
     RUN(test_sql_split_strings);
     RUN(test_split_equivalence);
     RUN(test_hostile_inputs);
+    RUN(test_split_csv_stray_quote);
+    RUN(test_sql_chunk_starts_mid_values);
+    RUN(test_sql_tuple_bounded_by_statement);
     return CHECK_DONE();
 }

@@ -1,5 +1,6 @@
 /* test_validators.c - the checksum validators against published vectors and vectors
  * worked out by hand from the standards (GB 11643, Luhn, GB 32100, ISO 3779). */
+#include <stdio.h>
 #include <string.h>
 
 #include "check.h"
@@ -96,6 +97,86 @@ static void test_iso3779(void)
     CHECK(!V(pt_valid_iso3779, "1M8GDM9AXKO042788"));   /* O is not allowed */
 }
 
+static void test_bank_card_published_test_numbers(void)
+{
+    /* The card networks' published test numbers (as listed by payment processors). */
+    static const char *const valid[] = {
+        "4111111111111111", "4012888888881881",       /* Visa 16 */
+        "5555555555554444", "2223003122003222",       /* Mastercard 51-55 and 2-series */
+        "378282246310005", "371449635398431",         /* American Express 15 */
+        "6011111111111117",                           /* Discover */
+        "3530111333300000",                           /* JCB */
+        "30569309025904",                             /* Diners Club 14 */
+        "6200000000000005", "6205500000000000004",    /* UnionPay 16 and 19 */
+        "6222021234567894",                           /* UnionPay, worked out in test_luhn */
+        "6222 0212 3456 7894",                        /* grouped */
+    };
+    for (size_t i = 0; i < sizeof valid / sizeof valid[0]; i++) {
+        if (!V(pt_valid_bank_card, valid[i])) printf("#   %s refused\n", valid[i]);
+        CHECK(V(pt_valid_bank_card, valid[i]));
+    }
+    CHECK(!V(pt_valid_bank_card, "4111111111111112"));     /* Luhn fails */
+    CHECK(!V(pt_valid_bank_card, "6222021234567895"));
+    CHECK(!V(pt_valid_bank_card, "79927398713"));          /* Luhn ok, no scheme issues 11 digits */
+    CHECK(!V(pt_valid_bank_card, "1234567812345670"));     /* Luhn ok, prefix 1 is no card scheme */
+    CHECK(!V(pt_valid_bank_card, "5555555555554444000"));  /* Mastercard is 16 digits only */
+    CHECK(!V(pt_valid_bank_card, "37828224631000"));       /* Amex is 15 digits */
+    CHECK(!V(pt_valid_bank_card, "62222021234567894X"));
+    CHECK(!V(pt_valid_bank_card, ""));
+    char why[256];
+    CHECK(pt_validator_explain("bank_card", "6200000000000005", 16, why, sizeof why));
+    CHECK(strstr(why, "UnionPay") != NULL);
+    CHECK(!pt_validator_explain("bank_card", "1234567812345670", 16, why, sizeof why));
+    CHECK(strstr(why, "no card scheme") != NULL);
+}
+
+static void test_imei_more(void)
+{
+    pt_validator_fn imei = pt_validator_find("imei");
+    if (!imei) { CHECK(0); return; }
+    /* 35-209900-176148-1, the worked example of the IMEI check digit (3GPP TS 23.003 annex B
+     * rule, as usually quoted): Luhn over 14 digits gives 1. */
+    CHECK(imei("352099001761481", 15));
+    CHECK(imei("35-209900-176148-1", 18));       /* separators skipped */
+    CHECK(!imei("352099001761482", 15));
+    CHECK(!imei("35209900176148", 14));
+}
+
+static void test_gb32100_published(void)
+{
+    /* 91110108551385082Q: a company's code as printed on its business licence; MOD 31 over
+     * 9 1 1 1 0 1 0 8 5 5 1 3 8 5 0 8 2 with weights 3^i mod 31 leaves check value 24 = 'Q'. */
+    CHECK(V(pt_valid_gb32100, "91110108551385082Q"));
+    CHECK(!V(pt_valid_gb32100, "91110108551385082R"));
+    CHECK(!V(pt_valid_gb32100, "91110108551385083Q"));
+    CHECK(V(pt_valid_gb32100, "91110108551385082q"));   /* lower case reads the same */
+}
+
+static void test_iso3779_more(void)
+{
+    CHECK(V(pt_valid_iso3779, "11111111111111111"));   /* all ones: 1 x sum of weights 89 = 1 mod 11 */
+    CHECK(V(pt_valid_iso3779, "5GZCZ43D13S812715"));   /* the check-digit example of 49 CFR 565 guides */
+    CHECK(!V(pt_valid_iso3779, "5GZCZ43D23S812715"));
+    CHECK(!V(pt_valid_iso3779, "5GZCZ43D13S81271Q"));   /* Q is not allowed */
+}
+
+static void test_dates(void)
+{
+    CHECK(V(pt_valid_date, "1990-03-07"));
+    CHECK(V(pt_valid_date, "19900307"));
+    CHECK(V(pt_valid_date, "1990/3/7"));
+    CHECK(V(pt_valid_date, "1990年3月7日"));
+    CHECK(V(pt_valid_date, "2000-02-29"));              /* leap year */
+    CHECK(V(pt_valid_date, "1990-03-07 08:30:00"));     /* a time after the date */
+    CHECK(!V(pt_valid_date, "1900-02-29"));             /* not a leap year */
+    CHECK(!V(pt_valid_date, "1990-02-30"));
+    CHECK(!V(pt_valid_date, "1990-13-01"));
+    CHECK(!V(pt_valid_date, "1899-12-31"));             /* before 1900 */
+    CHECK(!V(pt_valid_date, "2999-01-01"));             /* the future */
+    CHECK(!V(pt_valid_date, "1990-03"));
+    CHECK(!V(pt_valid_date, "199003071"));
+}
+
 static void test_registry(void)
 {
     CHECK(pt_validator_find("gb11643") == pt_valid_gb11643);
@@ -109,7 +190,9 @@ static void test_registry(void)
         CHECK(pt_validator_find(*v) != NULL);
         n++;
     }
-    CHECK_EQ(n, 5);
+    CHECK_EQ(n, 7);
+    CHECK(pt_validator_find("bank_card") == pt_valid_bank_card);
+    CHECK(pt_validator_find("date") == pt_valid_date);
 }
 
 static void test_explain_reasons(void)
@@ -131,6 +214,11 @@ int main(void)
     RUN(test_imei);
     RUN(test_gb32100);
     RUN(test_iso3779);
+    RUN(test_bank_card_published_test_numbers);
+    RUN(test_imei_more);
+    RUN(test_gb32100_published);
+    RUN(test_iso3779_more);
+    RUN(test_dates);
     RUN(test_registry);
     RUN(test_explain_reasons);
     return CHECK_DONE();
