@@ -3,6 +3,7 @@
 #   make demo       install missing build deps, build, scan a generated sample, print the report
 #   make test       unit + integration tests, plain and under ASan/UBSan (build/asan)
 #   make install PREFIX=/usr/local
+.DEFAULT_GOAL := all
 CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   ?= build

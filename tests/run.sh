@@ -33,5 +33,21 @@ for build in "$@"; do
     python3 tests/integration/run.py "$build/pitally" >"$log" 2>&1
     count "$build integration" $?
 done
+# Fuzzing: the seed corpora (they hold every input that once crashed a parser) replayed
+# through every fuzz target under ASan/UBSan, then each libFuzzer target for a few
+# seconds (FUZZ_SECONDS; `make fuzz FUZZ_SECONDS=600` is the long run).
+make --no-print-directory fuzz-replay >"$log.raw" 2>&1
+status=$?
+sed -n 's/^\(fuzz_[a-z_]*\): replayed.*/ok replay \1/p' "$log.raw" >"$log"
+[ $status -eq 0 ] || tail -20 "$log.raw" | sed 's/^/# /' >>"$log"
+count "fuzz replay" $status
+make --no-print-directory fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-3}" >"$log.raw" 2>&1
+status=$?
+sed -n -e 's/^\(fuzz_[a-z_]*\): .*no crash$/ok \1/p' -e 's/^\(fuzz_[a-z_]*\): FAILED.*/not ok \1/p' \
+    "$log.raw" >"$log"
+[ $status -eq 0 ] || tail -20 "$log.raw" | sed 's/^/# /' >>"$log"
+count "fuzz ${FUZZ_SECONDS:-3}s" $status
+rm -f "$log.raw"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

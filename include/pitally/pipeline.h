@@ -16,7 +16,8 @@ typedef enum { PT_PROGRESS_AUTO = 0, PT_PROGRESS_ALWAYS, PT_PROGRESS_NEVER } pt_
 
 typedef struct {
     unsigned threads;           /* workers, >= 1 */
-    pt_encoding encoding;       /* PT_ENC_AUTO to detect */
+    pt_source_options source;   /* encoding (AUTO: detect), decompression limits, binary
+                                   inputs; start from pt_source_options_default */
     pt_dialect dialect;         /* format AUTO / delim_len 0 to detect */
     pt_header_mode header;
     pt_progress_mode progress;

@@ -29,6 +29,11 @@ static const char usage_text[] =
     "  --business-purchase        Art. 6 note: bought for a legitimate business\n"
     "  --format F                 auto|csv|tsv|delimited|jsonl|sql|lines\n"
     "  --encoding E               auto|utf-8|gb18030|utf-16le|utf-16be\n"
+    "  --binary skip|scan         binary files (images, archives, executables): skipped\n"
+    "                             and reported (default), or read as text anyway\n"
+    "  --max-output BYTES         stop inflating one gzip input after BYTES (default 1 TiB)\n"
+    "  --max-ratio N              stop a gzip input inflating more than N:1 once past\n"
+    "                             64 MiB of output (default 200; 0: no limit)\n"
     "  --delimiter S              field delimiter (e.g. '|', '----', '\\t')\n"
     "  --header yes|no|auto       first row names the columns\n"
     "  --progress auto|always|never   progress on stderr\n"
@@ -124,7 +129,7 @@ static bool parse_progress(const char *s, pt_progress_mode *m)
 enum {
     OPT_JSON = 256, OPT_PATTERNS, OPT_POLICY, OPT_TIER, OPT_PROFESSIONAL, OPT_INCOME,
     OPT_BUSINESS, OPT_FORMAT, OPT_ENCODING, OPT_DELIMITER, OPT_HEADER, OPT_PROGRESS,
-    OPT_CHUNK, OPT_MAXREC, OPT_CHECK
+    OPT_CHUNK, OPT_MAXREC, OPT_CHECK, OPT_BINARY, OPT_MAX_OUTPUT, OPT_MAX_RATIO
 };
 
 static const struct option long_options[] = {
@@ -144,6 +149,9 @@ static const struct option long_options[] = {
     {"chunk-size", required_argument, NULL, OPT_CHUNK},
     {"max-record", required_argument, NULL, OPT_MAXREC},
     {"check", no_argument, NULL, OPT_CHECK},
+    {"binary", required_argument, NULL, OPT_BINARY},
+    {"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
+    {"max-ratio", required_argument, NULL, OPT_MAX_RATIO},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -162,6 +170,7 @@ static int parse_options(int argc, char **argv, cli_options *co, rules *ru, bool
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     co->scan.threads = cpus > 0 ? (unsigned)cpus : 1;
+    pt_source_options_default(&co->scan.source);
     co->tiers = calloc((size_t)argc, sizeof *co->tiers);
     uint64_t v;
     int c;
@@ -185,7 +194,7 @@ static int parse_options(int argc, char **argv, cli_options *co, rules *ru, bool
             if (pt_format_parse(optarg, &co->scan.dialect.format)) return usage_error("unknown format '%s'", optarg);
             break;
         case OPT_ENCODING:
-            if (pt_encoding_parse(optarg, &co->scan.encoding)) return usage_error("unknown encoding '%s'", optarg);
+            if (pt_encoding_parse(optarg, &co->scan.source.encoding)) return usage_error("unknown encoding '%s'", optarg);
             break;
         case OPT_DELIMITER:
             if (!parse_delimiter(optarg, &co->scan.dialect)) return usage_error("bad delimiter '%s' (1 to 7 bytes)", optarg);
@@ -206,6 +215,16 @@ static int parse_options(int argc, char **argv, cli_options *co, rules *ru, bool
             co->scan.max_record = (size_t)v;
             break;
         case OPT_CHECK: co->check = true; break;
+        case OPT_BINARY:
+            if (strcmp(optarg, "skip") && strcmp(optarg, "scan")) return usage_error("--binary takes skip or scan, not '%s'", optarg);
+            co->scan.source.scan_binary = !strcmp(optarg, "scan");
+            break;
+        case OPT_MAX_OUTPUT:
+            if (!parse_u64(optarg, &co->scan.source.max_output)) return usage_error("bad output cap '%s' (bytes)", optarg);
+            break;
+        case OPT_MAX_RATIO:
+            if (!parse_u64(optarg, &co->scan.source.max_ratio)) return usage_error("bad ratio '%s'", optarg);
+            break;
         case 'h': fputs(usage_text, stdout); return PT_EXIT_OK;
         default: return usage_error("%s", "unknown option");
         }

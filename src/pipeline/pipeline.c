@@ -306,7 +306,7 @@ static bool scan_input(scan_ctx *ctx, uint32_t no, reader *rd)
 {
     pt_input_result *res = &ctx->r->inputs[no];
     pt_errlist source_errs = {0};
-    pt_source *src = pt_source_open(res->path, ctx->o->encoding, &source_errs);
+    pt_source *src = pt_source_open_with(res->path, &ctx->o->source, &source_errs);
     if (!src) {
         res->readable = false;
         set_unread_names(res);

@@ -86,3 +86,35 @@ def test_json_stdout_is_only_json(tmp):
     eq(p.returncode, 0, "exit")
     eq(p.stdout.lstrip()[:1], b"{", "stdout starts with the JSON document")
     eq(p.stdout.rstrip()[-1:], b"}", "and ends with it")
+
+
+def test_max_output_stops_a_bomb(tmp):
+    """4 MiB of identical 24-byte lines gzipped to a few KiB; --max-output 1 MiB stops it
+    with a gzip_bomb error. The lines read before the stop still count: at least the
+    1 MiB / 24 whole lines before the cap, at most one 256 KiB read buffer more."""
+    line = "请回电 13812345678 谢谢\n".encode()
+    eq(len(line), 29, "line length")
+    path = os.path.join(tmp, "bomb.log.gz")
+    fx.write(path, __import__("gzip").compress(line * (4 * 1024 * 1024 // len(line))))
+    r = scan([path], "--max-output", str(1 << 20))
+    inp = r["inputs"][0]
+    eq([e["kind"] for e in inp["errors"]], ["gzip_bomb"], "error kinds")
+    low, high = (1 << 20) // len(line), ((1 << 20) + (256 << 10)) // len(line) + 1
+    if not low <= inp["records"] <= high:
+        raise Failure("records %d not in [%d, %d]" % (inp["records"], low, high))
+    eq(inp["pieces"]["distinct"], 1, "one distinct piece however often repeated")
+    r = scan([path])                          # the defaults let 4 MiB through
+    eq(inp["errors"] and r["inputs"][0]["errors"], [], "no error under the default limits")
+    eq(r["inputs"][0]["records"], 4 * 1024 * 1024 // len(line), "every line")
+
+
+def test_binary_scan_reads_anyway(tmp):
+    path = os.path.join(tmp, "odd.bin")
+    fx.write(path, b"\x89PNG\r\n\x1a\n" + "\n请回电 13812345678\n".encode())
+    r = scan([path])
+    eq([e["kind"] for e in r["inputs"][0]["errors"]], ["binary"], "skipped by default")
+    r = scan([path], "--binary", "scan")
+    # read as text: the magic's 0x89 byte is invalid UTF-8, replaced and reported
+    eq([e["kind"] for e in r["inputs"][0]["errors"]], ["encoding"], "read as text")
+    eq(r["inputs"][0]["pieces"]["raw"], 1, "the mobile after the magic bytes counts")
+    run(["scan", "--binary", "maybe", path], expect_rc=1)
