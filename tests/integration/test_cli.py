@@ -118,3 +118,16 @@ def test_binary_scan_reads_anyway(tmp):
     eq([e["kind"] for e in r["inputs"][0]["errors"]], ["encoding"], "read as text")
     eq(r["inputs"][0]["pieces"]["raw"], 1, "the mobile after the magic bytes counts")
     run(["scan", "--binary", "maybe", path], expect_rc=1)
+
+
+def test_business_purchase_note(tmp):
+    path = os.path.join(tmp, "p.csv")
+    fx.write(path, fx.csv_text().encode())
+    r = scan([path])
+    eq(r["verdict"].get("notes", []), [], "no note without the flag")
+    r = scan([path], "--business-purchase")
+    notes = r["verdict"]["notes"]
+    eq(len(notes), 1, "one note")
+    if "Art. 6" not in notes[0] or "50,000" not in notes[0]:
+        raise Failure("note does not cite Art. 6 and its CNY 50,000: %r" % notes[0])
+    eq(r["policy"]["business_purchase"], True, "policy.business_purchase")
