@@ -56,9 +56,9 @@ fuzz: fuzz-bins
 	      -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/crashes/$$t- $(FUZZ_FLAGS_$$t) \
 	      $(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t >$$log 2>&1; then \
 	    tail -60 $$log; echo "fuzz_$$t: FAILED (log $$log, input in $(FUZZ_DIR)/crashes/)"; exit 1; fi; \
-	  runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log); \
-	  cov=$$(grep -E '^#[0-9]+.*cov:' $$log | tail -1 | sed -E 's/.*cov: ([0-9]+) ft: ([0-9]+) corp: ([0-9]+).*/cov \1, ft \2, corpus \3/'); \
-	  rss=$$(sed -n 's/^stat::peak_rss_mb: *//p' $$log); \
+	  runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$log | tail -1); \
+	  cov=$$(grep -a -E '^#[0-9]+.*cov:' $$log | tail -1 | sed -E 's/.*cov: ([0-9]+) ft: ([0-9]+) corp: ([0-9]+).*/cov \1, ft \2, corpus \3/'); \
+	  rss=$$(sed -n 's/^stat::peak_rss_mb: *//p' $$log | tail -1); \
 	  echo "fuzz_$$t: $$runs runs in $(FUZZ_SECONDS) s, $$cov, peak $${rss} MB, no crash"; \
 	done
 
