@@ -121,15 +121,20 @@ make_data() {
 
 # ---------------------------------------------------------------- timing
 
-ROWS="$DATA/rows.tsv"   # key, label, seconds, peak RSS KiB, status (ok or why not)
+ROWS="$DATA/rows.tsv"   # key, label, seconds, peak RSS KiB, status (ok or why not), CPU seconds
 now_ns() { date +%s%N; }
 
-# measure KEY LABEL STDOUT_FILE INPUT CMD...: best wall time of REPEAT runs, max peak RSS.
+# time_value FILE LABEL: a "LABEL: value" line of /usr/bin/time -v output.
+time_value() { sed -n "s/.*$2: *//p" "$1" | head -n 1; }
+
+# measure KEY LABEL STDOUT_FILE INPUT CMD...: best wall time of REPEAT runs, max peak RSS,
+# and the CPU time (user + system, all threads) of the best run: on a machine shared with
+# other work the wall time varies from run to run, the CPU time much less.
 measure() {
     key=$1 label=$2 stdout_file=$3 input=$4
     shift 4
     cat "$input" >/dev/null   # warm the page cache
-    best="" rss=0 status=ok
+    best="" rss=0 status=ok cpu=-
     i=0
     while [ "$i" -lt "$REPEAT" ]; do
         i=$((i + 1))
@@ -143,7 +148,12 @@ measure() {
             break
         fi
         ns=$((t1 - t0))
-        if [ -z "$best" ] || [ "$ns" -lt "$best" ]; then best=$ns; fi
+        if [ -z "$best" ] || [ "$ns" -lt "$best" ]; then
+            best=$ns
+            cpu=$(awk -v u="$(time_value "$DATA/time-$key.txt" 'User time (seconds)')" \
+                      -v s="$(time_value "$DATA/time-$key.txt" 'System time (seconds)')" \
+                      'BEGIN { printf "%.2f", u + s }')
+        fi
         kb=$(sed -n 's/.*Maximum resident set size (kbytes): *//p' "$DATA/time-$key.txt")
         if [ "${kb:-0}" -gt "$rss" ]; then rss=$kb; fi
     done
@@ -153,13 +163,13 @@ measure() {
         secs=-
         rss=-
     fi
-    printf '%s\t%s\t%s\t%s\t%s\n' "$key" "$label" "$secs" "$rss" "$status" >>"$ROWS"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "$label" "$secs" "$rss" "$status" "$cpu" >>"$ROWS"
     if [ "$status" = ok ]; then say "bench: $label: ${secs}s"; else say "bench: $label: $status"; fi
 }
 
 # skip KEY LABEL REASON: a row that could not run.
 skip() {
-    printf '%s\t%s\t-\t-\tSKIPPED: %s\n' "$1" "$2" "$3" >>"$ROWS"
+    printf '%s\t%s\t-\t-\tSKIPPED: %s\t-\n' "$1" "$2" "$3" >>"$ROWS"
     say "bench: $2: skipped ($3)"
 }
 
@@ -169,7 +179,7 @@ PITALLY_KEYS=""
 run_pitally() {
     rm -f "$DATA/report-$1.json"   # never compare a report left by an earlier run
     if [ ! -x "$PITALLY" ]; then
-        printf '%s\t%s\t-\t-\t%s\n' "$1" "$2" \
+        printf '%s\t%s\t-\t-\t%s\t-\n' "$1" "$2" \
             "FAILED: $PITALLY not built (run make build/pitally)" >>"$ROWS"
         say "bench: $2: $PITALLY does not exist"
         PITALLY_KEYS="$PITALLY_KEYS $1"
@@ -243,7 +253,7 @@ meets() {
 machine_line() {
     cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1)
     mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo 2>/dev/null)
-    echo "$(nproc) cores, ${cpu:-unknown CPU}, $mem RAM, $(uname -sr)"
+    echo "$(nproc) cores, ${cpu:-unknown CPU}, $mem RAM, $(uname -sr); load average $(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null) at the end"
 }
 
 tool_versions() {
@@ -260,19 +270,19 @@ tool_versions() {
 print_table() {
     md="$DATA/last.md"
     awk -F '\t' -v bytes="$CSV_BYTES" -v recs="$RECORDS" -v md="$md" '
-    function row(label, s, mbs, rps, rss, status) {
-        printf "%-38s %9s %9s %12s %9s  %s\n", label, s, mbs, rps, rss, status
-        printf "| %s | %s | %s | %s | %s | %s |\n", label, s, mbs, rps, rss, status >> md
+    function row(label, s, mbs, rps, rss, cpu, status) {
+        printf "%-38s %9s %9s %12s %9s %7s  %s\n", label, s, mbs, rps, rss, cpu, status
+        printf "| %s | %s | %s | %s | %s | %s | %s |\n", label, s, mbs, rps, rss, cpu, status >> md
     }
     BEGIN {
-        printf "%-38s %9s %9s %12s %9s\n", "configuration", "seconds", "MB/s", "records/s", "RSS MiB"
-        print "| configuration | seconds | MB/s | records/s | peak RSS MiB | status |" >> md
-        print "|---|---:|---:|---:|---:|---|" >> md
+        printf "%-38s %9s %9s %12s %9s %7s\n", "configuration", "seconds", "MB/s", "records/s", "RSS MiB", "CPU s"
+        print "| configuration | seconds | MB/s | records/s | peak RSS MiB | CPU s | status |" >> md
+        print "|---|---:|---:|---:|---:|---:|---|" >> md
     }
     {
-        if ($3 == "-") { row($2, "-", "-", "-", "-", $5); next }
+        if ($3 == "-") { row($2, "-", "-", "-", "-", "-", $5); next }
         row($2, $3, sprintf("%.1f", bytes / 1e6 / $3), sprintf("%.0f", recs / $3),
-            sprintf("%.1f", $4 / 1024), ($5 == "ok" ? "" : $5))
+            sprintf("%.1f", $4 / 1024), ($6 == "" ? "-" : $6), ($5 == "ok" ? "" : $5))
     }' "$ROWS"
 }
 
@@ -445,7 +455,8 @@ main() {
              "invalid rate $INVALID_RATE); gzip level $GZ_LEVEL: single $(wc -c <"$GZ_SINGLE" | tr -d ' ') bytes," \
              "multi (a member per $MEMBER_BYTES input bytes) $(wc -c <"$GZ_MULTI" | tr -d ' ') bytes"
         echo "tools: $(tool_versions)"
-        echo "best of $REPEAT runs on a warm page cache; MB/s and records/s of the uncompressed CSV in every row"
+        echo "best of $REPEAT runs on a warm page cache; MB/s and records/s of the uncompressed CSV in every row;" \
+             "CPU s: user + system time of the best run (all threads)"
     )
     echo
     echo "$header"

@@ -41,10 +41,28 @@ static void refine_facts(pt_byteclasses *bc, unsigned *n, const pt_regex_facts *
     }
 }
 
+/* The token sets of a value regex (see pt_token_facts): its bytes, and those of them
+ * that also block a match on both sides (a field made only of these is one token). */
+static void refine_tokens(pt_byteclasses *bc, unsigned *n, const char *src)
+{
+    pt_token_facts t;
+    pt_source_token_facts(src, &t);
+    if (!t.ok) return;
+    refine(bc, n, t.set);
+    uint64_t both[4];
+    for (int w = 0; w < 4; w++) both[w] = t.set[w] & t.before[w] & t.after[w];
+    if (both[0] | both[1]) refine(bc, n, both);
+    uint64_t leads[4] = {0, 0, 0, t.set[3] & 0xFFFFFFFF00000000ull};   /* bytes C0-FF */
+    if (leads[3]) refine(bc, n, leads);
+}
+
 void pt_byteclasses_build(pt_byteclasses *bc, const pt_patterns *ps)
 {
     memset(bc->cls, 0, sizeof bc->cls);
     unsigned n = 1;
+    /* ASCII apart from the rest, so that a mask tells whether a field is ASCII */
+    const uint64_t ascii[4] = {~(uint64_t)0, ~(uint64_t)0, 0, 0};
+    refine(bc, &n, ascii);
     /* must bytes and required sets first: they are the most selective */
     for (size_t i = 0; i < ps->n; i++) {
         pt_regex_facts v = ps->v[i].value_facts, m = ps->v[i].masked_facts;
@@ -52,6 +70,8 @@ void pt_byteclasses_build(pt_byteclasses *bc, const pt_patterns *ps)
         refine_facts(bc, &n, &v);
         refine_facts(bc, &n, &m);
     }
+    for (size_t i = 0; i < ps->n; i++)
+        if (ps->v[i].value_src) refine_tokens(bc, &n, ps->v[i].value_src);
     for (size_t i = 0; i < ps->n; i++) {
         if (ps->v[i].value_facts.has_first) refine(bc, &n, ps->v[i].value_facts.first);
         if (ps->v[i].masked_facts.has_first) refine(bc, &n, ps->v[i].masked_facts.first);
@@ -64,6 +84,19 @@ static uint64_t mask_of(const pt_byteclasses *bc, const uint64_t set[4])
     for (unsigned c = 0; c < 256; c++)
         if (in_set(set, c)) m |= (uint64_t)1 << bc->cls[c];
     return m;
+}
+
+uint64_t pt_byteclasses_outer(const pt_byteclasses *bc, const uint64_t set[4])
+{
+    return mask_of(bc, set);
+}
+
+uint64_t pt_byteclasses_inner(const pt_byteclasses *bc, const uint64_t set[4])
+{
+    uint64_t out = 0;
+    for (unsigned c = 0; c < 256; c++)
+        if (!in_set(set, c)) out |= (uint64_t)1 << bc->cls[c];
+    return mask_of(bc, set) & ~out;
 }
 
 void pt_mask_facts_of(const pt_byteclasses *bc, const pt_regex_facts *f, pt_mask_facts *out)

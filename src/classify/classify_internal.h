@@ -55,6 +55,11 @@ typedef struct {
 } pt_mask_facts;
 
 void pt_byteclasses_build(pt_byteclasses *bc, const pt_patterns *ps);
+/* Classes holding some byte of set (outer), and classes all of whose bytes are in it
+ * (inner): "the field has a byte of set" needs m & outer, "all its bytes are in set"
+ * follows from (m & ~inner) == 0. */
+uint64_t pt_byteclasses_outer(const pt_byteclasses *bc, const uint64_t set[4]);
+uint64_t pt_byteclasses_inner(const pt_byteclasses *bc, const uint64_t set[4]);
 void pt_mask_facts_of(const pt_byteclasses *bc, const pt_regex_facts *f, pt_mask_facts *out);
 
 static inline uint64_t pt_byteclasses_of(const pt_byteclasses *bc, const char *s, size_t n)
@@ -93,16 +98,52 @@ static inline int pt_regex_run(const void *re, const pt_regex_facts *f, const ch
 /* Must bytes and run facts read off a regex's source (srcfacts.c). */
 void pt_source_facts(const char *src, pt_regex_facts *f);
 
+/* Token facts read off a regex's source (srcfacts.c): every match is a substring
+ * s[a..b) of bytes in set, min <= b - a <= max_bytes (<= max_chars when it is ASCII),
+ * with a == 0 or s[a-1] not in before, and b == n or s[b] not in after. set is an
+ * over-approximation, before and after (ASCII bytes from a leading (?<![...]) and a
+ * trailing (?![...])) under-approximations, so the facts hold for every match. */
+typedef struct {
+    bool ok;                              /* the source was understood */
+    uint32_t min, max_chars, max_bytes;   /* UINT32_MAX: unbounded */
+    uint64_t set[4], before[4], after[4];
+} pt_token_facts;
+void pt_source_token_facts(const char *src, pt_token_facts *t);
+
+/* Required literals read off a regex's source (srcfacts.c): every match contains one of
+ * these n strings (n == 0: none known), e.g. the label of "(?:身份证|证件)号?\s*\K...". */
+#define PT_LITS_MAX 16
+#define PT_LIT_LEN 32
+typedef struct {
+    size_t n;
+    uint8_t len[PT_LITS_MAX];
+    char s[PT_LITS_MAX][PT_LIT_LEN];
+} pt_literals;
+void pt_source_literals(const char *src, pt_literals *out);
+
 /* Strip ASCII whitespace and U+3000 (ideographic space) from both ends. */
 void pt_field_trim(const char **s, size_t *n);
+
+/* Could pt_field_trim strip something from s[0..n) (n > 0)? A look at both ends: ASCII
+ * whitespace and controls, U+3000 E3 80 80, BOM EF BB BF, U+00A0 C2 A0. */
+static inline bool pt_field_may_need_trim(const char *s, size_t n)
+{
+    unsigned char a = (unsigned char)s[0], z = (unsigned char)s[n - 1];
+    return a <= ' ' || a == 0xE3 || a == 0xEF || a == 0xC2 || z <= ' ' || z == 0x80 ||
+           z == 0xBF || z == 0xA0;
+}
 /* NULL, \N, None, N/A, "-" ...: placeholders that say there is no value. */
 bool pt_field_placeholder(const char *s, size_t n);
-/* Normalize s[0..n) for pattern p into out (room for n bytes); returns its length. */
-size_t pt_value_normalize(const pt_pattern *p, const char *s, size_t n, char *out);
+/* s[0..*n) normalized for pattern p: a pointer into s when it already is, else into
+ * out (room for *n bytes); *n becomes its length. */
+const char *pt_value_normalized(const pt_pattern *p, const char *s, size_t *n, char *out);
 /* `pitally explain`: when trace is not NULL the scanner narrates every step of its
  * decisions for one value there (see explain.c). NULL (the default) for scans. */
 struct pt_scanner;
 void pt_scanner_set_trace(struct pt_scanner *s, FILE *trace);
+/* Tests: with reference set the scanner runs every candidate regex on every field, with
+ * no prefilter at all; its counts must be those of the fast path. */
+void pt_scanner_set_reference(struct pt_scanner *s, bool reference);
 
 /* Match-time limits that keep hostile input from looping a regex for long. */
 #define PT_MATCH_LIMIT 2000000u

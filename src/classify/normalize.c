@@ -74,33 +74,101 @@ static size_t tail_start(const char *out, size_t n, unsigned tail)
     return i;
 }
 
-size_t pt_value_normalize(const pt_pattern *p, const char *s, size_t n, char *out)
+static bool ascii_upper_at(char c) { return c >= 'A' && c <= 'Z'; }
+static bool ascii_lower_at(char c) { return c >= 'a' && c <= 'z'; }
+static bool ascii_digit_at(char c) { return c >= '0' && c <= '9'; }
+
+/* Eight bytes at a time (SWAR, "Bit Twiddling Hacks"): ONES * k repeats byte k. */
+#define ONES 0x0101010101010101ull
+#define HIGHS (ONES * 0x80)
+
+static uint64_t load8(const char *p)
 {
-    size_t m = 0;
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return x;
+}
+
+/* Does some byte of x lie strictly between lo and hi (lo < hi <= 128)? Bytes >= 0x80
+ * never do. */
+static bool swar_between(uint64_t x, uint64_t lo, uint64_t hi)
+{
+    uint64_t low7 = x & (ONES * 0x7F);
+    return ((ONES * (127 + hi) - low7) & ~x & (low7 + ONES * (127 - lo)) & HIGHS) != 0;
+}
+
+/* Are all bytes of x ASCII digits? */
+static bool swar_all_digits(uint64_t x)
+{
+    uint64_t below = (x - ONES * '0') & ~x & HIGHS;            /* a byte < '0' */
+    uint64_t above = ((x + ONES * (127 - '9')) | x) & HIGHS;  /* a byte > '9' */
+    return (below | above) == 0;
+}
+
+/* Lengths of the prefix of s[0..n) that normalizing leaves alone, 8 bytes a step. */
+static size_t digits_prefix(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i + 8 <= n && swar_all_digits(load8(s + i))) i += 8;
+    while (i < n && ascii_digit_at(s[i])) i++;
+    return i;
+}
+
+static size_t no_upper_prefix(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i + 8 <= n && !swar_between(load8(s + i), 'A' - 1, 'Z' + 1)) i += 8;
+    while (i < n && !ascii_upper_at(s[i])) i++;
+    return i;
+}
+
+static size_t no_lower_prefix(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i + 8 <= n && !swar_between(load8(s + i), 'a' - 1, 'z' + 1)) i += 8;
+    while (i < n && !ascii_lower_at(s[i])) i++;
+    return i;
+}
+
+/* Most values are already in normal form (an ID in upper case, a mobile number of
+ * digits): they are only looked at, and copied to out only when something changes. */
+const char *pt_value_normalized(const pt_pattern *p, const char *s, size_t *np, char *out)
+{
+    size_t n = *np, i, m;
+    const char *r = s;
     switch (p->normalize) {
     case PT_NORM_DIGITS:
-        for (size_t i = 0; i < n; i++)
-            if (s[i] >= '0' && s[i] <= '9') out[m++] = s[i];
+        if ((i = digits_prefix(s, n)) == n) break;
+        memcpy(out, s, i);
+        for (m = i; i < n; i++)
+            if (ascii_digit_at(s[i])) out[m++] = s[i];
+        r = out;
+        n = m;
         break;
     case PT_NORM_LOWER:
-        for (size_t i = 0; i < n; i++) out[m++] = ascii_lower(s[i]);
+        if ((i = no_upper_prefix(s, n)) == n) break;
+        memcpy(out, s, i);
+        for (; i < n; i++) out[i] = ascii_lower(s[i]);
+        r = out;
         break;
     case PT_NORM_UPPER:
-        for (size_t i = 0; i < n; i++) out[m++] = ascii_upper(s[i]);
+        if ((i = no_lower_prefix(s, n)) == n) break;
+        memcpy(out, s, i);
+        for (; i < n; i++) out[i] = ascii_upper(s[i]);
+        r = out;
         break;
-    case PT_NORM_TRIM:
-        pt_field_trim(&s, &n);
-        /* fall through */
+    case PT_NORM_TRIM:   /* the scanner trimmed the field: a match rarely needs it */
+        if (n && pt_field_may_need_trim(s, n)) pt_field_trim(&r, &n);
+        break;
     case PT_NORM_NONE:
     default:
-        if (n) memcpy(out, s, n);
-        m = n;
         break;
     }
-    if (p->normalize_tail && m > 0) {
-        size_t start = tail_start(out, m, p->normalize_tail);
-        if (start) memmove(out, out + start, m - start);
-        m -= start;
+    if (p->normalize_tail && n > 0) {
+        size_t start = tail_start(r, n, p->normalize_tail);
+        r += start;
+        n -= start;
     }
-    return m;
+    *np = n;
+    return r;
 }

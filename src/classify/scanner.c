@@ -6,12 +6,16 @@
  *
  * Per field: trim, skip empty values and placeholders, and look up the key's context
  * (which header regexes match it, and so which patterns are candidates; computed once
- * per distinct key). One register-only pass gives the field's byte classes (see
- * byteclass.c); a branch-free quick filter over the candidates (length, bytes a match
- * starts with or must contain, facts from pcre2_pattern_info and from the regex source)
- * drops most of them; the rest get the exact prefilter (runs such as "18 bytes of
- * [0-9Xx] in a row") and only then PCRE2 JIT. Each regex match is then ignored (it
- * overlaps a match of a pattern it yields to), rejected (masked copy, failed
+ * per distinct key, and remembered per column so that a CSV field costs a memcmp of
+ * its column name). One register-only pass gives the field's byte classes (see
+ * byteclass.c). The shape cache (fastpath.h) maps (key context, byte classes, length,
+ * first byte) to the few candidates whose static facts admit such a field (length,
+ * bytes a match starts with or must contain, token length bounds, required literals;
+ * facts from pcre2_pattern_info and from the regex source), each with what is left to
+ * check at run time: the first byte, a run such as "18 bytes of [0-9Xx] in a row", a
+ * walk over the field's tokens, or one of its literals ("身份证号") in the field. Only
+ * then PCRE2 JIT. The reference mode (tests) skips all of it. Each regex match is then
+ * ignored (it overlaps a match of a pattern it yields to), rejected (masked copy, failed
  * validator) or accepted: counted, its category bit set, its normalized value hashed
  * into the record's fingerprint, and considered as the record's subject (the lowest
  * subject_rank wins, first seen on ties).
@@ -20,7 +24,7 @@
  * (category, normalized value): the same information in another column order is the
  * same piece (SPEC 1, distinct).
  */
-#include "classify_internal.h"
+#include "fastpath.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +38,8 @@
 #define KEY_SLOTS 512                 /* power of two */
 #define KEY_MAX_CACHED 256            /* longer keys are resolved every time */
 #define KEY_ARENA (KEY_SLOTS * 48)
+#define COLUMNS 64                    /* fields per record whose key context is remembered */
+#define COLUMN_KEY_MAX 48             /* ... when the key is at most this long */
 
 typedef struct {
     uint64_t hash;
@@ -41,29 +47,45 @@ typedef struct {
     bool used;
 } key_slot;
 
-/* The first, branch-free look at a field for every candidate, structure-of-arrays
- * indexed by pattern: v* for the value regex, m* for the masked regex. A fact that
- * does not exist is all-ones (min: 0); a masked regex that does not exist has min
- * UINT32_MAX. Only candidates that pass reach run_pattern. */
-typedef struct {
-    uint32_t *vmin, *mmin;
-    uint64_t *vfirst, *vreq, *vreq2, *vmust, *mfirst, *mreq, *mreq2, *mmust;
-} quick_filter;
-
 /* The patterns to try on the fields of one key, in evaluation order, and the shortest
- * value any of them can match: the hot loop walks only this list. */
+ * value any of them can match. id names the context in the shape cache (0: do not
+ * cache). bounds: bit b set when the static facts of some candidate can tell lengths
+ * b - 1 and b apart (every minimum, and maxima below 128); the shape cache keys on the
+ * number of bounds at or below a field's length, which is exact for every minimum and
+ * only ever admits more for a maximum it leaves out. exact_len: a minimum of 128 or
+ * more, key on the length itself. */
 typedef struct {
     const uint64_t *bits;    /* header regexes matching the key (bit per pattern), or NULL */
     const uint16_t *list;
     size_t n;
     uint32_t min_length;
+    uint32_t id;
+    uint64_t bounds[2];
+    bool exact_len;
 } key_ctx;
+
+/* The key context of field number i of the last records, by the key's bytes: valid
+ * while gen is the scanner's key_gen (the contexts it points to are still cached). */
+typedef struct {
+    const key_ctx *ctx;
+    uint32_t gen;
+    uint32_t len;
+    char key[COLUMN_KEY_MAX];
+} column_slot;
 
 /* One pattern's prefilter facts, copied into a dense array so that rejecting a field
  * touches a few cache lines instead of every pt_pattern. */
 typedef struct {
     pt_mask_facts value, masked;
     bool field, header_only, has_yields, has_masked;
+    bool first_exact;              /* the value regex's first bytes are whole byte classes */
+    const pt_token_check *token;   /* of the value regex (token->ok: it has token facts) */
+    /* required literals of the value regex: a field holds one of them only if it holds
+     * every byte class of one (lit_masks); lit_dyn: look for them in the field too */
+    uint8_t n_lits;
+    bool lit_dyn;
+    uint64_t lit_masks[PT_LITS_MAX];
+    uint64_t lit_ids[4];           /* in the scanner's literal index */
 } candidate;
 
 typedef struct {
@@ -78,9 +100,30 @@ struct pt_scanner {
     pcre2_match_context *mc;
     pcre2_jit_stack *jit_stack;
     FILE *trace;
+    bool reference;                /* no prefilter at all (tests compare with it) */
     pt_byteclasses classes;
+    uint64_t class_bit[256];       /* 1 << class of each byte */
+    uint64_t ascii_classes;        /* classes of bytes < 0x80 */
     candidate *cands;              /* per pattern */
-    quick_filter quick;
+    pt_token_check *tokens;        /* per pattern */
+    /* The ASCII bytes of the token sets of every bounded embedded-mode value regex and
+     * the shortest of their minimum lengths: an ASCII-only match of any of them lies in a
+     * run of such bytes at least that long. One walk per field (field_runs, done when a
+     * candidate first needs it) serves every candidate. */
+    uint8_t token_bytes[256];
+    size_t token_min;
+    pt_token_runs_found field_runs;
+    bool field_runs_known;
+    pt_literal_index lits;         /* required literals looked for at run time */
+    uint64_t field_lits[4];        /* which of them the field holds, once field_lits_known */
+    bool field_lits_known;
+    pt_shape_cache shapes;
+    pt_shape_cache coarse;         /* the same, keyed on the coarse view (coarse_view) */
+    uint8_t coarse_of[64];         /* coarse class of each byte class */
+    uint64_t coarse_fine[64];      /* the byte classes of each coarse class */
+    uint64_t coarse_single;        /* byte classes alone in their coarse class */
+    uint32_t *shape_scratch;       /* items of a shape that is not cached */
+    uint32_t next_ctx_id;
     key_ctx no_key;                /* fields without a key (or matching no header) */
     uint16_t *no_key_list;
     /* key context cache: slot i's pattern bitset is key_bits[i * words ...], its
@@ -96,6 +139,8 @@ struct pt_scanner {
     uint64_t *uncached_bits;
     uint16_t *uncached_list;
     key_ctx uncached;
+    uint32_t key_gen;              /* bumped when the key cache is cleared */
+    column_slot columns[COLUMNS];
     /* per record */
     uint64_t *elems;
     size_t n_elems, cap_elems;
@@ -114,11 +159,39 @@ struct pt_scanner {
 
 static bool bit_test(const uint64_t *bits, size_t i) { return (bits[i >> 6] >> (i & 63)) & 1; }
 
+static void add_min_bound(key_ctx *ctx, uint32_t min)
+{
+    if (min == 0) return;
+    if (min >= 128) ctx->exact_len = true;
+    else ctx->bounds[min >> 6] |= (uint64_t)1 << (min & 63);
+}
+
+static void add_max_bound(key_ctx *ctx, uint32_t max)
+{
+    if (max < 127) ctx->bounds[(max + 1) >> 6] |= (uint64_t)1 << ((max + 1) & 63);
+}
+
+/* The lengths at which the static facts of pattern i change (see key_ctx). */
+static void pattern_bounds(const pt_scanner *s, size_t i, key_ctx *ctx)
+{
+    const candidate *c = &s->cands[i];
+    if (!c->header_only) add_min_bound(ctx, c->value.min_length);
+    if (c->has_masked) add_min_bound(ctx, c->masked.min_length);
+    if (c->token->ok) {
+        add_min_bound(ctx, c->token->min);
+        add_max_bound(ctx, c->token->max_chars);
+        if (c->field) add_max_bound(ctx, c->token->max_bytes);
+    }
+}
+
 /* The candidates for a key whose header matches are bits (NULL: none), in order. */
-static void build_list(const pt_scanner *s, const uint64_t *bits, uint16_t *list, key_ctx *ctx)
+static void build_list(pt_scanner *s, const uint64_t *bits, uint16_t *list, key_ctx *ctx,
+                       bool cacheable)
 {
     size_t n = 0;
     uint32_t min = UINT32_MAX;
+    ctx->bounds[0] = ctx->bounds[1] = 0;
+    ctx->exact_len = false;
     for (size_t k = 0; k < s->ps->n; k++) {
         size_t i = s->ps->order[k];
         const pt_pattern *p = &s->ps->v[i];
@@ -128,62 +201,112 @@ static void build_list(const pt_scanner *s, const uint64_t *bits, uint16_t *list
         uint32_t m = c->header_only ? 1 : p->value_facts.min_length;
         if (c->has_masked && p->masked_facts.min_length < m) m = p->masked_facts.min_length;
         if (m < min) min = m;
+        pattern_bounds(s, i, ctx);
     }
     ctx->bits = bits;
     ctx->list = list;
     ctx->n = n;
     ctx->min_length = min;
-}
-
-static void quick_from(const pt_mask_facts *mf, bool exists, uint32_t *min, uint64_t *first,
-                       uint64_t *req, uint64_t *req2, uint64_t *must)
-{
-    *req2 = exists && mf->required2 ? mf->required2 : ~(uint64_t)0;
-    *min = exists ? mf->min_length : UINT32_MAX;
-    *first = exists && mf->first ? mf->first : ~(uint64_t)0;
-    *req = exists && mf->required ? mf->required : ~(uint64_t)0;
-    *must = exists ? mf->must : 0;
-}
-
-static void build_quick(pt_scanner *s)
-{
-    size_t n = s->ps->n ? s->ps->n : 1;
-    quick_filter *q = &s->quick;
-    q->vmin = pt_xcalloc(n, sizeof *q->vmin);
-    q->mmin = pt_xcalloc(n, sizeof *q->mmin);
-    uint64_t **arrays[] = {&q->vfirst, &q->vreq, &q->vreq2, &q->vmust,
-                           &q->mfirst, &q->mreq, &q->mreq2, &q->mmust};
-    for (size_t k = 0; k < 8; k++) *arrays[k] = pt_xcalloc(n, sizeof(uint64_t));
-    for (size_t i = 0; i < s->ps->n; i++) {
-        const candidate *c = &s->cands[i];
-        if (c->header_only) {
-            q->vmin[i] = 0;
-            q->vfirst[i] = q->vreq[i] = q->vreq2[i] = ~(uint64_t)0;
-            q->vmust[i] = 0;
-        } else {
-            quick_from(&c->value, true, &q->vmin[i], &q->vfirst[i], &q->vreq[i], &q->vreq2[i],
-                       &q->vmust[i]);
-        }
-        quick_from(&c->masked, c->has_masked, &q->mmin[i], &q->mfirst[i], &q->mreq[i], &q->mreq2[i],
-                   &q->mmust[i]);
+    ctx->id = cacheable ? ++s->next_ctx_id : 0;
+    if (s->next_ctx_id == UINT32_MAX) {   /* ids wrap: forget every cached shape */
+        pt_shape_cache_free(&s->shapes);
+        pt_shape_cache_init(&s->shapes, s->ps->n);
+        pt_shape_cache_free(&s->coarse);
+        pt_shape_cache_init(&s->coarse, s->ps->n);
+        s->next_ctx_id = 0;
+        ctx->id = cacheable ? ++s->next_ctx_id : 0;
     }
 }
 
-static void free_quick(quick_filter *q)
+/* The required literals of p's value regex: byte-class masks for the static check, and
+ * for a regex without token facts (a label such as "身份证号：" before \K) whose literals
+ * are all two bytes or more, their ids in the literal index for the run-time look. */
+static void literal_facts(pt_scanner *s, const pt_pattern *p, candidate *c)
 {
-    free(q->vmin); free(q->mmin);
-    free(q->vfirst); free(q->vreq); free(q->vreq2); free(q->vmust);
-    free(q->mfirst); free(q->mreq); free(q->mreq2); free(q->mmust);
+    pt_literals L;
+    pt_source_literals(p->value_src, &L);
+    c->n_lits = (uint8_t)L.n;
+    bool dyn = L.n > 0 && !c->token->ok;
+    for (size_t k = 0; k < L.n; k++) {
+        c->lit_masks[k] = pt_class_mask(s->class_bit, L.s[k], L.len[k]);
+        dyn = dyn && L.len[k] >= 2;
+    }
+    for (size_t k = 0; dyn && k < L.n; k++) {
+        int id = pt_literal_index_add(&s->lits, L.s[k], L.len[k]);
+        if (id < 0) dyn = false;
+        else c->lit_ids[id >> 6] |= (uint64_t)1 << (id & 63);
+    }
+    c->lit_dyn = dyn;
 }
 
-/* Can pattern i do anything with a field of n bytes and byte classes m? */
-static inline bool quick_admit(const quick_filter *q, size_t i, uint64_t m, size_t n)
+/* token_bytes and token_min gain p's embedded-mode token facts. */
+static void add_token_bytes(pt_scanner *s, const pt_pattern *p)
 {
-    bool v = (n >= q->vmin[i]) & ((m & q->vfirst[i]) != 0) & ((m & q->vreq[i]) != 0) &
-             ((m & q->vreq2[i]) != 0) & ((m & q->vmust[i]) == q->vmust[i]);
-    bool k = (n >= q->mmin[i]) & ((m & q->mfirst[i]) != 0) & ((m & q->mreq[i]) != 0) &
-             ((m & q->mreq2[i]) != 0) & ((m & q->mmust[i]) == q->mmust[i]);
-    return v | k;
+    pt_token_facts t;
+    pt_source_token_facts(p->value_src, &t);
+    for (unsigned b = 0; b < 128; b++)
+        if (pt_bits_has(t.set, (unsigned char)b)) s->token_bytes[b] = 1;
+    if (s->token_min == 0 || t.min < s->token_min) s->token_min = t.min;
+}
+
+static void build_candidates(pt_scanner *s)
+{
+    const pt_patterns *ps = s->ps;
+    size_t n = ps->n ? ps->n : 1;
+    s->cands = pt_xcalloc(n, sizeof *s->cands);
+    s->tokens = pt_xcalloc(n, sizeof *s->tokens);
+    pt_byteclasses_build(&s->classes, ps);
+    for (unsigned b = 0; b < 256; b++) s->class_bit[b] = (uint64_t)1 << s->classes.cls[b];
+    const uint64_t ascii[4] = {~(uint64_t)0, ~(uint64_t)0, 0, 0};
+    s->ascii_classes = pt_byteclasses_inner(&s->classes, ascii);
+    for (size_t i = 0; i < ps->n; i++) {
+        const pt_pattern *p = &ps->v[i];
+        candidate *c = &s->cands[i];
+        pt_mask_facts_of(&s->classes, &p->value_facts, &c->value);
+        pt_mask_facts_of(&s->classes, &p->masked_facts, &c->masked);
+        c->field = p->match == PT_MATCH_FIELD;
+        c->header_only = !p->value_re;
+        c->has_yields = p->n_yields_to > 0;
+        c->has_masked = p->masked_re != NULL;
+        if (p->value_re)
+            pt_token_check_build(&s->tokens[i], p->value_src, &p->value_facts, &s->classes);
+        c->token = &s->tokens[i];
+        if (!c->has_masked) c->masked.min_length = 0;
+        c->first_exact = !p->value_facts.has_first ||
+                         pt_byteclasses_inner(&s->classes, p->value_facts.first) == c->value.first;
+        if (p->value_re) literal_facts(s, p, c);
+        if (c->token->ok && c->token->bounded && !c->field) add_token_bytes(s, p);
+    }
+}
+
+/* The coarse classes: every byte class made only of ASCII letters is one, likewise of
+ * digits, of UTF-8 continuation bytes and of lead bytes; the rest stay apart. Letters
+ * and Han text split into many byte classes (first bytes of this or that pattern), so
+ * the exact masks of e-mail addresses or street addresses hardly repeat; their coarse
+ * views do. */
+static void build_coarse(pt_scanner *s)
+{
+    enum { LETTERS, DIGITS, CONTINUATION, LEADS, OWN };
+    uint8_t kind[64];
+    memset(kind, 0xFF, sizeof kind);
+    for (unsigned b = 0; b < 256; b++) {
+        unsigned c = s->classes.cls[b];
+        uint8_t k = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') ? LETTERS
+                    : b >= '0' && b <= '9'                          ? DIGITS
+                    : b >= 0x80 && b < 0xC0                         ? CONTINUATION
+                    : b >= 0xC0                                     ? LEADS
+                                                                    : OWN;
+        kind[c] = kind[c] == 0xFF || kind[c] == k ? k : OWN;
+    }
+    unsigned next = OWN;
+    for (unsigned c = 0; c < 64; c++) {
+        if (kind[c] == 0xFF) continue;   /* no byte has this class */
+        unsigned k = kind[c] == OWN ? (next < 64 ? next++ : 63) : kind[c];
+        s->coarse_of[c] = (uint8_t)k;
+        s->coarse_fine[k] |= (uint64_t)1 << c;
+    }
+    for (unsigned k = 0; k < 64; k++)
+        if (__builtin_popcountll(s->coarse_fine[k]) == 1) s->coarse_single |= s->coarse_fine[k];
 }
 
 pt_scanner *pt_scanner_new(const pt_patterns *ps, const pt_policy *pol)
@@ -207,23 +330,16 @@ pt_scanner *pt_scanner_new(const pt_patterns *ps, const pt_policy *pol)
     s->key_bits = pt_xcalloc(KEY_SLOTS * s->words, sizeof(uint64_t));
     s->key_lists = pt_xcalloc(KEY_SLOTS * (ps->n ? ps->n : 1), sizeof(uint16_t));
     s->key_arena = pt_xmalloc(KEY_ARENA);
+    s->key_gen = 1;
     s->uncached_bits = pt_xcalloc(s->words, sizeof(uint64_t));
     s->uncached_list = pt_xcalloc(ps->n ? ps->n : 1, sizeof(uint16_t));
     s->no_key_list = pt_xcalloc(ps->n ? ps->n : 1, sizeof(uint16_t));
-    s->cands = pt_xcalloc(ps->n ? ps->n : 1, sizeof *s->cands);
-    pt_byteclasses_build(&s->classes, ps);
-    for (size_t i = 0; i < ps->n; i++) {
-        const pt_pattern *p = &ps->v[i];
-        candidate *c = &s->cands[i];
-        pt_mask_facts_of(&s->classes, &p->value_facts, &c->value);
-        pt_mask_facts_of(&s->classes, &p->masked_facts, &c->masked);
-        c->field = p->match == PT_MATCH_FIELD;
-        c->header_only = !p->value_re;
-        c->has_yields = p->n_yields_to > 0;
-        c->has_masked = p->masked_re != NULL;
-    }
-    build_quick(s);
-    build_list(s, NULL, s->no_key_list, &s->no_key);
+    build_candidates(s);
+    pt_shape_cache_init(&s->shapes, ps->n);
+    pt_shape_cache_init(&s->coarse, ps->n);
+    build_coarse(s);
+    s->shape_scratch = pt_xcalloc(ps->n ? ps->n : 1, sizeof *s->shape_scratch);
+    build_list(s, NULL, s->no_key_list, &s->no_key, true);
     s->cap_elems = 64;
     s->elems = pt_xmalloc(s->cap_elems * sizeof *s->elems);
     s->cap_spans = 16;
@@ -246,7 +362,10 @@ void pt_scanner_free(pt_scanner *s)
     free(s->uncached_list);
     free(s->no_key_list);
     free(s->cands);
-    free_quick(&s->quick);
+    free(s->tokens);
+    pt_shape_cache_free(&s->shapes);
+    pt_shape_cache_free(&s->coarse);
+    free(s->shape_scratch);
     free(s->elems);
     free(s->spans);
     free(s->norm);
@@ -254,6 +373,8 @@ void pt_scanner_free(pt_scanner *s)
 }
 
 void pt_scanner_set_trace(pt_scanner *s, FILE *trace) { s->trace = trace; }
+
+void pt_scanner_set_reference(pt_scanner *s, bool reference) { s->reference = reference; }
 
 /* ---- key context -------------------------------------------------------------------- */
 
@@ -273,6 +394,7 @@ static void key_cache_clear(pt_scanner *s)
     memset(s->slots, 0, sizeof s->slots);
     s->arena_used = 0;
     s->slots_used = 0;
+    s->key_gen++;   /* the column slots pointed into the cleared contexts */
 }
 
 /* The candidates for a field of key, from the cache or resolved and cached now. */
@@ -283,7 +405,7 @@ static const key_ctx *key_context(pt_scanner *s, const char *key, size_t len)
     if (len == 0) return &s->no_key;
     if (len > KEY_MAX_CACHED) {
         resolve_key(s, key, len, s->uncached_bits);
-        build_list(s, s->uncached_bits, s->uncached_list, &s->uncached);
+        build_list(s, s->uncached_bits, s->uncached_list, &s->uncached, false);
         return &s->uncached;
     }
     uint64_t h = XXH3_64bits(key, len);
@@ -307,8 +429,26 @@ static const key_ctx *key_context(pt_scanner *s, const char *key, size_t len)
     s->slots_used++;
     uint64_t *bits = s->key_bits + i * s->words;
     resolve_key(s, key, len, bits);
-    build_list(s, bits, s->key_lists + i * s->ps->n, &s->slot_ctx[i]);
+    build_list(s, bits, s->key_lists + i * s->ps->n, &s->slot_ctx[i], true);
     return &s->slot_ctx[i];
+}
+
+/* The context of field number col's key: from the column slot when the key is the
+ * one seen there last (CSV columns, JSON paths in a stable order), else resolved. */
+static const key_ctx *column_context(pt_scanner *s, const pt_field *f, size_t col)
+{
+    if (!f->key || !s->any_header) return &s->no_key;
+    if (col >= COLUMNS || f->key_len > COLUMN_KEY_MAX) return key_context(s, f->key, f->key_len);
+    column_slot *c = &s->columns[col];
+    if (c->gen == s->key_gen && c->len == f->key_len && memcmp(c->key, f->key, f->key_len) == 0)
+        return c->ctx;
+    const key_ctx *ctx = key_context(s, f->key, f->key_len);
+    if (ctx == &s->uncached) return ctx;
+    c->ctx = ctx;
+    c->gen = s->key_gen;
+    c->len = (uint32_t)f->key_len;
+    memcpy(c->key, f->key, f->key_len);
+    return ctx;
 }
 
 /* ---- accepting a value ---------------------------------------------------------------- */
@@ -341,17 +481,18 @@ static void accept_value(pt_scanner *s, size_t i, const char *v, size_t n)
         while (s->cap_norm < n) s->cap_norm *= 2;
         s->norm = pt_xrealloc(s->norm, s->cap_norm);
     }
-    size_t m = pt_value_normalize(p, v, n, s->norm);
-    push_elem(s, XXH3_64bits_withSeed(s->norm, m, (uint64_t)p->category + 1));
+    size_t m = n;
+    const char *norm = pt_value_normalized(p, v, &m, s->norm);
+    push_elem(s, XXH3_64bits_withSeed(norm, m, (uint64_t)p->category + 1));
     bool subject = p->subject_rank && p->subject_rank < s->best_rank;
     if (subject) {
         s->best_rank = p->subject_rank;
-        s->subject = XXH3_64bits(s->norm, m);
+        s->subject = XXH3_64bits(norm, m);
     }
     if (s->trace)
         fprintf(s->trace, "    accepted: category %s%s, normalized \"%.*s\"%s\n",
                 s->pol->categories[p->category], p->identifier ? ", identifier" : "", (int)m,
-                s->norm, subject ? ", primary identifier so far" : "");
+                norm, subject ? ", primary identifier so far" : "");
 }
 
 static void reject_value(pt_scanner *s, size_t i)
@@ -379,7 +520,7 @@ static bool is_masked(pt_scanner *s, const pt_pattern *p, uint64_t field_mask,
     const candidate *c = &s->cands[p - s->ps->v];
     if (!c->has_masked) return false;
     /* The field's byte classes are a superset of the match's: a sound prefilter. */
-    if (!pt_mask_admit(&c->masked, field_mask, v, n, c->field)) return false;
+    if (!s->reference && !pt_mask_admit(&c->masked, field_mask, v, n, c->field)) return false;
     return pt_regex_run(p->masked_re, &p->masked_facts, v, n, 0, s->md, s->mc) > 0;
 }
 
@@ -456,7 +597,7 @@ static void count_masked(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
 {
     const pt_pattern *p = &s->ps->v[i];
     bool field = p->match == PT_MATCH_FIELD;
-    if (!pt_mask_admit(&s->cands[i].masked, bytes, v, n, field)) return;
+    if (!s->reference && !pt_mask_admit(&s->cands[i].masked, bytes, v, n, field)) return;
     size_t start = 0;
     while (start < n) {
         if (pt_regex_run(p->masked_re, &p->masked_facts, v, n, start, s->md, s->mc) <= 0) break;
@@ -491,9 +632,220 @@ static void trace_needs_header(pt_scanner *s, const pt_pattern *p, const char *v
                 p->header_src);
 }
 
-/* Everything pattern i does with field v[0..n) (bytes: its byte classes). */
-static void run_pattern(pt_scanner *s, size_t i, uint64_t bytes, const char *v, size_t n)
+/* ---- which candidates a field reaches -------------------------------------------------- */
+
+/* What is known of a field's byte classes: each is in has, those in sure are surely
+ * present, and its first byte's class is in first. Seen exactly, has == sure == the
+ * field's mask and first one class; seen coarsely (one bit for all letter classes, see
+ * coarse_view), has over- and sure under-approximates it, so the checks below admit
+ * at least every field the coarse view stands for. */
+typedef struct {
+    uint64_t has, sure, first;
+} field_view;
+
+/* The static facts of pattern i's value regex against a field of n bytes seen as f:
+ * PT_VS_NO, or what is left to check at run time (fastpath.h); *first_dyn: the exact
+ * first byte must be tested too. */
+static unsigned value_state(const pt_scanner *s, size_t i, const field_view *f, size_t n,
+                            bool *first_dyn)
 {
+    const candidate *c = &s->cands[i];
+    uint64_t m = f->has;
+    *first_dyn = false;
+    if (c->header_only) return PT_VS_PASS;
+    const pt_mask_facts *mf = &c->value;
+    if (n < mf->min_length) return PT_VS_NO;
+    if (mf->first && !(m & mf->first)) return PT_VS_NO;
+    if (mf->required && !(m & mf->required)) return PT_VS_NO;
+    if (mf->required2 && !(m & mf->required2)) return PT_VS_NO;
+    if ((m & mf->must) != mf->must) return PT_VS_NO;
+    /* can a match start with the first byte? (exact when its set is whole classes) */
+    bool first_ok = !mf->has_first || (mf->first & f->first);
+    if (c->field) {   /* a field-mode match starts at the field's first byte */
+        if (!first_ok) return PT_VS_NO;
+        *first_dyn = mf->has_first && !c->first_exact;
+    }
+    if (c->n_lits) {   /* some required literal has all its byte classes in the field */
+        bool any = false;
+        for (size_t k = 0; k < c->n_lits && !any; k++) any = (m & c->lit_masks[k]) == c->lit_masks[k];
+        if (!any) return PT_VS_NO;
+    }
+    const pt_token_check *tc = c->token;
+    if (!tc->ok) return mf->has_run ? PT_VS_RUN : PT_VS_PASS;
+    if (n < tc->min || !(m & tc->in_outer)) return PT_VS_NO;
+    bool ascii = (m & ~s->ascii_classes) == 0;
+    if (c->field)   /* the match is the whole field: every byte in the set, length in bounds */
+        return (f->sure & ~tc->in_outer) || n > (ascii ? tc->max_chars : tc->max_bytes)
+                   ? PT_VS_NO
+                   : PT_VS_PASS;
+    if ((m & ~tc->whole_inner) == 0) {   /* one token: a match spans the field */
+        if (n > tc->max_chars || !first_ok) return PT_VS_NO;
+        return c->first_exact ? PT_VS_PASS : PT_VS_WHOLE;
+    }
+    if (tc->bounded) return (m & tc->lead_outer) ? PT_VS_SCAN : PT_VS_SCAN_ASCII;
+    return mf->has_run ? PT_VS_RUN : PT_VS_PASS;
+}
+
+/* The static facts of pattern i's masked regex (the rest is in count_masked). */
+static bool masked_possible(const pt_scanner *s, size_t i, uint64_t m, size_t n)
+{
+    const candidate *c = &s->cands[i];
+    const pt_mask_facts *mf = &c->masked;
+    return c->has_masked && n >= mf->min_length && (!mf->first || (m & mf->first)) &&
+           (!mf->required || (m & mf->required)) && (!mf->required2 || (m & mf->required2)) &&
+           (m & mf->must) == mf->must;
+}
+
+static uint32_t shape_item(const pt_scanner *s, size_t i, const field_view *f, size_t n)
+{
+    bool first_dyn;
+    unsigned vs = value_state(s, i, f, n, &first_dyn);
+    bool masked = masked_possible(s, i, f->has, n);
+    uint32_t tmin = vs == PT_VS_SCAN_ASCII ? s->cands[i].token->min : 0;
+    bool lit = vs != PT_VS_NO && s->cands[i].lit_dyn;
+    return vs == PT_VS_NO && !masked ? UINT32_MAX : PT_ITEM(i, vs, masked, first_dyn, lit, tmin);
+}
+
+static field_view exact_view(uint64_t m, unsigned fcls)
+{
+    return (field_view){m, m, (uint64_t)1 << fcls};
+}
+
+/* The coarse view of class mask m (first byte of class fcls): *key the coarse mask,
+ * *fkey the coarse class of the first byte. */
+static field_view coarse_view(const pt_scanner *s, uint64_t m, unsigned fcls, uint64_t *key,
+                              unsigned *fkey)
+{
+    uint64_t cm = 0, has = 0;
+    for (uint64_t b = m; b; b &= b - 1) cm |= (uint64_t)1 << s->coarse_of[__builtin_ctzll(b)];
+    for (uint64_t b = cm; b; b &= b - 1) has |= s->coarse_fine[__builtin_ctzll(b)];
+    *key = cm;
+    *fkey = s->coarse_of[fcls];
+    return (field_view){has, has & s->coarse_single, s->coarse_fine[*fkey]};
+}
+
+/* The length part of a shape key: the number of bounds of ctx at or below n (or n
+ * itself, below 1 << 24). *rep: the shortest length of the same key, at which the
+ * shape's static facts are evaluated (a maximum left out of the bounds then admits the
+ * longer fields too). */
+static uint32_t shape_length(const key_ctx *ctx, size_t n, size_t *rep)
+{
+    if (ctx->exact_len) {
+        *rep = n;
+        return n < (1u << 24) ? (uint32_t)n : (1u << 24) - 1;
+    }
+    unsigned l = n < 127 ? (unsigned)n : 127;
+    uint64_t lo = ctx->bounds[0], hi = ctx->bounds[1];
+    if (l < 64) {
+        lo &= l == 63 ? ~(uint64_t)0 : ((uint64_t)2 << l) - 1;
+        hi = 0;
+    } else {
+        hi &= l == 127 ? ~(uint64_t)0 : ((uint64_t)2 << (l - 64)) - 1;
+    }
+    *rep = hi ? 64 + 63 - (unsigned)__builtin_clzll(hi) : lo ? 63 - (unsigned)__builtin_clzll(lo) : 1;
+    return (uint32_t)(__builtin_popcountll(lo) + __builtin_popcountll(hi));
+}
+
+/* The candidates of ctx that any field of the coarse view of (m, fcls) and n bytes
+ * may reach, as pattern indices in order (memoized in the coarse cache). */
+static size_t coarse_candidates(pt_scanner *s, const key_ctx *ctx, uint64_t m,
+                                size_t rep, uint32_t len_key, unsigned fcls, const uint32_t **out)
+{
+    uint64_t cm;
+    unsigned fkey;
+    field_view f = coarse_view(s, m, fcls, &cm, &fkey);
+    uint32_t key = len_key | (uint32_t)fkey << 24;
+    size_t slot = 0;
+    const pt_shape_slot *hit = pt_shape_find(&s->coarse, ctx->id, cm, key, &slot);
+    if (hit) {
+        *out = s->coarse.items + hit->off;
+        return hit->n;
+    }
+    uint32_t *list = pt_shape_reserve(&s->coarse, ctx->id, cm, key, ctx->n, &slot);
+    size_t k = 0;
+    for (size_t j = 0; j < ctx->n; j++)
+        if (shape_item(s, ctx->list[j], &f, rep) != UINT32_MAX) list[k++] = ctx->list[j];
+    pt_shape_commit(&s->coarse, slot, ctx->id, cm, key, k);
+    *out = list;
+    return k;
+}
+
+/* The candidates of ctx that a field of class mask m, n bytes and first byte of class
+ * fcls reaches, in order, each with what is left to check (memoized in the shape
+ * cache; a miss looks only at what the coarse cache admits). */
+static size_t shape_items(pt_scanner *s, const key_ctx *ctx, uint64_t m, size_t n,
+                          unsigned fcls, const uint32_t **items)
+{
+    if (s->reference) {   /* every candidate, every regex */
+        for (size_t j = 0; j < ctx->n; j++)
+            s->shape_scratch[j] = PT_ITEM(ctx->list[j], PT_VS_PASS, s->cands[ctx->list[j]].has_masked, 0, 0, 0);
+        *items = s->shape_scratch;
+        return ctx->n;
+    }
+    size_t rep;
+    uint32_t len_key = shape_length(ctx, n, &rep);
+    uint32_t key = len_key | (uint32_t)fcls << 24;
+    field_view f = exact_view(m, fcls);
+    size_t slot = 0;
+    if (!ctx->id) {   /* not cached: every candidate, exactly */
+        size_t k = 0;
+        for (size_t j = 0; j < ctx->n; j++) {
+            uint32_t it = shape_item(s, ctx->list[j], &f, rep);
+            if (it != UINT32_MAX) s->shape_scratch[k++] = it;
+        }
+        *items = s->shape_scratch;
+        return k;
+    }
+    const pt_shape_slot *hit = pt_shape_find(&s->shapes, ctx->id, m, key, &slot);
+    if (hit) {
+        *items = s->shapes.items + hit->off;
+        return hit->n;
+    }
+    const uint32_t *cands;
+    size_t nc = coarse_candidates(s, ctx, m, rep, len_key, fcls, &cands);
+    /* reserve may clear the shape cache, never the coarse one the list lives in */
+    uint32_t *out = pt_shape_reserve(&s->shapes, ctx->id, m, key, nc, &slot);
+    size_t k = 0;
+    for (size_t j = 0; j < nc; j++) {
+        uint32_t it = shape_item(s, cands[j], &f, rep);
+        if (it != UINT32_MAX) out[k++] = it;
+    }
+    pt_shape_commit(&s->shapes, slot, ctx->id, m, key, k);
+    *items = out;
+    return k;
+}
+
+/* The run-time part of candidate item it for field v[0..n). */
+static bool value_possible(pt_scanner *s, uint32_t it, const char *v, size_t n)
+{
+    const candidate *c = &s->cands[PT_ITEM_IDX(it)];
+    if (PT_ITEM_FIRST(it) && !pt_bits_has(c->value.first_bits, (unsigned char)v[0])) return false;
+    if (PT_ITEM_LIT(it)) {   /* one walk of the field serves every candidate */
+        if (!s->field_lits_known) {
+            pt_literal_index_find(&s->lits, v, n, s->field_lits);
+            s->field_lits_known = true;
+        }
+        if (!((c->lit_ids[0] & s->field_lits[0]) | (c->lit_ids[1] & s->field_lits[1]) |
+              (c->lit_ids[2] & s->field_lits[2]) | (c->lit_ids[3] & s->field_lits[3])))
+            return false;
+    }
+    switch (PT_ITEM_VS(it)) {
+    case PT_VS_PASS: return true;
+    case PT_VS_RUN: return pt_has_run(v, n, c->value.run_set, c->value.run_min);
+    case PT_VS_WHOLE: return (c->token->tab[(unsigned char)v[0]] & PT_TOK_FIRST) != 0;
+    case PT_VS_SCAN: return pt_token_scan(c->token, v, n, 0, n, false);
+    case PT_VS_SCAN_ASCII:   /* field_runs was found by item_value_possible */
+        return pt_token_scan(c->token, v, n, s->field_runs.from, s->field_runs.to, true);
+    default: return false;
+    }
+}
+
+/* Everything candidate item it does with field v[0..n) (bytes: its byte classes);
+ * value: whether value_possible said its value regex may match. */
+static void run_candidate(pt_scanner *s, uint32_t it, bool value, uint64_t bytes, const char *v,
+                          size_t n)
+{
+    size_t i = PT_ITEM_IDX(it);
     const candidate *c = &s->cands[i];
     const pt_pattern *p = &s->ps->v[i];
     if (c->header_only) {   /* any non-empty value of such a column */
@@ -507,11 +859,30 @@ static void run_pattern(pt_scanner *s, size_t i, uint64_t bytes, const char *v, 
             fprintf(s->trace, "  %s: skipped: the field is claimed by a pattern it yields to\n", p->id);
         return;
     }
-    bool hit = pt_mask_admit(&c->value, bytes, v, n, c->field) && match_values(s, i, bytes, v, n);
-    if (!hit && c->has_masked) count_masked(s, i, bytes, v, n);
+    bool hit = value && match_values(s, i, bytes, v, n);
+    if (!hit && PT_ITEM_MASKED(it)) count_masked(s, i, bytes, v, n);
 }
 
-/* explain: every pattern in order, saying why those that need a key are skipped. */
+/* Whether the value regex of item it may match field v[0..n): the cheap cases inline.
+ * A match of a PT_VS_SCAN_ASCII item lies in a run of ASCII token bytes at least its
+ * minimum long: one walk of the field (field_runs) rules most of them out at once. */
+static inline bool item_value_possible(pt_scanner *s, uint32_t it, const char *v, size_t n)
+{
+    if (PT_ITEM_READY(it)) return true;
+    unsigned vs = PT_ITEM_VS(it);
+    if (vs == PT_VS_NO) return false;
+    if (vs == PT_VS_SCAN_ASCII) {
+        if (!s->field_runs_known) {
+            pt_token_runs(s->token_bytes, s->token_min, v, n, &s->field_runs);
+            s->field_runs_known = true;
+        }
+        if (s->field_runs.longest < PT_ITEM_TMIN(it)) return false;
+    }
+    return value_possible(s, it, v, n);
+}
+
+/* explain: every pattern in order, saying why those that need a key are skipped; the
+ * others go through the same checks as in a scan. */
 static void trace_field(pt_scanner *s, const key_ctx *ctx, uint64_t bytes, const char *v,
                         size_t n)
 {
@@ -520,29 +891,53 @@ static void trace_field(pt_scanner *s, const key_ctx *ctx, uint64_t bytes, const
         const pt_pattern *p = &s->ps->v[i];
         bool keyed = ctx->bits && bit_test(ctx->bits, i);
         if (keyed) fprintf(s->trace, "  %s: key matches /%s/\n", p->id, p->header_src);
-        if (p->requires_header && !keyed) trace_needs_header(s, p, v, n);
-        else run_pattern(s, i, bytes, v, n);
+        if (p->requires_header && !keyed) {
+            trace_needs_header(s, p, v, n);
+            continue;
+        }
+        field_view f = exact_view(bytes, s->classes.cls[(unsigned char)v[0]]);
+        uint32_t it = s->reference ? PT_ITEM(i, PT_VS_PASS, s->cands[i].has_masked, 0, 0, 0)
+                                   : shape_item(s, i, &f, n);
+        if (it != UINT32_MAX) run_candidate(s, it, item_value_possible(s, it, v, n), bytes, v, n);
     }
 }
 
-static void classify_field(pt_scanner *s, const pt_field *f)
+/* Could the value be a placeholder (NULL, \N, None, N/A, -, undefined, nan)? */
+static inline bool may_be_placeholder(const char *v, size_t n)
+{
+    if (n > 9) return false;
+    switch (v[0]) {
+    case 'n': case 'N': case '\\': case '-': case 'u': case 'U': return true;
+    default: return false;
+    }
+}
+
+static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
 {
     const char *v = f->val;
     size_t n = f->val_len;
-    if (!v) return;
-    pt_field_trim(&v, &n);
-    if (n == 0 || pt_field_placeholder(v, n)) return;
-    const key_ctx *ctx = key_context(s, f->key, f->key_len);
-    if (n < ctx->min_length) return;   /* too short for every candidate */
-    uint64_t bytes = pt_byteclasses_of(&s->classes, v, n);
+    if (!v || n == 0) return;
+    if (pt_field_may_need_trim(v, n)) {
+        pt_field_trim(&v, &n);
+        if (n == 0) return;
+    }
+    if (may_be_placeholder(v, n) && pt_field_placeholder(v, n)) return;
+    const key_ctx *ctx = column_context(s, f, col);
+    if (n < ctx->min_length && !s->reference) return;   /* too short for every candidate */
+    uint64_t bytes = pt_class_mask(s->class_bit, v, n);
     s->n_spans = 0;
+    s->field_runs_known = false;
+    s->field_lits_known = false;
     if (s->trace) {
         trace_field(s, ctx, bytes, v, n);
         return;
     }
-    for (size_t k = 0; k < ctx->n; k++) {
-        size_t i = ctx->list[k];
-        if (quick_admit(&s->quick, i, bytes, n)) run_pattern(s, i, bytes, v, n);
+    const uint32_t *items;
+    size_t k = shape_items(s, ctx, bytes, n, s->classes.cls[(unsigned char)v[0]], &items);
+    for (size_t j = 0; j < k; j++) {
+        /* the value checks have no side effects: done first, most candidates stop here */
+        bool value = item_value_possible(s, items[j], v, n);
+        if (value || PT_ITEM_MASKED(items[j])) run_candidate(s, items[j], value, bytes, v, n);
     }
 }
 
@@ -554,9 +949,24 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* A record has a handful of accepted values: insertion sort beats qsort's calls. */
+static void sort_u64(uint64_t *v, size_t n)
+{
+    if (n > 32) {
+        qsort(v, n, sizeof *v, cmp_u64);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint64_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--) v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
 static void fingerprint(pt_scanner *s, uint64_t fp[2])
 {
-    qsort(s->elems, s->n_elems, sizeof *s->elems, cmp_u64);
+    sort_u64(s->elems, s->n_elems);
     size_t m = 0;
     for (size_t i = 0; i < s->n_elems; i++)
         if (m == 0 || s->elems[i] != s->elems[m - 1]) s->elems[m++] = s->elems[i];
@@ -575,7 +985,7 @@ void pt_scanner_classify(pt_scanner *s, const pt_record *rec, pt_record_class *o
     s->piece = false;
     s->best_rank = ~0u;
     s->subject = 0;
-    for (size_t i = 0; rec && i < rec->n; i++) classify_field(s, &rec->fields[i]);
+    for (size_t i = 0; rec && i < rec->n; i++) classify_field(s, &rec->fields[i], i);
     memset(out, 0, sizeof *out);
     out->categories = s->categories;
     out->piece = s->piece;

@@ -1,0 +1,232 @@
+/* fastpath.c - token checks and the shape cache of the scanner (see fastpath.h for what
+ * they decide and why that is sound).
+ */
+#include "fastpath.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- token checks ------------------------------------------------------------------- */
+
+void pt_token_check_build(pt_token_check *tc, const char *value_src, const pt_regex_facts *f,
+                          const pt_byteclasses *bc)
+{
+    memset(tc, 0, sizeof *tc);
+    pt_token_facts t;
+    pt_source_token_facts(value_src, &t);
+    if (!t.ok) return;
+    tc->ok = true;
+    tc->min = t.min;
+    tc->max_chars = t.max_chars;
+    tc->max_bytes = t.max_bytes;
+    tc->bounded = t.max_chars != UINT32_MAX;
+    uint64_t whole[4];
+    for (int w = 0; w < 4; w++) whole[w] = t.set[w] & t.before[w] & t.after[w];
+    tc->in_outer = pt_byteclasses_outer(bc, t.set);
+    tc->whole_inner = pt_byteclasses_inner(bc, whole);
+    uint64_t leads[4] = {0, 0, 0, t.set[3] & 0xFFFFFFFF00000000ull};   /* bytes C0-FF */
+    tc->lead_outer = pt_byteclasses_outer(bc, leads);
+    for (unsigned c = 0; c < 256; c++) {
+        uint8_t flags = 0;
+        if (pt_bits_has(t.set, (unsigned char)c)) flags |= PT_TOK_IN;
+        if (pt_bits_has(t.before, (unsigned char)c)) flags |= PT_TOK_BEFORE;
+        if (pt_bits_has(t.after, (unsigned char)c)) flags |= PT_TOK_AFTER;
+        if (!f->has_first || pt_bits_has(f->first, (unsigned char)c)) flags |= PT_TOK_FIRST;
+        tc->tab[c] = flags;
+        tc->tab_ascii[c] = c < 0x80 ? flags : (uint8_t)(flags & ~PT_TOK_IN);
+    }
+}
+
+/* Within the maximal run s[r0..r1) of set bytes (acc: the AND of their flags): a start
+ * a (a first byte, the byte before not blocking) and an end b (the byte after not
+ * blocking) with min <= b - a <= max. */
+static bool run_admits(const pt_token_check *tc, const uint8_t *tab, const uint8_t *s, size_t n,
+                       size_t r0, size_t r1, uint8_t acc, bool ascii)
+{
+    size_t max = tc->max_chars, min = tc->min;
+    for (size_t k = r0; !ascii && k < r1; k++)
+        if (s[k] >= 0x80) {   /* a character may be several bytes */
+            max = tc->max_bytes;
+            break;
+        }
+    if ((acc & (PT_TOK_BEFORE | PT_TOK_AFTER)) == (PT_TOK_BEFORE | PT_TOK_AFTER)) {
+        /* every byte of the run blocks both ways: only the whole run can match */
+        return (tab[s[r0]] & PT_TOK_FIRST) && (r0 == 0 || !(tab[s[r0 - 1]] & PT_TOK_BEFORE)) &&
+               (r1 == n || !(tab[s[r1]] & PT_TOK_AFTER)) && r1 - r0 <= max;
+    }
+    /* Ends are walked once: for a growing start, the first valid end at least min bytes
+     * on is the best one. */
+    size_t b = r0 + min;
+    for (size_t a = r0; a + min <= r1; a++) {
+        if (!(tab[s[a]] & PT_TOK_FIRST)) continue;
+        if (a > 0 && (tab[s[a - 1]] & PT_TOK_BEFORE)) continue;
+        if (b < a + min) b = a + min;
+        while (b < r1 && (tab[s[b]] & PT_TOK_AFTER)) b++;
+        if (b == r1 && b < n && (tab[s[b]] & PT_TOK_AFTER)) return false;   /* no end left */
+        if (b - a <= max) return true;
+    }
+    return false;
+}
+
+bool pt_token_scan(const pt_token_check *tc, const char *str, size_t n, size_t from, size_t to,
+                   bool ascii)
+{
+    const uint8_t *s = (const uint8_t *)str;
+    const uint8_t *tab = ascii ? tc->tab_ascii : tc->tab;
+    size_t min = tc->min;
+    if (min == 0) return true;
+    size_t end = from + min - 1;   /* candidate byte inside a long enough run */
+    while (end < to) {
+        if (!(tab[s[end]] & PT_TOK_IN)) {
+            end += min;   /* no run of min bytes goes through s[end] */
+            continue;
+        }
+        size_t r0 = end, r1 = end + 1;
+        uint8_t acc = tab[s[end]];
+        while (r0 > from && (tab[s[r0 - 1]] & PT_TOK_IN)) acc &= tab[s[--r0]];
+        while (r1 < to && (tab[s[r1]] & PT_TOK_IN)) acc &= tab[s[r1++]];
+        if (r1 - r0 >= min && run_admits(tc, tab, s, n, r0, r1, acc, ascii)) return true;
+        end = r1 + min;   /* s[r1] is outside the set (or the end) */
+    }
+    return false;
+}
+
+void pt_token_runs(const uint8_t bytes[256], size_t min, const char *str, size_t n,
+                   pt_token_runs_found *out)
+{
+    const uint8_t *s = (const uint8_t *)str;
+    out->longest = 0;
+    out->from = n;
+    out->to = 0;
+    if (min == 0) return;
+    size_t end = min - 1;
+    while (end < n) {
+        if (!bytes[s[end]]) {
+            end += min;
+            continue;
+        }
+        size_t r0 = end, r1 = end + 1;
+        while (r0 > 0 && bytes[s[r0 - 1]]) r0--;
+        while (r1 < n && bytes[s[r1]]) r1++;
+        if (r1 - r0 >= min) {
+            if (r1 - r0 > out->longest) out->longest = r1 - r0;
+            if (r0 < out->from) out->from = r0;
+            out->to = r1;
+        }
+        end = r1 + min;
+    }
+}
+
+/* ---- required literals -------------------------------------------------------------- */
+
+static unsigned hash3(const unsigned char *p)
+{
+    return ((unsigned)p[0] * 0x9E37u ^ (unsigned)p[1] * 0x7F4Bu ^ (unsigned)p[2] * 0x2545u) & 0xFFFFu;
+}
+
+static void bit_set(uint64_t *bits, unsigned b) { bits[b >> 6] |= (uint64_t)1 << (b & 63); }
+static bool bit_has(const uint64_t *bits, unsigned b) { return (bits[b >> 6] >> (b & 63)) & 1; }
+
+int pt_literal_index_add(pt_literal_index *x, const char *s, size_t n)
+{
+    if (n < 2 || n > PT_LIT_LEN) return -1;
+    for (size_t k = 0; k < x->n; k++)
+        if (x->len[k] == n && memcmp(x->s[k], s, n) == 0) return (int)k;
+    if (x->n == PT_LIT_INDEX_MAX) return -1;
+    memcpy(x->s[x->n], s, n);
+    x->len[x->n] = (uint8_t)n;
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned key = n == 2 ? u[0] | (unsigned)u[1] << 8 : hash3(u);
+    bit_set(n == 2 ? x->prefix2 : x->prefix3, key);
+    x->any2 = x->any2 || n == 2;
+    x->key[x->n] = (uint16_t)key;
+    x->next[x->n] = x->head[key % 1024];
+    x->head[key % 1024] = (uint16_t)(x->n + 1);
+    return (int)x->n++;
+}
+
+/* Mark every literal of key (and length class) that occurs at s[0..left). */
+static void literals_at(const pt_literal_index *x, unsigned key, bool two, const unsigned char *s,
+                        size_t left, uint64_t found[4])
+{
+    for (unsigned e = x->head[key % 1024]; e; e = x->next[e - 1]) {
+        size_t id = e - 1, len = x->len[id];
+        if (x->key[id] != key || (len == 2) != two || len > left) continue;
+        size_t k = 0;
+        while (k < len && (unsigned char)x->s[id][k] == s[k]) k++;
+        if (k == len) found[id >> 6] |= (uint64_t)1 << (id & 63);
+    }
+}
+
+void pt_literal_index_find(const pt_literal_index *x, const char *v, size_t n, uint64_t found[4])
+{
+    const unsigned char *s = (const unsigned char *)v;
+    found[0] = found[1] = found[2] = found[3] = 0;
+    size_t i = 0;
+    while (i + 1 < n) {
+        unsigned char c = s[i];
+        size_t step = 1;
+        if (c >= 0xE0 && c < 0xF0 && i + 2 < n && (s[i + 1] & 0xC0) == 0x80 &&
+            (s[i + 2] & 0xC0) == 0x80)
+            step = 3;   /* a whole 3-byte character (Han): no literal starts inside it */
+        else if ((c & 0xC0) == 0x80) {
+            i++;        /* inside a character */
+            continue;
+        }
+        if (i + 2 < n) {
+            unsigned h = hash3(s + i);
+            if (bit_has(x->prefix3, h)) literals_at(x, h, false, s + i, n - i, found);
+        }
+        if (x->any2 && c < 0xE0) {   /* a 2-byte literal: ASCII, or one 2-byte character */
+            unsigned pair = c | (unsigned)s[i + 1] << 8;
+            if (bit_has(x->prefix2, pair)) literals_at(x, pair, true, s + i, n - i, found);
+        }
+        i += step;
+    }
+}
+
+/* ---- the shape cache ---------------------------------------------------------------- */
+
+#define SHAPE_SLOTS 4096
+#define SHAPE_ITEMS (SHAPE_SLOTS * 8)
+
+void pt_shape_cache_init(pt_shape_cache *c, size_t max_items_per_shape)
+{
+    memset(c, 0, sizeof *c);
+    c->n_slots = SHAPE_SLOTS;
+    c->slots = pt_xcalloc(c->n_slots, sizeof *c->slots);
+    c->cap_items = SHAPE_ITEMS > 4 * max_items_per_shape ? SHAPE_ITEMS : 4 * max_items_per_shape;
+    c->items = pt_xcalloc(c->cap_items, sizeof *c->items);
+}
+
+void pt_shape_cache_free(pt_shape_cache *c)
+{
+    free(c->slots);
+    free(c->items);
+    memset(c, 0, sizeof *c);
+}
+
+uint32_t *pt_shape_reserve(pt_shape_cache *c, uint32_t ctx, uint64_t mask, uint32_t len,
+                           size_t n, size_t *slot)
+{
+    if (c->used + 1 > c->n_slots / 4 * 3 || c->cap_items - c->n_items < n) {
+        memset(c->slots, 0, c->n_slots * sizeof *c->slots);
+        c->used = 0;
+        c->n_items = 0;
+        pt_shape_find(c, ctx, mask, len, slot);
+    }
+    return c->items + c->n_items;
+}
+
+void pt_shape_commit(pt_shape_cache *c, size_t slot, uint32_t ctx, uint64_t mask, uint32_t len,
+                     size_t n)
+{
+    pt_shape_slot *s = &c->slots[slot];
+    s->ctx = ctx;
+    s->mask = mask;
+    s->len = len;
+    s->off = (uint32_t)c->n_items;
+    s->n = (uint32_t)n;
+    c->n_items += n;
+    c->used++;
+}

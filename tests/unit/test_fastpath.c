@@ -1,0 +1,411 @@
+/* test_fastpath.c - the scanner's fast path (src/classify/fastpath.h) never changes a
+ * count: the token facts read off regex sources are checked by hand, the token checks
+ * against PCRE2 itself, and whole records of the shipped pattern set are classified
+ * twice, by the fast path and by the scanner's reference mode (every candidate regex on
+ * every field, no prefilter), which must agree in every class, fingerprint and
+ * per-pattern count. The generated fields mix what the patterns look for (valid and
+ * broken IDs, cards, mobiles, e-mails, plates) with look-alikes, separators, Han text and
+ * fullwidth digits, which PCRE2's UCP \d matches. Run from the repository root. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "pitally/classify.h"
+#include "../../src/classify/fastpath.h"
+
+static pt_policy pol;
+static pt_patterns ps;
+
+/* ---- a deterministic generator ---- */
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+
+static unsigned rnd(unsigned n)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+typedef struct {
+    char b[512];
+    size_t n;
+} text;
+
+static void put(text *t, const char *s)
+{
+    size_t k = strlen(s);
+    if (t->n + k < sizeof t->b) {
+        memcpy(t->b + t->n, s, k);
+        t->n += k;
+    }
+    t->b[t->n] = 0;
+}
+
+static void put_digits(text *t, unsigned k)
+{
+    for (unsigned i = 0; i < k; i++) {
+        char d[2] = {(char)('0' + rnd(10)), 0};
+        put(t, d);
+    }
+}
+
+/* An 18-character resident ID with a correct GB 11643 check character (or not). */
+static void put_id(text *t, bool valid)
+{
+    static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+    char id[40];
+    snprintf(id, sizeof id, "%u%05u%04u%02u%02u%03u", 1 + rnd(8), rnd(100000), 1950 + rnd(70),
+             1 + rnd(12), 1 + rnd(28), rnd(1000));
+    int sum = 0;
+    for (int i = 0; i < 17; i++) sum += (id[i] - '0') * w[i];
+    id[17] = "10X98765432"[sum % 11];
+    if (!valid) id[17] = id[17] == '0' ? '1' : '0';
+    id[18] = 0;
+    if (rnd(4) == 0 && id[17] == 'X') id[17] = 'x';
+    put(t, id);
+}
+
+/* A card number with a correct Luhn digit (or not), on a real issuer prefix. */
+static void put_card(text *t, bool valid, bool spaced)
+{
+    static const char *const prefixes[] = {"62", "4", "51", "35", "60", "9558"};
+    char c[24];
+    size_t len = 16 + rnd(4);
+    snprintf(c, sizeof c, "%s", prefixes[rnd(6)]);
+    size_t k = strlen(c);
+    while (k < len - 1) c[k++] = (char)('0' + rnd(10));
+    int sum = 0;
+    for (size_t i = 0; i < len - 1; i++) {
+        int d = c[len - 2 - i] - '0';
+        if (i % 2 == 0) { d *= 2; if (d > 9) d -= 9; }
+        sum += d;
+    }
+    c[len - 1] = (char)('0' + (10 - sum % 10) % 10);
+    if (!valid) c[len - 1] = c[len - 1] == '0' ? '1' : '0';
+    c[len] = 0;
+    if (!spaced) {
+        put(t, c);
+        return;
+    }
+    for (size_t i = 0; i < len; i += 4) {
+        char part[5] = {0};
+        memcpy(part, c + i, len - i < 4 ? len - i : 4);
+        if (i) put(t, rnd(2) ? " " : "-");
+        put(t, part);
+    }
+}
+
+static void put_piece(text *t)
+{
+    static const char *const han[] = {"省", "市", "区", "路", "号", "张", "王", "京", "粤", "沪",
+                                      "收件人", "广东省深圳市南山区科技园路", "·"};
+    static const char *const junk[] = {"-", " ", "+", "@", ".", "_", ":", "(", ")", ",", "*",
+                                       "＊", "１", "８", "３", "X", "x", "D", "E", "G", "A",
+                                       "wxid_", "qq.com", "\t", "　"};
+    static const char *const labels[] = {"身份证号：", "订单号:", "QQ:", "qq ", "微信：", "wechat ",
+                                         "护照号 ", "IP:", "imei ", "运单号", "----", ":", "|",
+                                         "姓名：", "出生日期 ", "ICD-10 ", "通行证"};
+    if (rnd(6) == 0) put(t, labels[rnd(sizeof labels / sizeof labels[0])]);
+    switch (rnd(14)) {
+    case 0: put_id(t, rnd(5) != 0); break;
+    case 1: put_card(t, rnd(5) != 0, rnd(4) == 0); break;
+    case 2:   /* a mobile number, maybe masked, fullwidth or with separators */
+        put(t, rnd(6) == 0 ? "+86 " : "");
+        put(t, "1");
+        put_digits(t, 1);
+        put(t, rnd(5) == 0 ? "８" : "");
+        put_digits(t, 1);
+        put(t, rnd(5) == 0 ? "****" : rnd(5) == 0 ? "-" : "");
+        put_digits(t, 8 + rnd(3) - 1);
+        break;
+    case 3:   /* an e-mail, maybe masked */
+        put(t, rnd(2) ? "Zhang.San" : "abc");
+        put(t, rnd(5) == 0 ? "**" : "");
+        put_digits(t, rnd(6));
+        put(t, "@");
+        put(t, rnd(2) ? "qq.com" : "mail.example.CN");
+        break;
+    case 4: put_digits(t, 1 + rnd(22)); break;
+    case 5: put(t, han[rnd(13)]); break;
+    case 6: put(t, junk[rnd(25)]); break;
+    case 7:   /* a plate or a VIN-like token */
+        if (rnd(2)) {
+            put(t, rnd(2) ? "京" : "粤");
+            put(t, rnd(2) ? "A" : "B");
+            put_digits(t, 5);
+        } else {
+            for (int i = 0; i < 17; i++) {
+                char c[2] = {"0123456789ABCDEFGHJKLMNPRSTUVWXYZ"[rnd(33)], 0};
+                put(t, c);
+            }
+        }
+        break;
+    case 8: put(t, "0755-"); put_digits(t, 7 + rnd(2)); break;
+    case 9: put(t, rnd(2) ? "E" : "G"); put_digits(t, 8); break;
+    case 10: put(t, "2024-04-08 03:17:53"); break;
+    case 11: put(t, "DD"); put_digits(t, 18 + rnd(3)); break;
+    case 12: put(t, "9"); put_digits(t, 1); put(t, "44030"); put(t, "0MA5"); put_digits(t, 8); break;
+    default: put(t, "192.168.1."); put_digits(t, 1 + rnd(3)); break;
+    }
+}
+
+static void make_field(text *t)
+{
+    t->n = 0;
+    t->b[0] = 0;
+    unsigned parts = 1 + rnd(4);
+    for (unsigned i = 0; i < parts; i++) put_piece(t);
+    if (rnd(10) == 0) put(t, " ");
+}
+
+/* ---- token facts, by hand ---- */
+
+static void test_token_facts_by_hand(void)
+{
+    pt_token_facts t;
+    pt_source_token_facts("(?<![0-9A-Za-z])[1-8]\\d{5}(?![0-9A-Za-z])", &t);
+    CHECK(t.ok);
+    CHECK_EQ(t.min, 6);
+    CHECK_EQ(t.max_chars, 6);
+    CHECK_EQ(t.max_bytes, 1 + 5 * 4);   /* \d matches fullwidth digits under UCP */
+    CHECK(pt_bits_has(t.before, 'a') && pt_bits_has(t.before, '7') && !pt_bits_has(t.before, '-'));
+    CHECK(pt_bits_has(t.after, 'Z') && !pt_bits_has(t.after, ' '));
+    CHECK(pt_bits_has(t.set, '8') && pt_bits_has(t.set, 0xEF) && !pt_bits_has(t.set, 'a'));
+    CHECK(!pt_bits_has(t.set, 0xE5));   /* a Han lead byte is never part of a digit */
+
+    pt_source_token_facts("(?:ab|c)+x{2,3}", &t);
+    CHECK(t.ok);
+    CHECK_EQ(t.min, 3);
+    CHECK_EQ(t.max_chars, UINT32_MAX);
+    CHECK(!pt_bits_has(t.before, 'a'));   /* no lookbehind: nothing blocks */
+
+    pt_source_token_facts("[0-9]{2,4}-?[A-Z]", &t);
+    CHECK(t.ok);
+    CHECK_EQ(t.min, 3);
+    CHECK_EQ(t.max_chars, 6);
+    CHECK_EQ(t.max_bytes, 6);
+
+    /* a lookbehind that is not one class, top-level alternation, "{,n}" (literal text
+     * before PCRE2 10.43), \w (Han under UCP), unknown escapes */
+    pt_source_token_facts("(?<![0-9]|x)\\d{3}", &t);   /* one-character branches: both block */
+    CHECK(t.ok);
+    CHECK(pt_bits_has(t.before, '5') && pt_bits_has(t.before, 'x'));
+    pt_source_token_facts("(?<![0-9A-Za-z]|\\d\\.)\\d{3}(?![0-9A-Za-z]|\\.\\d)", &t);
+    CHECK(t.ok);
+    CHECK(pt_bits_has(t.before, 'q') && !pt_bits_has(t.before, '.'));   /* "5." is two */
+    CHECK(pt_bits_has(t.after, '0') && !pt_bits_has(t.after, '.'));
+    pt_source_token_facts("(?<!(?:ab|c))\\d{3}", &t);
+    CHECK(t.ok && !pt_bits_has(t.before, 'c'));   /* a nested group: left out */
+    pt_source_token_facts("(?<!x)\\d{3}|(?<!y)[a-z]{4}", &t);
+    CHECK(t.ok);
+    CHECK(!pt_bits_has(t.before, 'x'));
+    CHECK_EQ(t.max_chars, 4);
+    pt_source_token_facts("a{,5}", &t);
+    CHECK(!t.ok);
+    pt_source_token_facts("\\w{2}", &t);
+    CHECK(t.ok && pt_bits_has(t.set, 0xE5));
+    pt_source_token_facts("\\s\\d", &t);
+    CHECK(!t.ok);
+    pt_source_token_facts("(?i)abc", &t);
+    CHECK(!t.ok);
+    /* the lookbehind keeps its ASCII members, drops the fullwidth one */
+    pt_source_token_facts("(?<![0-9*＊])1\\d{3}", &t);
+    CHECK(t.ok && pt_bits_has(t.before, '*') && !pt_bits_has(t.before, 0xEF));
+}
+
+static bool pcre2_finds(const pcre2_code *re, const char *s, size_t n, pcre2_match_data *md);
+
+static bool has_literal(const pt_literals *l, const char *s)
+{
+    for (size_t k = 0; k < l->n; k++)
+        if (l->len[k] == strlen(s) && memcmp(l->s[k], s, l->len[k]) == 0) return true;
+    return false;
+}
+
+static void test_literals_by_hand(void)
+{
+    pt_literals l;
+    pt_source_literals("(?:身份证|证件)(?:号码|号)?\\s*[:：]?\\s*\\K[1-8]\\d{7}", &l);
+    CHECK_EQ(l.n, 2);
+    CHECK(has_literal(&l, "身份证") && has_literal(&l, "证件"));
+    pt_source_literals("(?:ab|)c", &l);   /* the empty branch: only "c" is required */
+    CHECK(l.n == 1 && has_literal(&l, "c"));
+    pt_source_literals("x?\\d+", &l);
+    CHECK_EQ(l.n, 0);
+    pt_source_literals("(?i)abc", &l);   /* unscoped options: nothing */
+    CHECK_EQ(l.n, 0);
+    pt_source_literals("ab(?i:c)de", &l);   /* the scoped group only ends a run */
+    CHECK(l.n == 1 && (has_literal(&l, "ab") || has_literal(&l, "de")));
+    pt_source_literals("(?:订单号|订单编号|订单)\\d+", &l);   /* longer ones hold "订单" */
+    CHECK(l.n == 1 && has_literal(&l, "订单"));
+    /* a separator every branch needs beats a digit one branch needs */
+    pt_source_literals("(?:\\w+@x\\.cn|1\\d{10})(?::|----)\\S+|\\w+----\\S+", &l);
+    CHECK(l.n == 2 && has_literal(&l, ":") && has_literal(&l, "----"));
+    pt_source_literals("a{,3}b", &l);   /* "{,3}" is literal text before PCRE2 10.43 */
+    CHECK_EQ(l.n, 0);
+}
+
+/* A field the regex matches holds one of its required literals. */
+static void test_literals_hold_in_every_match(void)
+{
+    pcre2_match_data *md = pcre2_match_data_create(ps.max_captures + 1, NULL);
+    size_t with_literals = 0, matched = 0;
+    for (size_t i = 0; i < ps.n; i++) {
+        const pt_pattern *p = &ps.v[i];
+        pt_literals l;
+        pt_source_literals(p->value_src, &l);
+        if (!p->value_re || l.n == 0) continue;
+        with_literals++;
+        for (int k = 0; k < 3000; k++) {
+            text t;
+            make_field(&t);
+            if (!pcre2_finds(p->value_re, t.b, t.n, md)) continue;
+            matched++;
+            bool held = false;
+            for (size_t j = 0; j < l.n && !held; j++) held = memmem(t.b, t.n, l.s[j], l.len[j]) != NULL;
+            if (!held) printf("#   %s: \"%s\" matches without a required literal\n", p->id, t.b);
+            CHECK(held);
+        }
+    }
+    CHECK(with_literals > 3);
+    CHECK(matched > 1000);
+    pcre2_match_data_free(md);
+}
+
+/* ---- token checks against PCRE2 ---- */
+
+static bool pcre2_finds(const pcre2_code *re, const char *s, size_t n, pcre2_match_data *md)
+{
+    return pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, md, NULL) > 0;
+}
+
+/* A field the regex matches is never ruled out by the token scan (embedded patterns). */
+static void test_token_scan_admits_every_match(void)
+{
+    pcre2_match_data *md = pcre2_match_data_create(ps.max_captures + 1, NULL);
+    pt_byteclasses bc;
+    pt_byteclasses_build(&bc, &ps);
+    size_t checked = 0, matched = 0, refused = 0;
+    for (size_t i = 0; i < ps.n; i++) {
+        const pt_pattern *p = &ps.v[i];
+        if (!p->value_re || p->match != PT_MATCH_EMBEDDED) continue;
+        pt_token_check *tc = malloc(sizeof *tc);
+        pt_token_check_build(tc, p->value_src, &p->value_facts, &bc);
+        if (!tc->ok) {
+            free(tc);
+            continue;
+        }
+        for (int k = 0; k < 4000; k++) {
+            text t;
+            make_field(&t);
+            bool found = pcre2_finds(p->value_re, t.b, t.n, md);
+            bool admitted = pt_token_scan(tc, t.b, t.n, 0, t.n, false);
+            checked++;
+            matched += found;
+            refused += !admitted;
+            if (found && !admitted) {
+                printf("#   %s: \"%s\" matches, the token scan refused it\n", p->id, t.b);
+                CHECK(admitted);
+            }
+        }
+        free(tc);
+    }
+    /* the generator must exercise both sides */
+    CHECK(matched > 1000);
+    CHECK(refused > checked / 4);
+    pcre2_match_data_free(md);
+}
+
+/* ---- whole records: fast path versus reference ---- */
+
+static void test_records_agree_with_reference(void)
+{
+    static const char *const keys[] = {NULL, "手机号", "身份证号", "邮箱", "地址", "银行卡号",
+                                       "订单号", "qq", "微信", "护照号", "ip", "imei", "姓名",
+                                       "车牌", "name", "备注", "tel", "vin", "信用代码", "  "};
+    pt_scanner *fast = pt_scanner_new(&ps, &pol), *ref = pt_scanner_new(&ps, &pol);
+    pt_scanner_set_reference(ref, true);
+    uint64_t *m1 = calloc(ps.n, sizeof *m1), *r1 = calloc(ps.n, sizeof *r1);
+    uint64_t *m2 = calloc(ps.n, sizeof *m2), *r2 = calloc(ps.n, sizeof *r2);
+    size_t pieces = 0, differ = 0;
+    for (int k = 0; k < 20000; k++) {
+        text vals[6];
+        pt_field f[6];
+        size_t nf = 1 + rnd(6);
+        for (size_t i = 0; i < nf; i++) {
+            make_field(&vals[i]);
+            const char *key = keys[rnd(sizeof keys / sizeof keys[0])];
+            f[i] = (pt_field){key, key ? strlen(key) : 0, vals[i].b, vals[i].n};
+        }
+        pt_record rec = {f, nf, 0};
+        pt_record_class a, b;
+        pt_scanner_classify(fast, &rec, &a, m1, r1);
+        pt_scanner_classify(ref, &rec, &b, m2, r2);
+        pieces += b.piece;
+        bool same = a.categories == b.categories && a.piece == b.piece && a.tier == b.tier &&
+                    a.fp[0] == b.fp[0] && a.fp[1] == b.fp[1] && a.has_subject == b.has_subject &&
+                    a.subject == b.subject;
+        if (!same && differ++ < 5) {
+            printf("#   record %d differs:", k);
+            for (size_t i = 0; i < nf; i++) printf(" [%s] \"%s\"", f[i].key ? f[i].key : "-", vals[i].b);
+            printf("\n");
+        }
+    }
+    CHECK_EQ(differ, 0);
+    for (size_t i = 0; i < ps.n; i++) {
+        if (m1[i] != m2[i] || r1[i] != r2[i])
+            printf("#   %s: matched %llu/%llu rejected %llu/%llu (fast/reference)\n", ps.v[i].id,
+                   (unsigned long long)m1[i], (unsigned long long)m2[i],
+                   (unsigned long long)r1[i], (unsigned long long)r2[i]);
+        CHECK(m1[i] == m2[i] && r1[i] == r2[i]);
+    }
+    CHECK(pieces > 5000);   /* the records do hold identifiers */
+    free(m1); free(r1); free(m2); free(r2);
+    pt_scanner_free(fast);
+    pt_scanner_free(ref);
+}
+
+/* The fullwidth digit: PCRE2's \d matches it under UCP, so the prefilter must not drop
+ * the field (it did, with ASCII-only run facts). */
+static void test_fullwidth_digit_mobile(void)
+{
+    int i = pt_patterns_find(&ps, "cn_mobile");
+    CHECK(i >= 0);
+    if (i < 0) return;
+    const char *v = "13８12345678";
+    pcre2_match_data *md = pcre2_match_data_create(4, NULL);
+    bool regex = pcre2_finds(ps.v[i].value_re, v, strlen(v), md);
+    pcre2_match_data_free(md);
+    pt_scanner *sc = pt_scanner_new(&ps, &pol);
+    uint64_t *m = calloc(ps.n, sizeof *m), *r = calloc(ps.n, sizeof *r);
+    pt_field f = {NULL, 0, v, strlen(v)};
+    pt_record rec = {&f, 1, 0};
+    pt_record_class cls;
+    pt_scanner_classify(sc, &rec, &cls, m, r);
+    CHECK_EQ(m[i] + r[i], regex ? 1 : 0);
+    free(m);
+    free(r);
+    pt_scanner_free(sc);
+}
+
+int main(void)
+{
+    char err[512];
+    if (pt_policy_load(&pol, "patterns/policy.yaml", err, sizeof err) != 0 ||
+        pt_patterns_load(&ps, "patterns", &pol, err, sizeof err) != 0) {
+        printf("not ok load: %s\n", err);
+        return 1;
+    }
+    RUN(test_token_facts_by_hand);
+    RUN(test_literals_by_hand);
+    RUN(test_literals_hold_in_every_match);
+    RUN(test_token_scan_admits_every_match);
+    RUN(test_records_agree_with_reference);
+    RUN(test_fullwidth_digit_mobile);
+    pt_patterns_free(&ps);
+    pt_policy_free(&pol);
+    return CHECK_DONE();
+}
