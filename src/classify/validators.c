@@ -240,8 +240,10 @@ static bool bank_card_verdict(const char *s, size_t n, char *why, size_t whylen)
         say(why, whylen, "no card scheme issues %zu-digit numbers starting %.4s", count, digits);
         return false;
     }
-    char luhn_why[128];
-    if (!luhn_digits(digits, count, r->minlen, r->maxlen, luhn_why, sizeof luhn_why)) {
+    /* the Luhn reason is only worth formatting when someone asked why (explain): the
+     * scan calls this once per card-shaped value */
+    char luhn_why[128] = "";
+    if (!luhn_digits(digits, count, r->minlen, r->maxlen, why ? luhn_why : NULL, sizeof luhn_why)) {
         say(why, whylen, "%s prefix %.6s, but %s", r->scheme, digits, luhn_why);
         return false;
     }
