@@ -13,6 +13,7 @@
 #include "pitally/patterns.h"
 #include "pitally/policy.h"
 #include "pitally/records.h"
+#include "pitally/samples.h"
 
 typedef struct {
     uint64_t categories;   /* bit c set: category c found in the record */
@@ -36,6 +37,10 @@ void pt_scanner_free(pt_scanner *s);
  * matched the regex but failed the validator, or matched the pattern's masked form. */
 void pt_scanner_classify(pt_scanner *s, const pt_record *rec, pt_record_class *out,
                          uint64_t *matched, uint64_t *rejected);
+
+/* File masked copies of the first accepted values of each pattern into samples (NULL:
+ * none), under input number input, until the next call. */
+void pt_scanner_set_samples(pt_scanner *s, pt_samples *samples, uint32_t input);
 
 /* `pitally explain`: write to out, for a human, which patterns match value (with the
  * optional header as key context), what each validator said, and the resulting

@@ -11,6 +11,7 @@
 #include "pitally/common.h"
 #include "pitally/patterns.h"
 #include "pitally/policy.h"
+#include "pitally/samples.h"
 #include "pitally/tally.h"
 
 typedef struct {
@@ -34,6 +35,7 @@ typedef struct {
     uint64_t subjects;
     uint64_t *pattern_matched; /* [patterns->n] */
     uint64_t *pattern_rejected;
+    pt_samples samples;        /* first masked values of each pattern, by position */
     pt_case_facts facts;
     pt_verdict verdict;
 } pt_scan_result;

@@ -153,6 +153,9 @@ struct pt_scanner {
     unsigned best_rank;
     uint64_t subject;
     uint64_t *matched, *rejected;
+    pt_samples *samples;           /* evidence sink, or NULL */
+    uint32_t sample_input;         /* input number the samples are filed under */
+    uint64_t record_offset;        /* of the record being classified */
 };
 
 /* ---- construction ----------------------------------------------------------------- */
@@ -374,6 +377,23 @@ void pt_scanner_free(pt_scanner *s)
 
 void pt_scanner_set_trace(pt_scanner *s, FILE *trace) { s->trace = trace; }
 
+void pt_scanner_set_samples(pt_scanner *s, pt_samples *samples, uint32_t input)
+{
+    s->samples = samples;
+    s->sample_input = input;
+}
+
+/* Keep a masked copy of an accepted value when it is among the first of its pattern;
+ * the comparison is all most values cost. */
+static void offer_sample(pt_scanner *s, size_t i, const char *v, size_t n)
+{
+    if (!pt_samples_wants(s->samples, i, s->sample_input, s->record_offset)) return;
+    const pt_pattern *p = &s->ps->v[i];
+    char masked[PT_SAMPLE_VALUE_MAX];
+    pt_mask_value(v, n, p->mask_head, p->mask_tail, masked, sizeof masked);
+    pt_samples_add(s->samples, i, s->sample_input, s->record_offset, masked);
+}
+
 void pt_scanner_set_reference(pt_scanner *s, bool reference) { s->reference = reference; }
 
 /* ---- key context -------------------------------------------------------------------- */
@@ -475,6 +495,7 @@ static void accept_value(pt_scanner *s, size_t i, const char *v, size_t n)
 {
     const pt_pattern *p = &s->ps->v[i];
     if (s->matched) s->matched[i]++;
+    if (s->samples) offer_sample(s, i, v, n);
     s->categories |= (uint64_t)1 << p->category;
     if (p->identifier) s->piece = true;
     if (n > s->cap_norm) {
@@ -981,6 +1002,7 @@ void pt_scanner_classify(pt_scanner *s, const pt_record *rec, pt_record_class *o
     s->matched = matched;
     s->rejected = rejected;
     s->n_elems = 0;
+    s->record_offset = rec ? rec->offset : 0;
     s->categories = 0;
     s->piece = false;
     s->best_rank = ~0u;

@@ -53,6 +53,7 @@ typedef struct {
     pt_reciter *it;
     pt_scanner *scanner;
     uint64_t *matched, *rejected;
+    pt_samples samples;
     pt_fp_item *fps;
     uint64_t *subjects;
     size_t fps_cap, subjects_cap;
@@ -130,6 +131,7 @@ static void scan_chunk(worker *w, chunk *c)
     pt_record rec;
     pt_record_class cls;
     pt_reciter_reset(w->it, &c->view);
+    pt_scanner_set_samples(w->scanner, &w->samples, c->input_no);
     int rc;
     while ((rc = pt_reciter_next(w->it, &rec)) != 0) {
         if (rc < 0) {
@@ -361,6 +363,7 @@ static void start_workers(scan_ctx *ctx, worker *ws, unsigned n)
         w->scanner = pt_scanner_new(ctx->ps, ctx->pol);
         w->matched = pt_xcalloc(ctx->ps->n, sizeof *w->matched);
         w->rejected = pt_xcalloc(ctx->ps->n, sizeof *w->rejected);
+        pt_samples_init(&w->samples, ctx->ps->n);
         pthread_create(&w->thread, NULL, worker_main, w);
     }
 }
@@ -375,6 +378,8 @@ static void stop_workers(scan_ctx *ctx, worker *ws, unsigned n)
             ctx->r->pattern_matched[p] += w->matched[p];
             ctx->r->pattern_rejected[p] += w->rejected[p];
         }
+        pt_samples_merge(&ctx->r->samples, &w->samples);
+        pt_samples_free(&w->samples);
         pt_reciter_free(w->it);
         pt_scanner_free(w->scanner);
         free(w->matched);
@@ -433,6 +438,7 @@ size_t pt_scan(const char *const *paths, size_t n_paths, const pt_scan_options *
     r->facts = o->facts;
     r->pattern_matched = pt_xcalloc(ps->n, sizeof *r->pattern_matched);
     r->pattern_rejected = pt_xcalloc(ps->n, sizeof *r->pattern_rejected);
+    pt_samples_init(&r->samples, ps->n);
 
     pt_path_list list;
     pt_paths_expand(paths, n_paths, &list);

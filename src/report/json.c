@@ -135,6 +135,24 @@ static void write_input(jw *w, const pt_input_result *in, const pt_scan_result *
     jw_close(w, '}');
 }
 
+/* The first accepted values of a pattern, masked, with the input path and the offset of
+ * their record in its decoded text: where an examiner finds them. */
+static void write_samples(jw *w, const pt_scan_result *r, size_t pattern)
+{
+    const pt_sample *v;
+    size_t n = pt_samples_of(&r->samples, pattern, &v);
+    jw_open(w, "samples", '[', false);
+    for (size_t k = 0; k < n; k++) {
+        if (v[k].input >= r->n_inputs) continue;
+        jw_open(w, NULL, '{', true);
+        jw_str(w, "path", r->inputs[v[k].input].path);
+        jw_u64(w, "offset", v[k].offset);
+        jw_str(w, "value", v[k].value);
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+}
+
 static void write_totals(jw *w, const pt_scan_result *r, const pt_policy *pol,
                          const pt_patterns *ps)
 {
@@ -148,6 +166,7 @@ static void write_totals(jw *w, const pt_scan_result *r, const pt_policy *pol,
         jw_open(w, ps->v[i].id ? ps->v[i].id : "", '{', true);
         jw_u64(w, "matched", r->pattern_matched ? r->pattern_matched[i] : 0);
         jw_u64(w, "rejected", r->pattern_rejected ? r->pattern_rejected[i] : 0);
+        write_samples(w, r, i);
         jw_close(w, '}');
     }
     jw_close(w, '}');

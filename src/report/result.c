@@ -17,5 +17,6 @@ void pt_scan_result_free(pt_scan_result *r)
     free(r->inputs);
     free(r->pattern_matched);
     free(r->pattern_rejected);
+    pt_samples_free(&r->samples);
     memset(r, 0, sizeof *r);
 }

@@ -298,19 +298,31 @@ static void print_inputs(FILE *out, const pt_scan_result *r)
     }
 }
 
+static const char *base_name(const char *path)
+{
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    return slash ? slash + 1 : path ? path : "";
+}
+
 static void print_patterns(FILE *out, const pt_scan_result *r, const pt_patterns *ps)
 {
-    static const char *const heads[] = {"Pattern", ">Matched", ">Rejected"};
+    static const char *const heads[] = {"Pattern", ">Matched", ">Rejected", "First match (masked) at input:offset"};
     table t;
-    table_init(&t, 3, heads);
+    table_init(&t, 4, heads);
     for (size_t i = 0; ps && i < ps->n; i++) {
         uint64_t m = r->pattern_matched ? r->pattern_matched[i] : 0;
         uint64_t x = r->pattern_rejected ? r->pattern_rejected[i] : 0;
         if (!m && !x) continue;
-        const char *row[] = {ps->v[i].id ? ps->v[i].id : "?", u64s(m), u64s(x)};
+        const pt_sample *first;
+        char where[PT_SAMPLE_VALUE_MAX + 64] = "";
+        if (pt_samples_of(&r->samples, i, &first) && first->input < r->n_inputs)
+            snprintf(where, sizeof where, "%s  %s:%" PRIu64, first->value,
+                     base_name(r->inputs[first->input].path), first->offset);
+        const char *row[] = {ps->v[i].id ? ps->v[i].id : "?", u64s(m), u64s(x), where};
         table_row(&t, row);
     }
-    print_heading(out, "Patterns (rejected: masked values or failed checksums):");
+    print_heading(out, "Patterns (rejected: masked values or failed checksums; the JSON report "
+                       "lists the first matches with full paths):");
     if (t.nrows) table_print(out, &t, 2);
     else fprintf(out, "  (no matches)\n");
     table_free(&t);

@@ -131,3 +131,29 @@ def test_business_purchase_note(tmp):
     if "Art. 6" not in notes[0] or "50,000" not in notes[0]:
         raise Failure("note does not cite Art. 6 and its CNY 50,000: %r" % notes[0])
     eq(r["policy"]["business_purchase"], True, "policy.business_purchase")
+
+
+def test_samples_point_at_the_records(tmp):
+    """The JSON lists, for each pattern, its first matches masked, with the path and the
+    offset of their record: the three rows start after the header line, then after each
+    row (byte lengths of the lines as written)."""
+    text = fx.csv_text()
+    path = os.path.join(tmp, "p.csv")
+    fx.write(path, text.encode())
+    lines = [l + "\n" for l in text.split("\n")[:-1]]
+    starts = [len(lines[0].encode())]
+    for l in lines[1:-1]:
+        starts.append(starts[-1] + len(l.encode()))
+    r = scan([path])
+    mobile = r["totals"]["patterns"]["cn_mobile"]["samples"]
+    eq([s["offset"] for s in mobile], starts, "offsets of the three rows")
+    eq({s["path"] for s in mobile}, {path}, "path")
+    ids = r["totals"]["patterns"]["cn_resident_id"]["samples"]
+    for s, (_, rid, _) in zip(ids, fx.PEOPLE):
+        if "*" not in s["value"] or s["value"][:1] != rid[:1] or s["value"][-1:] != rid[-1:]:
+            raise Failure("sample %r does not mask %s" % (s["value"], rid))
+        if rid in s["value"]:
+            raise Failure("sample shows the whole ID")
+    # the same samples whatever the thread count and chunking
+    r2 = scan([path], "-j", "3", "--chunk-size", "64")
+    eq(r2["totals"]["patterns"], r["totals"]["patterns"], "samples with -j3 and 64-byte chunks")

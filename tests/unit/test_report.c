@@ -76,6 +76,8 @@ static void build_result(pt_scan_result *r, bool professional)
     r->pattern_rejected = pt_xcalloc(2, sizeof(uint64_t));
     r->pattern_matched[0] = 250;
     r->pattern_rejected[0] = 3;
+    pt_samples_init(&r->samples, 2);
+    pt_samples_add(&r->samples, 0, 1, 77, "138****5678");
     r->facts.professional = professional;
 
     uint64_t distinct[PT_MAX_TIERS];
@@ -169,8 +171,10 @@ static void test_json_content(void)
     CHECK(has(j, "\"health\": 210"));
     CHECK(has(j, "\"pieces\": {\"raw\": 255, \"distinct\": 235}"));
     CHECK(has(j, "\"subjects\": 170"));
-    CHECK(has(j, "\"cn_mobile\": {\"matched\": 250, \"rejected\": 3}"));
-    CHECK(has(j, "\"cn_resident_id\": {\"matched\": 0, \"rejected\": 0}"));
+    /* the sample names input 1 by its path (its invalid byte shown as U+FFFD) */
+    CHECK(has(j, "\"cn_mobile\": {\"matched\": 250, \"rejected\": 3, \"samples\": [{\"path\": "
+                 "\"data/b\\ufffd.jsonl.gz\", \"offset\": 77, \"value\": \"138****5678\"}]}"));
+    CHECK(has(j, "\"cn_resident_id\": {\"matched\": 0, \"rejected\": 0, \"samples\": []}"));
     CHECK_EQ(run_checker(path), 0);
 
     /* parsed back, the message is the original text */

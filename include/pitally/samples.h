@@ -1,0 +1,45 @@
+/* samples.h - evidence: for every pattern, the first few values it accepted, masked, with
+ * the input and the byte offset of their record, so that an examiner can open the file at
+ * that place and see what was counted. "First" is by (input, offset), not by which thread
+ * got there first: each worker keeps its own best few per pattern and the lists are
+ * merged at the end, so the samples are the same for any thread count.
+ */
+#ifndef PITALLY_SAMPLES_H
+#define PITALLY_SAMPLES_H
+
+#include "pitally/common.h"
+
+#define PT_SAMPLES_PER_PATTERN 3
+#define PT_SAMPLE_VALUE_MAX 96
+
+typedef struct {
+    uint32_t input;                   /* index of the input in the run */
+    uint64_t offset;                  /* of the record, in the input's decoded text */
+    char value[PT_SAMPLE_VALUE_MAX];  /* masked, NUL-terminated UTF-8 */
+} pt_sample;
+
+typedef struct {
+    size_t n_patterns;
+    pt_sample *v;                     /* [n_patterns][PT_SAMPLES_PER_PATTERN], sorted */
+    uint8_t *count;                   /* [n_patterns] */
+} pt_samples;
+
+void pt_samples_init(pt_samples *s, size_t n_patterns);
+void pt_samples_free(pt_samples *s);
+/* Would a value of pattern p at (input, offset) make it into the list? Cheap: called
+ * for every accepted value, it only compares with the current last sample. */
+bool pt_samples_wants(const pt_samples *s, size_t p, uint32_t input, uint64_t offset);
+/* Keep the masked value (already cut to fit) if it is among the first. A second value
+ * of the same record (same input and offset) is not kept: one sample per record. */
+void pt_samples_add(pt_samples *s, size_t p, uint32_t input, uint64_t offset, const char *masked);
+/* Merge src into dst (same number of patterns). */
+void pt_samples_merge(pt_samples *dst, const pt_samples *src);
+/* The samples of pattern p: count and array. */
+size_t pt_samples_of(const pt_samples *s, size_t p, const pt_sample **out);
+
+/* Mask value for display: keep the first head and last tail characters (UTF-8), replace
+ * the middle with '*' (at most 8); a value too short for both keeps fewer. Writes a
+ * NUL-terminated string of at most cap bytes to out. */
+void pt_mask_value(const char *v, size_t n, unsigned head, unsigned tail, char *out, size_t cap);
+
+#endif
