@@ -41,7 +41,8 @@ status=$?
 sed -n 's/^\(fuzz_[a-z_]*\): replayed.*/ok replay \1/p' "$log.raw" >"$log"
 [ $status -eq 0 ] || tail -20 "$log.raw" | sed 's/^/# /' >>"$log"
 count "fuzz replay" $status
-make --no-print-directory fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-3}" >"$log.raw" 2>&1
+make --no-print-directory fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-3}" FUZZ_LOG_DIR=build/fuzz/check \
+    >"$log.raw" 2>&1
 status=$?
 sed -n -e 's/^\(fuzz_[a-z_]*\): .*no crash$/ok \1/p' -e 's/^\(fuzz_[a-z_]*\): FAILED.*/not ok \1/p' \
     "$log.raw" >"$log"

@@ -6,8 +6,12 @@
  * in a pt_badseq so that source.c can report one "encoding" error per input. UTF-8
  * replacement follows the Unicode "maximal subpart" practice: one U+FFFD for each longest
  * prefix of a would-be valid sequence, or for a single byte that cannot start one.
+ *
+ * Long stretches of UTF-8 are first vouched for 16 or 32 bytes at a time by utf8_simd.c;
+ * the byte-by-byte check here still decides every stop, so offsets and counts are its.
  */
 #include "input_internal.h"
+#include "utf8_simd.h"
 
 #include <errno.h>
 #include <string.h>
@@ -70,7 +74,7 @@ static pt_utf8_stop utf8_sequence(const uint8_t *p, size_t avail, size_t *len)
 }
 
 /* Index of the first byte >= 0x80 in p[0..n), or n. Checks 32 bytes per step, then 8:
- * this loop is the only per-byte work plain UTF-8 input gets in stage 1. */
+ * the scalar check's way over ASCII runs (short ones: long ones go to utf8_simd.c). */
 static size_t skip_ascii(const uint8_t *p, size_t n)
 {
     const uint64_t high = 0x8080808080808080ULL;
@@ -103,7 +107,7 @@ static inline bool common_3byte(const uint8_t *p)
            (p[2] & 0xC0) == 0x80;
 }
 
-size_t pt_input_utf8_valid_prefix(const uint8_t *p, size_t n, pt_utf8_stop *stop)
+size_t pt_input_utf8_valid_prefix_scalar(const uint8_t *p, size_t n, pt_utf8_stop *stop)
 {
     size_t i = 0;
     while (i < n) {
@@ -133,6 +137,23 @@ size_t pt_input_utf8_valid_prefix(const uint8_t *p, size_t n, pt_utf8_stop *stop
     }
     *stop = PT_U8_ALL;
     return n;
+}
+
+/* Short stretches (a few names between commas, the tail after a bad byte) are not worth
+ * setting up vectors for. */
+#define VECTOR_MIN 64
+
+/* The vector check vouches for a valid prefix; the scalar code goes on from there and
+ * finds the exact stop, so the answer is always the scalar one (utf8_simd.h). A short
+ * scalar look comes first: in badly damaged text (GBK read as UTF-8) the next error is
+ * usually a few bytes away, and finding it needs no vectors. */
+size_t pt_input_utf8_valid_prefix(const uint8_t *p, size_t n, pt_utf8_stop *stop)
+{
+    size_t head = n < VECTOR_MIN ? n : VECTOR_MIN;
+    size_t i = pt_input_utf8_valid_prefix_scalar(p, head, stop);
+    if (head == n || *stop == PT_U8_INVALID) return i; /* a cut at head is no stop */
+    if (n - i >= VECTOR_MIN) i += pt_utf8_valid_upto(p + i, n - i);
+    return i + pt_input_utf8_valid_prefix_scalar(p + i, n - i, stop);
 }
 
 void pt_input_decode_utf8(pt_decode_step *st)

@@ -1,15 +1,20 @@
 /* split.c - where the reader may cut a buffer so that every chunk holds whole records.
  *
  * Runs on the single reader thread over every buffer, so it avoids per-byte state
- * machines where it can: line formats cut after the last '\n' (memrchr); CSV jumps
- * from quote to quote (memchr), reading them as the iterator does, and cuts after the
- * last newline outside quoted fields. SQL has to lex (strings and
- * comments may hold ';'), and registers every CREATE TABLE it passes so that later
- * chunks know the column names.
+ * machines where it can: line formats cut after the last '\n' (memrchr); CSV reads
+ * 64 bytes at a time as bitmasks of quotes, newlines and delimiters, reading quotes as
+ * the iterator does, and cuts after the last newline outside quoted fields. SQL has to
+ * lex (strings and comments may hold ';'), and registers every CREATE TABLE it passes
+ * so that later chunks know the column names.
  */
 #include "internal.h"
+#include "split_internal.h"
 
 #include <stdlib.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 struct pt_splitter {
     pt_dialect d;
@@ -41,38 +46,263 @@ static size_t cut_after_last_newline(const char *buf, size_t n)
     return nl ? (size_t)(nl - buf) + 1 : 0;
 }
 
-/* The last newline outside quoted fields, found the way the iterator reads quotes: a
- * quote opens a quoted field only at the start of a field (chunk start, or after the
- * delimiter or a newline), "" inside it is a quote, and any other quote is a literal
- * character. Counting every quote instead would let a stray one (5'10" in a free-text
- * column) shift the cut into a quoted newline, and the records would depend on the
- * chunk size. Only quotes and newlines are visited, with memchr/memrchr. A buffer that
- * ends inside a quoted field is cut before that field's line. */
+/* ---- CSV ----
+ *
+ * The cut goes after the last newline outside quoted fields, quotes read the way the
+ * iterator reads them: a quote opens a quoted field only at the start of a field (chunk
+ * start, or after the delimiter or a newline), "" inside it is a quote, and any other
+ * quote is a literal character. Counting every quote instead would let a stray one
+ * (5'10" in a free-text column) shift the cut into a quoted newline, and the records
+ * would depend on the chunk size. A buffer that ends inside a quoted field (or on a
+ * closing quote, which may yet be doubled) is cut before that field's line: that is
+ * the same "last newline outside quotes", since none come after the opening quote.
+ *
+ * Each 64-byte block becomes bitmasks (bit i = byte i). In well-formed CSV every quote
+ * toggles "inside": the opening and closing ones, and both of each "" pair (close, then
+ * reopen at once). So the inside mask is the prefix XOR of the quote mask, newlines
+ * outside it are cut points, and one check finds the blocks where that reading is wrong:
+ * a quote that would open a field must be at a field start or right after a quote (the
+ * second of a ""). Blocks that fail it (a literal quote) are read field by field.
+ */
+
+/* State between blocks, in "every quote toggles" terms. */
+typedef struct {
+    bool inside;      /* in a quoted field */
+    bool reopen;      /* the last byte was a quote that left a field: a quote first in the
+                         next block makes it "" and stays in the field */
+    bool field_start; /* the last byte was the delimiter or a newline (or nothing yet) */
+    size_t cut;       /* one past the last newline outside quotes so far, or 0 */
+} csv_scan;
+
+typedef struct {
+    uint64_t quote, newline, delim;
+} csv_masks;
+
+/* Bit i of the result is the parity of the set bits of x at positions <= i. */
+static inline uint64_t prefix_xor(uint64_t x)
+{
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+
+static void masks_portable(const char *p, size_t len, char delim, csv_masks *m)
+{
+    *m = (csv_masks){0};
+    for (size_t i = 0; i < len; i++) {
+        uint64_t bit = 1ULL << i;
+        if (p[i] == '"') m->quote |= bit;
+        if (p[i] == '\n') m->newline |= bit;
+        if (p[i] == delim) m->delim |= bit;
+    }
+}
+
+/* A block with a literal quote, read field by field as the iterator would. */
+static void csv_block_exact(csv_scan *st, const csv_masks *m, uint64_t starts, size_t base)
+{
+    uint64_t quote_next = m->quote >> 1;   /* bit i: byte i+1 is a quote (unknown for 63) */
+    unsigned pos = 0;
+    bool inside = st->inside;
+    if (st->reopen && (m->quote & 1)) inside = true, pos = 1; /* "" across the blocks */
+    st->reopen = false;
+    while (pos < 64) {
+        uint64_t from = ~0ULL << pos;
+        if (!inside) {
+            uint64_t opens = m->quote & starts & from;
+            uint64_t before = opens ? (opens & -opens) - 1 : ~0ULL;
+            uint64_t nl = m->newline & from & before;
+            if (nl) st->cut = base + 64 - (size_t)__builtin_clzll(nl);
+            if (!opens) break;
+            pos = (unsigned)__builtin_ctzll(opens) + 1;
+            inside = true;
+        } else {
+            uint64_t q = m->quote & from;
+            uint64_t closes = q & prefix_xor(q) & ~quote_next;
+            if (!closes) break;
+            pos = (unsigned)__builtin_ctzll(closes) + 1;
+            inside = false;
+            st->reopen = pos == 64;   /* a close at the last byte may be half a "" */
+        }
+    }
+    st->inside = inside;
+}
+
+/* One block: the toggle reading when it holds, the exact one when not. */
+static inline void csv_block(csv_scan *st, const csv_masks *m, size_t base)
+{
+    uint64_t starts = (m->delim | m->newline) << 1 | (uint64_t)st->field_start;
+    st->field_start = (m->delim | m->newline) >> 63;
+    uint64_t inside = prefix_xor(m->quote) ^ (st->inside ? ~0ULL : 0);
+    uint64_t openers = m->quote & inside;   /* quotes that leave "outside" */
+    uint64_t may_open = starts | m->quote << 1 | (uint64_t)st->reopen;
+    if (openers & ~may_open) {
+        csv_block_exact(st, m, starts, base);
+        return;
+    }
+    uint64_t nl = m->newline & ~inside;
+    if (nl) st->cut = base + 64 - (size_t)__builtin_clzll(nl);
+    st->inside = inside >> 63;
+    st->reopen = (m->quote >> 63) && !st->inside;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define PT_SPLIT_X86 1
+
+/* Blocks without quotes (most of them) change nothing but the cut while outside quoted
+ * fields, so a run of them is passed over (memchr to the next quote) and its last
+ * newline found once, backwards from its end. */
+static void csv_quote_free_run(csv_scan *st, const char *buf, size_t from, size_t to, char delim)
+{
+    if (!st->inside) {
+        const char *nl = memrchr(buf + from, '\n', to - from);
+        if (nl) st->cut = (size_t)(nl - buf) + 1;
+    }
+    st->reopen = false;
+    st->field_start = buf[to - 1] == delim || buf[to - 1] == '\n';
+}
+
+/* Block at base has no quote: the start of the last block before the one holding the
+ * next quote (or of the last whole block), for the scan loop to step past. */
+static size_t last_quote_free_block(const char *buf, size_t base, size_t n)
+{
+    const char *q = memchr(buf + base + 64, '"', n - base - 64);
+    size_t skip = q ? (size_t)(q - buf) - base - 64 : n - base - 64;
+    return base + skip / 64 * 64;
+}
+
+/* The scan loop over whole blocks, once per instruction set: blocks without quotes cost
+ * one test (and runs of them one memchr), the others one csv_block. Returns where the
+ * whole blocks end. */
+#define SCAN_WHOLE_BLOCKS(has_quote, masks)                                          \
+    size_t base = 0, run = 0;                                                        \
+    csv_masks m;                                                                     \
+    for (; base + 64 <= n; base += 64) {                                             \
+        if (!has_quote(buf + base)) {                                                \
+            base = last_quote_free_block(buf, base, n);                              \
+            continue;                                                                \
+        }                                                                            \
+        if (run < base) csv_quote_free_run(st, buf, run, base, delim);               \
+        run = base + 64;                                                             \
+        masks(buf + base, delim, &m);                                                \
+        csv_block(st, &m, base);                                                     \
+    }                                                                                \
+    if (run < base) csv_quote_free_run(st, buf, run, base, delim);                   \
+    return base
+
+/* SSE2: always there on x86-64. */
+static inline bool has_quote_sse2(const char *p)
+{
+    __m128i quote = _mm_set1_epi8('"');
+    __m128i a = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), quote);
+    __m128i b = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + 16)), quote);
+    __m128i c = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + 32)), quote);
+    __m128i d = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + 48)), quote);
+    return _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d))) != 0;
+}
+
+static inline uint64_t byte_mask_sse2(const __m128i v[4], char c)
+{
+    __m128i needle = _mm_set1_epi8(c);
+    uint64_t m0 = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v[0], needle));
+    uint64_t m1 = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v[1], needle));
+    uint64_t m2 = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v[2], needle));
+    uint64_t m3 = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v[3], needle));
+    return m0 | m1 << 16 | m2 << 32 | m3 << 48;
+}
+
+static inline void masks_sse2(const char *p, char delim, csv_masks *m)
+{
+    __m128i v[4];
+    for (int k = 0; k < 4; k++) v[k] = _mm_loadu_si128((const __m128i *)(p + 16 * k));
+    m->quote = byte_mask_sse2(v, '"');
+    m->newline = byte_mask_sse2(v, '\n');
+    m->delim = byte_mask_sse2(v, delim);
+}
+
+static size_t scan_whole_blocks_sse2(csv_scan *st, const char *buf, size_t n, char delim)
+{
+    SCAN_WHOLE_BLOCKS(has_quote_sse2, masks_sse2);
+}
+
+/* AVX2, when the CPU has it: half the compares. */
+#define AVX2_INLINE __attribute__((target("avx2"), always_inline)) inline
+
+AVX2_INLINE static bool has_quote_avx2(const char *p)
+{
+    __m256i quote = _mm256_set1_epi8('"');
+    __m256i a = _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)p), quote);
+    __m256i b = _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(p + 32)), quote);
+    __m256i any = _mm256_or_si256(a, b);
+    return !_mm256_testz_si256(any, any);
+}
+
+AVX2_INLINE static uint64_t byte_mask_avx2(__m256i lo, __m256i hi, char c)
+{
+    __m256i needle = _mm256_set1_epi8(c);
+    uint64_t m0 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, needle));
+    uint64_t m1 = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, needle));
+    return m0 | m1 << 32;
+}
+
+AVX2_INLINE static void masks_avx2(const char *p, char delim, csv_masks *m)
+{
+    __m256i lo = _mm256_loadu_si256((const __m256i *)p);
+    __m256i hi = _mm256_loadu_si256((const __m256i *)(p + 32));
+    m->quote = byte_mask_avx2(lo, hi, '"');
+    m->newline = byte_mask_avx2(lo, hi, '\n');
+    m->delim = byte_mask_avx2(lo, hi, delim);
+}
+
+__attribute__((target("avx2"))) static size_t scan_whole_blocks_avx2(csv_scan *st,
+                                                                     const char *buf, size_t n,
+                                                                     char delim)
+{
+    SCAN_WHOLE_BLOCKS(has_quote_avx2, masks_avx2);
+}
+#endif
+
+bool pt_split_masks_available(pt_split_masks how)
+{
+    switch (how) {
+    case PT_SPLIT_AUTO:
+    case PT_SPLIT_PORTABLE: return true;
+#ifdef PT_SPLIT_X86
+    case PT_SPLIT_SSE2: return true;
+    case PT_SPLIT_AVX2: return __builtin_cpu_supports("avx2");
+#endif
+    default: return false;
+    }
+}
+
+size_t pt_split_csv_with(const char *buf, size_t n, char delim, pt_split_masks how)
+{
+    csv_scan st = {.field_start = true};
+    size_t base = 0;
+    if (how == PT_SPLIT_AUTO)
+        how = pt_split_masks_available(PT_SPLIT_AVX2)   ? PT_SPLIT_AVX2
+              : pt_split_masks_available(PT_SPLIT_SSE2) ? PT_SPLIT_SSE2
+                                                        : PT_SPLIT_PORTABLE;
+    if (!pt_split_masks_available(how)) how = PT_SPLIT_PORTABLE;
+#ifdef PT_SPLIT_X86
+    if (how == PT_SPLIT_AVX2) base = scan_whole_blocks_avx2(&st, buf, n, delim);
+    if (how == PT_SPLIT_SSE2) base = scan_whole_blocks_sse2(&st, buf, n, delim);
+#endif
+    csv_masks m;
+    for (; base < n; base += 64) {   /* the tail (or all of it, portably) */
+        size_t len = n - base < 64 ? n - base : 64;
+        masks_portable(buf + base, len, delim, &m);
+        csv_block(&st, &m, base);
+    }
+    return st.cut;
+}
+
 static size_t cut_csv(const char *buf, size_t n, char delim)
 {
-    size_t p = 0, plain = 0, safe = 0;   /* plain: start of the text outside quotes */
-    for (;;) {
-        const char *q = memchr(buf + p, '"', n - p);
-        if (!q) break;
-        size_t open = (size_t)(q - buf);
-        if (open > 0 && buf[open - 1] != delim && buf[open - 1] != '\n') {
-            p = open + 1;   /* a literal quote inside an unquoted field */
-            continue;
-        }
-        size_t nl = cut_after_last_newline(buf + plain, open - plain);
-        if (nl) safe = plain + nl;
-        size_t c = open + 1;
-        for (;;) {
-            q = memchr(buf + c, '"', n - c);
-            if (!q || (size_t)(q - buf) + 1 >= n) return safe;   /* open at the end */
-            c = (size_t)(q - buf);
-            if (buf[c + 1] != '"') break;
-            c += 2;
-        }
-        plain = p = c + 1;
-    }
-    size_t nl = cut_after_last_newline(buf + plain, n - plain);
-    return nl ? plain + nl : safe;
+    return pt_split_csv_with(buf, n, delim, PT_SPLIT_AUTO);
 }
 
 /* Statement boundaries are a ';' followed by optional blanks and a newline. CREATE

@@ -14,6 +14,9 @@
 FUZZ_SECONDS ?= 10
 FUZZ_CC      ?= clang
 FUZZ_DIR     := build/fuzz
+# where each run's logs go: make test's short run uses its own, so that it does not
+# overwrite the logs of a long run going on at the same time
+FUZZ_LOG_DIR ?= $(FUZZ_DIR)
 FUZZ_TARGETS ?= source csv delimited jsonl sql split policy patterns
 FUZZ_PKGS     = clang libclang-rt-14-dev
 FUZZ_STAMP    = build/.fuzz-deps-ok
@@ -51,7 +54,7 @@ fuzz-bins: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 fuzz: fuzz-bins
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/crashes; \
-	  log=$(FUZZ_DIR)/$$t.log; \
+	  mkdir -p $(FUZZ_LOG_DIR); log=$(FUZZ_LOG_DIR)/$$t.log; \
 	  if ! $(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 	      -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/crashes/$$t- $(FUZZ_FLAGS_$$t) \
 	      $(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t >$$log 2>&1; then \
