@@ -206,6 +206,13 @@ static chunk *take_chunk(reader *rd)
 {
     chunk *c = pt_queue_pop(&rd->ctx->pool);
     c->len = 0;
+    /* a buffer grown for one long record goes back to the usual size, so that a few long
+     * records cannot leave every pooled buffer at the record cap */
+    if (c->cap > 4 * (rd->chunk_target + READ_SLACK)) {
+        free(c->buf);
+        c->buf = NULL;
+        c->cap = 0;
+    }
     ensure_cap(c, rd->carry_len + rd->chunk_target + READ_SLACK);
     if (rd->carry_len) memcpy(c->buf, rd->carry, rd->carry_len);
     c->len = rd->carry_len;
