@@ -110,6 +110,12 @@ typedef struct {
 } pt_token_facts;
 void pt_source_token_facts(const char *src, pt_token_facts *t);
 
+/* The alternatives of a regex P(?:A1|...|Ak)S read off its source (srcfacts.c): the
+ * sources P(?:A1)S ... P(?:Ak)S, whose matches are those of the regex between them, in
+ * out[0..k) (each from pt_xmalloc; the caller frees them). 0: no such split, or more
+ * than max alternatives. */
+size_t pt_source_alternatives(const char *src, char **out, size_t max);
+
 /* Required literals read off a regex's source (srcfacts.c): every match contains one of
  * these n strings (n == 0: none known), e.g. the label of "(?:身份证|证件)号?\s*\K...". */
 #define PT_LITS_MAX 16

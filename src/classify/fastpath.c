@@ -37,11 +37,11 @@ void pt_token_check_build(pt_token_check *tc, const char *value_src, const pt_re
     }
 }
 
-/* Within the maximal run s[r0..r1) of set bytes (acc: the AND of their flags): a start
- * a (a first byte, the byte before not blocking) and an end b (the byte after not
- * blocking) with min <= b - a <= max. */
+/* Within the maximal run s[r0..r1) of set bytes: a start a (a first byte, the byte
+ * before not blocking) and an end b (the byte after not blocking) with
+ * min <= b - a <= max. */
 static bool run_admits(const pt_token_check *tc, const uint8_t *tab, const uint8_t *s, size_t n,
-                       size_t r0, size_t r1, uint8_t acc, bool ascii)
+                       size_t r0, size_t r1, bool ascii)
 {
     size_t max = tc->max_chars, min = tc->min;
     for (size_t k = r0; !ascii && k < r1; k++)
@@ -49,13 +49,9 @@ static bool run_admits(const pt_token_check *tc, const uint8_t *tab, const uint8
             max = tc->max_bytes;
             break;
         }
-    if ((acc & (PT_TOK_BEFORE | PT_TOK_AFTER)) == (PT_TOK_BEFORE | PT_TOK_AFTER)) {
-        /* every byte of the run blocks both ways: only the whole run can match */
-        return (tab[s[r0]] & PT_TOK_FIRST) && (r0 == 0 || !(tab[s[r0 - 1]] & PT_TOK_BEFORE)) &&
-               (r1 == n || !(tab[s[r1]] & PT_TOK_AFTER)) && r1 - r0 <= max;
-    }
     /* Ends are walked once: for a growing start, the first valid end at least min bytes
-     * on is the best one. */
+     * on is the best one. Where every byte blocks both ways (digits around an ID) the
+     * first start is the only one: every later one follows a blocking byte. */
     size_t b = r0 + min;
     for (size_t a = r0; a + min <= r1; a++) {
         if (!(tab[s[a]] & PT_TOK_FIRST)) continue;
@@ -82,10 +78,9 @@ bool pt_token_scan(const pt_token_check *tc, const char *str, size_t n, size_t f
             continue;
         }
         size_t r0 = end, r1 = end + 1;
-        uint8_t acc = tab[s[end]];
-        while (r0 > from && (tab[s[r0 - 1]] & PT_TOK_IN)) acc &= tab[s[--r0]];
-        while (r1 < to && (tab[s[r1]] & PT_TOK_IN)) acc &= tab[s[r1++]];
-        if (r1 - r0 >= min && run_admits(tc, tab, s, n, r0, r1, acc, ascii)) return true;
+        while (r0 > from && (tab[s[r0 - 1]] & PT_TOK_IN)) r0--;
+        while (r1 < to && (tab[s[r1]] & PT_TOK_IN)) r1++;
+        if (r1 - r0 >= min && run_admits(tc, tab, s, n, r0, r1, ascii)) return true;
         end = r1 + min;   /* s[r1] is outside the set (or the end) */
     }
     return false;
@@ -127,6 +122,14 @@ static unsigned hash3(const unsigned char *p)
 static void bit_set(uint64_t *bits, unsigned b) { bits[b >> 6] |= (uint64_t)1 << (b & 63); }
 static bool bit_has(const uint64_t *bits, unsigned b) { return (bits[b >> 6] >> (b & 63)) & 1; }
 
+/* The code point of the 3-byte character at s[0..n), or -1 when there is none. */
+static int char3_at(const unsigned char *s, size_t n)
+{
+    if (n < 3 || s[0] < 0xE0 || s[0] >= 0xF0 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+        return -1;
+    return (int)((s[0] & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu));
+}
+
 int pt_literal_index_add(pt_literal_index *x, const char *s, size_t n)
 {
     if (n < 2 || n > PT_LIT_LEN) return -1;
@@ -136,22 +139,25 @@ int pt_literal_index_add(pt_literal_index *x, const char *s, size_t n)
     memcpy(x->s[x->n], s, n);
     x->len[x->n] = (uint8_t)n;
     const unsigned char *u = (const unsigned char *)s;
-    unsigned key = n == 2 ? u[0] | (unsigned)u[1] << 8 : hash3(u);
-    bit_set(n == 2 ? x->prefix2 : x->prefix3, key);
-    x->any2 = x->any2 || n == 2;
+    int cp = char3_at(u, n);
+    unsigned kind = cp >= 0 ? PT_LIT_CP : n == 2 ? PT_LIT_PAIR : PT_LIT_HASH3;
+    unsigned key = kind == PT_LIT_CP ? (unsigned)cp : kind == PT_LIT_PAIR ? u[0] | (unsigned)u[1] << 8 : hash3(u);
+    bit_set(kind == PT_LIT_CP ? x->first_cp : kind == PT_LIT_PAIR ? x->prefix2 : x->prefix3, key);
+    if (kind != PT_LIT_CP) x->starts[u[0]] |= (uint8_t)(kind == PT_LIT_PAIR ? 2 : 1);
+    x->kind[x->n] = (uint8_t)kind;
     x->key[x->n] = (uint16_t)key;
     x->next[x->n] = x->head[key % 1024];
     x->head[key % 1024] = (uint16_t)(x->n + 1);
     return (int)x->n++;
 }
 
-/* Mark every literal of key (and length class) that occurs at s[0..left). */
-static void literals_at(const pt_literal_index *x, unsigned key, bool two, const unsigned char *s,
-                        size_t left, uint64_t found[4])
+/* Mark every literal of key and kind that occurs at s[0..left). */
+static void literals_at(const pt_literal_index *x, unsigned key, unsigned kind,
+                        const unsigned char *s, size_t left, uint64_t found[4])
 {
     for (unsigned e = x->head[key % 1024]; e; e = x->next[e - 1]) {
         size_t id = e - 1, len = x->len[id];
-        if (x->key[id] != key || (len == 2) != two || len > left) continue;
+        if (x->key[id] != key || x->kind[id] != kind || len > left) continue;
         size_t k = 0;
         while (k < len && (unsigned char)x->s[id][k] == s[k]) k++;
         if (k == len) found[id >> 6] |= (uint64_t)1 << (id & 63);
@@ -164,38 +170,44 @@ void pt_literal_index_find(const pt_literal_index *x, const char *v, size_t n, u
     found[0] = found[1] = found[2] = found[3] = 0;
     size_t i = 0;
     while (i + 1 < n) {
-        unsigned char c = s[i];
-        size_t step = 1;
-        if (c >= 0xE0 && c < 0xF0 && i + 2 < n && (s[i + 1] & 0xC0) == 0x80 &&
-            (s[i + 2] & 0xC0) == 0x80)
-            step = 3;   /* a whole 3-byte character (Han): no literal starts inside it */
-        else if ((c & 0xC0) == 0x80) {
-            i++;        /* inside a character */
-            continue;
+        unsigned c = s[i];
+        if (c - 0xE0u < 0x10u && i + 2 < n) {
+            unsigned c1 = s[i + 1] ^ 0x80u, c2 = s[i + 2] ^ 0x80u;
+            if ((c1 | c2) < 0x40u) {
+                /* a whole 3-byte character (Han): only a PT_LIT_CP literal can start
+                 * here, none inside it; cp >> 6 picks the word of first_cp */
+                unsigned hi = (c & 0x0Fu) << 6 | c1;
+                if ((x->first_cp[hi] >> c2) & 1)
+                    literals_at(x, hi << 6 | c2, PT_LIT_CP, s + i, n - i, found);
+                i += 3;
+                continue;
+            }
         }
-        if (i + 2 < n) {
-            unsigned h = hash3(s + i);
-            if (bit_has(x->prefix3, h)) literals_at(x, h, false, s + i, n - i, found);
-        }
-        if (x->any2 && c < 0xE0) {   /* a 2-byte literal: ASCII, or one 2-byte character */
+        unsigned starts = x->starts[c];   /* never a continuation byte: literals are whole characters */
+        if (starts) {
+            if ((starts & 1) && i + 2 < n) {
+                unsigned h = hash3(s + i);
+                if (bit_has(x->prefix3, h)) literals_at(x, h, PT_LIT_HASH3, s + i, n - i, found);
+            }
             unsigned pair = c | (unsigned)s[i + 1] << 8;
-            if (bit_has(x->prefix2, pair)) literals_at(x, pair, true, s + i, n - i, found);
+            if ((starts & 2) && bit_has(x->prefix2, pair))
+                literals_at(x, pair, PT_LIT_PAIR, s + i, n - i, found);
         }
-        i += step;
+        i++;
     }
 }
 
 /* ---- the shape cache ---------------------------------------------------------------- */
 
-#define SHAPE_SLOTS 4096
-#define SHAPE_ITEMS (SHAPE_SLOTS * 8)
+#define SHAPE_ITEMS_PER_SLOT 8
 
-void pt_shape_cache_init(pt_shape_cache *c, size_t max_items_per_shape)
+void pt_shape_cache_init(pt_shape_cache *c, size_t n_slots, size_t max_items_per_shape)
 {
     memset(c, 0, sizeof *c);
-    c->n_slots = SHAPE_SLOTS;
+    c->n_slots = n_slots;
     c->slots = pt_xcalloc(c->n_slots, sizeof *c->slots);
-    c->cap_items = SHAPE_ITEMS > 4 * max_items_per_shape ? SHAPE_ITEMS : 4 * max_items_per_shape;
+    size_t items = n_slots * SHAPE_ITEMS_PER_SLOT;
+    c->cap_items = items > 4 * max_items_per_shape ? items : 4 * max_items_per_shape;
     c->items = pt_xcalloc(c->cap_items, sizeof *c->items);
 }
 

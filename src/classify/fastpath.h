@@ -87,39 +87,46 @@ enum {
     PT_VS_SCAN_ASCII   /* the same, only ASCII bytes can be part of a match */
 };
 
-/* One candidate of a shape: pattern index, value state, masked regex possible,
- * whether a field-mode match must first be tested for its exact first byte (when the
- * byte classes do not tell), whether the field must hold one of the regex's required
- * literals (fastpath.h, pt_literal_index), and for PT_VS_SCAN_ASCII the token minimum
- * length (capped: a smaller bound only admits more). */
+/* One candidate of a shape: pattern index, value state, whether a match of a pattern
+ * it yields to over the whole field makes it skip the field (yields), masked regex
+ * possible, whether a field-mode match must first be tested for its exact first byte
+ * (when the byte classes do not tell), whether the field must hold one of the regex's
+ * required literals (fastpath.h, pt_literal_index), and for PT_VS_SCAN_ASCII the token
+ * minimum length (capped: a smaller bound only admits more). */
 #define PT_ITEM_TMIN_MAX 511u
-#define PT_ITEM(idx, vs, masked, first, lit, tmin)                                             \
-    ((uint32_t)(idx) | (uint32_t)(vs) << 16 | (uint32_t)(masked) << 20 | (uint32_t)(first) << 21 | \
-     (uint32_t)(lit) << 22 | (uint32_t)((tmin) < PT_ITEM_TMIN_MAX ? (tmin) : PT_ITEM_TMIN_MAX) << 23)
+#define PT_ITEM(idx, vs, yields, masked, first, lit, tmin)                                     \
+    ((uint32_t)(idx) | (uint32_t)(vs) << 16 | (uint32_t)(yields) << 19 |                        \
+     (uint32_t)(masked) << 20 | (uint32_t)(first) << 21 | (uint32_t)(lit) << 22 |               \
+     (uint32_t)((tmin) < PT_ITEM_TMIN_MAX ? (tmin) : PT_ITEM_TMIN_MAX) << 23)
 #define PT_ITEM_IDX(it) ((it) & 0xFFFFu)
-#define PT_ITEM_VS(it) (((it) >> 16) & 0xFu)
+#define PT_ITEM_VS(it) (((it) >> 16) & 0x7u)
+#define PT_ITEM_YIELDS(it) (((it) >> 19) & 1u)
 #define PT_ITEM_MASKED(it) (((it) >> 20) & 1u)
 #define PT_ITEM_FIRST(it) (((it) >> 21) & 1u)
 #define PT_ITEM_LIT(it) (((it) >> 22) & 1u)
 #define PT_ITEM_TMIN(it) ((it) >> 23)
 /* the value regex may match with no check left to do */
-#define PT_ITEM_READY(it) (((it) & (0xFu << 16 | 3u << 21)) == (uint32_t)PT_VS_PASS << 16)
+#define PT_ITEM_READY(it) (((it) & (0x7u << 16 | 3u << 21)) == (uint32_t)PT_VS_PASS << 16)
 
 /* The required literals (pt_literals) of the patterns that need a run-time look for
  * them, deduplicated: one walk of a field finds which of them it holds. A literal is made
  * of whole characters, so the walk only stops at bytes that start one (a Han character
- * is one step); there a 64 Ki-bit table of hashed 3-byte prefixes (2-byte literals: of
- * the pair) rules out nearly every position, and the literals with that key are
- * compared. */
+ * is one step). A literal that starts with a 3-byte character (身份证, 姓名) is keyed on
+ * that character's code point, which a 64 Ki-bit table tells exactly, with no hashing;
+ * the others on a hashed 3-byte prefix (2-byte literals: the pair), looked up only at
+ * bytes that start some literal. The literals with a position's key are compared. */
 #define PT_LIT_INDEX_MAX 256
+enum { PT_LIT_HASH3, PT_LIT_PAIR, PT_LIT_CP };
 typedef struct {
     size_t n;
     uint8_t len[PT_LIT_INDEX_MAX];
     char s[PT_LIT_INDEX_MAX][PT_LIT_LEN];
-    uint64_t prefix3[1024];  /* hashed first 3 bytes of the literals of 3 bytes or more */
+    uint8_t kind[PT_LIT_INDEX_MAX];   /* PT_LIT_* */
+    uint64_t first_cp[1024];  /* code points of the 3-byte characters literals start with */
+    uint64_t prefix3[1024];  /* hashed first 3 bytes of the other literals of 3 bytes or more */
     uint64_t prefix2[1024];  /* first 2 bytes of the literals of 2 bytes */
-    bool any2;
-    uint16_t key[PT_LIT_INDEX_MAX];   /* hash3 of the first 3 bytes, or the 2 bytes */
+    uint8_t starts[256];     /* 1 | 2: some PT_LIT_HASH3 | PT_LIT_PAIR literal starts with the byte */
+    uint16_t key[PT_LIT_INDEX_MAX];   /* code point, hash3 of the first 3 bytes, or the 2 bytes */
     uint16_t head[1024];     /* 1 + first literal of bucket key % 1024, 0: none */
     uint16_t next[PT_LIT_INDEX_MAX];  /* 1 + next literal of the same bucket */
 } pt_literal_index;
@@ -146,7 +153,8 @@ typedef struct {
     size_t cap_items, n_items;
 } pt_shape_cache;
 
-void pt_shape_cache_init(pt_shape_cache *c, size_t max_items_per_shape);
+/* n_slots: a power of two; about 3/4 of them fill before the cache is cleared. */
+void pt_shape_cache_init(pt_shape_cache *c, size_t n_slots, size_t max_items_per_shape);
 void pt_shape_cache_free(pt_shape_cache *c);
 
 static inline size_t pt_shape_hash(uint32_t ctx, uint64_t mask, uint32_t len, size_t n_slots)

@@ -165,7 +165,10 @@ const char *pt_value_normalized(const pt_pattern *p, const char *s, size_t *np, 
         break;
     }
     if (p->normalize_tail && n > 0) {
-        size_t start = tail_start(r, n, p->normalize_tail);
+        /* digits are one byte each: no need to look for character starts */
+        size_t start = p->normalize != PT_NORM_DIGITS ? tail_start(r, n, p->normalize_tail)
+                       : n > p->normalize_tail        ? n - p->normalize_tail
+                                                      : 0;
         r += start;
         n -= start;
     }

@@ -13,8 +13,9 @@
  * bytes a match starts with or must contain, token length bounds, required literals;
  * facts from pcre2_pattern_info and from the regex source), each with what is left to
  * check at run time: the first byte, a run such as "18 bytes of [0-9Xx] in a row", a
- * walk over the field's tokens, or one of its literals ("身份证号") in the field. Only
- * then PCRE2 JIT. The reference mode (tests) skips all of it. Each regex match is then
+ * walk over the field's tokens (of each alternative of a regex such as the card one,
+ * whose alternatives are much tighter than their union), or one of its literals
+ * ("身份证号") in the field. Only then PCRE2 JIT. The reference mode (tests) skips all of it. Each regex match is then
  * ignored (it overlaps a match of a pattern it yields to), rejected (masked copy, failed
  * validator) or accepted: counted, its category bit set, its normalized value hashed
  * into the record's fingerprint, and considered as the record's subject (the lowest
@@ -40,6 +41,10 @@
 #define KEY_ARENA (KEY_SLOTS * 48)
 #define COLUMNS 64                    /* fields per record whose key context is remembered */
 #define COLUMN_KEY_MAX 48             /* ... when the key is at most this long */
+/* Shapes cached per scanner: e-mail and address columns make thousands of distinct
+ * class masks, and a clear of a full cache loses the stable shapes of every column. */
+#define SHAPE_SLOTS 16384
+#define COARSE_SLOTS 4096
 
 typedef struct {
     uint64_t hash;
@@ -62,6 +67,9 @@ typedef struct {
     uint32_t id;
     uint64_t bounds[2];
     bool exact_len;
+    /* shape_length of every length below 128 (the longer ones are those of 127),
+     * worked out once: a field then costs two loads */
+    uint8_t len_key[128], len_rep[128];
 } key_ctx;
 
 /* The key context of field number i of the last records, by the key's bytes: valid
@@ -80,6 +88,11 @@ typedef struct {
     bool field, header_only, has_yields, has_masked;
     bool first_exact;              /* the value regex's first bytes are whole byte classes */
     const pt_token_check *token;   /* of the value regex (token->ok: it has token facts) */
+    /* of its alternatives (pt_source_alternatives) when they are tighter: a field where
+     * none of them finds room cannot hold a match either */
+    pt_token_check *alts;
+    size_t n_alts;
+    const uint64_t *yields_bits;   /* the patterns it yields to, a bit each (s->words) */
     /* required literals of the value regex: a field holds one of them only if it holds
      * every byte class of one (lit_masks); lit_dyn: look for them in the field too */
     uint8_t n_lits;
@@ -136,6 +149,7 @@ struct pt_scanner {
     uint16_t *key_lists;
     char *key_arena;
     size_t arena_used, slots_used;
+    uint64_t *yields_bits;         /* of every candidate, s->words each */
     uint64_t *uncached_bits;
     uint16_t *uncached_list;
     key_ctx uncached;
@@ -187,6 +201,21 @@ static void pattern_bounds(const pt_scanner *s, size_t i, key_ctx *ctx)
     }
 }
 
+/* The number of bounds of ctx at or below length l < 128, and the highest of them (1
+ * when there is none): see shape_length. */
+static void length_keys(key_ctx *ctx)
+{
+    unsigned key = 0, rep = 1;
+    for (unsigned l = 0; l < 128; l++) {
+        if ((ctx->bounds[l >> 6] >> (l & 63)) & 1) {
+            key++;
+            rep = l;
+        }
+        ctx->len_key[l] = (uint8_t)key;
+        ctx->len_rep[l] = (uint8_t)rep;
+    }
+}
+
 /* The candidates for a key whose header matches are bits (NULL: none), in order. */
 static void build_list(pt_scanner *s, const uint64_t *bits, uint16_t *list, key_ctx *ctx,
                        bool cacheable)
@@ -206,6 +235,7 @@ static void build_list(pt_scanner *s, const uint64_t *bits, uint16_t *list, key_
         if (m < min) min = m;
         pattern_bounds(s, i, ctx);
     }
+    length_keys(ctx);
     ctx->bits = bits;
     ctx->list = list;
     ctx->n = n;
@@ -213,9 +243,9 @@ static void build_list(pt_scanner *s, const uint64_t *bits, uint16_t *list, key_
     ctx->id = cacheable ? ++s->next_ctx_id : 0;
     if (s->next_ctx_id == UINT32_MAX) {   /* ids wrap: forget every cached shape */
         pt_shape_cache_free(&s->shapes);
-        pt_shape_cache_init(&s->shapes, s->ps->n);
+        pt_shape_cache_init(&s->shapes, SHAPE_SLOTS, s->ps->n);
         pt_shape_cache_free(&s->coarse);
-        pt_shape_cache_init(&s->coarse, s->ps->n);
+        pt_shape_cache_init(&s->coarse, COARSE_SLOTS, s->ps->n);
         s->next_ctx_id = 0;
         ctx->id = cacheable ? ++s->next_ctx_id : 0;
     }
@@ -240,6 +270,57 @@ static void literal_facts(pt_scanner *s, const pt_pattern *p, candidate *c)
         else c->lit_ids[id >> 6] |= (uint64_t)1 << (id & 63);
     }
     c->lit_dyn = dyn;
+}
+
+/* Token checks of the alternatives of p's value regex (embedded, bounded), kept when
+ * every alternative has token facts and some of them are tighter than the whole's. */
+#define ALTS_MAX 16
+static void alternative_checks(pt_scanner *s, const pt_pattern *p, candidate *c)
+{
+    char *src[ALTS_MAX];
+    size_t n = pt_source_alternatives(p->value_src, src, ALTS_MAX);
+    pt_token_check *alts = n ? pt_xcalloc(n, sizeof *alts) : NULL;
+    bool ok = n > 0, tighter = false;
+    size_t m = 0;   /* alternatives of the same bytes and boundaries are merged */
+    for (size_t k = 0; k < n; k++) {
+        pt_token_check_build(&alts[m], src[k], &p->value_facts, &s->classes);
+        free(src[k]);
+        pt_token_check *a = &alts[m];
+        ok = ok && a->ok && a->bounded;
+        size_t j = 0;
+        while (j < m && memcmp(alts[j].tab, a->tab, sizeof a->tab) != 0) j++;
+        if (j < m) {   /* lengths of either: admits both */
+            if (a->min < alts[j].min) alts[j].min = a->min;
+            if (a->max_chars > alts[j].max_chars) alts[j].max_chars = a->max_chars;
+            if (a->max_bytes > alts[j].max_bytes) alts[j].max_bytes = a->max_bytes;
+        } else {
+            m++;
+        }
+    }
+    for (size_t k = 0; ok && k < m; k++) {
+        const pt_token_check *a = &alts[k], *t = c->token;
+        tighter = tighter || a->min > t->min || a->max_chars < t->max_chars ||
+                  a->max_bytes < t->max_bytes || memcmp(a->tab, t->tab, sizeof a->tab) != 0;
+    }
+    if (ok && tighter) {
+        c->alts = alts;
+        c->n_alts = m;
+    } else {
+        free(alts);
+    }
+}
+
+/* Can candidate c's value regex match in v[from..to) (see pt_token_scan)? With
+ * alternatives, when one of them can: each one's facts are at least as strict as the
+ * whole's (its bytes a subset, its lengths within, the same boundaries and first
+ * bytes), so the whole's scan would only admit more. */
+static bool token_scan_admits(const candidate *c, const char *v, size_t n, size_t from, size_t to,
+                              bool ascii)
+{
+    if (!c->n_alts) return pt_token_scan(c->token, v, n, from, to, ascii);
+    for (size_t k = 0; k < c->n_alts; k++)
+        if (pt_token_scan(&c->alts[k], v, n, from, to, ascii)) return true;
+    return false;
 }
 
 /* token_bytes and token_min gain p's embedded-mode token facts. */
@@ -278,7 +359,10 @@ static void build_candidates(pt_scanner *s)
         c->first_exact = !p->value_facts.has_first ||
                          pt_byteclasses_inner(&s->classes, p->value_facts.first) == c->value.first;
         if (p->value_re) literal_facts(s, p, c);
-        if (c->token->ok && c->token->bounded && !c->field) add_token_bytes(s, p);
+        if (c->token->ok && c->token->bounded && !c->field) {
+            add_token_bytes(s, p);
+            alternative_checks(s, p, c);
+        }
     }
 }
 
@@ -338,8 +422,17 @@ pt_scanner *pt_scanner_new(const pt_patterns *ps, const pt_policy *pol)
     s->uncached_list = pt_xcalloc(ps->n ? ps->n : 1, sizeof(uint16_t));
     s->no_key_list = pt_xcalloc(ps->n ? ps->n : 1, sizeof(uint16_t));
     build_candidates(s);
-    pt_shape_cache_init(&s->shapes, ps->n);
-    pt_shape_cache_init(&s->coarse, ps->n);
+    s->yields_bits = pt_xcalloc(s->words * (ps->n ? ps->n : 1), sizeof *s->yields_bits);
+    for (size_t i = 0; i < ps->n; i++) {
+        uint64_t *bits = s->yields_bits + i * s->words;
+        for (size_t y = 0; y < ps->v[i].n_yields_to; y++) {
+            size_t t = (size_t)ps->v[i].yields_to[y];
+            bits[t >> 6] |= (uint64_t)1 << (t & 63);
+        }
+        s->cands[i].yields_bits = bits;
+    }
+    pt_shape_cache_init(&s->shapes, SHAPE_SLOTS, ps->n);
+    pt_shape_cache_init(&s->coarse, COARSE_SLOTS, ps->n);
     build_coarse(s);
     s->shape_scratch = pt_xcalloc(ps->n ? ps->n : 1, sizeof *s->shape_scratch);
     build_list(s, NULL, s->no_key_list, &s->no_key, true);
@@ -364,8 +457,10 @@ void pt_scanner_free(pt_scanner *s)
     free(s->uncached_bits);
     free(s->uncached_list);
     free(s->no_key_list);
+    for (size_t i = 0; s->cands && i < s->ps->n; i++) free(s->cands[i].alts);
     free(s->cands);
     free(s->tokens);
+    free(s->yields_bits);
     pt_shape_cache_free(&s->shapes);
     pt_shape_cache_free(&s->coarse);
     free(s->shape_scratch);
@@ -453,6 +548,34 @@ static const key_ctx *key_context(pt_scanner *s, const char *key, size_t len)
     return &s->slot_ctx[i];
 }
 
+/* Is a[0..n) == b[0..n)? Column names are short: 8 (or 4) bytes a step, the last step
+ * ending at n and overlapping the one before; no call. */
+static inline bool same_bytes(const char *a, const char *b, size_t n)
+{
+    if (n < 8) {
+        if (n < 4) {
+            for (size_t i = 0; i < n; i++)
+                if (a[i] != b[i]) return false;
+            return true;
+        }
+        uint32_t p, q, r, t;   /* two 4-byte steps, overlapping */
+        memcpy(&p, a, 4);
+        memcpy(&q, b, 4);
+        memcpy(&r, a + n - 4, 4);
+        memcpy(&t, b + n - 4, 4);
+        return ((p ^ q) | (r ^ t)) == 0;
+    }
+    uint64_t x, y, diff = 0;
+    for (size_t i = 0; i + 8 < n; i += 8) {
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        diff |= x ^ y;
+    }
+    memcpy(&x, a + n - 8, 8);
+    memcpy(&y, b + n - 8, 8);
+    return (diff | (x ^ y)) == 0;
+}
+
 /* The context of field number col's key: from the column slot when the key is the
  * one seen there last (CSV columns, JSON paths in a stable order), else resolved. */
 static const key_ctx *column_context(pt_scanner *s, const pt_field *f, size_t col)
@@ -460,7 +583,7 @@ static const key_ctx *column_context(pt_scanner *s, const pt_field *f, size_t co
     if (!f->key || !s->any_header) return &s->no_key;
     if (col >= COLUMNS || f->key_len > COLUMN_KEY_MAX) return key_context(s, f->key, f->key_len);
     column_slot *c = &s->columns[col];
-    if (c->gen == s->key_gen && c->len == f->key_len && memcmp(c->key, f->key, f->key_len) == 0)
+    if (c->gen == s->key_gen && c->len == f->key_len && same_bytes(c->key, f->key, f->key_len))
         return c->ctx;
     const key_ctx *ctx = key_context(s, f->key, f->key_len);
     if (ctx == &s->uncached) return ctx;
@@ -634,14 +757,14 @@ static void count_masked(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
     }
 }
 
-/* Has a pattern p yields to claimed the whole field? Then no match of p can count. */
-static bool claimed_whole(const pt_scanner *s, const pt_pattern *p, size_t n)
+/* Has a pattern that pattern i yields to claimed the whole field of n bytes? Then no
+ * match of i can count. */
+static inline bool claimed_whole(const pt_scanner *s, size_t i, size_t n)
 {
-    for (size_t k = 0; k < s->n_spans; k++) {
-        if (s->spans[k].start != 0 || s->spans[k].end != n) continue;
-        for (size_t y = 0; y < p->n_yields_to; y++)
-            if ((size_t)p->yields_to[y] == s->spans[k].pattern) return true;
-    }
+    const uint64_t *yields = s->cands[i].yields_bits;
+    for (size_t k = 0; k < s->n_spans; k++)
+        if (s->spans[k].start == 0 && s->spans[k].end == n && bit_test(yields, s->spans[k].pattern))
+            return true;
     return false;
 }
 
@@ -717,6 +840,19 @@ static bool masked_possible(const pt_scanner *s, size_t i, uint64_t m, size_t n)
            (m & mf->must) == mf->must;
 }
 
+/* Does a whole-field match of a pattern it yields to make candidate i skip a field? (A
+ * pattern that takes any value of its column counts that value whatever else matched.) */
+static bool item_yields(const pt_scanner *s, size_t i)
+{
+    return s->cands[i].has_yields && !s->cands[i].header_only;
+}
+
+/* The item of candidate i in the reference mode: its regexes run on every field. */
+static uint32_t reference_item(const pt_scanner *s, size_t i)
+{
+    return PT_ITEM(i, PT_VS_PASS, item_yields(s, i), s->cands[i].has_masked, 0, 0, 0);
+}
+
 static uint32_t shape_item(const pt_scanner *s, size_t i, const field_view *f, size_t n)
 {
     bool first_dyn;
@@ -724,7 +860,8 @@ static uint32_t shape_item(const pt_scanner *s, size_t i, const field_view *f, s
     bool masked = masked_possible(s, i, f->has, n);
     uint32_t tmin = vs == PT_VS_SCAN_ASCII ? s->cands[i].token->min : 0;
     bool lit = vs != PT_VS_NO && s->cands[i].lit_dyn;
-    return vs == PT_VS_NO && !masked ? UINT32_MAX : PT_ITEM(i, vs, masked, first_dyn, lit, tmin);
+    return vs == PT_VS_NO && !masked ? UINT32_MAX
+                                     : PT_ITEM(i, vs, item_yields(s, i), masked, first_dyn, lit, tmin);
 }
 
 static field_view exact_view(uint64_t m, unsigned fcls)
@@ -756,15 +893,8 @@ static uint32_t shape_length(const key_ctx *ctx, size_t n, size_t *rep)
         return n < (1u << 24) ? (uint32_t)n : (1u << 24) - 1;
     }
     unsigned l = n < 127 ? (unsigned)n : 127;
-    uint64_t lo = ctx->bounds[0], hi = ctx->bounds[1];
-    if (l < 64) {
-        lo &= l == 63 ? ~(uint64_t)0 : ((uint64_t)2 << l) - 1;
-        hi = 0;
-    } else {
-        hi &= l == 127 ? ~(uint64_t)0 : ((uint64_t)2 << (l - 64)) - 1;
-    }
-    *rep = hi ? 64 + 63 - (unsigned)__builtin_clzll(hi) : lo ? 63 - (unsigned)__builtin_clzll(lo) : 1;
-    return (uint32_t)(__builtin_popcountll(lo) + __builtin_popcountll(hi));
+    *rep = ctx->len_rep[l];
+    return ctx->len_key[l];
 }
 
 /* The candidates of ctx that any field of the coarse view of (m, fcls) and n bytes
@@ -799,7 +929,7 @@ static size_t shape_items(pt_scanner *s, const key_ctx *ctx, uint64_t m, size_t 
 {
     if (s->reference) {   /* every candidate, every regex */
         for (size_t j = 0; j < ctx->n; j++)
-            s->shape_scratch[j] = PT_ITEM(ctx->list[j], PT_VS_PASS, s->cands[ctx->list[j]].has_masked, 0, 0, 0);
+            s->shape_scratch[j] = reference_item(s, ctx->list[j]);
         *items = s->shape_scratch;
         return ctx->n;
     }
@@ -854,15 +984,27 @@ static bool value_possible(pt_scanner *s, uint32_t it, const char *v, size_t n)
     case PT_VS_PASS: return true;
     case PT_VS_RUN: return pt_has_run(v, n, c->value.run_set, c->value.run_min);
     case PT_VS_WHOLE: return (c->token->tab[(unsigned char)v[0]] & PT_TOK_FIRST) != 0;
-    case PT_VS_SCAN: return pt_token_scan(c->token, v, n, 0, n, false);
+    case PT_VS_SCAN: return token_scan_admits(c, v, n, 0, n, false);
     case PT_VS_SCAN_ASCII:   /* field_runs was found by item_value_possible */
-        return pt_token_scan(c->token, v, n, s->field_runs.from, s->field_runs.to, true);
+        return token_scan_admits(c, v, n, s->field_runs.from, s->field_runs.to, true);
     default: return false;
     }
 }
 
-/* Everything candidate item it does with field v[0..n) (bytes: its byte classes);
- * value: whether value_possible said its value regex may match. */
+/* Has a pattern that item it yields to claimed the whole field of n bytes? Then it does
+ * nothing with the field: checked before anything else about it. */
+static inline bool item_claimed(pt_scanner *s, uint32_t it, size_t n)
+{
+    if (!PT_ITEM_YIELDS(it) || !s->n_spans || !claimed_whole(s, PT_ITEM_IDX(it), n)) return false;
+    if (s->trace)
+        fprintf(s->trace, "  %s: skipped: the field is claimed by a pattern it yields to\n",
+                s->ps->v[PT_ITEM_IDX(it)].id);
+    return true;
+}
+
+/* Everything candidate item it does with field v[0..n) (bytes: its byte classes), which
+ * no pattern it yields to has claimed; value: whether value_possible said its value
+ * regex may match. */
 static void run_candidate(pt_scanner *s, uint32_t it, bool value, uint64_t bytes, const char *v,
                           size_t n)
 {
@@ -873,11 +1015,6 @@ static void run_candidate(pt_scanner *s, uint32_t it, bool value, uint64_t bytes
         if (s->trace) fprintf(s->trace, "  %s: any value of this key counts\n", p->id);
         accept_value(s, i, v, n);
         push_span(s, i, 0, n);
-        return;
-    }
-    if (c->has_yields && claimed_whole(s, p, n)) {
-        if (s->trace)
-            fprintf(s->trace, "  %s: skipped: the field is claimed by a pattern it yields to\n", p->id);
         return;
     }
     bool hit = value && match_values(s, i, bytes, v, n);
@@ -917,9 +1054,10 @@ static void trace_field(pt_scanner *s, const key_ctx *ctx, uint64_t bytes, const
             continue;
         }
         field_view f = exact_view(bytes, s->classes.cls[(unsigned char)v[0]]);
-        uint32_t it = s->reference ? PT_ITEM(i, PT_VS_PASS, s->cands[i].has_masked, 0, 0, 0)
-                                   : shape_item(s, i, &f, n);
-        if (it != UINT32_MAX) run_candidate(s, it, item_value_possible(s, it, v, n), bytes, v, n);
+        uint32_t it = s->reference ? reference_item(s, i) : shape_item(s, i, &f, n);
+        if (it == UINT32_MAX) continue;
+        bool value = item_value_possible(s, it, v, n);
+        if (!item_claimed(s, it, n)) run_candidate(s, it, value, bytes, v, n);
     }
 }
 
@@ -956,6 +1094,7 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
     const uint32_t *items;
     size_t k = shape_items(s, ctx, bytes, n, s->classes.cls[(unsigned char)v[0]], &items);
     for (size_t j = 0; j < k; j++) {
+        if (item_claimed(s, items[j], n)) continue;
         /* the value checks have no side effects: done first, most candidates stop here */
         bool value = item_value_possible(s, items[j], v, n);
         if (value || PT_ITEM_MASKED(items[j])) run_candidate(s, items[j], value, bytes, v, n);

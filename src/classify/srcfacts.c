@@ -9,6 +9,7 @@
  * Checking a run costs about n/L byte tests per field (see pt_has_run). */
 #include "classify_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void bits_set(uint64_t bits[4], unsigned c) { bits[(c >> 6) & 3] |= (uint64_t)1 << (c & 63); }
@@ -139,7 +140,9 @@ static size_t group_close(const char *src, size_t i)
 }
 
 /* A group (a|b|...) at src[open..close] that every match passes through: when each
- * branch has must bytes, one byte of each is required. Returns false when not. */
+ * branch has must bytes or a required any-of set, a byte of their union is required
+ * ((?:[*＊]{4}\d{4}|\d{2}[*＊]{4}) needs a '*' or the first byte of '＊'). Returns false
+ * when some branch has neither. *all gets the facts of a group of one branch. */
 static bool group_any_of(const char *src, size_t open, size_t close, uint64_t any[4],
                          pt_regex_facts *all)
 {
@@ -162,8 +165,13 @@ static bool group_any_of(const char *src, size_t open, size_t close, uint64_t an
         branch[i - b] = 0;
         memset(&last, 0, sizeof last);
         source_must_bytes(branch, &last);
-        if (last.n_must == 0) return false;
-        for (unsigned k = 0; k < last.n_must; k++) bits_set(any, last.must[k]);
+        if (last.n_must) {
+            for (unsigned k = 0; k < last.n_must; k++) bits_set(any, last.must[k]);
+        } else if (last.has_required) {
+            for (int w = 0; w < 4; w++) any[w] |= last.required[w];
+        } else {
+            return false;
+        }
         n_branches++;
         b = i + 1;
     }
@@ -197,11 +205,15 @@ static void source_must_bytes(const char *src, pt_regex_facts *f)
                 offer_required(&found, bits);
         } else if (c == '(') {
             if (src[i + 1] == '?' && (src[i + 2] == '#' || src[i + 2] == 'x')) return;
-            /* (?flags) or (?flags:...) turning on extended mode: whitespace is not literal */
+            /* (?flags) or (?flags:...) turning on extended mode (whitespace is not
+             * literal) or caseless matching (a class of letters stands for both cases) */
+            bool unset = false;
             for (size_t k = i + 2; src[i + 1] == '?' &&
                                    ((src[k] >= 'a' && src[k] <= 'z') || src[k] == '-' || src[k] == '^');
-                 k++)
-                if (src[k] == 'x') return;
+                 k++) {
+                if (src[k] == '-') unset = true;
+                if (src[k] == 'x' || (src[k] == 'i' && !unset)) return;
+            }
             size_t close = depth == 0 ? group_close(src, i) : 0;
             uint64_t any[4];
             pt_regex_facts single;
@@ -483,11 +495,86 @@ static bool parse_source(const char *src, run_parser *P, run_fact *r)
     return !P->failed && src[P->i] == 0;
 }
 
+/* End of the top-level atom at src[i] with its quantifier (0: not understood), and
+ * whether the quantifier allows zero repetitions. */
+static size_t atom_end(const char *src, size_t i, bool *optional)
+{
+    size_t k;
+    if (src[i] == '\\') {
+        if (!src[i + 1]) return 0;
+        k = i + 2;
+        if (strchr("pPxogkN", src[i + 1]) && src[k] == '{') {
+            const char *close = strchr(src + k, '}');
+            if (!close) return 0;
+            k = (size_t)(close - src) + 1;
+        }
+    } else if (src[i] == '[') {
+        if ((k = skip_class(src, i)) == 0) return 0;
+    } else if (src[i] == '(') {
+        size_t close = group_close(src, i);
+        if (!close) return 0;
+        /* (?i) or (?x) unscoped: the rest of the pattern reads differently */
+        if (src[i + 1] == '?' && src[i + 2] != ':' && src[i + 2] != '=' && src[i + 2] != '!' &&
+            src[i + 2] != '<' && src[i + 2] != '>' && memchr(src + i, ':', close - i) == NULL)
+            return 0;
+        k = close + 1;
+    } else if (strchr("|)*+?{", src[i])) {
+        return 0;
+    } else {
+        k = i + 1;
+        while (((unsigned char)src[k] & 0xC0) == 0x80) k++;   /* the rest of a character */
+    }
+    *optional = optional_quantifier(src, k);
+    if (src[k] == '?' || src[k] == '*' || src[k] == '+') {
+        k++;
+    } else if (src[k] == '{') {
+        const char *close = strchr(src + k, '}');
+        if (!close) return 0;
+        k = (size_t)(close - src) + 1;
+    } else {
+        return k;
+    }
+    if (src[k] == '?' || src[k] == '+') k++;   /* lazy or possessive */
+    return k;
+}
+
+/* A run every match holds when the whole pattern is not one: the longest of the runs
+ * of its top-level atoms that must match ("\d{15}" of "(?i:imei)\s*[:：]?\s*\K\d{15}"),
+ * each atom read on its own (one this reader does not know is skipped). */
+static void source_sub_run(const char *src, pt_regex_facts *f)
+{
+    size_t len = strlen(src);
+    char atom[256];
+    run_fact best;
+    memset(&best, 0, sizeof best);
+    for (size_t i = 0; i < len;) {
+        bool optional = false;
+        size_t end = atom_end(src, i, &optional);
+        if (!end) return;   /* (a top-level '|' too): no fact */
+        run_parser P;
+        run_fact r;
+        if (!optional && end - i < sizeof atom) {
+            memcpy(atom, src + i, end - i);
+            atom[end - i] = 0;
+            if (parse_source(atom, &P, &r) && r.min > best.min) best = r;
+        }
+        i = end;
+    }
+    if (best.min < 2) return;
+    f->has_run = true;
+    f->run_min = (uint32_t)best.min;
+    memcpy(f->run_set, best.set, sizeof best.set);
+}
+
 static void source_run(const char *src, pt_regex_facts *f)
 {
     run_parser P;
     run_fact r;
-    if (!parse_source(src, &P, &r) || r.min < 2) return;
+    if (!parse_source(src, &P, &r)) {
+        source_sub_run(src, f);
+        return;
+    }
+    if (r.min < 2) return;
     f->has_run = true;
     f->run_min = (uint32_t)r.min;
     memcpy(f->run_set, r.set, sizeof r.set);
@@ -597,6 +684,93 @@ void pt_source_token_facts(const char *src, pt_token_facts *t)
         boundary_set(src, P.first_start + 4, P.first_end - 1, t->before);
     if (strncmp(src + P.last_start, "(?!", 3) == 0)
         boundary_set(src, P.last_start + 3, P.last_end - 1, t->after);
+}
+
+/* ---- alternatives ------------------------------------------------------------------ *
+ * P(?:A1|A2|...)S matches what P A1 S, P A2 S, ... match between them (concatenation
+ * distributes over alternation; a non-capturing group renumbers no capture), and the
+ * token facts of each of these are much tighter than those of the whole: a card regex
+ * whose grouped form "dddd dddd dddd dddd" admits spaces and hyphens, and whose plain
+ * forms need 13 digits in a row, admits "2024-04-08 03:17" as a whole, as no single
+ * alternative does. */
+
+/* Does src[from..to) hold a '|' outside its classes and groups? -1: malformed. */
+static int has_own_bar(const char *src, size_t from, size_t to)
+{
+    for (size_t k = from; k < to;) {
+        if (src[k] == '\\') {
+            k += 2;
+        } else if (src[k] == '[') {
+            if ((k = skip_class(src, k)) == 0) return -1;
+        } else if (src[k] == '(') {
+            size_t close = group_close(src, k);
+            if (!close) return -1;
+            k = close + 1;
+        } else if (src[k] == '|') {
+            return 1;
+        } else {
+            k++;
+        }
+    }
+    return 0;
+}
+
+/* The end (index of ')') of the first group "(?:" at src's top level that is not
+ * quantified and holds a '|' of its own, and where its body starts; 0 when none, or
+ * when src has a '|' of its own (then P and S are not a sequence around the group). */
+static size_t split_group(const char *src, size_t *body)
+{
+    size_t len = strlen(src), found = 0;
+    if (has_own_bar(src, 0, len) != 0) return 0;
+    for (size_t i = 0; i < len;) {
+        if (src[i] == '\\') {
+            i += 2;
+        } else if (src[i] == '[') {
+            i = skip_class(src, i);   /* not 0: has_own_bar read it */
+        } else if (src[i] == '(') {
+            size_t close = group_close(src, i);
+            bool quantified = src[close + 1] && strchr("?*+{", src[close + 1]);
+            if (!found && !quantified && strncmp(src + i, "(?:", 3) == 0 &&
+                has_own_bar(src, i + 3, close) == 1) {
+                found = close;
+                *body = i + 3;
+            }
+            i = close + 1;
+        } else {
+            i++;
+        }
+    }
+    return found;
+}
+
+size_t pt_source_alternatives(const char *src, char **out, size_t max)
+{
+    size_t body = 0, close = split_group(src, &body);
+    if (!close) return 0;
+    size_t len = strlen(src), n = 0, from = body;
+    for (size_t k = body; k <= close; k++) {
+        if (k < close && src[k] == '\\') { k++; continue; }
+        if (k < close && src[k] == '[') { k = skip_class(src, k) - 1; continue; }
+        if (k < close && src[k] == '(') { k = group_close(src, k); continue; }
+        if (k < close && src[k] != '|') continue;
+        if (n == max) {   /* too many: no alternatives at all */
+            for (size_t j = 0; j < n; j++) free(out[j]);
+            return 0;
+        }
+        /* P "(?:" Ai ")" S: the group kept, so that a quantifier or \K in Ai binds as before */
+        char *alt = pt_xmalloc(len + 1);
+        size_t m = 0;
+        memcpy(alt, src, body);
+        m = body;
+        memcpy(alt + m, src + from, k - from);
+        m += k - from;
+        memcpy(alt + m, src + close, len - close);
+        m += len - close;
+        alt[m] = 0;
+        out[n++] = alt;
+        from = k + 1;
+    }
+    return n;
 }
 
 /* ---- required literals -------------------------------------------------------------- *

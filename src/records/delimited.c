@@ -35,6 +35,21 @@ static size_t line_end(const char *t, size_t n, size_t p)
     return nl ? (size_t)(nl - t) : n;
 }
 
+/* A field of column col that points into the chunk (most of them): pt_rec_add's work
+ * without its call, on the hot path of every delimited format. */
+static inline void add_plain_field(pt_reciter *it, size_t col, const char *val, size_t len)
+{
+    if (len == 0 && !it->keep_empty) return;
+    const char *key;
+    size_t key_len;
+    pt_col_key(it->ch.header, col, &key, &key_len);
+    if (it->n_raw == it->raw_cap) {   /* grows there */
+        pt_rec_add(it, key, key_len, PT_NO_SCRATCH, val, len, PT_NO_SCRATCH);
+        return;
+    }
+    it->raw[it->n_raw++] = (pt_rawfield){key, key_len, PT_NO_SCRATCH, val, len, PT_NO_SCRATCH};
+}
+
 /* ---- CSV ---- */
 
 typedef struct {
@@ -112,10 +127,7 @@ int pt_csv_next(pt_reciter *it, pt_record *rec)
             size_t end = d ? (size_t)(d - t) : le;
             size_t len = end - p;
             if (end == le && len && t[end - 1] == '\r') len--;
-            const char *key;
-            size_t key_len;
-            pt_col_key(it->ch.header, col, &key, &key_len);
-            pt_rec_add(it, key, key_len, PT_NO_SCRATCH, t + p, len, PT_NO_SCRATCH);
+            add_plain_field(it, col, t + p, len);
             p = end;
         }
         if (p < n && t[p] == c.delim) {
@@ -151,10 +163,7 @@ int pt_delimited_next(pt_reciter *it, pt_record *rec)
         const char *d = dl == 1 ? memchr(t + p, delim[0], end - p)
                                 : memmem(t + p, end - p, delim, dl);
         size_t fe = d ? (size_t)(d - t) : end;
-        const char *key;
-        size_t key_len;
-        pt_col_key(it->ch.header, col, &key, &key_len);
-        pt_rec_add(it, key, key_len, PT_NO_SCRATCH, t + p, fe - p, PT_NO_SCRATCH);
+        add_plain_field(it, col, t + p, fe - p);
         if (!d) break;
         p = fe + dl;
         col++;

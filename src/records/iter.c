@@ -81,6 +81,10 @@ void pt_rec_finish(pt_reciter *it, pt_record *rec, size_t start)
     }
     for (size_t i = 0; i < it->n_raw; i++) {
         const pt_rawfield *r = &it->raw[i];
+        if ((r->key_scr & r->val_scr) == PT_NO_SCRATCH) {   /* neither in scratch (most) */
+            it->out[i] = (pt_field){r->key, r->key_len, r->val, r->val_len};
+            continue;
+        }
         pt_field *f = &it->out[i];
         f->key = r->key_scr == PT_NO_SCRATCH ? r->key : it->scratch.p + r->key_scr;
         f->key_len = r->key_len;

@@ -275,6 +275,182 @@ static void test_literals_hold_in_every_match(void)
     pcre2_match_data_free(md);
 }
 
+/* ---- source facts, alternatives and the literal index ---- */
+
+static void test_source_facts_by_hand(void)
+{
+    /* every branch of the group needs a '*' or a '＊' (EF BC 8A): one of them is required */
+    pt_regex_facts f;
+    memset(&f, 0, sizeof f);
+    pt_source_facts("1\\d(?:[*＊]{4}\\d{4}|\\d{2}[*＊]{4}\\d{2}|[*＊]{6,8}\\d{0,2})", &f);
+    CHECK(f.has_required);
+    CHECK(pt_bits_has(f.required, '*') && pt_bits_has(f.required, 0xEF));
+    CHECK(!pt_bits_has(f.required, '1') && !pt_bits_has(f.required, 0xBC));
+    /* one branch without: nothing from the group */
+    memset(&f, 0, sizeof f);
+    pt_source_facts("1(?:[*＊]{4}|\\d{4})", &f);
+    CHECK(!f.has_required);
+    /* an optional group requires nothing */
+    memset(&f, 0, sizeof f);
+    pt_source_facts("1(?:[*]{4}|-[*]{2})?\\d", &f);
+    CHECK(!f.has_required && f.n_must == 0);
+    /* caseless matching: a class of letters stands for both cases, so no facts at all */
+    memset(&f, 0, sizeof f);
+    pt_source_facts("(?i)[a-c]@", &f);
+    CHECK(!f.has_required && f.n_must == 0);
+    /* a run that a top-level atom needs, where the whole is not one run */
+    memset(&f, 0, sizeof f);
+    pt_source_facts("(?i:imei)\\s*[:：]?\\s*\\K\\d{15}(?![0-9])", &f);
+    CHECK(f.has_run && f.run_min == 15 && pt_bits_has(f.run_set, '7') && !pt_bits_has(f.run_set, 'i'));
+    memset(&f, 0, sizeof f);
+    pt_source_facts("号\\d{3}(?:[a-c]{2}-){2}\\d{4,}?", &f);   /* the longest: a group's */
+    CHECK(f.has_run && f.run_min == 6 && pt_bits_has(f.run_set, '-') && !pt_bits_has(f.run_set, '5'));
+    memset(&f, 0, sizeof f);
+    pt_source_facts("号\\d{9}|x", &f);   /* a '|' of its own: no run is needed */
+    CHECK(!f.has_run);
+    memset(&f, 0, sizeof f);
+    pt_source_facts("号\\d{0,9}\\w?(?:\\d{5})*", &f);   /* optional */
+    CHECK(!f.has_run);
+    memset(&f, 0, sizeof f);
+    pt_source_facts("号(?i)[a-z]{5}", &f);   /* unscoped options: nothing */
+    CHECK(!f.has_run);
+    memset(&f, 0, sizeof f);
+    pt_source_facts("(?-i)[a-c]@", &f);   /* turned off: the facts stand */
+    CHECK(f.has_required && pt_bits_has(f.required, 'b') && f.n_must == 1 && f.must[0] == '@');
+}
+
+/* Every value and masked regex of the shipped patterns: a field it matches holds a byte
+ * of each required set and every must byte (the facts are never wrong). */
+static void test_source_facts_hold_in_every_match(void)
+{
+    pcre2_match_data *md = pcre2_match_data_create(ps.max_captures + 1, NULL);
+    size_t matched = 0;
+    for (size_t i = 0; i < ps.n; i++) {
+        for (int which = 0; which < 2; which++) {
+            const pt_pattern *p = &ps.v[i];
+            const pcre2_code *re = which ? p->masked_re : p->value_re;
+            const pt_regex_facts *f = which ? &p->masked_facts : &p->value_facts;
+            if (!re) continue;
+            for (int k = 0; k < 1500; k++) {
+                text t;
+                make_field(&t);
+                if (!pcre2_finds(re, t.b, t.n, md)) continue;
+                matched++;
+                bool ok = true;
+                uint64_t has[4] = {0, 0, 0, 0};
+                for (size_t j = 0; j < t.n; j++)
+                    has[(unsigned char)t.b[j] >> 6] |= (uint64_t)1 << ((unsigned char)t.b[j] & 63);
+                if (f->has_required)
+                    ok = ok && ((has[0] & f->required[0]) | (has[1] & f->required[1]) |
+                                (has[2] & f->required[2]) | (has[3] & f->required[3]));
+                if (f->has_required2)
+                    ok = ok && ((has[0] & f->required2[0]) | (has[1] & f->required2[1]) |
+                                (has[2] & f->required2[2]) | (has[3] & f->required2[3]));
+                for (unsigned m = 0; m < f->n_must; m++) ok = ok && pt_bits_has(has, f->must[m]);
+                if (f->has_run) ok = ok && pt_has_run(t.b, t.n, f->run_set, f->run_min);
+                if (!ok) printf("#   %s (%s): \"%s\" matches without a required byte\n", p->id,
+                                which ? "masked" : "value", t.b);
+                CHECK(ok);
+            }
+        }
+    }
+    CHECK(matched > 1000);
+    pcre2_match_data_free(md);
+}
+
+static void test_alternatives_by_hand(void)
+{
+    char *alt[8];
+    size_t n = pt_source_alternatives("(?<!\\d)(?:4\\d{12}|3[47](?:\\d{2}|[ab])|5)(?!\\d)", alt, 8);
+    CHECK_EQ(n, 3);
+    if (n == 3) {
+        CHECK(strcmp(alt[0], "(?<!\\d)(?:4\\d{12})(?!\\d)") == 0);
+        CHECK(strcmp(alt[1], "(?<!\\d)(?:3[47](?:\\d{2}|[ab]))(?!\\d)") == 0);
+        CHECK(strcmp(alt[2], "(?<!\\d)(?:5)(?!\\d)") == 0);
+    }
+    for (size_t k = 0; k < n; k++) free(alt[k]);
+    CHECK_EQ(pt_source_alternatives("a|(?:b|c)", alt, 8), 0);    /* a '|' of its own */
+    CHECK_EQ(pt_source_alternatives("x(?:b|c)?y", alt, 8), 0);   /* quantified */
+    CHECK_EQ(pt_source_alternatives("x(b|c)y", alt, 8), 0);      /* capturing */
+    CHECK_EQ(pt_source_alternatives("x(?:b|c|d)y", alt, 2), 0);  /* more than max */
+    CHECK_EQ(pt_source_alternatives("x[(?:|]y", alt, 8), 0);     /* inside a class */
+    n = pt_source_alternatives("x(?:[|]|\\|)y", alt, 8);       /* escaped and in a class */
+    CHECK_EQ(n, 2);
+    for (size_t k = 0; k < n; k++) free(alt[k]);
+}
+
+/* Fields the regex matches: some alternative's token scan admits each one; the
+ * alternatives refuse fields (a time stamp for the card regex) the whole scan admits,
+ * and admit none it refuses. */
+static void test_alternative_scans_admit_every_match(void)
+{
+    pcre2_match_data *md = pcre2_match_data_create(ps.max_captures + 1, NULL);
+    pt_byteclasses bc;
+    pt_byteclasses_build(&bc, &ps);
+    size_t matched = 0, tighter = 0;
+    for (size_t i = 0; i < ps.n; i++) {
+        const pt_pattern *p = &ps.v[i];
+        if (!p->value_re || p->match != PT_MATCH_EMBEDDED) continue;
+        char *src[16];
+        size_t n = pt_source_alternatives(p->value_src, src, 16);
+        pt_token_check *alts = calloc(n ? n : 1, sizeof *alts), whole;
+        bool ok = n > 0;
+        for (size_t k = 0; k < n; k++) {
+            pt_token_check_build(&alts[k], src[k], &p->value_facts, &bc);
+            ok = ok && alts[k].ok;
+            free(src[k]);
+        }
+        pt_token_check_build(&whole, p->value_src, &p->value_facts, &bc);
+        for (int r = 0; ok && r < 12000; r++) {
+            text t;
+            make_field(&t);
+            bool any = false;
+            for (size_t k = 0; k < n && !any; k++) any = pt_token_scan(&alts[k], t.b, t.n, 0, t.n, false);
+            bool whole_admits = whole.ok && pt_token_scan(&whole, t.b, t.n, 0, t.n, false);
+            tighter += !any && whole_admits;
+            CHECK(!any || whole_admits);   /* the scanner skips the whole's scan */
+            if (!pcre2_finds(p->value_re, t.b, t.n, md)) continue;
+            matched++;
+            if (!any) printf("#   %s: \"%s\" matches, no alternative admits it\n", p->id, t.b);
+            CHECK(any);
+        }
+        free(alts);
+    }
+    CHECK(matched > 1000);
+    CHECK(tighter > 100);
+    pcre2_match_data_free(md);
+}
+
+/* pt_literal_index_find says which literals occur in a field, exactly (the fields hold
+ * whole characters only). */
+static void test_literal_index_finds_each_literal(void)
+{
+    static const char *const lits[] = {"身份证", "证件", "号", "qq", "QQ", "wechat", "----",
+                                       "19", "20", "，", "订单", "ICD", "imei", "交易单号"};
+    enum { N = sizeof lits / sizeof lits[0] };
+    pt_literal_index *x = calloc(1, sizeof *x);
+    int id[N];
+    for (size_t k = 0; k < N; k++) id[k] = pt_literal_index_add(x, lits[k], strlen(lits[k]));
+    CHECK_EQ(pt_literal_index_add(x, "qq", 2), id[3]);   /* the same literal, the same id */
+    CHECK_EQ(pt_literal_index_add(x, "a", 1), -1);       /* too short */
+    size_t seen = 0;
+    for (int r = 0; r < 20000; r++) {
+        text t;
+        make_field(&t);
+        uint64_t found[4];
+        pt_literal_index_find(x, t.b, t.n, found);
+        for (size_t k = 0; k < N; k++) {
+            bool want = memmem(t.b, t.n, lits[k], strlen(lits[k])) != NULL;
+            bool got = (found[id[k] >> 6] >> (id[k] & 63)) & 1;
+            seen += want;
+            if (want != got) printf("#   \"%s\" in \"%s\": %d, found %d\n", lits[k], t.b, want, got);
+            CHECK(want == got);
+        }
+    }
+    CHECK(seen > 2000);
+    free(x);
+}
+
 /* ---- token checks against PCRE2 ---- */
 
 static bool pcre2_finds(const pcre2_code *re, const char *s, size_t n, pcre2_match_data *md)
@@ -402,6 +578,11 @@ int main(void)
     RUN(test_token_facts_by_hand);
     RUN(test_literals_by_hand);
     RUN(test_literals_hold_in_every_match);
+    RUN(test_source_facts_by_hand);
+    RUN(test_source_facts_hold_in_every_match);
+    RUN(test_alternatives_by_hand);
+    RUN(test_alternative_scans_admit_every_match);
+    RUN(test_literal_index_finds_each_literal);
     RUN(test_token_scan_admits_every_match);
     RUN(test_records_agree_with_reference);
     RUN(test_fullwidth_digit_mobile);
