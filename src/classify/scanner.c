@@ -216,6 +216,26 @@ static void length_keys(key_ctx *ctx)
     }
 }
 
+/* Does a whole-field match of a pattern it yields to make candidate i skip a field? (A
+ * pattern that takes any value of its column counts that value whatever else matched.) */
+static bool item_yields(const pt_scanner *s, size_t i)
+{
+    return s->cands[i].has_yields && !s->cands[i].header_only;
+}
+
+/* Is candidate i skipped on every field of a key whose candidates so far are
+ * list[0..n)? A pattern that takes any value of its column (header_only) claims every
+ * field whole before the patterns yielding to it are tried (the evaluation order puts
+ * it first), so those never see a field of that column (item_claimed): leaving them out
+ * of the list saves their checks, and the literal and token walks they would ask for. */
+static bool always_claimed(const pt_scanner *s, const uint16_t *list, size_t n, size_t i)
+{
+    if (!item_yields(s, i)) return false;
+    for (size_t j = 0; j < n; j++)
+        if (s->cands[list[j]].header_only && bit_test(s->cands[i].yields_bits, list[j])) return true;
+    return false;
+}
+
 /* The candidates for a key whose header matches are bits (NULL: none), in order. */
 static void build_list(pt_scanner *s, const uint64_t *bits, uint16_t *list, key_ctx *ctx,
                        bool cacheable)
@@ -228,6 +248,7 @@ static void build_list(pt_scanner *s, const uint64_t *bits, uint16_t *list, key_
         size_t i = s->ps->order[k];
         const pt_pattern *p = &s->ps->v[i];
         if (p->requires_header && !(bits && bit_test(bits, i))) continue;
+        if (always_claimed(s, list, n, i)) continue;
         list[n++] = (uint16_t)i;
         const candidate *c = &s->cands[i];
         uint32_t m = c->header_only ? 1 : p->value_facts.min_length;
@@ -838,13 +859,6 @@ static bool masked_possible(const pt_scanner *s, size_t i, uint64_t m, size_t n)
     return c->has_masked && n >= mf->min_length && (!mf->first || (m & mf->first)) &&
            (!mf->required || (m & mf->required)) && (!mf->required2 || (m & mf->required2)) &&
            (m & mf->must) == mf->must;
-}
-
-/* Does a whole-field match of a pattern it yields to make candidate i skip a field? (A
- * pattern that takes any value of its column counts that value whatever else matched.) */
-static bool item_yields(const pt_scanner *s, size_t i)
-{
-    return s->cands[i].has_yields && !s->cands[i].header_only;
 }
 
 /* The item of candidate i in the reference mode: its regexes run on every field. */

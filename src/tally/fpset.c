@@ -26,10 +26,17 @@
 #define N_SHARDS (1u << SHARD_BITS)
 #define INITIAL_SLOTS 1024
 
+/* A tagged slot: key and tag side by side, so an insert touches one cache line, not
+ * one in each of two arrays (the tables outgrow every cache: each probe is a miss). */
+typedef struct __attribute__((packed)) {
+    uint64_t key;
+    uint32_t tag;
+} tagged_slot;
+
 typedef struct {
     pthread_mutex_t lock;
-    uint64_t *keys;
-    uint32_t *tags;      /* NULL in a set without tags */
+    uint64_t *keys;      /* untagged sets */
+    tagged_slot *slots;  /* tagged sets */
     size_t cap, used;
 } shard;
 
@@ -57,8 +64,8 @@ static void table_init(sharded_table *t, bool tagged)
         pthread_mutex_init(&s->lock, NULL);
         s->cap = INITIAL_SLOTS;
         s->used = 0;
-        s->keys = pt_xcalloc(s->cap, sizeof *s->keys);
-        s->tags = tagged ? pt_xcalloc(s->cap, sizeof *s->tags) : NULL;
+        s->keys = tagged ? NULL : pt_xcalloc(s->cap, sizeof *s->keys);
+        s->slots = tagged ? pt_xcalloc(s->cap, sizeof *s->slots) : NULL;
     }
 }
 
@@ -67,7 +74,7 @@ static void table_destroy(sharded_table *t)
     for (unsigned i = 0; i < N_SHARDS; i++) {
         pthread_mutex_destroy(&t->shards[i].lock);
         free(t->shards[i].keys);
-        free(t->shards[i].tags);
+        free(t->shards[i].slots);
     }
 }
 
@@ -79,8 +86,8 @@ static size_t home_slot(uint64_t key, size_t cap)
     return (size_t)(((unsigned __int128)mixed * cap) >> 64);
 }
 
-/* The slot holding key, or the empty slot where it belongs. */
-static size_t find_slot(const uint64_t *keys, size_t cap, uint64_t key)
+/* The slot holding key, or the empty slot where it belongs (untagged, tagged). */
+static size_t find_key(const uint64_t *keys, size_t cap, uint64_t key)
 {
     size_t i = home_slot(key, cap);
     while (keys[i] && keys[i] != key)
@@ -88,39 +95,62 @@ static size_t find_slot(const uint64_t *keys, size_t cap, uint64_t key)
     return i;
 }
 
+static size_t find_tagged(const tagged_slot *slots, size_t cap, uint64_t key)
+{
+    size_t i = home_slot(key, cap);
+    while (slots[i].key && slots[i].key != key)
+        if (++i == cap) i = 0;
+    return i;
+}
+
 static void grow(shard *s)
 {
     size_t cap = s->cap + s->cap / 2;
-    uint64_t *keys = pt_xcalloc(cap, sizeof *keys);
-    uint32_t *tags = s->tags ? pt_xcalloc(cap, sizeof *tags) : NULL;
-    for (size_t i = 0; i < s->cap; i++) {
-        if (!s->keys[i]) continue;
-        size_t j = find_slot(keys, cap, s->keys[i]);
-        keys[j] = s->keys[i];
-        if (tags) tags[j] = s->tags[i];
+    if (s->slots) {
+        tagged_slot *slots = pt_xcalloc(cap, sizeof *slots);
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->slots[i].key) slots[find_tagged(slots, cap, s->slots[i].key)] = s->slots[i];
+        free(s->slots);
+        s->slots = slots;
+    } else {
+        uint64_t *keys = pt_xcalloc(cap, sizeof *keys);
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->keys[i]) keys[find_key(keys, cap, s->keys[i])] = s->keys[i];
+        free(s->keys);
+        s->keys = keys;
     }
-    free(s->keys);
-    free(s->tags);
-    s->keys = keys;
-    s->tags = tags;
     s->cap = cap;
 }
 
-/* Insert key (tag ignored in an untagged shard). *was_present tells whether it was
- * there; returns the tag it had (0 when absent). Caller holds the lock. */
-static uint32_t shard_insert(shard *s, uint64_t key, uint32_t tag, bool *was_present)
+static void count_new(shard *s)
+{
+    s->used++;
+    if (s->used * 5 > s->cap * 4) grow(s);
+}
+
+/* Insert key into a tagged shard with tag. *was_present tells whether it was there;
+ * returns the tag it had (0 when absent). Caller holds the lock. */
+static uint32_t shard_insert_tagged(shard *s, uint64_t key, uint32_t tag, bool *was_present)
 {
     if (key == 0) key = 1;
-    size_t i = find_slot(s->keys, s->cap, key);
-    *was_present = s->keys[i] != 0;
-    uint32_t old = s->tags && *was_present ? s->tags[i] : 0;
-    if (!*was_present) {
-        s->keys[i] = key;
-        s->used++;
-    }
-    if (s->tags) s->tags[i] = tag;
-    if (!*was_present && s->used * 5 > s->cap * 4) grow(s);
+    tagged_slot *slot = &s->slots[find_tagged(s->slots, s->cap, key)];
+    *was_present = slot->key != 0;
+    uint32_t old = *was_present ? slot->tag : 0;
+    slot->key = key;
+    slot->tag = tag;
+    if (!*was_present) count_new(s);
     return old;
+}
+
+/* Insert key into an untagged shard: whether it was new. Caller holds the lock. */
+static bool shard_insert_key(shard *s, uint64_t key)
+{
+    if (key == 0) key = 1;
+    size_t i = find_key(s->keys, s->cap, key);
+    if (s->keys[i]) return false;
+    s->keys[i] = key;
+    count_new(s);
+    return true;
 }
 
 static uint64_t table_size(const sharded_table *t)
@@ -135,7 +165,7 @@ static size_t table_memory(const sharded_table *t)
     size_t bytes = sizeof *t;
     for (unsigned i = 0; i < N_SHARDS; i++) {
         const shard *s = &t->shards[i];
-        bytes += s->cap * (sizeof *s->keys + (s->tags ? sizeof *s->tags : 0));
+        bytes += s->cap * (s->slots ? sizeof *s->slots : sizeof *s->keys);
     }
     return bytes;
 }
@@ -186,7 +216,7 @@ void pt_fpset_insert_batch(pt_fpset *s, uint32_t input_id, pt_fp_item *items, si
         pthread_mutex_lock(&sh->lock);
         for (; i < n && shard_of(items[i].fp[1]) == no; i++) {
             bool present;
-            uint32_t last = shard_insert(sh, items[i].fp[0], tag, &present);
+            uint32_t last = shard_insert_tagged(sh, items[i].fp[0], tag, &present);
             items[i].new_in_run = !present;
             items[i].new_in_input = last != tag;
         }
@@ -234,9 +264,7 @@ uint64_t pt_hashset_insert_batch(pt_hashset *s, uint64_t *hashes, size_t n)
         shard *sh = &s->t.shards[no];
         pthread_mutex_lock(&sh->lock);
         for (; i < n && shard_of(hashes[i]) == no; i++) {
-            bool present;
-            shard_insert(sh, hashes[i], 0, &present);
-            added += !present;
+            added += shard_insert_key(sh, hashes[i]);
         }
         pthread_mutex_unlock(&sh->lock);
     }
