@@ -280,7 +280,12 @@ static void literal_facts(pt_scanner *s, const pt_pattern *p, candidate *c)
     pt_literals L;
     pt_source_literals(p->value_src, &L);
     c->n_lits = (uint8_t)L.n;
-    bool dyn = L.n > 0 && !c->token->ok;
+    /* The walk pays where the token check is weak: without token facts, or for Han
+     * literals (a label such as 房权证: Chinese text passes the token check of a
+     * "label + Han + digits" regex); not for short ASCII ones (the "19" of a year). */
+    bool han_labels = true;
+    for (size_t k = 0; k < L.n; k++) han_labels = han_labels && (unsigned char)L.s[k][0] >= 0x80;
+    bool dyn = L.n > 0 && (!c->token->ok || han_labels);
     for (size_t k = 0; k < L.n; k++) {
         c->lit_masks[k] = pt_class_mask(s->class_bit, L.s[k], L.len[k]);
         dyn = dyn && L.len[k] >= 2;

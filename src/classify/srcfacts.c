@@ -306,7 +306,63 @@ static bool escape_set(char e, uint64_t bits[4], bool *wide)
     }
 }
 
-/* [ ... ] of ASCII items, ranges and \d \w escapes; negated or non-ASCII: unsupported. */
+/* The length of the UTF-8 character whose lead byte is c (0: not a lead byte). */
+static size_t utf8_len(unsigned char c)
+{
+    return c < 0x80 ? 1 : c >= 0xC2 && c < 0xE0 ? 2 : c >= 0xE0 && c < 0xF0 ? 3
+         : c >= 0xF0 && c < 0xF5 ? 4 : 0;
+}
+
+/* The bytes of the UTF-8 character at s[i] into bits: its length, 0 when malformed. */
+static size_t add_utf8_char(const char *s, size_t i, uint64_t bits[4])
+{
+    size_t len = utf8_len((unsigned char)s[i]);
+    for (size_t k = 1; k < len; k++)
+        if (((unsigned char)s[i + k] & 0xC0) != 0x80) return 0;
+    for (size_t k = 0; k < len; k++) bits_set(bits, (unsigned char)s[i + k]);
+    return len;
+}
+
+/* \p{Han}: the UTF-8 bytes of what PCRE2 takes for Han. Since PCRE2 10.40 that is the
+ * script extensions: besides U+2E80-9FFF (lead bytes E2-E9), U+F900-FAFF (EF) and the
+ * supplementary ideographs (F0), CJK punctuation (E3), halfwidth forms (EF), the tone
+ * letters U+A700-A707 (EA). Taken as whole lead bytes with every continuation byte, E2
+ * to EF, F0, and C2 in case a Unicode version adds U+00B7 to Han: wider than any of
+ * these, never narrower (tests/unit/test_fastpath.c checks it on every code point). */
+static void set_han_bytes(uint64_t bits[4])
+{
+    set_range(bits, 0x80, 0xBF);
+    bits_set(bits, 0xC2);
+    set_range(bits, 0xE2, 0xF0);
+}
+
+/* The escape at s[i] == '\\' into bits: its length in the source (0: unsupported). Two
+ * bytes as escape_set, or \p{Han}. */
+static size_t escape_at(const char *s, size_t i, uint64_t bits[4], bool *wide)
+{
+    if (!s[i + 1]) return 0;
+    if (strncmp(s + i + 1, "p{Han}", 6) == 0) {
+        set_han_bytes(bits);
+        *wide = true;
+        return 7;
+    }
+    return escape_set(s[i + 1], bits, wide) ? 2 : 0;
+}
+
+/* A non-ASCII range lo-hi of a class (each a UTF-8 character at s[i] and s[j]): the lead
+ * bytes from lo's to hi's, and every continuation byte. false when malformed. */
+static bool add_utf8_range(const char *s, size_t i, size_t j, uint64_t bits[4])
+{
+    unsigned char lo = (unsigned char)s[i], hi = (unsigned char)s[j];
+    uint64_t scratch[4] = {0, 0, 0, 0};
+    if (!add_utf8_char(s, i, scratch) || !add_utf8_char(s, j, scratch) || hi < lo) return false;
+    set_range(bits, lo, hi);
+    set_range(bits, 0x80, 0xBF);
+    return true;
+}
+
+/* [ ... ] of items (ASCII or UTF-8 characters), ranges, \d \w \p{Han} escapes; negated:
+ * unsupported. *wide: it matches multi-byte characters. */
 static bool parse_class(run_parser *P, uint64_t bits[4], bool *wide)
 {
     const char *s = P->src;
@@ -316,11 +372,28 @@ static bool parse_class(run_parser *P, uint64_t bits[4], bool *wide)
     while (s[i] && (s[i] != ']' || first)) {
         first = false;
         unsigned char lo = (unsigned char)s[i];
-        if (lo >= 0x80 || lo == '[') return false;
+        if (lo == '[') return false;
+        if (lo >= 0x80) {
+            uint64_t one[4] = {0, 0, 0, 0};
+            size_t len = add_utf8_char(s, i, one);   /* checked whole before reading on */
+            if (len < 2) return false;
+            *wide = true;
+            if (s[i + len] == '-' && s[i + len + 1] && s[i + len + 1] != ']') {
+                size_t j = i + len + 1;
+                size_t hl = utf8_len((unsigned char)s[j]);
+                if (hl < 2 || !add_utf8_range(s, i, j, bits)) return false;
+                i = j + hl;
+                continue;
+            }
+            for (int w = 0; w < 4; w++) bits[w] |= one[w];
+            i += len;
+            continue;
+        }
         if (lo == '\\') {
-            if (!s[i + 1] || !escape_set(s[i + 1], bits, wide)) return false;
-            if (s[i + 2] == '-' && s[i + 3] && s[i + 3] != ']') return false;   /* [\.-x] */
-            i += 2;
+            size_t len = escape_at(s, i, bits, wide);
+            if (!len) return false;
+            if (s[i + len] == '-' && s[i + len + 1] && s[i + len + 1] != ']') return false;   /* [\.-x] */
+            i += len;
             continue;
         }
         if (s[i + 1] == '-' && s[i + 2] && s[i + 2] != ']') {
@@ -428,15 +501,22 @@ static run_fact parse_atom(run_parser *P)
         a.max_chars = 1;
         a.max_bytes = wide ? 4 : 1;
     } else if (c == '\\') {
-        if (!s[P->i + 1] || !escape_set(s[P->i + 1], a.set, &wide)) { P->failed = true; return a; }
-        P->i += 2;
+        size_t len = escape_at(s, P->i, a.set, &wide);
+        if (!len) { P->failed = true; return a; }
+        P->i += len;
         a.min = 1;
         a.max_chars = 1;
         a.max_bytes = wide ? 4 : 1;
     } else if (c == '^' || c == '$') {
         P->i++;
         return a;
-    } else if ((unsigned char)c >= 0x80 || c == '.' || c == '*' || c == '+' || c == '?' || c == '{') {
+    } else if ((unsigned char)c >= 0x80) {   /* one UTF-8 character: exactly its bytes */
+        size_t len = add_utf8_char(s, P->i, a.set);
+        if (len < 2) { P->failed = true; return a; }
+        P->i += len;
+        a.min = a.max_bytes = len;
+        a.max_chars = 1;
+    } else if (c == '.' || c == '*' || c == '+' || c == '?' || c == '{') {
         P->failed = true;
         return a;
     } else {

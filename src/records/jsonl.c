@@ -6,6 +6,7 @@
  * MAX_DEPTH, so hostile nesting gives an error rather than a blown stack. Values that
  * need no unescaping point into the chunk; flattened keys live in the scratch buffer.
  */
+#include "findbyte.h"
 #include "internal.h"
 
 #include <stdio.h>
@@ -96,7 +97,7 @@ static bool parse_string(json_parser *jp, pt_rbuf *out, const char **raw, size_t
     *escaped = false;
     for (;;) {
         size_t from = jp->i;
-        while (jp->i < jp->n && jp->s[jp->i] != '"' && jp->s[jp->i] != '\\') jp->i++;
+        jp->i = pt_find_byte2(jp->s, jp->i, jp->n, '"', '\\');
         if (jp->i >= jp->n) return fail(jp, "unterminated string");
         if (*escaped && out) pt_rbuf_append(out, jp->s + from, jp->i - from);
         if (jp->s[jp->i] == '"') break;

@@ -8,6 +8,7 @@
  * doubled quotes, `...` identifiers doubled backticks; comments are "--" to the end of
  * the line and slash-star to star-slash.
  */
+#include "findbyte.h"
 #include "internal.h"
 
 #include <ctype.h>
@@ -50,6 +51,8 @@ size_t pt_sql_skip_quoted(const char *t, size_t n, size_t p, bool *closed)
     bool backslash = q != '`';
     p++;
     while (p < n) {
+        p = pt_find_byte2(t, p, n, q, backslash ? '\\' : q);   /* the body's plain bytes */
+        if (p >= n) break;
         char c = t[p];
         if (c == '\\' && backslash) {
             p += 2;
@@ -72,6 +75,8 @@ size_t pt_sql_statement_end(const char *t, size_t n, size_t p, bool *found)
 {
     bool closed;
     while (p < n) {
+        p = pt_find_byte_set(t, p, n, ";'\"`-/", 6);   /* bytes that mean nothing here */
+        if (p >= n) break;
         char c = t[p];
         if (c == ';') {
             *found = true;
@@ -365,7 +370,7 @@ static size_t tuple_string(pt_reciter *it, size_t p, size_t col)
     char q = t[p];
     size_t b = p + 1, i = b, scr = PT_NO_SCRATCH, from = b;
     for (;;) {
-        while (i < n && t[i] != q && t[i] != '\\') i++;
+        i = pt_find_byte2(t, i, n, q, '\\');
         if (i >= n) return SIZE_MAX;
         bool doubled = t[i] == q && i + 1 < n && t[i + 1] == q;
         if (t[i] == q && !doubled) break;

@@ -216,6 +216,63 @@ static void test_token_facts_by_hand(void)
     CHECK(t.ok && pt_bits_has(t.before, '*') && !pt_bits_has(t.before, 0xEF));
 }
 
+/* Non-ASCII atoms: UTF-8 literals, classes of Han items and ranges, \p{Han}. */
+static void test_token_facts_non_ascii(void)
+{
+    pt_token_facts t;
+    pt_source_token_facts("房权证\\d{3}号", &t);
+    CHECK(t.ok);
+    CHECK_EQ(t.min, 3 * 3 + 3 + 3);   /* literal characters count their bytes */
+    CHECK_EQ(t.max_chars, 7);
+    CHECK(pt_bits_has(t.set, 0xE6) && pt_bits_has(t.set, 0x88) && pt_bits_has(t.set, '5'));
+    CHECK(!pt_bits_has(t.set, 'a') && !pt_bits_has(t.set, 0xE4));   /* 房 权 证 号: E6 E6 E8 E5 */
+    pt_source_token_facts("[王李·]\\p{Han}{1,3}", &t);
+    CHECK(t.ok);
+    CHECK_EQ(t.min, 2);
+    CHECK_EQ(t.max_bytes, 4 * 4);
+    CHECK(pt_bits_has(t.set, 0xC2) && pt_bits_has(t.set, 0xB7));   /* · is C2 B7 */
+    CHECK(pt_bits_has(t.set, 0xE9) && !pt_bits_has(t.set, '1') && !pt_bits_has(t.set, ' '));
+    pt_source_token_facts("[一-龥]{2}", &t);   /* a range: lead bytes E4 to E9 */
+    CHECK(t.ok && pt_bits_has(t.set, 0xE7) && !pt_bits_has(t.set, 0xE3) && !pt_bits_has(t.set, 0xEA));
+    pt_source_token_facts("[^王]", &t);
+    CHECK(!t.ok);   /* negated: not understood */
+    pt_source_token_facts("\\p{Latin}", &t);
+    CHECK(!t.ok);
+}
+
+/* The bytes taken for \p{Han} hold every byte of every character PCRE2 (this build's
+ * Unicode tables, script extensions included) matches with it. */
+static void test_han_bytes_cover_pcre2(void)
+{
+    pt_token_facts t;
+    pt_source_token_facts("\\p{Han}", &t);
+    CHECK(t.ok);
+    int err;
+    PCRE2_SIZE off;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR) "^\\p{Han}$", PCRE2_ZERO_TERMINATED,
+                                   PCRE2_UTF | PCRE2_UCP, &err, &off, NULL);
+    pcre2_match_data *md = pcre2_match_data_create(2, NULL);
+    unsigned long han = 0, missed = 0;
+    for (uint32_t cp = 0x80; cp < 0x110000; cp++) {
+        if (cp >= 0xD800 && cp < 0xE000) continue;
+        unsigned char b[4];
+        size_t len = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+        if (len == 2) { b[0] = (unsigned char)(0xC0 | cp >> 6); }
+        else if (len == 3) { b[0] = (unsigned char)(0xE0 | cp >> 12); b[1] = (unsigned char)(0x80 | ((cp >> 6) & 63)); }
+        else { b[0] = (unsigned char)(0xF0 | cp >> 18); b[1] = (unsigned char)(0x80 | ((cp >> 12) & 63));
+               b[2] = (unsigned char)(0x80 | ((cp >> 6) & 63)); }
+        b[len - 1] = (unsigned char)(0x80 | (cp & 63));
+        if (len == 3) b[1] = (unsigned char)(0x80 | ((cp >> 6) & 63));
+        if (pcre2_match(re, b, len, 0, 0, md, NULL) <= 0) continue;
+        han++;
+        for (size_t k = 0; k < len; k++) missed += !pt_bits_has(t.set, b[k]);
+    }
+    CHECK(han > 90000);   /* the unified ideographs and extensions are there */
+    CHECK_EQ(missed, 0);
+    pcre2_match_data_free(md);
+    pcre2_code_free(re);
+}
+
 static bool pcre2_finds(const pcre2_code *re, const char *s, size_t n, pcre2_match_data *md);
 
 static bool has_literal(const pt_literals *l, const char *s)
@@ -303,13 +360,16 @@ static void test_source_facts_by_hand(void)
     pt_source_facts("(?i:imei)\\s*[:：]?\\s*\\K\\d{15}(?![0-9])", &f);
     CHECK(f.has_run && f.run_min == 15 && pt_bits_has(f.run_set, '7') && !pt_bits_has(f.run_set, 'i'));
     memset(&f, 0, sizeof f);
-    pt_source_facts("号\\d{3}(?:[a-c]{2}-){2}\\d{4,}?", &f);   /* the longest: a group's */
+    pt_source_facts("\\s\\d{3}(?:[a-c]{2}-){2}\\d{4,}?", &f);   /* the longest: a group's */
     CHECK(f.has_run && f.run_min == 6 && pt_bits_has(f.run_set, '-') && !pt_bits_has(f.run_set, '5'));
+    memset(&f, 0, sizeof f);   /* understood as a whole: 号 (3 bytes) + 3 + 2 * 3 + 4 */
+    pt_source_facts("号\\d{3}(?:[a-c]{2}-){2}\\d{4,}?", &f);
+    CHECK(f.has_run && f.run_min == 16 && pt_bits_has(f.run_set, 0xE5) && pt_bits_has(f.run_set, '5'));
     memset(&f, 0, sizeof f);
     pt_source_facts("号\\d{9}|x", &f);   /* a '|' of its own: no run is needed */
     CHECK(!f.has_run);
     memset(&f, 0, sizeof f);
-    pt_source_facts("号\\d{0,9}\\w?(?:\\d{5})*", &f);   /* optional */
+    pt_source_facts("\\s\\d{0,9}\\w?(?:\\d{5})*", &f);   /* optional */
     CHECK(!f.has_run);
     memset(&f, 0, sizeof f);
     pt_source_facts("号(?i)[a-z]{5}", &f);   /* unscoped options: nothing */
@@ -576,6 +636,8 @@ int main(void)
         return 1;
     }
     RUN(test_token_facts_by_hand);
+    RUN(test_token_facts_non_ascii);
+    RUN(test_han_bytes_cover_pcre2);
     RUN(test_literals_by_hand);
     RUN(test_literals_hold_in_every_match);
     RUN(test_source_facts_by_hand);
