@@ -4,6 +4,7 @@
  */
 #include "check.h"
 #include "pitally/records.h"
+#include "../../src/records/findbyte.h"
 
 #include <stdlib.h>
 
@@ -762,8 +763,38 @@ static void test_sql_tuple_bounded_by_statement(void)
                             dialect_of(PT_FMT_CSV, ","));
 }
 
+/* The 16-bytes-a-step searches give the index a byte-by-byte search gives: stop bytes
+ * at every position (block edges included), none at all, and bytes >= 0x80 around. */
+static void test_find_bytes_agree_with_a_loop(void)
+{
+    char buf[100];
+    unsigned long bad = 0;
+    uint64_t r = 12345;
+    for (int round = 0; round < 20000; round++) {
+        size_t n = (size_t)(round % 97);
+        for (size_t i = 0; i < n; i++) {
+            r = r * 6364136223846793005ull + 1442695040888963407ull;
+            unsigned x = (unsigned)(r >> 33) % 64;
+            buf[i] = x < 2 ? '"' : x < 3 ? '\\' : x < 4 ? ';' : x < 5 ? '`' : x < 20 ? (char)(0x80 + x) : 'a';
+        }
+        size_t from = n ? (size_t)(r >> 40) % (n + 1) : 0;
+        size_t want2 = from;
+        while (want2 < n && buf[want2] != '"' && buf[want2] != '\\') want2++;
+        bad += pt_find_byte2(buf, from, n, '"', '\\') != want2;
+        size_t want_set = from;
+        while (want_set < n && !strchr(";`", buf[want_set])) want_set++;
+        bad += pt_find_byte_set(buf, from, n, ";`", 2) != want_set;
+    }
+    CHECK_EQ(bad, 0);
+    const char *s = "0123456789abcdef0123456789abcdef\"";
+    CHECK_EQ(pt_find_byte2(s, 0, strlen(s), '"', '\\'), 32);   /* after two whole blocks */
+    CHECK_EQ(pt_find_byte2(s, 0, 32, '"', '\\'), 32);           /* none: n */
+    CHECK_EQ(pt_find_byte_set(s, 3, strlen(s), "fa", 2), 10);
+}
+
 int main(void)
 {
+    RUN(test_find_bytes_agree_with_a_loop);
     RUN(test_names);
     RUN(test_detect_formats);
     RUN(test_detect_delimiters);
