@@ -70,6 +70,9 @@ typedef struct {
     /* shape_length of every length below 128 (the longer ones are those of 127),
      * worked out once: a field then costs two loads */
     uint8_t len_key[128], len_rep[128];
+    /* 1 << the class each byte stands as for this key's candidates (class_projection):
+     * the class mask of its fields, from which every check is made */
+    const uint64_t *class_bit;
 } key_ctx;
 
 /* The key context of field number i of the last records, by the key's bytes: valid
@@ -116,6 +119,10 @@ struct pt_scanner {
     bool reference;                /* no prefilter at all (tests compare with it) */
     pt_byteclasses classes;
     uint64_t class_bit[256];       /* 1 << class of each byte */
+    /* projected class_bit tables of the key contexts (class_projection), shared by the
+     * contexts with the same one; when full, new contexts use class_bit itself */
+    uint64_t (*proj_pool)[256];
+    size_t n_proj;
     uint64_t ascii_classes;        /* classes of bytes < 0x80 */
     candidate *cands;              /* per pattern */
     pt_token_check *tokens;        /* per pattern */
@@ -216,6 +223,82 @@ static void length_keys(key_ctx *ctx)
     }
 }
 
+/* ---- class projection ------------------------------------------------------------ *
+ * The static facts look at a field's class mask m only through tests against fixed
+ * sets G: "some class of G" (m & G), "no class outside G" (m & ~G), and "every class of
+ * G" ((m & G) == G); the first byte's class only through "in G". Two classes that every
+ * set a key's candidates test holds both or neither of, and that no "every class" set
+ * holds, are interchangeable for that key: a field with one of them gets the same items,
+ * the same masked-copy checks, as with the other. Each key context therefore builds its
+ * fields' class masks with one stand-in per group of such classes. A column of e-mail
+ * addresses, random mixes of the letter classes the other patterns tell apart (hex
+ * digits, the VIN alphabet, a passport's first letter), then makes a few hundred shapes
+ * instead of tens of thousands, and the shape cache stops thrashing. */
+#define PROJ_POOL 64
+
+typedef struct {
+    uint64_t group[64];
+    size_t n;
+} class_partition;
+
+static void partition_split(class_partition *cp, uint64_t g)
+{
+    for (size_t k = 0, n = cp->n; k < n; k++) {
+        uint64_t in = cp->group[k] & g, out = cp->group[k] & ~g;
+        if (in && out) {
+            cp->group[k] = in;
+            cp->group[cp->n++] = out;
+        }
+    }
+}
+
+static void partition_singletons(class_partition *cp, uint64_t all_of)
+{
+    for (uint64_t b = all_of; b; b &= b - 1) partition_split(cp, b & -b);
+}
+
+static void partition_mask_facts(class_partition *cp, const pt_mask_facts *mf)
+{
+    partition_split(cp, mf->first);
+    partition_split(cp, mf->required);
+    partition_split(cp, mf->required2);
+    partition_singletons(cp, mf->must);
+}
+
+/* Every set value_state, masked_possible and pt_mask_admit test of candidate c. */
+static void partition_candidate(class_partition *cp, const candidate *c)
+{
+    partition_mask_facts(cp, &c->value);
+    if (c->has_masked) partition_mask_facts(cp, &c->masked);
+    if (!c->lit_dyn)   /* a dynamic literal is looked for in the field instead */
+        for (size_t k = 0; k < c->n_lits; k++) partition_singletons(cp, c->lit_masks[k]);
+    if (c->token->ok) {
+        partition_split(cp, c->token->in_outer);
+        partition_split(cp, c->token->whole_inner);
+        partition_split(cp, c->token->lead_outer);
+    }
+}
+
+/* The class_bit table of ctx: each class replaced by the lowest class of its group,
+ * from the pool (an equal table is shared), or s->class_bit itself when the pool is
+ * full or no classes merge. */
+static const uint64_t *class_projection(pt_scanner *s, const key_ctx *ctx)
+{
+    class_partition cp = {.group = {~(uint64_t)0}, .n = 1};
+    partition_split(&cp, s->ascii_classes);
+    for (size_t j = 0; j < ctx->n; j++) partition_candidate(&cp, &s->cands[ctx->list[j]]);
+    if (cp.n == 64 || s->n_proj == PROJ_POOL) return s->class_bit;
+    uint8_t stand_in[64];
+    for (size_t k = 0; k < cp.n; k++)
+        for (uint64_t b = cp.group[k]; b; b &= b - 1)
+            stand_in[__builtin_ctzll(b)] = (uint8_t)__builtin_ctzll(cp.group[k]);
+    uint64_t *t = s->proj_pool[s->n_proj];
+    for (unsigned b = 0; b < 256; b++) t[b] = (uint64_t)1 << stand_in[s->classes.cls[b]];
+    for (size_t k = 0; k < s->n_proj; k++)
+        if (memcmp(s->proj_pool[k], t, sizeof s->proj_pool[k]) == 0) return s->proj_pool[k];
+    return s->proj_pool[s->n_proj++];
+}
+
 /* Does a whole-field match of a pattern it yields to make candidate i skip a field? (A
  * pattern that takes any value of its column counts that value whatever else matched.) */
 static bool item_yields(const pt_scanner *s, size_t i)
@@ -261,6 +344,7 @@ static void build_list(pt_scanner *s, const uint64_t *bits, uint16_t *list, key_
     ctx->list = list;
     ctx->n = n;
     ctx->min_length = min;
+    ctx->class_bit = cacheable ? class_projection(s, ctx) : s->class_bit;
     ctx->id = cacheable ? ++s->next_ctx_id : 0;
     if (s->next_ctx_id == UINT32_MAX) {   /* ids wrap: forget every cached shape */
         pt_shape_cache_free(&s->shapes);
@@ -364,6 +448,7 @@ static void build_candidates(pt_scanner *s)
     const pt_patterns *ps = s->ps;
     size_t n = ps->n ? ps->n : 1;
     s->cands = pt_xcalloc(n, sizeof *s->cands);
+    s->proj_pool = pt_xcalloc(PROJ_POOL, sizeof *s->proj_pool);
     s->tokens = pt_xcalloc(n, sizeof *s->tokens);
     pt_byteclasses_build(&s->classes, ps);
     for (unsigned b = 0; b < 256; b++) s->class_bit[b] = (uint64_t)1 << s->classes.cls[b];
@@ -485,6 +570,7 @@ void pt_scanner_free(pt_scanner *s)
     free(s->no_key_list);
     for (size_t i = 0; s->cands && i < s->ps->n; i++) free(s->cands[i].alts);
     free(s->cands);
+    free(s->proj_pool);
     free(s->tokens);
     free(s->yields_bits);
     pt_shape_cache_free(&s->shapes);
@@ -835,7 +921,7 @@ static unsigned value_state(const pt_scanner *s, size_t i, const field_view *f, 
         if (!first_ok) return PT_VS_NO;
         *first_dyn = mf->has_first && !c->first_exact;
     }
-    if (c->n_lits) {   /* some required literal has all its byte classes in the field */
+    if (c->n_lits && !c->lit_dyn) {   /* some required literal has all its byte classes */
         bool any = false;
         for (size_t k = 0; k < c->n_lits && !any; k++) any = (m & c->lit_masks[k]) == c->lit_masks[k];
         if (!any) return PT_VS_NO;
@@ -1102,7 +1188,7 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
     if (may_be_placeholder(v, n) && pt_field_placeholder(v, n)) return;
     const key_ctx *ctx = column_context(s, f, col);
     if (n < ctx->min_length && !s->reference) return;   /* too short for every candidate */
-    uint64_t bytes = pt_class_mask(s->class_bit, v, n);
+    uint64_t bytes = pt_class_mask(ctx->class_bit, v, n);   /* as ctx's checks see it */
     s->n_spans = 0;
     s->field_runs_known = false;
     s->field_lits_known = false;
@@ -1111,7 +1197,8 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
         return;
     }
     const uint32_t *items;
-    size_t k = shape_items(s, ctx, bytes, n, s->classes.cls[(unsigned char)v[0]], &items);
+    unsigned first = (unsigned)__builtin_ctzll(ctx->class_bit[(unsigned char)v[0]]);
+    size_t k = shape_items(s, ctx, bytes, n, first, &items);
     for (size_t j = 0; j < k; j++) {
         if (item_claimed(s, items[j], n)) continue;
         /* the value checks have no side effects: done first, most candidates stop here */

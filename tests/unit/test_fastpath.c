@@ -100,6 +100,7 @@ static void put_card(text *t, bool valid, bool spaced)
 
 static void put_piece(text *t)
 {
+    static unsigned letters = 7;
     static const char *const han[] = {"省", "市", "区", "路", "号", "张", "王", "京", "粤", "沪",
                                       "收件人", "广东省深圳市南山区科技园路", "·"};
     static const char *const junk[] = {"-", " ", "+", "@", ".", "_", ":", "(", ")", ",", "*",
@@ -121,7 +122,16 @@ static void put_piece(text *t)
         put(t, rnd(5) == 0 ? "****" : rnd(5) == 0 ? "-" : "");
         put_digits(t, 8 + rnd(3) - 1);
         break;
-    case 3:   /* an e-mail, maybe masked */
+    case 3:   /* an e-mail, maybe masked; random letters (their own generator, so the
+               * other tests' fields stay the same) try the class projection */
+        letters = letters * 1103515245u + 12345u;
+        if ((letters >> 16) % 2) {
+            for (unsigned i = 0, len = 1 + (letters >> 8) % 12; i < len; i++) {
+                letters = letters * 1103515245u + 12345u;
+                char c[2] = {"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[(letters >> 16) % 52], 0};
+                put(t, c);
+            }
+        }
         put(t, rnd(2) ? "Zhang.San" : "abc");
         put(t, rnd(5) == 0 ? "**" : "");
         put_digits(t, rnd(6));
