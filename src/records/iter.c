@@ -72,6 +72,13 @@ void pt_rec_add(pt_reciter *it, const char *key, size_t key_len, size_t key_scr,
     it->raw[it->n_raw++] = (pt_rawfield){key, key_len, key_scr, val, val_len, val_scr};
 }
 
+/* Scratch offset off as a pointer. Only empty strings were ever put there while the
+ * buffer is unallocated ({"":{"":1}} flattens to an empty key): "" then, not NULL + 0. */
+static const char *scratch_at(const pt_reciter *it, size_t off)
+{
+    return it->scratch.p ? it->scratch.p + off : "";
+}
+
 /* Turn scratch offsets into pointers now that the scratch buffer will not move. */
 void pt_rec_finish(pt_reciter *it, pt_record *rec, size_t start)
 {
@@ -86,9 +93,9 @@ void pt_rec_finish(pt_reciter *it, pt_record *rec, size_t start)
             continue;
         }
         pt_field *f = &it->out[i];
-        f->key = r->key_scr == PT_NO_SCRATCH ? r->key : it->scratch.p + r->key_scr;
+        f->key = r->key_scr == PT_NO_SCRATCH ? r->key : scratch_at(it, r->key_scr);
         f->key_len = r->key_len;
-        f->val = r->val_scr == PT_NO_SCRATCH ? r->val : it->scratch.p + r->val_scr;
+        f->val = r->val_scr == PT_NO_SCRATCH ? r->val : scratch_at(it, r->val_scr);
         f->val_len = r->val_len;
     }
     rec->fields = it->out;

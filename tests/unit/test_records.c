@@ -414,6 +414,18 @@ static void test_jsonl(void)
     CHECK_EQ(off, 10 + o4);
     CHECK_EQ(pt_reciter_next(it, &r), 0);
 
+    /* Empty keys nested: the flattened key is empty, a real (non-NULL) string; the
+     * fuzzer found NULL + 0 here (UBSan: applying zero offset to null pointer). */
+    {
+        const char *empty = "{\"\":{\"\":\"n\"}}\n";
+        pt_reciter *e = iter_over(empty, strlen(empty), 0, dialect_of(PT_FMT_JSONL, NULL), NULL, NULL);
+        CHECK_EQ(pt_reciter_next(e, &r), 1);
+        CHECK_EQ(r.n, 1);
+        CHECK(r.n == 1 && r.fields[0].key != NULL && r.fields[0].key_len == 0);
+        CHECK(r.n == 1 && r.fields[0].val_len == 1 && r.fields[0].val[0] == 'n');
+        pt_reciter_free(e);
+    }
+
     /* 200 nested arrays: an error, not a stack overflow. */
     char deep[512];
     size_t k = 0;
