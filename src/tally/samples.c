@@ -28,13 +28,6 @@ static bool before(uint32_t input, uint64_t offset, const pt_sample *x)
     return input < x->input || (input == x->input && offset < x->offset);
 }
 
-bool pt_samples_wants(const pt_samples *s, size_t p, uint32_t input, uint64_t offset)
-{
-    if (p >= s->n_patterns) return false;
-    size_t n = s->count[p];
-    return n < K || before(input, offset, &s->v[p * K + n - 1]);
-}
-
 void pt_samples_add(pt_samples *s, size_t p, uint32_t input, uint64_t offset, const char *masked)
 {
     if (!pt_samples_wants(s, p, input, offset)) return;
