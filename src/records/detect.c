@@ -5,6 +5,7 @@
  */
 #include "internal.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <strings.h>
 
@@ -198,6 +199,86 @@ static int best_delimiter(const char *t, size_t n, bool at_eof)
     return best;
 }
 
+/* ---- combo lists ------------------------------------------------------------------ *
+ * A credential list (撞库 combo list: "account:password", "account----password") has two
+ * fields on every line and looks delimited. Split, its lines lose what makes them
+ * account passwords (the combo patterns see the whole line), so such a file is read as
+ * lines. It is one when most sample lines are one account (an e-mail address, a mobile
+ * or QQ number; after "----" also a user name), the delimiter once, and a password of 3
+ * to 64 printable ASCII characters. */
+
+static bool is_email_account(const char *s, size_t n)
+{
+    const char *at = memchr(s, '@', n);
+    if (!at || at == s || n > 100) return false;
+    size_t rest = n - (size_t)(at - s) - 1;
+    const char *dot = memchr(at + 1, '.', rest);
+    if (!dot || dot == at + 1 || dot == s + n - 1) return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f) return false;
+    return true;
+}
+
+static bool is_number_account(const char *s, size_t n)
+{
+    size_t i = n && s[0] == '+' ? 1 : 0;
+    if (n - i < 5 || n - i > 13) return false;
+    for (; i < n; i++)
+        if (s[i] < '0' || s[i] > '9') return false;
+    return true;
+}
+
+static bool is_user_name(const char *s, size_t n)
+{
+    if (n < 3 || n > 32 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+        return false;
+    for (size_t i = 1; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '.') return false;
+    return true;
+}
+
+static bool is_password(const char *s, size_t n)
+{
+    if (n < 3 || n > 64) return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f) return false;
+    return true;
+}
+
+/* line t[b..e) is "account<d>password" with d once. */
+static bool combo_line(const char *t, size_t b, size_t e, const delim_candidate *d)
+{
+    while (e > b && (t[e - 1] == '\r' || t[e - 1] == ' ')) e--;
+    const char *hit = memmem(t + b, e - b, d->s, d->len);
+    if (!hit) return false;
+    size_t a_len = (size_t)(hit - (t + b)), p = a_len + d->len;
+    if (memmem(hit + d->len, e - b - p, d->s, d->len)) return false;
+    const char *acc = t + b;
+    bool account = is_email_account(acc, a_len) || is_number_account(acc, a_len) ||
+                   (d->len == 4 && is_user_name(acc, a_len));
+    return account && is_password(t + b + p, e - b - p);
+}
+
+static bool looks_like_combo_list(const char *t, size_t n, bool at_eof, const delim_candidate *d)
+{
+    if (!(d->len == 1 && (d->s[0] == ':' || d->s[0] == '|' || d->s[0] == ';')) && d->len != 4)
+        return false;
+    size_t lines = 0, combos = 0;
+    for (size_t p = 0; p < n && lines < SAMPLE_LINES;) {
+        const char *nl = memchr(t + p, '\n', n - p);
+        if (!nl && !at_eof) break;
+        size_t le = nl ? (size_t)(nl - t) : n;
+        size_t q = p;
+        while (q < le && is_blank(t[q])) q++;
+        if (q < le) {
+            lines++;
+            combos += combo_line(t, q, le, d);
+        }
+        p = le + 1;
+    }
+    return lines > 0 && combos * 5 >= lines * 4;   /* 80% */
+}
+
 static void set_delim(pt_dialect *d, const char *s, size_t len)
 {
     memset(d->delim, 0, sizeof d->delim);
@@ -247,7 +328,7 @@ pt_dialect pt_detect_dialect(const char *sample, size_t n, bool at_eof, pt_diale
         set_delim(&d, c->s, c->len);
         return d;
     }
-    if (best < 0) {
+    if (best < 0 || looks_like_combo_list(sample, n, at_eof, &candidates[best])) {
         d.format = PT_FMT_LINES;
         return d;
     }

@@ -157,3 +157,30 @@ def test_samples_point_at_the_records(tmp):
     # the same samples whatever the thread count and chunking
     r2 = scan([path], "-j", "3", "--chunk-size", "64")
     eq(r2["totals"]["patterns"], r["totals"]["patterns"], "samples with -j3 and 64-byte chunks")
+
+
+def test_combo_list_keeps_its_credentials(tmp):
+    # A combo list (撞库): account:password on every line. Read as delimited text, the
+    # password column would be a bare value and the lines would count as e-mail
+    # addresses only; read as lines, each is an account password (账号密码, Art. 1).
+    # 5 lines, the 5th repeats the 1st: 5 raw pieces, 4 distinct, every line credentials.
+    path = os.path.join(tmp, "combo.txt")
+    lines = ["zhangwei@qq.com:Pw12345", "lisi88@163.com:abc123456", "13812345678:qwerty12",
+             "wangwu@sina.com:pass!word", "zhangwei@qq.com:Pw12345"]
+    fx.write(path, ("\n".join(lines) + "\n").encode())
+    r = scan([path])
+    inp = r["inputs"][0]
+    eq(inp["format"], "lines", "format")
+    eq(counts(inp), (5, 5, 4), "records/raw/distinct")
+    eq(inp["categories"]["credentials"], 5, "credentials records")
+    eq(r["totals"]["patterns"]["credential_combo"]["matched"], 5, "combo matches")
+    # the same lines with "----" and a user name and a QQ number as accounts
+    path2 = os.path.join(tmp, "dashes.txt")
+    fx.write(path2, "zhangsan----pass123\n123456789----abc456\nli@x.cn----p@ss\n".encode())
+    r = scan([path2])
+    eq(r["inputs"][0]["format"], "lines", "format (----)")
+    eq(r["inputs"][0]["categories"]["credentials"], 3, "credentials records (----)")
+    # key:value text stays delimited
+    path3 = os.path.join(tmp, "kv.txt")
+    fx.write(path3, "name:Tom\nage:12\ncity:Beijing\n".encode())
+    eq(scan([path3])["inputs"][0]["format"], "delimited", "key:value text")

@@ -95,9 +95,26 @@ static void test_detect_delimiters(void)
     d = detect("zhang|138|a@b.cn\nli|139|c@d.cn\n");
     CHECK_EQ(d.format, PT_FMT_DELIMITED);
     CHECK_MEM(d.delim, d.delim_len, "|");
+    /* Combo lists (account + password, one delimiter a line) are read as lines: split,
+     * the combo patterns would never see account and password together. */
     d = detect("user1@qq.com----pass123\nuser2@163.com----abc456\n");
+    CHECK_EQ(d.format, PT_FMT_LINES);
+    d = detect("user1@qq.com:pass123\n13812345678:abc456\r\nuser3@163.com:x!y@z#\n");
+    CHECK_EQ(d.format, PT_FMT_LINES);
+    d = detect("zhangsan----pass123\n123456789----abc456\n");   /* user name, QQ number */
+    CHECK_EQ(d.format, PT_FMT_LINES);
+    d = detect("a@b.cn|secret1\nc@d.cn|secret2\n");
+    CHECK_EQ(d.format, PT_FMT_LINES);
+    /* not combos: key:value text, a user name before ':' (too common a shape), names */
+    d = detect("name:Tom\nage:12\ncity:Beijing\n");
     CHECK_EQ(d.format, PT_FMT_DELIMITED);
-    CHECK_MEM(d.delim, d.delim_len, "----");
+    CHECK_MEM(d.delim, d.delim_len, ":");
+    d = detect("zhangsan:pass123\nlisi:abc456\n");
+    CHECK_EQ(d.format, PT_FMT_DELIMITED);
+    d = detect("a@b.cn|张三\nc@d.cn|李四\n");   /* the second field is no password */
+    CHECK_EQ(d.format, PT_FMT_DELIMITED);
+    d = detect("user1@qq.com----pass123\nhello----world----again\nfoo bar----baz\n");
+    CHECK_EQ(d.format, PT_FMT_DELIMITED);   /* one line in three is a combo */
     d = detect("张三 # 13812345678\n李四 # 13912345678\n");
     CHECK_EQ(d.format, PT_FMT_DELIMITED);
     CHECK_MEM(d.delim, d.delim_len, " # ");
