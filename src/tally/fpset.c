@@ -122,12 +122,6 @@ static void grow(shard *s)
     s->cap = cap;
 }
 
-/* The slots a shard's run of a batch will probe, fetched before the first probe: the
- * tables are far larger than the caches, each probe would wait for memory in turn, and
- * fetched together the waits overlap (a third less time for the dedup of 8M pieces).
- * At most PREFETCH_RUN at once, about what the memory system keeps in flight. */
-#define PREFETCH_RUN 64
-
 static void count_new(shard *s)
 {
     s->used++;
@@ -190,6 +184,12 @@ static void group_by_shard(void *items, size_t n, size_t size, const uint8_t *sh
         memcpy((char *)items + start[shard_no[i]]++ * size, copy + i * size, size);
     free(copy);
 }
+
+/* The slots a shard's run of a batch will probe, fetched before the first probe: the
+ * tables are far larger than the caches, each probe would wait for memory in turn, and
+ * fetched together the waits overlap (a third less time for the dedup of 8M pieces).
+ * At most PREFETCH_RUN at once, about what the memory system keeps in flight. */
+#define PREFETCH_RUN 64
 
 /* ---- pieces ---- */
 
