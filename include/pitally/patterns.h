@@ -68,6 +68,11 @@ typedef struct {
     bool requires_header;
     char *value_src, *header_src, *masked_src;
     void *value_re, *header_re, *masked_re;   /* pcre2_code_8*, NULL when absent */
+    /* The value and masked regexes compiled without PCRE2_UCP, JIT-compiled, or NULL:
+     * for a subject made only of ASCII bytes they match exactly what the UCP ones match
+     * (UCP only widens \d \w \s \b and the POSIX classes to code points above 127),
+     * at up to half the cost (\d is a byte range instead of a Unicode property lookup). */
+    void *value_re_ascii, *masked_re_ascii;
     char *validator_name;
     pt_validator_fn validator;
     pt_norm normalize;

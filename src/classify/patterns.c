@@ -155,6 +155,26 @@ static int compile_regex(loader *L, yaml_node_t *node, const char *id, const cha
     return 0;
 }
 
+/* The ASCII-subject variant of a value or masked regex (see pt_pattern): the same source
+ * and options without PCRE2_UCP, kept only when it JIT-compiles (NULL otherwise: the UCP
+ * regex is used). */
+static pcre2_code *compile_ascii_variant(yaml_node_t *node, uint32_t extra)
+{
+    const char *src = pt_yaml_scalar(node);
+    int errcode;
+    PCRE2_SIZE erroff;
+    uint32_t opts = (regex_options() | extra) & ~(uint32_t)PCRE2_UCP;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, opts, &errcode, &erroff,
+                                   NULL);
+    size_t jitsize = 0;
+    if (re && (pcre2_jit_compile(re, PCRE2_JIT_COMPLETE) != 0 ||
+               pcre2_pattern_info(re, PCRE2_INFO_JITSIZE, &jitsize) != 0 || jitsize == 0)) {
+        pcre2_code_free(re);
+        re = NULL;
+    }
+    return re;
+}
+
 /* ---- one pattern ------------------------------------------------------------------- */
 
 static const char *const pattern_keys[] = {
@@ -299,6 +319,7 @@ static int parse_regexes(loader *L, yaml_node_t *map, pt_pattern *p, uint32_t *m
         if (compile_regex(L, value, p->id, "value", anchor, &re, &p->value_facts, max_captures))
             return -1;
         p->value_re = re;
+        p->value_re_ascii = compile_ascii_variant(value, anchor);
         p->value_src = pt_xstrdup(pt_yaml_scalar(value));
         p->min_length = p->value_facts.min_length;
     }
@@ -306,6 +327,7 @@ static int parse_regexes(loader *L, yaml_node_t *map, pt_pattern *p, uint32_t *m
         if (compile_regex(L, masked, p->id, "masked", anchor, &re, &p->masked_facts, max_captures))
             return -1;
         p->masked_re = re;
+        p->masked_re_ascii = compile_ascii_variant(masked, anchor);
         p->masked_src = pt_xstrdup(pt_yaml_scalar(masked));
     }
     return 0;
@@ -369,6 +391,8 @@ static void free_pattern(pt_pattern *p)
     pcre2_code_free((pcre2_code *)p->value_re);
     pcre2_code_free((pcre2_code *)p->header_re);
     pcre2_code_free((pcre2_code *)p->masked_re);
+    pcre2_code_free((pcre2_code *)p->value_re_ascii);
+    pcre2_code_free((pcre2_code *)p->masked_re_ascii);
     free(p->validator_name);
     free(p->yields_to);
     free(p->description);

@@ -134,6 +134,7 @@ struct pt_scanner {
     size_t token_min;
     pt_token_runs_found field_runs;
     bool field_runs_known;
+    bool field_ascii;              /* the field is ASCII: the *_re_ascii regexes apply */
     pt_literal_index lits;         /* required literals looked for at run time */
     uint64_t field_lits[4];        /* which of them the field holds, once field_lits_known */
     bool field_lits_known;
@@ -758,6 +759,19 @@ static void reject_value(pt_scanner *s, size_t i)
 
 /* ---- matching ------------------------------------------------------------------------ */
 
+/* Pattern p's value (masked: its masked) regex from start in v[0..n): the ASCII
+ * variant on an ASCII field (pt_pattern; never in the reference mode, which keeps the
+ * regexes as written to compare with). */
+static int run_value_re(const pt_scanner *s, const pt_pattern *p, bool masked, const char *v,
+                        size_t n, size_t start)
+{
+    const void *ascii = masked ? p->masked_re_ascii : p->value_re_ascii;
+    if (ascii && s->field_ascii && !s->reference)
+        return pcre2_jit_match((const pcre2_code *)ascii, (PCRE2_SPTR)v, n, start, 0, s->md, s->mc);
+    return masked ? pt_regex_run(p->masked_re, &p->masked_facts, v, n, start, s->md, s->mc)
+                  : pt_regex_run(p->value_re, &p->value_facts, v, n, start, s->md, s->mc);
+}
+
 /* Does a match (accepted or rejected) of a pattern that p yields to overlap [start, end)? */
 static bool yields(const pt_scanner *s, const pt_pattern *p, size_t start, size_t end)
 {
@@ -777,7 +791,7 @@ static bool is_masked(pt_scanner *s, const pt_pattern *p, uint64_t field_mask,
     if (!c->has_masked) return false;
     /* The field's byte classes are a superset of the match's: a sound prefilter. */
     if (!s->reference && !pt_mask_admit(&c->masked, field_mask, v, n, c->field)) return false;
-    return pt_regex_run(p->masked_re, &p->masked_facts, v, n, 0, s->md, s->mc) > 0;
+    return run_value_re(s, p, true, v, n, 0) > 0;
 }
 
 /* One regex match v[start..end) of pattern i in field v. */
@@ -836,7 +850,7 @@ static bool match_values(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
     bool any = false;
     size_t start = 0;
     while (start <= n && n - start >= p->value_facts.min_length) {
-        if (pt_regex_run(p->value_re, &p->value_facts, v, n, start, s->md, s->mc) <= 0) break;
+        if (run_value_re(s, p, false, v, n, start) <= 0) break;
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
         size_t ms = ov[0], me = ov[1];
         if (ms > me || me > n) break;   /* \K tricks: give up on this field */
@@ -856,7 +870,7 @@ static void count_masked(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
     if (!s->reference && !pt_mask_admit(&s->cands[i].masked, bytes, v, n, field)) return;
     size_t start = 0;
     while (start < n) {
-        if (pt_regex_run(p->masked_re, &p->masked_facts, v, n, start, s->md, s->mc) <= 0) break;
+        if (run_value_re(s, p, true, v, n, start) <= 0) break;
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
         size_t ms = ov[0], me = ov[1];
         if (ms > me || me > n) break;
@@ -1192,6 +1206,7 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
     s->n_spans = 0;
     s->field_runs_known = false;
     s->field_lits_known = false;
+    s->field_ascii = (bytes & ~s->ascii_classes) == 0;   /* projection keeps ASCII apart */
     if (s->trace) {
         trace_field(s, ctx, bytes, v, n);
         return;
