@@ -43,6 +43,11 @@ void pt_fpset_free(pt_fpset *s);
 void pt_fpset_insert_batch(pt_fpset *s, uint32_t input_id, pt_fp_item *items, size_t n);
 uint64_t pt_fpset_size(const pt_fpset *s);
 size_t pt_fpset_memory(const pt_fpset *s);
+/* The capacity a full dedup shard of cap slots grows to (the memory rule of fpset.c,
+ * exposed for the tests). Shards start at PT_DEDUP_INITIAL_SLOTS and grow at 4/5 full. */
+#define PT_DEDUP_INITIAL_SLOTS 1024
+#define PT_DEDUP_SHARDS 256
+size_t pt_dedup_grown_capacity(size_t cap);
 
 /* Set of 64-bit hashes (subjects), same sharding. Returns how many were new. */
 typedef struct pt_hashset pt_hashset;

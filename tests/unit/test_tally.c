@@ -76,6 +76,30 @@ static void test_fpset_memory_per_piece(void)
     pt_fpset_free(s);
 }
 
+/* The growth rule keeps the budget of SPEC section 6 at every size, at its worst moment:
+ * right after all shards grew (the hash spreads pieces evenly, so they grow together),
+ * the piece slots (12 bytes) and subject slots (8) of 256 shards may not exceed half of
+ * the 64 MiB base (the other half is for chunks and scanners) plus 32 bytes a piece.
+ * Growing by half at every size breaks it from 8.06M pieces on (37.5 bytes a piece). */
+static void test_dedup_growth_keeps_the_budget(void)
+{
+    size_t cap = PT_DEDUP_INITIAL_SLOTS, steps = 0, over = 0;
+    double worst_large = 0;
+    while (cap < (size_t)4e9 / PT_DEDUP_SHARDS) {
+        size_t next = pt_dedup_grown_capacity(cap);
+        CHECK(next > cap);
+        double pieces = (double)PT_DEDUP_SHARDS * (cap * 4 / 5 + 1);   /* the one that grew it */
+        double bytes = (double)PT_DEDUP_SHARDS * next * (12 + 8);
+        if (bytes > 32.0 * 1024 * 1024 + 32.0 * pieces) over++;
+        if (pieces > 1e7 && bytes / pieces > worst_large) worst_large = bytes / pieces;
+        cap = next;
+        steps++;
+    }
+    CHECK(steps > 20);
+    CHECK_EQ(over, 0);
+    CHECK(worst_large <= 31.25 + 0.01);   /* 20 bytes at load 0.8 / 1.25 */
+}
+
 typedef struct {
     pt_hashset *set;
     uint64_t start, added;
@@ -128,6 +152,7 @@ int main(void)
     RUN(test_fpset_inputs);
     RUN(test_fpset_grows);
     RUN(test_fpset_memory_per_piece);
+    RUN(test_dedup_growth_keeps_the_budget);
     RUN(test_hashset_threads);
     RUN(test_counts_add);
     return CHECK_DONE();
