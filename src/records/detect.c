@@ -5,7 +5,6 @@
  */
 #include "internal.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <strings.h>
 
@@ -232,8 +231,11 @@ static bool is_user_name(const char *s, size_t n)
 {
     if (n < 3 || n > 32 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
         return false;
-    for (size_t i = 1; i < n; i++)
-        if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '.') return false;
+    for (size_t i = 1; i < n; i++) {
+        char c = s[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alnum && c != '_' && c != '.') return false;   /* ASCII, whatever the locale */
+    }
     return true;
 }
 
