@@ -26,6 +26,12 @@ typedef struct {
 
 void pt_samples_init(pt_samples *s, size_t n_patterns);
 void pt_samples_free(pt_samples *s);
+/* Does position (input, offset) come before sample x? Inputs are scanned in order. */
+static inline bool pt_sample_before(uint32_t input, uint64_t offset, const pt_sample *x)
+{
+    return input < x->input || (input == x->input && offset < x->offset);
+}
+
 /* Would a value of pattern p at (input, offset) make it into the list? Cheap and inline:
  * called for every accepted value, it only compares with the current last sample. */
 static inline bool pt_samples_wants(const pt_samples *s, size_t p, uint32_t input,
@@ -34,8 +40,7 @@ static inline bool pt_samples_wants(const pt_samples *s, size_t p, uint32_t inpu
     if (p >= s->n_patterns) return false;
     size_t n = s->count[p];
     if (n < PT_SAMPLES_PER_PATTERN) return true;
-    const pt_sample *last = &s->v[p * PT_SAMPLES_PER_PATTERN + n - 1];
-    return input < last->input || (input == last->input && offset < last->offset);
+    return pt_sample_before(input, offset, &s->v[p * PT_SAMPLES_PER_PATTERN + n - 1]);
 }
 /* Keep the masked value (already cut to fit) if it is among the first. A second value
  * of the same record (same input and offset) is not kept: one sample per record. */

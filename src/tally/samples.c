@@ -23,17 +23,12 @@ void pt_samples_free(pt_samples *s)
     memset(s, 0, sizeof *s);
 }
 
-static bool before(uint32_t input, uint64_t offset, const pt_sample *x)
-{
-    return input < x->input || (input == x->input && offset < x->offset);
-}
-
 void pt_samples_add(pt_samples *s, size_t p, uint32_t input, uint64_t offset, const char *masked)
 {
     if (!pt_samples_wants(s, p, input, offset)) return;
     pt_sample *list = &s->v[p * K];
     size_t n = s->count[p], at = 0;
-    while (at < n && !before(input, offset, &list[at])) {
+    while (at < n && !pt_sample_before(input, offset, &list[at])) {
         if (list[at].input == input && list[at].offset == offset) return;   /* same record */
         at++;
     }
