@@ -208,7 +208,9 @@ def test_especially_serious_and_income(tmp):
     if "art5_2_3" not in r["verdict"]["grounds"]:
         raise Failure("grounds %r lack art5_2_3" % r["verdict"]["grounds"])
     fx.write(os.path.join(tmp, "empty.csv"), b"")
-    r = scan([os.path.join(tmp, "empty.csv")], "--income", "5000")
+    # an empty input alone: nothing could be scanned (exit 2), but the income ground
+    # of item (7) stands on its own
+    r = scan([os.path.join(tmp, "empty.csv")], "--income", "5000", expect_rc=2)
     eq(r["verdict"]["level"], "serious", "income 5000")
     eq(r["verdict"]["grounds"], ["art5_1_7"], "grounds")
     eq(r["policy"]["income_cny"], 5000, "income in policy")
@@ -345,8 +347,11 @@ def test_awkward_paths(tmp):
     r = scan([d])
     by_name = {os.path.relpath(i["path"], d): i for i in r["inputs"]}
     # up/ leads to tmp, whose only entry is case/, the directory being walked: the
-    # loop is cut there, so nothing is reached twice
-    eq(list(by_name), ["empty.csv", "good.csv", "pipe", "self"], "inputs, in sorted order")
+    # loop is cut there and listed (never silent), so nothing is reached twice
+    eq(list(by_name), ["empty.csv", "good.csv", "pipe", "self", "up/case"], "inputs, in sorted order")
+    eq([e["kind"] for e in by_name["up/case"]["errors"]], ["skipped"], "loop cut, listed")
+    if "symlink loop" not in by_name["up/case"]["errors"][0]["message"]:
+        raise Failure("the loop's entry does not say why: %r" % by_name["up/case"]["errors"])
     eq(counts(by_name["good.csv"]), (3, 3, 2), "good.csv")
     eq(counts(by_name["empty.csv"]), (0, 0, 0), "empty.csv")
     eq(by_name["empty.csv"]["errors"], [], "empty file is no error")

@@ -111,7 +111,7 @@ def test_max_output_stops_a_bomb(tmp):
 def test_binary_scan_reads_anyway(tmp):
     path = os.path.join(tmp, "odd.bin")
     fx.write(path, b"\x89PNG\r\n\x1a\n" + "\n请回电 13812345678\n".encode())
-    r = scan([path])
+    r = scan([path], expect_rc=2)   # the only input skipped: nothing could be scanned
     eq([e["kind"] for e in r["inputs"][0]["errors"]], ["binary"], "skipped by default")
     r = scan([path], "--binary", "scan")
     # read as text: the magic's 0x89 byte is invalid UTF-8, replaced and reported
