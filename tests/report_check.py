@@ -24,6 +24,10 @@ MAX_SHOWN = 20
 _validator = None
 
 
+class MissingModule(RuntimeError):
+    pass
+
+
 def validator():
     """The Draft 2020-12 validator of the schema, built once; the schema is itself checked."""
     global _validator
@@ -31,8 +35,9 @@ def validator():
         try:
             from jsonschema import Draft202012Validator, validators
         except ImportError:
-            raise SystemExit("report_check: the Python module jsonschema is missing "
-                             "(Debian: apt-get install python3-jsonschema, or `make deps`)")
+            raise MissingModule("report_check: the Python module jsonschema is missing for %s "
+                                "(Debian: apt-get install python3-jsonschema, or `make deps`)"
+                                % sys.executable)
         with open(SCHEMA_PATH, encoding="utf-8") as f:
             schema = json.load(f)
         Draft202012Validator.check_schema(schema)
@@ -209,7 +214,11 @@ def main(argv):
             print("%s: cannot read a JSON document: %s" % (path, e))
             bad += 1
             continue
-        found = problems(report)
+        try:
+            found = problems(report)
+        except MissingModule as e:
+            print(e)
+            return 1
         if found:
             bad += 1
             prefix = path + ": " if len(argv) > 2 else ""
