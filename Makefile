@@ -23,8 +23,12 @@ LIBS = -lpcre2-8 -lyaml -lz -lxxhash -pthread
 # ISA-L inflate when libisal-dev is installed (zlib otherwise)
 -include src/input/isal.mk
 
-# Debian packages the build and the tests need; installed by `make deps` when missing.
-DEB_PKGS = gcc make libpcre2-dev zlib1g-dev libyaml-dev libxxhash-dev libisal-dev
+# Debian packages the build and the tests need; installed by `make deps` when missing
+# (python3-jsonschema: tests/report_check.py validates every report against
+# docs/pitally-report.schema.json). The stamp depends on this Makefile, so a package
+# added here is checked for again on a machine that was set up before.
+DEB_PKGS = gcc make libpcre2-dev zlib1g-dev libyaml-dev libxxhash-dev libisal-dev \
+           python3 python3-jsonschema
 DEPS_STAMP = build/.deps-ok
 
 LIB_SRC  := $(sort $(wildcard src/input/*.c src/records/*.c src/classify/*.c \
@@ -42,16 +46,18 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 .PHONY: all deps demo test test-run unit-bins install clean asan tsan bench
 all: $(DEPS_STAMP) $(BUILD)/pitally
 
-$(DEPS_STAMP):
+$(DEPS_STAMP): Makefile
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	command -v python3 >/dev/null 2>&1 || missing="$$missing python3"; \
 	if [ -n "$$missing" ]; then \
 	  echo "pitally: installing build dependencies:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || exit 1; \
-	fi
+	fi; \
+	python3 -c 'import jsonschema' 2>/dev/null || \
+	  echo "pitally: warning: $$(command -v python3) does not see the jsonschema module" \
+	       "(python3-jsonschema is for /usr/bin/python3); the tests need it"
 	@mkdir -p build && touch $@
 deps: $(DEPS_STAMP)
 
