@@ -22,11 +22,10 @@
 
 #include "jsonw.h"
 
-/* An unreadable input may have no detected properties; the schema wants one of the
- * listed words, so say what would have been assumed. */
-static const char *or_default(const char *s, const char *dflt)
+/* What was not found out (an input not read, or skipped) is "-", never a guess. */
+static const char *or_dash(const char *s)
 {
-    return s && *s ? s : dflt;
+    return s && *s ? s : "-";
 }
 
 /* True when s has a byte sequence that is not UTF-8 (it is then also given in hex). */
@@ -116,10 +115,11 @@ static void write_input(jw *w, const pt_input_result *in, const pt_scan_result *
     jw_str(w, "path", path);
     if (has_invalid_utf8(path)) write_hex(w, "path_bytes_hex", path);
     jw_bool(w, "readable", in->readable);
+    jw_str(w, "status", pt_input_status(in));
     jw_u64(w, "bytes", in->bytes);
-    jw_str(w, "compression", or_default(in->compression, "none"));
-    jw_str(w, "encoding", or_default(in->encoding, "utf-8"));
-    jw_str(w, "format", or_default(in->format, "lines"));
+    jw_str(w, "compression", or_dash(in->compression));
+    jw_str(w, "encoding", or_dash(in->encoding));
+    jw_str(w, "format", or_dash(in->format));
     jw_u64(w, "records", in->counts.records);
     write_counts(w, &in->counts, r, pol, false);
     jw_open(w, "errors", '[', false);
