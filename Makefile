@@ -82,7 +82,13 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIB_ARCHIVES)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit $(LDSAN) -o $@ $< $(LIB_ARCHIVES) $(LIBS)
 
-unit-bins: $(TEST_BIN)
+# examples/: programs using the library as a user would; built and run by make test
+EXAMPLE_BIN := $(patsubst examples/%.c,$(BUILD)/examples/%,$(sort $(wildcard examples/*.c)))
+$(BUILD)/examples/%: examples/%.c $(BUILD)/libpitally.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDSAN) -o $@ $< $(BUILD)/libpitally.a $(LIBS)
+
+unit-bins: $(TEST_BIN) $(EXAMPLE_BIN)
 
 asan: $(DEPS_STAMP)
 	$(MAKE) BUILD=build/asan SAN=1 OPT="-O1 -g" build/asan/pitally unit-bins

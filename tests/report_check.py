@@ -127,17 +127,29 @@ def check_totals(r, tier_ids, out):
         if n != s:
             out.append("totals.categories.%s is %d, the inputs add to %d" % (c, n, s))
     # distinct across the run: at least the largest input's, at most their sum
-    groups = [("pieces", tot["pieces"], [x["pieces"] for x in inputs])]
-    groups += [("tiers." + t, tot["tiers"][t], [x["tiers"][t] for x in inputs if t in x["tiers"]])
-               for t in tier_ids]
-    for name, c, per_input in groups:
-        if name != "pieces" and c["raw"] != sum(x["raw"] for x in per_input):
-            out.append("totals.%s.raw differs from the sum over inputs" % name)
-        lo = max([x["distinct"] for x in per_input] or [0])
-        hi = sum(x["distinct"] for x in per_input)
-        if not lo <= c["distinct"] <= hi:
-            out.append("totals.%s.distinct %d outside [%d, %d] (largest input, sum of inputs)"
-                       % (name, c["distinct"], lo, hi))
+    per_input = [x["pieces"] for x in inputs]
+    lo = max([x["distinct"] for x in per_input] or [0])
+    hi = sum(x["distinct"] for x in per_input)
+    if not lo <= tot["pieces"]["distinct"] <= hi:
+        out.append("totals.pieces.distinct %d outside [%d, %d] (largest input, sum of inputs)"
+                   % (tot["pieces"]["distinct"], lo, hi))
+    # by tier: a piece counts in the most serious tier any of its occurrences had, so a
+    # tier's run count is at most the inputs' sum for that tier, and the tiers from the
+    # most serious down to any tier hold at least what the largest input has there
+    cum_run, cum_inputs = 0, [0] * len(inputs)
+    for t in r["policy"]["tiers"]:   # the policy's order: most serious first
+        c = tot["tiers"][t]
+        tier_of = [x["tiers"].get(t, {"raw": 0, "distinct": 0}) for x in inputs]
+        if c["raw"] != sum(x["raw"] for x in tier_of):
+            out.append("totals.tiers.%s.raw differs from the sum over inputs" % t)
+        hi = sum(x["distinct"] for x in tier_of)
+        if c["distinct"] > hi:
+            out.append("totals.tiers.%s.distinct %d above the inputs' sum %d" % (t, c["distinct"], hi))
+        cum_run += c["distinct"]
+        cum_inputs = [a + x["distinct"] for a, x in zip(cum_inputs, tier_of)]
+        if cum_run < max(cum_inputs or [0]):
+            out.append("totals.tiers up to %s: %d distinct, fewer than an input's %d"
+                       % (t, cum_run, max(cum_inputs)))
     if tot["subjects"] > tot["pieces"]["distinct"]:
         out.append("totals.subjects %d > distinct pieces %d" % (tot["subjects"], tot["pieces"]["distinct"]))
 

@@ -32,6 +32,12 @@ for build in "$@"; do
         "$t" >"$log" 2>&1
         count "$t" $?
     done
+    for e in "$build"/examples/*; do   # each example exits 0 when it got what it expects
+        [ -x "$e" ] || continue
+        if "$e" patterns >"$log.raw" 2>&1; then echo "ok ${e##*/}" >"$log"
+        else { echo "not ok ${e##*/}"; sed 's/^/# /' "$log.raw"; } >"$log"; fi
+        count "$e" 0
+    done
     python3 tests/integration/run.py "$build/pitally" >"$log" 2>&1
     count "$build integration" $?
 done

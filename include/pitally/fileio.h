@@ -38,9 +38,13 @@ typedef struct {
 void pt_paths_expand(const char *const *paths, size_t n, pt_path_list *out);
 void pt_paths_free(pt_path_list *l);
 
+/* What the program knows of an input that the data does not say (--declare). */
+typedef void (*pt_attrs_fn)(void *ctx, const char *path, pt_input_attrs *out);
+
 /* Expand paths and scan every input in order through s, with a progress line on
- * stderr as mode says. Returns the number of inputs that could be opened. */
+ * stderr as mode says; attrs (may be NULL) gives each input's attributes. Returns the
+ * number of inputs that could be opened. */
 size_t pt_scan_paths(pt_scan *s, const char *const *paths, size_t n_paths,
-                     pt_progress_mode mode);
+                     pt_progress_mode mode, pt_attrs_fn attrs, void *attrs_ctx);
 
 #endif

@@ -2,6 +2,7 @@
  * loads the policy and pattern sets once, runs the library, prints the reports and
  * picks the exit status. No counting or legal logic lives here. */
 #include <errno.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -23,6 +24,9 @@ static const char usage_text[] =
     "usage: pitally scan [OPTIONS] PATH...      text report on stdout\n"
     "  -j, --threads N            worker threads (default: online CPUs)\n"
     "  --json FILE                machine-readable report (FILE may be -)\n"
+    "  --state FILE               the tally (owner-only), to merge with others later\n"
+    "  --declare PATH=CATEGORY    declared provenance: inputs matching the glob PATH (or\n"
+    "                             under the directory PATH) carry CATEGORY (repeatable)\n"
     "  --patterns DIR             pattern sets (default: the installed ones)\n"
     "  --policy FILE              policy (default: DIR/policy.yaml)\n"
     "  --tier CATEGORY=TIER       override one category's tier (repeatable)\n"
@@ -41,6 +45,8 @@ static const char usage_text[] =
     "  --progress auto|always|never   progress on stderr\n"
     "  --chunk-size BYTES         bytes per work unit (default 1 MiB)\n"
     "  --max-record BYTES         longest record (default 16 MiB)\n"
+    "       pitally merge STATE... [--json FILE] [--state FILE] [--tier ...] [--professional]\n"
+    "                             [--income CNY]: shards' states as one scan over them all\n"
     "       pitally patterns [--check] [--patterns DIR] [--policy FILE]\n"
     "       pitally explain VALUE [--header H] [--patterns DIR] [--policy FILE]\n"
     "       pitally --version\n"
@@ -54,6 +60,13 @@ static int usage_error(const char *fmt, const char *arg)
     fprintf(stderr, "\n%s", usage_text);
     return PT_EXIT_USAGE;
 }
+
+/* --declare PATH=CATEGORY: inputs whose path matches the glob (or lie under the
+ * directory) get the category as declared provenance. */
+typedef struct {
+    char *glob;
+    uint64_t mask;
+} pt_declare;
 
 /* What every command needs: the policy and the compiled pattern sets. */
 typedef struct {
@@ -131,12 +144,15 @@ static bool parse_progress(const char *s, pt_progress_mode *m)
 enum {
     OPT_JSON = 256, OPT_PATTERNS, OPT_POLICY, OPT_TIER, OPT_PROFESSIONAL, OPT_INCOME,
     OPT_BUSINESS, OPT_FORMAT, OPT_ENCODING, OPT_DELIMITER, OPT_HEADER, OPT_PROGRESS,
-    OPT_CHUNK, OPT_MAXREC, OPT_CHECK, OPT_BINARY, OPT_MAX_OUTPUT, OPT_MAX_RATIO
+    OPT_CHUNK, OPT_MAXREC, OPT_CHECK, OPT_BINARY, OPT_MAX_OUTPUT, OPT_MAX_RATIO, OPT_STATE,
+    OPT_DECLARE
 };
 
 static const struct option long_options[] = {
     {"threads", required_argument, NULL, 'j'},
     {"json", required_argument, NULL, OPT_JSON},
+    {"state", required_argument, NULL, OPT_STATE},
+    {"declare", required_argument, NULL, OPT_DECLARE},
     {"patterns", required_argument, NULL, OPT_PATTERNS},
     {"policy", required_argument, NULL, OPT_POLICY},
     {"tier", required_argument, NULL, OPT_TIER},
@@ -164,6 +180,10 @@ typedef struct {
     const char *header_text;     /* explain --header */
     const char **tiers;          /* --tier specs */
     size_t n_tiers;
+    const char *state_path;      /* --state: the tally, for pitally merge */
+    const char **declares;       /* --declare PATH=CATEGORY specs */
+    size_t n_declares;
+    pt_declare *declared;        /* parsed once the policy is loaded */
     bool check;
 } cli_options;
 
@@ -174,6 +194,7 @@ static int parse_options(int argc, char **argv, cli_options *co, rules *ru, bool
     co->scan.threads = cpus > 0 ? (unsigned)cpus : 1;
     pt_source_options_default(&co->scan.source);
     co->tiers = calloc((size_t)argc, sizeof *co->tiers);
+    co->declares = calloc((size_t)argc, sizeof *co->declares);
     uint64_t v;
     int c;
     optind = 1;
@@ -184,6 +205,8 @@ static int parse_options(int argc, char **argv, cli_options *co, rules *ru, bool
             co->scan.threads = (unsigned)v;
             break;
         case OPT_JSON: co->json_path = optarg; break;
+        case OPT_STATE: co->state_path = optarg; break;
+        case OPT_DECLARE: co->declares[co->n_declares++] = optarg; break;
         case OPT_PATTERNS: ru->patterns_dir = optarg; break;
         case OPT_POLICY: ru->policy_file = optarg; break;
         case OPT_TIER: co->tiers[co->n_tiers++] = optarg; break;
@@ -253,14 +276,79 @@ static double seconds_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* --declare specs against the loaded policy; returns an exit status. */
+static int parse_declares(cli_options *co, const rules *ru)
+{
+    co->declared = pt_xcalloc(co->n_declares ? co->n_declares : 1, sizeof *co->declared);
+    for (size_t i = 0; i < co->n_declares; i++) {
+        const char *spec = co->declares[i], *eq = strrchr(spec, '=');
+        int c = eq ? pt_policy_category(&ru->policy, eq + 1) : -1;
+        if (!eq || eq == spec || c < 0) {
+            fprintf(stderr, "pitally: --declare %s: expected PATH=CATEGORY with a category of the policy:", spec);
+            for (size_t k = 0; k < ru->policy.n_categories; k++) fprintf(stderr, " %s", ru->policy.categories[k]);
+            fputc('\n', stderr);
+            return PT_EXIT_USAGE;
+        }
+        co->declared[i].glob = pt_xstrndup(spec, (size_t)(eq - spec));
+        co->declared[i].mask = 1ull << c;
+    }
+    return PT_EXIT_OK;
+}
+
+/* A glob matches the path itself, or a directory above it. */
+static bool declare_matches(const char *glob, const char *path)
+{
+    if (fnmatch(glob, path, 0) == 0) return true;
+    size_t n = strlen(glob);
+    while (n > 1 && glob[n - 1] == '/') n--;
+    return strncmp(glob, path, n) == 0 && path[n] == '/';
+}
+
+static void declared_attrs(void *ctx, const char *path, pt_input_attrs *out)
+{
+    const cli_options *co = ctx;
+    for (size_t i = 0; i < co->n_declares; i++)
+        if (declare_matches(co->declared[i].glob, path)) out->declared |= co->declared[i].mask;
+}
+
 /* Scan the paths into a new tally: the engine reads what the file walker opens. */
 static pt_tally *run_scan(int argc, char **argv, rules *ru, cli_options *co)
 {
     pt_tally *t = pt_tally_new(ru->patterns.n);
     pt_scan *s = pt_scan_start(&co->scan, &ru->patterns, &ru->policy, t);
-    pt_scan_paths(s, (const char *const *)argv + optind, (size_t)(argc - optind), co->scan.progress);
+    pt_scan_paths(s, (const char *const *)argv + optind, (size_t)(argc - optind), co->scan.progress,
+                  co->n_declares ? declared_attrs : NULL, co);
     pt_scan_finish(s);
     return t;
+}
+
+typedef struct {
+    const pt_tally *t;
+    uint64_t digest;
+} state_job;
+
+static int write_state(FILE *f, void *ctx)
+{
+    const state_job *j = ctx;
+    char err[256];
+    return pt_tally_save(j->t, j->digest, f, err, sizeof err);
+}
+
+static uint64_t digest_of(const rules *ru, const cli_options *co)
+{
+    return pt_rules_digest(ru->patterns_dir, ru->policy_file, co->tiers, co->n_tiers);
+}
+
+/* The state file holds fingerprints of personal data: owner-only (0600). */
+static int save_state(const char *path, const pt_tally *t, const rules *ru, const cli_options *co)
+{
+    state_job j = {t, digest_of(ru, co)};
+    char err[1024];
+    if (pt_output_to_path(path, write_state, &j, 0600, err, sizeof err) != 0) {
+        fprintf(stderr, "pitally: cannot write the state: %s\n", err);
+        return EXIT_REPORT_WRITE;
+    }
+    return PT_EXIT_OK;
 }
 
 /* The report sinks the command line asked for, each to its path. */
@@ -298,20 +386,17 @@ static void tell_unscanned(const pt_scan_result *r)
     }
 }
 
-static int cmd_scan(int argc, char **argv, rules *ru, cli_options *co)
+/* Finalise the tally, write the state and the reports, name what was not scanned. */
+static int finish_run(pt_tally *t, double started, rules *ru, cli_options *co)
 {
-    if (optind >= argc) return usage_error("%s", "scan needs at least one PATH");
-    int rc = load_rules(ru, argv[0]);
-    if (rc == PT_EXIT_OK) rc = apply_tier_overrides(ru, co);
-    if (rc != PT_EXIT_OK) return rc;
-    double started = seconds_now();
-    pt_tally *t = run_scan(argc, argv, ru, co);
+    int rc = co->state_path ? save_state(co->state_path, t, ru, co) : PT_EXIT_OK;
     pt_scan_result result;
     pt_scan_result_from_tally(&result, t, &ru->policy, &co->scan.facts);
     pt_tally_free(t);
     result.threads = co->scan.threads ? co->scan.threads : 1;
     result.elapsed_s = seconds_now() - started;
-    rc = write_reports(co, &result, ru);
+    int wrc = write_reports(co, &result, ru);
+    if (wrc != PT_EXIT_OK) rc = wrc;
     tell_unscanned(&result);
     if (!result.n_scanned) {
         fprintf(stderr, "pitally: nothing could be scanned: no input gave a record\n");
@@ -319,6 +404,44 @@ static int cmd_scan(int argc, char **argv, rules *ru, cli_options *co)
     }
     pt_scan_result_free(&result);
     return rc;
+}
+
+static int cmd_scan(int argc, char **argv, rules *ru, cli_options *co)
+{
+    if (optind >= argc) return usage_error("%s", "scan needs at least one PATH");
+    int rc = load_rules(ru, argv[0]);
+    if (rc == PT_EXIT_OK) rc = apply_tier_overrides(ru, co);
+    if (rc == PT_EXIT_OK) rc = parse_declares(co, ru);
+    if (rc != PT_EXIT_OK) return rc;
+    double started = seconds_now();
+    return finish_run(run_scan(argc, argv, ru, co), started, ru, co);
+}
+
+/* pitally merge STATE...: the tallies of shards, as one scan over all their inputs. */
+static int cmd_merge(int argc, char **argv, rules *ru, cli_options *co)
+{
+    if (optind >= argc) return usage_error("%s", "merge needs at least one STATE file");
+    int rc = load_rules(ru, argv[0]);
+    if (rc == PT_EXIT_OK) rc = apply_tier_overrides(ru, co);
+    if (rc != PT_EXIT_OK) return rc;
+    double started = seconds_now();
+    uint64_t digest = digest_of(ru, co);
+    pt_tally *all = pt_tally_new(ru->patterns.n);
+    for (int i = optind; i < argc; i++) {
+        char err[512];
+        FILE *f = fopen(argv[i], "rb");
+        pt_tally *t = f ? pt_tally_load(f, digest, err, sizeof err) : NULL;
+        if (!f) snprintf(err, sizeof err, "%s", strerror(errno));
+        else fclose(f);
+        if (!t || pt_tally_merge(all, t, err, sizeof err) != 0) {
+            fprintf(stderr, "pitally: merge: %s: %s\n", argv[i], err);
+            pt_tally_free(t);
+            pt_tally_free(all);
+            return PT_EXIT_USAGE;
+        }
+        pt_tally_free(t);
+    }
+    return finish_run(all, started, ru, co);
 }
 
 static int cmd_patterns(char **argv, rules *ru, const cli_options *co)
@@ -354,7 +477,7 @@ static int cmd_explain(int argc, char **argv, rules *ru, cli_options *co)
 
 int pt_cli_main(int argc, char **argv)
 {
-    if (argc < 2) return usage_error("%s", "a command is needed: scan, patterns or explain");
+    if (argc < 2) return usage_error("%s", "a command is needed: scan, merge, patterns or explain");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
         printf("pitally %s\n", PT_VERSION);
@@ -365,8 +488,9 @@ int pt_cli_main(int argc, char **argv)
         return PT_EXIT_OK;
     }
     bool is_scan = !strcmp(cmd, "scan"), is_patterns = !strcmp(cmd, "patterns");
-    bool is_explain = !strcmp(cmd, "explain");
-    if (!is_scan && !is_patterns && !is_explain) return usage_error("unknown command '%s'", cmd);
+    bool is_explain = !strcmp(cmd, "explain"), is_merge = !strcmp(cmd, "merge");
+    if (!is_scan && !is_patterns && !is_explain && !is_merge)
+        return usage_error("unknown command '%s'", cmd);
 
     /* the options follow the command: parse argv[1..] with the command as argv[0] */
     argv[1] = argv[0];
@@ -375,10 +499,14 @@ int pt_cli_main(int argc, char **argv)
     int rc = parse_options(argc - 1, argv + 1, &co, &ru, is_explain);
     if (rc < 0) {
         if (is_scan) rc = cmd_scan(argc - 1, argv + 1, &ru, &co);
+        else if (is_merge) rc = cmd_merge(argc - 1, argv + 1, &ru, &co);
         else if (is_patterns) rc = cmd_patterns(argv + 1, &ru, &co);
         else rc = cmd_explain(argc - 1, argv + 1, &ru, &co);
     }
     free(co.tiers);
+    for (size_t i = 0; co.declared && i < co.n_declares; i++) free(co.declared[i].glob);
+    free(co.declared);
+    free(co.declares);
     free_rules(&ru);
     return rc;
 }

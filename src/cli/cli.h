@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Exit statuses of SPEC section 4. */
 enum { PT_EXIT_OK = 0, PT_EXIT_USAGE = 1, PT_EXIT_NO_INPUT = 2, PT_EXIT_PATTERNS = 3 };
@@ -13,5 +14,10 @@ int pt_cli_main(int argc, char **argv);
 /* Default pattern directory: beside the binary (a build tree), or installed under
  * PREFIX/share/pitally/patterns. Writes into buf; returns buf, or NULL if none found. */
 const char *pt_default_patterns_dir(const char *argv0, char *buf, size_t len);
+
+/* A fingerprint of the pattern files, the policy file and the --tier overrides: the
+ * rules a tally was made with (state files record it; merge compares it). */
+uint64_t pt_rules_digest(const char *patterns_dir, const char *policy_file,
+                         const char *const *tiers, size_t n_tiers);
 
 #endif

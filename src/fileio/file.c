@@ -89,7 +89,7 @@ static void show_progress(void *ctx, uint64_t input_bytes, uint64_t records_done
 }
 
 size_t pt_scan_paths(pt_scan *s, const char *const *paths, size_t n_paths,
-                     pt_progress_mode mode)
+                     pt_progress_mode mode, pt_attrs_fn attrs, void *attrs_ctx)
 {
     pt_path_list list;
     pt_paths_expand(paths, n_paths, &list);
@@ -108,7 +108,9 @@ size_t pt_scan_paths(pt_scan *s, const char *const *paths, size_t n_paths,
         }
         progress.current = p->path;
         progress.current_no = i + 1;
-        opened += pt_scan_input(s, p->path, &raw, NULL);
+        pt_input_attrs a = {0};
+        if (attrs) attrs(attrs_ctx, p->path, &a);
+        opened += pt_scan_input(s, p->path, &raw, &a);
         progress.bytes_before += p->size;
     }
     pt_scan_set_progress(s, NULL, NULL);

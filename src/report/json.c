@@ -121,6 +121,12 @@ static void write_input(jw *w, const pt_input_result *in, const pt_scan_result *
     jw_str(w, "encoding", or_dash(in->encoding));
     jw_str(w, "format", or_dash(in->format));
     jw_u64(w, "records", in->counts.records);
+    if (in->declared) {   /* --declare: the examiner's word, not detected */
+        jw_open(w, "declared", '[', true);
+        for (size_t k = 0; k < pol->n_categories; k++)
+            if (in->declared >> k & 1) jw_str(w, NULL, pol->categories[k]);
+        jw_close(w, ']');
+    }
     write_counts(w, &in->counts, r, pol, false);
     jw_open(w, "errors", '[', false);
     for (size_t i = 0; i < in->errors.n; i++) {

@@ -276,7 +276,25 @@ const char *pt_input_status(const pt_input_result *in)
     return in->counts.records ? "scanned" : "no records";
 }
 
-static void print_inputs(FILE *out, const pt_scan_result *r)
+/* --declare: categories the examiner knows from the source system, not detected. */
+static void print_declared(FILE *out, const pt_scan_result *r, const pt_policy *pol)
+{
+    bool any = false;
+    for (size_t i = 0; i < r->n_inputs; i++) {
+        const pt_input_result *in = &r->inputs[i];
+        if (!in->declared) continue;
+        if (!any) print_heading(out, "Declared provenance (--declare; added to every piece of the input, not detected):");
+        any = true;
+        char *path = safe_text(in->path);
+        fprintf(out, "  %s:", path);
+        free(path);
+        for (size_t k = 0; k < pol->n_categories; k++)
+            if (in->declared >> k & 1) fprintf(out, " %s", pol->categories[k]);
+        fputc('\n', out);
+    }
+}
+
+static void print_inputs(FILE *out, const pt_scan_result *r, const pt_policy *pol)
 {
     static const char *const heads[] = {"Path", "Status", "Compression", "Encoding", "Format",
                                         ">Bytes", ">Records", ">Raw", ">Distinct", ">Errors"};
@@ -297,6 +315,7 @@ static void print_inputs(FILE *out, const pt_scan_result *r)
     print_heading(out, "Inputs (pieces raw / distinct within each input):");
     table_print(out, &t, 2);
     table_free(&t);
+    print_declared(out, r, pol);
     if (!n_errors) return;
     print_heading(out, "Errors:");
     for (size_t i = 0; i < r->n_inputs; i++) {
@@ -361,7 +380,7 @@ int pt_report_text(FILE *out, const pt_scan_result *r, const pt_policy *pol,
     print_verdict(out, r, pol);
     print_tiers(out, r, pol);
     print_totals(out, r, pol);
-    print_inputs(out, r);
+    print_inputs(out, r, pol);
     print_patterns(out, r, ps);
     print_notes(out, r);
     fprintf(out, "\nA sizing aid that shows its evidence, not a court: "

@@ -1,0 +1,109 @@
+"""test_state.py - state files, pitally merge and --declare (issues 12 and 13): the
+merge of per-file states is the report one scan over all the files gives, state files
+are owner-only and refused when corrupt or made with other rules, and a declared
+category lifts the pieces of its inputs only. Collected by run.py; counts worked out by
+hand from the rows written here."""
+import json
+import os
+import stat
+
+from run import PATTERNS, Failure, counts, eq, fx, run, scan
+
+ROWS = {
+    # name: rows under a header row (d.csv: a mobile and a remark, no name)
+    "a.csv": "姓名,手机号\n张伟,13812345678\n李娜,13912345678\n",
+    "b.csv": "姓名,手机号\n张伟,13812345678\n王芳,13700001111\n",
+    "c.csv": "姓名,手机号\n王芳,13700001111\n王芳,13700001111\n",
+    "d.csv": "手机号,备注\n13612345678,无\n",
+}
+
+
+def write_files(tmp):
+    paths = []
+    for name, text in sorted(ROWS.items()):
+        p = os.path.join(tmp, name)
+        fx.write(p, text.encode())
+        paths.append(p)
+    return paths
+
+
+def comparable(report):
+    r = dict(report)
+    r.pop("run", None)
+    r.pop("tool", None)
+    return json.dumps(r, sort_keys=True, ensure_ascii=False)
+
+
+def test_merge_equals_one_scan(tmp):
+    paths = write_files(tmp)
+    whole = scan(paths)
+    # 7 records, all pieces; distinct (name, mobile) contents: 张伟/138, 李娜/139,
+    # 王芳/137 and the lone 136 mobile = 4; subjects by mobile: 4
+    eq(counts(whole["totals"]), (7, 7, 4), "one scan")
+    eq(whole["totals"]["subjects"], 4, "subjects")
+    eq([i["pieces"]["distinct"] for i in whole["inputs"]], [2, 2, 1, 1], "distinct within each")
+    states = []
+    for i, p in enumerate(paths):
+        st = os.path.join(tmp, "s%d.pst" % i)
+        scan([p], "--state", st, "-j", str(1 + i % 2))
+        eq(stat.S_IMODE(os.stat(st).st_mode), 0o600, "state file owner-only")
+        states.append(st)
+    p = run(["merge", "--json", "-", "--patterns", PATTERNS] + states[::-1][::-1])
+    merged = json.loads(p.stdout)
+    if comparable(merged) != comparable(whole):
+        raise Failure("the merge differs from one scan:\n%s\n%s" % (comparable(merged)[:600],
+                                                                   comparable(whole)[:600]))
+    # a merge of merges is the same again
+    ab, cd = os.path.join(tmp, "ab.pst"), os.path.join(tmp, "cd.pst")
+    run(["merge", "--state", ab, "--patterns", PATTERNS, states[0], states[1]])
+    run(["merge", "--state", cd, "--patterns", PATTERNS, states[2], states[3]])
+    again = json.loads(run(["merge", "--json", "-", "--patterns", PATTERNS, ab, cd]).stdout)
+    eq(comparable(again), comparable(whole), "merge of merges")
+
+
+def test_merge_refuses_bad_states(tmp):
+    paths = write_files(tmp)
+    good, other = os.path.join(tmp, "good.pst"), os.path.join(tmp, "other.pst")
+    scan(paths[:1], "--state", good)
+    scan(paths[1:2], "--state", other, "--tier", "contact=art5_4")
+    p = run(["merge", "--json", "-", "--patterns", PATTERNS, good, other], expect_rc=1)
+    msg = p.stderr.decode()
+    if other not in msg or "other patterns" not in msg:
+        raise Failure("refusal does not name the file and the reason: %r" % msg)
+    with open(good, "rb") as f:
+        data = bytearray(f.read())
+    bad = os.path.join(tmp, "bad.pst")
+    data[len(data) // 2] ^= 1
+    fx.write(bad, bytes(data))
+    p = run(["merge", "--json", "-", "--patterns", PATTERNS, good, bad], expect_rc=1)
+    if "checksum" not in p.stderr.decode():
+        raise Failure("a corrupt state is not refused for its checksum: %r" % p.stderr)
+    cut = os.path.join(tmp, "cut.pst")
+    fx.write(cut, bytes(data[:40]))
+    run(["merge", "--json", "-", "--patterns", PATTERNS, cut], expect_rc=1)
+    run(["merge", "--json", "-", "--patterns", PATTERNS, os.path.join(tmp, "none.pst")], expect_rc=1)
+
+
+def test_declare_lifts_its_inputs(tmp):
+    hotel = os.path.join(tmp, "hotel")
+    os.makedirs(hotel)
+    row = "姓名,手机号\n张伟,13812345678\n"
+    fx.write(os.path.join(hotel, "guests.csv"), row.encode())
+    fx.write(os.path.join(tmp, "x.csv"), row.encode())
+    r = scan([hotel, os.path.join(tmp, "x.csv")], "--declare", hotel + "=accommodation")
+    by = {os.path.basename(i["path"]): i for i in r["inputs"]}
+    eq(by["guests.csv"].get("declared"), ["accommodation"], "declared, not detected")
+    eq(by["x.csv"].get("declared"), None, "the other input declares nothing")
+    # name + mobile is art5_5; accommodation is art5_4: the declared copy is art5_4
+    eq(by["guests.csv"]["tiers"]["art5_4"]["distinct"], 1, "declared input in art5_4")
+    eq(by["x.csv"]["tiers"]["art5_5"]["distinct"], 1, "undeclared input in art5_5")
+    # one distinct piece in the run, in its most serious tier, whichever input came first
+    eq(r["totals"]["pieces"]["distinct"], 1, "one distinct piece")
+    eq(r["totals"]["tiers"]["art5_4"]["distinct"], 1, "counted in art5_4")
+    eq(r["totals"]["tiers"]["art5_5"]["distinct"], 0, "not also in art5_5")
+    # a glob works too, and an unknown category is a usage error naming the categories
+    r = scan([os.path.join(tmp, "x.csv")], "--declare", os.path.join(tmp, "*.csv") + "=accommodation")
+    eq(r["inputs"][0].get("declared"), ["accommodation"], "glob")
+    p = run(["scan", "--patterns", PATTERNS, "--declare", "x=hotelish", tmp], expect_rc=1)
+    if "accommodation" not in p.stderr.decode():
+        raise Failure("the error does not list the categories: %r" % p.stderr)
