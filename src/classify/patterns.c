@@ -20,7 +20,7 @@
 #include <string.h>
 
 #include "pitally/validators.h"
-#include "pitally/yamldoc.h"
+#include "../util/yamldoc.h"
 
 #define PT_MAX_PATTERNS 4096
 

@@ -1,5 +1,5 @@
 /* yamldoc.c - libyaml document helpers with line numbers (see pitally/yamldoc.h). */
-#include "pitally/yamldoc.h"
+#include "yamldoc.h"
 
 #include <errno.h>
 #include <stdio.h>

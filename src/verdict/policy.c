@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pitally/yamldoc.h"
+#include "../util/yamldoc.h"
 
 typedef struct {
     pt_yamldoc doc;
