@@ -19,7 +19,7 @@ ifeq ($(SAN),thread)
 CFLAGS_ALL += -fsanitize=thread -fno-omit-frame-pointer
 LDSAN = -fsanitize=thread
 endif
-LIBS = -lpcre2-8 -lyaml -lz -lxxhash -pthread
+LIBS = -lpcre2-8 -lyaml -lz -lxxhash -lcrypto -pthread
 # ISA-L inflate when libisal-dev is installed (zlib otherwise)
 -include src/input/isal.mk
 
@@ -27,7 +27,7 @@ LIBS = -lpcre2-8 -lyaml -lz -lxxhash -pthread
 # (python3-jsonschema: tests/report_check.py validates every report against
 # docs/pitally-report.schema.json). The stamp depends on this Makefile, so a package
 # added here is checked for again on a machine that was set up before.
-DEB_PKGS = gcc make libpcre2-dev zlib1g-dev libyaml-dev libxxhash-dev libisal-dev \
+DEB_PKGS = gcc make libpcre2-dev zlib1g-dev libyaml-dev libxxhash-dev libisal-dev libssl-dev \
            python3 python3-jsonschema
 DEPS_STAMP = build/.deps-ok
 

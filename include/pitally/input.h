@@ -75,6 +75,14 @@ typedef struct {
     uint64_t size;          /* when known (a regular file), else 0 */
 } pt_raw_input;
 
+/* Custody hashes of a byte stream: MD5 and SHA-256, as md5sum and sha256sum print
+ * them (lower-case hex). */
+typedef struct pt_digest pt_digest;
+pt_digest *pt_digest_new(void);
+void pt_digest_update(pt_digest *d, const void *p, size_t n);
+void pt_digest_final(pt_digest *d, char md5_hex[33], char sha256_hex[65]);
+void pt_digest_free(pt_digest *d);
+
 /* A buffer in memory as a raw input; m holds the position and must outlive it. */
 typedef struct {
     const uint8_t *data;
@@ -102,6 +110,12 @@ size_t pt_source_read(pt_source *s, char *buf, size_t cap);
 
 pt_compression pt_source_compression(const pt_source *s);
 pt_encoding pt_source_encoding(const pt_source *s);
+/* The custody hashes of the whole raw input: what was not read yet (after a
+ * decompression limit, or of a binary input that was skipped) is read now, for the
+ * hash only. Returns false, with no hash, when the raw input could not be read to its
+ * end (an I/O error, recorded). */
+bool pt_source_digests(pt_source *s, char md5_hex[33], char sha256_hex[65]);
+
 /* Raw bytes consumed so far (compressed bytes for gzip): the input's "bytes" in the
  * report once the source is exhausted, and the progress numerator. */
 uint64_t pt_source_bytes_in(const pt_source *s);

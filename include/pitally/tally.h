@@ -85,6 +85,7 @@ typedef struct {
     bool readable;            /* false when it could not be opened at all */
     bool skipped;             /* opened but not scanned (binary, duplicate) */
     uint64_t declared;        /* categories declared by the examiner (--declare) */
+    char md5[33], sha256[65]; /* custody hashes of the raw bytes; "" when not read whole */
     pt_counts counts;         /* distinct: within this input */
     pt_errlist errors;
 } pt_input_result;

@@ -29,6 +29,7 @@
 
 struct pt_source {
     pt_raw_input raw;
+    pt_digest *digest;   /* of every raw byte read */
     pt_errlist *errs;
     pt_errlist own_errs; /* used when the caller passed no list */
     pt_source_options opt;
@@ -72,6 +73,7 @@ static size_t read_raw(pt_source *s, uint8_t *buf, size_t want)
         ssize_t n = s->raw.read(s->raw.ctx, buf, want);
         if (n > 0) {
             s->bytes_in += (uint64_t)n;
+            pt_digest_update(s->digest, buf, (size_t)n);
             return (size_t)n;
         }
         if (n < 0 && errno == EINTR) continue;
@@ -314,6 +316,7 @@ pt_source *pt_source_open_raw(const pt_raw_input *raw, const pt_source_options *
     pt_source *s = pt_xcalloc(1, sizeof *s);
     s->raw = *raw;
     s->size = raw->size;
+    s->digest = pt_digest_new();
     s->errs = errs ? errs : &s->own_errs;
     s->pending = pt_xmalloc(PENDING_CAP);
     if (opt) s->opt = *opt;
@@ -425,6 +428,28 @@ size_t pt_source_read(pt_source *s, char *buf, size_t cap)
 
 /* ---- accessors ---- */
 
+bool pt_source_digests(pt_source *s, char md5_hex[33], char sha256_hex[65])
+{
+    uint8_t *buf = pt_xmalloc(READ_CHUNK);
+    while (!s->raw_eof) {   /* the rest, hashed only: bytes_in keeps what was scanned */
+        ssize_t n = s->raw.read(s->raw.ctx, buf, READ_CHUNK);
+        if (n > 0) pt_digest_update(s->digest, buf, (size_t)n);
+        else if (n < 0 && errno == EINTR) continue;
+        else {
+            if (n < 0) {
+                pt_errlist_add(s->errs, "read", s->bytes_in, "reading the rest for its hash: %s",
+                               strerror(errno));
+                s->read_failed = true;
+            }
+            s->raw_eof = true;
+        }
+    }
+    free(buf);
+    if (s->read_failed) return false;
+    pt_digest_final(s->digest, md5_hex, sha256_hex);
+    return true;
+}
+
 pt_compression pt_source_compression(const pt_source *s)
 {
     return s ? s->comp : PT_COMP_NONE;
@@ -454,6 +479,7 @@ void pt_source_close(pt_source *s)
 {
     if (!s) return;
     if (s->raw.close) s->raw.close(s->raw.ctx);
+    pt_digest_free(s->digest);
     if (s->comp == PT_COMP_GZIP) pt_input_inflater_end(&s->inflater);
     pt_input_isal_close(s->isal);
     if (s->has_gb_cd) iconv_close(s->gb_cd);

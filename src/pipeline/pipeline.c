@@ -400,6 +400,7 @@ bool pt_scan_input(pt_scan *s, const char *name, const pt_raw_input *raw,
     reader rd = {.s = s, .src = src, .in = in};
     read_chunks(&rd);
     res->bytes = pt_source_bytes_in(src);
+    if (!pt_source_digests(src, res->md5, res->sha256)) res->md5[0] = res->sha256[0] = '\0';
     res->compression = pt_compression_name(pt_source_compression(src));
     res->skipped = pt_source_skipped(src);
     if (!res->skipped) {

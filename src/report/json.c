@@ -117,6 +117,10 @@ static void write_input(jw *w, const pt_input_result *in, const pt_scan_result *
     jw_bool(w, "readable", in->readable);
     jw_str(w, "status", pt_input_status(in));
     jw_u64(w, "bytes", in->bytes);
+    if (in->sha256[0]) {   /* custody: of the raw bytes as read (the whole file) */
+        jw_str(w, "md5", in->md5);
+        jw_str(w, "sha256", in->sha256);
+    }
     jw_str(w, "compression", or_dash(in->compression));
     jw_str(w, "encoding", or_dash(in->encoding));
     jw_str(w, "format", or_dash(in->format));

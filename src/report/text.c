@@ -276,6 +276,21 @@ const char *pt_input_status(const pt_input_result *in)
     return in->counts.records ? "scanned" : "no records";
 }
 
+/* Custody: the hashes of every input read whole, to compare with md5sum/sha256sum. */
+static void print_hashes(FILE *out, const pt_scan_result *r)
+{
+    bool any = false;
+    for (size_t i = 0; i < r->n_inputs; i++) {
+        const pt_input_result *in = &r->inputs[i];
+        if (!in->sha256[0]) continue;
+        if (!any) print_heading(out, "Custody hashes (of each input's bytes as read, as sha256sum and md5sum print them):");
+        any = true;
+        char *path = safe_text(in->path);
+        fprintf(out, "  %s  %s\n  %*s  md5 %s\n", in->sha256, path, 64, "", in->md5);
+        free(path);
+    }
+}
+
 /* --declare: categories the examiner knows from the source system, not detected. */
 static void print_declared(FILE *out, const pt_scan_result *r, const pt_policy *pol)
 {
@@ -316,6 +331,7 @@ static void print_inputs(FILE *out, const pt_scan_result *r, const pt_policy *po
     table_print(out, &t, 2);
     table_free(&t);
     print_declared(out, r, pol);
+    print_hashes(out, r);
     if (!n_errors) return;
     print_heading(out, "Errors:");
     for (size_t i = 0; i < r->n_inputs; i++) {

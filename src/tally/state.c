@@ -5,7 +5,8 @@
  *   "PTSTATE\n"  u32-le version  u32-le 0  u64-le rules digest
  *   n_patterns
  *   n_inputs, then per input: path, bytes, compression, encoding, format (strings are
- *     length + bytes), flags (1 readable, 2 skipped), declared, counts, errors
+ *     length + bytes), flags (1 readable, 2 skipped), declared, md5, sha256, counts,
+ *     errors
  *   per pattern: matched, rejected
  *   per pattern: samples (count, then input, offset, masked value)
  *   pieces: per shard (256): count, sorted keys as deltas, then tiers 2 to a byte
@@ -109,6 +110,8 @@ static void put_input(writer *w, const pt_input_result *in)
     put_str(w, in->format);
     put_var(w, (in->readable ? 1u : 0u) | (in->skipped ? 2u : 0u));
     put_var(w, in->declared);
+    put_str(w, in->md5);
+    put_str(w, in->sha256);
     put_counts(w, &in->counts);
     put_var(w, in->errors.n);
     for (size_t i = 0; i < in->errors.n; i++) {
@@ -281,6 +284,11 @@ static void get_input(reader *r, pt_tally *t)
     in->readable = flags & 1;
     in->skipped = flags & 2;
     in->declared = get_var(r);
+    char *md5 = get_str(r), *sha = get_str(r);
+    snprintf(in->md5, sizeof in->md5, "%s", strlen(md5) == 32 ? md5 : "");
+    snprintf(in->sha256, sizeof in->sha256, "%s", strlen(sha) == 64 ? sha : "");
+    free(md5);
+    free(sha);
     get_counts(r, &in->counts);
     size_t n = get_count(r, 3);
     for (size_t i = 0; i < n && !r->bad; i++) {
