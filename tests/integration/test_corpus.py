@@ -114,3 +114,74 @@ def test_corpus_is_labelled(tmp):
     gaps = [s["name"] for s in SCHEMAS if s.get("gap")]
     if len(gaps) * 8 > len(SCHEMAS):
         raise Failure("%d known gaps of %d schemas: too many" % (len(gaps), len(SCHEMAS)))
+
+
+# ---------------------------------------------------------------- single values (issue 10 gaps)
+
+# (column, value, patterns that must accept it, patterns that must not, tier of the record
+# or None for no piece). Vectors: see tests/unit/test_validators.c for the checksums.
+VALUE_CASES = [
+    # new-energy plates with every energy letter of GA 36-2018 (small and large)
+    ("车牌号", "粤BK12345", {"cn_plate"}, set(), "art5_5"),
+    ("车牌号", "粤BA12345", {"cn_plate"}, set(), "art5_5"),
+    ("车牌号", "粤B12345G", {"cn_plate"}, set(), "art5_5"),
+    # mobile segments: 148 and 1746 are not public mobile numbers, 147 and 1740 0-5 are
+    ("手机", "14812345678", set(), {"cn_mobile"}, None),
+    ("手机", "17461234567", set(), {"cn_mobile"}, None),
+    ("手机", "14712345678", {"cn_mobile"}, set(), "art5_5"),
+    ("手机", "17400123456", {"cn_mobile"}, set(), "art5_5"),
+    # JT/T 808 terminal phone number, BCD[6]
+    ("终端手机号", "013812345678", {"cn_mobile_padded"}, {"cn_mobile"}, "art5_5"),
+    # names with a CJK full stop, with two middle dots
+    ("姓名", "张三。", {"cn_name_punct"}, set(), "art5_5"),
+    ("姓名", "阿卜杜·热合曼·买买提", {"cn_name"}, set(), "art5_5"),
+    # IMEI 6-2-6-1
+    ("imei", "490154-20-323751-8", {"imei"}, set(), "art5_5"),
+    # USCC printed in groups; 123456789012345678 fails the GB 11714 check inside
+    ("统一社会信用代码", "9111 0108 5513 8508 2Q", {"uscc"}, set(), None),
+    ("统一社会信用代码", "123456789012345678", set(), {"uscc"}, None),
+    # landline without a separator, postal code, both only under their columns
+    ("联系电话", "057188886666", {"cn_landline_compact"}, set(), None),
+    ("邮编", "310012", {"postal_code"}, set(), None),
+    # Hong Kong, Taiwan, the 2023 foreign permanent resident ID
+    ("身份证号", "A123456(3)", {"hk_id"}, {"hk_id_by_header"}, "art5_5"),
+    ("身份证号", "A123456(4)", set(), {"hk_id", "hk_id_by_header"}, None),
+    ("身份证号", "A123456789", {"tw_id"}, set(), "art5_5"),
+    ("证件号码", "911840198001010013", {"cn_resident_id"}, set(), "art5_5"),
+    # look-alikes under a header naming another kind: neither card nor ID
+    ("单号", "4530968280174", {"waybill_by_header"}, {"bank_card", "bank_card_13"}, None),
+    ("订单号", "11010519491231002X", set(), {"cn_resident_id"}, None),
+    ("订单编号", "6222021234567894", {"order_no_by_header"}, {"bank_card"}, None),
+    # ... but a 13-digit Visa number in a card column is a card
+    ("卡号", "4530968280174", {"bank_card_13"}, set(), "art5_3"),
+    ("会员卡号", "4530968280174", set(), {"bank_card", "bank_card_13"}, None),
+    # whole words
+    ("话费余额", "35.20", set(), {"property_by_header"}, None),
+    ("房屋位置", "3幢2单元", {"real_estate_by_header"}, {"whereabouts_by_header"}, None),
+    # x10^6 integer latitude
+    ("纬度", "30274084", {"geo_coordinate"}, set(), None),
+]
+
+
+def test_issue10_value_cases(tmp):
+    """Each value alone in its column (a one-column CSV): which patterns accept it, and the
+    tier of its record."""
+    bad = []
+    for i, (col, val, must, must_not, tier) in enumerate(VALUE_CASES):
+        path = os.path.join(tmp, "v%02d.csv" % i)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("%s\n%s\n" % (col, val))
+        r = scan([path], "--format", "csv", "--header", "yes")
+        pats = r["totals"]["patterns"]
+        got = {p for p, c in pats.items() if c["matched"]}
+        inp = r["inputs"][0]
+        got_tier = _highest_tier(inp)
+        what = "%s=%r" % (col, val)
+        if not must <= got:
+            bad.append("%s: %s did not accept it (accepted: %s)" % (what, sorted(must - got), sorted(got)))
+        if got & must_not:
+            bad.append("%s: %s accepted it" % (what, sorted(got & must_not)))
+        if got_tier != tier:
+            bad.append("%s: record in %s, expected %s" % (what, got_tier, tier))
+    if bad:
+        raise Failure("; ".join(bad))
