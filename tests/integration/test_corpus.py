@@ -185,3 +185,28 @@ def test_issue10_value_cases(tmp):
             bad.append("%s: record in %s, expected %s" % (what, got_tier, tier))
     if bad:
         raise Failure("; ".join(bad))
+
+
+def test_business_purchase_verdict_follows_its_note(tmp):
+    """Art. 6 (--business-purchase): 5,000 distinct item (五) pieces are serious under
+    Art. 5 (art5_1_5) but not by themselves under Art. 6; a profit of CNY 50,000 (--income)
+    is, on the ground art6_1_1; 49,999 is not."""
+    path = os.path.join(tmp, "customers.csv")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("姓名,手机号\n")
+        for i in range(5000):
+            f.write("张伟,139%08d\n" % (i * 7919 % 10 ** 8))
+    r = scan([path])
+    if r["totals"]["tiers"]["art5_5"]["distinct"] != 5000:
+        raise Failure("setup: %r distinct art5_5 pieces" % r["totals"]["tiers"]["art5_5"])
+    if (r["verdict"]["level"], r["verdict"]["grounds"]) != ("serious", ["art5_1_5"]):
+        raise Failure("without the flag: %r" % r["verdict"])
+    r = scan([path], "--business-purchase")
+    if r["verdict"]["level"] != "none" or r["verdict"]["grounds"]:
+        raise Failure("Art. 6, no profit: %r" % r["verdict"])
+    r = scan([path], "--business-purchase", "--income", "50000")
+    if (r["verdict"]["level"], r["verdict"]["grounds"]) != ("serious", ["art6_1_1"]):
+        raise Failure("Art. 6, profit 50,000: %r" % r["verdict"])
+    r = scan([path], "--business-purchase", "--income", "49999")
+    if r["verdict"]["level"] != "none":
+        raise Failure("Art. 6, profit 49,999: %r" % r["verdict"])
