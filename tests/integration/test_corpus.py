@@ -159,7 +159,8 @@ VALUE_CASES = [
     ("话费余额", "35.20", set(), {"property_by_header"}, None),
     ("房屋位置", "3幢2单元", {"real_estate_by_header"}, {"whereabouts_by_header"}, None),
     # x10^6 integer latitude
-    ("纬度", "30274084", {"geo_coordinate"}, set(), None),
+    ("纬度", "30274084", {"geo_coordinate_e6"}, set(), None),
+    ("gps_mileage", "12345678", set(), {"geo_coordinate", "geo_coordinate_e6"}, None),
 ]
 
 
