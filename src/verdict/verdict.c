@@ -129,11 +129,8 @@ void pt_verdict_compute(const pt_policy *p, const uint64_t *distinct,
     uint64_t counted[PT_MAX_TIERS];
     for (size_t t = 0; t < p->n_tiers && t < PT_MAX_TIERS; t++)
         counted[t] = (covered >> t) & 1 ? 0 : distinct[t];
-    if (covered) {   /* the combined ratio shown is the one the decision uses */
-        v->combined_ratio = 0;
-        for (size_t t = 0; t < p->n_tiers && t < PT_MAX_TIERS; t++)
-            if (!((covered >> t) & 1)) v->combined_ratio += v->tier_ratio[t];
-    }
+    /* v->combined_ratio stays the ratio of all tiers (the report shows every tier's
+     * ratio and their sum); under Art. 6 the decision uses the uncovered tiers only. */
 
     bool any_tier = false, especially = false;
     for (size_t t = 0; t < p->n_tiers; t++) {
