@@ -158,6 +158,11 @@ VALUE_CASES = [
     # whole words
     ("话费余额", "35.20", set(), {"property_by_header"}, None),
     ("房屋位置", "3幢2单元", {"real_estate_by_header"}, {"whereabouts_by_header"}, None),
+    # a payment password is property (item 三) as well as 账号密码; masked, nothing
+    ("支付密码", "135790", {"payment_password", "password"}, set(), "art5_3"),
+    ("pay_pwd", "******", set(), {"payment_password", "password"}, None),
+    # an account name alone is an online identifier, not credentials, and no piece
+    ("账号", "zhangwei88", {"account_name"}, set(), None),
     # x10^6 integer latitude
     ("纬度", "30274084", {"geo_coordinate_e6"}, set(), None),
     ("gps_mileage", "12345678", set(), {"geo_coordinate", "geo_coordinate_e6"}, None),
