@@ -34,8 +34,12 @@ typedef struct {
     /* para 2 item (三) */
     uint64_t especially_factor;       /* 10 */
     char *especially_ground;          /* "art5_2_3" */
-    /* Art. 6 */
+    /* Art. 6: buying information of the covered tiers (those other than items (三)(四))
+     * for a legitimate business is serious only with profit >= the threshold; their
+     * quantities do not count. */
     uint64_t business_profit_threshold;  /* CNY, 50000 */
+    uint64_t business_tiers;          /* bit t: tier t is covered by Art. 6 (art5_5) */
+    char *business_ground;            /* "art6_1_1" */
     char *business_note;              /* text of the note printed with --business-purchase */
 } pt_policy;
 
@@ -55,8 +59,8 @@ const char *pt_level_name(pt_level l);   /* "none", "serious", "especially_serio
 
 typedef struct {
     bool professional;
-    uint64_t income_cny;
-    bool business_purchase;
+    uint64_t income_cny;     /* illegal income; under business_purchase, the profit of Art. 6 */
+    bool business_purchase;  /* Art. 6: bought for a legitimate business */
 } pt_case_facts;
 
 typedef struct {
@@ -71,7 +75,11 @@ typedef struct {
 } pt_verdict;
 
 /* distinct[t] = distinct pieces of tier t. Integer arithmetic throughout:
- * 30/50 + 200/500 is exactly 1. */
+ * 30/50 + 200/500 is exactly 1. With facts->business_purchase (Art. 6) the pieces of the
+ * covered tiers are left out of every quantity ground (their own tier, item (六), ten
+ * times), the income ground becomes the profit ground of Art. 6 (its threshold, not
+ * halved, never ten times: Art. 6 has no 情节特别严重 standard), and the pieces of items
+ * (三)(四), which Art. 6 does not cover, are judged under Art. 5 as usual. */
 void pt_verdict_compute(const pt_policy *p, const uint64_t *distinct,
                         const pt_case_facts *facts, pt_verdict *v);
 

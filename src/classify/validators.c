@@ -2,9 +2,11 @@
  *
  * A regex finds things that look like a resident ID or a bank card; these functions
  * decide whether the thing can be real: GB 11643 (province, calendar date, ISO 7064
- * MOD 11-2), Luhn (IMEI), payment cards (issuer prefix and length of the card scheme,
- * then Luhn), GB 32100 (MOD 31 over the USCC alphabet), ISO 3779 (VIN check digit) and
- * calendar dates (birth dates between 1900 and today). Values that fail are reported as rejected, not counted
+ * MOD 11-2; also the 2023 foreign permanent resident ID card, leading 9), Luhn (IMEI),
+ * payment cards (issuer prefix and length of the card scheme, then Luhn), GB 32100 (the
+ * GB 11714 check of the organization code inside, then MOD 31 over the USCC alphabet),
+ * ISO 3779 (VIN check digit), calendar dates (birth dates between 1900 and today), and
+ * the identity cards of Hong Kong (MOD 11) and Taiwan (letter code, weights 1,9..1). Values that fail are reported as rejected, not counted
  * (SPEC 1, Art. 11: information proven untrue). Every function is bounds-checked and
  * allocation-free: they run on the hot path for every candidate match.
  *
@@ -94,7 +96,11 @@ static bool gb11643_verdict(const char *s, size_t n, char *why, size_t whylen)
     size_t ndigits = n == 18 ? 17 : 15;
     for (size_t i = 0; i < ndigits; i++)
         if (!is_digit(s[i])) { say(why, whylen, "non-digit at position %zu", i + 1); return false; }
-    int province = digits_value(s, 2);
+    /* The foreign permanent resident ID card of 2023 (公安部公告, in force 2023-12-01) is
+     * 9, the two-digit province code of the issuing authority, a three-digit nationality
+     * code, then birth date, sequence and check as in GB 11643. */
+    bool foreign = n == 18 && s[0] == '9';
+    int province = foreign ? digits_value(s + 1, 2) : digits_value(s, 2);
     if (!gb11643_province_ok(province)) {
         say(why, whylen, "unknown province %02d", province);
         return false;
@@ -120,7 +126,11 @@ static bool gb11643_verdict(const char *s, size_t n, char *why, size_t whylen)
             "province %02d)", s[17], want, y, m, d, province);
         return false;
     }
-    say(why, whylen, "checksum ok, date %04d-%02d-%02d, province %02d", y, m, d, province);
+    if (foreign)
+        say(why, whylen, "foreign permanent resident ID: checksum ok, date %04d-%02d-%02d, issued "
+            "in province %02d, nationality %.3s", y, m, d, province, s + 3);
+    else
+        say(why, whylen, "checksum ok, date %04d-%02d-%02d, province %02d", y, m, d, province);
     return true;
 }
 
@@ -335,16 +345,47 @@ static int uscc_value(char c)
     return p ? (int)(p - uscc_alphabet) : -1;
 }
 
-static bool gb32100_verdict(const char *s, size_t n, char *why, size_t whylen)
+/* GB 11714-1997: the organization code's check character over its 8 body characters
+ * (digits, or letters counted A=10 .. Z=35), weights 3 7 9 10 5 8 4 2, 11 - sum mod 11,
+ * written X for 10 and 0 for 11. */
+static char gb11714_check_char(const char *body8)
+{
+    static const int weight[8] = {3, 7, 9, 10, 5, 8, 4, 2};
+    int sum = 0;
+    for (int i = 0; i < 8; i++) {
+        char c = body8[i];
+        int v = is_digit(c) ? c - '0' : (c >= 'a' && c <= 'z' ? c - 'a' + 10 : c - 'A' + 10);
+        sum += v * weight[i];
+    }
+    int r = 11 - sum % 11;
+    return r == 10 ? 'X' : r == 11 ? '0' : (char)('0' + r);
+}
+
+static bool gb32100_verdict(const char *in, size_t len, char *why, size_t whylen)
 {
     /* Weights are 3^i mod 31 for positions 1..17. */
     static const int weight[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
-    if (!s || n != 18) { say(why, whylen, "length %zu, expected 18", s ? n : (size_t)0); return false; }
+    char s[18];
+    size_t n = 0;
+    if (!in) return false;
+    for (size_t i = 0; i < len; i++) {   /* printed in groups: spaces are not part of it */
+        if (in[i] == ' ') continue;
+        if (n == sizeof s) { say(why, whylen, "more than 18 characters"); return false; }
+        s[n++] = in[i];
+    }
+    if (n != 18) { say(why, whylen, "length %zu, expected 18", n); return false; }
     int sum = 0;
     for (int i = 0; i < 17; i++) {
         int v = uscc_value(s[i]);
         if (v < 0) { say(why, whylen, "character '%c' not in the code alphabet", s[i]); return false; }
         sum += v * weight[i];
+    }
+    /* positions 9-17 are the organization code with its own check character */
+    char org = gb11714_check_char(s + 8), got9 = s[16] == 'x' ? 'X' : s[16];
+    if (got9 != org) {
+        say(why, whylen, "organization code %.8s-%c: GB 11714 check character expected '%c'", s + 8,
+            s[16], org);
+        return false;
     }
     int check = (31 - sum % 31) % 31;
     int got = uscc_value(s[17]);
@@ -352,7 +393,8 @@ static bool gb32100_verdict(const char *s, size_t n, char *why, size_t whylen)
         say(why, whylen, "MOD 31 check mismatch: '%c', expected '%c'", s[17], uscc_alphabet[check]);
         return false;
     }
-    say(why, whylen, "MOD 31 check ok, registration authority '%c', region %.6s", s[0], s + 2);
+    say(why, whylen, "MOD 31 check ok, organization code %.8s-%c ok, registration authority '%c', "
+        "region %.6s", s + 8, s[16], s[0], s + 2);
     return true;
 }
 
@@ -394,6 +436,80 @@ static bool iso3779_verdict(const char *s, size_t n, char *why, size_t whylen)
 
 bool pt_valid_iso3779(const char *s, size_t n) { return iso3779_verdict(s, n, NULL, 0); }
 
+/* ---- Hong Kong identity card ------------------------------------------------------- */
+
+/* One or two letters, six digits, a check character 0-9 or A, the check possibly in
+ * parentheses: A123456(3). With one letter a space (value 36) stands in front; letters
+ * count A=10 .. Z=35; weights 9 8 7 6 5 4 3 2 over the 8 positions; the check makes the
+ * sum with it (weight 1, A = 10) a multiple of 11. */
+static bool hkid_verdict(const char *s, size_t n, char *why, size_t whylen)
+{
+    char c[10];
+    size_t k = 0;
+    if (!s) return false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '(' || s[i] == ')' || s[i] == ' ') continue;
+        if (k == sizeof c) { say(why, whylen, "too long"); return false; }
+        char ch = s[i];
+        c[k++] = ch >= 'a' && ch <= 'z' ? (char)(ch - 'a' + 'A') : ch;
+    }
+    if (k != 8 && k != 9) { say(why, whylen, "%zu characters, expected 8 or 9", k); return false; }
+    size_t letters = k - 7;
+    int v[9], m = 0;
+    if (letters == 1) v[m++] = 36;
+    for (size_t i = 0; i < letters; i++) {
+        if (c[i] < 'A' || c[i] > 'Z') { say(why, whylen, "expected a letter at position %zu", i + 1); return false; }
+        v[m++] = c[i] - 'A' + 10;
+    }
+    for (size_t i = letters; i < letters + 6; i++) {
+        if (!is_digit(c[i])) { say(why, whylen, "expected a digit at position %zu", i + 1); return false; }
+        v[m++] = c[i] - '0';
+    }
+    int sum = 0;
+    for (int i = 0; i < 8; i++) sum += v[i] * (9 - i);
+    char last = c[k - 1];
+    int check = last == 'A' ? 10 : is_digit(last) ? last - '0' : -1;
+    int want = (11 - sum % 11) % 11;
+    if (check != want) {
+        say(why, whylen, "check character '%c', expected '%c'", last, want == 10 ? 'A' : (char)('0' + want));
+        return false;
+    }
+    say(why, whylen, "Hong Kong identity card, check character ok");
+    return true;
+}
+
+static bool valid_hkid(const char *s, size_t n) { return hkid_verdict(s, n, NULL, 0); }
+
+/* ---- Taiwan national identification number ------------------------------------------ */
+
+/* A letter (its two-digit code: A=10 .. H=17, I=34, J=18 .. N=22, O=35, P=23 .. V=29,
+ * W=32, X=30, Y=31, Z=33), a digit 1/2 (national ID) or 8/9 (resident certificate since
+ * 2021), 7 digits and a check digit: code tens x1 + code units x9, then the 9 digits with
+ * weights 8 7 6 5 4 3 2 1 1; the sum is a multiple of 10. */
+static bool twid_verdict(const char *s, size_t n, char *why, size_t whylen)
+{
+    static const int code[26] = {10, 11, 12, 13, 14, 15, 16, 17, 34, 18, 19, 20, 21,
+                                 22, 35, 23, 24, 25, 26, 27, 28, 29, 32, 30, 31, 33};
+    static const int weight[9] = {8, 7, 6, 5, 4, 3, 2, 1, 1};
+    if (!s || n != 10) { say(why, whylen, "length %zu, expected 10", s ? n : (size_t)0); return false; }
+    char l = s[0] >= 'a' && s[0] <= 'z' ? (char)(s[0] - 'a' + 'A') : s[0];
+    if (l < 'A' || l > 'Z') { say(why, whylen, "expected a letter first"); return false; }
+    for (size_t i = 1; i < 10; i++)
+        if (!is_digit(s[i])) { say(why, whylen, "non-digit at position %zu", i + 1); return false; }
+    if (s[1] != '1' && s[1] != '2' && s[1] != '8' && s[1] != '9') {
+        say(why, whylen, "second character '%c', expected 1, 2, 8 or 9", s[1]);
+        return false;
+    }
+    int c = code[l - 'A'];
+    int sum = c / 10 + (c % 10) * 9;
+    for (int i = 0; i < 9; i++) sum += (s[i + 1] - '0') * weight[i];
+    if (sum % 10 != 0) { say(why, whylen, "check digit fails (sum %d)", sum); return false; }
+    say(why, whylen, "Taiwan identification number, check digit ok");
+    return true;
+}
+
+static bool valid_twid(const char *s, size_t n) { return twid_verdict(s, n, NULL, 0); }
+
 /* ---- registry ---------------------------------------------------------------------- */
 
 typedef bool (*verdict_fn)(const char *s, size_t n, char *why, size_t whylen);
@@ -410,6 +526,8 @@ static const struct {
     {"iso3779", pt_valid_iso3779, iso3779_verdict},
     {"bank_card", pt_valid_bank_card, bank_card_verdict},
     {"date", pt_valid_date, date_verdict},
+    {"hkid", valid_hkid, hkid_verdict},
+    {"twid", valid_twid, twid_verdict},
 };
 #define N_VALIDATORS (sizeof registry / sizeof registry[0])
 
@@ -424,7 +542,8 @@ const char *const *pt_validator_names(void)
 {
     /* the registry's names, in its order (test_validators checks they agree) */
     static const char *const names[N_VALIDATORS + 1] = {"gb11643", "luhn", "imei", "gb32100",
-                                                        "iso3779", "bank_card", "date", NULL};
+                                                        "iso3779", "bank_card", "date", "hkid",
+                                                        "twid", NULL};
     return names;
 }
 

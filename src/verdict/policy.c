@@ -133,6 +133,26 @@ static int load_categories(loader *L, pt_policy *p, yaml_node_t *root)
     return 0;
 }
 
+/* business_purchase.tiers: the tiers whose information Art. 6 covers, a non-empty list of
+ * known tier ids (the information other than items (三)(四)). */
+static int load_business_tiers(loader *L, pt_policy *p, yaml_node_t *m)
+{
+    yaml_node_t *seq = need_key(L, m, "tiers", "business_purchase");
+    if (!seq) return -1;
+    size_t n = pt_yaml_seq_len(seq);
+    if (seq->type != YAML_SEQUENCE_NODE || n == 0)
+        return fail(L, seq, "business_purchase.tiers must be a non-empty list of tier ids");
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *item = pt_yaml_seq_item(&L->doc, seq, i);
+        const char *id = pt_yaml_scalar(item);
+        int t = id ? pt_policy_tier(p, id) : -1;
+        if (t < 0)
+            return fail(L, item, "business_purchase.tiers: unknown tier '%s'", id ? id : "(non-scalar)");
+        p->business_tiers |= (uint64_t)1 << t;
+    }
+    return 0;
+}
+
 /* combined, income, professional, especially_serious, business_purchase. */
 static int load_factors(loader *L, pt_policy *p, yaml_node_t *root)
 {
@@ -160,6 +180,8 @@ static int load_factors(loader *L, pt_policy *p, yaml_node_t *root)
     if (need_positive(L, m, "profit_threshold", "business_purchase",
                       &p->business_profit_threshold) < 0)
         return -1;
+    if (need_string(L, m, "ground", "business_purchase", &p->business_ground) < 0) return -1;
+    if (load_business_tiers(L, p, m) < 0) return -1;
     return need_string(L, m, "note", "business_purchase", &p->business_note);
 }
 
@@ -194,6 +216,7 @@ void pt_policy_free(pt_policy *p)
     free(p->income_ground);
     free(p->professional_ground);
     free(p->especially_ground);
+    free(p->business_ground);
     free(p->business_note);
     memset(p, 0, sizeof *p);
 }

@@ -6,7 +6,8 @@
  * over up to PT_MAX_TIERS tiers, and "ten times" multiplies once more, so the products
  * can exceed 128 bits with hostile policy files; a small fixed-width unsigned big
  * integer keeps the arithmetic exact whatever the inputs. The doubles in pt_verdict
- * are for display only.
+ * are for display only. Art. 6 (--business-purchase) takes the covered tiers' pieces out
+ * of the quantity grounds and puts its profit standard in place of item (七).
  */
 #include "pitally/policy.h"
 
@@ -121,29 +122,47 @@ void pt_verdict_compute(const pt_policy *p, const uint64_t *distinct,
 
     fill_ratios(p, distinct, f, v);
 
+    /* Art. 6: the quantities of the covered tiers count for nothing; what is left is
+     * judged under Art. 5 (items (三)(四) information is not covered). */
+    bool business = facts && facts->business_purchase;
+    uint64_t covered = business ? p->business_tiers : 0;
+    uint64_t counted[PT_MAX_TIERS];
+    for (size_t t = 0; t < p->n_tiers && t < PT_MAX_TIERS; t++)
+        counted[t] = (covered >> t) & 1 ? 0 : distinct[t];
+    /* v->combined_ratio stays the ratio of all tiers (the report shows every tier's
+     * ratio and their sum); under Art. 6 the decision uses the uncovered tiers only. */
+
     bool any_tier = false, especially = false;
     for (size_t t = 0; t < p->n_tiers; t++) {
-        if (reaches(distinct[t], p->tiers[t].threshold, f, 1)) {
+        if (reaches(counted[t], p->tiers[t].threshold, f, 1)) {
             any_tier = true;
             add_ground(v, p->tiers[t].ground);
         }
-        if (reaches(distinct[t], p->tiers[t].threshold, f, ten)) especially = true;
+        if (reaches(counted[t], p->tiers[t].threshold, f, ten)) especially = true;
     }
-    bool combined = combined_reaches(p, distinct, f, 1);
+    bool combined = combined_reaches(p, counted, f, 1);
     if (combined && !any_tier) add_ground(v, p->combined_ground);
-    if (combined_reaches(p, distinct, f, ten)) especially = true;
+    if (combined_reaches(p, counted, f, ten)) especially = true;
 
-    bool by_income = p->income_threshold && reaches(income, p->income_threshold, f, 1);
-    if (by_income) add_ground(v, p->income_ground);
-    if (p->income_threshold && reaches(income, p->income_threshold, f, ten)) especially = true;
+    /* Income: item (七) of Art. 5, or under Art. 6 the profit of item (一), whose standard
+     * is neither halved by item (八) nor multiplied into an especially serious one. */
+    bool by_income = false, by_profit = false;
+    if (business && p->business_profit_threshold) {
+        by_profit = reaches(income, p->business_profit_threshold, (ratio){1, 1}, 1);
+        if (by_profit) add_ground(v, p->business_ground);
+    } else {
+        by_income = p->income_threshold && reaches(income, p->income_threshold, f, 1);
+        if (by_income) add_ground(v, p->income_ground);
+        if (p->income_threshold && reaches(income, p->income_threshold, f, ten)) especially = true;
+    }
 
-    bool serious = any_tier || combined || by_income;
-    if (serious && professional) add_ground(v, p->professional_ground);
+    /* item (八) is named where a halved standard decided */
+    bool serious_art5 = any_tier || combined || by_income;
+    if (serious_art5 && professional) add_ground(v, p->professional_ground);
     if (especially) add_ground(v, p->especially_ground);
 
-    v->level = especially ? PT_LEVEL_ESPECIALLY_SERIOUS
-             : serious    ? PT_LEVEL_SERIOUS
-                          : PT_LEVEL_NONE;
-    if (facts && facts->business_purchase && p->business_note)
-        v->notes[v->n_notes++] = p->business_note;
+    v->level = especially                 ? PT_LEVEL_ESPECIALLY_SERIOUS
+             : serious_art5 || by_profit ? PT_LEVEL_SERIOUS
+                                          : PT_LEVEL_NONE;
+    if (business && p->business_note) v->notes[v->n_notes++] = p->business_note;
 }

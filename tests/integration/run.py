@@ -499,8 +499,8 @@ def main():
     for name, fn in tests:
         tmp = tempfile.mkdtemp(prefix="pitally-it-")
         try:
-            fn(tmp)
-            print("ok " + name)
+            note = fn(tmp)   # a test may return a note: "TODO ..." for a known gap
+            print("ok " + name + (" # " + note if isinstance(note, str) and note else ""))
         except Exception as e:  # noqa: BLE001 - any exception is a failed test
             failed += 1
             print("not ok " + name)

@@ -53,6 +53,9 @@ static void test_load_default(void)
     CHECK_EQ(pol.tiers[1].threshold, 500);
     CHECK_EQ(pol.tiers[2].threshold, 5000);
     CHECK_EQ(pol.n_categories, 19);   /* 18 + waybill (contested mapping) */
+    CHECK_EQ(pol.business_profit_threshold, 50000);
+    CHECK_EQ(pol.business_tiers, (uint64_t)1 << 2);   /* Art. 6 covers art5_5 only */
+    CHECK_STR(pol.business_ground, "art6_1_1");
     int health = pt_policy_category(&pol, "health");
     CHECK(health >= 0);
     CHECK_EQ(pol.category_tier[health], pt_policy_tier(&pol, "art5_4"));
@@ -207,6 +210,78 @@ static void test_business_note(void)
     pt_policy_free(&pol);
 }
 
+/* Verdict under --business-purchase (Art. 6): distinct counts of (art5_3, art5_4, art5_5),
+ * item (八), and the profit (--income). */
+static pt_verdict judge_business(uint64_t d3, uint64_t d4, uint64_t d5, bool professional,
+                                 uint64_t profit)
+{
+    uint64_t distinct[PT_MAX_TIERS] = {d3, d4, d5};
+    pt_case_facts facts = {.professional = professional, .income_cny = profit,
+                           .business_purchase = true};
+    pt_verdict v;
+    pt_verdict_compute(&pol, distinct, &facts, &v);
+    return v;
+}
+
+/* Art. 6: information other than items (三)(四) bought for a legitimate business is serious
+ * only with profit >= CNY 50,000; the note says so and the verdict must agree with it. */
+static void test_business_purchase_verdict(void)
+{
+    if (load_default() != 0) { CHECK(0); return; }
+    /* 5,000 item (五) pieces: serious under Art. 5 (art5_1_5), nothing under Art. 6 */
+    pt_verdict v = judge(0, 0, 5000, false, 0);
+    CHECK_EQ(v.level, PT_LEVEL_SERIOUS);
+    v = judge_business(0, 0, 5000, false, 0);
+    CHECK_EQ(v.level, PT_LEVEL_NONE);
+    CHECK_STR(grounds(&v), "");
+    CHECK_EQ(v.n_notes, 1);
+    /* not even ten times as many */
+    v = judge_business(0, 0, 50000, false, 0);
+    CHECK_EQ(v.level, PT_LEVEL_NONE);
+    /* the profit standard of Art. 6 (一): 50,000 is serious, 49,999 is not */
+    v = judge_business(0, 0, 5000, false, 50000);
+    CHECK_EQ(v.level, PT_LEVEL_SERIOUS);
+    CHECK_STR(grounds(&v), "art6_1_1");
+    v = judge_business(0, 0, 5000, false, 49999);
+    CHECK_EQ(v.level, PT_LEVEL_NONE);
+    /* the 5,000 of item (七) is not the standard under Art. 6 */
+    v = judge_business(0, 0, 0, false, 5000);
+    CHECK_EQ(v.level, PT_LEVEL_NONE);
+    /* Art. 6 sets no especially serious standard: ten times the profit stays serious */
+    v = judge_business(0, 0, 0, false, 500000);
+    CHECK_EQ(v.level, PT_LEVEL_SERIOUS);
+    CHECK_STR(grounds(&v), "art6_1_1");
+    /* nor is the profit standard halved by item (八): 25,000 is nothing */
+    v = judge_business(0, 0, 0, true, 25000);
+    CHECK_EQ(v.level, PT_LEVEL_NONE);
+    /* items (三)(四) are not covered by Art. 6: Art. 5 applies to them as usual */
+    v = judge_business(50, 0, 5000, false, 0);
+    CHECK_EQ(v.level, PT_LEVEL_SERIOUS);
+    CHECK_STR(grounds(&v), "art5_1_3");
+    v = judge_business(0, 5000, 0, false, 0);
+    CHECK_EQ(v.level, PT_LEVEL_ESPECIALLY_SERIOUS);
+    CHECK_STR(grounds(&v), "art5_1_4,art5_2_3");
+    v = judge_business(25, 0, 0, true, 0);   /* halved: 25 of 25 */
+    CHECK_STR(grounds(&v), "art5_1_3,art5_1_8");
+    /* item (六) without the covered tier: 25/50 + 2500/5000 = 1 under Art. 5, but only
+     * 25/50 = 0.5 under Art. 6 */
+    v = judge(25, 0, 2500, false, 0);
+    CHECK_EQ(v.level, PT_LEVEL_SERIOUS);
+    CHECK_STR(grounds(&v), "art5_1_6");
+    v = judge_business(25, 0, 2500, false, 0);
+    CHECK_EQ(v.level, PT_LEVEL_NONE);
+    CHECK_STR(grounds(&v), "");
+    CHECK(v.combined_ratio == 1.0);   /* shown over all tiers; the decision leaves art5_5 out */
+    /* 25/50 + 250/500 = 1 counts with or without the 2,500 covered pieces */
+    v = judge_business(25, 250, 2500, false, 0);
+    CHECK_EQ(v.level, PT_LEVEL_SERIOUS);
+    CHECK_STR(grounds(&v), "art5_1_6");
+    /* both the profit and item (三) */
+    v = judge_business(50, 0, 0, false, 60000);
+    CHECK_STR(grounds(&v), "art5_1_3,art6_1_1");
+    pt_policy_free(&pol);
+}
+
 static void test_override_and_mask(void)
 {
     if (load_default() != 0) { CHECK(0); return; }
@@ -252,7 +327,7 @@ static const char *const good_policy[] = {
     "income: {threshold: 5000, ground: g_i}",      /* 9 */
     "professional: {factor: {numerator: 1, denominator: 2}, ground: g_p}",  /* 10 */
     "especially_serious: {factor: 10, ground: g_e}",                        /* 11 */
-    "business_purchase: {profit_threshold: 50000, note: n}",                /* 12 */
+    "business_purchase: {profit_threshold: 50000, ground: g_6, tiers: [b], note: n}",  /* 12 */
 };
 #define GOOD_LINES (sizeof good_policy / sizeof good_policy[0])
 
@@ -330,6 +405,20 @@ static void test_broken_files(void)
     check_where(path, 1);
     CHECK(strstr(err, "business_purchase") != NULL);
 
+    CHECK_EQ(load_variant(12, "business_purchase: {profit_threshold: 50000, ground: g_6, "
+                              "tiers: [zz], note: n}", path, sizeof path), -1);
+    check_where(path, 12);
+    CHECK(strstr(err, "zz") != NULL);
+    CHECK_EQ(load_variant(12, "business_purchase: {profit_threshold: 50000, ground: g_6, "
+                              "tiers: [], note: n}", path, sizeof path), -1);
+    check_where(path, 12);
+    CHECK_EQ(load_variant(12, "business_purchase: {profit_threshold: 50000, ground: g_6, "
+                              "note: n}", path, sizeof path), -1);   /* tiers missing */
+    CHECK(strstr(err, "tiers") != NULL);
+    CHECK_EQ(load_variant(12, "business_purchase: {profit_threshold: 50000, tiers: [b], "
+                              "note: n}", path, sizeof path), -1);   /* ground missing */
+    CHECK(strstr(err, "ground") != NULL);
+
     CHECK_EQ(load_variant(10, "professional: {factor: {numerator: 1, denominator: -2}, "
                               "ground: g_p}", path, sizeof path), -1);
     check_where(path, 10);
@@ -365,6 +454,7 @@ int main(void)
     RUN(test_income);
     RUN(test_especially);
     RUN(test_business_note);
+    RUN(test_business_purchase_verdict);
     RUN(test_override_and_mask);
     RUN(test_broken_files);
     RUN(test_too_many_tiers);

@@ -1,5 +1,6 @@
 /* test_validators.c - the checksum validators against published vectors and vectors
- * worked out by hand from the standards (GB 11643, Luhn, GB 32100, ISO 3779). */
+ * worked out by hand from the standards (GB 11643, Luhn, GB 32100 with GB 11714, ISO 3779,
+ * the Hong Kong and Taiwan identity card check digits). */
 #include <stdio.h>
 #include <string.h>
 
@@ -31,7 +32,8 @@ static void test_gb11643_date_and_province(void)
      * 0+18+20+45+0+0+4 = 139, 139 mod 11 = 7 -> '5'. */
     CHECK(!V(pt_valid_gb11643, "110105190002290025"));
     /* province 99 does not exist: 99010519491231002 -> 63+81+0+5+0+20+2+9+24+27+7+18+30+5+0+
-     * 0+4 = 295, 295 mod 11 = 9 -> '3'. */
+     * 0+4 = 295, 295 mod 11 = 9 -> '3'. (A leading 9 is read as a foreign permanent
+     * resident ID, whose issuing province, digits 2-3, is then 90: unknown as well.) */
     CHECK(!V(pt_valid_gb11643, "990105194912310023"));
     /* a birth year in the future */
     CHECK(!V(pt_valid_gb11643, "110105290001010011"));
@@ -177,6 +179,89 @@ static void test_dates(void)
     CHECK(!V(pt_valid_date, "199003071"));
 }
 
+/* The foreign permanent resident ID card issued since 2023-12-01 (公安部《外国人永久居留
+ * 身份证》2023 edition): 9, the issuing province (2 digits), the holder's nationality
+ * (ISO 3166-1 numeric, 3 digits), birth date, sequence, GB 11643 check character. */
+static void test_foreign_permanent_resident_id(void)
+{
+    /* 9 11 840 19800101 001: 9*7+1*9+1*10+8*5+4*8+0*4+1*2+9*1+8*6+0*3+0*7+1*9+0*10+1*5+0*8+0*4+
+     * 1*2 = 229, 229 mod 11 = 9 -> '3'. */
+    CHECK(V(pt_valid_gb11643, "911840198001010013"));
+    CHECK(!V(pt_valid_gb11643, "911840198001010014"));
+    /* 9 44 036 19851231 002 (Australia, issued in Guangdong): check '6' */
+    CHECK(V(pt_valid_gb11643, "944036198512310026"));
+    CHECK(!V(pt_valid_gb11643, "999036198512310026"));   /* issuing province 99 */
+    CHECK(!V(pt_valid_gb11643, "911840198002300013"));   /* 1980-02-30 */
+}
+
+/* The organization code inside a USCC (positions 9-17) carries its own GB 11714-1997
+ * check character (weights 3 7 9 10 5 8 4 2, 11 - sum mod 11, 10 -> X, 11 -> 0). */
+static void test_gb32100_organization_code(void)
+{
+    /* 123456789012345678 passes the MOD 31 check (its 18th character is the MOD 31 check of
+     * the first 17) but not GB 11714: 9 0 1 2 3 4 5 6 -> 27+0+9+20+15+32+20+12 = 135,
+     * 135 mod 11 = 3, 11 - 3 = 8, and position 17 is 7. */
+    CHECK(!V(pt_valid_gb32100, "123456789012345678"));
+    /* the published code of test_gb32100_published: 55138508 -> 5*3 + 5*7 + 1*9 + 3*10 +
+     * 8*5 + 5*8 + 0*4 + 8*2 = 185, 185 mod 11 = 9, 11 - 9 = 2: position 17 is 2. */
+    CHECK(V(pt_valid_gb32100, "91110108551385082Q"));
+    /* printed in groups, the spaces are skipped */
+    CHECK(V(pt_valid_gb32100, "91 110108 551385082 Q"));
+    CHECK(V(pt_valid_gb32100, "9111 0108 5513 8508 2Q"));
+    CHECK(!V(pt_valid_gb32100, "9111 0108 5513 8508 2R"));
+    CHECK(!V(pt_valid_gb32100, "91110108551385082Q1"));
+}
+
+/* Hong Kong identity card: the check makes 9*c1 + 8*c2 + ... + 2*c8 + check a multiple of
+ * 11 (a single letter is preceded by a space worth 36; A = 10). A123456(3) is the example
+ * of the Immigration Department's explanation of the check digit. */
+static void test_hkid(void)
+{
+    pt_validator_fn hk = pt_validator_find("hkid");
+    CHECK(hk != NULL);
+    if (!hk) return;
+    /* 36*9 + 10*8 + 1*7 + 2*6 + 3*5 + 4*4 + 5*3 + 6*2 = 481, 481 mod 11 = 8 -> 3 */
+    CHECK(hk("A123456(3)", 10));
+    CHECK(hk("A1234563", 8));
+    CHECK(!hk("A123456(4)", 10));
+    /* two letters: 10*9 + 11*8 + 9*7 + 8*6 + 7*5 + 6*4 + 5*3 + 4*2 = 371, 371 mod 11 = 8 -> 3 */
+    CHECK(hk("AB987654(3)", 11));
+    CHECK(!hk("AB987654(2)", 11));
+    /* check value 10 is written A: 36*9 + 16*8 + 1*7 + 2*6 + 3*5 + 4*4 + 5*3 + 6*2 = 529,
+     * 529 mod 11 = 1 -> 10 -> A */
+    CHECK(hk("G123456(A)", 10));
+    CHECK(!hk("G123456(0)", 10));
+    CHECK(!hk("1123456(3)", 10));
+    CHECK(!hk("A12345(3)", 9));
+}
+
+/* Taiwan: A123456789 is the usual example of the 內政部 check-digit rule (A = 10: 1*1 + 0*9,
+ * then 1 2 3 4 5 6 7 8 with weights 8..1, then the check 9: 1 + 120 + 9 = 130). */
+static void test_twid(void)
+{
+    pt_validator_fn tw = pt_validator_find("twid");
+    CHECK(tw != NULL);
+    if (!tw) return;
+    CHECK(tw("A123456789", 10));
+    CHECK(tw("a123456789", 10));
+    CHECK(!tw("A123456788", 10));
+    /* the resident certificate numbers of 2021 (second digit 8/9): A80000001? -> 1 + 64 + 1 = 66,
+     * check 4 */
+    CHECK(tw("A800000014", 10));
+    CHECK(!tw("A300000014", 10));   /* second digit 3 is not issued */
+    CHECK(!tw("A12345678", 9));
+}
+
+static void test_imei_grouped(void)
+{
+    pt_validator_fn imei = pt_validator_find("imei");
+    if (!imei) { CHECK(0); return; }
+    /* 490154203237518 written 6-2-6-1 (TAC, FAC-era split, serial, check) */
+    CHECK(imei("490154-20-323751-8", 18));
+    CHECK(imei("490154 20 323751 8", 18));
+    CHECK(!imei("490154-20-323751-9", 18));
+}
+
 static void test_registry(void)
 {
     CHECK(pt_validator_find("gb11643") == pt_valid_gb11643);
@@ -190,7 +275,7 @@ static void test_registry(void)
         CHECK(pt_validator_find(*v) != NULL);
         n++;
     }
-    CHECK_EQ(n, 7);
+    CHECK_EQ(n, 9);
     CHECK(pt_validator_find("bank_card") == pt_valid_bank_card);
     CHECK(pt_validator_find("date") == pt_valid_date);
 }
@@ -201,7 +286,11 @@ static void test_explain_reasons(void)
     CHECK(pt_validator_explain("gb11643", "11010519491231002X", 18, why, sizeof why));
     CHECK_STR(why, "checksum ok, date 1949-12-31, province 11");
     CHECK(!pt_validator_explain("gb11643", "990105194912310023", 18, why, sizeof why));
-    CHECK(strstr(why, "province 99") != NULL);
+    CHECK(strstr(why, "province 90") != NULL);   /* read as a foreign permanent resident ID */
+    CHECK(pt_validator_explain("gb11643", "911840198001010013", 18, why, sizeof why));
+    CHECK(strstr(why, "foreign permanent resident") && strstr(why, "nationality 840"));
+    CHECK(!pt_validator_explain("gb32100", "123456789012345678", 18, why, sizeof why));
+    CHECK(strstr(why, "GB 11714") != NULL);
     CHECK(!pt_validator_explain("nope", "1", 1, why, sizeof why));
 }
 
@@ -219,6 +308,11 @@ int main(void)
     RUN(test_gb32100_published);
     RUN(test_iso3779_more);
     RUN(test_dates);
+    RUN(test_foreign_permanent_resident_id);
+    RUN(test_gb32100_organization_code);
+    RUN(test_hkid);
+    RUN(test_twid);
+    RUN(test_imei_grouped);
     RUN(test_registry);
     RUN(test_explain_reasons);
     return CHECK_DONE();
