@@ -61,6 +61,18 @@ $(DEPS_STAMP): Makefile
 	@mkdir -p build && touch $@
 deps: $(DEPS_STAMP)
 
+# The commit the binary is built from, for the run record: build/gen/commit.h is
+# rewritten only when it changes, so an unchanged tree rebuilds nothing.
+GIT_COMMIT := $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo unknown)
+$(BUILD)/gen/commit.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define PT_GIT_COMMIT "%s"\n' '$(GIT_COMMIT)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+.PHONY: FORCE
+FORCE:
+$(BUILD)/obj/src/cli/runrecord.o: $(BUILD)/gen/commit.h
+$(BUILD)/obj/src/cli/runrecord.o: CFLAGS_ALL += -I$(BUILD)/gen
+
 $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@

@@ -16,7 +16,27 @@
 #include "pitally/samples.h"
 #include "pitally/tally.h"
 
+/* What was run, for the record of an expert opinion: filled by the program, printed by
+ * the reports. Strings are the program's; NULL or empty ones are left out. */
 typedef struct {
+    const char *path;
+    char sha256[65];
+} pt_rule_file;
+
+typedef struct {
+    const char *version, *commit;
+    const char *command;          /* the command line, shell-quoted */
+    char started_utc[32], ended_utc[32];
+    const char *host;
+    const char *patterns_dir, *policy_file;
+    pt_rule_file *rule_files;     /* every pattern file and the policy, with SHA-256 */
+    size_t n_rule_files;
+    const char *const *overrides; /* every option that changed a count or the verdict */
+    size_t n_overrides;
+} pt_run_record;
+
+typedef struct {
+    const pt_run_record *run;     /* NULL: none */
     unsigned threads;
     double elapsed_s;
     pt_input_result *inputs;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "runrecord.h"
 #include "pitally/classify.h"
 #include "pitally/fileio.h"
 #include "pitally/pipeline.h"
@@ -184,8 +185,25 @@ typedef struct {
     const char **declares;       /* --declare PATH=CATEGORY specs */
     size_t n_declares;
     pt_declare *declared;        /* parsed once the policy is loaded */
+    char **overrides;            /* the options that change a count or the verdict, for
+                                    the run record */
+    size_t n_overrides;
     bool check;
 } cli_options;
+
+/* An option that can change a count or the verdict goes in the run record: not the
+ * outputs, the thread count, the chunk size or the progress display, which never do. */
+static void note_override(cli_options *co, int c, int index, const char *arg)
+{
+    if (c == 'j' || c == 'h' || c == '?' || c == ':' || c == OPT_JSON || c == OPT_STATE ||
+        c == OPT_PROGRESS || c == OPT_CHUNK || c == OPT_CHECK)
+        return;
+    const char *name = long_options[index].name;
+    size_t len = strlen(name) + (arg ? strlen(arg) : 0) + 4;
+    char *o = pt_xmalloc(len);
+    snprintf(o, len, "--%s%s%s", name, arg ? " " : "", arg ? arg : "");
+    co->overrides[co->n_overrides++] = o;
+}
 
 /* Parse the options of every command; returns -1 to continue or an exit status. */
 static int parse_options(int argc, char **argv, cli_options *co, rules *ru, bool explain)
@@ -195,10 +213,13 @@ static int parse_options(int argc, char **argv, cli_options *co, rules *ru, bool
     pt_source_options_default(&co->scan.source);
     co->tiers = calloc((size_t)argc, sizeof *co->tiers);
     co->declares = calloc((size_t)argc, sizeof *co->declares);
+    co->overrides = calloc((size_t)argc, sizeof *co->overrides);
     uint64_t v;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "j:h", long_options, NULL)) != -1) {
+    int index;
+    while ((c = getopt_long(argc, argv, "j:h", long_options, &index)) != -1) {
+        note_override(co, c, index, optarg);
         switch (c) {
         case 'j':
             if (!parse_u64(optarg, &v) || v < 1 || v > 1024) return usage_error("bad thread count '%s'", optarg);
@@ -387,7 +408,7 @@ static void tell_unscanned(const pt_scan_result *r)
 }
 
 /* Finalise the tally, write the state and the reports, name what was not scanned. */
-static int finish_run(pt_tally *t, double started, rules *ru, cli_options *co)
+static int finish_run(pt_tally *t, double started, rules *ru, cli_options *co, pt_run_record *rr)
 {
     int rc = co->state_path ? save_state(co->state_path, t, ru, co) : PT_EXIT_OK;
     pt_scan_result result;
@@ -395,6 +416,8 @@ static int finish_run(pt_tally *t, double started, rules *ru, cli_options *co)
     pt_tally_free(t);
     result.threads = co->scan.threads ? co->scan.threads : 1;
     result.elapsed_s = seconds_now() - started;
+    pt_run_record_end(rr);
+    result.run = rr;
     int wrc = write_reports(co, &result, ru);
     if (wrc != PT_EXIT_OK) rc = wrc;
     tell_unscanned(&result);
@@ -406,6 +429,15 @@ static int finish_run(pt_tally *t, double started, rules *ru, cli_options *co)
     return rc;
 }
 
+static int saved_argc;
+static char **saved_argv;
+
+static void start_record(pt_run_record *rr, const cli_options *co, const rules *ru)
+{
+    pt_run_record_start(rr, saved_argc, saved_argv, ru->patterns_dir, ru->policy_file,
+                        (const char *const *)co->overrides, co->n_overrides);
+}
+
 static int cmd_scan(int argc, char **argv, rules *ru, cli_options *co)
 {
     if (optind >= argc) return usage_error("%s", "scan needs at least one PATH");
@@ -414,7 +446,11 @@ static int cmd_scan(int argc, char **argv, rules *ru, cli_options *co)
     if (rc == PT_EXIT_OK) rc = parse_declares(co, ru);
     if (rc != PT_EXIT_OK) return rc;
     double started = seconds_now();
-    return finish_run(run_scan(argc, argv, ru, co), started, ru, co);
+    pt_run_record rr;
+    start_record(&rr, co, ru);
+    rc = finish_run(run_scan(argc, argv, ru, co), started, ru, co, &rr);
+    pt_run_record_free(&rr);
+    return rc;
 }
 
 /* pitally merge STATE...: the tallies of shards, as one scan over all their inputs. */
@@ -425,6 +461,8 @@ static int cmd_merge(int argc, char **argv, rules *ru, cli_options *co)
     if (rc == PT_EXIT_OK) rc = apply_tier_overrides(ru, co);
     if (rc != PT_EXIT_OK) return rc;
     double started = seconds_now();
+    pt_run_record rr;
+    start_record(&rr, co, ru);
     uint64_t digest = digest_of(ru, co);
     pt_tally *all = pt_tally_new(ru->patterns.n);
     for (int i = optind; i < argc; i++) {
@@ -437,11 +475,14 @@ static int cmd_merge(int argc, char **argv, rules *ru, cli_options *co)
             fprintf(stderr, "pitally: merge: %s: %s\n", argv[i], err);
             pt_tally_free(t);
             pt_tally_free(all);
+            pt_run_record_free(&rr);
             return PT_EXIT_USAGE;
         }
         pt_tally_free(t);
     }
-    return finish_run(all, started, ru, co);
+    rc = finish_run(all, started, ru, co, &rr);
+    pt_run_record_free(&rr);
+    return rc;
 }
 
 static int cmd_patterns(char **argv, rules *ru, const cli_options *co)
@@ -492,6 +533,10 @@ int pt_cli_main(int argc, char **argv)
     if (!is_scan && !is_patterns && !is_explain && !is_merge)
         return usage_error("unknown command '%s'", cmd);
 
+    /* the whole command line as given, for the run record (getopt reorders argv) */
+    saved_argc = argc;
+    saved_argv = pt_xmalloc(((size_t)argc + 1) * sizeof *saved_argv);
+    memcpy(saved_argv, argv, ((size_t)argc + 1) * sizeof *saved_argv);
     /* the options follow the command: parse argv[1..] with the command as argv[0] */
     argv[1] = argv[0];
     rules ru = {0};
@@ -507,6 +552,9 @@ int pt_cli_main(int argc, char **argv)
     for (size_t i = 0; co.declared && i < co.n_declares; i++) free(co.declared[i].glob);
     free(co.declared);
     free(co.declares);
+    for (size_t i = 0; i < co.n_overrides; i++) free(co.overrides[i]);
+    free(co.overrides);
+    free(saved_argv);
     free_rules(&ru);
     return rc;
 }

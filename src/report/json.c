@@ -58,6 +58,42 @@ static double threshold_in_force(const pt_scan_result *r, const pt_policy *pol, 
     return v > 0 ? v : (double)pol->tiers[t].threshold;
 }
 
+static void str_if(jw *w, const char *key, const char *v)
+{
+    if (v && *v) jw_str(w, key, v);
+}
+
+/* The run record: what ran, when, where, with which rules and overrides. */
+static void write_run(jw *w, const pt_scan_result *r)
+{
+    const pt_run_record *rr = r->run;
+    jw_open(w, "run", '{', rr == NULL);
+    jw_u64(w, "threads", r->threads);
+    jw_num(w, "elapsed_s", r->elapsed_s);
+    if (rr) {
+        str_if(w, "version", rr->version);
+        str_if(w, "commit", rr->commit);
+        str_if(w, "command", rr->command);
+        str_if(w, "started_utc", rr->started_utc);
+        str_if(w, "ended_utc", rr->ended_utc);
+        str_if(w, "host", rr->host);
+        str_if(w, "patterns_dir", rr->patterns_dir);
+        str_if(w, "policy_file", rr->policy_file);
+        jw_open(w, "rule_files", '[', false);
+        for (size_t i = 0; i < rr->n_rule_files; i++) {
+            jw_open(w, NULL, '{', true);
+            jw_str(w, "path", rr->rule_files[i].path);
+            jw_str(w, "sha256", rr->rule_files[i].sha256);
+            jw_close(w, '}');
+        }
+        jw_close(w, ']');
+        jw_open(w, "overrides", '[', true);
+        for (size_t i = 0; i < rr->n_overrides; i++) jw_str(w, NULL, rr->overrides[i]);
+        jw_close(w, ']');
+    }
+    jw_close(w, '}');
+}
+
 static void write_policy(jw *w, const pt_scan_result *r, const pt_policy *pol)
 {
     jw_open(w, "policy", '{', false);
@@ -71,6 +107,8 @@ static void write_policy(jw *w, const pt_scan_result *r, const pt_policy *pol)
         jw_num(w, "threshold", threshold_in_force(r, pol, t));
         jw_str(w, "ground", pol->tiers[t].ground);
         jw_str(w, "label", pol->tiers[t].label);
+        /* Art. 6 (--business-purchase): this tier's quantities decide nothing */
+        if (r->facts.business_purchase) jw_bool(w, "art6_covered", (pol->business_tiers >> t) & 1);
         jw_open(w, "categories", '[', true);
         for (size_t c = 0; c < pol->n_categories; c++) {
             if ((size_t)pol->category_tier[c] == t) jw_str(w, NULL, pol->categories[c]);
@@ -208,10 +246,7 @@ int pt_report_json(FILE *out, const pt_scan_result *r, const pt_policy *pol,
     jw_str(&w, "name", "pitally");
     jw_str(&w, "version", PT_VERSION);
     jw_close(&w, '}');
-    jw_open(&w, "run", '{', true);
-    jw_u64(&w, "threads", r->threads);
-    jw_num(&w, "elapsed_s", r->elapsed_s);
-    jw_close(&w, '}');
+    write_run(&w, r);
     write_policy(&w, r, pol);
     jw_open(&w, "inputs", '[', false);
     for (size_t i = 0; i < r->n_inputs; i++) write_input(&w, &r->inputs[i], r, pol);

@@ -212,6 +212,15 @@ static void print_verdict(FILE *out, const pt_scan_result *r, const pt_policy *p
     fprintf(out, "Policy: %s   professional (item 八): %s   income: CNY %s\n", name,
             r->facts.professional ? "yes" : "no", u64s(r->facts.income_cny));
     free(name);
+    if (r->run && r->run->n_overrides) {   /* the policy's own name still says "default" */
+        fprintf(out, "Overridden by:");
+        for (size_t i = 0; i < r->run->n_overrides; i++) {
+            char *o = safe_text(r->run->overrides[i]);
+            fprintf(out, " %s", o);
+            free(o);
+        }
+        fputc('\n', out);
+    }
     fprintf(out, "\nVerdict: %s\n", level_words(v->level));
     if (!r->n_scanned)
         fprintf(out, "         NOTHING COULD BE SCANNED: no input gave a record (see Inputs);\n"
@@ -274,6 +283,25 @@ const char *pt_input_status(const pt_input_result *in)
     }
     if (in->skipped) return "skipped";
     return in->counts.records ? "scanned" : "no records";
+}
+
+/* The run record, for the expert opinion: what ran, when, where, with which rules. */
+static void print_run(FILE *out, const pt_scan_result *r)
+{
+    const pt_run_record *rr = r->run;
+    if (!rr) return;
+    print_heading(out, "Run:");
+    char *cmd = safe_text(rr->command ? rr->command : "");
+    fprintf(out, "  pitally %s (commit %s), %u threads, on %s\n", rr->version ? rr->version : "?",
+            rr->commit && *rr->commit ? rr->commit : "unknown", r->threads, rr->host ? rr->host : "?");
+    fprintf(out, "  %s to %s (UTC), %.2f s\n", rr->started_utc, rr->ended_utc, r->elapsed_s);
+    fprintf(out, "  command: %s\n", cmd);
+    free(cmd);
+    for (size_t i = 0; i < rr->n_rule_files; i++) {
+        char *p = safe_text(rr->rule_files[i].path);
+        fprintf(out, "  rules: %s  %s\n", rr->rule_files[i].sha256, p);
+        free(p);
+    }
 }
 
 /* Custody: the hashes of every input read whole, to compare with md5sum/sha256sum. */
@@ -399,6 +427,7 @@ int pt_report_text(FILE *out, const pt_scan_result *r, const pt_policy *pol,
     print_inputs(out, r, pol);
     print_patterns(out, r, ps);
     print_notes(out, r);
+    print_run(out, r);
     fprintf(out, "\nA sizing aid that shows its evidence, not a court: "
                  "distinct counts drop exact duplicates and invalid values (Art. 11).\n");
     return ferror(out) ? -1 : 0;

@@ -129,3 +129,27 @@ def test_custody_hashes_match_hashlib(tmp):
         eq(by[name].get("sha256"), hashlib.sha256(data).hexdigest(), name + " sha256")
         eq(by[name].get("md5"), hashlib.md5(data).hexdigest(), name + " md5")
     eq("sha256" in by["missing.csv"], False, "no hash for what was not read")
+
+
+def test_run_record(tmp):
+    """The run record names the command, the rule files with their SHA-256 and every
+    override that can change a count, and leaves out those that cannot (-j, --json)."""
+    import hashlib
+    paths = write_files(tmp)
+    r = scan(paths[:1], "--tier", "contact=art5_4", "--professional", "-j", "1")
+    run_ = r["run"]
+    # scan() passes --patterns (a setting that changes counts, so it is listed too)
+    eq(run_["overrides"], ["--patterns " + PATTERNS, "--tier contact=art5_4", "--professional"],
+       "overrides as given")
+    if "--tier contact=art5_4" not in run_["command"] or paths[0] not in run_["command"]:
+        raise Failure("command line not recorded: %r" % run_["command"])
+    files = {os.path.basename(f["path"]): f["sha256"] for f in run_["rule_files"]}
+    for name in sorted(os.listdir(PATTERNS)):
+        if name.endswith(".yaml"):
+            with open(os.path.join(PATTERNS, name), "rb") as f:
+                eq(files.get(name), hashlib.sha256(f.read()).hexdigest(), "sha256 of " + name)
+    if not (run_["started_utc"] <= run_["ended_utc"]):
+        raise Failure("start after end: %r" % run_)
+    p = run(["scan", "--patterns", PATTERNS, "--tier", "contact=art5_4", paths[0]])
+    if "Overridden by: --tier contact=art5_4" not in p.stdout.decode():
+        raise Failure("the text report does not say the policy was overridden")
