@@ -565,6 +565,122 @@ static void test_token_scan_admits_every_match(void)
     pcre2_match_data_free(md);
 }
 
+/* ---- the source facts, pinned ---- *
+ * tests/unit/srcfacts.expected holds, for every value and masked regex of patterns/ and
+ * tests/fuzz/corpus/patterns/ (as they were when it was written), the sources of the
+ * by-hand tests here and some odd syntax, every fact srcfacts.c reads off it: must bytes,
+ * required sets and runs (from nothing and on top of a required '.', as PCRE2's last
+ * literal may be), token facts, alternatives and required literals. It was written by
+ * srcfacts.c before its rewrite into one parse (issue 13) and pins the behaviour: a
+ * change must be deliberate (PT_SRCFACTS_WRITE=FILE writes the current facts). */
+
+static void dump_bits(FILE *out, const char *name, bool has, const uint64_t b[4])
+{
+    if (!has) fprintf(out, " %s=-", name);
+    else fprintf(out, " %s=%016llx%016llx%016llx%016llx", name, (unsigned long long)b[3],
+                 (unsigned long long)b[2], (unsigned long long)b[1], (unsigned long long)b[0]);
+}
+
+static void dump_regex_facts(FILE *out, const char *label, const pt_regex_facts *f)
+{
+    fprintf(out, "%s min=%u", label, f->min_length);
+    dump_bits(out, "req", f->has_required, f->required);
+    dump_bits(out, "req2", f->has_required2, f->required2);
+    fprintf(out, " must=");
+    for (unsigned k = 0; k < f->n_must; k++) fprintf(out, "%02x", f->must[k]);
+    fprintf(out, " run=%u", f->has_run ? f->run_min : 0);
+    dump_bits(out, "set", f->has_run, f->run_set);
+    fprintf(out, "\n");
+}
+
+static void dump_source_facts(FILE *out, const char *src)
+{
+    fprintf(out, "src %s\n", src);
+    pt_regex_facts f;
+    memset(&f, 0, sizeof f);
+    pt_source_facts(src, &f);
+    dump_regex_facts(out, "facts", &f);
+    memset(&f, 0, sizeof f);
+    f.has_required = true;
+    f.required['.' >> 6] |= (uint64_t)1 << ('.' & 63);
+    pt_source_facts(src, &f);
+    dump_regex_facts(out, "facts+dot", &f);
+    pt_token_facts t;
+    pt_source_token_facts(src, &t);
+    fprintf(out, "token ok=%d", t.ok);
+    if (t.ok) {
+        fprintf(out, " min=%u chars=%u bytes=%u", t.min, t.max_chars, t.max_bytes);
+        dump_bits(out, "set", true, t.set);
+        dump_bits(out, "before", true, t.before);
+        dump_bits(out, "after", true, t.after);
+    }
+    fprintf(out, "\n");
+    char *alt[8];
+    size_t n = pt_source_alternatives(src, alt, 8);
+    fprintf(out, "alternatives %zu\n", n);
+    for (size_t k = 0; k < n; k++) {
+        fprintf(out, "alt %s\n", alt[k]);
+        free(alt[k]);
+    }
+    pt_literals l;
+    pt_source_literals(src, &l);
+    fprintf(out, "literals %zu", l.n);
+    for (size_t k = 0; k < l.n; k++) {
+        fprintf(out, " ");
+        for (size_t j = 0; j < l.len[k]; j++) fprintf(out, "%02x", (unsigned char)l.s[k][j]);
+    }
+    fprintf(out, "\n");
+}
+
+static void test_source_facts_pinned(void)
+{
+    FILE *in = fopen("tests/unit/srcfacts.expected", "r");
+    CHECK(in != NULL);
+    if (!in) return;
+    char *want = NULL, *got = NULL, *line = NULL;
+    size_t want_len = 0, got_len = 0, cap = 0, sources = 0;
+    FILE *w = open_memstream(&want, &want_len), *g = open_memstream(&got, &got_len);
+    ssize_t k;
+    while ((k = getline(&line, &cap, in)) > 0) {
+        fwrite(line, 1, (size_t)k, w);
+        if (strncmp(line, "src ", 4) != 0) continue;
+        if (line[k - 1] == '\n') line[k - 1] = 0;
+        dump_source_facts(g, line + 4);
+        sources++;
+    }
+    free(line);
+    fclose(in);
+    fclose(w);
+    fclose(g);
+    const char *out_path = getenv("PT_SRCFACTS_WRITE");
+    if (out_path) {
+        FILE *o = fopen(out_path, "w");
+        if (o) {
+            fwrite(got, 1, got_len, o);
+            fclose(o);
+        }
+    }
+    CHECK(sources > 100);
+    /* the first differing line, with the source it belongs to */
+    const char *a = want, *b = got, *src = "";
+    size_t shown = 0;
+    while (*a || *b) {
+        const char *ae = strchr(a, '\n'), *be = strchr(b, '\n');
+        size_t al = ae ? (size_t)(ae - a) : strlen(a), bl = be ? (size_t)(be - b) : strlen(b);
+        if (strncmp(a, "src ", 4) == 0) src = a;
+        if ((al != bl || memcmp(a, b, al) != 0) && shown++ < 5) {
+            const char *se = strchr(src, '\n');
+            printf("#   %.*s\n#     expected: %.*s\n#     got:      %.*s\n",
+                   se ? (int)(se - src) : 0, src, (int)al, a, (int)bl, b);
+        }
+        a += al + (ae != NULL);
+        b += bl + (be != NULL);
+    }
+    CHECK_EQ(shown, 0);
+    free(want);
+    free(got);
+}
+
 /* ---- whole records: fast path versus reference ---- */
 
 static void test_records_agree_with_reference(void)
@@ -767,6 +883,7 @@ int main(void)
     RUN(test_source_facts_by_hand);
     RUN(test_source_facts_hold_in_every_match);
     RUN(test_alternatives_by_hand);
+    RUN(test_source_facts_pinned);
     RUN(test_alternative_scans_admit_every_match);
     RUN(test_literal_index_finds_each_literal);
     RUN(test_token_scan_admits_every_match);
