@@ -46,6 +46,13 @@ $(FUZZ_DIR)/obj/%.o: %.c | $(DEPS_STAMP) $(FUZZ_STAMP)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
+# The objects must be named by an explicit rule: met only as prerequisites of the pattern
+# rule below, they would be intermediate files, which make deletes after the run that
+# created them when their .d files did not exist yet (a clean build, a new source file),
+# and rebuilds (with every fuzz binary) in the next run, once the .d files name them.
+.PHONY: fuzz-objs
+fuzz-objs: $(FUZZ_OBJ)
+
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDRS) $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_DEFS) -Itests/fuzz -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LIBS)
 
