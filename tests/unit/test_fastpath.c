@@ -387,6 +387,25 @@ static void test_source_facts_by_hand(void)
     memset(&f, 0, sizeof f);
     pt_source_facts("(?-i)[a-c]@", &f);   /* turned off: the facts stand */
     CHECK(f.has_required && pt_bits_has(f.required, 'b') && f.n_must == 1 && f.must[0] == '@');
+    /* the text of a back reference or a control escape is no literal: "a@a" matches
+     * (?<q>a)@\k<q> without a '<' (the readers before the one parse took \k<q>'s '<'
+     * and '>', and \c@'s '@', for must bytes: such fields were skipped) */
+    static const char *const refs[] = {"(?<q>a)@\\k<q>", "(?<n>a)@\\g<n>", "x\\c@y"};
+    static const char *const fields[] = {"a@a", "a@a", "x\x00y"};
+    pcre2_match_data *md = pcre2_match_data_create(4, NULL);
+    for (int k = 0; k < 3; k++) {
+        memset(&f, 0, sizeof f);
+        pt_source_facts(refs[k], &f);
+        int e;
+        PCRE2_SIZE off;
+        pcre2_code *re = pcre2_compile((PCRE2_SPTR)refs[k], PCRE2_ZERO_TERMINATED, PCRE2_UTF, &e, &off, NULL);
+        CHECK(re != NULL);
+        size_t n = k == 2 ? 3 : strlen(fields[k]);
+        CHECK(re && pcre2_match(re, (PCRE2_SPTR)fields[k], n, 0, 0, md, NULL) > 0);
+        for (unsigned m = 0; m < f.n_must; m++) CHECK(memchr(fields[k], f.must[m], n) != NULL);
+        pcre2_code_free(re);
+    }
+    pcre2_match_data_free(md);
 }
 
 /* Every value and masked regex of the shipped patterns: a field it matches holds a byte
