@@ -623,8 +623,7 @@ pt_scanner *pt_scanner_new(const pt_patterns *ps, const pt_policy *pol)
     s->key_bits = pt_xcalloc(s->words, sizeof(uint64_t));
     s->uncached_list = pt_xcalloc(ps->n ? ps->n : 1, sizeof(uint16_t));
     s->next_ctx_id = (uint32_t)s->pf->n_ctxs;
-    pt_shape_cache_init(&s->shapes, SHAPE_SLOTS, ps->n);
-    pt_shape_cache_init(&s->coarse, COARSE_SLOTS, ps->n);
+    /* the shape caches (1.1 MiB) are made by the first field that needs them */
     s->shape_scratch = pt_xcalloc(ps->n ? ps->n : 1, sizeof *s->shape_scratch);
     s->cap_elems = 64;
     s->elems = pt_xmalloc(s->cap_elems * sizeof *s->elems);
@@ -708,10 +707,8 @@ static void key_cache_clear(pt_scanner *s)
 static uint32_t new_ctx_id(pt_scanner *s)
 {
     if (s->next_ctx_id == UINT32_MAX) {   /* ids wrap: forget every cached shape */
-        pt_shape_cache_free(&s->shapes);
-        pt_shape_cache_init(&s->shapes, SHAPE_SLOTS, s->ps->n);
+        pt_shape_cache_free(&s->shapes);   /* made again when next needed */
         pt_shape_cache_free(&s->coarse);
-        pt_shape_cache_init(&s->coarse, COARSE_SLOTS, s->ps->n);
         s->next_ctx_id = (uint32_t)s->pf->n_ctxs;
     }
     return ++s->next_ctx_id;
@@ -1205,6 +1202,10 @@ static size_t shape_items(pt_scanner *s, const key_ctx *ctx, uint64_t m, size_t 
         }
         *items = s->shape_scratch;
         return k;
+    }
+    if (!s->shapes.slots) {
+        pt_shape_cache_init(&s->shapes, SHAPE_SLOTS, s->ps->n);
+        pt_shape_cache_init(&s->coarse, COARSE_SLOTS, s->ps->n);
     }
     const pt_shape_slot *hit = pt_shape_find(&s->shapes, ctx->id, m, key, &slot);
     if (hit) {
