@@ -1,8 +1,12 @@
 /* scanner.c - stage 3c: classify the fields of a record against the shared pattern set.
  *
- * One pt_scanner per worker thread (like a YARA scanner): it owns the PCRE2 match
- * data, a JIT stack, a cache of key (column name) contexts and scratch buffers, so a
- * record is classified with no allocation in the steady state and no lock.
+ * Everything derived from the pattern set (byte classes, per-pattern prefilter facts,
+ * token checks, the literal index, key contexts and their class projections) is the
+ * compiled prefilter (struct pt_prefilter), built once with the set and shared
+ * read-only, like YARA's YR_RULES. One pt_scanner per worker thread (like a YARA
+ * scanner) owns only scratch: the PCRE2 match data, a JIT stack, caches of key (column
+ * name) contexts and of field shapes, and buffers, so a record is classified with no
+ * allocation in the steady state and no lock.
  *
  * Per field: trim, skip empty values and placeholders, and look up the key's context
  * (which header regexes match it, and so which patterns are candidates; computed once
