@@ -602,6 +602,33 @@ void pt_prefilter_free(pt_prefilter *pf)
     free(pf);
 }
 
+/* The shape caches (1.1 MiB of scratch) are made by the first field that misses in
+ * them: until then they are one empty slot shared by every scanner (never written), so
+ * the lookup of a shape stays as it is. */
+static pt_shape_slot no_shapes[1];
+
+static void shape_caches_unmade(pt_scanner *s)
+{
+    memset(&s->shapes, 0, sizeof s->shapes);
+    s->shapes.slots = no_shapes;
+    s->shapes.n_slots = 1;
+}
+
+static __attribute__((cold, noinline)) void shape_caches_make(pt_scanner *s)
+{
+    pt_shape_cache_init(&s->shapes, SHAPE_SLOTS, s->ps->n);
+    pt_shape_cache_init(&s->coarse, COARSE_SLOTS, s->ps->n);
+}
+
+static void shape_caches_free(pt_scanner *s)
+{
+    if (s->shapes.slots != no_shapes) {
+        pt_shape_cache_free(&s->shapes);
+        pt_shape_cache_free(&s->coarse);
+    }
+    shape_caches_unmade(s);
+}
+
 pt_scanner *pt_scanner_new(const pt_patterns *ps, const pt_policy *pol)
 {
     pt_scanner *s = pt_xcalloc(1, sizeof *s);
@@ -627,7 +654,7 @@ pt_scanner *pt_scanner_new(const pt_patterns *ps, const pt_policy *pol)
     s->key_bits = pt_xcalloc(s->words, sizeof(uint64_t));
     s->uncached_list = pt_xcalloc(ps->n ? ps->n : 1, sizeof(uint16_t));
     s->next_ctx_id = (uint32_t)s->pf->n_ctxs;
-    /* the shape caches (1.1 MiB) are made by the first field that needs them */
+    shape_caches_unmade(s);
     s->shape_scratch = pt_xcalloc(ps->n ? ps->n : 1, sizeof *s->shape_scratch);
     s->cap_elems = 64;
     s->elems = pt_xmalloc(s->cap_elems * sizeof *s->elems);
@@ -652,8 +679,7 @@ void pt_scanner_free(pt_scanner *s)
         free(s->dyn[k].list);
     }
     free(s->dyn);
-    pt_shape_cache_free(&s->shapes);
-    pt_shape_cache_free(&s->coarse);
+    shape_caches_free(s);
     free(s->shape_scratch);
     free(s->elems);
     free(s->spans);
@@ -711,8 +737,7 @@ static void key_cache_clear(pt_scanner *s)
 static uint32_t new_ctx_id(pt_scanner *s)
 {
     if (s->next_ctx_id == UINT32_MAX) {   /* ids wrap: forget every cached shape */
-        pt_shape_cache_free(&s->shapes);   /* made again when next needed */
-        pt_shape_cache_free(&s->coarse);
+        shape_caches_free(s);   /* made again when next needed */
         s->next_ctx_id = (uint32_t)s->pf->n_ctxs;
     }
     return ++s->next_ctx_id;
@@ -1207,14 +1232,14 @@ static size_t shape_items(pt_scanner *s, const key_ctx *ctx, uint64_t m, size_t 
         *items = s->shape_scratch;
         return k;
     }
-    if (!s->shapes.slots) {
-        pt_shape_cache_init(&s->shapes, SHAPE_SLOTS, s->ps->n);
-        pt_shape_cache_init(&s->coarse, COARSE_SLOTS, s->ps->n);
-    }
     const pt_shape_slot *hit = pt_shape_find(&s->shapes, ctx->id, m, key, &slot);
     if (hit) {
         *items = s->shapes.items + hit->off;
         return hit->n;
+    }
+    if (__builtin_expect(s->shapes.slots == no_shapes, 0)) {   /* the first miss: make them */
+        shape_caches_make(s);
+        pt_shape_find(&s->shapes, ctx->id, m, key, &slot);
     }
     const uint32_t *cands;
     size_t nc = coarse_candidates(s, ctx, m, rep, len_key, fcls, &cands);
