@@ -95,6 +95,10 @@ typedef struct {
     size_t n_sets;
     size_t *order;         /* evaluation order: every pattern after those it yields to */
     uint32_t max_captures; /* largest capture count, to size match data */
+    /* what the scanners derive from the set (byte classes, prefilter tables, key
+     * contexts), built once by pt_patterns_load and shared read-only by every scanner;
+     * NULL in a set not made by it (each scanner then builds its own) */
+    struct pt_prefilter *prefilter;
 } pt_patterns;
 
 /* Load every *.yaml of dir except policy.yaml, in sorted file order, checking each

@@ -95,6 +95,13 @@ static inline int pt_regex_run(const void *re, const pt_regex_facts *f, const ch
     return pcre2_match((const pcre2_code *)re, (PCRE2_SPTR)s, n, start, 0, md, mc);
 }
 
+/* The compiled prefilter of a pattern set (scanner.c): the byte classes, per-pattern
+ * candidate facts, token checks, literal index and key contexts that every scanner
+ * uses, built once by pt_patterns_load (pt_patterns.prefilter) and shared read-only. */
+typedef struct pt_prefilter pt_prefilter;
+pt_prefilter *pt_prefilter_new(const pt_patterns *ps);
+void pt_prefilter_free(pt_prefilter *pf);
+
 /* Must bytes and run facts read off a regex's source (srcfacts.c). */
 void pt_source_facts(const char *src, pt_regex_facts *f);
 

@@ -208,7 +208,7 @@ void pt_shape_cache_init(pt_shape_cache *c, size_t n_slots, size_t max_items_per
     c->slots = pt_xcalloc(c->n_slots, sizeof *c->slots);
     size_t items = n_slots * SHAPE_ITEMS_PER_SLOT;
     c->cap_items = items > 4 * max_items_per_shape ? items : 4 * max_items_per_shape;
-    c->items = pt_xcalloc(c->cap_items, sizeof *c->items);
+    c->items = pt_xmalloc(c->cap_items * sizeof *c->items);   /* written before read */
 }
 
 void pt_shape_cache_free(pt_shape_cache *c)

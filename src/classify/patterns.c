@@ -572,6 +572,7 @@ int pt_patterns_load(pt_patterns *ps, const char *dir, const pt_policy *pol, cha
         rc = fail_at(&L, dir, 0, "too many patterns (%zu, at most %d)", ps->n, PT_MAX_PATTERNS);
     if (rc == 0) rc = resolve_yields(&L);
     if (rc == 0) rc = order_patterns(&L);
+    if (rc == 0) ps->prefilter = pt_prefilter_new(ps);
     for (size_t i = 0; i < ps->n; i++) free_yields(&L.yields[i]);
     free(L.yields);
     if (rc != 0) pt_patterns_free(ps);
@@ -585,6 +586,7 @@ void pt_patterns_free(pt_patterns *ps)
     for (size_t i = 0; i < ps->n_sets; i++) free(ps->set_names[i]);
     free(ps->set_names);
     free(ps->order);
+    pt_prefilter_free(ps->prefilter);
     memset(ps, 0, sizeof *ps);
 }
 

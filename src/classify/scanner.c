@@ -1,8 +1,12 @@
 /* scanner.c - stage 3c: classify the fields of a record against the shared pattern set.
  *
- * One pt_scanner per worker thread (like a YARA scanner): it owns the PCRE2 match
- * data, a JIT stack, a cache of key (column name) contexts and scratch buffers, so a
- * record is classified with no allocation in the steady state and no lock.
+ * Everything derived from the pattern set (byte classes, per-pattern prefilter facts,
+ * token checks, the literal index, key contexts and their class projections) is the
+ * compiled prefilter (struct pt_prefilter), built once with the set and shared
+ * read-only, like YARA's YR_RULES. One pt_scanner per worker thread (like a YARA
+ * scanner) owns only scratch: the PCRE2 match data, a JIT stack, caches of key (column
+ * name) contexts and of field shapes, and buffers, so a record is classified with no
+ * allocation in the steady state and no lock.
  *
  * Per field: trim, skip empty values and placeholders, and look up the key's context
  * (which header regexes match it, and so which patterns are candidates; computed once
@@ -50,17 +54,19 @@ typedef struct {
     uint64_t hash;
     uint32_t off, len;
     bool used;
+    const struct key_ctx *ctx;
 } key_slot;
 
 /* The patterns to try on the fields of one key, in evaluation order, and the shortest
- * value any of them can match. id names the context in the shape cache (0: do not
- * cache). bounds: bit b set when the static facts of some candidate can tell lengths
+ * value any of them can match. They depend only on which requires_header patterns' header
+ * regexes match the key: the compiled prefilter holds the contexts of no such pattern and
+ * of each one alone, a scanner builds those of keys matching several when it meets them.
+ * id names the context in the shape cache (0: do not cache). bounds: bit b set when the static facts of some candidate can tell lengths
  * b - 1 and b apart (every minimum, and maxima below 128); the shape cache keys on the
  * number of bounds at or below a field's length, which is exact for every minimum and
  * only ever admits more for a maximum it leaves out. exact_len: a minimum of 128 or
  * more, key on the length itself. */
-typedef struct {
-    const uint64_t *bits;    /* header regexes matching the key (bit per pattern), or NULL */
+typedef struct key_ctx {
     const uint16_t *list;
     size_t n;
     uint32_t min_length;
@@ -109,20 +115,16 @@ typedef struct {
     size_t start, end;
 } accepted_span;
 
-struct pt_scanner {
-    const pt_patterns *ps;
-    const pt_policy *pol;
-    pcre2_match_data *md;
-    pcre2_match_context *mc;
-    pcre2_jit_stack *jit_stack;
-    FILE *trace;
-    bool reference;                /* no prefilter at all (tests compare with it) */
+/* The compiled prefilter (issue 13, "compile once"): everything the scanner derives from
+ * the pattern set, built once when the set is loaded (pt_prefilter_new, like YARA's
+ * YR_RULES) and shared read-only by every scanner, which holds only scratch. */
+#define PROJ_POOL 64
+struct pt_prefilter {
+    size_t n;                      /* patterns */
+    size_t words;                  /* uint64_t words of a bit-per-pattern set */
+    bool any_header;               /* some pattern has a header regex */
     pt_byteclasses classes;
     uint64_t class_bit[256];       /* 1 << class of each byte */
-    /* projected class_bit tables of the key contexts (class_projection), shared by the
-     * contexts with the same one; when full, new contexts use class_bit itself */
-    uint64_t (*proj_pool)[256];
-    size_t n_proj;
     uint64_t ascii_classes;        /* classes of bytes < 0x80 */
     candidate *cands;              /* per pattern */
     pt_token_check *tokens;        /* per pattern */
@@ -132,33 +134,65 @@ struct pt_scanner {
      * candidate first needs it) serves every candidate. */
     uint8_t token_bytes[256];
     size_t token_min;
-    pt_token_runs_found field_runs;
-    bool field_runs_known;
-    bool field_ascii;              /* the field is ASCII: the *_re_ascii regexes apply */
     pt_literal_index lits;         /* required literals looked for at run time */
-    uint64_t field_lits[4];        /* which of them the field holds, once field_lits_known */
-    bool field_lits_known;
-    pt_shape_cache shapes;
-    pt_shape_cache coarse;         /* the same, keyed on the coarse view (coarse_view) */
     uint8_t coarse_of[64];         /* coarse class of each byte class */
     uint64_t coarse_fine[64];      /* the byte classes of each coarse class */
     uint64_t coarse_single;        /* byte classes alone in their coarse class */
+    uint64_t *yields_bits;         /* of every candidate, words each */
+    /* projected class_bit tables of the key contexts (class_projection), shared by the
+     * contexts with the same one; when full, contexts use class_bit itself */
+    uint64_t (*proj_pool)[256];
+    size_t n_proj, cap_proj;       /* cap_proj: at most PROJ_POOL */
+    uint64_t *req_bits;            /* the requires_header patterns, a bit each */
+    int *req_rank;                 /* per pattern: its rank among them, or -1 */
+    /* key contexts: ctxs[0] for fields whose key matches no requires_header pattern's
+     * header (or have no key), ctxs[1 + k] for those matching only the k-th one; their
+     * shape-cache ids are 1 + their index */
+    key_ctx *ctxs;
+    size_t n_ctxs;
+    uint16_t *ctx_lists;           /* n per context */
+};
+
+/* The context of keys matching several requires_header patterns' headers, built by a
+ * scanner when it meets one (a cache written while scanning). */
+#define DYN_MAX 16
+typedef struct {
+    uint64_t *bits;                /* the requires_header patterns matched (words) */
+    uint16_t *list;
+    key_ctx ctx;
+    uint64_t proj[256];
+} dyn_ctx;
+
+struct pt_scanner {
+    const pt_patterns *ps;
+    const pt_policy *pol;
+    const pt_prefilter *pf;        /* shared, read-only */
+    pt_prefilter *own_pf;          /* built for a set that has none (not from pt_patterns_load) */
+    const candidate *cands;        /* pf->cands */
+    uint64_t ascii_classes;        /* pf->ascii_classes */
+    pcre2_match_data *md;
+    pcre2_match_context *mc;
+    pcre2_jit_stack *jit_stack;
+    FILE *trace;
+    bool reference;                /* no prefilter at all (tests compare with it) */
+    pt_token_runs_found field_runs;
+    bool field_runs_known;
+    bool field_ascii;              /* the field is ASCII: the *_re_ascii regexes apply */
+    uint64_t field_lits[4];        /* which of pf->lits the field holds, once field_lits_known */
+    bool field_lits_known;
+    pt_shape_cache shapes;
+    pt_shape_cache coarse;         /* the same, keyed on the coarse view (coarse_view) */
     uint32_t *shape_scratch;       /* items of a shape that is not cached */
-    uint32_t next_ctx_id;
-    key_ctx no_key;                /* fields without a key (or matching no header) */
-    uint16_t *no_key_list;
-    /* key context cache: slot i's pattern bitset is key_bits[i * words ...], its
-     * candidate list key_lists[i * ps->n ...] */
+    uint32_t next_ctx_id;          /* of the last dynamic context (above pf's ids) */
+    dyn_ctx *dyn;                  /* DYN_MAX, allocated when first needed */
+    size_t n_dyn;
+    /* key context cache: each slot points at its context (pf's or a dynamic one) */
     size_t words;
-    bool any_header;
     key_slot slots[KEY_SLOTS];
-    key_ctx slot_ctx[KEY_SLOTS];
-    uint64_t *key_bits;
-    uint16_t *key_lists;
     char *key_arena;
     size_t arena_used, slots_used;
-    uint64_t *yields_bits;         /* of every candidate, s->words each */
-    uint64_t *uncached_bits;
+    uint64_t *key_bits;            /* header regexes matching the key being resolved */
+    const uint64_t *trace_bits;    /* explain: those of the last key resolved, or NULL */
     uint16_t *uncached_list;
     key_ctx uncached;
     uint32_t key_gen;              /* bumped when the key cache is cleared */
@@ -197,9 +231,9 @@ static void add_max_bound(key_ctx *ctx, uint32_t max)
 }
 
 /* The lengths at which the static facts of pattern i change (see key_ctx). */
-static void pattern_bounds(const pt_scanner *s, size_t i, key_ctx *ctx)
+static void pattern_bounds(const pt_prefilter *pf, size_t i, key_ctx *ctx)
 {
-    const candidate *c = &s->cands[i];
+    const candidate *c = &pf->cands[i];
     if (!c->header_only) add_min_bound(ctx, c->value.min_length);
     if (c->has_masked) add_min_bound(ctx, c->masked.min_length);
     if (c->token->ok) {
@@ -235,7 +269,6 @@ static void length_keys(key_ctx *ctx)
  * addresses, random mixes of the letter classes the other patterns tell apart (hex
  * digits, the VIN alphabet, a passport's first letter), then makes a few hundred shapes
  * instead of tens of thousands, and the shape cache stops thrashing. */
-#define PROJ_POOL 64
 
 typedef struct {
     uint64_t group[64];
@@ -280,31 +313,39 @@ static void partition_candidate(class_partition *cp, const candidate *c)
     }
 }
 
-/* The class_bit table of ctx: each class replaced by the lowest class of its group,
- * from the pool (an equal table is shared), or s->class_bit itself when the pool is
- * full or no classes merge. */
-static const uint64_t *class_projection(pt_scanner *s, const key_ctx *ctx)
+/* The class_bit table of ctx into t: each class replaced by the lowest class of its
+ * group. false (t unused) when no classes merge. */
+static bool class_projection(const pt_prefilter *pf, const key_ctx *ctx, uint64_t t[256])
 {
     class_partition cp = {.group = {~(uint64_t)0}, .n = 1};
-    partition_split(&cp, s->ascii_classes);
-    for (size_t j = 0; j < ctx->n; j++) partition_candidate(&cp, &s->cands[ctx->list[j]]);
-    if (cp.n == 64 || s->n_proj == PROJ_POOL) return s->class_bit;
+    partition_split(&cp, pf->ascii_classes);
+    for (size_t j = 0; j < ctx->n; j++) partition_candidate(&cp, &pf->cands[ctx->list[j]]);
+    if (cp.n == 64) return false;
     uint8_t stand_in[64];
     for (size_t k = 0; k < cp.n; k++)
         for (uint64_t b = cp.group[k]; b; b &= b - 1)
             stand_in[__builtin_ctzll(b)] = (uint8_t)__builtin_ctzll(cp.group[k]);
-    uint64_t *t = s->proj_pool[s->n_proj];
-    for (unsigned b = 0; b < 256; b++) t[b] = (uint64_t)1 << stand_in[s->classes.cls[b]];
-    for (size_t k = 0; k < s->n_proj; k++)
-        if (memcmp(s->proj_pool[k], t, sizeof s->proj_pool[k]) == 0) return s->proj_pool[k];
-    return s->proj_pool[s->n_proj++];
+    for (unsigned b = 0; b < 256; b++) t[b] = (uint64_t)1 << stand_in[pf->classes.cls[b]];
+    return true;
 }
 
-/* Does a whole-field match of a pattern it yields to make candidate i skip a field? (A
- * pattern that takes any value of its column counts that value whatever else matched.) */
-static bool item_yields(const pt_scanner *s, size_t i)
+/* ctx's table from the prefilter's pool (an equal table is shared), or class_bit itself
+ * when the pool is full or no classes merge. */
+static const uint64_t *pooled_projection(pt_prefilter *pf, const key_ctx *ctx)
 {
-    return s->cands[i].has_yields && !s->cands[i].header_only;
+    if (pf->n_proj == pf->cap_proj) return pf->class_bit;
+    uint64_t *t = pf->proj_pool[pf->n_proj];
+    if (!class_projection(pf, ctx, t)) return pf->class_bit;
+    for (size_t k = 0; k < pf->n_proj; k++)
+        if (memcmp(pf->proj_pool[k], t, sizeof pf->proj_pool[k]) == 0) return pf->proj_pool[k];
+    return pf->proj_pool[pf->n_proj++];
+}
+
+/* Does a whole-field match of a pattern it yields to make candidate c skip a field? (A
+ * pattern that takes any value of its column counts that value whatever else matched.) */
+static bool item_yields(const candidate *c)
+{
+    return c->has_yields && !c->header_only;
 }
 
 /* Is candidate i skipped on every field of a key whose candidates so far are
@@ -312,55 +353,47 @@ static bool item_yields(const pt_scanner *s, size_t i)
  * field whole before the patterns yielding to it are tried (the evaluation order puts
  * it first), so those never see a field of that column (item_claimed): leaving them out
  * of the list saves their checks, and the literal and token walks they would ask for. */
-static bool always_claimed(const pt_scanner *s, const uint16_t *list, size_t n, size_t i)
+static bool always_claimed(const pt_prefilter *pf, const uint16_t *list, size_t n, size_t i)
 {
-    if (!item_yields(s, i)) return false;
+    if (!item_yields(&pf->cands[i])) return false;
     for (size_t j = 0; j < n; j++)
-        if (s->cands[list[j]].header_only && bit_test(s->cands[i].yields_bits, list[j])) return true;
+        if (pf->cands[list[j]].header_only && bit_test(pf->cands[i].yields_bits, list[j])) return true;
     return false;
 }
 
-/* The candidates for a key whose header matches are bits (NULL: none), in order. */
-static void build_list(pt_scanner *s, const uint64_t *bits, uint16_t *list, key_ctx *ctx,
-                       bool cacheable)
+/* The candidates for a key whose header matches are bits (NULL: none), in order; the
+ * caller sets ctx's class_bit and id. */
+static void build_list(const pt_prefilter *pf, const pt_patterns *ps, const uint64_t *bits,
+                       uint16_t *list, key_ctx *ctx)
 {
     size_t n = 0;
     uint32_t min = UINT32_MAX;
     ctx->bounds[0] = ctx->bounds[1] = 0;
     ctx->exact_len = false;
-    for (size_t k = 0; k < s->ps->n; k++) {
-        size_t i = s->ps->order[k];
-        const pt_pattern *p = &s->ps->v[i];
+    for (size_t k = 0; k < ps->n; k++) {
+        size_t i = ps->order[k];
+        const pt_pattern *p = &ps->v[i];
         if (p->requires_header && !(bits && bit_test(bits, i))) continue;
-        if (always_claimed(s, list, n, i)) continue;
+        if (always_claimed(pf, list, n, i)) continue;
         list[n++] = (uint16_t)i;
-        const candidate *c = &s->cands[i];
+        const candidate *c = &pf->cands[i];
         uint32_t m = c->header_only ? 1 : p->value_facts.min_length;
         if (c->has_masked && p->masked_facts.min_length < m) m = p->masked_facts.min_length;
         if (m < min) min = m;
-        pattern_bounds(s, i, ctx);
+        pattern_bounds(pf, i, ctx);
     }
     length_keys(ctx);
-    ctx->bits = bits;
     ctx->list = list;
     ctx->n = n;
     ctx->min_length = min;
-    ctx->class_bit = cacheable ? class_projection(s, ctx) : s->class_bit;
-    ctx->id = cacheable ? ++s->next_ctx_id : 0;
-    if (s->next_ctx_id == UINT32_MAX) {   /* ids wrap: forget every cached shape */
-        pt_shape_cache_free(&s->shapes);
-        pt_shape_cache_init(&s->shapes, SHAPE_SLOTS, s->ps->n);
-        pt_shape_cache_free(&s->coarse);
-        pt_shape_cache_init(&s->coarse, COARSE_SLOTS, s->ps->n);
-        s->next_ctx_id = 0;
-        ctx->id = cacheable ? ++s->next_ctx_id : 0;
-    }
+    ctx->class_bit = pf->class_bit;
+    ctx->id = 0;
 }
 
 /* The required literals of p's value regex: byte-class masks for the static check, and
  * for a regex without token facts (a label such as "身份证号：" before \K) whose literals
  * are all two bytes or more, their ids in the literal index for the run-time look. */
-static void literal_facts(pt_scanner *s, const pt_pattern *p, candidate *c)
+static void literal_facts(pt_prefilter *pf, const pt_pattern *p, candidate *c)
 {
     pt_literals L;
     pt_source_literals(p->value_src, &L);
@@ -372,11 +405,11 @@ static void literal_facts(pt_scanner *s, const pt_pattern *p, candidate *c)
     for (size_t k = 0; k < L.n; k++) han_labels = han_labels && (unsigned char)L.s[k][0] >= 0x80;
     bool dyn = L.n > 0 && (!c->token->ok || han_labels);
     for (size_t k = 0; k < L.n; k++) {
-        c->lit_masks[k] = pt_class_mask(s->class_bit, L.s[k], L.len[k]);
+        c->lit_masks[k] = pt_class_mask(pf->class_bit, L.s[k], L.len[k]);
         dyn = dyn && L.len[k] >= 2;
     }
     for (size_t k = 0; dyn && k < L.n; k++) {
-        int id = pt_literal_index_add(&s->lits, L.s[k], L.len[k]);
+        int id = pt_literal_index_add(&pf->lits, L.s[k], L.len[k]);
         if (id < 0) dyn = false;
         else c->lit_ids[id >> 6] |= (uint64_t)1 << (id & 63);
     }
@@ -386,7 +419,7 @@ static void literal_facts(pt_scanner *s, const pt_pattern *p, candidate *c)
 /* Token checks of the alternatives of p's value regex (embedded, bounded), kept when
  * every alternative has token facts and some of them are tighter than the whole's. */
 #define ALTS_MAX 16
-static void alternative_checks(pt_scanner *s, const pt_pattern *p, candidate *c)
+static void alternative_checks(const pt_prefilter *pf, const pt_pattern *p, candidate *c)
 {
     char *src[ALTS_MAX];
     size_t n = pt_source_alternatives(p->value_src, src, ALTS_MAX);
@@ -394,7 +427,7 @@ static void alternative_checks(pt_scanner *s, const pt_pattern *p, candidate *c)
     bool ok = n > 0, tighter = false;
     size_t m = 0;   /* alternatives of the same bytes and boundaries are merged */
     for (size_t k = 0; k < n; k++) {
-        pt_token_check_build(&alts[m], src[k], &p->value_facts, &s->classes);
+        pt_token_check_build(&alts[m], src[k], &p->value_facts, &pf->classes);
         free(src[k]);
         pt_token_check *a = &alts[m];
         ok = ok && a->ok && a->bounded;
@@ -435,45 +468,43 @@ static bool token_scan_admits(const candidate *c, const char *v, size_t n, size_
 }
 
 /* token_bytes and token_min gain p's embedded-mode token facts. */
-static void add_token_bytes(pt_scanner *s, const pt_pattern *p)
+static void add_token_bytes(pt_prefilter *pf, const pt_pattern *p)
 {
     pt_token_facts t;
     pt_source_token_facts(p->value_src, &t);
     for (unsigned b = 0; b < 128; b++)
-        if (pt_bits_has(t.set, (unsigned char)b)) s->token_bytes[b] = 1;
-    if (s->token_min == 0 || t.min < s->token_min) s->token_min = t.min;
+        if (pt_bits_has(t.set, (unsigned char)b)) pf->token_bytes[b] = 1;
+    if (pf->token_min == 0 || t.min < pf->token_min) pf->token_min = t.min;
 }
 
-static void build_candidates(pt_scanner *s)
+static void build_candidates(pt_prefilter *pf, const pt_patterns *ps)
 {
-    const pt_patterns *ps = s->ps;
     size_t n = ps->n ? ps->n : 1;
-    s->cands = pt_xcalloc(n, sizeof *s->cands);
-    s->proj_pool = pt_xcalloc(PROJ_POOL, sizeof *s->proj_pool);
-    s->tokens = pt_xcalloc(n, sizeof *s->tokens);
-    pt_byteclasses_build(&s->classes, ps);
-    for (unsigned b = 0; b < 256; b++) s->class_bit[b] = (uint64_t)1 << s->classes.cls[b];
+    pf->cands = pt_xcalloc(n, sizeof *pf->cands);
+    pf->tokens = pt_xcalloc(n, sizeof *pf->tokens);
+    pt_byteclasses_build(&pf->classes, ps);
+    for (unsigned b = 0; b < 256; b++) pf->class_bit[b] = (uint64_t)1 << pf->classes.cls[b];
     const uint64_t ascii[4] = {~(uint64_t)0, ~(uint64_t)0, 0, 0};
-    s->ascii_classes = pt_byteclasses_inner(&s->classes, ascii);
+    pf->ascii_classes = pt_byteclasses_inner(&pf->classes, ascii);
     for (size_t i = 0; i < ps->n; i++) {
         const pt_pattern *p = &ps->v[i];
-        candidate *c = &s->cands[i];
-        pt_mask_facts_of(&s->classes, &p->value_facts, &c->value);
-        pt_mask_facts_of(&s->classes, &p->masked_facts, &c->masked);
+        candidate *c = &pf->cands[i];
+        pt_mask_facts_of(&pf->classes, &p->value_facts, &c->value);
+        pt_mask_facts_of(&pf->classes, &p->masked_facts, &c->masked);
         c->field = p->match == PT_MATCH_FIELD;
         c->header_only = !p->value_re;
         c->has_yields = p->n_yields_to > 0;
         c->has_masked = p->masked_re != NULL;
         if (p->value_re)
-            pt_token_check_build(&s->tokens[i], p->value_src, &p->value_facts, &s->classes);
-        c->token = &s->tokens[i];
+            pt_token_check_build(&pf->tokens[i], p->value_src, &p->value_facts, &pf->classes);
+        c->token = &pf->tokens[i];
         if (!c->has_masked) c->masked.min_length = 0;
         c->first_exact = !p->value_facts.has_first ||
-                         pt_byteclasses_inner(&s->classes, p->value_facts.first) == c->value.first;
-        if (p->value_re) literal_facts(s, p, c);
+                         pt_byteclasses_inner(&pf->classes, p->value_facts.first) == c->value.first;
+        if (p->value_re) literal_facts(pf, p, c);
         if (c->token->ok && c->token->bounded && !c->field) {
-            add_token_bytes(s, p);
-            alternative_checks(s, p, c);
+            add_token_bytes(pf, p);
+            alternative_checks(pf, p, c);
         }
     }
 }
@@ -483,13 +514,13 @@ static void build_candidates(pt_scanner *s)
  * and Han text split into many byte classes (first bytes of this or that pattern), so
  * the exact masks of e-mail addresses or street addresses hardly repeat; their coarse
  * views do. */
-static void build_coarse(pt_scanner *s)
+static void build_coarse(pt_prefilter *pf)
 {
     enum { LETTERS, DIGITS, CONTINUATION, LEADS, OWN };
     uint8_t kind[64];
     memset(kind, 0xFF, sizeof kind);
     for (unsigned b = 0; b < 256; b++) {
-        unsigned c = s->classes.cls[b];
+        unsigned c = pf->classes.cls[b];
         uint8_t k = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') ? LETTERS
                     : b >= '0' && b <= '9'                          ? DIGITS
                     : b >= 0x80 && b < 0xC0                         ? CONTINUATION
@@ -501,11 +532,101 @@ static void build_coarse(pt_scanner *s)
     for (unsigned c = 0; c < 64; c++) {
         if (kind[c] == 0xFF) continue;   /* no byte has this class */
         unsigned k = kind[c] == OWN ? (next < 64 ? next++ : 63) : kind[c];
-        s->coarse_of[c] = (uint8_t)k;
-        s->coarse_fine[k] |= (uint64_t)1 << c;
+        pf->coarse_of[c] = (uint8_t)k;
+        pf->coarse_fine[k] |= (uint64_t)1 << c;
     }
     for (unsigned k = 0; k < 64; k++)
-        if (__builtin_popcountll(s->coarse_fine[k]) == 1) s->coarse_single |= s->coarse_fine[k];
+        if (__builtin_popcountll(pf->coarse_fine[k]) == 1) pf->coarse_single |= pf->coarse_fine[k];
+}
+
+pt_prefilter *pt_prefilter_new(const pt_patterns *ps)
+{
+    pt_prefilter *pf = pt_xcalloc(1, sizeof *pf);
+    size_t n = ps->n ? ps->n : 1;
+    pf->n = ps->n;
+    pf->words = (ps->n + 63) / 64;
+    if (pf->words == 0) pf->words = 1;
+    for (size_t i = 0; i < ps->n; i++) pf->any_header = pf->any_header || ps->v[i].header_re;
+    build_candidates(pf, ps);
+    pf->yields_bits = pt_xcalloc(pf->words * n, sizeof *pf->yields_bits);
+    for (size_t i = 0; i < ps->n; i++) {
+        uint64_t *bits = pf->yields_bits + i * pf->words;
+        for (size_t y = 0; y < ps->v[i].n_yields_to; y++) {
+            size_t t = (size_t)ps->v[i].yields_to[y];
+            bits[t >> 6] |= (uint64_t)1 << (t & 63);
+        }
+        pf->cands[i].yields_bits = bits;
+    }
+    build_coarse(pf);
+    /* the key contexts: of no requires_header pattern, and of each one alone */
+    pf->req_bits = pt_xcalloc(pf->words, sizeof *pf->req_bits);
+    pf->req_rank = pt_xcalloc(n, sizeof *pf->req_rank);
+    size_t n_req = 0;
+    for (size_t i = 0; i < ps->n; i++) {
+        pf->req_rank[i] = -1;
+        if (!ps->v[i].requires_header) continue;
+        pf->req_rank[i] = (int)n_req++;
+        pf->req_bits[i >> 6] |= (uint64_t)1 << (i & 63);
+    }
+    pf->n_ctxs = 1 + n_req;
+    pf->ctxs = pt_xcalloc(pf->n_ctxs, sizeof *pf->ctxs);
+    pf->ctx_lists = pt_xcalloc(pf->n_ctxs * n, sizeof *pf->ctx_lists);
+    pf->cap_proj = pf->n_ctxs < PROJ_POOL ? pf->n_ctxs : PROJ_POOL;
+    pf->proj_pool = pt_xcalloc(pf->cap_proj, sizeof *pf->proj_pool);
+    uint64_t *one = pt_xcalloc(pf->words, sizeof *one);
+    for (size_t k = 0; k < pf->n_ctxs; k++) {
+        memset(one, 0, pf->words * sizeof *one);
+        for (size_t i = 0; k > 0 && i < ps->n; i++)
+            if (pf->req_rank[i] == (int)k - 1) one[i >> 6] |= (uint64_t)1 << (i & 63);
+        key_ctx *ctx = &pf->ctxs[k];
+        build_list(pf, ps, k > 0 ? one : NULL, pf->ctx_lists + k * n, ctx);
+        ctx->class_bit = pooled_projection(pf, ctx);
+        ctx->id = (uint32_t)(k + 1);
+    }
+    free(one);
+    return pf;
+}
+
+void pt_prefilter_free(pt_prefilter *pf)
+{
+    if (!pf) return;
+    for (size_t i = 0; pf->cands && i < pf->n; i++) free(pf->cands[i].alts);
+    free(pf->cands);
+    free(pf->tokens);
+    free(pf->proj_pool);
+    free(pf->yields_bits);
+    free(pf->req_bits);
+    free(pf->req_rank);
+    free(pf->ctxs);
+    free(pf->ctx_lists);
+    free(pf);
+}
+
+/* The shape caches (1.1 MiB of scratch) are made by the first field that misses in
+ * them: until then they are one empty slot shared by every scanner (never written), so
+ * the lookup of a shape stays as it is. */
+static pt_shape_slot no_shapes[1];
+
+static void shape_caches_unmade(pt_scanner *s)
+{
+    memset(&s->shapes, 0, sizeof s->shapes);
+    s->shapes.slots = no_shapes;
+    s->shapes.n_slots = 1;
+}
+
+static __attribute__((cold, noinline)) void shape_caches_make(pt_scanner *s)
+{
+    pt_shape_cache_init(&s->shapes, SHAPE_SLOTS, s->ps->n);
+    pt_shape_cache_init(&s->coarse, COARSE_SLOTS, s->ps->n);
+}
+
+static void shape_caches_free(pt_scanner *s)
+{
+    if (s->shapes.slots != no_shapes) {
+        pt_shape_cache_free(&s->shapes);
+        pt_shape_cache_free(&s->coarse);
+    }
+    shape_caches_unmade(s);
 }
 
 pt_scanner *pt_scanner_new(const pt_patterns *ps, const pt_policy *pol)
@@ -513,6 +634,10 @@ pt_scanner *pt_scanner_new(const pt_patterns *ps, const pt_policy *pol)
     pt_scanner *s = pt_xcalloc(1, sizeof *s);
     s->ps = ps;
     s->pol = pol;
+    s->pf = ps->prefilter;
+    if (!s->pf) s->pf = s->own_pf = pt_prefilter_new(ps);
+    s->cands = s->pf->cands;
+    s->ascii_classes = s->pf->ascii_classes;
     s->md = pcre2_match_data_create(ps->max_captures + 1, NULL);
     s->mc = pcre2_match_context_create(NULL);
     s->jit_stack = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
@@ -523,31 +648,14 @@ pt_scanner *pt_scanner_new(const pt_patterns *ps, const pt_policy *pol)
     if (s->jit_stack) pcre2_jit_stack_assign(s->mc, NULL, s->jit_stack);
     pcre2_set_match_limit(s->mc, PT_MATCH_LIMIT);
     pcre2_set_depth_limit(s->mc, PT_DEPTH_LIMIT);
-    s->words = (ps->n + 63) / 64;
-    if (s->words == 0) s->words = 1;
-    for (size_t i = 0; i < ps->n; i++) s->any_header = s->any_header || ps->v[i].header_re;
-    s->key_bits = pt_xcalloc(KEY_SLOTS * s->words, sizeof(uint64_t));
-    s->key_lists = pt_xcalloc(KEY_SLOTS * (ps->n ? ps->n : 1), sizeof(uint16_t));
+    s->words = s->pf->words;
     s->key_arena = pt_xmalloc(KEY_ARENA);
     s->key_gen = 1;
-    s->uncached_bits = pt_xcalloc(s->words, sizeof(uint64_t));
+    s->key_bits = pt_xcalloc(s->words, sizeof(uint64_t));
     s->uncached_list = pt_xcalloc(ps->n ? ps->n : 1, sizeof(uint16_t));
-    s->no_key_list = pt_xcalloc(ps->n ? ps->n : 1, sizeof(uint16_t));
-    build_candidates(s);
-    s->yields_bits = pt_xcalloc(s->words * (ps->n ? ps->n : 1), sizeof *s->yields_bits);
-    for (size_t i = 0; i < ps->n; i++) {
-        uint64_t *bits = s->yields_bits + i * s->words;
-        for (size_t y = 0; y < ps->v[i].n_yields_to; y++) {
-            size_t t = (size_t)ps->v[i].yields_to[y];
-            bits[t >> 6] |= (uint64_t)1 << (t & 63);
-        }
-        s->cands[i].yields_bits = bits;
-    }
-    pt_shape_cache_init(&s->shapes, SHAPE_SLOTS, ps->n);
-    pt_shape_cache_init(&s->coarse, COARSE_SLOTS, ps->n);
-    build_coarse(s);
+    s->next_ctx_id = (uint32_t)s->pf->n_ctxs;
+    shape_caches_unmade(s);
     s->shape_scratch = pt_xcalloc(ps->n ? ps->n : 1, sizeof *s->shape_scratch);
-    build_list(s, NULL, s->no_key_list, &s->no_key, true);
     s->cap_elems = 64;
     s->elems = pt_xmalloc(s->cap_elems * sizeof *s->elems);
     s->cap_spans = 16;
@@ -563,23 +671,20 @@ void pt_scanner_free(pt_scanner *s)
     pcre2_match_data_free(s->md);
     pcre2_match_context_free(s->mc);
     pcre2_jit_stack_free(s->jit_stack);
-    free(s->key_bits);
-    free(s->key_lists);
     free(s->key_arena);
-    free(s->uncached_bits);
+    free(s->key_bits);
     free(s->uncached_list);
-    free(s->no_key_list);
-    for (size_t i = 0; s->cands && i < s->ps->n; i++) free(s->cands[i].alts);
-    free(s->cands);
-    free(s->proj_pool);
-    free(s->tokens);
-    free(s->yields_bits);
-    pt_shape_cache_free(&s->shapes);
-    pt_shape_cache_free(&s->coarse);
+    for (size_t k = 0; s->dyn && k < DYN_MAX; k++) {
+        free(s->dyn[k].bits);
+        free(s->dyn[k].list);
+    }
+    free(s->dyn);
+    shape_caches_free(s);
     free(s->shape_scratch);
     free(s->elems);
     free(s->spans);
     free(s->norm);
+    pt_prefilter_free(s->own_pf);
     free(s);
 }
 
@@ -606,15 +711,18 @@ void pt_scanner_set_reference(pt_scanner *s, bool reference) { s->reference = re
 
 /* ---- key context -------------------------------------------------------------------- */
 
-/* Which patterns' header regexes match key: bit i of bits. */
+/* Which patterns' header regexes match key: bit i of bits. Only the requires_header
+ * patterns' headers decide a context; explain (trace) is told about the others too. */
 static void resolve_key(pt_scanner *s, const char *key, size_t len, uint64_t *bits)
 {
     memset(bits, 0, s->words * sizeof *bits);
     for (size_t i = 0; i < s->ps->n; i++) {
         const pcre2_code *re = s->ps->v[i].header_re;
-        if (re && pcre2_match(re, (PCRE2_SPTR)key, len, 0, 0, s->md, s->mc) > 0)
+        if (!re || (!s->trace && s->pf->req_rank[i] < 0)) continue;
+        if (pcre2_match(re, (PCRE2_SPTR)key, len, 0, 0, s->md, s->mc) > 0)
             bits[i >> 6] |= (uint64_t)1 << (i & 63);
     }
+    s->trace_bits = bits;
 }
 
 static void key_cache_clear(pt_scanner *s)
@@ -625,26 +733,83 @@ static void key_cache_clear(pt_scanner *s)
     s->key_gen++;   /* the column slots pointed into the cleared contexts */
 }
 
+/* A new shape-cache id for a context built by the scanner. */
+static uint32_t new_ctx_id(pt_scanner *s)
+{
+    if (s->next_ctx_id == UINT32_MAX) {   /* ids wrap: forget every cached shape */
+        shape_caches_free(s);   /* made again when next needed */
+        s->next_ctx_id = (uint32_t)s->pf->n_ctxs;
+    }
+    return ++s->next_ctx_id;
+}
+
+/* The context of a key whose header matches are bits: the prefilter's when at most one
+ * requires_header pattern's header matches, else built here (cached when cacheable;
+ * a full cache is cleared with the key cache, whose slots point into it). */
+static const key_ctx *context_of(pt_scanner *s, const uint64_t *bits, bool cacheable)
+{
+    const pt_prefilter *pf = s->pf;
+    size_t n_req = 0, last = 0;
+    for (size_t w = 0; w < s->words; w++) {
+        uint64_t x = bits[w] & pf->req_bits[w];
+        if (!x) continue;
+        n_req += (size_t)__builtin_popcountll(x);
+        last = w * 64 + (size_t)__builtin_ctzll(x);
+    }
+    if (n_req == 0) return &pf->ctxs[0];
+    if (n_req == 1) return &pf->ctxs[1 + pf->req_rank[last]];
+    if (!cacheable) {
+        build_list(pf, s->ps, bits, s->uncached_list, &s->uncached);
+        return &s->uncached;
+    }
+    for (size_t k = 0; k < s->n_dyn; k++) {
+        size_t w = 0;
+        while (w < s->words && s->dyn[k].bits[w] == (bits[w] & pf->req_bits[w])) w++;
+        if (w == s->words) return &s->dyn[k].ctx;
+    }
+    if (!s->dyn) {
+        s->dyn = pt_xcalloc(DYN_MAX, sizeof *s->dyn);
+        for (size_t k = 0; k < DYN_MAX; k++) {
+            s->dyn[k].bits = pt_xcalloc(s->words, sizeof(uint64_t));
+            s->dyn[k].list = pt_xcalloc(s->ps->n ? s->ps->n : 1, sizeof(uint16_t));
+        }
+    }
+    if (s->n_dyn == DYN_MAX) {
+        key_cache_clear(s);
+        s->n_dyn = 0;
+    }
+    dyn_ctx *d = &s->dyn[s->n_dyn++];
+    for (size_t w = 0; w < s->words; w++) d->bits[w] = bits[w] & pf->req_bits[w];
+    build_list(pf, s->ps, d->bits, d->list, &d->ctx);
+    if (class_projection(pf, &d->ctx, d->proj)) d->ctx.class_bit = d->proj;
+    d->ctx.id = new_ctx_id(s);
+    return &d->ctx;
+}
+
 /* The candidates for a field of key, from the cache or resolved and cached now. */
 static const key_ctx *key_context(pt_scanner *s, const char *key, size_t len)
 {
-    if (!key || !s->any_header) return &s->no_key;
+    s->trace_bits = NULL;
+    if (!key || !s->pf->any_header) return &s->pf->ctxs[0];
     pt_field_trim(&key, &len);
-    if (len == 0) return &s->no_key;
+    if (len == 0) return &s->pf->ctxs[0];
     if (len > KEY_MAX_CACHED) {
-        resolve_key(s, key, len, s->uncached_bits);
-        build_list(s, s->uncached_bits, s->uncached_list, &s->uncached, false);
-        return &s->uncached;
+        resolve_key(s, key, len, s->key_bits);
+        return context_of(s, s->key_bits, false);
     }
     uint64_t h = XXH3_64bits(key, len);
     size_t i = (size_t)h & (KEY_SLOTS - 1);
     for (; s->slots[i].used; i = (i + 1) & (KEY_SLOTS - 1)) {
         key_slot *k = &s->slots[i];
         if (k->hash == h && k->len == len && memcmp(s->key_arena + k->off, key, len) == 0)
-            return &s->slot_ctx[i];
+            return k->ctx;
     }
-    if (s->slots_used >= KEY_SLOTS * 3 / 4 || s->arena_used + len > KEY_ARENA) {
-        key_cache_clear(s);   /* bounded: a hostile stream of keys only costs re-resolving */
+    resolve_key(s, key, len, s->key_bits);
+    uint32_t gen = s->key_gen;
+    const key_ctx *ctx = context_of(s, s->key_bits, true);
+    if (gen != s->key_gen || s->slots_used >= KEY_SLOTS * 3 / 4 || s->arena_used + len > KEY_ARENA) {
+        /* bounded: a hostile stream of keys only costs re-resolving */
+        if (gen == s->key_gen) key_cache_clear(s);
         i = (size_t)h & (KEY_SLOTS - 1);
     }
     key_slot *k = &s->slots[i];
@@ -652,13 +817,11 @@ static const key_ctx *key_context(pt_scanner *s, const char *key, size_t len)
     k->hash = h;
     k->len = (uint32_t)len;
     k->off = (uint32_t)s->arena_used;
+    k->ctx = ctx;
     memcpy(s->key_arena + s->arena_used, key, len);
     s->arena_used += len;
     s->slots_used++;
-    uint64_t *bits = s->key_bits + i * s->words;
-    resolve_key(s, key, len, bits);
-    build_list(s, bits, s->key_lists + i * s->ps->n, &s->slot_ctx[i], true);
-    return &s->slot_ctx[i];
+    return ctx;
 }
 
 /* Is a[0..n) == b[0..n)? Column names are short: 8 (or 4) bytes a step, the last step
@@ -693,7 +856,10 @@ static inline bool same_bytes(const char *a, const char *b, size_t n)
  * one seen there last (CSV columns, JSON paths in a stable order), else resolved. */
 static const key_ctx *column_context(pt_scanner *s, const pt_field *f, size_t col)
 {
-    if (!f->key || !s->any_header) return &s->no_key;
+    if (!f->key || !s->pf->any_header) {
+        s->trace_bits = NULL;
+        return &s->pf->ctxs[0];
+    }
     if (col >= COLUMNS || f->key_len > COLUMN_KEY_MAX) return key_context(s, f->key, f->key_len);
     column_slot *c = &s->columns[col];
     if (c->gen == s->key_gen && c->len == f->key_len && same_bytes(c->key, f->key, f->key_len))
@@ -969,7 +1135,7 @@ static bool masked_possible(const pt_scanner *s, size_t i, uint64_t m, size_t n)
 /* The item of candidate i in the reference mode: its regexes run on every field. */
 static uint32_t reference_item(const pt_scanner *s, size_t i)
 {
-    return PT_ITEM(i, PT_VS_PASS, item_yields(s, i), s->cands[i].has_masked, 0, 0, 0);
+    return PT_ITEM(i, PT_VS_PASS, item_yields(&s->cands[i]), s->cands[i].has_masked, 0, 0, 0);
 }
 
 static uint32_t shape_item(const pt_scanner *s, size_t i, const field_view *f, size_t n)
@@ -980,7 +1146,7 @@ static uint32_t shape_item(const pt_scanner *s, size_t i, const field_view *f, s
     uint32_t tmin = vs == PT_VS_SCAN_ASCII ? s->cands[i].token->min : 0;
     bool lit = vs != PT_VS_NO && s->cands[i].lit_dyn;
     return vs == PT_VS_NO && !masked ? UINT32_MAX
-                                     : PT_ITEM(i, vs, item_yields(s, i), masked, first_dyn, lit, tmin);
+                                     : PT_ITEM(i, vs, item_yields(&s->cands[i]), masked, first_dyn, lit, tmin);
 }
 
 static field_view exact_view(uint64_t m, unsigned fcls)
@@ -994,11 +1160,11 @@ static field_view coarse_view(const pt_scanner *s, uint64_t m, unsigned fcls, ui
                               unsigned *fkey)
 {
     uint64_t cm = 0, has = 0;
-    for (uint64_t b = m; b; b &= b - 1) cm |= (uint64_t)1 << s->coarse_of[__builtin_ctzll(b)];
-    for (uint64_t b = cm; b; b &= b - 1) has |= s->coarse_fine[__builtin_ctzll(b)];
+    for (uint64_t b = m; b; b &= b - 1) cm |= (uint64_t)1 << s->pf->coarse_of[__builtin_ctzll(b)];
+    for (uint64_t b = cm; b; b &= b - 1) has |= s->pf->coarse_fine[__builtin_ctzll(b)];
     *key = cm;
-    *fkey = s->coarse_of[fcls];
-    return (field_view){has, has & s->coarse_single, s->coarse_fine[*fkey]};
+    *fkey = s->pf->coarse_of[fcls];
+    return (field_view){has, has & s->pf->coarse_single, s->pf->coarse_fine[*fkey]};
 }
 
 /* The length part of a shape key: the number of bounds of ctx at or below n (or n
@@ -1071,6 +1237,10 @@ static size_t shape_items(pt_scanner *s, const key_ctx *ctx, uint64_t m, size_t 
         *items = s->shapes.items + hit->off;
         return hit->n;
     }
+    if (__builtin_expect(s->shapes.slots == no_shapes, 0)) {   /* the first miss: make them */
+        shape_caches_make(s);
+        pt_shape_find(&s->shapes, ctx->id, m, key, &slot);
+    }
     const uint32_t *cands;
     size_t nc = coarse_candidates(s, ctx, m, rep, len_key, fcls, &cands);
     /* reserve may clear the shape cache, never the coarse one the list lives in */
@@ -1092,7 +1262,7 @@ static bool value_possible(pt_scanner *s, uint32_t it, const char *v, size_t n)
     if (PT_ITEM_FIRST(it) && !pt_bits_has(c->value.first_bits, (unsigned char)v[0])) return false;
     if (PT_ITEM_LIT(it)) {   /* one walk of the field serves every candidate */
         if (!s->field_lits_known) {
-            pt_literal_index_find(&s->lits, v, n, s->field_lits);
+            pt_literal_index_find(&s->pf->lits, v, n, s->field_lits);
             s->field_lits_known = true;
         }
         if (!((c->lit_ids[0] & s->field_lits[0]) | (c->lit_ids[1] & s->field_lits[1]) |
@@ -1150,7 +1320,7 @@ static inline bool item_value_possible(pt_scanner *s, uint32_t it, const char *v
     if (vs == PT_VS_NO) return false;
     if (vs == PT_VS_SCAN_ASCII) {
         if (!s->field_runs_known) {
-            pt_token_runs(s->token_bytes, s->token_min, v, n, &s->field_runs);
+            pt_token_runs(s->pf->token_bytes, s->pf->token_min, v, n, &s->field_runs);
             s->field_runs_known = true;
         }
         if (s->field_runs.longest < PT_ITEM_TMIN(it)) return false;
@@ -1160,19 +1330,19 @@ static inline bool item_value_possible(pt_scanner *s, uint32_t it, const char *v
 
 /* explain: every pattern in order, saying why those that need a key are skipped; the
  * others go through the same checks as in a scan. */
-static void trace_field(pt_scanner *s, const key_ctx *ctx, uint64_t bytes, const char *v,
+static void trace_field(pt_scanner *s, uint64_t bytes, const char *v,
                         size_t n)
 {
     for (size_t k = 0; k < s->ps->n; k++) {
         size_t i = s->ps->order[k];
         const pt_pattern *p = &s->ps->v[i];
-        bool keyed = ctx->bits && bit_test(ctx->bits, i);
+        bool keyed = s->trace_bits && bit_test(s->trace_bits, i);
         if (keyed) fprintf(s->trace, "  %s: key matches /%s/\n", p->id, p->header_src);
         if (p->requires_header && !keyed) {
             trace_needs_header(s, p, v, n);
             continue;
         }
-        field_view f = exact_view(bytes, s->classes.cls[(unsigned char)v[0]]);
+        field_view f = exact_view(bytes, s->pf->classes.cls[(unsigned char)v[0]]);
         uint32_t it = s->reference ? reference_item(s, i) : shape_item(s, i, &f, n);
         if (it == UINT32_MAX) continue;
         bool value = item_value_possible(s, it, v, n);
@@ -1208,7 +1378,7 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
     s->field_lits_known = false;
     s->field_ascii = (bytes & ~s->ascii_classes) == 0;   /* projection keeps ASCII apart */
     if (s->trace) {
-        trace_field(s, ctx, bytes, v, n);
+        trace_field(s, bytes, v, n);
         return;
     }
     const uint32_t *items;

@@ -1,49 +1,33 @@
 /* srcfacts.c - prefilter facts read off a regex's source text, where pcre2_pattern_info
- * says too little. Two facts, both conservative (a construct this reader does not fully
- * understand yields no fact, never a wrong one):
- *  - must bytes: ASCII punctuation that every match contains (the '@' of an e-mail);
- *  - runs: every match is a run of at least L bytes from a set S (a resident ID is 18
- *    bytes of [0-9Xx] in a row), so a field without such a run is skipped without
- *    calling PCRE2. Computed for patterns built from ASCII atoms, classes, groups,
- *    alternations, quantifiers and lookarounds (which match no bytes).
- * Checking a run costs about n/L byte tests per field (see pt_has_run). */
+ * says too little. The source is parsed once into a small tree (ast_parse: literals,
+ * classes as lists of items, escapes, groups with their alternations, quantifiers,
+ * anchors) with one set of rules for classes and quantifiers; every fact is then read off
+ * the tree:
+ *  - must bytes and required sets: ASCII punctuation that every match contains (the '@'
+ *    of an e-mail), and any-of byte sets from classes and groups every match passes;
+ *  - runs and token facts: every match is a run of at least L bytes from a set S (a
+ *    resident ID is 18 bytes of [0-9Xx] in a row), its length bounds, and the bytes a
+ *    leading (?<![...]) or trailing (?![...]) forbids next to it;
+ *  - alternatives: P(?:A1|...|Ak)S split into P(?:A1)S ... P(?:Ak)S;
+ *  - required literals: strings one of which every match contains.
+ * Each reader is conservative: a construct it does not fully understand yields no fact,
+ * never a wrong one; a source the parser does not understand (unbalanced, \Q...\E,
+ * malformed UTF-8, too large) yields no facts at all. tests/unit/srcfacts.expected pins
+ * every fact of the shipped and fuzz-corpus patterns (written by the four separate
+ * readers this file had before). */
 #include "classify_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#define RUN_INF 100000u   /* "unbounded"; lengths and repetition counts saturate here */
+#define AST_MAX 1024      /* nodes, sequences and class items; a larger source: no facts */
+
 static void bits_set(uint64_t bits[4], unsigned c) { bits[(c >> 6) & 3] |= (uint64_t)1 << (c & 63); }
 
-/* ---- must-contain bytes ------------------------------------------------------------ *
- * PCRE2 reports one required code unit (the last literal), which for an e-mail regex
- * is the '.', present in most fields. The '@' is just as required: a literal at the
- * top level of a pattern without top-level alternation, not made optional by its
- * quantifier. This reader finds such ASCII punctuation literals and gives up (no
- * facts, never wrong facts) on anything it does not fully understand. */
-
-/* Index just past the character class starting at src[i] == '[', or 0 when malformed. */
-static size_t skip_class(const char *src, size_t i)
+static void set_range(uint64_t bits[4], unsigned lo, unsigned hi)
 {
-    i++;
-    if (src[i] == '^') i++;
-    if (src[i] == ']') i++;
-    while (src[i] && src[i] != ']') {
-        if (src[i] == '\\' && src[i + 1]) i += 2;
-        else if (src[i] == '[' && src[i + 1] == ':') {
-            const char *end = strstr(src + i + 2, ":]");
-            if (!end) return 0;
-            i = (size_t)(end - src) + 2;
-        } else i++;
-    }
-    return src[i] == ']' ? i + 1 : 0;
-}
-
-/* Does the quantifier at src[i] (if any) allow zero repetitions? */
-static bool optional_quantifier(const char *src, size_t i)
-{
-    if (src[i] == '?' || src[i] == '*') return true;
-    if (src[i] == '{') return src[i + 1] == '0' || src[i + 1] == ',';
-    return false;
+    for (unsigned c = lo; c <= hi && c < 256; c++) bits_set(bits, c);
 }
 
 static bool ascii_punct(unsigned char c)
@@ -52,35 +36,441 @@ static bool ascii_punct(unsigned char c)
                                      (c >= 'A' && c <= 'Z'));
 }
 
-/* A class [..] of literal characters and ASCII ranges ([*＊], [A-HJ-NP-Z]) between
- * src[start] == '[' and src[end - 1] == ']': the set of their first bytes, which a
- * required occurrence of the class must contain. false for anything else. */
-static bool class_first_bytes(const char *src, size_t start, size_t end, uint64_t bits[4])
+/* The length of the UTF-8 character whose lead byte is c (0: not a lead byte). */
+static size_t utf8_len(unsigned char c)
 {
-    memset(bits, 0, 4 * sizeof *bits);
-    size_t i = start + 1;
-    if (src[i] == '^') return false;
-    for (; i + 1 < end; i++) {
-        unsigned char c = (unsigned char)src[i];
-        if (c == '\\') {
-            c = (unsigned char)src[++i];
-            if (!ascii_punct(c)) return false;
-        } else if (c == '[') {
-            return false;
-        } else if (c < 0x80 && src[i + 1] == '-' && i + 2 < end - 1 && (unsigned char)src[i + 2] < 0x80 &&
-                   src[i + 2] != '\\') {
-            for (unsigned r = c; r <= (unsigned char)src[i + 2]; r++) bits_set(bits, r);
-            i += 2;
-            continue;
-        } else if (c == '-' && i != start + 1 && i + 2 != end) {
-            return false;
-        } else if ((c & 0xC0) == 0x80) {
-            continue;   /* continuation byte of a character already counted */
+    return c < 0x80 ? 1 : c >= 0xC2 && c < 0xE0 ? 2 : c >= 0xE0 && c < 0xF0 ? 3
+         : c >= 0xF0 && c < 0xF5 ? 4 : 0;
+}
+
+/* The length of the whole UTF-8 character at s (0: malformed). */
+static size_t utf8_char(const char *s)
+{
+    size_t len = utf8_len((unsigned char)s[0]);
+    for (size_t k = 1; k < len; k++)
+        if (((unsigned char)s[k] & 0xC0) != 0x80) return 0;
+    return len;
+}
+
+static uint32_t sat(uint64_t v) { return v > RUN_INF ? RUN_INF : (uint32_t)v; }
+
+/* ---- the tree ------------------------------------------------------------------------ */
+
+enum { A_CHAR, A_CLASS, A_ESC, A_ANY, A_ANCHOR, A_BRACE, A_GROUP };
+enum {
+    G_CAPTURE,   /* (...) */
+    G_NONCAP,    /* (?:...) */
+    G_ATOMIC,    /* (?>...) */
+    G_AHEAD,     /* (?=...) (?!...) */
+    G_BEHIND,    /* (?<=...) (?<!...) */
+    G_SCOPED,    /* (?i:...): options for the group only */
+    G_OPTION,    /* (?i): options for the rest of the pattern; no body */
+    G_NAMED,     /* (?<name>...) (?P<name>...) (?'name'...) */
+    G_OTHER      /* comments, conditionals, recursion, branch reset, callouts, ... */
+};
+enum { I_CHAR, I_RANGE, I_ESC, I_BAD };
+
+/* One item of a class: a character (escaped punctuation included), a range of two
+ * characters, an escape (\d \w \p{Han} ...), or something no reader takes (a range with
+ * an escape or '[' for an end, reversed or mixing ASCII and non-ASCII ends). */
+typedef struct {
+    uint8_t kind;
+    uint8_t len, hlen;      /* bytes of the character (of a range's low end), of its high end */
+    bool escaped;           /* I_CHAR written \c */
+    bool han;               /* I_ESC \p{Han} */
+    char esc;               /* I_ESC letter */
+    char c[4], h[4];
+    uint32_t at;            /* source offset */
+} cls_item;
+
+/* A quantifier: repetitions min..max (max RUN_INF: unbounded), 1..1 when absent. */
+typedef struct {
+    uint32_t min, max;
+    bool present;
+    bool invalid;           /* {,n}: literal text to PCRE2 before 10.43; no reader uses it */
+    bool comma;             /* {n,} or {n,m} */
+} quant;
+
+typedef struct {
+    uint8_t kind, group;
+    bool escaped;           /* A_CHAR written \c */
+    bool han;               /* A_ESC \p{Han} */
+    bool negated;           /* class [^...]; lookaround (?!...) (?<!...) */
+    bool nested;            /* class holding '[' or [:posix:] */
+    bool lead_close;        /* class starting with a literal ']' */
+    char esc;               /* A_ESC letter */
+    uint8_t len;
+    char c[4];              /* A_CHAR bytes */
+    uint32_t start, end;    /* the atom src[start..end) without its quantifier */
+    uint32_t qend;          /* and with it */
+    quant q;
+    int next;               /* next atom of the sequence, -1 */
+    int body;               /* group: first sequence of its alternation, -1: none */
+    uint32_t item0, n_items;   /* class items */
+} ast_node;
+
+typedef struct {
+    uint32_t start, end;    /* source span */
+    int first;              /* first atom, -1: empty */
+    int next;               /* next sequence of the alternation, -1 */
+} ast_seq;
+
+typedef struct {
+    const char *src;
+    size_t i;
+    bool failed;
+    int root;               /* first top-level sequence */
+    size_t n_nodes, n_seqs, n_items;
+    ast_node nodes[AST_MAX];
+    ast_seq seqs[AST_MAX];
+    cls_item items[AST_MAX];
+} ast;
+
+static int parse_alternation(ast *T);
+
+/* A quantifier at s[i]: true with *q and its end (after a lazy or possessive mark);
+ * false when there is none there ('{' that does not open one is a literal). */
+static bool parse_quantifier(const char *s, size_t i, quant *q, size_t *end)
+{
+    memset(q, 0, sizeof *q);
+    q->present = true;
+    q->min = q->max = 1;
+    size_t j = i + 1;
+    if (s[i] == '?') q->min = 0;
+    else if (s[i] == '*') { q->min = 0; q->max = RUN_INF; }
+    else if (s[i] == '+') q->max = RUN_INF;
+    else if (s[i] == '{') {
+        uint64_t lo = 0, hi = 0;
+        bool lo_digits = false, hi_digits = false;
+        while (s[j] >= '0' && s[j] <= '9') { lo = sat(lo * 10 + (uint64_t)(s[j] - '0')); j++; lo_digits = true; }
+        if (s[j] == ',') {
+            q->comma = true;
+            j++;
+            while (s[j] >= '0' && s[j] <= '9') { hi = sat(hi * 10 + (uint64_t)(s[j] - '0')); j++; hi_digits = true; }
         }
-        bits_set(bits, c);
+        if (s[j] != '}' || (!lo_digits && !hi_digits)) return false;
+        j++;
+        if (!lo_digits) {
+            q->invalid = true;
+            q->min = 0;
+            q->max = (uint32_t)hi;
+        } else {
+            q->min = (uint32_t)lo;
+            q->max = !q->comma ? (uint32_t)lo : hi_digits ? (uint32_t)hi : RUN_INF;
+        }
+    } else {
+        return false;
     }
+    if (s[j] == '?' || s[j] == '+') j++;
+    *end = j;
     return true;
 }
+
+/* The end of an escape's argument in braces at s[j] == '{' (0: unterminated). */
+static size_t brace_end(const char *s, size_t j)
+{
+    const char *e = strchr(s + j, '}');
+    return e ? (size_t)(e - s) + 1 : 0;
+}
+
+/* One character of a class at s[j] into it (kind I_CHAR or I_ESC): its end, 0 when the
+ * source is malformed. */
+static size_t class_char(const char *s, size_t j, cls_item *it)
+{
+    memset(it, 0, sizeof *it);
+    it->kind = I_CHAR;
+    it->at = (uint32_t)j;
+    unsigned char b = (unsigned char)s[j];
+    if (b == '\\') {
+        char e = s[j + 1];
+        if (!e) return 0;
+        if (ascii_punct((unsigned char)e)) {
+            it->escaped = true;
+            it->len = 1;
+            it->c[0] = e;
+            return j + 2;
+        }
+        it->kind = I_ESC;
+        it->esc = e;
+        if (strchr("pPxoN", e) && s[j + 2] == '{') {
+            it->han = e == 'p' && strncmp(s + j + 1, "p{Han}", 6) == 0;
+            return brace_end(s, j + 2);
+        }
+        return j + 2;
+    }
+    size_t len = utf8_char(s + j);
+    if (!len) return 0;
+    it->len = (uint8_t)len;
+    memcpy(it->c, s + j, len);
+    return j + len;
+}
+
+static bool push_item(ast *T, const cls_item *it)
+{
+    if (T->n_items == AST_MAX) return false;
+    T->items[T->n_items++] = *it;
+    return true;
+}
+
+/* [...] at s[T->i] into class node a. */
+static bool parse_class(ast *T, ast_node *a)
+{
+    const char *s = T->src;
+    size_t j = T->i + 1;
+    a->item0 = (uint32_t)T->n_items;
+    if (s[j] == '^') {
+        a->negated = true;
+        j++;
+    }
+    bool first = true;
+    while (s[j] && (s[j] != ']' || first)) {
+        if (first && s[j] == ']') a->lead_close = true;
+        first = false;
+        cls_item it;
+        if (s[j] == '[') {   /* [:posix:], or a '[' no reader takes */
+            a->nested = true;
+            if (s[j + 1] == ':') {
+                const char *e = strstr(s + j + 2, ":]");
+                if (!e) return false;
+                j = (size_t)(e - s) + 2;
+            } else {
+                j++;
+            }
+            continue;
+        }
+        size_t k = class_char(s, j, &it);
+        if (!k) return false;
+        j = k;
+        if (s[j] == '-' && s[j + 1] && s[j + 1] != ']') {   /* a range */
+            cls_item hi;
+            bool bad = it.kind != I_CHAR || it.escaped;
+            if (s[j + 1] == '[') {
+                bad = true;
+                j += 2;
+            } else {
+                if (!(k = class_char(s, j + 1, &hi))) return false;
+                j = k;
+                bad = bad || hi.kind != I_CHAR || hi.escaped || (it.len == 1) != (hi.len == 1) ||
+                      (unsigned char)hi.c[0] < (unsigned char)it.c[0];
+            }
+            if (bad) {
+                it.kind = I_BAD;
+            } else {
+                it.kind = I_RANGE;
+                it.hlen = hi.len;
+                memcpy(it.h, hi.c, sizeof it.h);
+            }
+        }
+        if (!push_item(T, &it)) return false;
+    }
+    if (s[j] != ']') return false;
+    a->n_items = (uint32_t)(T->n_items - a->item0);
+    T->i = j + 1;
+    return true;
+}
+
+/* The group at s[T->i] == '(' into a: its kind and the start of its body. */
+static bool parse_group(ast *T, ast_node *a)
+{
+    const char *s = T->src;
+    size_t i = T->i, body;
+    a->kind = A_GROUP;
+    if (s[i + 1] != '?') {
+        a->group = G_CAPTURE;
+        body = i + 1;
+    } else {
+        char c = s[i + 2];
+        if (c == ':' || c == '>') {
+            a->group = c == ':' ? G_NONCAP : G_ATOMIC;
+            body = i + 3;
+        } else if (c == '=' || c == '!') {
+            a->group = G_AHEAD;
+            a->negated = c == '!';
+            body = i + 3;
+        } else if (c == '<' && (s[i + 3] == '=' || s[i + 3] == '!')) {
+            a->group = G_BEHIND;
+            a->negated = s[i + 3] == '!';
+            body = i + 4;
+        } else if (c == '<' || c == '\'' || (c == 'P' && s[i + 3] == '<')) {
+            const char *e = strchr(s + i + 3, c == '\'' ? '\'' : '>');
+            if (!e) return false;
+            a->group = G_NAMED;
+            body = (size_t)(e - s) + 1;
+        } else {
+            size_t k = i + 2;
+            while ((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') || s[k] == '-' ||
+                   s[k] == '^')
+                k++;
+            if (k > i + 2 && s[k] == ':') {
+                a->group = G_SCOPED;
+                body = k + 1;
+            } else if (k > i + 2 && s[k] == ')') {
+                a->group = G_OPTION;
+                a->body = -1;
+                T->i = k + 1;
+                return true;
+            } else {
+                a->group = G_OTHER;
+                body = i + 2;
+            }
+        }
+    }
+    T->i = body;
+    int b = parse_alternation(T);
+    if (T->failed || s[T->i] != ')') return false;
+    a->body = b;
+    T->i++;
+    return true;
+}
+
+/* One atom and its quantifier: the node index, -1 on failure. */
+static int parse_atom(ast *T)
+{
+    if (T->n_nodes == AST_MAX) return -1;
+    int idx = (int)T->n_nodes++;
+    ast_node *a = &T->nodes[idx];
+    memset(a, 0, sizeof *a);
+    a->next = a->body = -1;
+    const char *s = T->src;
+    size_t i = T->i;
+    unsigned char c = (unsigned char)s[i];
+    a->start = (uint32_t)i;
+    quant q;
+    size_t qe;
+    if (c == '(') {
+        if (!parse_group(T, a)) return -1;
+        a = &T->nodes[idx];
+    } else if (c == '[') {
+        a->kind = A_CLASS;
+        if (!parse_class(T, a)) return -1;
+    } else if (c == '\\') {
+        char e = s[i + 1];
+        if (!e || e == 'Q' || e == 'E') return -1;   /* quoting: not read here */
+        if (ascii_punct((unsigned char)e)) {
+            a->kind = A_CHAR;
+            a->escaped = true;
+            a->len = 1;
+            a->c[0] = e;
+            T->i = i + 2;
+        } else {
+            a->kind = A_ESC;
+            a->esc = e;
+            size_t end = i + 2;
+            if (strchr("pPxogkN", e) && s[i + 2] == '{') {
+                a->han = e == 'p' && strncmp(s + i + 1, "p{Han}", 6) == 0;
+                if (!(end = brace_end(s, i + 2))) return -1;
+            } else if ((e == 'k' || e == 'g') && (s[i + 2] == '<' || s[i + 2] == '\'')) {
+                const char *t = strchr(s + i + 3, s[i + 2] == '<' ? '>' : '\'');
+                if (!t) return -1;
+                end = (size_t)(t - s) + 1;
+            } else if (e == 'p' || e == 'P' || e == 'c') {
+                if (!s[end]) return -1;
+                end++;
+            } else if (e == 'x') {
+                for (int k = 0; k < 2 && s[end] && strchr("0123456789abcdefABCDEF", s[end]); k++) end++;
+            }
+            T->i = end;
+        }
+    } else if (c == '.') {
+        a->kind = A_ANY;
+        T->i = i + 1;
+    } else if (c == '^' || c == '$') {
+        a->kind = A_ANCHOR;
+        T->i = i + 1;
+    } else if (c == '*' || c == '+' || c == '?') {
+        return -1;   /* nothing to repeat */
+    } else if (c == '{') {
+        if (parse_quantifier(s, i, &q, &qe)) return -1;
+        a->kind = A_BRACE;   /* a literal '{' */
+        T->i = i + 1;
+    } else {
+        size_t len = utf8_char(s + i);
+        if (!len) return -1;
+        a->kind = A_CHAR;
+        a->len = (uint8_t)len;
+        memcpy(a->c, s + i, len);
+        T->i = i + len;
+    }
+    a->end = a->qend = (uint32_t)T->i;
+    a->q.min = a->q.max = 1;
+    if (parse_quantifier(s, T->i, &q, &qe)) {
+        a->q = q;
+        T->i = qe;
+        a->qend = (uint32_t)qe;
+    }
+    return idx;
+}
+
+static int parse_sequence(ast *T)
+{
+    if (T->n_seqs == AST_MAX) {
+        T->failed = true;
+        return -1;
+    }
+    int idx = (int)T->n_seqs++;
+    ast_seq *q = &T->seqs[idx];
+    q->start = (uint32_t)T->i;
+    q->first = q->next = -1;
+    int last = -1;
+    const char *s = T->src;
+    while (!T->failed && s[T->i] && s[T->i] != '|' && s[T->i] != ')') {
+        int a = parse_atom(T);
+        if (a < 0) {
+            T->failed = true;
+            break;
+        }
+        if (last < 0) T->seqs[idx].first = a;
+        else T->nodes[last].next = a;
+        last = a;
+    }
+    T->seqs[idx].end = (uint32_t)T->i;
+    return idx;
+}
+
+static int parse_alternation(ast *T)
+{
+    int first = parse_sequence(T), last = first;
+    while (!T->failed && T->src[T->i] == '|') {
+        T->i++;
+        int b = parse_sequence(T);
+        if (T->failed) break;
+        T->seqs[last].next = b;
+        last = b;
+    }
+    return first;
+}
+
+/* The tree of src, or NULL when it is not understood (the caller frees it). */
+static ast *ast_parse(const char *src)
+{
+    if (!src) return NULL;
+    ast *T = pt_xmalloc(sizeof *T);
+    T->src = src;
+    T->i = 0;
+    T->failed = false;
+    T->n_nodes = T->n_seqs = T->n_items = 0;
+    T->root = parse_alternation(T);
+    if (T->failed || src[T->i]) {
+        free(T);
+        return NULL;
+    }
+    return T;
+}
+
+static const ast_node *node(const ast *T, int k) { return k < 0 ? NULL : &T->nodes[k]; }
+static const ast_seq *seq(const ast *T, int k) { return k < 0 ? NULL : &T->seqs[k]; }
+
+/* Does the atom's quantifier allow zero repetitions ({,n} taken as one)? */
+static bool optional(const ast_node *a) { return a->q.present && (a->q.min == 0 || a->q.invalid); }
+
+/* ---- must-contain bytes and required sets ------------------------------------------- *
+ * PCRE2 reports one required code unit (the last literal), which for an e-mail regex is
+ * the '.', present in most fields. The '@' is just as required: a literal of the
+ * top-level sequence of a pattern without top-level alternation, not made optional by
+ * its quantifier. Classes of such a sequence ([*＊]) and groups each of whose branches
+ * has must bytes or a required set ((?:[*＊]{4}\d{4}|\d{2}[*＊]{4})) give required any-of
+ * sets. Inline options that make literals read differently ((?i) (?x)), comments and
+ * literal braces give no facts. */
 
 /* How often a field is expected to hold some byte of bits: digits, spaces and the
  * bytes of non-ASCII text are everywhere in Chinese records, letters and punctuation
@@ -120,51 +510,43 @@ static void add_must(pt_regex_facts *f, unsigned char c)
     if (f->n_must < sizeof f->must) f->must[f->n_must++] = c;
 }
 
-static void source_must_bytes(const char *src, pt_regex_facts *f);
-
-/* Index of the ')' closing the group opened at src[i], or 0 when unbalanced. */
-static size_t group_close(const char *src, size_t i)
+/* A class of literal characters and ASCII ranges ([*＊], [A-HJ-NP-Z]): the set of
+ * their first bytes, which a required occurrence of it must contain. false for anything
+ * else (negated, escapes other than punctuation, non-ASCII ranges, an unescaped '-'
+ * inside). */
+static bool class_first_bytes(const ast *T, const ast_node *a, uint64_t bits[4])
 {
-    int depth = 0;
-    while (src[i]) {
-        if (src[i] == '\\' && src[i + 1]) { i += 2; continue; }
-        if (src[i] == '[') {
-            if ((i = skip_class(src, i)) == 0) return 0;
-            continue;
+    memset(bits, 0, 4 * sizeof *bits);
+    if (a->negated || a->nested) return false;
+    for (uint32_t k = 0; k < a->n_items; k++) {
+        const cls_item *it = &T->items[a->item0 + k];
+        if (it->kind == I_RANGE && it->len == 1) {
+            set_range(bits, (unsigned char)it->c[0], (unsigned char)it->h[0]);
+        } else if (it->kind == I_CHAR) {
+            if (!it->escaped && it->c[0] == '-' && it->at != a->start + 1 && it->at + 2 != a->end)
+                return false;
+            bits_set(bits, (unsigned char)it->c[0]);
+        } else {
+            return false;
         }
-        if (src[i] == '(') depth++;
-        if (src[i] == ')' && --depth == 0) return i;
-        i++;
     }
-    return 0;
+    return true;
 }
 
-/* A group (a|b|...) at src[open..close] that every match passes through: when each
- * branch has must bytes or a required any-of set, a byte of their union is required
- * ((?:[*＊]{4}\d{4}|\d{2}[*＊]{4}) needs a '*' or the first byte of '＊'). Returns false
- * when some branch has neither. *all gets the facts of a group of one branch. */
-static bool group_any_of(const char *src, size_t open, size_t close, uint64_t any[4],
-                         pt_regex_facts *all)
+static void seq_must(const ast *T, const ast_seq *q, pt_regex_facts *f);
+
+/* A group every match passes through: when each branch has must bytes or a required
+ * set, a byte of their union is required (any). false when some branch has neither.
+ * *one gets the facts of a group of one branch. */
+static bool group_any_of(const ast *T, const ast_node *g, uint64_t any[4], pt_regex_facts *one)
 {
-    size_t start = open + 1;
-    if (src[start] == '?') {
-        if (src[start + 1] != ':') return false;
-        start += 2;
-    }
-    char branch[512];
     memset(any, 0, 4 * sizeof *any);
-    size_t b = start, n_branches = 0;
+    size_t n = 0;
     pt_regex_facts last;
-    for (size_t i = start; i <= close; i++) {
-        if (src[i] == '\\' && i + 1 < close) { i++; continue; }
-        if (src[i] == '[') { size_t k = skip_class(src, i); if (!k || k > close) return false; i = k - 1; continue; }
-        if (src[i] == '(') { size_t k = group_close(src, i); if (!k || k > close) return false; i = k; continue; }
-        if (src[i] != '|' && i != close) continue;
-        if (i - b >= sizeof branch) return false;
-        memcpy(branch, src + b, i - b);
-        branch[i - b] = 0;
+    for (const ast_seq *q = seq(T, g->body); q; q = seq(T, q->next)) {
+        if (q->end - q->start >= 512) return false;
         memset(&last, 0, sizeof last);
-        source_must_bytes(branch, &last);
+        seq_must(T, q, &last);
         if (last.n_must) {
             for (unsigned k = 0; k < last.n_must; k++) bits_set(any, last.must[k]);
         } else if (last.has_required) {
@@ -172,101 +554,67 @@ static bool group_any_of(const char *src, size_t open, size_t close, uint64_t an
         } else {
             return false;
         }
-        n_branches++;
-        b = i + 1;
+        n++;
     }
-    if (n_branches == 1) *all = last;   /* one branch: its must bytes are all required */
+    if (n == 1) *one = last;
+    return n > 0;
+}
+
+/* The must bytes and required sets of sequence q, read as a whole pattern, into f. */
+static void seq_must(const ast *T, const ast_seq *q, pt_regex_facts *f)
+{
+    for (const ast_node *a = node(T, q->first); a; a = node(T, a->next)) {
+        if (optional(a)) continue;
+        uint64_t bits[4];
+        if (a->kind == A_CHAR && a->len == 1 && ascii_punct((unsigned char)a->c[0]) &&
+            (a->escaped || !strchr(".^$*+?{}", a->c[0]))) {
+            add_must(f, (unsigned char)a->c[0]);
+        } else if (a->kind == A_CLASS) {
+            if (class_first_bytes(T, a, bits)) offer_required(f, bits);
+        } else if (a->kind == A_GROUP && (a->group == G_CAPTURE || a->group == G_NONCAP)) {
+            pt_regex_facts one;
+            memset(&one, 0, sizeof one);
+            if (group_any_of(T, a, bits, &one)) {
+                for (unsigned k = 0; k < one.n_must; k++) add_must(f, one.must[k]);
+                if (!one.n_must) offer_required(f, bits);
+            }
+        }
+    }
+}
+
+/* Inline options that change how literals read ((?i) caseless, (?x) extended; not when
+ * unset), comments and literal braces, anywhere: no must facts at all. */
+static bool must_understood(const ast *T)
+{
+    for (size_t k = 0; k < T->n_nodes; k++) {
+        const ast_node *a = &T->nodes[k];
+        if (a->kind == A_BRACE) return false;
+        if (a->kind != A_GROUP || T->src[a->start + 1] != '?') continue;
+        const char *s = T->src + a->start + 2;
+        if (s[0] == '#') return false;
+        bool unset = false;
+        for (; (*s >= 'a' && *s <= 'z') || *s == '-' || *s == '^'; s++) {
+            if (*s == '-') unset = true;
+            if (*s == 'x' || (*s == 'i' && !unset)) return false;
+        }
+    }
     return true;
 }
 
-static void source_must_bytes(const char *src, pt_regex_facts *f)
+static void source_must_bytes(const ast *T, pt_regex_facts *f)
 {
-    pt_regex_facts found = *f;
-    int depth = 0;
-    size_t i = 0;
-    while (src[i]) {
-        char c = src[i];
-        int literal = -1;
-        if (c == '\\') {
-            char e = src[i + 1];
-            if (!e || e == 'Q' || e == 'E') return;
-            if (ascii_punct((unsigned char)e)) literal = (unsigned char)e;
-            else if (strchr("pPxogkN", e) && src[i + 2] == '{') {
-                const char *end = strchr(src + i + 2, '}');
-                if (!end) return;
-                i = (size_t)(end - src) - 1;
-            }
-            i += 2;
-        } else if (c == '[') {
-            size_t start = i;
-            uint64_t bits[4];
-            if ((i = skip_class(src, i)) == 0) return;
-            if (depth == 0 && !optional_quantifier(src, i) && class_first_bytes(src, start, i, bits))
-                offer_required(&found, bits);
-        } else if (c == '(') {
-            if (src[i + 1] == '?' && (src[i + 2] == '#' || src[i + 2] == 'x')) return;
-            /* (?flags) or (?flags:...) turning on extended mode (whitespace is not
-             * literal) or caseless matching (a class of letters stands for both cases) */
-            bool unset = false;
-            for (size_t k = i + 2; src[i + 1] == '?' &&
-                                   ((src[k] >= 'a' && src[k] <= 'z') || src[k] == '-' || src[k] == '^');
-                 k++) {
-                if (src[k] == '-') unset = true;
-                if (src[k] == 'x' || (src[k] == 'i' && !unset)) return;
-            }
-            size_t close = depth == 0 ? group_close(src, i) : 0;
-            uint64_t any[4];
-            pt_regex_facts single;
-            memset(&single, 0, sizeof single);
-            if (close && !optional_quantifier(src, close + 1) &&
-                group_any_of(src, i, close, any, &single)) {
-                for (unsigned k = 0; k < single.n_must; k++) add_must(&found, single.must[k]);
-                if (!single.n_must) offer_required(&found, any);
-            }
-            depth++;
-            i++;
-        } else if (c == ')') {
-            depth--;
-            i++;
-        } else if (c == '{') {   /* a {n,m} quantifier: its digits and comma are not literals */
-            const char *end = strchr(src + i, '}');
-            if (!end) return;
-            i = (size_t)(end - src) + 1;
-        } else if (c == '|') {
-            if (depth == 0) return;   /* top-level alternation: nothing is always required */
-            i++;
-        } else {
-            if (!strchr(".^$*+?{}", c) && ascii_punct((unsigned char)c)) literal = (unsigned char)c;
-            i++;
-        }
-        if (literal >= 0 && depth == 0 && !optional_quantifier(src, i)) add_must(&found, (unsigned char)literal);
-        if (depth < 0) return;
-    }
-    if (depth == 0) *f = found;
+    const ast_seq *root = seq(T, T->root);
+    if (root->next >= 0 || !must_understood(T)) return;   /* top-level alternation: nothing */
+    seq_must(T, root, f);
 }
 
-
 /* ---- runs and tokens --------------------------------------------------------------- *
- * One parse of patterns built from ASCII atoms, classes, \d and \w, groups, alternations,
- * quantifiers and lookarounds (which match no bytes) gives, for every (sub)pattern, the
- * bytes a match can contain (an over-approximation) and its length bounds. Under
- * PCRE2_UCP, \d and \w also match non-ASCII characters (\d: fullwidth and other Unicode
- * digits; \w: every letter, Han included): their byte sets then hold the UTF-8 bytes of
- * those characters and such an atom may take up to 4 bytes. Anything else fails the
- * parse: no facts, never wrong ones. */
-
-#define RUN_INF 100000u   /* "unbounded"; lengths saturate here */
-
-typedef struct {
-    const char *src;
-    size_t i;
-    bool failed;
-    int depth;
-    size_t n_top;                    /* atoms of the top-level sequence */
-    size_t first_start, first_end;   /* source span of its first atom */
-    size_t last_start, last_end;     /* and of its last */
-    bool top_alternation;            /* '|' at the top level */
-} run_parser;
+ * For every (sub)pattern made of characters, classes, \d, \w, \p{Han}, groups,
+ * alternations, quantifiers, anchors and lookarounds (which match no bytes): the bytes a
+ * match can contain (an over-approximation) and its length bounds. Under PCRE2_UCP, \d
+ * and \w also match non-ASCII characters (\d: fullwidth and other Unicode digits; \w:
+ * every letter, Han included): their byte sets then hold the UTF-8 bytes of those
+ * characters and such an atom may take up to 4 bytes. Anything else: no fact. */
 
 typedef struct {
     uint64_t set[4];
@@ -274,13 +622,6 @@ typedef struct {
     uint64_t max_chars;  /* characters: the byte bound when the text is ASCII */
     uint64_t max_bytes;  /* bytes, whatever the text */
 } run_fact;
-
-static uint64_t sat(uint64_t v) { return v > RUN_INF ? RUN_INF : v; }
-
-static void set_range(uint64_t bits[4], unsigned lo, unsigned hi)
-{
-    for (unsigned c = lo; c <= hi && c < 256; c++) bits_set(bits, c);
-}
 
 /* The UTF-8 bytes of non-ASCII characters that \d matches under UCP (Unicode Nd: lead
  * bytes D9 DB DF E0 E1 EA EF F0 as of Unicode 14, taken wider here so that a newer
@@ -290,37 +631,6 @@ static void set_ucp_digit_bytes(uint64_t bits[4])
     set_range(bits, 0x80, 0xBF);
     set_range(bits, 0xC2, 0xE1);
     set_range(bits, 0xEA, 0xF4);
-}
-
-/* The byte set of escape e (after a backslash) into bits; false when unsupported.
- * *wide: the escape matches non-ASCII characters too. */
-static bool escape_set(char e, uint64_t bits[4], bool *wide)
-{
-    switch (e) {
-    case 'd': set_range(bits, '0', '9'); set_ucp_digit_bytes(bits); *wide = true; return true;
-    case 'w': set_range(bits, '0', '9'); set_range(bits, 'A', 'Z'); set_range(bits, 'a', 'z');
-              bits_set(bits, '_'); set_range(bits, 0x80, 0xFF); *wide = true; return true;
-    default:
-        if (ascii_punct((unsigned char)e)) { bits_set(bits, (unsigned char)e); return true; }
-        return false;   /* \s (Unicode spaces under UCP), \p, \x, backrefs, ... */
-    }
-}
-
-/* The length of the UTF-8 character whose lead byte is c (0: not a lead byte). */
-static size_t utf8_len(unsigned char c)
-{
-    return c < 0x80 ? 1 : c >= 0xC2 && c < 0xE0 ? 2 : c >= 0xE0 && c < 0xF0 ? 3
-         : c >= 0xF0 && c < 0xF5 ? 4 : 0;
-}
-
-/* The bytes of the UTF-8 character at s[i] into bits: its length, 0 when malformed. */
-static size_t add_utf8_char(const char *s, size_t i, uint64_t bits[4])
-{
-    size_t len = utf8_len((unsigned char)s[i]);
-    for (size_t k = 1; k < len; k++)
-        if (((unsigned char)s[i + k] & 0xC0) != 0x80) return 0;
-    for (size_t k = 0; k < len; k++) bits_set(bits, (unsigned char)s[i + k]);
-    return len;
 }
 
 /* \p{Han}: the UTF-8 bytes of what PCRE2 takes for Han. Since PCRE2 10.40 that is the
@@ -336,309 +646,136 @@ static void set_han_bytes(uint64_t bits[4])
     set_range(bits, 0xE2, 0xF0);
 }
 
-/* The escape at s[i] == '\\' into bits: its length in the source (0: unsupported). Two
- * bytes as escape_set, or \p{Han}. */
-static size_t escape_at(const char *s, size_t i, uint64_t bits[4], bool *wide)
+/* The byte set of escape letter e (\d \w; han: \p{Han}) into bits; false when not
+ * known. *wide: it matches non-ASCII characters too. */
+static bool escape_set(char e, bool han, uint64_t bits[4], bool *wide)
 {
-    if (!s[i + 1]) return 0;
-    if (strncmp(s + i + 1, "p{Han}", 6) == 0) {
+    if (han) {
         set_han_bytes(bits);
         *wide = true;
-        return 7;
+        return true;
     }
-    return escape_set(s[i + 1], bits, wide) ? 2 : 0;
+    switch (e) {
+    case 'd': set_range(bits, '0', '9'); set_ucp_digit_bytes(bits); *wide = true; return true;
+    case 'w': set_range(bits, '0', '9'); set_range(bits, 'A', 'Z'); set_range(bits, 'a', 'z');
+              bits_set(bits, '_'); set_range(bits, 0x80, 0xFF); *wide = true; return true;
+    default: return false;   /* \s (Unicode spaces under UCP), \p, \x, backrefs, ... */
+    }
 }
 
-/* A non-ASCII range lo-hi of a class (each a UTF-8 character at s[i] and s[j]): the lead
- * bytes from lo's to hi's, and every continuation byte. false when malformed. */
-static bool add_utf8_range(const char *s, size_t i, size_t j, uint64_t bits[4])
+/* The bytes a class matches; false when not known (negated, [:posix:], other escapes).
+ * A non-ASCII range: the lead bytes from its low end's to its high end's, and every
+ * continuation byte. */
+static bool class_set(const ast *T, const ast_node *a, uint64_t bits[4], bool *wide)
 {
-    unsigned char lo = (unsigned char)s[i], hi = (unsigned char)s[j];
-    uint64_t scratch[4] = {0, 0, 0, 0};
-    if (!add_utf8_char(s, i, scratch) || !add_utf8_char(s, j, scratch) || hi < lo) return false;
-    set_range(bits, lo, hi);
-    set_range(bits, 0x80, 0xBF);
-    return true;
-}
-
-/* [ ... ] of items (ASCII or UTF-8 characters), ranges, \d \w \p{Han} escapes; negated:
- * unsupported. *wide: it matches multi-byte characters. */
-static bool parse_class(run_parser *P, uint64_t bits[4], bool *wide)
-{
-    const char *s = P->src;
-    size_t i = P->i + 1;
-    if (s[i] == '^') return false;
-    bool first = true;
-    while (s[i] && (s[i] != ']' || first)) {
-        first = false;
-        unsigned char lo = (unsigned char)s[i];
-        if (lo == '[') return false;
-        if (lo >= 0x80) {
-            uint64_t one[4] = {0, 0, 0, 0};
-            size_t len = add_utf8_char(s, i, one);   /* checked whole before reading on */
-            if (len < 2) return false;
-            *wide = true;
-            if (s[i + len] == '-' && s[i + len + 1] && s[i + len + 1] != ']') {
-                size_t j = i + len + 1;
-                size_t hl = utf8_len((unsigned char)s[j]);
-                if (hl < 2 || !add_utf8_range(s, i, j, bits)) return false;
-                i = j + hl;
-                continue;
+    if (a->negated || a->nested) return false;
+    for (uint32_t k = 0; k < a->n_items; k++) {
+        const cls_item *it = &T->items[a->item0 + k];
+        if (it->kind == I_CHAR) {
+            for (size_t b = 0; b < it->len; b++) bits_set(bits, (unsigned char)it->c[b]);
+            if (it->len > 1) *wide = true;
+        } else if (it->kind == I_RANGE) {
+            set_range(bits, (unsigned char)it->c[0], (unsigned char)it->h[0]);
+            if (it->len > 1) {
+                set_range(bits, 0x80, 0xBF);
+                *wide = true;
             }
-            for (int w = 0; w < 4; w++) bits[w] |= one[w];
-            i += len;
-            continue;
+        } else if (it->kind != I_ESC || !escape_set(it->esc, it->han, bits, wide)) {
+            return false;
         }
-        if (lo == '\\') {
-            size_t len = escape_at(s, i, bits, wide);
-            if (!len) return false;
-            if (s[i + len] == '-' && s[i + len + 1] && s[i + len + 1] != ']') return false;   /* [\.-x] */
-            i += len;
-            continue;
-        }
-        if (s[i + 1] == '-' && s[i + 2] && s[i + 2] != ']') {
-            unsigned char hi = (unsigned char)s[i + 2];
-            if (hi >= 0x80 || hi == '\\' || hi == '[' || hi < lo) return false;
-            set_range(bits, lo, hi);
-            i += 3;
-            continue;
-        }
-        bits_set(bits, lo);
-        i++;
     }
-    if (s[i] != ']') return false;
-    P->i = i + 1;
     return true;
 }
 
-/* The quantifier at P->i (consumed): repetitions min..max (max RUN_INF: unbounded);
- * 1..1 when there is none. */
-static void parse_quantifier(run_parser *P, uint64_t *min, uint64_t *max)
-{
-    const char *s = P->src;
-    char c = s[P->i];
-    *min = *max = 1;
-    if (c == '?') { *min = 0; P->i++; }
-    else if (c == '*') { *min = 0; *max = RUN_INF; P->i++; }
-    else if (c == '+') { *max = RUN_INF; P->i++; }
-    else if (c == '{') {
-        size_t j = P->i + 1;
-        uint64_t lo = 0, hi = 0;
-        bool lo_digits = false, comma = false, hi_digits = false;
-        while (s[j] >= '0' && s[j] <= '9') { lo = sat(lo * 10 + (uint64_t)(s[j] - '0')); j++; lo_digits = true; }
-        if (s[j] == ',') {
-            comma = true;
-            j++;
-            while (s[j] >= '0' && s[j] <= '9') { hi = sat(hi * 10 + (uint64_t)(s[j] - '0')); j++; hi_digits = true; }
-        }
-        /* PCRE2 before 10.43 reads "{,n}" as literal text: no facts for it */
-        if (s[j] != '}' || !lo_digits) { P->failed = true; return; }
-        *min = lo;
-        *max = !comma ? *min : hi_digits ? hi : RUN_INF;
-        P->i = j + 1;
-    } else {
-        return;
-    }
-    if (s[P->i] == '?' || s[P->i] == '+') P->i++;   /* lazy or possessive */
-}
+static bool alternation_run(const ast *T, int first, run_fact *out);
 
-/* Skip a balanced group whose '(' is at P->i (lookarounds: they consume nothing). */
-static void skip_group(run_parser *P)
+/* The run fact of atom a with its quantifier; a lookaround or anchor gives an empty
+ * fact of length 0 (and none when quantified). */
+static bool atom_run(const ast *T, const ast_node *a, run_fact *r)
 {
-    const char *s = P->src;
-    int depth = 0;
-    size_t i = P->i;
-    while (s[i]) {
-        if (s[i] == '\\' && s[i + 1]) { i += 2; continue; }
-        if (s[i] == '[') {
-            size_t k = skip_class(s, i);
-            if (!k) { P->failed = true; return; }
-            i = k;
-            continue;
-        }
-        if (s[i] == '(') depth++;
-        if (s[i] == ')' && --depth == 0) { P->i = i + 1; return; }
-        i++;
-    }
-    P->failed = true;
-}
-
-static run_fact parse_alternation(run_parser *P);
-
-static bool lookaround_at(const char *s)
-{
-    return s[0] == '(' && s[1] == '?' &&
-           (s[2] == '=' || s[2] == '!' || (s[2] == '<' && (s[3] == '=' || s[3] == '!')));
-}
-
-/* One atom with its quantifier; a lookaround gives an empty fact of length 0. */
-static run_fact parse_atom(run_parser *P)
-{
-    run_fact a;
-    memset(&a, 0, sizeof a);
-    const char *s = P->src;
-    char c = s[P->i];
+    memset(r, 0, sizeof *r);
     bool wide = false;
-    if (c == '(') {
-        if (lookaround_at(s + P->i)) {
-            skip_group(P);
-            return a;   /* zero width: a quantifier after it fails the parse as an atom */
-        }
-        if (s[P->i + 1] == '?') {
-            if (s[P->i + 2] != ':' && s[P->i + 2] != '>') { P->failed = true; return a; }
-            P->i += 3;
-        } else {
-            P->i += 1;
-        }
-        P->depth++;
-        a = parse_alternation(P);
-        P->depth--;
-        if (s[P->i] != ')') { P->failed = true; return a; }
-        P->i++;
-    } else if (c == '[') {
-        if (!parse_class(P, a.set, &wide)) { P->failed = true; return a; }
-        a.min = 1;
-        a.max_chars = 1;
-        a.max_bytes = wide ? 4 : 1;
-    } else if (c == '\\') {
-        size_t len = escape_at(s, P->i, a.set, &wide);
-        if (!len) { P->failed = true; return a; }
-        P->i += len;
-        a.min = 1;
-        a.max_chars = 1;
-        a.max_bytes = wide ? 4 : 1;
-    } else if (c == '^' || c == '$') {
-        P->i++;
-        return a;
-    } else if ((unsigned char)c >= 0x80) {   /* one UTF-8 character: exactly its bytes */
-        size_t len = add_utf8_char(s, P->i, a.set);
-        if (len < 2) { P->failed = true; return a; }
-        P->i += len;
-        a.min = a.max_bytes = len;
-        a.max_chars = 1;
-    } else if (c == '.' || c == '*' || c == '+' || c == '?' || c == '{') {
-        P->failed = true;
-        return a;
-    } else {
-        bits_set(a.set, (unsigned char)c);
-        P->i++;
-        a.min = a.max_chars = a.max_bytes = 1;
+    switch (a->kind) {
+    case A_GROUP:
+        if (a->group == G_AHEAD || a->group == G_BEHIND) return !a->q.present;
+        if (a->group != G_CAPTURE && a->group != G_NONCAP && a->group != G_ATOMIC) return false;
+        if (!alternation_run(T, a->body, r)) return false;
+        break;
+    case A_CLASS:
+        if (!class_set(T, a, r->set, &wide)) return false;
+        r->min = r->max_chars = 1;
+        r->max_bytes = wide ? 4 : 1;
+        break;
+    case A_ESC:
+        if (!escape_set(a->esc, a->han, r->set, &wide)) return false;
+        r->min = r->max_chars = 1;
+        r->max_bytes = wide ? 4 : 1;
+        break;
+    case A_CHAR:   /* exactly its bytes */
+        for (size_t b = 0; b < a->len; b++) bits_set(r->set, (unsigned char)a->c[b]);
+        r->min = r->max_bytes = a->len;
+        r->max_chars = 1;
+        break;
+    case A_ANCHOR:
+        return !a->q.present;
+    default:
+        return false;   /* '.', a literal '{' */
     }
-    uint64_t qmin, qmax;
-    parse_quantifier(P, &qmin, &qmax);
-    a.min = sat(a.min * qmin);
-    a.max_chars = qmax >= RUN_INF ? RUN_INF : sat(a.max_chars * qmax);
-    a.max_bytes = qmax >= RUN_INF ? RUN_INF : sat(a.max_bytes * qmax);
-    return a;
+    if (a->q.invalid) return false;
+    uint64_t qmin = a->q.min, qmax = a->q.max;
+    r->min = sat(r->min * qmin);
+    r->max_chars = qmax >= RUN_INF ? RUN_INF : sat(r->max_chars * qmax);
+    r->max_bytes = qmax >= RUN_INF ? RUN_INF : sat(r->max_bytes * qmax);
+    return true;
 }
 
-static run_fact parse_sequence(run_parser *P)
+static bool sequence_run(const ast *T, const ast_seq *q, run_fact *out)
 {
-    run_fact seq;
-    memset(&seq, 0, sizeof seq);
-    while (!P->failed && P->src[P->i] && P->src[P->i] != '|' && P->src[P->i] != ')') {
-        size_t start = P->i;
-        run_fact a = parse_atom(P);
-        if (P->depth == 0) {
-            if (P->n_top++ == 0) { P->first_start = start; P->first_end = P->i; }
-            P->last_start = start;
-            P->last_end = P->i;
-        }
-        for (int w = 0; w < 4; w++) seq.set[w] |= a.set[w];
-        seq.min = sat(seq.min + a.min);
-        seq.max_chars = sat(seq.max_chars + a.max_chars);
-        seq.max_bytes = sat(seq.max_bytes + a.max_bytes);
+    memset(out, 0, sizeof *out);
+    for (const ast_node *a = node(T, q->first); a; a = node(T, a->next)) {
+        run_fact r;
+        if (!atom_run(T, a, &r)) return false;
+        for (int w = 0; w < 4; w++) out->set[w] |= r.set[w];
+        out->min = sat(out->min + r.min);
+        out->max_chars = sat(out->max_chars + r.max_chars);
+        out->max_bytes = sat(out->max_bytes + r.max_bytes);
     }
-    return seq;
+    return true;
 }
 
-static run_fact parse_alternation(run_parser *P)
+static bool alternation_run(const ast *T, int first, run_fact *out)
 {
-    run_fact alt = parse_sequence(P);
-    while (!P->failed && P->src[P->i] == '|') {
-        if (P->depth == 0) P->top_alternation = true;
-        P->i++;
-        run_fact b = parse_sequence(P);
-        for (int w = 0; w < 4; w++) alt.set[w] |= b.set[w];
-        if (b.min < alt.min) alt.min = b.min;
-        if (b.max_chars > alt.max_chars) alt.max_chars = b.max_chars;
-        if (b.max_bytes > alt.max_bytes) alt.max_bytes = b.max_bytes;
+    const ast_seq *q = seq(T, first);
+    if (!sequence_run(T, q, out)) return false;
+    for (q = seq(T, q->next); q; q = seq(T, q->next)) {
+        run_fact b;
+        if (!sequence_run(T, q, &b)) return false;
+        for (int w = 0; w < 4; w++) out->set[w] |= b.set[w];
+        if (b.min < out->min) out->min = b.min;
+        if (b.max_chars > out->max_chars) out->max_chars = b.max_chars;
+        if (b.max_bytes > out->max_bytes) out->max_bytes = b.max_bytes;
     }
-    return alt;
+    return true;
 }
 
-static bool parse_source(const char *src, run_parser *P, run_fact *r)
+/* A run every match holds when the whole pattern has no run fact: the longest of the
+ * runs of its top-level atoms that must match ("\d{15}" of
+ * "(?i:imei)\s*[:：]?\s*\K\d{15}"), each atom read on its own (one without a fact is
+ * skipped). Top-level alternation, option settings and other groups of unknown reading
+ * at the top level: no fact. */
+static void source_sub_run(const ast *T, pt_regex_facts *f)
 {
-    memset(P, 0, sizeof *P);
-    P->src = src;
-    *r = parse_alternation(P);
-    return !P->failed && src[P->i] == 0;
-}
-
-/* End of the top-level atom at src[i] with its quantifier (0: not understood), and
- * whether the quantifier allows zero repetitions. */
-static size_t atom_end(const char *src, size_t i, bool *optional)
-{
-    size_t k;
-    if (src[i] == '\\') {
-        if (!src[i + 1]) return 0;
-        k = i + 2;
-        if (strchr("pPxogkN", src[i + 1]) && src[k] == '{') {
-            const char *close = strchr(src + k, '}');
-            if (!close) return 0;
-            k = (size_t)(close - src) + 1;
-        }
-    } else if (src[i] == '[') {
-        if ((k = skip_class(src, i)) == 0) return 0;
-    } else if (src[i] == '(') {
-        size_t close = group_close(src, i);
-        if (!close) return 0;
-        /* (?i) or (?x) unscoped: the rest of the pattern reads differently */
-        if (src[i + 1] == '?' && src[i + 2] != ':' && src[i + 2] != '=' && src[i + 2] != '!' &&
-            src[i + 2] != '<' && src[i + 2] != '>' && memchr(src + i, ':', close - i) == NULL)
-            return 0;
-        k = close + 1;
-    } else if (strchr("|)*+?{", src[i])) {
-        return 0;
-    } else {
-        k = i + 1;
-        while (((unsigned char)src[k] & 0xC0) == 0x80) k++;   /* the rest of a character */
-    }
-    *optional = optional_quantifier(src, k);
-    if (src[k] == '?' || src[k] == '*' || src[k] == '+') {
-        k++;
-    } else if (src[k] == '{') {
-        const char *close = strchr(src + k, '}');
-        if (!close) return 0;
-        k = (size_t)(close - src) + 1;
-    } else {
-        return k;
-    }
-    if (src[k] == '?' || src[k] == '+') k++;   /* lazy or possessive */
-    return k;
-}
-
-/* A run every match holds when the whole pattern is not one: the longest of the runs
- * of its top-level atoms that must match ("\d{15}" of "(?i:imei)\s*[:：]?\s*\K\d{15}"),
- * each atom read on its own (one this reader does not know is skipped). */
-static void source_sub_run(const char *src, pt_regex_facts *f)
-{
-    size_t len = strlen(src);
-    char atom[256];
+    const ast_seq *root = seq(T, T->root);
+    if (root->next >= 0) return;
     run_fact best;
     memset(&best, 0, sizeof best);
-    for (size_t i = 0; i < len;) {
-        bool optional = false;
-        size_t end = atom_end(src, i, &optional);
-        if (!end) return;   /* (a top-level '|' too): no fact */
-        run_parser P;
+    for (const ast_node *a = node(T, root->first); a; a = node(T, a->next)) {
+        if (a->kind == A_BRACE ||
+            (a->kind == A_GROUP && (a->group == G_OPTION || a->group == G_OTHER)))
+            return;
         run_fact r;
-        if (!optional && end - i < sizeof atom) {
-            memcpy(atom, src + i, end - i);
-            atom[end - i] = 0;
-            if (parse_source(atom, &P, &r) && r.min > best.min) best = r;
-        }
-        i = end;
+        if (!optional(a) && a->qend - a->start < 256 && atom_run(T, a, &r) && r.min > best.min)
+            best = r;
     }
     if (best.min < 2) return;
     f->has_run = true;
@@ -646,12 +783,11 @@ static void source_sub_run(const char *src, pt_regex_facts *f)
     memcpy(f->run_set, best.set, sizeof best.set);
 }
 
-static void source_run(const char *src, pt_regex_facts *f)
+static void source_run(const ast *T, pt_regex_facts *f)
 {
-    run_parser P;
     run_fact r;
-    if (!parse_source(src, &P, &r)) {
-        source_sub_run(src, f);
+    if (!alternation_run(T, T->root, &r)) {
+        source_sub_run(T, f);
         return;
     }
     if (r.min < 2) return;
@@ -662,57 +798,44 @@ static void source_run(const char *src, pt_regex_facts *f)
 
 void pt_source_facts(const char *src, pt_regex_facts *f)
 {
-    source_must_bytes(src, f);
-    source_run(src, f);
+    ast *T = ast_parse(src);
+    if (!T) return;
+    source_must_bytes(T, f);
+    source_run(T, f);
+    free(T);
 }
 
 /* ---- token boundaries ------------------------------------------------------------- *
  * (?<![0-9A-Za-z]) in front and (?![0-9A-Za-z]) behind a pattern: the ASCII bytes that
  * cannot sit next to a match. An under-approximation (a byte listed surely blocks; a
- * non-ASCII neighbour is never taken to block): ASCII items and ranges, \d and \w as
- * their ASCII members, escaped punctuation; non-ASCII items are left out. In an
+ * non-ASCII neighbour is never taken to block): ASCII characters and ranges, \d and \w
+ * as their ASCII members, escaped punctuation; non-ASCII characters are left out. In an
  * alternation (?<![0-9A-Za-z]|\d\.) each one-character branch blocks by itself, longer
- * branches are left out. Anything else gives the empty set. */
+ * branches are left out. Anything else adds nothing. */
 
-/* One branch src[from..to) of a lookaround body: its set when it is one character. */
-static void branch_set(const char *src, size_t from, size_t to, uint64_t bits[4])
+/* One branch of a lookaround body: its set when it is one character. */
+static void branch_set(const ast *T, const ast_seq *q, uint64_t bits[4])
 {
+    const ast_node *a = node(T, q->first);
+    if (!a || a->next >= 0 || a->q.present) return;
     bool wide = false;
     uint64_t one[4] = {0, 0, 0, 0};
-    if (to <= from) return;
-    if (to - from == 2 && src[from] == '\\') {
-        if (!escape_set(src[from + 1], one, &wide)) return;
-    } else if (to - from == 1) {
-        unsigned char c = (unsigned char)src[from];
-        if (c >= 0x80 || strchr("\\^$.[]|()?*+{}", c)) return;
-        bits_set(one, c);
-    } else if (src[from] == '[' && skip_class(src, from) == to) {
-        size_t i = from + 1, end = to - 1;
-        if (src[i] == '^') return;
-        while (i < end) {
-            unsigned char c = (unsigned char)src[i];
-            if (c == '[') return;
-            if (c == '\\') {
-                if (!escape_set(src[i + 1], one, &wide)) return;
-                if (src[i + 2] == '-' && i + 3 < end) return;
-                i += 2;
-                continue;
+    if (a->kind == A_CHAR) {
+        if (a->len != 1 || (!a->escaped && strchr("\\^$.[]|()?*+{}", a->c[0]))) return;
+        bits_set(one, (unsigned char)a->c[0]);
+    } else if (a->kind == A_ESC) {
+        if (a->han || !escape_set(a->esc, false, one, &wide)) return;
+    } else if (a->kind == A_CLASS) {
+        if (a->negated || a->nested) return;
+        for (uint32_t k = 0; k < a->n_items; k++) {
+            const cls_item *it = &T->items[a->item0 + k];
+            if (it->kind == I_CHAR) {
+                if (it->len == 1) bits_set(one, (unsigned char)it->c[0]);   /* else left out */
+            } else if (it->kind == I_RANGE && it->len == 1) {
+                set_range(one, (unsigned char)it->c[0], (unsigned char)it->h[0]);
+            } else if (it->kind != I_ESC || it->han || !escape_set(it->esc, false, one, &wide)) {
+                return;
             }
-            if (c >= 0x80) {   /* a non-ASCII item: left out */
-                i++;
-                while (i < end && ((unsigned char)src[i] & 0xC0) == 0x80) i++;
-                if (i < end && src[i] == '-' && i + 1 < end) return;
-                continue;
-            }
-            if (src[i + 1] == '-' && i + 2 < end) {
-                unsigned char hi = (unsigned char)src[i + 2];
-                if (hi >= 0x80 || hi == '\\' || hi == '[' || hi < c) return;
-                set_range(one, c, hi);
-                i += 3;
-                continue;
-            }
-            bits_set(one, c);
-            i++;
         }
     } else {
         return;
@@ -721,49 +844,37 @@ static void branch_set(const char *src, size_t from, size_t to, uint64_t bits[4]
     bits[1] |= one[1];
 }
 
-/* The lookaround body src[from..to): the union of its one-character branches. */
-static void boundary_set(const char *src, size_t from, size_t to, uint64_t out[4])
+/* The lookaround g's body: the union of its one-character branches. */
+static void boundary_set(const ast *T, const ast_node *g, uint64_t out[4])
 {
     memset(out, 0, 4 * sizeof *out);
-    size_t b = from;
-    for (size_t i = from; i <= to; i++) {
-        if (i < to && src[i] == '\\' && i + 1 < to) { i++; continue; }
-        if (i < to && src[i] == '[') {
-            size_t k = skip_class(src, i);
-            if (!k || k > to) return;
-            i = k - 1;
-            continue;
-        }
-        if (i < to && src[i] == '(') {   /* nested groups: not one character */
-            run_parser P = {.src = src, .i = i};
-            skip_group(&P);
-            if (P.failed || P.i > to) return;
-            i = P.i - 1;
-            continue;
-        }
-        if (i == to || src[i] == '|') {
-            branch_set(src, b, i, out);
-            b = i + 1;
-        }
-    }
+    for (const ast_seq *q = seq(T, g->body); q; q = seq(T, q->next)) branch_set(T, q, out);
 }
 
 void pt_source_token_facts(const char *src, pt_token_facts *t)
 {
-    run_parser P;
-    run_fact r;
     memset(t, 0, sizeof *t);
-    if (!src || !parse_source(src, &P, &r) || r.min == 0) return;
+    ast *T = ast_parse(src);
+    run_fact r;
+    if (!T || !alternation_run(T, T->root, &r) || r.min == 0) {
+        free(T);
+        return;
+    }
     t->ok = true;
     t->min = (uint32_t)r.min;
     t->max_chars = r.max_chars >= RUN_INF ? UINT32_MAX : (uint32_t)r.max_chars;
     t->max_bytes = r.max_bytes >= RUN_INF ? UINT32_MAX : (uint32_t)r.max_bytes;
     memcpy(t->set, r.set, sizeof t->set);
-    if (P.top_alternation || P.n_top < 2) return;
-    if (strncmp(src + P.first_start, "(?<!", 4) == 0)
-        boundary_set(src, P.first_start + 4, P.first_end - 1, t->before);
-    if (strncmp(src + P.last_start, "(?!", 3) == 0)
-        boundary_set(src, P.last_start + 3, P.last_end - 1, t->after);
+    const ast_seq *root = seq(T, T->root);
+    const ast_node *first = node(T, root->first), *last = first;
+    for (const ast_node *a = first; a; a = node(T, a->next)) last = a;
+    if (root->next < 0 && first && first != last) {
+        if (first->kind == A_GROUP && first->group == G_BEHIND && first->negated)
+            boundary_set(T, first, t->before);
+        if (last->kind == A_GROUP && last->group == G_AHEAD && last->negated)
+            boundary_set(T, last, t->after);
+    }
+    free(T);
 }
 
 /* ---- alternatives ------------------------------------------------------------------ *
@@ -772,84 +883,40 @@ void pt_source_token_facts(const char *src, pt_token_facts *t)
  * token facts of each of these are much tighter than those of the whole: a card regex
  * whose grouped form "dddd dddd dddd dddd" admits spaces and hyphens, and whose plain
  * forms need 13 digits in a row, admits "2024-04-08 03:17" as a whole, as no single
- * alternative does. */
-
-/* Does src[from..to) hold a '|' outside its classes and groups? -1: malformed. */
-static int has_own_bar(const char *src, size_t from, size_t to)
-{
-    for (size_t k = from; k < to;) {
-        if (src[k] == '\\') {
-            k += 2;
-        } else if (src[k] == '[') {
-            if ((k = skip_class(src, k)) == 0) return -1;
-        } else if (src[k] == '(') {
-            size_t close = group_close(src, k);
-            if (!close) return -1;
-            k = close + 1;
-        } else if (src[k] == '|') {
-            return 1;
-        } else {
-            k++;
-        }
-    }
-    return 0;
-}
-
-/* The end (index of ')') of the first group "(?:" at src's top level that is not
- * quantified and holds a '|' of its own, and where its body starts; 0 when none, or
- * when src has a '|' of its own (then P and S are not a sequence around the group). */
-static size_t split_group(const char *src, size_t *body)
-{
-    size_t len = strlen(src), found = 0;
-    if (has_own_bar(src, 0, len) != 0) return 0;
-    for (size_t i = 0; i < len;) {
-        if (src[i] == '\\') {
-            i += 2;
-        } else if (src[i] == '[') {
-            i = skip_class(src, i);   /* not 0: has_own_bar read it */
-        } else if (src[i] == '(') {
-            size_t close = group_close(src, i);
-            bool quantified = src[close + 1] && strchr("?*+{", src[close + 1]);
-            if (!found && !quantified && strncmp(src + i, "(?:", 3) == 0 &&
-                has_own_bar(src, i + 3, close) == 1) {
-                found = close;
-                *body = i + 3;
-            }
-            i = close + 1;
-        } else {
-            i++;
-        }
-    }
-    return found;
-}
+ * alternative does. The group split is the first unquantified (?:...) of the top-level
+ * sequence with an alternation of its own. */
 
 size_t pt_source_alternatives(const char *src, char **out, size_t max)
 {
-    size_t body = 0, close = split_group(src, &body);
-    if (!close) return 0;
-    size_t len = strlen(src), n = 0, from = body;
-    for (size_t k = body; k <= close; k++) {
-        if (k < close && src[k] == '\\') { k++; continue; }
-        if (k < close && src[k] == '[') { k = skip_class(src, k) - 1; continue; }
-        if (k < close && src[k] == '(') { k = group_close(src, k); continue; }
-        if (k < close && src[k] != '|') continue;
-        if (n == max) {   /* too many: no alternatives at all */
-            for (size_t j = 0; j < n; j++) free(out[j]);
-            return 0;
+    ast *T = ast_parse(src);
+    if (!T) return 0;
+    const ast_seq *root = seq(T, T->root);
+    const ast_node *g = NULL;
+    for (const ast_node *a = node(T, root->next < 0 ? root->first : -1); a && !g; a = node(T, a->next))
+        if (a->kind == A_GROUP && a->group == G_NONCAP && !a->q.present && seq(T, a->body)->next >= 0)
+            g = a;
+    size_t n = 0;
+    if (g) {
+        size_t len = strlen(src), body = seq(T, g->body)->start, close = g->end - 1;
+        for (const ast_seq *q = seq(T, g->body); q; q = seq(T, q->next)) {
+            if (n == max) {   /* too many: no alternatives at all */
+                for (size_t j = 0; j < n; j++) free(out[j]);
+                n = 0;
+                break;
+            }
+            /* P "(?:" Ai ")" S: the group kept, so that a quantifier or \K in Ai binds as before */
+            char *alt = pt_xmalloc(len + 1);
+            size_t m = body;
+            memcpy(alt, src, body);
+            memcpy(alt + m, src + q->start, q->end - q->start);
+            m += q->end - q->start;
+            memcpy(alt + m, src + close, len - close);
+            m += len - close;
+            alt[m] = 0;
+            out[n++] = alt;
         }
-        /* P "(?:" Ai ")" S: the group kept, so that a quantifier or \K in Ai binds as before */
-        char *alt = pt_xmalloc(len + 1);
-        size_t m = 0;
-        memcpy(alt, src, body);
-        m = body;
-        memcpy(alt + m, src + from, k - from);
-        m += k - from;
-        memcpy(alt + m, src + close, len - close);
-        m += len - close;
-        alt[m] = 0;
-        out[n++] = alt;
-        from = k + 1;
     }
+    free(T);
     return n;
 }
 
@@ -858,9 +925,10 @@ size_t pt_source_alternatives(const char *src, char **out, size_t max)
  * patterns, "----" of credential lists. Per (sub)pattern two facts: exact (the match is
  * one of these strings) and required (it contains one of them); a sequence joins the
  * exact strings of neighbouring atoms and keeps the most selective set it meets, an
- * alternation unites its branches' sets. Atoms this reader does not know (\d, classes
- * of many characters, '.') only end a run of exact strings; inline flags such as (?i),
- * \Q...\E and anything else that changes how the rest reads give up on the pattern. */
+ * alternation unites its branches' sets. Atoms without one (\d, classes of many
+ * characters or ranges, '.', (?i:...)) only end a run of exact strings; options for the
+ * rest of the pattern such as (?i), named groups, back references and anything else
+ * that changes how the rest reads give no literals. */
 
 typedef struct {
     size_t n;
@@ -872,24 +940,6 @@ typedef struct {
     bool exact_ok, req_ok;
     lit_set exact, req;
 } lit_info;
-
-typedef struct {
-    const char *src;
-    size_t i;
-    bool failed;
-    int depth;
-} lit_parser;
-
-static lit_info lit_alternation(lit_parser *L);
-
-/* (?i:...) and the like: options that hold inside the group only. */
-static bool scoped_flags_at(const char *s)
-{
-    if (s[0] != '(' || s[1] != '?') return false;
-    size_t k = 2;
-    while ((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') || s[k] == '-' || s[k] == '^') k++;
-    return k > 2 && s[k] == ':';
-}
 
 static void lit_unknown(lit_info *x) { memset(x, 0, sizeof *x); }
 
@@ -946,11 +996,11 @@ static bool lit_best(const lit_info *x, lit_set *out)
     return true;
 }
 
-static void lit_consider(lit_info *seq, const lit_set *cand)
+static void lit_consider(lit_info *sq, const lit_set *cand)
 {
-    if (lit_score(cand) > (seq->req_ok ? lit_score(&seq->req) : 0)) {
-        seq->req = *cand;
-        seq->req_ok = true;
+    if (lit_score(cand) > (sq->req_ok ? lit_score(&sq->req) : 0)) {
+        sq->req = *cand;
+        sq->req_ok = true;
     }
 }
 
@@ -973,196 +1023,119 @@ static bool lit_cross(const lit_set *a, const lit_set *b, lit_set *out)
 }
 
 /* A class of a few single characters ([:：], [·•]); false for anything else. */
-static bool lit_class(lit_parser *L, lit_set *out)
+static bool lit_class(const ast *T, const ast_node *a, lit_set *out)
 {
-    const char *s = L->src;
-    size_t i = L->i + 1;
     memset(out, 0, sizeof *out);
-    if (s[i] == '^' || s[i] == ']') return false;
-    while (s[i] && s[i] != ']') {
-        size_t len = 1;
-        if (s[i] == '\\') {
-            if (!ascii_punct((unsigned char)s[i + 1])) return false;
-            i++;
-        } else if (s[i] == '[') {
-            return false;
-        } else if ((unsigned char)s[i] >= 0xC0) {
-            while (((unsigned char)s[i + len] & 0xC0) == 0x80) len++;
-        } else if ((unsigned char)s[i] >= 0x80) {
-            return false;
-        }
-        if (s[i + len] == '-' && s[i + len + 1] != ']') return false;   /* a range */
-        if (!lit_add(out, s + i, len)) return false;
-        i += len;
+    if (a->negated || a->nested || a->lead_close || a->n_items == 0) return false;
+    for (uint32_t k = 0; k < a->n_items; k++) {
+        const cls_item *it = &T->items[a->item0 + k];
+        if (it->kind != I_CHAR || !lit_add(out, it->c, it->len)) return false;
     }
-    if (s[i] != ']') return false;
-    L->i = i + 1;
     return true;
 }
 
-/* The quantifier at L->i (consumed): repetitions min..max (max 2: two or more). */
-static void lit_quantifier(lit_parser *L, unsigned *min, unsigned *max)
-{
-    const char *s = L->src;
-    *min = *max = 1;
-    char c = s[L->i];
-    if (c == '?') { *min = 0; L->i++; }
-    else if (c == '*') { *min = 0; *max = 2; L->i++; }
-    else if (c == '+') { *max = 2; L->i++; }
-    else if (c == '{') {
-        size_t j = L->i + 1;
-        unsigned lo = 0, hi = 0;
-        bool digits = false, comma = false;
-        while (s[j] >= '0' && s[j] <= '9') { lo = lo < 1000 ? lo * 10 + (unsigned)(s[j] - '0') : lo; j++; digits = true; }
-        if (s[j] == ',') {
-            comma = true;
-            j++;
-            while (s[j] >= '0' && s[j] <= '9') { hi = hi < 1000 ? hi * 10 + (unsigned)(s[j] - '0') : hi; j++; }
-        }
-        if (!digits || s[j] != '}') { L->failed = true; return; }   /* literal '{': give up */
-        *min = lo;
-        *max = comma ? 2 : lo;
-        if (comma && hi && hi < 2) *max = hi;
-        L->i = j + 1;
-    } else {
-        return;
-    }
-    if (s[L->i] == '?' || s[L->i] == '+') L->i++;
-}
+static lit_info lit_alternation(const ast *T, int first, bool *failed);
 
-static lit_info lit_atom(lit_parser *L)
+static lit_info lit_atom(const ast *T, const ast_node *a, bool *failed)
 {
-    lit_info a;
-    lit_unknown(&a);
-    const char *s = L->src;
-    char c = s[L->i];
-    if (c == '(') {
-        bool look = lookaround_at(s + L->i);
-        if (look || scoped_flags_at(s + L->i)) {
-            run_parser P = {.src = s, .i = L->i};
-            skip_group(&P);
-            if (P.failed) L->failed = true;
-            L->i = P.i;
-            if (look) {
-                lit_empty(&a);
-                return a;   /* zero width */
-            }
-            /* (?i:...): its characters are unknown here; its quantifier follows */
-        } else if (s[L->i + 1] == '?' && s[L->i + 2] != ':' && s[L->i + 2] != '>') {
-            L->failed = true;
-            return a;
-        } else {
-            L->i += s[L->i + 1] == '?' ? 3 : 1;
-            L->depth++;
-            a = lit_alternation(L);
-            L->depth--;
-            if (s[L->i] != ')') { L->failed = true; return a; }
-            L->i++;
+    lit_info x;
+    lit_unknown(&x);
+    switch (a->kind) {
+    case A_GROUP:
+        if (a->group == G_AHEAD || a->group == G_BEHIND) {
+            if (a->q.present) *failed = true;
+            lit_empty(&x);   /* zero width */
+            return x;
         }
-    } else if (c == '[') {
-        lit_set set;
-        size_t at = L->i;
-        if (lit_class(L, &set)) {
-            a.exact_ok = true;
-            a.exact = set;
-        } else {
-            size_t k = skip_class(s, at);
-            if (!k) { L->failed = true; return a; }
-            L->i = k;
+        if (a->group == G_CAPTURE || a->group == G_NONCAP || a->group == G_ATOMIC)
+            x = lit_alternation(T, a->body, failed);
+        else if (a->group != G_SCOPED)   /* (?i:...): its characters are unknown here */
+            *failed = true;
+        break;
+    case A_CLASS:
+        x.exact_ok = lit_class(T, a, &x.exact);
+        break;
+    case A_ESC:
+        if ((a->esc >= '0' && a->esc <= '9') || a->esc == 'g' || a->esc == 'k' || a->esc == 'c') {
+            *failed = true;   /* back references: not read here */
+            return x;
         }
-    } else if (c == '\\') {
-        char e = s[L->i + 1];
-        if (!e || e == 'Q' || e == 'E' || (e >= '0' && e <= '9') || e == 'g' || e == 'k') {
-            L->failed = true;   /* quoting and back references: not read here */
-            return a;
+        if (strchr("KbBAzZG", a->esc)) {
+            if (a->q.present) *failed = true;
+            lit_empty(&x);   /* zero width, never quantified */
+            return x;
         }
-        L->i += 2;
-        if (ascii_punct((unsigned char)e)) {
-            a.exact_ok = lit_add(&a.exact, &e, 1);
-        } else if (strchr("KbBAzZG", e)) {
-            lit_empty(&a);
-            return a;   /* zero width, never quantified */
-        } else if (strchr("pPxoN", e) && s[L->i] == '{') {
-            const char *end = strchr(s + L->i, '}');
-            if (!end) { L->failed = true; return a; }
-            L->i = (size_t)(end - s) + 1;
-        } else if (strchr("pP", e)) {
-            if (s[L->i]) L->i++;   /* \pL */
-        } else if (e == 'x') {   /* \xhh */
-            for (int k = 0; k < 2 && s[L->i] && strchr("0123456789abcdefABCDEF", s[L->i]); k++) L->i++;
-        } else if (e == 'c') {
-            L->failed = true;
-            return a;
-        }
-        /* \d \w \s \h \v \R \X ...: one unknown character */
-    } else if (c == '^' || c == '$') {
-        L->i++;
-        lit_empty(&a);
-        return a;
-    } else if (c == '.') {
-        L->i++;
-    } else if (c == '*' || c == '+' || c == '?' || c == '{' || c == ')' || c == '|' || !c) {
-        L->failed = true;
-        return a;
-    } else {
-        size_t len = 1;
-        if ((unsigned char)c >= 0xC0)
-            while (((unsigned char)s[L->i + len] & 0xC0) == 0x80) len++;
-        a.exact_ok = lit_add(&a.exact, s + L->i, len);
-        L->i += len;
+        break;   /* \d \w \s \p{..} \x..: one unknown character */
+    case A_ANCHOR:
+        if (a->q.present) *failed = true;
+        lit_empty(&x);
+        return x;
+    case A_ANY:
+        break;
+    case A_CHAR:
+        x.exact_ok = lit_add(&x.exact, a->c, a->len);
+        break;
+    default:
+        *failed = true;   /* a literal '{' */
+        return x;
     }
-    unsigned qmin, qmax;
-    lit_quantifier(L, &qmin, &qmax);
-    if (qmin == 1 && qmax == 1) return a;
+    if (!a->q.present) return x;
+    if (a->q.invalid) {
+        *failed = true;
+        return x;
+    }
+    /* repetitions min..max, max 2 standing for two or more ({n,0} read as unbounded) */
+    unsigned qmin = a->q.min, qmax = a->q.max >= 2 || (a->q.comma && a->q.max == 0) ? 2 : a->q.max;
+    if (qmin == 1 && qmax == 1) return x;
     lit_set best;
-    bool have = lit_best(&a, &best);
-    lit_unknown(&a);
-    if (qmin == 0 && qmax == 0) lit_empty(&a);
+    bool have = lit_best(&x, &best);
+    lit_unknown(&x);
+    if (qmin == 0 && qmax == 0) lit_empty(&x);
     else if (qmin >= 1 && have) {
-        a.req_ok = true;
-        a.req = best;
+        x.req_ok = true;
+        x.req = best;
     }
-    return a;
+    return x;
 }
 
-static lit_info lit_sequence(lit_parser *L)
+static lit_info lit_sequence(const ast *T, const ast_seq *q, bool *failed)
 {
-    lit_info seq;
-    lit_unknown(&seq);
+    lit_info sq;
+    lit_unknown(&sq);
     lit_set run;   /* exact strings of the atoms since the last unknown one */
     memset(&run, 0, sizeof run);
     run.n = 1;
     bool all_exact = true;
-    while (!L->failed && L->src[L->i] && L->src[L->i] != '|' && L->src[L->i] != ')') {
-        lit_info a = lit_atom(L);
-        if (a.req_ok) lit_consider(&seq, &a.req);
-        if (a.exact_ok && lit_cross(&run, &a.exact, &run)) continue;
-        lit_consider(&seq, &run);   /* the run ends here */
-        if (a.exact_ok) {
-            lit_consider(&seq, &a.exact);
-            run = a.exact;
+    for (const ast_node *a = node(T, q->first); a && !*failed; a = node(T, a->next)) {
+        lit_info x = lit_atom(T, a, failed);
+        if (x.req_ok) lit_consider(&sq, &x.req);
+        if (x.exact_ok && lit_cross(&run, &x.exact, &run)) continue;
+        lit_consider(&sq, &run);   /* the run ends here */
+        if (x.exact_ok) {
+            lit_consider(&sq, &x.exact);
+            run = x.exact;
         } else {
             memset(&run, 0, sizeof run);
             run.n = 1;
         }
         all_exact = false;
     }
-    lit_consider(&seq, &run);
+    lit_consider(&sq, &run);
     if (all_exact) {
-        seq.exact_ok = true;
-        seq.exact = run;
+        sq.exact_ok = true;
+        sq.exact = run;
     }
-    return seq;
+    return sq;
 }
 
-static lit_info lit_alternation(lit_parser *L)
+static lit_info lit_alternation(const ast *T, int first, bool *failed)
 {
-    lit_info alt = lit_sequence(L);
+    const ast_seq *q = seq(T, first);
+    lit_info alt = lit_sequence(T, q, failed);
     lit_set req;
     bool req_ok = lit_best(&alt, &req);
-    while (!L->failed && L->src[L->i] == '|') {
-        L->i++;
-        lit_info b = lit_sequence(L);
+    for (q = seq(T, q->next); q && !*failed; q = seq(T, q->next)) {
+        lit_info b = lit_sequence(T, q, failed);
         lit_set breq;
         bool b_ok = lit_best(&b, &breq);
         if (alt.exact_ok && b.exact_ok) {
@@ -1203,20 +1176,26 @@ static void lit_minimize(lit_set *s)
 void pt_source_literals(const char *src, pt_literals *out)
 {
     memset(out, 0, sizeof *out);
-    if (!src) return;
-    /* (?i) (?x) and other unscoped options change how everything after them reads */
-    for (const char *p = strstr(src, "(?"); p; p = strstr(p + 1, "(?"))
-        if (!scoped_flags_at(p) &&
-            (!strchr(":>=!<", p[2]) || (p[2] == '<' && p[3] != '=' && p[3] != '!')))
-            return;
-    lit_parser L = {.src = src};
-    lit_info r = lit_alternation(&L);
-    lit_set best;
-    if (L.failed || src[L.i] || !lit_best(&r, &best)) return;
-    lit_minimize(&best);
-    out->n = best.n;
-    for (size_t k = 0; k < best.n; k++) {
-        out->len[k] = best.len[k];
-        memcpy(out->s[k], best.s[k], best.len[k]);
+    ast *T = ast_parse(src);
+    if (!T) return;
+    bool failed = false;
+    /* options for the rest of the pattern, named groups and other group forms change
+     * how what follows reads */
+    for (size_t k = 0; k < T->n_nodes && !failed; k++) {
+        const ast_node *a = &T->nodes[k];
+        failed = a->kind == A_GROUP &&
+                 (a->group == G_OPTION || a->group == G_NAMED || a->group == G_OTHER);
     }
+    lit_info r;
+    lit_set best;
+    if (!failed) r = lit_alternation(T, T->root, &failed);
+    if (!failed && lit_best(&r, &best)) {
+        lit_minimize(&best);
+        out->n = best.n;
+        for (size_t k = 0; k < best.n; k++) {
+            out->len[k] = best.len[k];
+            memcpy(out->s[k], best.s[k], best.len[k]);
+        }
+    }
+    free(T);
 }

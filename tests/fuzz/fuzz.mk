@@ -17,7 +17,7 @@ FUZZ_DIR     := build/fuzz
 # where each run's logs go: make test's short run uses its own, so that it does not
 # overwrite the logs of a long run going on at the same time
 FUZZ_LOG_DIR ?= $(FUZZ_DIR)
-FUZZ_TARGETS ?= source csv delimited jsonl sql split policy patterns
+FUZZ_TARGETS ?= source csv delimited jsonl sql split policy patterns fastpath
 FUZZ_PKGS     = clang libclang-rt-14-dev
 FUZZ_STAMP    = build/.fuzz-deps-ok
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -25,7 +25,8 @@ FUZZ_CFLAGS   = $(CFLAGS_ALL) -O1 -g $(FUZZ_SAN) -Wno-unused-command-line-argume
 FUZZ_OBJ     := $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_HDRS    := $(wildcard tests/fuzz/*.h)
 FUZZ_FLAGS_source = -max_len=70000
-FUZZ_DEFS     = -DFUZZ_POLICY_PATH='"$(CURDIR)/patterns/policy.yaml"'
+FUZZ_DEFS     = -DFUZZ_POLICY_PATH='"$(CURDIR)/patterns/policy.yaml"' \
+                -DFUZZ_PATTERNS_DIR='"$(CURDIR)/patterns"'
 
 .PHONY: fuzz fuzz-bins fuzz-check fuzz-replay fuzz-deps
 
@@ -44,6 +45,13 @@ fuzz-deps: $(FUZZ_STAMP)
 $(FUZZ_DIR)/obj/%.o: %.c | $(DEPS_STAMP) $(FUZZ_STAMP)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+# The objects must be named by an explicit rule: met only as prerequisites of the pattern
+# rule below, they would be intermediate files, which make deletes after the run that
+# created them when their .d files did not exist yet (a clean build, a new source file),
+# and rebuilds (with every fuzz binary) in the next run, once the .d files name them.
+.PHONY: fuzz-objs
+fuzz-objs: $(FUZZ_OBJ)
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDRS) $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_DEFS) -Itests/fuzz -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LIBS)

@@ -387,6 +387,25 @@ static void test_source_facts_by_hand(void)
     memset(&f, 0, sizeof f);
     pt_source_facts("(?-i)[a-c]@", &f);   /* turned off: the facts stand */
     CHECK(f.has_required && pt_bits_has(f.required, 'b') && f.n_must == 1 && f.must[0] == '@');
+    /* the text of a back reference or a control escape is no literal: "a@a" matches
+     * (?<q>a)@\k<q> without a '<' (the readers before the one parse took \k<q>'s '<'
+     * and '>', and \c@'s '@', for must bytes: such fields were skipped) */
+    static const char *const refs[] = {"(?<q>a)@\\k<q>", "(?<n>a)@\\g<n>", "x\\c@y"};
+    static const char *const fields[] = {"a@a", "a@a", "x\x00y"};
+    pcre2_match_data *md = pcre2_match_data_create(4, NULL);
+    for (int k = 0; k < 3; k++) {
+        memset(&f, 0, sizeof f);
+        pt_source_facts(refs[k], &f);
+        int e;
+        PCRE2_SIZE off;
+        pcre2_code *re = pcre2_compile((PCRE2_SPTR)refs[k], PCRE2_ZERO_TERMINATED, PCRE2_UTF, &e, &off, NULL);
+        CHECK(re != NULL);
+        size_t n = k == 2 ? 3 : strlen(fields[k]);
+        CHECK(re && pcre2_match(re, (PCRE2_SPTR)fields[k], n, 0, 0, md, NULL) > 0);
+        for (unsigned m = 0; m < f.n_must; m++) CHECK(memchr(fields[k], f.must[m], n) != NULL);
+        pcre2_code_free(re);
+    }
+    pcre2_match_data_free(md);
 }
 
 /* Every value and masked regex of the shipped patterns: a field it matches holds a byte
@@ -565,6 +584,122 @@ static void test_token_scan_admits_every_match(void)
     pcre2_match_data_free(md);
 }
 
+/* ---- the source facts, pinned ---- *
+ * tests/unit/srcfacts.expected holds, for every value and masked regex of patterns/ and
+ * tests/fuzz/corpus/patterns/ (as they were when it was written), the sources of the
+ * by-hand tests here and some odd syntax, every fact srcfacts.c reads off it: must bytes,
+ * required sets and runs (from nothing and on top of a required '.', as PCRE2's last
+ * literal may be), token facts, alternatives and required literals. It was written by
+ * srcfacts.c before its rewrite into one parse (issue 13) and pins the behaviour: a
+ * change must be deliberate (PT_SRCFACTS_WRITE=FILE writes the current facts). */
+
+static void dump_bits(FILE *out, const char *name, bool has, const uint64_t b[4])
+{
+    if (!has) fprintf(out, " %s=-", name);
+    else fprintf(out, " %s=%016llx%016llx%016llx%016llx", name, (unsigned long long)b[3],
+                 (unsigned long long)b[2], (unsigned long long)b[1], (unsigned long long)b[0]);
+}
+
+static void dump_regex_facts(FILE *out, const char *label, const pt_regex_facts *f)
+{
+    fprintf(out, "%s min=%u", label, f->min_length);
+    dump_bits(out, "req", f->has_required, f->required);
+    dump_bits(out, "req2", f->has_required2, f->required2);
+    fprintf(out, " must=");
+    for (unsigned k = 0; k < f->n_must; k++) fprintf(out, "%02x", f->must[k]);
+    fprintf(out, " run=%u", f->has_run ? f->run_min : 0);
+    dump_bits(out, "set", f->has_run, f->run_set);
+    fprintf(out, "\n");
+}
+
+static void dump_source_facts(FILE *out, const char *src)
+{
+    fprintf(out, "src %s\n", src);
+    pt_regex_facts f;
+    memset(&f, 0, sizeof f);
+    pt_source_facts(src, &f);
+    dump_regex_facts(out, "facts", &f);
+    memset(&f, 0, sizeof f);
+    f.has_required = true;
+    f.required['.' >> 6] |= (uint64_t)1 << ('.' & 63);
+    pt_source_facts(src, &f);
+    dump_regex_facts(out, "facts+dot", &f);
+    pt_token_facts t;
+    pt_source_token_facts(src, &t);
+    fprintf(out, "token ok=%d", t.ok);
+    if (t.ok) {
+        fprintf(out, " min=%u chars=%u bytes=%u", t.min, t.max_chars, t.max_bytes);
+        dump_bits(out, "set", true, t.set);
+        dump_bits(out, "before", true, t.before);
+        dump_bits(out, "after", true, t.after);
+    }
+    fprintf(out, "\n");
+    char *alt[8];
+    size_t n = pt_source_alternatives(src, alt, 8);
+    fprintf(out, "alternatives %zu\n", n);
+    for (size_t k = 0; k < n; k++) {
+        fprintf(out, "alt %s\n", alt[k]);
+        free(alt[k]);
+    }
+    pt_literals l;
+    pt_source_literals(src, &l);
+    fprintf(out, "literals %zu", l.n);
+    for (size_t k = 0; k < l.n; k++) {
+        fprintf(out, " ");
+        for (size_t j = 0; j < l.len[k]; j++) fprintf(out, "%02x", (unsigned char)l.s[k][j]);
+    }
+    fprintf(out, "\n");
+}
+
+static void test_source_facts_pinned(void)
+{
+    FILE *in = fopen("tests/unit/srcfacts.expected", "r");
+    CHECK(in != NULL);
+    if (!in) return;
+    char *want = NULL, *got = NULL, *line = NULL;
+    size_t want_len = 0, got_len = 0, cap = 0, sources = 0;
+    FILE *w = open_memstream(&want, &want_len), *g = open_memstream(&got, &got_len);
+    ssize_t k;
+    while ((k = getline(&line, &cap, in)) > 0) {
+        fwrite(line, 1, (size_t)k, w);
+        if (strncmp(line, "src ", 4) != 0) continue;
+        if (line[k - 1] == '\n') line[k - 1] = 0;
+        dump_source_facts(g, line + 4);
+        sources++;
+    }
+    free(line);
+    fclose(in);
+    fclose(w);
+    fclose(g);
+    const char *out_path = getenv("PT_SRCFACTS_WRITE");
+    if (out_path) {
+        FILE *o = fopen(out_path, "w");
+        if (o) {
+            fwrite(got, 1, got_len, o);
+            fclose(o);
+        }
+    }
+    CHECK(sources > 100);
+    /* the first differing line, with the source it belongs to */
+    const char *a = want, *b = got, *src = "";
+    size_t shown = 0;
+    while (*a || *b) {
+        const char *ae = strchr(a, '\n'), *be = strchr(b, '\n');
+        size_t al = ae ? (size_t)(ae - a) : strlen(a), bl = be ? (size_t)(be - b) : strlen(b);
+        if (strncmp(a, "src ", 4) == 0) src = a;
+        if ((al != bl || memcmp(a, b, al) != 0) && shown++ < 5) {
+            const char *se = strchr(src, '\n');
+            printf("#   %.*s\n#     expected: %.*s\n#     got:      %.*s\n",
+                   se ? (int)(se - src) : 0, src, (int)al, a, (int)bl, b);
+        }
+        a += al + (ae != NULL);
+        b += bl + (be != NULL);
+    }
+    CHECK_EQ(shown, 0);
+    free(want);
+    free(got);
+}
+
 /* ---- whole records: fast path versus reference ---- */
 
 static void test_records_agree_with_reference(void)
@@ -609,6 +744,53 @@ static void test_records_agree_with_reference(void)
         CHECK(m1[i] == m2[i] && r1[i] == r2[i]);
     }
     CHECK(pieces > 5000);   /* the records do hold identifiers */
+    free(m1); free(r1); free(m2); free(r2);
+    pt_scanner_free(fast);
+    pt_scanner_free(ref);
+}
+
+/* Keys that match several requires_header patterns' headers (护照 + another label) get
+ * contexts the scanner builds itself (the compiled prefilter has those of one pattern at
+ * most); more such key kinds than it keeps make it clear them with its key cache, in the
+ * middle of records whose columns point at them. Counts must stay the reference's. */
+static void test_multi_header_keys_agree(void)
+{
+    static const char *const extra[] = {"qq", "微信", "余额", "贷款", "订单", "运单", "姓名",
+                                        "性别", "生日", "民族", "户籍", "人脸", "经纬度", "基站",
+                                        "轨迹", "酒店", "小区", "ip", "imei", "网址", "密码",
+                                        "账号", "短信", "主叫", "病历", "血型", "学历", "公司",
+                                        "车牌", "通行证"};
+    enum { NX = sizeof extra / sizeof extra[0] };
+    static const char *const vals[] = {"E12345678", "13812345678", "张三", "京A12345",
+                                       "11010519491231002X", "广东省深圳市南山区科技园路1号",
+                                       "wxid_abc123", "192.168.1.20", "123456789", "男"};
+    pt_scanner *fast = pt_scanner_new(&ps, &pol), *ref = pt_scanner_new(&ps, &pol);
+    pt_scanner_set_reference(ref, true);
+    uint64_t *m1 = calloc(ps.n, sizeof *m1), *r1 = calloc(ps.n, sizeof *r1);
+    uint64_t *m2 = calloc(ps.n, sizeof *m2), *r2 = calloc(ps.n, sizeof *r2);
+    char keys[NX][64];
+    for (size_t x = 0; x < NX; x++) snprintf(keys[x], sizeof keys[x], "护照%s", extra[x]);
+    size_t differ = 0, accepted = 0;
+    for (int k = 0; k < 400; k++) {
+        pt_field f[8];
+        for (size_t i = 0; i < 8; i++) {
+            const char *key = keys[(k / 7 + i * 5) % NX];
+            const char *v = vals[rnd(sizeof vals / sizeof vals[0])];
+            f[i] = (pt_field){key, strlen(key), v, strlen(v)};
+        }
+        pt_record rec = {f, 8, 0};
+        pt_record_class a, b;
+        pt_scanner_classify(fast, &rec, &a, m1, r1);
+        pt_scanner_classify(ref, &rec, &b, m2, r2);
+        differ += !(a.categories == b.categories && a.piece == b.piece && a.fp[0] == b.fp[0] &&
+                    a.fp[1] == b.fp[1] && a.subject == b.subject);
+    }
+    CHECK_EQ(differ, 0);
+    for (size_t i = 0; i < ps.n; i++) {
+        CHECK(m1[i] == m2[i] && r1[i] == r2[i]);
+        accepted += m1[i];
+    }
+    CHECK(accepted > 1000);
     free(m1); free(r1); free(m2); free(r2);
     pt_scanner_free(fast);
     pt_scanner_free(ref);
@@ -720,10 +902,12 @@ int main(void)
     RUN(test_source_facts_by_hand);
     RUN(test_source_facts_hold_in_every_match);
     RUN(test_alternatives_by_hand);
+    RUN(test_source_facts_pinned);
     RUN(test_alternative_scans_admit_every_match);
     RUN(test_literal_index_finds_each_literal);
     RUN(test_token_scan_admits_every_match);
     RUN(test_records_agree_with_reference);
+    RUN(test_multi_header_keys_agree);
     RUN(test_fullwidth_digit_mobile);
     RUN(test_ascii_variants_agree);
     pt_patterns_free(&ps);
