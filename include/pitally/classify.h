@@ -38,6 +38,18 @@ void pt_scanner_free(pt_scanner *s);
 void pt_scanner_classify(pt_scanner *s, const pt_record *rec, pt_record_class *out,
                          uint64_t *matched, uint64_t *rejected);
 
+/* One accepted value of a classified record. */
+typedef struct {
+    uint32_t pattern;      /* index in the pattern set */
+    const char *value;     /* as found (not masked); valid until the next record */
+    size_t len;
+} pt_match;
+
+/* Keep the accepted values of each record (off by default: it costs a copy of every
+ * pointer); pt_scanner_matches gives those of the last record classified. */
+void pt_scanner_log_matches(pt_scanner *s, bool on);
+size_t pt_scanner_matches(const pt_scanner *s, const pt_match **out);
+
 /* File masked copies of the first accepted values of each pattern into samples (NULL:
  * none), under input number input, until the next call. */
 void pt_scanner_set_samples(pt_scanner *s, pt_samples *samples, uint32_t input);

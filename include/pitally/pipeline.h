@@ -18,14 +18,20 @@
 
 typedef enum { PT_PROGRESS_AUTO = 0, PT_PROGRESS_ALWAYS, PT_PROGRESS_NEVER } pt_progress_mode;
 
-/* One counted piece, as committed: in input order, then record order. */
+/* One counted piece, as committed: in input order, then record order. Pointers are
+ * valid during the call only. */
 typedef struct {
     uint32_t input;          /* index in the tally */
+    const char *input_name;  /* its path as reported */
     uint64_t offset;         /* of the record, in the input's decoded text */
+    uint64_t line;           /* of the record's first byte in the decoded text, from 1 */
     uint64_t categories;     /* detected and declared */
     int tier;                /* most serious tier of those categories (policy) */
     uint64_t fp[2];          /* fingerprint of its personal-information content */
     bool new_in_input, new_in_run;
+    bool tier_raised;        /* seen before in a less serious tier; counted in this one now */
+    const pt_match *matches; /* the values accepted in the record */
+    size_t n_matches;
 } pt_piece_event;
 
 /* Receives every piece in order (evidence lists). Called from one thread at a time. */

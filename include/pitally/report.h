@@ -12,6 +12,7 @@
 
 #include "pitally/common.h"
 #include "pitally/patterns.h"
+#include "pitally/pipeline.h"
 #include "pitally/policy.h"
 #include "pitally/samples.h"
 #include "pitally/tally.h"
@@ -84,6 +85,17 @@ int pt_report_json_to_path(const char *path, const pt_scan_result *r,
 /* One word for what happened to an input: "scanned", "no records", "skipped" (binary),
  * "not read" (a FIFO in a directory, a duplicate, a symlink loop), "unreadable". */
 const char *pt_input_status(const pt_input_result *in);
+/* The evidence directory (--evidence DIR; see src/report/evidence.c): every distinct
+ * piece of the most serious tier, and a keyed bottom-N sample of each other tier. DIR
+ * is created 0700 (or must be empty). pt_evidence_piece is a piece sink's callback
+ * (ctx = the pt_evidence); pt_evidence_finish writes the samples and the manifest. */
+typedef struct pt_evidence pt_evidence;
+pt_evidence *pt_evidence_open(const char *dir, const pt_policy *pol, const pt_patterns *ps,
+                              size_t sample_n, uint64_t seed, bool mask, char *err, size_t errlen);
+void pt_evidence_piece(void *ctx, const pt_piece_event *e);
+int pt_evidence_finish(pt_evidence *ev, const pt_scan_result *r, char *err, size_t errlen);
+void pt_evidence_free(pt_evidence *ev);
+
 /* The text report. */
 int pt_report_text(FILE *out, const pt_scan_result *r, const pt_policy *pol,
                     const pt_patterns *ps);

@@ -42,6 +42,7 @@ typedef struct {
     /* results, filled by pt_fpset_insert_batch */
     bool new_in_input;
     bool new_in_run;
+    bool tier_raised;     /* seen before in a less serious tier: now counted in this one */
 } pt_fp_item;
 
 pt_fpset *pt_fpset_new(void);

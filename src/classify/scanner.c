@@ -211,6 +211,9 @@ struct pt_scanner {
     uint64_t *matched, *rejected;
     pt_samples *samples;           /* evidence sink, or NULL */
     uint32_t sample_input;         /* input number the samples are filed under */
+    bool log_matches;              /* keep the accepted values of a record (evidence) */
+    pt_match *log;
+    size_t n_log, cap_log;
     uint64_t record_offset;        /* of the record being classified */
 };
 
@@ -683,12 +686,24 @@ void pt_scanner_free(pt_scanner *s)
     free(s->shape_scratch);
     free(s->elems);
     free(s->spans);
+    free(s->log);
     free(s->norm);
     pt_prefilter_free(s->own_pf);
     free(s);
 }
 
 void pt_scanner_set_trace(pt_scanner *s, FILE *trace) { s->trace = trace; }
+
+void pt_scanner_log_matches(pt_scanner *s, bool on)
+{
+    s->log_matches = on;
+}
+
+size_t pt_scanner_matches(const pt_scanner *s, const pt_match **out)
+{
+    *out = s->log;
+    return s->n_log;
+}
 
 void pt_scanner_set_samples(pt_scanner *s, pt_samples *samples, uint32_t input)
 {
@@ -893,10 +908,22 @@ static void push_span(pt_scanner *s, size_t pattern, size_t start, size_t end)
     s->spans[s->n_spans++] = (accepted_span){pattern, start, end};
 }
 
+/* The accepted values of the record, for the evidence lists: pointers into the record
+ * (or the scanner's scratch), valid until the next record. */
+static void log_match(pt_scanner *s, size_t i, const char *v, size_t n)
+{
+    if (s->n_log == s->cap_log) {
+        s->cap_log = s->cap_log ? s->cap_log * 2 : 16;
+        s->log = pt_xrealloc(s->log, s->cap_log * sizeof *s->log);
+    }
+    s->log[s->n_log++] = (pt_match){(uint32_t)i, v, n};
+}
+
 static void accept_value(pt_scanner *s, size_t i, const char *v, size_t n)
 {
     const pt_pattern *p = &s->ps->v[i];
     if (s->matched) s->matched[i]++;
+    if (s->log_matches) log_match(s, i, v, n);
     if (s->samples) offer_sample(s, i, v, n);
     s->categories |= (uint64_t)1 << p->category;
     if (p->identifier) s->piece = true;
@@ -1432,6 +1459,7 @@ void pt_scanner_classify(pt_scanner *s, const pt_record *rec, pt_record_class *o
     s->matched = matched;
     s->rejected = rejected;
     s->n_elems = 0;
+    s->n_log = 0;
     s->record_offset = rec ? rec->offset : 0;
     s->categories = 0;
     s->piece = false;

@@ -28,6 +28,10 @@ static const char usage_text[] =
     "  --state FILE               the tally (owner-only), to merge with others later\n"
     "  --declare PATH=CATEGORY    declared provenance: inputs matching the glob PATH (or\n"
     "                             under the directory PATH) carry CATEGORY (repeatable)\n"
+    "  --evidence DIR             piece list of the most serious tier and samples of the\n"
+    "                             others (CSV, values as found: keep DIR in the lab)\n"
+    "  --sample N  --seed S       sample size per tier (400) and its seed (0)\n"
+    "  --mask                     mask the values in the evidence files\n"
     "  --patterns DIR             pattern sets (default: the installed ones)\n"
     "  --policy FILE              policy (default: DIR/policy.yaml)\n"
     "  --tier CATEGORY=TIER       override one category's tier (repeatable)\n"
@@ -146,7 +150,7 @@ enum {
     OPT_JSON = 256, OPT_PATTERNS, OPT_POLICY, OPT_TIER, OPT_PROFESSIONAL, OPT_INCOME,
     OPT_BUSINESS, OPT_FORMAT, OPT_ENCODING, OPT_DELIMITER, OPT_HEADER, OPT_PROGRESS,
     OPT_CHUNK, OPT_MAXREC, OPT_CHECK, OPT_BINARY, OPT_MAX_OUTPUT, OPT_MAX_RATIO, OPT_STATE,
-    OPT_DECLARE
+    OPT_DECLARE, OPT_EVIDENCE, OPT_SAMPLE, OPT_SEED, OPT_MASK
 };
 
 static const struct option long_options[] = {
@@ -154,6 +158,10 @@ static const struct option long_options[] = {
     {"json", required_argument, NULL, OPT_JSON},
     {"state", required_argument, NULL, OPT_STATE},
     {"declare", required_argument, NULL, OPT_DECLARE},
+    {"evidence", required_argument, NULL, OPT_EVIDENCE},
+    {"sample", required_argument, NULL, OPT_SAMPLE},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"mask", no_argument, NULL, OPT_MASK},
     {"patterns", required_argument, NULL, OPT_PATTERNS},
     {"policy", required_argument, NULL, OPT_POLICY},
     {"tier", required_argument, NULL, OPT_TIER},
@@ -182,6 +190,9 @@ typedef struct {
     const char **tiers;          /* --tier specs */
     size_t n_tiers;
     const char *state_path;      /* --state: the tally, for pitally merge */
+    const char *evidence_dir;    /* --evidence */
+    uint64_t sample_n, seed;     /* --sample (default 400), --seed */
+    bool mask;                   /* --mask: evidence values masked */
     const char **declares;       /* --declare PATH=CATEGORY specs */
     size_t n_declares;
     pt_declare *declared;        /* parsed once the policy is loaded */
@@ -196,7 +207,8 @@ typedef struct {
 static void note_override(cli_options *co, int c, int index, const char *arg)
 {
     if (c == 'j' || c == 'h' || c == '?' || c == ':' || c == OPT_JSON || c == OPT_STATE ||
-        c == OPT_PROGRESS || c == OPT_CHUNK || c == OPT_CHECK)
+        c == OPT_PROGRESS || c == OPT_CHUNK || c == OPT_CHECK || c == OPT_EVIDENCE ||
+        c == OPT_SAMPLE || c == OPT_SEED || c == OPT_MASK)
         return;
     const char *name = long_options[index].name;
     size_t len = strlen(name) + (arg ? strlen(arg) : 0) + 4;
@@ -211,6 +223,7 @@ static int parse_options(int argc, char **argv, cli_options *co, rules *ru, bool
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     co->scan.threads = cpus > 0 ? (unsigned)cpus : 1;
     pt_source_options_default(&co->scan.source);
+    co->sample_n = 400;
     co->tiers = calloc((size_t)argc, sizeof *co->tiers);
     co->declares = calloc((size_t)argc, sizeof *co->declares);
     co->overrides = calloc((size_t)argc, sizeof *co->overrides);
@@ -227,6 +240,14 @@ static int parse_options(int argc, char **argv, cli_options *co, rules *ru, bool
             break;
         case OPT_JSON: co->json_path = optarg; break;
         case OPT_STATE: co->state_path = optarg; break;
+        case OPT_EVIDENCE: co->evidence_dir = optarg; break;
+        case OPT_SAMPLE:
+            if (!parse_u64(optarg, &co->sample_n) || co->sample_n > 1000000) return usage_error("bad sample size '%s' (0 to 1000000)", optarg);
+            break;
+        case OPT_SEED:
+            if (!parse_u64(optarg, &co->seed)) return usage_error("bad seed '%s' (a whole number)", optarg);
+            break;
+        case OPT_MASK: co->mask = true; break;
         case OPT_DECLARE: co->declares[co->n_declares++] = optarg; break;
         case OPT_PATTERNS: ru->patterns_dir = optarg; break;
         case OPT_POLICY: ru->policy_file = optarg; break;
@@ -408,7 +429,8 @@ static void tell_unscanned(const pt_scan_result *r)
 }
 
 /* Finalise the tally, write the state and the reports, name what was not scanned. */
-static int finish_run(pt_tally *t, double started, rules *ru, cli_options *co, pt_run_record *rr)
+static int finish_run(pt_tally *t, double started, rules *ru, cli_options *co, pt_run_record *rr,
+                      pt_evidence *ev)
 {
     int rc = co->state_path ? save_state(co->state_path, t, ru, co) : PT_EXIT_OK;
     pt_scan_result result;
@@ -420,6 +442,11 @@ static int finish_run(pt_tally *t, double started, rules *ru, cli_options *co, p
     result.run = rr;
     int wrc = write_reports(co, &result, ru);
     if (wrc != PT_EXIT_OK) rc = wrc;
+    char err[1024];
+    if (ev && pt_evidence_finish(ev, &result, err, sizeof err) != 0) {
+        fprintf(stderr, "pitally: cannot write the evidence: %s\n", err);
+        rc = EXIT_REPORT_WRITE;
+    }
     tell_unscanned(&result);
     if (!result.n_scanned) {
         fprintf(stderr, "pitally: nothing could be scanned: no input gave a record\n");
@@ -446,10 +473,24 @@ static int cmd_scan(int argc, char **argv, rules *ru, cli_options *co)
     if (rc == PT_EXIT_OK) rc = parse_declares(co, ru);
     if (rc != PT_EXIT_OK) return rc;
     double started = seconds_now();
+    char err[1024];
+    pt_evidence *ev = NULL;
+    pt_piece_sink sink;
+    if (co->evidence_dir) {
+        ev = pt_evidence_open(co->evidence_dir, &ru->policy, &ru->patterns, (size_t)co->sample_n,
+                              co->seed, co->mask, err, sizeof err);
+        if (!ev) {
+            fprintf(stderr, "pitally: --evidence: %s\n", err);
+            return EXIT_REPORT_WRITE;
+        }
+        sink = (pt_piece_sink){ev, pt_evidence_piece};
+        co->scan.pieces = &sink;
+    }
     pt_run_record rr;
     start_record(&rr, co, ru);
-    rc = finish_run(run_scan(argc, argv, ru, co), started, ru, co, &rr);
+    rc = finish_run(run_scan(argc, argv, ru, co), started, ru, co, &rr, ev);
     pt_run_record_free(&rr);
+    pt_evidence_free(ev);
     return rc;
 }
 
@@ -457,6 +498,8 @@ static int cmd_scan(int argc, char **argv, rules *ru, cli_options *co)
 static int cmd_merge(int argc, char **argv, rules *ru, cli_options *co)
 {
     if (optind >= argc) return usage_error("%s", "merge needs at least one STATE file");
+    if (co->evidence_dir)   /* the piece lists are not in the state files yet */
+        return usage_error("%s", "merge --evidence is not available yet: use scan --evidence on the whole set");
     int rc = load_rules(ru, argv[0]);
     if (rc == PT_EXIT_OK) rc = apply_tier_overrides(ru, co);
     if (rc != PT_EXIT_OK) return rc;
@@ -480,7 +523,7 @@ static int cmd_merge(int argc, char **argv, rules *ru, cli_options *co)
         }
         pt_tally_free(t);
     }
-    rc = finish_run(all, started, ru, co, &rr);
+    rc = finish_run(all, started, ru, co, &rr, NULL);
     pt_run_record_free(&rr);
     return rc;
 }

@@ -40,12 +40,22 @@ typedef struct {
     pt_columns header;
     pt_splitter *splitter;     /* the chunks' views point at its SQL tables */
     pt_errlist reader_errs;    /* the source's and the cutter's; joined at release */
+    uint64_t lines_before;     /* newlines before the next chunk to commit (piece sink) */
     atomic_uint refs;          /* the reader's, and one per chunk not yet committed */
 } input_ctx;
 
+/* What a piece sink is told of a piece beyond its fingerprint: kept per chunk until
+ * the commit, with the accepted values copied into the chunk's arena. */
 typedef struct {
     uint64_t offset, categories;
+    uint64_t line_in_chunk;    /* newlines between the chunk's start and the record */
+    size_t first_match, n_matches;
 } piece_note;
+
+typedef struct {
+    uint32_t pattern;
+    size_t at, len;            /* in the chunk's value arena */
+} note_match;
 
 typedef struct {
     char *buf;
@@ -62,6 +72,12 @@ typedef struct {
     size_t n_subjects, subjects_cap;
     piece_note *notes;         /* [n_fps], only with a piece sink */
     size_t notes_cap;
+    note_match *matches;
+    size_t n_matches, matches_cap;
+    char *arena;               /* the values of the matches */
+    size_t arena_len, arena_cap;
+    size_t line_pos;           /* newlines counted up to here */
+    uint64_t lines;            /* newlines in buf[0, line_pos) */
 } chunk;
 
 typedef struct {
@@ -125,8 +141,47 @@ static void *grow_array(void *v, size_t *cap, size_t need, size_t size)
     return pt_xrealloc(v, c * size);
 }
 
+static uint64_t count_newlines(const char *p, size_t n)
+{
+    uint64_t k = 0;
+    const char *end = p + n;
+    while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        k++;
+        p++;
+    }
+    return k;
+}
+
+/* The values the scanner accepted in the record, copied: the chunk's own text may be
+ * decoded (JSON escapes) into the scanner's scratch, which the next record reuses. */
+static void keep_matches(chunk *c, piece_note *note, const pt_scanner *scanner)
+{
+    const pt_match *m;
+    size_t n = pt_scanner_matches(scanner, &m);
+    note->first_match = c->n_matches;
+    note->n_matches = n;
+    c->matches = grow_array(c->matches, &c->matches_cap, c->n_matches + n, sizeof *c->matches);
+    for (size_t i = 0; i < n; i++) {
+        c->arena = grow_array(c->arena, &c->arena_cap, c->arena_len + m[i].len + 1, 1);
+        memcpy(c->arena + c->arena_len, m[i].value, m[i].len);
+        c->matches[c->n_matches++] = (note_match){m[i].pattern, c->arena_len, m[i].len};
+        c->arena_len += m[i].len;
+    }
+}
+
+static void note_line(chunk *c, piece_note *note, uint64_t offset)
+{
+    size_t rel = (size_t)(offset - c->view.offset);
+    if (rel > c->view.len) rel = c->view.len;
+    if (rel > c->line_pos) {
+        c->lines += count_newlines(c->buf + c->line_pos, rel - c->line_pos);
+        c->line_pos = rel;
+    }
+    note->line_in_chunk = c->lines;
+}
+
 static void note_piece(pt_scan *s, chunk *c, const pt_record_class *cls, uint64_t categories,
-                       int tier, uint64_t offset)
+                       int tier, uint64_t offset, const pt_scanner *scanner)
 {
     c->fps = grow_array(c->fps, &c->fps_cap, c->n_fps + 1, sizeof *c->fps);
     pt_fp_item *it = &c->fps[c->n_fps];
@@ -136,7 +191,10 @@ static void note_piece(pt_scan *s, chunk *c, const pt_record_class *cls, uint64_
     it->order = (uint32_t)c->n_fps;
     if (s->o.pieces) {
         c->notes = grow_array(c->notes, &c->notes_cap, c->n_fps + 1, sizeof *c->notes);
-        c->notes[c->n_fps] = (piece_note){offset, categories};
+        piece_note *note = &c->notes[c->n_fps];
+        *note = (piece_note){.offset = offset, .categories = categories};
+        note_line(c, note, offset);
+        keep_matches(c, note, scanner);
     }
     c->n_fps++;
     if (cls->has_subject) {
@@ -148,7 +206,8 @@ static void note_piece(pt_scan *s, chunk *c, const pt_record_class *cls, uint64_
 
 /* The policy, not the classifier, gives the tier: declared categories join the
  * detected ones here, so --tier and --declare act in one place. */
-static void tally_record(pt_scan *s, chunk *c, const pt_record_class *cls, uint64_t offset)
+static void tally_record(pt_scan *s, chunk *c, const pt_record_class *cls, uint64_t offset,
+                         const pt_scanner *scanner)
 {
     c->local.records++;
     for (uint64_t m = cls->categories; m; m &= m - 1) c->local.categories[__builtin_ctzll(m)]++;
@@ -158,14 +217,15 @@ static void tally_record(pt_scan *s, chunk *c, const pt_record_class *cls, uint6
     if (tier < 0) tier = (int)s->pol->n_tiers - 1;
     c->local.pieces.raw++;
     c->local.tiers[tier].raw++;
-    note_piece(s, c, cls, categories, tier, offset);
+    note_piece(s, c, cls, categories, tier, offset, scanner);
 }
 
 static void classify_chunk(worker *w, chunk *c)
 {
     pt_scan *s = w->scan;
     memset(&c->local, 0, sizeof c->local);
-    c->n_fps = c->n_subjects = 0;
+    c->n_fps = c->n_subjects = c->n_matches = c->arena_len = c->line_pos = 0;
+    c->lines = 0;
     pt_record rec;
     pt_record_class cls;
     pt_reciter_reset(w->it, &c->view);
@@ -180,22 +240,32 @@ static void classify_chunk(worker *w, chunk *c)
             continue;
         }
         pt_scanner_classify(w->scanner, &rec, &cls, w->matched, w->rejected);
-        tally_record(s, c, &cls, rec.offset);
+        tally_record(s, c, &cls, rec.offset, w->scanner);
     }
+    if (s->o.pieces) note_line(c, &(piece_note){0}, c->view.offset + c->view.len);
 }
 
 static void emit_pieces(pt_scan *s, chunk *c)
 {
+    input_ctx *in = c->in;
     /* the batch insert reordered the items; put their results back in record order */
     pt_piece_event *ev = pt_xmalloc((c->n_fps ? c->n_fps : 1) * sizeof *ev);
+    pt_match *m = pt_xmalloc((c->n_matches ? c->n_matches : 1) * sizeof *m);
+    for (size_t i = 0; i < c->n_matches; i++)
+        m[i] = (pt_match){c->matches[i].pattern, c->arena + c->matches[i].at, c->matches[i].len};
     for (size_t i = 0; i < c->n_fps; i++) {
         const pt_fp_item *it = &c->fps[i];
         const piece_note *n = &c->notes[it->order];
-        ev[it->order] = (pt_piece_event){c->in->no, n->offset, n->categories, it->tier,
-                                         {it->fp[0], it->fp[1]}, it->new_in_input, it->new_in_run};
+        ev[it->order] = (pt_piece_event){
+            .input = in->no, .input_name = in->res->path, .offset = n->offset,
+            .line = in->lines_before + n->line_in_chunk + 1, .categories = n->categories,
+            .tier = it->tier, .fp = {it->fp[0], it->fp[1]}, .new_in_input = it->new_in_input,
+            .new_in_run = it->new_in_run, .tier_raised = it->tier_raised,
+            .matches = m + n->first_match, .n_matches = n->n_matches};
     }
     for (size_t i = 0; i < c->n_fps; i++) s->o.pieces->piece(s->o.pieces->ctx, &ev[i]);
     free(ev);
+    free(m);
 }
 
 static void commit_chunk(pt_scan *s, chunk *c)
@@ -205,6 +275,7 @@ static void commit_chunk(pt_scan *s, chunk *c)
                     c->n_subjects);
     pt_errlist_move(&in->res->errors, &c->errs);
     if (s->o.pieces && c->n_fps) emit_pieces(s, c);
+    in->lines_before += c->lines;   /* commits are in order: the next chunk's first line */
     atomic_fetch_add(&s->records_done, c->local.records);
     c->in = NULL;
     input_release(s, in);
@@ -339,6 +410,7 @@ static void detect_layout(reader *rd, chunk *c)
     rd->dialect = pt_detect_dialect(c->buf, c->len, rd->eof, o->dialect);
     size_t skip = pt_detect_header(&rd->dialect, c->buf, c->len, rd->eof, o->header, &rd->in->header);
     if (skip > c->len) skip = c->len;
+    rd->in->lines_before = count_newlines(c->buf, skip);   /* the header's lines */
     memmove(c->buf, c->buf + skip, c->len - skip);
     c->len -= skip;
     rd->offset = skip;
@@ -440,6 +512,7 @@ static void start_workers(pt_scan *s)
         w->scan = s;
         w->it = pt_reciter_new();
         w->scanner = pt_scanner_new(s->ps, s->pol);
+        pt_scanner_log_matches(w->scanner, s->o.pieces != NULL);
         w->matched = pt_xcalloc(s->ps->n ? s->ps->n : 1, sizeof *w->matched);
         w->rejected = pt_xcalloc(s->ps->n ? s->ps->n : 1, sizeof *w->rejected);
         pt_samples_init(&w->samples, s->ps->n);
@@ -489,6 +562,8 @@ static void free_pool(pt_scan *s)
         free(c->fps);
         free(c->subjects);
         free(c->notes);
+        free(c->matches);
+        free(c->arena);
         pt_errlist_free(&c->errs);
         free(c);
     }

@@ -160,14 +160,16 @@ static unsigned tag_tier(uint32_t tag)
 
 /* Insert key into a tagged shard for input_tag (input + 1, or 0 for none) and tier; the
  * slot keeps the most serious (lowest) tier seen. *was_present tells whether it was
- * there; returns the input tag it had (0 when absent). Caller holds the lock. */
+ * there, *raised whether this tier is more serious than the one it had; returns the
+ * input tag it had (0 when absent). Caller holds the lock. */
 static uint32_t shard_insert_tagged(shard *s, uint64_t key, uint32_t input_tag, unsigned tier,
-                                    bool *was_present)
+                                    bool *was_present, bool *raised)
 {
     if (key == 0) key = 1;
     tagged_slot *slot = &s->slots[find_tagged(s->slots, s->cap, key)];
     *was_present = slot->key != 0;
     uint32_t old = *was_present ? slot->tag : 0;
+    *raised = *was_present && tier < tag_tier(old);
     if (*was_present && tag_tier(old) < tier) tier = tag_tier(old);
     slot->key = key;
     slot->tag = make_tag(input_tag, tier);
@@ -256,9 +258,11 @@ void pt_fpset_insert_batch(pt_fpset *s, uint32_t input_id, pt_fp_item *items, si
         for (size_t k = i; k < n && k < i + PREFETCH_RUN && shard_of(items[k].fp[1]) == no; k++)
             __builtin_prefetch(&sh->slots[home_slot(items[k].fp[0] ? items[k].fp[0] : 1, sh->cap)], 1);
         for (; i < n && shard_of(items[i].fp[1]) == no; i++) {
-            bool present;
-            uint32_t last = shard_insert_tagged(sh, items[i].fp[0], tag, items[i].tier, &present);
+            bool present, raised;
+            uint32_t last = shard_insert_tagged(sh, items[i].fp[0], tag, items[i].tier, &present,
+                                                &raised);
             items[i].new_in_run = !present;
+            items[i].tier_raised = raised;
             items[i].new_in_input = last != tag;
         }
         pthread_mutex_unlock(&sh->lock);
@@ -291,9 +295,9 @@ size_t pt_fpset_shard_items(const pt_fpset *s, unsigned shard_no, uint64_t *keys
 void pt_fpset_add(pt_fpset *s, unsigned shard_no, uint64_t key, unsigned tier)
 {
     shard *sh = &s->t.shards[shard_no % N_SHARDS];
-    bool present;
+    bool present, raised;
     pthread_mutex_lock(&sh->lock);
-    shard_insert_tagged(sh, key, 0, tier, &present);
+    shard_insert_tagged(sh, key, 0, tier, &present, &raised);
     pthread_mutex_unlock(&sh->lock);
 }
 

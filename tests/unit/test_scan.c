@@ -21,13 +21,24 @@ static const char input_b[] = "姓名,手机号\n张伟,13812345678\n王芳,1370
 
 typedef struct {
     pt_piece_event v[64];
+    char values[64][128];   /* the event's accepted values, joined by '|' (copied: the
+                               event's pointers live only during the call) */
+    char names[64][16];
     size_t n;
 } event_log;
 
 static void log_piece(void *ctx, const pt_piece_event *e)
 {
     event_log *l = ctx;
-    if (l->n < 64) l->v[l->n++] = *e;
+    if (l->n >= 64) return;
+    l->v[l->n] = *e;
+    snprintf(l->names[l->n], sizeof l->names[0], "%s", e->input_name);
+    char *out = l->values[l->n];
+    size_t o = 0;
+    for (size_t i = 0; i < e->n_matches; i++)
+        o += (size_t)snprintf(out + o, 128 - o, "%s%.*s", i ? "|" : "", (int)e->matches[i].len,
+                              e->matches[i].value);
+    l->n++;
 }
 
 static pt_tally *scan_inputs(unsigned threads, size_t chunk, const char *const *texts, size_t n,
@@ -93,6 +104,10 @@ static void test_piece_order(void)
     static const uint32_t input[5] = {0, 0, 0, 1, 1};
     static const bool in_run[5] = {true, true, false, false, true};
     static const bool in_input[5] = {true, true, false, true, true};
+    /* each row is on its own line after the header line */
+    static const uint64_t line[5] = {2, 3, 4, 2, 3};
+    static const char *const mobile[5] = {"13812345678", "13912345678", "13812345678",
+                                          "13812345678", "13700001111"};
     for (size_t i = 0; i < 5 && i < one.n && i < many.n; i++) {
         CHECK_EQ(one.v[i].input, input[i]);
         CHECK_EQ(one.v[i].new_in_run, in_run[i]);
@@ -101,6 +116,11 @@ static void test_piece_order(void)
         CHECK_EQ(many.v[i].offset, one.v[i].offset);
         CHECK_EQ(many.v[i].new_in_run, one.v[i].new_in_run);
         CHECK_EQ(many.v[i].fp[0], one.v[i].fp[0]);
+        CHECK_EQ(one.v[i].line, line[i]);
+        CHECK_EQ(many.v[i].line, line[i]);
+        CHECK(strstr(one.values[i], mobile[i]) != NULL);   /* the accepted values came along */
+        CHECK_STR(many.values[i], one.values[i]);
+        CHECK_STR(one.names[i], input[i] ? "mem1" : "mem0");
         if (i && one.v[i].input == one.v[i - 1].input) CHECK(one.v[i].offset > one.v[i - 1].offset);
     }
 }

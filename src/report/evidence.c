@@ -1,0 +1,432 @@
+/* evidence.c - the evidence directory (--evidence DIR): the pieces an examiner confirms
+ * one by one, and a reproducible sample of the others.
+ *
+ *  - <tier>.csv for the most serious tier of the policy (art5_3): every distinct piece
+ *    of that tier, one row each, in input order, streamed to disk as the scan commits
+ *    (memory does not grow with the count). A piece is listed when it enters the tier:
+ *    new in the run, or seen before in a less serious tier (declared provenance), so
+ *    the rows are exactly the tier's distinct count.
+ *  - sample_<tier>.csv for every other tier: the N pieces whose keyed hash of the
+ *    fingerprint is smallest (a bottom-N sketch, as a MinHash keeps). The hash is keyed
+ *    by --seed, so another seed draws another sample; it depends only on the set of
+ *    distinct pieces, so the same inputs and seed give the same sample for any thread
+ *    count, chunk size or order of the inputs. Rows are written in input order.
+ *  - manifest.txt: what the files are, the seed and sample size, the counts.
+ * Values are written as found (the examiner compares them with the original), or masked
+ * with --mask for copies that leave the lab. The directory is 0700, every file 0600,
+ * each written to a temporary name and renamed into place. CSV in UTF-8 with a BOM, so
+ * that Excel and WPS open it as UTF-8; the values cell reads "pattern=value; ..."
+ * (text, so Excel never turns an ID into a number); a cell starting with = + - @ gets a
+ * leading apostrophe (a seized value is never run as a formula). */
+#include "pitally/report.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#define REVIEW_COLUMN "核实"   /* filled by the examiner: 是/否 (pitally review) */
+
+typedef struct {
+    uint64_t key;              /* keyed hash of the fingerprint: the sample order */
+    uint64_t fp[2];
+    uint32_t input;
+    uint64_t offset;
+    char *row;                 /* the CSV line without the key column */
+} sample_row;
+
+typedef struct {
+    sample_row *v;             /* max-heap by key, at most n */
+    size_t n;
+} sample_heap;
+
+struct pt_evidence {
+    char *dir;
+    const pt_policy *pol;
+    const pt_patterns *ps;
+    size_t sample_n;
+    uint64_t seed;
+    bool mask;
+    FILE *list;                /* the listed tier, streaming */
+    char *list_tmp, *list_path;
+    uint64_t listed;
+    sample_heap heaps[PT_MAX_TIERS];
+    bool failed;
+    int error;
+    char *line;                /* scratch for one row */
+    size_t line_cap;
+};
+
+/* ---- CSV cells ---- */
+
+typedef struct {
+    char *p;
+    size_t len, cap;
+} buf;
+
+static void put(buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        while (b->len + n + 1 > b->cap) b->cap = b->cap ? b->cap * 2 : 256;
+        b->p = pt_xrealloc(b->p, b->cap);
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void puts_(buf *b, const char *s)
+{
+    put(b, s, strlen(s));
+}
+
+/* One CSV cell (RFC 4180), with a leading apostrophe before = + - @ (no formula). */
+static void cell(buf *b, const char *s, size_t n, bool first)
+{
+    if (!first) put(b, ",", 1);
+    bool quote = n && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@');
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+    if (!quote) {
+        put(b, s, n);
+        return;
+    }
+    put(b, "\"", 1);
+    if (n && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) put(b, "'", 1);
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') put(b, "\"", 1);
+        put(b, s + i, 1);
+    }
+    put(b, "\"", 1);
+}
+
+static void cell_str(buf *b, const char *s, bool first)
+{
+    cell(b, s, strlen(s), first);
+}
+
+static void cell_u64(buf *b, uint64_t v, bool first)
+{
+    char t[24];
+    snprintf(t, sizeof t, "%llu", (unsigned long long)v);
+    cell_str(b, t, first);
+}
+
+static const char *const columns[] = {"input", "member", "line", "offset", "tier", "categories",
+                                      "patterns", "values"};
+
+static void header(buf *b, bool with_key)
+{
+    put(b, "\xEF\xBB\xBF", 3);   /* BOM: Excel and WPS then read UTF-8 */
+    for (size_t i = 0; i < sizeof columns / sizeof *columns; i++) cell_str(b, columns[i], i == 0);
+    if (with_key) cell_str(b, "sample_key", false);
+    cell_str(b, REVIEW_COLUMN, false);
+    put(b, "\r\n", 2);
+}
+
+/* The row of a piece, without the sample key and review columns. */
+static void piece_row(pt_evidence *ev, const pt_piece_event *e, buf *b)
+{
+    const char *bang = strstr(e->input_name, "!/");
+    if (bang) {
+        cell(b, e->input_name, (size_t)(bang - e->input_name), true);
+        cell_str(b, bang + 2, false);
+    } else {
+        cell_str(b, e->input_name, true);
+        cell_str(b, "", false);
+    }
+    cell_u64(b, e->line, false);
+    cell_u64(b, e->offset, false);
+    cell_str(b, ev->pol->tiers[e->tier].id, false);
+    buf t = {0};
+    for (size_t k = 0; k < ev->pol->n_categories; k++)
+        if (e->categories >> k & 1) {
+            if (t.len) puts_(&t, ";");
+            puts_(&t, ev->pol->categories[k]);
+        }
+    cell(b, t.p ? t.p : "", t.len, false);
+    t.len = 0;
+    for (size_t i = 0; i < e->n_matches; i++) {
+        const char *id = ev->ps->v[e->matches[i].pattern].id;
+        if (t.len && strstr(t.p, id)) continue;   /* each pattern once */
+        if (t.len) puts_(&t, ";");
+        puts_(&t, id);
+    }
+    cell(b, t.p ? t.p : "", t.len, false);
+    t.len = 0;
+    for (size_t i = 0; i < e->n_matches; i++) {
+        const pt_pattern *p = &ev->ps->v[e->matches[i].pattern];
+        if (t.len) puts_(&t, "; ");
+        puts_(&t, p->id);
+        puts_(&t, "=");
+        if (ev->mask) {
+            char masked[PT_SAMPLE_VALUE_MAX];
+            pt_mask_value(e->matches[i].value, e->matches[i].len, p->mask_head, p->mask_tail,
+                          masked, sizeof masked);
+            puts_(&t, masked);
+        } else {
+            put(&t, e->matches[i].value, e->matches[i].len);
+        }
+    }
+    cell(b, t.p ? t.p : "", t.len, false);
+    free(t.p);
+}
+
+/* ---- the directory ---- */
+
+static char *join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = pt_xmalloc(n);
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+/* DIR is created 0700, or an existing empty directory is taken (and made 0700): the
+ * files of an earlier run are never mixed with these. */
+static int make_dir(const char *dir, char *err, size_t errlen)
+{
+    if (mkdir(dir, 0700) == 0) return 0;
+    if (errno != EEXIST) {
+        snprintf(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
+        return -1;
+    }
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+        return -1;
+    }
+    struct dirent *e;
+    bool empty = true;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) empty = false;
+    closedir(d);
+    if (!empty) {
+        snprintf(err, errlen, "%s exists and is not empty: give a new directory", dir);
+        return -1;
+    }
+    chmod(dir, 0700);
+    return 0;
+}
+
+pt_evidence *pt_evidence_open(const char *dir, const pt_policy *pol, const pt_patterns *ps,
+                              size_t sample_n, uint64_t seed, bool mask, char *err, size_t errlen)
+{
+    if (make_dir(dir, err, errlen) != 0) return NULL;
+    pt_evidence *ev = pt_xcalloc(1, sizeof *ev);
+    ev->dir = pt_xstrdup(dir);
+    ev->pol = pol;
+    ev->ps = ps;
+    ev->sample_n = sample_n;
+    ev->seed = seed;
+    ev->mask = mask;
+    char name[64];
+    snprintf(name, sizeof name, "%s.csv", pol->tiers[0].id);
+    ev->list_path = join(dir, name);
+    snprintf(name, sizeof name, ".%s.csv.tmp", pol->tiers[0].id);
+    ev->list_tmp = join(dir, name);
+    int fd = open(ev->list_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    ev->list = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!ev->list) {
+        snprintf(err, errlen, "%s: %s", ev->list_tmp, strerror(errno));
+        pt_evidence_free(ev);
+        return NULL;
+    }
+    buf b = {0};
+    header(&b, false);
+    fwrite(b.p, 1, b.len, ev->list);
+    free(b.p);
+    return ev;
+}
+
+/* ---- pieces ---- */
+
+static void heap_swap(sample_row *a, sample_row *b)
+{
+    sample_row t = *a;
+    *a = *b;
+    *b = t;
+}
+
+static void sift_down(sample_heap *h, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < h->n && h->v[l].key > h->v[m].key) m = l;
+        if (r < h->n && h->v[r].key > h->v[m].key) m = r;
+        if (m == i) return;
+        heap_swap(&h->v[i], &h->v[m]);
+        i = m;
+    }
+}
+
+static void sift_up(sample_heap *h, size_t i)
+{
+    while (i && h->v[(i - 1) / 2].key < h->v[i].key) {
+        heap_swap(&h->v[i], &h->v[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+}
+
+static void heap_remove(sample_heap *h, const uint64_t fp[2])
+{
+    for (size_t i = 0; i < h->n; i++) {
+        if (h->v[i].fp[0] != fp[0] || h->v[i].fp[1] != fp[1]) continue;
+        free(h->v[i].row);
+        h->v[i] = h->v[--h->n];
+        if (i < h->n) {
+            sift_down(h, i);
+            sift_up(h, i);
+        }
+        return;
+    }
+}
+
+static void offer(pt_evidence *ev, const pt_piece_event *e)
+{
+    sample_heap *h = &ev->heaps[e->tier];
+    uint64_t key = XXH3_64bits_withSeed(e->fp, sizeof e->fp, ev->seed);
+    if (ev->sample_n == 0 || (h->n == ev->sample_n && key >= h->v[0].key)) return;
+    buf b = {0};
+    piece_row(ev, e, &b);
+    sample_row r = {key, {e->fp[0], e->fp[1]}, e->input, e->offset, b.p};
+    if (h->n < ev->sample_n) {
+        if (!h->v) h->v = pt_xcalloc(ev->sample_n, sizeof *h->v);
+        h->v[h->n++] = r;
+        sift_up(h, h->n - 1);
+    } else {
+        free(h->v[0].row);
+        h->v[0] = r;
+        sift_down(h, 0);
+    }
+}
+
+void pt_evidence_piece(void *ctx, const pt_piece_event *e)
+{
+    pt_evidence *ev = ctx;
+    if (!e->new_in_run && !e->tier_raised) return;   /* counted before, in this tier */
+    if (e->tier_raised)   /* it leaves the less serious tier it was in */
+        for (size_t t = (size_t)e->tier + 1; t < ev->pol->n_tiers; t++) heap_remove(&ev->heaps[t], e->fp);
+    if (e->tier == 0) {
+        buf b = {0};
+        piece_row(ev, e, &b);
+        cell_str(&b, "", false);
+        put(&b, "\r\n", 2);
+        if (fwrite(b.p, 1, b.len, ev->list) != b.len && !ev->failed) {
+            ev->failed = true;
+            ev->error = errno;
+        }
+        free(b.p);
+        ev->listed++;
+    } else {
+        offer(ev, e);
+    }
+}
+
+/* ---- finishing ---- */
+
+static int by_position(const void *a, const void *b)
+{
+    const sample_row *x = a, *y = b;
+    if (x->input != y->input) return x->input < y->input ? -1 : 1;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+typedef struct {
+    sample_heap *h;
+} sample_job;
+
+static int write_sample(FILE *f, void *ctx)
+{
+    sample_job *j = ctx;
+    buf b = {0};
+    header(&b, true);
+    for (size_t i = 0; i < j->h->n; i++) {
+        char key[20];
+        snprintf(key, sizeof key, "%016llx", (unsigned long long)j->h->v[i].key);
+        puts_(&b, j->h->v[i].row);
+        cell_str(&b, key, false);
+        cell_str(&b, "", false);
+        put(&b, "\r\n", 2);
+    }
+    size_t n = b.len;
+    int rc = n && fwrite(b.p, 1, n, f) != n ? -1 : 0;
+    free(b.p);
+    return rc;
+}
+
+typedef struct {
+    const pt_evidence *ev;
+    const pt_scan_result *r;
+} manifest_job;
+
+static int write_manifest(FILE *f, void *ctx)
+{
+    const manifest_job *j = ctx;
+    const pt_evidence *ev = j->ev;
+    const pt_policy *pol = ev->pol;
+    fprintf(f, "pitally %s evidence\n\n", PT_VERSION);
+    fprintf(f, "%s.csv: every distinct piece of tier %s (%llu rows = its distinct count), in input order.\n",
+            pol->tiers[0].id, pol->tiers[0].id, (unsigned long long)ev->listed);
+    for (size_t t = 1; t < pol->n_tiers; t++)
+        fprintf(f, "sample_%s.csv: %zu of the %llu distinct pieces of tier %s, drawn by the smallest "
+                   "keyed hash of their fingerprints (seed %llu; sample size asked: %zu).\n",
+                pol->tiers[t].id, ev->heaps[t].n, (unsigned long long)j->r->totals.tiers[t].distinct,
+                pol->tiers[t].id, (unsigned long long)ev->seed, ev->sample_n);
+    fprintf(f, "\nValues are %s. line: of the record's first byte in the input's decoded text, from 1;\n"
+               "offset: bytes into the decoded text (UTF-8). Column %s is for the examiner: 是 or 否.\n",
+            ev->mask ? "masked (--mask)" : "as found (keep these files in the lab)", REVIEW_COLUMN);
+    return ferror(f) ? -1 : 0;
+}
+
+int pt_evidence_finish(pt_evidence *ev, const pt_scan_result *r, char *err, size_t errlen)
+{
+    if (fflush(ev->list) != 0 || fsync(fileno(ev->list)) != 0 || ev->failed) {
+        snprintf(err, errlen, "%s: %s", ev->list_tmp, strerror(ev->error ? ev->error : errno));
+        return -1;
+    }
+    fclose(ev->list);
+    ev->list = NULL;
+    if (rename(ev->list_tmp, ev->list_path) != 0) {
+        snprintf(err, errlen, "%s: %s", ev->list_path, strerror(errno));
+        return -1;
+    }
+    for (size_t t = 1; t < ev->pol->n_tiers; t++) {
+        sample_heap *h = &ev->heaps[t];
+        qsort(h->v, h->n, sizeof *h->v, by_position);
+        char name[64];
+        snprintf(name, sizeof name, "sample_%s.csv", ev->pol->tiers[t].id);
+        char *path = join(ev->dir, name);
+        sample_job j = {h};
+        int rc = pt_output_to_path(path, write_sample, &j, 0600, err, errlen);
+        free(path);
+        if (rc != 0) return -1;
+    }
+    char *path = join(ev->dir, "manifest.txt");
+    manifest_job mj = {ev, r};
+    int rc = pt_output_to_path(path, write_manifest, &mj, 0600, err, errlen);
+    free(path);
+    return rc;
+}
+
+void pt_evidence_free(pt_evidence *ev)
+{
+    if (!ev) return;
+    if (ev->list) {
+        fclose(ev->list);
+        unlink(ev->list_tmp);
+    }
+    for (size_t t = 0; t < PT_MAX_TIERS; t++) {
+        for (size_t i = 0; i < ev->heaps[t].n; i++) free(ev->heaps[t].v[i].row);
+        free(ev->heaps[t].v);
+    }
+    free(ev->dir);
+    free(ev->list_path);
+    free(ev->list_tmp);
+    free(ev->line);
+    free(ev);
+}
