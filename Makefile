@@ -46,18 +46,30 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 .PHONY: all deps demo test test-run unit-bins install clean asan tsan bench
 all: $(DEPS_STAMP) $(BUILD)/pitally
 
-$(DEPS_STAMP): Makefile
-	@missing=""; for p in $(DEB_PKGS); do \
+# install_missing LABEL PACKAGES: apt-get install those not installed (as root, else sudo)
+define install_missing
+	@missing=""; for p in $(2); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
-	  echo "pitally: installing build dependencies:$$missing"; \
+	  echo "pitally: installing $(1):$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || exit 1; \
-	fi; \
-	python3 -c 'import jsonschema' 2>/dev/null || \
+	fi
+endef
+
+$(DEPS_STAMP): Makefile
+	$(call install_missing,build dependencies,$(DEB_PKGS))
+	@python3 -c 'import jsonschema' 2>/dev/null || \
 	  echo "pitally: warning: $$(command -v python3) does not see the jsonschema module" \
 	       "(python3-jsonschema is for /usr/bin/python3); the tests need it"
+	@mkdir -p build && touch $@
+
+# Only the tests need these: Chromium renders the HTML report (headless) in make test.
+TEST_PKGS = chromium
+TEST_DEPS_STAMP = build/.test-deps-ok
+$(TEST_DEPS_STAMP): Makefile
+	$(call install_missing,test dependencies,$(TEST_PKGS))
 	@mkdir -p build && touch $@
 deps: $(DEPS_STAMP)
 
@@ -111,7 +123,7 @@ tsan: $(DEPS_STAMP)
 
 # test and demo first make sure the packages are there, then build in a fresh make, so
 # that what the package step installed (ISA-L) is seen by the build.
-test: $(DEPS_STAMP)
+test: $(DEPS_STAMP) $(TEST_DEPS_STAMP)
 	@$(MAKE) --no-print-directory test-run
 test-run: all unit-bins asan tsan
 	@sh tests/run.sh build build/asan build/tsan

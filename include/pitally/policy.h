@@ -13,6 +13,7 @@ typedef struct {
     char *id;          /* "art5_3" */
     char *ground;      /* ground named when this tier alone reaches its threshold: "art5_1_3" */
     char *label;       /* human text for the text report */
+    char *label_zh;    /* the same in the Interpretation's words (--lang zh), or NULL */
     uint64_t threshold;/* pieces, e.g. 50 */
 } pt_tier;
 
@@ -22,6 +23,7 @@ typedef struct {
     size_t n_tiers;
     char *categories[PT_MAX_CATEGORIES];
     int category_tier[PT_MAX_CATEGORIES];   /* index into tiers */
+    char *category_zh[PT_MAX_CATEGORIES];   /* the Interpretation's term, or NULL */
     size_t n_categories;
     /* item (六): combined ratio ground */
     char *combined_ground;            /* "art5_1_6" */

@@ -38,6 +38,7 @@ typedef struct {
 
 typedef struct {
     const pt_run_record *run;     /* NULL: none */
+    const char *lang;             /* "en" (NULL) or "zh": the language of the reports */
     unsigned threads;
     double elapsed_s;
     pt_input_result *inputs;
@@ -95,6 +96,10 @@ pt_evidence *pt_evidence_open(const char *dir, const pt_policy *pol, const pt_pa
 void pt_evidence_piece(void *ctx, const pt_piece_event *e);
 int pt_evidence_finish(pt_evidence *ev, const pt_scan_result *r, char *err, size_t errlen);
 void pt_evidence_free(pt_evidence *ev);
+
+/* The attachable HTML report: self-contained, prints to A4, in r->lang. */
+int pt_report_html(FILE *out, const pt_scan_result *r, const pt_policy *pol,
+                   const pt_patterns *ps);
 
 /* The text report. */
 int pt_report_text(FILE *out, const pt_scan_result *r, const pt_policy *pol,

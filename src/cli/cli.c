@@ -32,6 +32,8 @@ static const char usage_text[] =
     "                             others (CSV, values as found: keep DIR in the lab)\n"
     "  --sample N  --seed S       sample size per tier (400) and its seed (0)\n"
     "  --mask                     mask the values in the evidence files\n"
+    "  --html FILE                attachable report: one self-contained page, prints to A4\n"
+    "  --lang en|zh               language of the HTML report (zh: the Interpretation's terms)\n"
     "  --patterns DIR             pattern sets (default: the installed ones)\n"
     "  --policy FILE              policy (default: DIR/policy.yaml)\n"
     "  --tier CATEGORY=TIER       override one category's tier (repeatable)\n"
@@ -150,7 +152,7 @@ enum {
     OPT_JSON = 256, OPT_PATTERNS, OPT_POLICY, OPT_TIER, OPT_PROFESSIONAL, OPT_INCOME,
     OPT_BUSINESS, OPT_FORMAT, OPT_ENCODING, OPT_DELIMITER, OPT_HEADER, OPT_PROGRESS,
     OPT_CHUNK, OPT_MAXREC, OPT_CHECK, OPT_BINARY, OPT_MAX_OUTPUT, OPT_MAX_RATIO, OPT_STATE,
-    OPT_DECLARE, OPT_EVIDENCE, OPT_SAMPLE, OPT_SEED, OPT_MASK
+    OPT_DECLARE, OPT_EVIDENCE, OPT_SAMPLE, OPT_SEED, OPT_MASK, OPT_HTML, OPT_LANG
 };
 
 static const struct option long_options[] = {
@@ -162,6 +164,8 @@ static const struct option long_options[] = {
     {"sample", required_argument, NULL, OPT_SAMPLE},
     {"seed", required_argument, NULL, OPT_SEED},
     {"mask", no_argument, NULL, OPT_MASK},
+    {"html", required_argument, NULL, OPT_HTML},
+    {"lang", required_argument, NULL, OPT_LANG},
     {"patterns", required_argument, NULL, OPT_PATTERNS},
     {"policy", required_argument, NULL, OPT_POLICY},
     {"tier", required_argument, NULL, OPT_TIER},
@@ -191,6 +195,8 @@ typedef struct {
     size_t n_tiers;
     const char *state_path;      /* --state: the tally, for pitally merge */
     const char *evidence_dir;    /* --evidence */
+    const char *html_path;       /* --html */
+    const char *lang;            /* --lang en|zh */
     uint64_t sample_n, seed;     /* --sample (default 400), --seed */
     bool mask;                   /* --mask: evidence values masked */
     const char **declares;       /* --declare PATH=CATEGORY specs */
@@ -208,7 +214,7 @@ static void note_override(cli_options *co, int c, int index, const char *arg)
 {
     if (c == 'j' || c == 'h' || c == '?' || c == ':' || c == OPT_JSON || c == OPT_STATE ||
         c == OPT_PROGRESS || c == OPT_CHUNK || c == OPT_CHECK || c == OPT_EVIDENCE ||
-        c == OPT_SAMPLE || c == OPT_SEED || c == OPT_MASK)
+        c == OPT_SAMPLE || c == OPT_SEED || c == OPT_MASK || c == OPT_HTML || c == OPT_LANG)
         return;
     const char *name = long_options[index].name;
     size_t len = strlen(name) + (arg ? strlen(arg) : 0) + 4;
@@ -248,6 +254,11 @@ static int parse_options(int argc, char **argv, cli_options *co, rules *ru, bool
             if (!parse_u64(optarg, &co->seed)) return usage_error("bad seed '%s' (a whole number)", optarg);
             break;
         case OPT_MASK: co->mask = true; break;
+        case OPT_HTML: co->html_path = optarg; break;
+        case OPT_LANG:
+            if (strcmp(optarg, "en") && strcmp(optarg, "zh")) return usage_error("--lang takes en or zh, not '%s'", optarg);
+            co->lang = optarg;
+            break;
         case OPT_DECLARE: co->declares[co->n_declares++] = optarg; break;
         case OPT_PATTERNS: ru->patterns_dir = optarg; break;
         case OPT_POLICY: ru->policy_file = optarg; break;
@@ -402,6 +413,7 @@ static int write_reports(const cli_options *co, const pt_scan_result *r, const r
     } sinks[] = {
         {co->json_path && !strcmp(co->json_path, "-") ? NULL : "-", "text report", pt_report_text},
         {co->json_path, "JSON report", pt_report_json},
+        {co->html_path, "HTML report", pt_report_html},
     };
     int rc = PT_EXIT_OK;
     for (size_t i = 0; i < sizeof sinks / sizeof *sinks; i++) {
@@ -440,6 +452,7 @@ static int finish_run(pt_tally *t, double started, rules *ru, cli_options *co, p
     result.elapsed_s = seconds_now() - started;
     pt_run_record_end(rr);
     result.run = rr;
+    result.lang = co->lang;
     int wrc = write_reports(co, &result, ru);
     if (wrc != PT_EXIT_OK) rc = wrc;
     char err[1024];

@@ -190,8 +190,13 @@ static const char *ratios(double v)
 
 /* ---- sections ------------------------------------------------------------------- */
 
-static const char *level_words(pt_level l)
+/* --lang zh: the Interpretation's words; every print_* function has r in scope. */
+#define T(en, zh) (r->lang && !strcmp(r->lang, "zh") ? (zh) : (en))
+
+static const char *level_words(const pt_scan_result *r, pt_level l)
 {
+    if (r->lang && !strcmp(r->lang, "zh"))
+        return l == PT_LEVEL_SERIOUS ? "情节严重" : l == PT_LEVEL_ESPECIALLY_SERIOUS ? "情节特别严重" : "未达情节严重";
     switch (l) {
     case PT_LEVEL_SERIOUS: return "SERIOUS (情节严重)";
     case PT_LEVEL_ESPECIALLY_SERIOUS: return "ESPECIALLY SERIOUS (情节特别严重)";
@@ -209,8 +214,9 @@ static void print_verdict(FILE *out, const pt_scan_result *r, const pt_policy *p
     const pt_verdict *v = &r->verdict;
     char *name = safe_text(pol->name);
     fprintf(out, "pitally %s - personal information tally\n", PT_VERSION);
-    fprintf(out, "Policy: %s   professional (item 八): %s   income: CNY %s\n", name,
-            r->facts.professional ? "yes" : "no", u64s(r->facts.income_cny));
+    fprintf(out, T("Policy: %s   professional (item 八): %s   income: CNY %s\n",
+                  "适用规则：%s   第（八）项（履职或提供服务中获得）：%s   违法所得：%s 元\n"), name,
+            r->facts.professional ? T("yes", "是") : T("no", "否"), u64s(r->facts.income_cny));
     free(name);
     if (r->run && r->run->n_overrides) {   /* the policy's own name still says "default" */
         fprintf(out, "Overridden by:");
@@ -221,14 +227,14 @@ static void print_verdict(FILE *out, const pt_scan_result *r, const pt_policy *p
         }
         fputc('\n', out);
     }
-    fprintf(out, "\nVerdict: %s\n", level_words(v->level));
+    fprintf(out, T("\nVerdict: %s\n", "\n结论：%s\n"), level_words(r, v->level));
     if (!r->n_scanned)
         fprintf(out, "         NOTHING COULD BE SCANNED: no input gave a record (see Inputs);\n"
                      "         the verdict rests on the facts given, not on data\n");
-    fprintf(out, "Grounds: ");
+    fprintf(out, "%s", T("Grounds: ", "依据："));
     for (size_t i = 0; i < v->n_grounds; i++) fprintf(out, "%s%s", i ? ", " : "", v->grounds[i]);
     fprintf(out, "%s\n", v->n_grounds ? "" : "(none)");
-    fprintf(out, "Combined ratio (item 六): %s\n", ratios(v->combined_ratio));
+    fprintf(out, T("Combined ratio (item 六): %s\n", "第（六）项折算比例：%s\n"), ratios(v->combined_ratio));
 }
 
 static void print_tiers(FILE *out, const pt_scan_result *r, const pt_policy *pol)
@@ -242,10 +248,10 @@ static void print_tiers(FILE *out, const pt_scan_result *r, const pt_policy *pol
                                                      : (double)pol->tiers[i].threshold;
         const char *row[] = {pol->tiers[i].id, u64s(r->totals.tiers[i].raw),
                              u64s(r->totals.tiers[i].distinct), nums(th),
-                             ratios(r->verdict.tier_ratio[i]), pol->tiers[i].label};
+                             ratios(r->verdict.tier_ratio[i]), T(pol->tiers[i].label, pol->tiers[i].label_zh ? pol->tiers[i].label_zh : pol->tiers[i].label)};
         table_row(&t, row);
     }
-    print_heading(out, "Pieces by tier (distinct counts decide; thresholds in force):");
+    print_heading(out, T("Pieces by tier (distinct counts decide; thresholds in force):", "各项条数（以去重条数认定；适用的入罪标准）："));
     table_print(out, &t, 2);
     table_free(&t);
 }
@@ -261,12 +267,12 @@ static void print_totals(FILE *out, const pt_scan_result *r, const pt_policy *po
     for (size_t c = 0; c < pol->n_categories; c++) {
         if (!r->totals.categories[c]) continue;
         int tier = pol->category_tier[c];
-        const char *row[] = {pol->categories[c],
+        const char *row[] = {T(pol->categories[c], pol->category_zh[c] ? pol->category_zh[c] : pol->categories[c]),
                              tier >= 0 && (size_t)tier < pol->n_tiers ? pol->tiers[tier].id : "?",
                              u64s(r->totals.categories[c])};
         table_row(&t, row);
     }
-    print_heading(out, "Categories (records containing each):");
+    print_heading(out, T("Categories (records containing each):", "信息类别（含该类信息的记录数）："));
     if (t.nrows) table_print(out, &t, 2);
     else fprintf(out, "  (none found)\n");
     table_free(&t);
@@ -290,7 +296,7 @@ static void print_run(FILE *out, const pt_scan_result *r)
 {
     const pt_run_record *rr = r->run;
     if (!rr) return;
-    print_heading(out, "Run:");
+    print_heading(out, T("Run:", "运行记录："));
     char *cmd = safe_text(rr->command ? rr->command : "");
     fprintf(out, "  pitally %s (commit %s), %u threads, on %s\n", rr->version ? rr->version : "?",
             rr->commit && *rr->commit ? rr->commit : "unknown", r->threads, rr->host ? rr->host : "?");
@@ -311,7 +317,7 @@ static void print_hashes(FILE *out, const pt_scan_result *r)
     for (size_t i = 0; i < r->n_inputs; i++) {
         const pt_input_result *in = &r->inputs[i];
         if (!in->sha256[0]) continue;
-        if (!any) print_heading(out, "Custody hashes (of each input's bytes as read, as sha256sum and md5sum print them):");
+        if (!any) print_heading(out, T("Custody hashes (of each input's bytes as read, as sha256sum and md5sum print them):", "检材哈希值（按读取的原始字节计算，与 sha256sum、md5sum 一致）："));
         any = true;
         char *path = safe_text(in->path);
         fprintf(out, "  %s  %s\n  %*s  md5 %s\n", in->sha256, path, 64, "", in->md5);
@@ -355,13 +361,13 @@ static void print_inputs(FILE *out, const pt_scan_result *r, const pt_policy *po
         table_row(&t, row);
         n_errors += in->errors.n;
     }
-    print_heading(out, "Inputs (pieces raw / distinct within each input):");
+    print_heading(out, T("Inputs (pieces raw / distinct within each input):", "检材（各检材内的原始/去重条数）："));
     table_print(out, &t, 2);
     table_free(&t);
     print_declared(out, r, pol);
     print_hashes(out, r);
     if (!n_errors) return;
-    print_heading(out, "Errors:");
+    print_heading(out, T("Errors:", "错误："));
     for (size_t i = 0; i < r->n_inputs; i++) {
         const pt_input_result *in = &r->inputs[i];
         char *path = safe_text(in->path);
@@ -410,7 +416,7 @@ static void print_patterns(FILE *out, const pt_scan_result *r, const pt_patterns
 static void print_notes(FILE *out, const pt_scan_result *r)
 {
     if (!r->verdict.n_notes) return;
-    print_heading(out, "Notes:");
+    print_heading(out, T("Notes:", "说明："));
     for (size_t i = 0; i < r->verdict.n_notes; i++) {
         char *note = safe_text(r->verdict.notes[i]);
         fprintf(out, "  - %s\n", note);
@@ -428,7 +434,8 @@ int pt_report_text(FILE *out, const pt_scan_result *r, const pt_policy *pol,
     print_patterns(out, r, ps);
     print_notes(out, r);
     print_run(out, r);
-    fprintf(out, "\nA sizing aid that shows its evidence, not a court: "
-                 "distinct counts drop exact duplicates and invalid values (Art. 11).\n");
+    fprintf(out, "%s", T("\nA sizing aid that shows its evidence, not a court: "
+                         "distinct counts drop exact duplicates and invalid values (Art. 11).\n",
+                         "\n本报告为数量统计辅助材料，不代替司法认定：去重条数已剔除完全重复及校验不通过的信息（第十一条）。\n"));
     return ferror(out) ? -1 : 0;
 }

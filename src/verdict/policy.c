@@ -60,6 +60,33 @@ static int need_string(loader *L, yaml_node_t *map, const char *key, const char 
     return 0;
 }
 
+/* An optional non-empty scalar (NULL when the key is absent). */
+static int optional_string(loader *L, yaml_node_t *map, const char *key, const char *where,
+                           char **out)
+{
+    if (!map || map->type != YAML_MAPPING_NODE || !pt_yaml_get(&L->doc, map, key)) return 0;
+    return need_string(L, map, key, where, out);
+}
+
+/* labels_zh: {category: 中文名} - the Interpretation's own terms for the reports in
+ * Chinese; optional, and only for known categories. */
+static int load_labels_zh(loader *L, pt_policy *p, yaml_node_t *root)
+{
+    yaml_node_t *map = pt_yaml_get(&L->doc, root, "labels_zh");
+    if (!map) return 0;
+    if (map->type != YAML_MAPPING_NODE) return fail(L, map, "labels_zh must be a mapping");
+    for (size_t i = 0; i < pt_yaml_map_len(map); i++) {
+        yaml_node_t *k = pt_yaml_map_key(&L->doc, map, i), *v = pt_yaml_map_value(&L->doc, map, i);
+        const char *cat = pt_yaml_scalar(k), *label = pt_yaml_scalar(v);
+        int c = cat ? pt_policy_category(p, cat) : -1;
+        if (c < 0) return fail(L, k, "labels_zh: unknown category '%s'", cat ? cat : "(not a scalar)");
+        if (!label || !*label) return fail(L, v, "labels_zh.%s must be a non-empty string", cat);
+        free(p->category_zh[c]);
+        p->category_zh[c] = pt_xstrdup(label);
+    }
+    return 0;
+}
+
 /* A required positive integer: thresholds and factors of zero would divide by zero
  * or make everything serious, so zero is refused too. */
 static int need_positive(loader *L, yaml_node_t *map, const char *key, const char *where,
@@ -81,6 +108,7 @@ static int load_tier(loader *L, pt_policy *p, yaml_node_t *item)
     p->n_tiers++;   /* from here on pt_policy_free owns the strings */
     if (need_string(L, item, "ground", "tier", &t->ground) < 0) return -1;
     if (need_string(L, item, "label", "tier", &t->label) < 0) return -1;
+    if (optional_string(L, item, "label_zh", "tier", &t->label_zh) < 0) return -1;
     if (need_positive(L, item, "threshold", "tier", &t->threshold) < 0) return -1;
     for (size_t i = 0; i + 1 < p->n_tiers; i++) {
         if (strcmp(p->tiers[i].id, t->id) == 0)
@@ -196,7 +224,7 @@ int pt_policy_load(pt_policy *p, const char *path, char *err, size_t errlen)
         fail(&L, root, "a policy file must be a mapping");
     else if (need_string(&L, root, "name", "policy", &p->name) == 0 &&
              load_tiers(&L, p, root) == 0 && load_categories(&L, p, root) == 0 &&
-             load_factors(&L, p, root) == 0)
+             load_factors(&L, p, root) == 0 && load_labels_zh(&L, p, root) == 0)
         rc = 0;
     pt_yamldoc_free(&L.doc);
     if (rc < 0) pt_policy_free(p);
@@ -210,8 +238,12 @@ void pt_policy_free(pt_policy *p)
         free(p->tiers[i].id);
         free(p->tiers[i].ground);
         free(p->tiers[i].label);
+        free(p->tiers[i].label_zh);
     }
-    for (size_t i = 0; i < p->n_categories && i < PT_MAX_CATEGORIES; i++) free(p->categories[i]);
+    for (size_t i = 0; i < p->n_categories && i < PT_MAX_CATEGORIES; i++) {
+        free(p->categories[i]);
+        free(p->category_zh[i]);
+    }
     free(p->combined_ground);
     free(p->income_ground);
     free(p->professional_ground);

@@ -1,0 +1,108 @@
+"""test_html.py - the attachable report (--html, --lang): one self-contained file (no
+script, no link, no network reference), with the verdict, the tier chart, the inputs with
+their custody hashes and the run record, values masked; in Chinese with --lang zh.
+Rendered in headless Chromium (installed by make test's dependency step): a non-blank
+screenshot and an A4 PDF. Collected by run.py."""
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import struct
+import zlib
+
+from run import Failure, eq, fx, scan
+
+# 60 people with a bank card each: 60 distinct art5_3 pieces, 60 / 50 >= 1, below
+# 10 x 50: 情节严重 (serious), ground art5_1_3.
+def write_cards(tmp):
+    rows = [("张伟", fx.bank_card(5000 + i)) for i in range(60)]
+    path = os.path.join(tmp, "cards.csv")
+    fx.write(path, fx.csv_text(rows, ("姓名", "银行卡号")).encode())
+    return path, rows
+
+
+def self_contained(html):
+    for bad in ("<script", "http:", "https:", "src=", "@import", "url(", "<link", "<iframe"):
+        if bad in html.lower():
+            raise Failure("the HTML report is not self-contained: it has %r" % bad)
+
+
+def test_html_report(tmp):
+    path, rows = write_cards(tmp)
+    out_en, out_zh = os.path.join(tmp, "r.html"), os.path.join(tmp, "r.zh.html")
+    r = scan([path], "--html", out_en)
+    eq(r["verdict"]["level"], "serious", "60 art5_3 pieces")
+    scan([path], "--html", out_zh, "--lang", "zh")
+    with open(path, "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    for out, level in ((out_en, "Serious (情节严重)"), (out_zh, "情节严重")):
+        with open(out, encoding="utf-8") as f:
+            html = f.read()
+        self_contained(html)
+        for key in ('id="verdict"', 'id="tiers"', 'id="inputs"', 'id="run"', sha, level, "art5_1_3"):
+            if key not in html:
+                raise Failure("%s lacks %r" % (os.path.basename(out), key))
+        for _, card in rows:
+            if card in html:
+                raise Failure("a card number appears unmasked in the HTML report")
+    with open(out_zh, encoding="utf-8") as f:
+        html = f.read()
+    for term in ("财产信息", "检材及其哈希值", "运行记录", 'lang="zh-CN"'):
+        if term not in html:
+            raise Failure("the Chinese report lacks %r" % term)
+    return render(tmp, out_zh)
+
+
+def chromium():
+    for name in ("chromium", "chromium-browser"):
+        if shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+def png_has_ink(png):
+    """True when a PNG (8-bit RGB/RGBA, as Chromium writes) has pixels that are not all one
+    colour: the page rendered something."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        return False
+    pos, idat, width, height, ctype = 8, b"", 0, 0, 0
+    while pos < len(png):
+        n, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        data = png[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            width, height, _, ctype = struct.unpack(">IIBB", data[:10])
+        elif kind == b"IDAT":
+            idat += data
+        pos += 12 + n
+    raw = zlib.decompress(idat)
+    bpp = 4 if ctype == 6 else 3
+    stride = 1 + width * bpp
+    colours = set()
+    for y in range(0, height, max(1, height // 50)):   # filtered bytes differ where pixels do
+        line = raw[y * stride + 1:(y + 1) * stride]
+        colours.update(line[i:i + bpp] for i in range(0, len(line), bpp * 7))
+    return len(colours) > 3
+
+
+def render(tmp, html):
+    exe = chromium()
+    if not exe:
+        return "TODO chromium not installed: the page was checked, not rendered"
+    shot, pdf = os.path.join(tmp, "shot.png"), os.path.join(tmp, "r.pdf")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--user-data-dir=" + os.path.join(tmp, "profile")]
+    url = "file://" + os.path.abspath(html)
+    subprocess.run([exe] + flags + ["--window-size=1000,1400", "--screenshot=" + shot, url],
+                   capture_output=True, timeout=120)
+    subprocess.run([exe] + flags + ["--print-to-pdf=" + pdf, "--no-pdf-header-footer", url],
+                   capture_output=True, timeout=120)
+    with open(shot, "rb") as f:
+        if not png_has_ink(f.read()):
+            raise Failure("the screenshot of the HTML report is blank")
+    with open(pdf, "rb") as f:
+        head = f.read(5)
+    eq(head, b"%PDF-", "print to PDF")
+    eq(os.path.getsize(pdf) > 5000, True, "a PDF with content")
+    return None
