@@ -27,6 +27,9 @@ typedef struct {
 typedef struct {
     const char *version, *commit;
     const char *command;          /* the command line, shell-quoted */
+    const char *const *argv;      /* the same, word by word (pitally verify reruns it) */
+    size_t argc;
+    const char *cwd;              /* where it ran: relative paths are relative to it */
     char started_utc[32], ended_utc[32];
     const char *host;
     const char *patterns_dir, *policy_file;

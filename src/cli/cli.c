@@ -54,6 +54,8 @@ static const char usage_text[] =
     "  --max-record BYTES         longest record (default 16 MiB)\n"
     "       pitally merge STATE... [--json FILE] [--state FILE] [--tier ...] [--professional]\n"
     "                             [--income CNY]: shards' states as one scan over them all\n"
+    "       pitally verify REPORT.json  hash the inputs again and rerun the recorded scan:\n"
+    "                             \"reproduced\" (exit 0), or what differs (exit 1)\n"
     "       pitally patterns [--check] [--patterns DIR] [--policy FILE]\n"
     "       pitally explain VALUE [--header H] [--patterns DIR] [--policy FILE]\n"
     "       pitally --version\n"
@@ -574,7 +576,7 @@ static int cmd_explain(int argc, char **argv, rules *ru, cli_options *co)
 
 int pt_cli_main(int argc, char **argv)
 {
-    if (argc < 2) return usage_error("%s", "a command is needed: scan, merge, patterns or explain");
+    if (argc < 2) return usage_error("%s", "a command is needed: scan, merge, verify, patterns or explain");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
         printf("pitally %s\n", PT_VERSION);
@@ -585,6 +587,7 @@ int pt_cli_main(int argc, char **argv)
         return PT_EXIT_OK;
     }
     bool is_scan = !strcmp(cmd, "scan"), is_patterns = !strcmp(cmd, "patterns");
+    if (!strcmp(cmd, "verify")) return pt_cmd_verify(argc, argv);
     bool is_explain = !strcmp(cmd, "explain"), is_merge = !strcmp(cmd, "merge");
     if (!is_scan && !is_patterns && !is_explain && !is_merge)
         return usage_error("unknown command '%s'", cmd);

@@ -95,7 +95,7 @@ static void list_rule_files(pt_run_record *rr, const char *dir, const char *poli
         names[n++] = pt_xstrdup(e->d_name);
     }
     if (d) closedir(d);
-    qsort(names, n, sizeof *names, by_name);
+    if (n) qsort(names, n, sizeof *names, by_name);
     bool policy_listed = false;
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(dir) + strlen(names[i]) + 2;
@@ -116,6 +116,9 @@ void pt_run_record_start(pt_run_record *rr, int argc, char **argv, const char *p
     rr->version = PT_VERSION;
     rr->commit = PT_GIT_COMMIT;
     rr->command = quoted_command(argc, argv);
+    rr->argv = (const char *const *)argv;
+    rr->argc = (size_t)argc;
+    rr->cwd = getcwd(NULL, 0);
     utc_now(rr->started_utc);
     char host[256] = "";
     if (gethostname(host, sizeof host - 1) != 0) snprintf(host, sizeof host, "%s", "unknown");
@@ -138,6 +141,7 @@ void pt_run_record_free(pt_run_record *rr)
 {
     free((char *)rr->command);
     free((char *)rr->host);
+    free((char *)rr->cwd);
     free((char *)rr->patterns_dir);
     free((char *)rr->policy_file);
     for (size_t i = 0; i < rr->n_rule_files; i++) free((char *)rr->rule_files[i].path);

@@ -184,7 +184,7 @@ static void walk(walker *w, const char *dir, const struct stat *dsb)
         names[n++] = pt_xstrdup(e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, by_name);
+    if (n) qsort(names, n, sizeof *names, by_name);
     if (st->n == st->cap) {
         st->cap = st->cap ? st->cap * 2 : 16;
         st->v = pt_xrealloc(st->v, st->cap * sizeof *st->v);

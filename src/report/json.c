@@ -74,6 +74,10 @@ static void write_run(jw *w, const pt_scan_result *r)
         str_if(w, "version", rr->version);
         str_if(w, "commit", rr->commit);
         str_if(w, "command", rr->command);
+        jw_open(w, "argv", '[', true);
+        for (size_t i = 0; i < rr->argc; i++) jw_str(w, NULL, rr->argv[i]);
+        jw_close(w, ']');
+        str_if(w, "cwd", rr->cwd);
         str_if(w, "started_utc", rr->started_utc);
         str_if(w, "ended_utc", rr->ended_utc);
         str_if(w, "host", rr->host);

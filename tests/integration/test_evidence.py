@@ -88,3 +88,31 @@ def test_mask_and_refusals(tmp):
     p = run(["scan", "--patterns", PATTERNS, "--evidence", ev, a], expect_rc=4)
     if "not empty" not in p.stderr.decode():
         raise Failure("a used evidence directory is not refused clearly: %r" % p.stderr)
+
+
+def test_verify_reproduces_and_names_a_change(tmp):
+    """pitally verify: an unchanged run is reproduced (exit 0); after one input changes,
+    the report names that input's hash and the counts that moved (exit 1). The scan ran
+    in tmp with relative paths, verify runs from elsewhere: the recorded directory holds."""
+    import subprocess
+    from run import BIN
+    a, b, _, _ = write_inputs(tmp)
+    report = os.path.join(tmp, "report.json")
+    p = subprocess.run([BIN, "scan", "--patterns", PATTERNS, "--json", report, "-j", "2",
+                        "cards.csv", "people.csv"], cwd=tmp, capture_output=True, timeout=120)
+    eq(p.returncode, 0, "scan")
+    p = run(["verify", report])
+    out = p.stdout.decode()
+    if "reproduced" not in out or "NOT" in out:
+        raise Failure("an unchanged run is not reproduced:\n" + out)
+    with open(b, "a", encoding="utf-8") as f:
+        f.write("赵六,13900000001\n")   # one more art5_5 piece in people.csv
+    p = run(["verify", report], expect_rc=1)
+    out = p.stdout.decode()
+    for expected in ("input people.csv: SHA-256 was", "input people.csv.records: was 60, is now 61",
+                     "NOT reproduced"):
+        if expected not in out:
+            raise Failure("verify does not say %r:\n%s" % (expected, out))
+    if "cards.csv: SHA-256" in out:
+        raise Failure("the unchanged input is named as changed:\n" + out)
+    run(["verify", os.path.join(tmp, "missing.json")], expect_rc=1)
