@@ -11,7 +11,8 @@
 #define SAMPLE_MAX (64 * 1024)
 #define SAMPLE_LINES 50
 
-static const char *const format_names[] = {"auto", "csv", "tsv", "delimited", "jsonl", "sql", "lines"};
+static const char *const format_names[] = {"auto", "csv", "tsv", "delimited", "jsonl", "sql",
+                                           "lines", "json"};
 
 const char *pt_format_name(pt_format f)
 {
@@ -24,7 +25,7 @@ int pt_format_parse(const char *s, pt_format *out)
     static const struct { const char *name; pt_format f; } names[] = {
         {"auto", PT_FMT_AUTO}, {"csv", PT_FMT_CSV}, {"tsv", PT_FMT_TSV},
         {"delimited", PT_FMT_DELIMITED}, {"jsonl", PT_FMT_JSONL}, {"ndjson", PT_FMT_JSONL},
-        {"json", PT_FMT_JSONL}, {"sql", PT_FMT_SQL}, {"lines", PT_FMT_LINES},
+        {"json", PT_FMT_JSON}, {"sql", PT_FMT_SQL}, {"lines", PT_FMT_LINES},
         {"text", PT_FMT_LINES}, {"txt", PT_FMT_LINES}};
     if (!s) return -1;
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
@@ -72,14 +73,38 @@ static bool starts_with_ci(const char *t, size_t n, size_t p, const char *word)
     return n - p >= k && strncasecmp(t + p, word, k) == 0;
 }
 
+/* The first line holds one object; not when it is the only line and wraps an array of
+ * objects ({"data":[{...},{...}]} on one line is a JSON document of several records). */
 static bool looks_like_jsonl(const char *t, size_t n, bool at_eof)
 {
     size_t p = 0;
     while (p < n && is_blank(t[p])) p++;
     if (p >= n || t[p] != '{') return false;
     const char *nl = memchr(t + p, '\n', n - p);
-    if (!nl && !at_eof) return true;   /* the first line is longer than the sample */
-    return pt_json_line_is_object(t + p, nl ? (size_t)(nl - t) - p : n - p);
+    if (!nl && !at_eof) return false;   /* a first line longer than the sample: a document */
+    size_t le = nl ? (size_t)(nl - t) : n;
+    if (!pt_json_line_is_object(t + p, le - p)) return false;
+    size_t q = le;
+    while (q < n && is_blank(t[q])) q++;
+    if (q >= n && at_eof && pt_json_has_record_array(t, p, le)) return false;
+    return true;
+}
+
+/* A JSON document: '[' then an object, or '{' then a key or '}' (and not JSON Lines). */
+static bool looks_like_json(const char *t, size_t n)
+{
+    size_t p = 0;
+    while (p < n && is_blank(t[p])) p++;
+    if (p >= n || (t[p] != '{' && t[p] != '[')) return false;
+    char open = t[p];
+    p++;
+    while (p < n && is_blank(t[p])) p++;
+    if (p >= n) return false;
+    if (open == '{') return t[p] == '"' || t[p] == '}';
+    if (t[p] != '{') return false;
+    p++;
+    while (p < n && is_blank(t[p])) p++;
+    return p < n && (t[p] == '"' || t[p] == '}');
 }
 
 /* A dump header comment (pg_dump puts one on its second line), or CREATE TABLE / INSERT INTO starting a line outside comments. */
@@ -310,9 +335,12 @@ pt_dialect pt_detect_dialect(const char *sample, size_t n, bool at_eof, pt_diale
     }
     if (d.format == PT_FMT_AUTO) {
         if (looks_like_jsonl(sample, n, at_eof)) d.format = PT_FMT_JSONL;
+        else if (looks_like_json(sample, n)) d.format = PT_FMT_JSON;
         else if (looks_like_sql(sample, n)) d.format = PT_FMT_SQL;
     }
-    if (d.format == PT_FMT_JSONL || d.format == PT_FMT_SQL || d.format == PT_FMT_LINES)
+    if (d.format == PT_FMT_JSON) d.json_wrapper = pt_json_detect_wrapper(sample, n);
+    if (d.format == PT_FMT_JSONL || d.format == PT_FMT_SQL || d.format == PT_FMT_LINES ||
+        d.format == PT_FMT_JSON)
         return d;
     if (d.delim_len) return d;
     /* CSV, TSV, DELIMITED without a delimiter, or AUTO still undecided. */

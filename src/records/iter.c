@@ -158,6 +158,8 @@ void pt_reciter_reset(pt_reciter *it, const pt_chunk_view *chunk)
     it->use_icols = false;
     it->n_icols = 0;
     free_local_tables(it);
+    if (it->ch.dialect.format == PT_FMT_JSON) pt_json_start(it);
+    if (it->ch.dialect.format == PT_FMT_SQL) pt_sql_start(it);
     it->err_kind = NULL;
     it->err_msg[0] = '\0';
     it->err_off = 0;
@@ -171,6 +173,7 @@ int pt_reciter_next(pt_reciter *it, pt_record *rec)
     case PT_FMT_DELIMITED: return pt_delimited_next(it, rec);
     case PT_FMT_JSONL: return pt_jsonl_next(it, rec);
     case PT_FMT_SQL: return pt_sql_next(it, rec);
+    case PT_FMT_JSON: return pt_json_next(it, rec);
     case PT_FMT_LINES:
     case PT_FMT_AUTO:
     default: return pt_lines_next(it, rec);

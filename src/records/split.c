@@ -19,7 +19,25 @@
 struct pt_splitter {
     pt_dialect d;
     const pt_sql_table *tables;   /* newest first; each node immutable once linked */
+    pt_json_walk jw;              /* JSON: the walk at the last cut */
 };
+
+/* Push a note of the state the last cut left (see records.h). */
+static pt_sql_table *push_cut_note(pt_splitter *s, int cut)
+{
+    pt_sql_table *node = pt_xcalloc(1, sizeof *node);
+    node->cut = cut;
+    node->next = s->tables;
+    s->tables = node;
+    return node;
+}
+
+/* After a cut that leaves no special state: make sure the head says so. */
+static void note_plain(pt_splitter *s)
+{
+    if (s->tables && s->tables->cut != PT_CUT_TABLE && s->tables->cut != PT_CUT_PLAIN)
+        push_cut_note(s, PT_CUT_PLAIN);
+}
 
 pt_splitter *pt_splitter_new(const pt_dialect *d)
 {
@@ -342,11 +360,36 @@ static size_t cut_sql(pt_splitter *s, const char *buf, size_t n, bool at_eof)
     return cut;
 }
 
+/* JSON documents: the walk of json.c from the state of the last cut, up to the first
+ * token that goes on past the buffer (or to its end); the cut goes before that token. */
+static size_t cut_json(pt_splitter *s, const char *buf, size_t n, bool at_eof)
+{
+    pt_json_walk w = s->jw;
+    size_t p = 0, b, e;
+    int ev;
+    do ev = pt_json_step(buf, n, &p, &w, s->d.json_wrapper, at_eof, true, &b, &e);
+    while (ev != PT_JW_END && ev != PT_JW_NEED);
+    if (at_eof) p = n;
+    if (p == 0) return 0;
+    s->jw = w;
+    const pt_sql_table *h = s->tables;
+    bool head_json = h && h->cut == PT_CUT_JSON;
+    if (w.depth == 0) {
+        note_plain(s);
+    } else if (!head_json || h->json_depth != w.depth || h->json_in_records != w.in_records) {
+        pt_sql_table *node = push_cut_note(s, PT_CUT_JSON);
+        node->json_depth = w.depth;
+        node->json_in_records = w.in_records;
+    }
+    return p;
+}
+
 size_t pt_splitter_cut(pt_splitter *s, const char *buf, size_t n, bool at_eof)
 {
     if (!buf || n == 0) return 0;
     switch (s->d.format) {
     case PT_FMT_SQL: return cut_sql(s, buf, n, at_eof);
+    case PT_FMT_JSON: return cut_json(s, buf, n, at_eof);
     case PT_FMT_CSV:
         if (at_eof) return n;
         return cut_csv(buf, n, s->d.delim_len ? s->d.delim[0] : ',');

@@ -280,9 +280,11 @@ bool pt_sql_table_name_matches(const char *have, const char *want, size_t want_l
 static const pt_columns *find_table(const pt_reciter *it, const char *name, size_t len)
 {
     for (const pt_sql_table *t = it->local_tables; t; t = t->next)
-        if (pt_sql_table_name_matches(t->name, name, len)) return &t->cols;
+        if (t->cut == PT_CUT_TABLE && pt_sql_table_name_matches(t->name, name, len))
+            return &t->cols;
     for (const pt_sql_table *t = it->ch.sql_tables; t; t = t->next)
-        if (pt_sql_table_name_matches(t->name, name, len)) return &t->cols;
+        if (t->cut == PT_CUT_TABLE && pt_sql_table_name_matches(t->name, name, len))
+            return &t->cols;
     return NULL;
 }
 
@@ -568,6 +570,11 @@ static int resume_cut_values(pt_reciter *it, size_t p)
                         "its tuples are read without column names from byte %llu",
                         (unsigned long long)(it->ch.offset + p),
                         (unsigned long long)(it->ch.offset + b));
+}
+
+void pt_sql_start(pt_reciter *it)
+{
+    (void)it;
 }
 
 int pt_sql_next(pt_reciter *it, pt_record *rec)
