@@ -107,6 +107,14 @@ static bool looks_like_json(const char *t, size_t n)
     return p < n && (t[p] == '"' || t[p] == '}');
 }
 
+static bool contains_ci(const char *t, size_t n, const char *word)
+{
+    size_t k = strlen(word);
+    for (size_t i = 0; i + k <= n; i++)
+        if (strncasecmp(t + i, word, k) == 0) return true;
+    return false;
+}
+
 /* A dump header comment (pg_dump puts one on its second line), or CREATE TABLE / INSERT INTO starting a line outside comments. */
 static bool looks_like_sql(const char *t, size_t n)
 {
@@ -138,6 +146,11 @@ static bool looks_like_sql(const char *t, size_t n)
                    starts_with_ci(t, le, q, "INSERT IGNORE INTO") ||
                    starts_with_ci(t, le, q, "REPLACE INTO")) {
             return true;
+        } else if ((starts_with_ci(t, le, q, "INSERT [") || starts_with_ci(t, le, q, "INSERT \"")) &&
+                   contains_ci(t + q, le - q, "VALUES")) {
+            return true;   /* SQL Server: INSERT [dbo].[T] (...) VALUES (...) */
+        } else if (starts_with_ci(t, le, q, "COPY ") && contains_ci(t + q, le - q, "FROM stdin")) {
+            return true;   /* pg_dump without its header comment */
         }
         line = le + 1;
     }

@@ -85,6 +85,7 @@ struct pt_reciter {
     size_t n_icols, icol_cap;
     pt_sql_table *local_tables; /* CREATE TABLEs met in this chunk, owned */
     pt_rbuf name_buf;           /* scratch for table names */
+    pt_rbuf copy_cols;          /* a COPY statement's column names, NUL-separated */
 
     pt_json_walk jw;            /* JSON documents: the walk at it->pos */
 
@@ -157,6 +158,14 @@ size_t pt_sql_create_table_at(const char *t, size_t n, size_t p);
 /* Parse the CREATE TABLE statement text[p..n); NULL when it names no columns. */
 pt_sql_table *pt_sql_parse_create(const char *t, size_t n, size_t p);
 void pt_sql_table_free_list(const pt_sql_table *t);
+/* When a COPY ... FROM stdin statement starts at p: the table name into *name, its
+ * column list (if any) into *cols as NUL-terminated names, *n_cols of them; returns the
+ * position after STDIN, else 0. */
+size_t pt_sql_copy_from_stdin(const char *t, size_t n, size_t p, pt_rbuf *name, pt_rbuf *cols,
+                              size_t *n_cols);
+/* p at the start of a line of COPY data: the end of the block's "\." line (*ended), or
+ * else the end of the last whole line in t[p..n) (everything when at_end). */
+size_t pt_sql_copy_end(const char *t, size_t n, size_t p, bool at_end, bool *ended);
 bool pt_sql_table_name_matches(const char *have, const char *want, size_t want_len);
 
 #endif

@@ -138,6 +138,7 @@ void pt_reciter_free(pt_reciter *it)
     pt_rbuf_free(&it->path);
     pt_rbuf_free(&it->icol_buf);
     pt_rbuf_free(&it->name_buf);
+    pt_rbuf_free(&it->copy_cols);
     free(it->icol_off);
     free(it->icol_len);
     free(it);
