@@ -454,6 +454,7 @@ static size_t cut_json(pt_splitter *s, const char *buf, size_t n, bool at_eof)
     if (at_eof) p = n;
     if (p == 0) return 0;
     s->jw = w;
+    if (at_eof) return p;   /* no chunk follows: nothing to note */
     const pt_sql_table *h = s->tables;
     bool head_json = h && h->cut == PT_CUT_JSON;
     if (w.depth == 0) {
