@@ -471,33 +471,73 @@ static void fill_columns(const pt_record *r, pt_columns *cols)
     }
 }
 
+/* Fields of r that hold more than blanks. */
+static size_t non_empty_fields(const pt_record *r)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const char *v = r->fields[i].val;
+        size_t l = r->fields[i].val_len;
+        trim(&v, &l);
+        k += l > 0;
+    }
+    return k;
+}
+
+/* The row at sample[off..n) into *r (iterated by it), *end after it; false when there
+ * is none or it is not known to be complete. */
+static bool read_row(pt_reciter *it, const pt_dialect *d, const char *sample, size_t n,
+                     bool at_eof, size_t off, pt_record *r, size_t *end)
+{
+    pt_chunk_view view = {.text = sample + off, .len = n - off, .dialect = *d};
+    pt_reciter_reset(it, &view);
+    if (pt_reciter_next(it, r) != 1) return false;
+    size_t e = off + it->pos;
+    if (!(at_eof || (e > off && sample[e - 1] == '\n'))) return false;
+    *end = e;
+    return true;
+}
+
+/* Title rows above the header (an exported report: "客户名单（2023年）", a date line,
+ * blank lines) have at most one non-blank field; up to this many are passed over. */
+#define MAX_TITLE_ROWS 5
+
 size_t pt_detect_header(const pt_dialect *d, const char *sample, size_t n, bool at_eof,
                         pt_header_mode mode, pt_columns *cols)
 {
     if (mode == PT_HEADER_NO || !sample || !n) return 0;
     if (d->format != PT_FMT_CSV && d->format != PT_FMT_TSV && d->format != PT_FMT_DELIMITED)
         return 0;
+    /* Two iterators, so that a row's fields stay valid while the next one is read. */
     pt_reciter *first_it = pt_reciter_new(), *second_it = pt_reciter_new();
-    pt_chunk_view view = {.text = sample, .len = n, .dialect = *d};
     pt_record first, second;
-    size_t consumed = 0;
+    size_t consumed = 0, off = 0;
     first_it->keep_empty = true;
+    /* Rows of several fields near the start: then one field names no column. */
+    bool several = false;
+    pt_chunk_view view = {.text = sample, .len = n, .dialect = *d};
     pt_reciter_reset(first_it, &view);
-    if (pt_reciter_next(first_it, &first) != 1) goto done;
-    size_t end = first_it->pos;
-    bool complete = at_eof || (end > 0 && sample[end - 1] == '\n');
-    if (!complete) goto done;
-    /* A second iterator, so the first row's fields stay valid while reading the next. */
-    view.text = sample + end;
-    view.len = n - end;
-    pt_reciter_reset(second_it, &view);
-    bool have_second = pt_reciter_next(second_it, &second) == 1 &&
-                       (at_eof || sample[end + second_it->pos - 1] == '\n');
-    if (mode == PT_HEADER_YES || first_row_is_header(&first, &second, have_second)) {
-        fill_columns(&first, cols);
-        consumed = end;
+    for (int row = 0; row < MAX_TITLE_ROWS + 2 && !several; row++) {
+        if (pt_reciter_next(first_it, &first) != 1) break;
+        several = first.n >= 2;
     }
-done:
+    for (int row = 0; row <= MAX_TITLE_ROWS; row++) {
+        size_t end, end2;
+        if (!read_row(first_it, d, sample, n, at_eof, off, &first, &end)) break;
+        bool have_second = read_row(second_it, d, sample, n, at_eof, end, &second, &end2);
+        /* A row with one filled field at most may be a title. The header names two
+         * columns at least, unless no row near the start has two (a one-column file). */
+        bool one = non_empty_fields(&first) <= 1;
+        bool may_name = !(one && several);
+        if (mode == PT_HEADER_YES ||
+            (may_name && first_row_is_header(&first, &second, have_second))) {
+            fill_columns(&first, cols);
+            consumed = end;
+            break;
+        }
+        if (!one) break;
+        off = end;
+    }
     pt_reciter_free(first_it);
     pt_reciter_free(second_it);
     return consumed;

@@ -406,6 +406,54 @@ static void test_mssql_oracle(void)
     check_chunks_agree(inside, d);
 }
 
+/* ---------------------------------------------------------------- title rows */
+
+static void test_title_rows(void)
+{
+    pt_dialect csv = {.format = PT_FMT_CSV, .delim = ",", .delim_len = 1};
+    pt_columns cols = {0};
+    /* 客户名单（2023年）: 4 CJK (12) + （ 3 + 2023 4 + 年 3 + ） 3 = 25, + \n = 26;
+     * 导出日期：2023-01-05: 12 + ： 3 + 10 = 25, + \n = 26; a blank line 1;
+     * 姓名,身份证号,手机号\n: 6 + 1 + 12 + 1 + 9 + 1 = 30. 26 + 26 + 1 + 30 = 83. */
+    const char *report = "客户名单（2023年）\n导出日期：2023-01-05\n\n姓名,身份证号,手机号\n"
+                         "张伟,11010519491231002X,13812345678\n李娜,,13912345678\n"
+                         "王芳,,13712345678\n";
+    pt_dialect d = pt_detect_dialect(report, strlen(report), true, (pt_dialect){0});
+    CHECK_EQ(d.format, PT_FMT_CSV);
+    CHECK_EQ(pt_detect_header(&d, report, strlen(report), true, PT_HEADER_AUTO, &cols), 83);
+    CHECK_EQ(cols.n, 3);
+    if (cols.n == 3) CHECK_STR(cols.names[2], "手机号");
+    pt_columns_free(&cols);
+    /* a spreadsheet's merged title cell: 客户名单,, is 12 + 2 + 1 = 15 bytes, the header
+     * 姓名,手机号,备注\n 6 + 1 + 9 + 1 + 6 + 1 = 24: 39 */
+    const char *merged = "客户名单,,\n姓名,手机号,备注\n张伟,13812345678,x\n";
+    CHECK_EQ(pt_detect_header(&csv, merged, strlen(merged), true, PT_HEADER_AUTO, &cols), 39);
+    CHECK_EQ(cols.n, 3);
+    pt_columns_free(&cols);
+    /* TSV with a title line without tabs */
+    pt_dialect tsv = {.format = PT_FMT_TSV, .delim = "\t", .delim_len = 1};
+    const char *t = "Customers\nname\tphone\nx\t13812345678\n";   /* 10 + 11 = 21 */
+    CHECK_EQ(pt_detect_header(&tsv, t, strlen(t), true, PT_HEADER_AUTO, &cols), 21);
+    pt_columns_free(&cols);
+    /* a title above data, no header: nothing skipped (the title is then a record) */
+    const char *no_head = "用户信息表\n张伟,13812345678\n李娜,13912345678\n";
+    CHECK_EQ(pt_detect_header(&csv, no_head, strlen(no_head), true, PT_HEADER_AUTO, &cols), 0);
+    CHECK_EQ(cols.n, 0);
+    /* six title lines are more than a title: no header found */
+    const char *six = "a\nb\nc\nd\ne\nf\nname,phone\nx,13812345678\n";
+    CHECK_EQ(pt_detect_header(&csv, six, strlen(six), true, PT_HEADER_AUTO, &cols), 0);
+    /* five are passed over: 5 x 2 + "name,phone\n" 11 = 21 */
+    CHECK_EQ(pt_detect_header(&csv, six + 2, strlen(six + 2), true, PT_HEADER_AUTO, &cols), 21);
+    pt_columns_free(&cols);
+    /* a one-column file keeps its one-column header: 手机号\n is 10 bytes */
+    const char *one = "手机号\n13812345678\n13912345678\n";
+    CHECK_EQ(pt_detect_header(&csv, one, strlen(one), true, PT_HEADER_AUTO, &cols), 10);
+    pt_columns_free(&cols);
+    /* forced: the first line, title or not */
+    CHECK_EQ(pt_detect_header(&csv, merged, strlen(merged), true, PT_HEADER_YES, &cols), 15);
+    pt_columns_free(&cols);
+}
+
 int main(void)
 {
     RUN(test_json_detect);
@@ -416,5 +464,6 @@ int main(void)
     RUN(test_copy_records);
     RUN(test_copy_cut_inside_block);
     RUN(test_mssql_oracle);
+    RUN(test_title_rows);
     return CHECK_DONE();
 }
