@@ -13,8 +13,8 @@
  *    field, valid until the next call.
  *
  * A record is one CSV/TSV/delimited row, one JSON Lines object, one object of a JSON
- * document's array of records, one SQL VALUES tuple or pg_dump COPY row, or one
- * non-empty line of plain text. Header rows and blank lines are not records.
+ * document's array of records, one SQL VALUES tuple or pg_dump COPY row, one block of
+ * labelled lines, or one non-empty line of plain text. Header rows and blank lines are not records.
  */
 #ifndef PITALLY_RECORDS_H
 #define PITALLY_RECORDS_H
@@ -29,12 +29,13 @@ typedef enum {
     PT_FMT_JSONL,
     PT_FMT_SQL,
     PT_FMT_LINES,
-    PT_FMT_JSON      /* a JSON document: an array of objects, wrapped or not (json.c) */
+    PT_FMT_JSON,     /* a JSON document: an array of objects, wrapped or not (json.c) */
+    PT_FMT_BLOCKS    /* labelled blocks: "姓名：张三" lines, a blank line between people */
 } pt_format;
 
 typedef enum { PT_HEADER_AUTO = 0, PT_HEADER_YES, PT_HEADER_NO } pt_header_mode;
 
-/* "csv","tsv","delimited","jsonl","sql","lines","json" */
+/* "csv","tsv","delimited","jsonl","sql","lines","json","blocks" */
 const char *pt_format_name(pt_format f);
 int pt_format_parse(const char *s, pt_format *out);   /* 0 or -1; accepts "auto" */
 int pt_header_mode_parse(const char *s, pt_header_mode *out); /* yes|no|auto */

@@ -12,7 +12,7 @@
 #define SAMPLE_LINES 50
 
 static const char *const format_names[] = {"auto", "csv", "tsv", "delimited", "jsonl", "sql",
-                                           "lines", "json"};
+                                           "lines", "json", "blocks"};
 
 const char *pt_format_name(pt_format f)
 {
@@ -25,7 +25,7 @@ int pt_format_parse(const char *s, pt_format *out)
     static const struct { const char *name; pt_format f; } names[] = {
         {"auto", PT_FMT_AUTO}, {"csv", PT_FMT_CSV}, {"tsv", PT_FMT_TSV},
         {"delimited", PT_FMT_DELIMITED}, {"jsonl", PT_FMT_JSONL}, {"ndjson", PT_FMT_JSONL},
-        {"json", PT_FMT_JSON}, {"sql", PT_FMT_SQL}, {"lines", PT_FMT_LINES},
+        {"json", PT_FMT_JSON}, {"blocks", PT_FMT_BLOCKS}, {"sql", PT_FMT_SQL}, {"lines", PT_FMT_LINES},
         {"text", PT_FMT_LINES}, {"txt", PT_FMT_LINES}};
     if (!s) return -1;
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
@@ -350,10 +350,11 @@ pt_dialect pt_detect_dialect(const char *sample, size_t n, bool at_eof, pt_diale
         if (looks_like_jsonl(sample, n, at_eof)) d.format = PT_FMT_JSONL;
         else if (looks_like_json(sample, n)) d.format = PT_FMT_JSON;
         else if (looks_like_sql(sample, n)) d.format = PT_FMT_SQL;
+        else if (pt_blocks_detect(sample, n, at_eof)) d.format = PT_FMT_BLOCKS;
     }
     if (d.format == PT_FMT_JSON) d.json_wrapper = pt_json_detect_wrapper(sample, n);
     if (d.format == PT_FMT_JSONL || d.format == PT_FMT_SQL || d.format == PT_FMT_LINES ||
-        d.format == PT_FMT_JSON)
+        d.format == PT_FMT_JSON || d.format == PT_FMT_BLOCKS)
         return d;
     if (d.delim_len) return d;
     /* CSV, TSV, DELIMITED without a delimiter, or AUTO still undecided. */

@@ -121,6 +121,13 @@ int pt_jsonl_next(pt_reciter *it, pt_record *rec);
 int pt_sql_next(pt_reciter *it, pt_record *rec);
 void pt_sql_start(pt_reciter *it);   /* a chunk starting inside a COPY block (sql.c) */
 int pt_lines_next(pt_reciter *it, pt_record *rec);
+int pt_blocks_next(pt_reciter *it, pt_record *rec);
+
+/* Labelled blocks (blocks.c): the label of line t[b..e) (see there), where to cut a
+ * buffer (after its last blank line, 0 when none), and detection. */
+bool pt_blocks_label(const char *t, size_t b, size_t e, size_t *le, size_t *vb);
+size_t pt_blocks_cut(const char *t, size_t n);
+bool pt_blocks_detect(const char *t, size_t n, bool at_eof);
 
 /* JSON: does text[0..n) (one line) hold exactly one JSON object? (jsonl.c) */
 bool pt_json_line_is_object(const char *text, size_t n);

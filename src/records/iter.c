@@ -175,6 +175,7 @@ int pt_reciter_next(pt_reciter *it, pt_record *rec)
     case PT_FMT_JSONL: return pt_jsonl_next(it, rec);
     case PT_FMT_SQL: return pt_sql_next(it, rec);
     case PT_FMT_JSON: return pt_json_next(it, rec);
+    case PT_FMT_BLOCKS: return pt_blocks_next(it, rec);
     case PT_FMT_LINES:
     case PT_FMT_AUTO:
     default: return pt_lines_next(it, rec);

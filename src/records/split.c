@@ -473,6 +473,7 @@ size_t pt_splitter_cut(pt_splitter *s, const char *buf, size_t n, bool at_eof)
     switch (s->d.format) {
     case PT_FMT_SQL: return cut_sql(s, buf, n, at_eof);
     case PT_FMT_JSON: return cut_json(s, buf, n, at_eof);
+    case PT_FMT_BLOCKS: return at_eof ? n : pt_blocks_cut(buf, n);
     case PT_FMT_CSV:
         if (at_eof) return n;
         return cut_csv(buf, n, s->d.delim_len ? s->d.delim[0] : ',');

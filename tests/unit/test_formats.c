@@ -454,6 +454,55 @@ static void test_title_rows(void)
     pt_columns_free(&cols);
 }
 
+/* ---------------------------------------------------------------- labelled blocks */
+
+static const char *blocks =
+    "\n"
+    "姓名：张伟\r\n"
+    "身份证号：11010519491231002X\r\n"
+    "手机 : 13812345678\r\n"
+    "北京市朝阳区某路1号\r\n"
+    "\r\n"
+    "  \n"
+    "姓名：李娜\n"
+    "手机号码：13912345678\n"
+    "备注：时间 10:30，网址 http://x.cn\n"
+    "\n"
+    "姓名：王芳\n"
+    "手机：";
+
+static void test_blocks(void)
+{
+    pt_dialect none = {0}, d = dialect_of(PT_FMT_BLOCKS);
+    CHECK_EQ(pt_detect_dialect(blocks, strlen(blocks), true, none).format, PT_FMT_BLOCKS);
+    CHECK_STR(pt_format_name(PT_FMT_BLOCKS), "blocks");
+    /* one record per block; a line without a label is a field without a key; a value
+     * may hold colons; an empty value stays out */
+    CHECK_STR(whole_text(blocks, strlen(blocks), d, false),
+              "姓名=张伟|身份证号=11010519491231002X|手机=13812345678|=北京市朝阳区某路1号;"
+              "姓名=李娜|手机号码=13912345678|备注=时间 10:30，网址 http://x.cn;"
+              "姓名=王芳;");
+    /* a record's offset is its first line: after the leading blank line, byte 1 */
+    CHECK(strncmp(whole_text(blocks, strlen(blocks), d, true), "@1:", 3) == 0);
+    check_chunks_agree(blocks, d);
+    /* the cut goes after the last blank line; none in the buffer: no cut */
+    const char *second = strstr(blocks, "姓名：王芳");
+    pt_splitter *s = pt_splitter_new(&d);
+    CHECK_EQ(pt_splitter_cut(s, blocks, strlen(blocks), false), (size_t)(second - blocks));
+    CHECK_EQ(pt_splitter_cut(s, second, strlen(second), false), 0);
+    pt_splitter_free(s);
+
+    /* not blocks: a chat log with a blank line after every message (blocks of one
+     * line), a combo list (labels with '@' and '.', none repeating), one block of
+     * settings */
+    const char *chat = "张三：你好\n\n李四：在吗\n\n张三：13812345678\n\n李四：好\n";
+    CHECK(pt_detect_dialect(chat, strlen(chat), true, none).format != PT_FMT_BLOCKS);
+    const char *combo = "a@b.cn:pw1\nc@d.cn:pw2\n\ne@f.cn:pw3\ng@h.cn:pw4\n";
+    CHECK(pt_detect_dialect(combo, strlen(combo), true, none).format != PT_FMT_BLOCKS);
+    const char *conf = "host: x\nport: y\nuser: z\npass: w\n";
+    CHECK(pt_detect_dialect(conf, strlen(conf), true, none).format != PT_FMT_BLOCKS);
+}
+
 int main(void)
 {
     RUN(test_json_detect);
@@ -465,5 +514,6 @@ int main(void)
     RUN(test_copy_cut_inside_block);
     RUN(test_mssql_oracle);
     RUN(test_title_rows);
+    RUN(test_blocks);
     return CHECK_DONE();
 }
