@@ -1,5 +1,6 @@
 /* fuzz_records.h - the body of the per-format record targets (fuzz_csv.c,
- * fuzz_delimited.c, fuzz_jsonl.c, fuzz_sql.c, fuzz_json.c, fuzz_pgcopy.c): each passes
+ * fuzz_delimited.c, fuzz_jsonl.c, fuzz_sql.c, fuzz_json.c, fuzz_pgcopy.c,
+ * fuzz_blocks.c): each passes
  * its format to fuzz_records_one.
  *
  * One run: byte 0 picks the delimiter and the header mode; the rest is decoded text.

@@ -207,3 +207,27 @@ def test_title_rows_above_header(tmp):
         eq(counts(inp), PEOPLE_COUNTS, name + " records/raw/distinct (titles are no records)")
         eq(inp["categories"]["identity"], 3, name + " identity")
         eq(inp["errors"], [], name + " errors")
+
+
+# ---------------------------------------------------------------- labelled blocks
+
+def test_labelled_blocks(tmp):
+    """One person per block of "label：value" lines, a blank line between blocks (and a
+    CRLF file with two blank lines and a label with a half-width colon). Each block is
+    one record: the three people again, and a block with a card number alone."""
+    h = fx.HEAD
+    blocks = ["%s：%s\n%s：%s\n%s：%s\n" % (h[0], r[0], h[1], r[1], h[2], r[2]) for r in fx.PEOPLE]
+    text = "\n".join(blocks)
+    fx.write(os.path.join(tmp, "people.txt"), text.encode())
+    crlf = ("\r\n\r\n".join(b.replace("\n", "\r\n") for b in blocks) +
+            "\r\n银行卡号: %s\r\n备注：无\r\n" % fx.bank_card(3))
+    fx.write(os.path.join(tmp, "crlf.txt"), crlf.encode())
+    got = by_name(scan_chunked([tmp]))
+    for name, inp in got.items():
+        eq(inp["format"], "blocks", name + " format")
+        eq(inp["errors"], [], name + " errors")
+    eq(counts(got["people.txt"]), PEOPLE_COUNTS, "people.txt records/raw/distinct")
+    eq(got["people.txt"]["categories"]["identity"], 3, "people.txt identity")
+    # the three people and one more block: the card, a piece of its own
+    eq(counts(got["crlf.txt"]), (4, 4, 3), "crlf.txt records/raw/distinct")
+    eq(tier(got["crlf.txt"], "art5_3"), (1, 1), "crlf.txt art5_3: the card")
