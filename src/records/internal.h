@@ -131,7 +131,7 @@ bool pt_blocks_detect(const char *t, size_t n, bool at_eof);
 
 /* JSON: does text[0..n) (one line) hold exactly one JSON object? (jsonl.c) */
 bool pt_json_line_is_object(const char *text, size_t n);
-/* Parse the object or array at t[b] (bounded by n) into the record being built:
+/* Parse the object at t[b] (bounded by n) into the record being built:
  * NULL and *end after it, or why not and *end where the parse stopped (jsonl.c). */
 const char *pt_json_parse_record(pt_reciter *it, const char *t, size_t b, size_t n, size_t *end);
 
@@ -139,7 +139,7 @@ const char *pt_json_parse_record(pt_reciter *it, const char *t, size_t b, size_t
 enum {
     PT_JW_END,      /* *pos == n, every token before it taken */
     PT_JW_NEED,     /* the token at *pos goes on past n (only when !at_end) */
-    PT_JW_RECORD,   /* a record value starts at *b; with find_end it ends at *e == *pos */
+    PT_JW_RECORD,   /* a record object starts at *b; with find_end it ends at *e == *pos */
     PT_JW_GARBAGE,  /* t[*b..*e) is no JSON and was skipped */
     PT_JW_CUT       /* a value or string from *b is cut off by the end of the text */
 };

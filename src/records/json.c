@@ -13,11 +13,13 @@
  * bracketed, so a wrapper may hold anything around its records.
  *
  * Which values are records:
- *  - in an array of records: each object (or array) in it; scalars are skipped;
+ *  - in an array of records: each object in it; other values are skipped;
  *  - at the top level: every object, unless the dialect says json_wrapper (detection
  *    found one object wrapping the records), when only objects of arrays of records
  *    inside it are; the objects of a top-level array of records always are.
- * Text that is no JSON where a value or separator should be is skipped and reported.
+ * Text that is no JSON where a value or separator should be is skipped and reported;
+ * in an array of records a '}' is such text (so that the tail of an object cut off by
+ * the record cap does not end the array and lose the records after it).
  */
 #include "findbyte.h"
 #include "internal.h"
@@ -106,7 +108,19 @@ int pt_json_step(const char *t, size_t n, size_t *pos, pt_json_walk *w, bool wra
         if (p >= n) return PT_JW_END;
         char c = t[p];
         bool top = w->depth == 0;
-        if ((c == '{' || c == '[') && (w->in_records || (top && c == '{' && !wrapper))) {
+        if (c == '[' && w->in_records) {   /* an array among records: none, skipped whole */
+            bool closed;
+            size_t end = pt_json_value_end(t, p, n, &closed);
+            if (!closed) {
+                if (!at_end) return PT_JW_NEED;
+                *b = p;
+                *e = *pos = n;
+                return PT_JW_CUT;
+            }
+            p = end;
+            continue;
+        }
+        if (c == '{' && (w->in_records || (top && !wrapper))) {
             *b = p;
             if (!find_end) return PT_JW_RECORD;   /* the caller parses it and moves *pos */
             bool closed;
@@ -138,7 +152,14 @@ int pt_json_step(const char *t, size_t n, size_t *pos, pt_json_walk *w, bool wra
             *e = *pos = q;
             return PT_JW_GARBAGE;
         }
-        if (c == '}' || c == ']') {   /* any bracket closes the innermost one */
+        if (c == '}' && w->in_records) {   /* no close of an array: skip it, read on */
+            size_t q = pt_find_byte_set(t, p + 1, n, "{}[],", 5);
+            if (q >= n && !at_end) return PT_JW_NEED;
+            *b = p;
+            *e = *pos = q;
+            return PT_JW_GARBAGE;
+        }
+        if (c == '}' || c == ']') {   /* any other bracket closes the innermost one */
             w->depth--;
             w->in_records = false;    /* an array of records holds no open bracket */
             p++;

@@ -307,7 +307,7 @@ const char *pt_json_parse_record(pt_reciter *it, const char *t, size_t b, size_t
 {
     json_parser jp = {.it = it, .s = t, .n = n, .i = b};
     it->path.len = 0;
-    bool ok = t[b] == '{' ? parse_object(&jp, 1) : parse_array(&jp, 1);
+    bool ok = parse_object(&jp, 1);
     *end = jp.i;
     return ok ? NULL : jp.err ? jp.err : "invalid JSON";
 }

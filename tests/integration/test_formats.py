@@ -113,6 +113,21 @@ def test_json_damaged(tmp):
     eq(inp["errors"][0]["offset"], data.index(b"####"), "offset of the garbage")
 
 
+def test_json_object_over_record_cap(tmp):
+    """100 objects on one line, each its own mobile; the 51st holds a 300 KB string, more
+    than the 64 KiB record cap: it is cut (record_too_long, and json errors for its
+    pieces), the other 99 all count, the 50 after it too."""
+    objs = ['{"手机号":"138%08d","tags":["a","b"]}' % i for i in range(100)]
+    objs[50] = '{"手机号":"13800000050","blob":"%s","tags":["c"]}' % ("x" * 300000)
+    data = ("[" + ",".join(objs) + "]").encode()
+    fx.write(os.path.join(tmp, "huge.json"), data)
+    inp = scan([os.path.join(tmp, "huge.json")], "--chunk-size", "4096", "--max-record", "65536")["inputs"][0]
+    eq(counts(inp), (99, 99, 99), "records/raw/distinct")
+    eq(sorted(set(kinds(inp))), ["json", "record_too_long"], "error kinds")
+    at = data.index(objs[50].encode())
+    eq([e["offset"] for e in inp["errors"][:2]], [at, at], "the cut object's offset, twice")
+
+
 # ---------------------------------------------------------------- pg_dump
 
 def pg_dump(people, cards):
