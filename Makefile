@@ -15,36 +15,49 @@ ifeq ($(SAN),1)
 CFLAGS_ALL += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDSAN = -fsanitize=address,undefined
 endif
+ifeq ($(SAN),thread)
+CFLAGS_ALL += -fsanitize=thread -fno-omit-frame-pointer
+LDSAN = -fsanitize=thread
+endif
 LIBS = -lpcre2-8 -lyaml -lz -lxxhash -pthread
 # ISA-L inflate when libisal-dev is installed (zlib otherwise)
 -include src/input/isal.mk
 
-# Debian packages the build and the tests need; installed by `make deps` when missing.
-DEB_PKGS = gcc make libpcre2-dev zlib1g-dev libyaml-dev libxxhash-dev libisal-dev
+# Debian packages the build and the tests need; installed by `make deps` when missing
+# (python3-jsonschema: tests/report_check.py validates every report against
+# docs/pitally-report.schema.json). The stamp depends on this Makefile, so a package
+# added here is checked for again on a machine that was set up before.
+DEB_PKGS = gcc make libpcre2-dev zlib1g-dev libyaml-dev libxxhash-dev libisal-dev \
+           python3 python3-jsonschema
 DEPS_STAMP = build/.deps-ok
 
 LIB_SRC  := $(sort $(wildcard src/input/*.c src/records/*.c src/classify/*.c \
               src/tally/*.c src/verdict/*.c src/report/*.c src/pipeline/*.c src/util/*.c))
+# the program's side: walking directories and opening files (the library never does)
+PROG_SRC := $(sort $(wildcard src/fileio/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c)) src/main.c
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+PROG_OBJ := $(PROG_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps demo test test-run unit-bins install clean asan bench
+.PHONY: all deps demo test test-run unit-bins install clean asan tsan bench
 all: $(DEPS_STAMP) $(BUILD)/pitally
 
-$(DEPS_STAMP):
+$(DEPS_STAMP): Makefile
 	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	command -v python3 >/dev/null 2>&1 || missing="$$missing python3"; \
 	if [ -n "$$missing" ]; then \
 	  echo "pitally: installing build dependencies:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || exit 1; \
-	fi
+	fi; \
+	python3 -c 'import jsonschema' 2>/dev/null || \
+	  echo "pitally: warning: $$(command -v python3) does not see the jsonschema module" \
+	       "(python3-jsonschema is for /usr/bin/python3); the tests need it"
 	@mkdir -p build && touch $@
 deps: $(DEPS_STAMP)
 
@@ -56,24 +69,34 @@ $(BUILD)/libpitally.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/pitally: $(CLI_OBJ) $(BUILD)/libpitally.a
-	$(CC) $(CFLAGS_ALL) $(LDSAN) -o $@ $(CLI_OBJ) $(BUILD)/libpitally.a $(LIBS)
+$(BUILD)/libpitally-fileio.a: $(PROG_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(BUILD)/libpitally.a
+LIB_ARCHIVES = $(BUILD)/libpitally-fileio.a $(BUILD)/libpitally.a
+
+$(BUILD)/pitally: $(CLI_OBJ) $(LIB_ARCHIVES)
+	$(CC) $(CFLAGS_ALL) $(LDSAN) -o $@ $(CLI_OBJ) $(LIB_ARCHIVES) $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIB_ARCHIVES)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/unit $(LDSAN) -o $@ $< $(BUILD)/libpitally.a $(LIBS)
+	$(CC) $(CFLAGS_ALL) -Itests/unit $(LDSAN) -o $@ $< $(LIB_ARCHIVES) $(LIBS)
 
 unit-bins: $(TEST_BIN)
 
 asan: $(DEPS_STAMP)
 	$(MAKE) BUILD=build/asan SAN=1 OPT="-O1 -g" build/asan/pitally unit-bins
 
+# ThreadSanitizer: the engine's reader, workers and ordered commit under TSan.
+tsan: $(DEPS_STAMP)
+	$(MAKE) BUILD=build/tsan SAN=thread OPT="-O1 -g" build/tsan/pitally build/tsan/tests/test_scan
+
 # test and demo first make sure the packages are there, then build in a fresh make, so
 # that what the package step installed (ISA-L) is seen by the build.
 test: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory test-run
-test-run: all unit-bins asan
-	@sh tests/run.sh build build/asan
+test-run: all unit-bins asan tsan
+	@sh tests/run.sh build build/asan build/tsan
 
 demo: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory all
@@ -93,7 +116,7 @@ install: all
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(PROG_OBJ:.o=.d)
 
 # libFuzzer targets (tests/fuzz/): `make fuzz` runs each for FUZZ_SECONDS.
 -include tests/fuzz/fuzz.mk

@@ -14,6 +14,8 @@
 #   BENCH_RECORDS [2000000]  BENCH_SEED [1]  BENCH_DUP_RATE [0.1]  BENCH_INVALID_RATE [0.02]
 #   BENCH_GZIP_LEVEL [6]  BENCH_MEMBER_BYTES [65536]  BENCH_REPEAT [3]
 #   BENCH_DATA [bench/data]  PITALLY [build/pitally]  BENCH_GEN [build/bench-gen]
+#   BENCH_SMALL_FILES [10000]: the same CSV records split into this many files, each with
+#   the header row (the "many small files" row: no barrier between inputs)
 # POSIX sh (runs under dash).
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -27,6 +29,7 @@ INVALID_RATE=${BENCH_INVALID_RATE:-0.02}
 GZ_LEVEL=${BENCH_GZIP_LEVEL:-6}
 MEMBER_BYTES=${BENCH_MEMBER_BYTES:-65536}
 REPEAT=${BENCH_REPEAT:-3}
+SMALL_FILES=${BENCH_SMALL_FILES:-10000}
 DATA=${BENCH_DATA:-bench/data}
 TIME=/usr/bin/time
 
@@ -111,12 +114,33 @@ make_data() {
     wait "$pid_single" || exit 2
     wait "$pid_multi" || exit 2
     CSV_BYTES=$(wc -c <"$CSV" | tr -d ' ')
+    make_small_files "$base"
+
     GEN_DISTINCT=$(meta_value "$CSV.meta" distinct)
     GEN_RECORDS=$(meta_value "$CSV.meta" records)
     for f in "$GZ_SINGLE" "$GZ_MULTI"; do
         [ "$(meta_value "$f.meta" bytes)" = "$CSV_BYTES" ] ||
             die "$f does not hold the bytes of $CSV (delete $DATA and rerun)"
     done
+}
+
+# The CSV's records in SMALL_FILES files of equal record counts, each starting with the
+# header row, in a directory whose sorted order is the records' order.
+make_small_files() {
+    SMALL_DIR="$1.small$SMALL_FILES"
+    if [ -s "$SMALL_DIR/.done" ] && newer "$SMALL_DIR/.done" "$CSV"; then
+        say "bench: reusing $SMALL_DIR"
+        return 0
+    fi
+    say "bench: splitting $CSV into $SMALL_FILES files"
+    rm -rf "$SMALL_DIR"
+    mkdir -p "$SMALL_DIR"
+    per=$(( (RECORDS + SMALL_FILES - 1) / SMALL_FILES ))
+    awk -v dir="$SMALL_DIR" -v per="$per" '
+        NR == 1 { header = $0; next }
+        (NR - 2) % per == 0 { if (out) close(out); out = sprintf("%s/part-%06d.csv", dir, (NR - 2) / per); print header > out }
+        { print > out }' "$CSV" || die "cannot split $CSV"
+    touch "$SMALL_DIR/.done"
 }
 
 # ---------------------------------------------------------------- timing
@@ -133,7 +157,8 @@ time_value() { sed -n "s/.*$2: *//p" "$1" | head -n 1; }
 measure() {
     key=$1 label=$2 stdout_file=$3 input=$4
     shift 4
-    cat "$input" >/dev/null   # warm the page cache
+    if [ -d "$input" ]; then find "$input" -type f -exec cat {} + >/dev/null
+    else cat "$input" >/dev/null; fi   # warm the page cache
     best="" rss=0 status=ok cpu=-
     i=0
     while [ "$i" -lt "$REPEAT" ]; do
@@ -205,6 +230,7 @@ run_all() {
     : >"$ROWS"
     run_pitally j1 "pitally -j1 (csv)" 1 "$CSV"
     run_pitally j2 "pitally -j2 (csv)" 2 "$CSV"
+    run_pitally small "pitally -j2 ($SMALL_FILES small csv files)" 2 "$SMALL_DIR"
     if command -v rg >/dev/null 2>&1; then
         measure rg "rg -c, 4 regexes (csv)" "$DATA/out-rg.txt" "$CSV" \
             rg -c -e "$RE_ID" -e "$RE_MOBILE" -e "$RE_EMAIL" -e "$RE_CARD" "$CSV"
@@ -242,6 +268,12 @@ ratio() {
     if [ "$(field "$1" 5)" != ok ] || [ "$(field "$2" 5)" != ok ]; then echo "n/a"; return; fi
     case "$a$b" in *-*|"") echo "n/a"; return ;; esac
     awk -v a="$a" -v b="$b" 'BEGIN { if (a > 0) printf "%.2f", b / a; else print "n/a" }'
+}
+
+# at_most VALUE TARGET: "met" when VALUE <= TARGET.
+at_most() {
+    case "$1" in n/a) echo "n/a"; return ;; esac
+    awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t ? "met" : "NOT met") }'
 }
 
 # meets VALUE TARGET: "met" / "NOT met" / "n/a".
@@ -327,6 +359,7 @@ print_ratios() {
     r_rg=$(ratio j2 rg)
     r_rgall=$(ratio j2 rgall)
     r_scale=$(ratio j2 j1)
+    r_small=$(ratio j2 small)
     r_gz1=$(ratio pz1 igz1)
     r_gzm=$(ratio pzm igzm)
     s_j2=$(field j2 3)
@@ -336,6 +369,7 @@ print_ratios() {
         echo "pitally -j2 MB/s (csv)|$mbs_j2|>= 250|$(meets "$mbs_j2" 250)"
         echo "pitally -j2 / rg -c|$r_rg|>= 2.0|$(meets "$r_rg" 2.0)"
         echo "pitally -j2 / -j1|$r_scale|>= 1.7|$(meets "$r_scale" 1.7)"
+        echo "pitally $SMALL_FILES small files: time / one file|$r_small|<= 1.3|$(at_most "$r_small" 1.3)"
         echo "pitally gz single / igzip -dc|$r_gz1|>= 0.8|$(meets "$r_gz1" 0.8)"
         echo "pitally gz multi / igzip -dc|$r_gzm|>= 0.8|$(meets "$r_gzm" 0.8)"
         echo "(info) pitally -j2 / rg --count-matches|$r_rgall|-|-"
@@ -403,10 +437,23 @@ def differences(a, b, where=""):
         yield "%s: %s vs %s" % (where, json.dumps(a, ensure_ascii=False)[:80],
                                 json.dumps(b, ensure_ascii=False)[:80])
 
+def same_data(report):
+    # the many-small-files run holds the same records in other inputs: compare what does
+    # not depend on how they are cut into files (totals without sample offsets, verdict)
+    r = counts(report)
+    r.pop("inputs", None)
+    for p in r["totals"].get("patterns", {}).values():
+        for s in p.get("samples", []):
+            s.pop("offset", None)
+    return r
+
 if reports:
     ref_label, ref = reports[0]
     for label, rep in reports[1:]:
-        diff = list(differences(counts(ref), counts(rep)))
+        if len(rep.get("inputs", [])) != len(ref.get("inputs", [])):
+            diff = list(differences(same_data(ref), same_data(rep)))
+        else:
+            diff = list(differences(counts(ref), counts(rep)))
         for d in diff[:10]:
             problems.append("%s vs %s: %s" % (ref_label, label, d))
         if len(diff) > 10:

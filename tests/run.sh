@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh - the test runner: every unit-test binary and the integration suite, for each
-# build directory given (plain and ASan/UBSan). Counts "ok"/"not ok" lines; a binary
+# build directory given (plain, ASan/UBSan, and TSan, where only the engine's unit test
+# is built). Counts "ok"/"not ok" lines; a binary
 # that crashes or exits non-zero without saying which test failed counts as a failure.
 # Last line: "N passed, N failed".
 set -u
@@ -24,6 +25,7 @@ count() {   # $1 = label; output of the suite is in $log, $2 = its exit status
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 for build in "$@"; do
     for t in "$build"/tests/test_*; do
         [ -x "$t" ] || continue

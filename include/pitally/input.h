@@ -1,6 +1,8 @@
-/* input.h - stage 1: bytes in. Opens a file or stdin, inflates gzip (detected by its
- * magic bytes, every member of a multi-member file), detects the text encoding and
- * decodes it to UTF-8. What comes out of pt_source_read is always valid UTF-8 with no
+/* input.h - stage 1: bytes in. Reads the raw bytes of one logical input through a
+ * pt_raw_input that the program opened (the library never opens files: see
+ * pitally/fileio.h for files and stdin), inflates gzip (detected by its magic bytes,
+ * every member of a multi-member file), detects the text encoding and decodes it to
+ * UTF-8. What comes out of pt_source_read is always valid UTF-8 with no
  * BOM; damage on the way (a truncated gzip member, invalid byte sequences) is appended
  * to the caller's error list with its offset and never stops the stream early unless
  * nothing more can be read.
@@ -9,6 +11,8 @@
  */
 #ifndef PITALLY_INPUT_H
 #define PITALLY_INPUT_H
+
+#include <sys/types.h>
 
 #include "pitally/common.h"
 
@@ -60,15 +64,32 @@ typedef struct {
 #define PT_GZIP_RATIO_AFTER_DEFAULT (64ULL << 20)
 
 void pt_source_options_default(pt_source_options *o);
-/* pt_source_open with options (o == NULL: the defaults). */
-pt_source *pt_source_open_with(const char *path, const pt_source_options *o, pt_errlist *errs);
+
+/* The raw bytes of one logical input: a file, stdin, an archive member, a buffer.
+ * read returns the bytes read, 0 at the end, -1 on an error (errno set); close (may be
+ * NULL) is called once by pt_source_close, or by pt_source_open_raw when it fails. */
+typedef struct {
+    ssize_t (*read)(void *ctx, void *buf, size_t cap);
+    void (*close)(void *ctx);
+    void *ctx;
+    uint64_t size;          /* when known (a regular file), else 0 */
+} pt_raw_input;
+
+/* A buffer in memory as a raw input; m holds the position and must outlive it. */
+typedef struct {
+    const uint8_t *data;
+    size_t len, pos;
+} pt_memory_input;
+pt_raw_input pt_raw_memory(pt_memory_input *m, const void *data, size_t len);
+
+/* Open a source over raw bytes (o == NULL: the defaults). The encoding is detected
+ * from the first decompressed bytes unless o->encoding forces one (BOM; UTF-16 by BOM
+ * or NUL pattern; UTF-8 validity; GB18030). Returns NULL, after one "read" error in
+ * errs, when not a single byte could be read. */
+pt_source *pt_source_open_raw(const pt_raw_input *raw, const pt_source_options *o,
+                              pt_errlist *errs);
 /* True when the input was found binary and skipped (its "binary" error is in errs). */
 bool pt_source_skipped(const pt_source *s);
-
-/* Open path ("-" is stdin). forced == PT_ENC_AUTO detects the encoding from the first
- * decompressed bytes (BOM; UTF-16 by BOM or NUL pattern; UTF-8 validity; GB18030).
- * On failure returns NULL and appends one error of kind "open" (or "read") to errs. */
-pt_source *pt_source_open(const char *path, pt_encoding forced, pt_errlist *errs);
 
 /* Read up to cap (>= 16) bytes of decoded UTF-8. Returns the number of bytes, 0 at
  * the end. Never cuts a UTF-8 sequence in two. Problems go to the errs given at open:
@@ -81,10 +102,10 @@ size_t pt_source_read(pt_source *s, char *buf, size_t cap);
 
 pt_compression pt_source_compression(const pt_source *s);
 pt_encoding pt_source_encoding(const pt_source *s);
-/* Bytes of the file itself consumed so far (compressed bytes for gzip): the input's
- * "bytes" in the report once the source is exhausted, and the progress numerator. */
+/* Raw bytes consumed so far (compressed bytes for gzip): the input's "bytes" in the
+ * report once the source is exhausted, and the progress numerator. */
 uint64_t pt_source_bytes_in(const pt_source *s);
-/* Size of the file when known (regular files), else 0. */
+/* The raw input's size when known, else 0. */
 uint64_t pt_source_size(const pt_source *s);
 void pt_source_close(pt_source *s);
 

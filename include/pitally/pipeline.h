@@ -1,8 +1,12 @@
-/* pipeline.h - the scan driver: expands paths, and for each input runs one reader
- * thread (read, inflate, decode, cut into chunks at record boundaries) feeding a
- * bounded queue of chunks to N worker threads (records, classify, tally), then merges
- * the counts and asks the policy for a verdict. Memory is bounded by the queue
- * (the dedup sets aside).
+/* pipeline.h - the scan engine. The program hands it logical inputs one after another
+ * (pt_scan_input: the raw bytes of a file, an archive member, a buffer); the calling
+ * thread reads, inflates, decodes and cuts each one into chunks at record boundaries,
+ * N worker threads classify the chunks, and each chunk's results are committed to the
+ * tally in the order the chunks were cut. There is no barrier between inputs: the
+ * next input is read while the workers finish the last one. Because commits are in
+ * input order, the tally, the samples and the pieces a piece sink sees are the same for
+ * any thread count. The engine opens no file and prints nothing: what to scan is the
+ * program's choice (pitally/fileio.h), what to say about it is the sinks' (report.h).
  */
 #ifndef PITALLY_PIPELINE_H
 #define PITALLY_PIPELINE_H
@@ -10,9 +14,25 @@
 #include "pitally/classify.h"
 #include "pitally/input.h"
 #include "pitally/records.h"
-#include "pitally/report.h"
+#include "pitally/tally.h"
 
 typedef enum { PT_PROGRESS_AUTO = 0, PT_PROGRESS_ALWAYS, PT_PROGRESS_NEVER } pt_progress_mode;
+
+/* One counted piece, as committed: in input order, then record order. */
+typedef struct {
+    uint32_t input;          /* index in the tally */
+    uint64_t offset;         /* of the record, in the input's decoded text */
+    uint64_t categories;     /* detected and declared */
+    int tier;                /* most serious tier of those categories (policy) */
+    uint64_t fp[2];          /* fingerprint of its personal-information content */
+    bool new_in_input, new_in_run;
+} pt_piece_event;
+
+/* Receives every piece in order (evidence lists). Called from one thread at a time. */
+typedef struct {
+    void *ctx;
+    void (*piece)(void *ctx, const pt_piece_event *e);
+} pt_piece_sink;
 
 typedef struct {
     unsigned threads;           /* workers, >= 1 */
@@ -20,15 +40,37 @@ typedef struct {
                                    inputs; start from pt_source_options_default */
     pt_dialect dialect;         /* format AUTO / delim_len 0 to detect */
     pt_header_mode header;
-    pt_progress_mode progress;
+    pt_progress_mode progress;  /* for the program's progress display */
     size_t chunk_size;          /* target bytes per chunk; 0: default */
     size_t max_record;          /* record cap in bytes; 0: default 16 MiB */
     pt_case_facts facts;
+    const pt_piece_sink *pieces;   /* NULL: none */
 } pt_scan_options;
 
-/* Scan paths (files, directories recursively in sorted order, "-" for stdin).
- * Always fills *r; returns the number of inputs that could be read. */
-size_t pt_scan(const char *const *paths, size_t n_paths, const pt_scan_options *o,
-               const pt_patterns *ps, const pt_policy *pol, pt_scan_result *r);
+/* Per-input attributes the program knows and the data does not say. */
+typedef struct {
+    uint64_t declared;          /* category mask declared by the examiner */
+} pt_input_attrs;
+
+typedef struct pt_scan pt_scan;
+
+/* Start the workers. Results go to tally t (which may already hold inputs). */
+pt_scan *pt_scan_start(const pt_scan_options *o, const pt_patterns *ps, const pt_policy *pol,
+                       pt_tally *t);
+/* Scan one logical input named name, reading raw on the calling thread; raw is closed.
+ * Returns once every chunk is handed out (some may still be in the workers). Returns
+ * whether any byte could be read. attrs may be NULL. */
+bool pt_scan_input(pt_scan *s, const char *name, const pt_raw_input *raw,
+                   const pt_input_attrs *attrs);
+/* List an input that was not read, with the reasons (moved out of errors). */
+void pt_scan_unread(pt_scan *s, const char *name, pt_errlist *errors);
+/* Wait for the workers and stop them; frees s. The tally then holds every input. */
+void pt_scan_finish(pt_scan *s);
+/* fn (NULL: none) is called on the reading thread after each chunk is cut, with the
+ * raw bytes read of the current input and the records committed so far. */
+void pt_scan_set_progress(pt_scan *s, void (*fn)(void *ctx, uint64_t input_bytes_in,
+                                                 uint64_t records_done), void *ctx);
+/* Records committed so far (any thread). */
+uint64_t pt_scan_records_done(const pt_scan *s);
 
 #endif

@@ -1,13 +1,20 @@
-/* tally.h - stage 4: counting. Per-input and total counts of records, pieces (raw and
- * distinct), tiers and categories; a sharded set of piece fingerprints that tells,
- * for each piece, whether it is new within its input and new across the whole run;
- * and a set of subject hashes. Counts are sums and set sizes, so they do not depend
- * on the order in which worker threads deliver chunks.
+/* tally.h - stage 4: counting. A pt_tally accumulates what a scan found: per-input
+ * counts of records, pieces (raw and distinct), tiers and categories; per-pattern
+ * counters and samples; a sharded set of piece fingerprints that tells, for each piece,
+ * whether it is new within its input and new across the run, and keeps each piece's
+ * most serious tier; and a set of subject hashes. Like a Redis RDB file and a
+ * HyperLogLog merge, a tally can be saved, loaded and merged with another: every part
+ * is a sum, a set union or a first-by-position list, so the merge of the tallies of
+ * two scans is the tally one scan over both would give. The verdict is computed from a
+ * finalised tally (pt_tally_finalize), never inside the scan.
  */
 #ifndef PITALLY_TALLY_H
 #define PITALLY_TALLY_H
 
+#include <stdio.h>
+
 #include "pitally/common.h"
+#include "pitally/samples.h"
 
 typedef struct {
     uint64_t raw, distinct;
@@ -31,6 +38,7 @@ typedef struct pt_fpset pt_fpset;
 typedef struct {
     uint64_t fp[2];
     uint8_t tier;
+    uint32_t order;       /* the caller's: the batch is reordered */
     /* results, filled by pt_fpset_insert_batch */
     bool new_in_input;
     bool new_in_run;
@@ -42,6 +50,13 @@ void pt_fpset_free(pt_fpset *s);
  * The items array may be reordered. */
 void pt_fpset_insert_batch(pt_fpset *s, uint32_t input_id, pt_fp_item *items, size_t n);
 uint64_t pt_fpset_size(const pt_fpset *s);
+/* Distinct pieces by their most serious tier. */
+void pt_fpset_count_tiers(const pt_fpset *s, uint64_t per_tier[PT_MAX_TIERS]);
+/* The keys (and tiers) of one shard, in slot order; NULL arrays: only count. */
+size_t pt_fpset_shard_items(const pt_fpset *s, unsigned shard_no, uint64_t *keys, uint8_t *tiers);
+/* Add one piece by shard and key with its tier (the most serious stays); merge. */
+void pt_fpset_add(pt_fpset *s, unsigned shard_no, uint64_t key, unsigned tier);
+void pt_fpset_merge(pt_fpset *dst, const pt_fpset *src);
 size_t pt_fpset_memory(const pt_fpset *s);
 /* The capacity a full dedup shard of cap slots grows to (the memory rule of fpset.c,
  * exposed for the tests). Shards start at PT_DEDUP_INITIAL_SLOTS and grow at 4/5 full. */
@@ -55,5 +70,55 @@ pt_hashset *pt_hashset_new(void);
 void pt_hashset_free(pt_hashset *s);
 uint64_t pt_hashset_insert_batch(pt_hashset *s, uint64_t *hashes, size_t n);
 uint64_t pt_hashset_size(const pt_hashset *s);
+size_t pt_hashset_shard_items(const pt_hashset *s, unsigned shard_no, uint64_t *keys);
+void pt_hashset_merge(pt_hashset *dst, const pt_hashset *src);
+
+/* ---- the tally of a run ---- */
+
+/* One logical input: a file, stdin, an archive member, a sheet. */
+typedef struct {
+    char *path;               /* as reported: as given, dir/name, outer!/member */
+    uint64_t bytes;           /* raw bytes read (compressed size for gzip) */
+    const char *compression;  /* "none" | "gzip"; "-" when not read */
+    const char *encoding;     /* "utf-8" | "gb18030" | "utf-16le" | "utf-16be"; "-" */
+    const char *format;       /* "csv" | "tsv" | "delimited" | "jsonl" | "sql" | "lines"; "-" */
+    bool readable;            /* false when it could not be opened at all */
+    bool skipped;             /* opened but not scanned (binary, duplicate) */
+    uint64_t declared;        /* categories declared by the examiner (--declare) */
+    pt_counts counts;         /* distinct: within this input */
+    pt_errlist errors;
+} pt_input_result;
+
+typedef struct {
+    size_t n_patterns;
+    pt_input_result **inputs; /* stable pointers: the scan fills them while it grows */
+    size_t n_inputs, cap_inputs;
+    uint64_t *pattern_matched, *pattern_rejected;   /* [n_patterns] */
+    pt_samples samples;
+    pt_fpset *pieces;
+    pt_hashset *subjects;
+} pt_tally;
+
+pt_tally *pt_tally_new(size_t n_patterns);
+void pt_tally_free(pt_tally *t);
+/* A new input at the end; its strings are "-" until set. */
+pt_input_result *pt_tally_add_input(pt_tally *t, const char *path);
+/* Commit one batch of pieces of input number input, whose result is in (batches in
+ * input order): dedup against the run, the per-input distinct counts into local, then
+ * local into in->counts. items are reordered (their order field says where they were).
+ * The input is passed by pointer: the inputs array may grow meanwhile. */
+void pt_tally_commit(pt_tally *t, uint32_t input, pt_input_result *in, pt_counts *local,
+                     pt_fp_item *items, size_t n_items, uint64_t *subjects, size_t n_subjects);
+/* Append src's inputs, counters and samples to dst and union the sets; src is emptied
+ * (and may then be freed). Fails (-1, err) when the pattern counts differ. */
+int pt_tally_merge(pt_tally *dst, pt_tally *src, char *err, size_t errlen);
+
+/* The state file: a versioned, checksummed binary copy of a tally ("PTSTATE", version
+ * PT_STATE_VERSION). rules_digest identifies the patterns and policy in force: a load
+ * with another digest is refused, as is a corrupt, truncated or other-version file.
+ * Return 0, or -1 with err. */
+#define PT_STATE_VERSION 1
+int pt_tally_save(const pt_tally *t, uint64_t rules_digest, FILE *f, char *err, size_t errlen);
+pt_tally *pt_tally_load(FILE *f, uint64_t rules_digest, char *err, size_t errlen);
 
 #endif

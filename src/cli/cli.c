@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "pitally/classify.h"
+#include "pitally/fileio.h"
 #include "pitally/pipeline.h"
 #include "pitally/report.h"
 #include "pitally/validators.h"
@@ -244,27 +246,77 @@ static int apply_tier_overrides(rules *ru, const cli_options *co)
     return PT_EXIT_OK;
 }
 
+static double seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Scan the paths into a new tally: the engine reads what the file walker opens. */
+static pt_tally *run_scan(int argc, char **argv, rules *ru, cli_options *co)
+{
+    pt_tally *t = pt_tally_new(ru->patterns.n);
+    pt_scan *s = pt_scan_start(&co->scan, &ru->patterns, &ru->policy, t);
+    pt_scan_paths(s, (const char *const *)argv + optind, (size_t)(argc - optind), co->scan.progress);
+    pt_scan_finish(s);
+    return t;
+}
+
+/* The report sinks the command line asked for, each to its path. */
+static int write_reports(const cli_options *co, const pt_scan_result *r, const rules *ru)
+{
+    const struct {
+        const char *path, *what;
+        pt_report_fn fn;
+    } sinks[] = {
+        {co->json_path && !strcmp(co->json_path, "-") ? NULL : "-", "text report", pt_report_text},
+        {co->json_path, "JSON report", pt_report_json},
+    };
+    int rc = PT_EXIT_OK;
+    for (size_t i = 0; i < sizeof sinks / sizeof *sinks; i++) {
+        char err[1024];
+        if (!sinks[i].path) continue;
+        if (pt_report_to_path(sinks[i].path, sinks[i].fn, r, &ru->policy, &ru->patterns, err,
+                              sizeof err) != 0) {
+            fprintf(stderr, "pitally: cannot write the %s: %s\n", sinks[i].what, err);
+            rc = EXIT_REPORT_WRITE;
+        }
+    }
+    return rc;
+}
+
+/* Never silent: every input that gave no record is named on stderr with the reason,
+ * whatever the reports say (a --json - run has no text report). */
+static void tell_unscanned(const pt_scan_result *r)
+{
+    for (size_t i = 0; i < r->n_inputs; i++) {
+        const pt_input_result *in = &r->inputs[i];
+        if (in->counts.records || (in->readable && !in->skipped && in->bytes == 0)) continue;
+        const char *why = in->errors.n ? in->errors.v[0].message : "";
+        fprintf(stderr, "pitally: %s: %s%s%s\n", in->path, pt_input_status(in), *why ? ": " : "", why);
+    }
+}
+
 static int cmd_scan(int argc, char **argv, rules *ru, cli_options *co)
 {
     if (optind >= argc) return usage_error("%s", "scan needs at least one PATH");
     int rc = load_rules(ru, argv[0]);
     if (rc == PT_EXIT_OK) rc = apply_tier_overrides(ru, co);
     if (rc != PT_EXIT_OK) return rc;
+    double started = seconds_now();
+    pt_tally *t = run_scan(argc, argv, ru, co);
     pt_scan_result result;
-    size_t readable = pt_scan((const char *const *)argv + optind, (size_t)(argc - optind), &co->scan,
-                              &ru->patterns, &ru->policy, &result);
-    bool json_on_stdout = co->json_path && !strcmp(co->json_path, "-");
-    if (!json_on_stdout) pt_report_text(stdout, &result, &ru->policy, &ru->patterns);
-    fflush(stdout);
-    rc = readable ? PT_EXIT_OK : PT_EXIT_NO_INPUT;
-    if (co->json_path) {
-        char err[1024];
-        if (pt_report_json_to_path(co->json_path, &result, &ru->policy, &ru->patterns, err, sizeof err) != 0) {
-            fprintf(stderr, "pitally: cannot write the JSON report: %s\n", err);
-            rc = EXIT_REPORT_WRITE;
-        }
+    pt_scan_result_from_tally(&result, t, &ru->policy, &co->scan.facts);
+    pt_tally_free(t);
+    result.threads = co->scan.threads ? co->scan.threads : 1;
+    result.elapsed_s = seconds_now() - started;
+    rc = write_reports(co, &result, ru);
+    tell_unscanned(&result);
+    if (!result.n_scanned) {
+        fprintf(stderr, "pitally: nothing could be scanned: no input gave a record\n");
+        if (rc == PT_EXIT_OK) rc = PT_EXIT_NO_INPUT;
     }
-    if (!readable) fprintf(stderr, "pitally: no input could be read\n");
     pt_scan_result_free(&result);
     return rc;
 }

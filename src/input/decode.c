@@ -366,10 +366,19 @@ pt_encoding pt_input_sniff_encoding(const uint8_t *p, size_t n)
     if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) return PT_ENC_UTF8;
     if (n >= 2 && p[0] == 0xFF && p[1] == 0xFE) return PT_ENC_UTF16LE;
     if (n >= 2 && p[0] == 0xFE && p[1] == 0xFF) return PT_ENC_UTF16BE;
+    /* The common case first, clean UTF-8: a sample with no NUL cannot show the UTF-16
+     * NUL pattern, and the vector check vouches for all but a tail that the scalar
+     * count below then decides (utf8_stats counts from a sequence boundary). For small
+     * files the sample is the whole file, so this is a per-byte cost of every input. */
+    size_t multi, u8_invalid;
+    if (!memchr(p, 0, n)) {
+        size_t ok = pt_utf8_valid_upto(p, n);
+        utf8_stats(p + ok, n - ok, &multi, &u8_invalid);
+        if (u8_invalid == 0) return PT_ENC_UTF8;
+    }
     pt_encoding enc;
     if (utf16_by_nul_pattern(p, n, &enc)) return enc;
 
-    size_t multi, u8_invalid;
     utf8_stats(p, n, &multi, &u8_invalid);
     /* Valid UTF-8, or mostly valid with some damage: GBK text only rarely forms valid
      * UTF-8 sequences by accident, so four valid ones per invalid one means UTF-8. */

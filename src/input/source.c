@@ -1,8 +1,9 @@
-/* source.c - stage 1: a pt_source reads a file or stdin with large read(2) calls,
- * inflates gzip members (found by magic bytes) and decodes the text to UTF-8; see
- * include/pitally/input.h for the contract.
+/* source.c - stage 1: a pt_source reads the raw bytes of one logical input through the
+ * pt_raw_input the program opened (a file, stdin, an archive member, memory) with large
+ * reads, inflates gzip members (found by magic bytes) and decodes the text to UTF-8; see
+ * include/pitally/input.h for the contract. It never opens a file itself.
  *
- * Data path:  fd --read--> [zin] --inflate--> [pending] --decode--> caller's buffer
+ * Data path:  raw --read--> [zin] --inflate--> [pending] --decode--> caller's buffer
  * For plain files the read goes straight into [pending] (no zin). For plain UTF-8, once
  * the sniffed prefix is drained, read(2) goes straight into the caller's buffer and the
  * bytes are only validated in place: the one per-byte cost of the fast path. Anything
@@ -27,8 +28,7 @@
 #define MIN_ROOM 4                 /* one UTF-8 sequence always fits */
 
 struct pt_source {
-    int fd;
-    bool owns_fd;
+    pt_raw_input raw;
     pt_errlist *errs;
     pt_errlist own_errs; /* used when the caller passed no list */
     pt_source_options opt;
@@ -69,7 +69,7 @@ static size_t read_raw(pt_source *s, uint8_t *buf, size_t want)
 {
     if (s->raw_eof || want == 0) return 0;
     for (;;) {
-        ssize_t n = read(s->fd, buf, want);
+        ssize_t n = s->raw.read(s->raw.ctx, buf, want);
         if (n > 0) {
             s->bytes_in += (uint64_t)n;
             return (size_t)n;
@@ -286,39 +286,6 @@ static void choose_encoding(pt_source *s, pt_encoding forced)
     }
 }
 
-/* Opens path or stdin; returns the fd, or -1 after recording an "open" error. */
-static int open_input(const char *path, pt_errlist *errs, bool *owns, uint64_t *size)
-{
-    *owns = false;
-    *size = 0;
-    int fd = 0;
-    if (!path) {
-        pt_errlist_add(errs, "open", 0, "%s", "no path given");
-        return -1;
-    }
-    if (strcmp(path, "-") != 0) {
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            pt_errlist_add(errs, "open", 0, "%s", strerror(errno));
-            return -1;
-        }
-        *owns = true;
-    }
-    struct stat st;
-    if (fstat(fd, &st) == 0) {
-        if (S_ISDIR(st.st_mode)) {
-            pt_errlist_add(errs, "open", 0, "%s", "is a directory");
-            if (*owns) close(fd);
-            return -1;
-        }
-        if (S_ISREG(st.st_mode)) {
-            *size = (uint64_t)st.st_size;
-            posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL); /* a hint: bigger readahead */
-        }
-    }
-    return fd;
-}
-
 void pt_source_options_default(pt_source_options *o)
 {
     *o = (pt_source_options){
@@ -327,14 +294,6 @@ void pt_source_options_default(pt_source_options *o)
         .max_ratio = PT_GZIP_MAX_RATIO_DEFAULT,
         .ratio_after = PT_GZIP_RATIO_AFTER_DEFAULT,
     };
-}
-
-pt_source *pt_source_open(const char *path, pt_encoding forced, pt_errlist *errs)
-{
-    pt_source_options o;
-    pt_source_options_default(&o);
-    o.encoding = forced;
-    return pt_source_open_with(path, &o, errs);
 }
 
 /* A binary input gets one "binary" error and reads as empty (see binary.c). */
@@ -349,21 +308,12 @@ static void skip_if_binary(pt_source *s)
     s->finished = true;
 }
 
-pt_source *pt_source_open_with(const char *path, const pt_source_options *opt, pt_errlist *errs)
+pt_source *pt_source_open_raw(const pt_raw_input *raw, const pt_source_options *opt,
+                             pt_errlist *errs)
 {
-    pt_errlist scratch = {0};
-    pt_errlist *list = errs ? errs : &scratch;
-    bool owns;
-    uint64_t size;
-    int fd = open_input(path, list, &owns, &size);
-    if (fd < 0) {
-        pt_errlist_free(&scratch);
-        return NULL;
-    }
     pt_source *s = pt_xcalloc(1, sizeof *s);
-    s->fd = fd;
-    s->owns_fd = owns;
-    s->size = size;
+    s->raw = *raw;
+    s->size = raw->size;
     s->errs = errs ? errs : &s->own_errs;
     s->pending = pt_xmalloc(PENDING_CAP);
     if (opt) s->opt = *opt;
@@ -503,7 +453,7 @@ uint64_t pt_source_size(const pt_source *s)
 void pt_source_close(pt_source *s)
 {
     if (!s) return;
-    if (s->owns_fd) close(s->fd);
+    if (s->raw.close) s->raw.close(s->raw.ctx);
     if (s->comp == PT_COMP_GZIP) pt_input_inflater_end(&s->inflater);
     pt_input_isal_close(s->isal);
     if (s->has_gb_cd) iconv_close(s->gb_cd);
@@ -511,4 +461,21 @@ void pt_source_close(pt_source *s)
     free(s->pending);
     pt_errlist_free(&s->own_errs);
     free(s);
+}
+
+/* ---- raw input from memory ---- */
+
+static ssize_t memory_read(void *ctx, void *buf, size_t cap)
+{
+    pt_memory_input *m = ctx;
+    size_t n = m->len - m->pos < cap ? m->len - m->pos : cap;
+    memcpy(buf, m->data + m->pos, n);
+    m->pos += n;
+    return (ssize_t)n;
+}
+
+pt_raw_input pt_raw_memory(pt_memory_input *m, const void *data, size_t len)
+{
+    *m = (pt_memory_input){data, len, 0};
+    return (pt_raw_input){.read = memory_read, .close = NULL, .ctx = m, .size = len};
 }

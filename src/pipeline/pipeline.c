@@ -1,22 +1,30 @@
-/* pipeline.c - the scan driver.
+/* pipeline.c - the scan engine (pitally/pipeline.h).
  *
- *   reader (this thread)            workers (N threads)
- *   source: read/inflate/decode     pt_reciter: records and fields
- *   detect dialect and header       pt_scanner: classify each record
- *   cut at record boundaries  --->  tally locally, then once per chunk:
- *   (bounded queue of chunks)       fingerprints into the shared sets, counts merged
+ *   pt_scan_input (caller's thread)   workers (N threads)            commit (one at a time)
+ *   source: read/inflate/decode       pt_reciter: records, fields    in chunk order:
+ *   detect dialect and header   --->  pt_scanner: classify     --->  dedup into the tally,
+ *   cut at record boundaries          tier by policy, local          counts, piece sink,
+ *   (bounded queue of chunks)         counts and fingerprints        release the input
  *
- * Chunk buffers come from a fixed pool and go back to it, so memory is bounded by
- * (pool size x chunk size) whatever the input size; the dedup sets are the only thing
- * that grows. Inputs are scanned one after another (the fingerprint set needs that to
- * tell "new in this input" from "new in this run"): the reader waits for the workers to
- * drain an input before it starts the next. Every count is a sum or a set size, so the
- * report does not depend on the number of threads or on timing.
+ * Chunk buffers come from a fixed pool and go back to it after their commit, so memory
+ * is bounded by (pool size x chunk size) whatever the input size; the dedup sets are the
+ * only thing that grows.
+ *
+ * Why commit in order: "distinct within an input" and "distinct in the run" come from
+ * one fingerprint set whose slots remember the last input that inserted them (fpset.c),
+ * which is exact only if each input's pieces go in before the next input's. The old
+ * driver got that by draining the workers after every input, which left the cores idle
+ * at each small file. Now every chunk gets a sequence number when it is cut, workers
+ * classify chunks in any order, and a chunk is committed only after all chunks before
+ * it: whichever worker finishes the chunk at the head commits it and every finished
+ * chunk behind it (like zstdmt's ordered flush), while the others go on classifying.
+ * The classification, the costly part, runs in parallel; the commit (a batch insert
+ * into the sets) is serial but short. Per-input state (the header, the SQL tables the
+ * chunks point into) lives in a reference-counted input_ctx freed by the last commit.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "internal.h"
 
@@ -24,158 +32,228 @@
 #define DEFAULT_MAX_RECORD (16u << 20)
 #define SAMPLE_BYTES (64u << 10)
 
+/* One logical input while its chunks are in flight. */
+typedef struct {
+    uint32_t no;
+    pt_input_result *res;
+    uint64_t declared;
+    pt_columns header;
+    pt_splitter *splitter;     /* the chunks' views point at its SQL tables */
+    pt_errlist reader_errs;    /* the source's and the cutter's; joined at release */
+    atomic_uint refs;          /* the reader's, and one per chunk not yet committed */
+} input_ctx;
+
+typedef struct {
+    uint64_t offset, categories;
+} piece_note;
+
 typedef struct {
     char *buf;
     size_t cap, len;
     pt_chunk_view view;
-    uint32_t input_no;
-    pt_input_result *res;
+    input_ctx *in;
+    uint64_t seq;
+    /* what classifying it found, committed in seq order */
+    pt_counts local;
+    pt_errlist errs;
+    pt_fp_item *fps;
+    size_t n_fps, fps_cap;
+    uint64_t *subjects;
+    size_t n_subjects, subjects_cap;
+    piece_note *notes;         /* [n_fps], only with a piece sink */
+    size_t notes_cap;
 } chunk;
 
 typedef struct {
-    const pt_scan_options *o;
-    const pt_patterns *ps;
-    const pt_policy *pol;
-    pt_scan_result *r;
-    pt_queue work, pool;
-    pt_fpset *pieces;
-    pt_hashset *subjects;
-    pthread_mutex_t merge_lock;
-    pthread_cond_t drained;
-    size_t in_flight;            /* chunks handed out and not merged yet */
-    pt_counts run_distinct;      /* distinct across the run, by tier */
-    atomic_uint_fast64_t records_done;
-} scan_ctx;
-
-typedef struct {
-    scan_ctx *ctx;
+    pt_scan *scan;
     pthread_t thread;
     pt_reciter *it;
     pt_scanner *scanner;
     uint64_t *matched, *rejected;
     pt_samples samples;
-    pt_fp_item *fps;
-    uint64_t *subjects;
-    size_t fps_cap, subjects_cap;
 } worker;
+
+struct pt_scan {
+    pt_scan_options o;
+    const pt_patterns *ps;
+    const pt_policy *pol;
+    pt_tally *tally;
+    pt_queue work, pool;
+    size_t pool_n;
+    chunk **ready;             /* finished, not committed: [seq % pool_n] */
+    uint64_t next_seq;         /* the reader's */
+    uint64_t next_commit;
+    bool committing;
+    pthread_mutex_t commit_lock;
+    pthread_cond_t committed;
+    atomic_uint_fast64_t records_done;
+    worker *workers;
+    unsigned n_workers;
+    size_t chunk_target, max_record;
+    char *carry;
+    size_t carry_cap;
+    void (*on_progress)(void *ctx, uint64_t input_bytes_in, uint64_t records_done);
+    void *progress_ctx;
+};
+
+/* ---- per-input state ---- */
+
+static void input_release(pt_scan *s, input_ctx *in)
+{
+    if (atomic_fetch_sub(&in->refs, 1) != 1) return;
+    pt_input_result *res = in->res;
+    pt_errlist_move(&res->errors, &in->reader_errs);
+    if (res->readable && !res->skipped && res->bytes > 0 && res->counts.records == 0)
+        pt_errlist_add(&res->errors, "no_records", 0,
+                       "%llu bytes read as %s, but no record found in them",
+                       (unsigned long long)res->bytes, res->format);
+    pt_errlist_sort(&res->errors);
+    pt_splitter_free(in->splitter);
+    pt_columns_free(&in->header);
+    free(in);
+    (void)s;
+}
 
 /* ---- workers ---- */
 
-static void push_fp(worker *w, size_t *n, const pt_record_class *cls, int tier)
+static void *grow_array(void *v, size_t *cap, size_t need, size_t size)
 {
-    if (*n == w->fps_cap) {
-        w->fps_cap = w->fps_cap ? w->fps_cap * 2 : 4096;
-        w->fps = pt_xrealloc(w->fps, w->fps_cap * sizeof *w->fps);
-    }
-    pt_fp_item *it = &w->fps[(*n)++];
+    if (need <= *cap) return v;
+    size_t c = *cap ? *cap : 4096;
+    while (c < need) c *= 2;
+    *cap = c;
+    return pt_xrealloc(v, c * size);
+}
+
+static void note_piece(pt_scan *s, chunk *c, const pt_record_class *cls, uint64_t categories,
+                       int tier, uint64_t offset)
+{
+    c->fps = grow_array(c->fps, &c->fps_cap, c->n_fps + 1, sizeof *c->fps);
+    pt_fp_item *it = &c->fps[c->n_fps];
     it->fp[0] = cls->fp[0];
     it->fp[1] = cls->fp[1];
     it->tier = (uint8_t)tier;
-}
-
-static void push_subject(worker *w, size_t *n, uint64_t h)
-{
-    if (*n == w->subjects_cap) {
-        w->subjects_cap = w->subjects_cap ? w->subjects_cap * 2 : 4096;
-        w->subjects = pt_xrealloc(w->subjects, w->subjects_cap * sizeof *w->subjects);
+    it->order = (uint32_t)c->n_fps;
+    if (s->o.pieces) {
+        c->notes = grow_array(c->notes, &c->notes_cap, c->n_fps + 1, sizeof *c->notes);
+        c->notes[c->n_fps] = (piece_note){offset, categories};
     }
-    w->subjects[(*n)++] = h;
+    c->n_fps++;
+    if (cls->has_subject) {
+        c->subjects = grow_array(c->subjects, &c->subjects_cap, c->n_subjects + 1,
+                                 sizeof *c->subjects);
+        c->subjects[c->n_subjects++] = cls->subject;
+    }
 }
 
-static void tally_record(worker *w, const pt_record_class *cls, pt_counts *local, size_t *n_fps,
-                         size_t *n_subjects)
+/* The policy, not the classifier, gives the tier: declared categories join the
+ * detected ones here, so --tier and --declare act in one place. */
+static void tally_record(pt_scan *s, chunk *c, const pt_record_class *cls, uint64_t offset)
 {
-    local->records++;
-    for (uint64_t m = cls->categories; m; m &= m - 1) local->categories[__builtin_ctzll(m)]++;
+    c->local.records++;
+    for (uint64_t m = cls->categories; m; m &= m - 1) c->local.categories[__builtin_ctzll(m)]++;
     if (!cls->piece) return;
-    int tier = cls->tier >= 0 ? cls->tier : (int)w->ctx->pol->n_tiers - 1;
-    local->pieces.raw++;
-    local->tiers[tier].raw++;
-    push_fp(w, n_fps, cls, tier);
-    if (cls->has_subject) push_subject(w, n_subjects, cls->subject);
+    uint64_t categories = cls->categories | c->in->declared;
+    int tier = pt_policy_tier_of_mask(s->pol, categories);
+    if (tier < 0) tier = (int)s->pol->n_tiers - 1;
+    c->local.pieces.raw++;
+    c->local.tiers[tier].raw++;
+    note_piece(s, c, cls, categories, tier, offset);
 }
 
-/* Dedup the chunk's pieces against the shared sets and merge its counts. */
-static void merge_chunk(worker *w, chunk *c, pt_counts *local, size_t n_fps, size_t n_subjects,
-                        pt_errlist *errs)
+static void classify_chunk(worker *w, chunk *c)
 {
-    scan_ctx *ctx = w->ctx;
-    pt_counts run = {0};
-    pt_fpset_insert_batch(ctx->pieces, c->input_no, w->fps, n_fps);
-    for (size_t i = 0; i < n_fps; i++) {
-        const pt_fp_item *it = &w->fps[i];
-        if (it->new_in_input) {
-            local->pieces.distinct++;
-            local->tiers[it->tier].distinct++;
-        }
-        if (it->new_in_run) {
-            run.pieces.distinct++;
-            run.tiers[it->tier].distinct++;
-        }
-    }
-    pt_hashset_insert_batch(ctx->subjects, w->subjects, n_subjects);
-    pthread_mutex_lock(&ctx->merge_lock);
-    pt_counts_add(&c->res->counts, local);
-    pt_counts_add(&ctx->run_distinct, &run);
-    pt_errlist_move(&c->res->errors, errs);
-    if (--ctx->in_flight == 0) pthread_cond_broadcast(&ctx->drained);
-    pthread_mutex_unlock(&ctx->merge_lock);
-    atomic_fetch_add(&ctx->records_done, local->records);
-}
-
-static void scan_chunk(worker *w, chunk *c)
-{
-    pt_counts local = {0};
-    pt_errlist errs = {0};
-    size_t n_fps = 0, n_subjects = 0;
+    pt_scan *s = w->scan;
+    memset(&c->local, 0, sizeof c->local);
+    c->n_fps = c->n_subjects = 0;
     pt_record rec;
     pt_record_class cls;
     pt_reciter_reset(w->it, &c->view);
-    pt_scanner_set_samples(w->scanner, &w->samples, c->input_no);
+    pt_scanner_set_samples(w->scanner, &w->samples, c->in->no);
     int rc;
     while ((rc = pt_reciter_next(w->it, &rec)) != 0) {
         if (rc < 0) {
             const char *kind, *msg;
             uint64_t off;
             pt_reciter_error(w->it, &kind, &msg, &off);
-            pt_errlist_add(&errs, kind, off, "%s", msg);
+            pt_errlist_add(&c->errs, kind, off, "%s", msg);
             continue;
         }
         pt_scanner_classify(w->scanner, &rec, &cls, w->matched, w->rejected);
-        tally_record(w, &cls, &local, &n_fps, &n_subjects);
+        tally_record(s, c, &cls, rec.offset);
     }
-    merge_chunk(w, c, &local, n_fps, n_subjects, &errs);
+}
+
+static void emit_pieces(pt_scan *s, chunk *c)
+{
+    /* the batch insert reordered the items; put their results back in record order */
+    pt_piece_event *ev = pt_xmalloc((c->n_fps ? c->n_fps : 1) * sizeof *ev);
+    for (size_t i = 0; i < c->n_fps; i++) {
+        const pt_fp_item *it = &c->fps[i];
+        const piece_note *n = &c->notes[it->order];
+        ev[it->order] = (pt_piece_event){c->in->no, n->offset, n->categories, it->tier,
+                                         {it->fp[0], it->fp[1]}, it->new_in_input, it->new_in_run};
+    }
+    for (size_t i = 0; i < c->n_fps; i++) s->o.pieces->piece(s->o.pieces->ctx, &ev[i]);
+    free(ev);
+}
+
+static void commit_chunk(pt_scan *s, chunk *c)
+{
+    input_ctx *in = c->in;
+    pt_tally_commit(s->tally, in->no, in->res, &c->local, c->fps, c->n_fps, c->subjects,
+                    c->n_subjects);
+    pt_errlist_move(&in->res->errors, &c->errs);
+    if (s->o.pieces && c->n_fps) emit_pieces(s, c);
+    atomic_fetch_add(&s->records_done, c->local.records);
+    c->in = NULL;
+    input_release(s, in);
+}
+
+/* File c as finished; commit it and every finished chunk after it if it is at the head
+ * and no other worker is committing (see the file comment). */
+static void finish_chunk(pt_scan *s, chunk *c)
+{
+    pthread_mutex_lock(&s->commit_lock);
+    s->ready[c->seq % s->pool_n] = c;
+    if (!s->committing) {
+        s->committing = true;
+        chunk *h;
+        while ((h = s->ready[s->next_commit % s->pool_n]) != NULL && h->seq == s->next_commit) {
+            s->ready[s->next_commit % s->pool_n] = NULL;
+            s->next_commit++;
+            pthread_mutex_unlock(&s->commit_lock);
+            commit_chunk(s, h);
+            pt_queue_push(&s->pool, h);
+            pthread_mutex_lock(&s->commit_lock);
+        }
+        s->committing = false;
+        pthread_cond_broadcast(&s->committed);
+    }
+    pthread_mutex_unlock(&s->commit_lock);
 }
 
 static void *worker_main(void *arg)
 {
     worker *w = arg;
     chunk *c;
-    while ((c = pt_queue_pop(&w->ctx->work)) != NULL) {
-        scan_chunk(w, c);
-        pt_queue_push(&w->ctx->pool, c);
+    while ((c = pt_queue_pop(&w->scan->work)) != NULL) {
+        classify_chunk(w, c);
+        finish_chunk(w->scan, c);
     }
     return NULL;
 }
 
-/* ---- reader ---- */
+/* ---- reading one input ---- */
 
 typedef struct {
-    scan_ctx *ctx;
+    pt_scan *s;
     pt_source *src;
-    pt_input_result *res;
-    pt_errlist *errs;       /* the reader's own errors for this input (workers use res->errors) */
-    uint32_t input_no;
-    pt_splitter *splitter;
-    pt_columns header;
+    input_ctx *in;
     pt_dialect dialect;
     uint64_t offset;        /* decoded-text offset of the next chunk */
     bool eof;
-    char *carry;
-    size_t carry_len, carry_cap;
-    size_t chunk_target, max_record;
-    uint64_t bytes_before;  /* bytes of earlier inputs, for progress */
-    pt_progress *progress;
+    size_t carry_len;
 } reader;
 
 static void ensure_cap(chunk *c, size_t want)
@@ -204,17 +282,18 @@ static void fill(reader *rd, chunk *c, size_t want)
 
 static chunk *take_chunk(reader *rd)
 {
-    chunk *c = pt_queue_pop(&rd->ctx->pool);
+    pt_scan *s = rd->s;
+    chunk *c = pt_queue_pop(&s->pool);
     c->len = 0;
     /* a buffer grown for one long record goes back to the usual size, so that a few long
      * records cannot leave every pooled buffer at the record cap */
-    if (c->cap > 4 * (rd->chunk_target + READ_SLACK)) {
+    if (c->cap > 4 * (s->chunk_target + READ_SLACK)) {
         free(c->buf);
         c->buf = NULL;
         c->cap = 0;
     }
-    ensure_cap(c, rd->carry_len + rd->chunk_target + READ_SLACK);
-    if (rd->carry_len) memcpy(c->buf, rd->carry, rd->carry_len);
+    ensure_cap(c, rd->carry_len + s->chunk_target + READ_SLACK);
+    if (rd->carry_len) memcpy(c->buf, s->carry, rd->carry_len);
     c->len = rd->carry_len;
     rd->carry_len = 0;
     return c;
@@ -222,27 +301,26 @@ static chunk *take_chunk(reader *rd)
 
 static void keep_carry(reader *rd, const char *p, size_t n)
 {
+    pt_scan *s = rd->s;
     rd->carry_len = n;
     if (n == 0) return;
-    if (n > rd->carry_cap) {
-        rd->carry_cap = n;
-        rd->carry = pt_xrealloc(rd->carry, n);
+    if (n > s->carry_cap) {
+        s->carry_cap = n;
+        s->carry = pt_xrealloc(s->carry, n);
     }
-    memcpy(rd->carry, p, n);
+    memcpy(s->carry, p, n);
 }
 
 static void dispatch(reader *rd, chunk *c, size_t len, const pt_sql_table *tables)
 {
-    scan_ctx *ctx = rd->ctx;
-    c->input_no = rd->input_no;
-    c->res = rd->res;
+    input_ctx *in = rd->in;
+    c->in = in;
+    c->seq = rd->s->next_seq++;
     c->view = (pt_chunk_view){c->buf, len, rd->offset, rd->dialect,
-                              rd->header.n ? &rd->header : NULL, tables};
+                              in->header.n ? &in->header : NULL, tables};
     rd->offset += len;
-    pthread_mutex_lock(&ctx->merge_lock);
-    ctx->in_flight++;
-    pthread_mutex_unlock(&ctx->merge_lock);
-    pt_queue_push(&ctx->work, c);
+    atomic_fetch_add(&in->refs, 1);
+    pt_queue_push(&rd->s->work, c);
 }
 
 /* Where to cut a buffer that holds no record boundary and has reached the record cap:
@@ -256,10 +334,10 @@ static size_t forced_cut(const char *buf, size_t len)
 
 static void detect_layout(reader *rd, chunk *c)
 {
-    const pt_scan_options *o = rd->ctx->o;
+    const pt_scan_options *o = &rd->s->o;
     fill(rd, c, SAMPLE_BYTES);
     rd->dialect = pt_detect_dialect(c->buf, c->len, rd->eof, o->dialect);
-    size_t skip = pt_detect_header(&rd->dialect, c->buf, c->len, rd->eof, o->header, &rd->header);
+    size_t skip = pt_detect_header(&rd->dialect, c->buf, c->len, rd->eof, o->header, &rd->in->header);
     if (skip > c->len) skip = c->len;
     memmove(c->buf, c->buf + skip, c->len - skip);
     c->len -= skip;
@@ -268,235 +346,188 @@ static void detect_layout(reader *rd, chunk *c)
 
 static void read_chunks(reader *rd)
 {
+    pt_scan *s = rd->s;
     chunk *c = take_chunk(rd);
     detect_layout(rd, c);
-    rd->splitter = pt_splitter_new(&rd->dialect);
+    rd->in->splitter = pt_splitter_new(&rd->dialect);
     for (;;) {
-        fill(rd, c, rd->chunk_target > c->len ? rd->chunk_target : c->len);
-        const pt_sql_table *tables = pt_splitter_tables(rd->splitter);
-        size_t cut = pt_splitter_cut(rd->splitter, c->buf, c->len, rd->eof);
-        if (cut == 0 && !rd->eof && c->len < rd->max_record) {
-            fill(rd, c, c->len * 2 < rd->max_record ? c->len * 2 : rd->max_record);
+        fill(rd, c, s->chunk_target > c->len ? s->chunk_target : c->len);
+        const pt_sql_table *tables = pt_splitter_tables(rd->in->splitter);
+        size_t cut = pt_splitter_cut(rd->in->splitter, c->buf, c->len, rd->eof);
+        if (cut == 0 && !rd->eof && c->len < s->max_record) {
+            fill(rd, c, c->len * 2 < s->max_record ? c->len * 2 : s->max_record);
             continue;
         }
         if (cut == 0 && !rd->eof) {
             cut = forced_cut(c->buf, c->len);
-            pt_errlist_add(rd->errs, "record_too_long", rd->offset,
-                           "no record boundary within %zu bytes; cut at byte %llu", rd->max_record,
+            pt_errlist_add(&rd->in->reader_errs, "record_too_long", rd->offset,
+                           "no record boundary within %zu bytes; cut at byte %llu", s->max_record,
                            (unsigned long long)(rd->offset + cut));
         }
         keep_carry(rd, c->buf + cut, c->len - cut);
         if (cut) dispatch(rd, c, cut, tables);
-        else pt_queue_push(&rd->ctx->pool, c);
-        pt_progress_update(rd->progress, rd->bytes_before + pt_source_bytes_in(rd->src),
-                           atomic_load(&rd->ctx->records_done));
+        else pt_queue_push(&s->pool, c);
+        if (s->on_progress)
+            s->on_progress(s->progress_ctx, pt_source_bytes_in(rd->src),
+                             atomic_load(&s->records_done));
         if (rd->eof && rd->carry_len == 0) break;
         c = take_chunk(rd);
     }
 }
 
-static void wait_drained(scan_ctx *ctx)
+static input_ctx *new_input(pt_scan *s, const char *name, const pt_input_attrs *attrs)
 {
-    pthread_mutex_lock(&ctx->merge_lock);
-    while (ctx->in_flight) pthread_cond_wait(&ctx->drained, &ctx->merge_lock);
-    pthread_mutex_unlock(&ctx->merge_lock);
+    input_ctx *in = pt_xcalloc(1, sizeof *in);
+    in->no = (uint32_t)s->tally->n_inputs;
+    in->res = pt_tally_add_input(s->tally, name);
+    in->declared = attrs ? attrs->declared : 0;
+    in->res->declared = in->declared;
+    atomic_init(&in->refs, 1);
+    return in;
 }
 
-static void set_unread_names(pt_input_result *res)
+bool pt_scan_input(pt_scan *s, const char *name, const pt_raw_input *raw,
+                   const pt_input_attrs *attrs)
 {
-    res->compression = "none";
-    res->encoding = "utf-8";
-    res->format = "lines";
-}
-
-/* Scan one input; returns whether it could be opened. The source's own errors are
- * collected apart and joined once the workers are done with this input. */
-static bool scan_input(scan_ctx *ctx, uint32_t no, reader *rd)
-{
-    pt_input_result *res = &ctx->r->inputs[no];
-    pt_errlist source_errs = {0};
-    pt_source *src = pt_source_open_with(res->path, &ctx->o->source, &source_errs);
+    input_ctx *in = new_input(s, name, attrs);
+    pt_input_result *res = in->res;
+    pt_source *src = pt_source_open_raw(raw, &s->o.source, &in->reader_errs);
     if (!src) {
-        res->readable = false;
-        set_unread_names(res);
-        pt_errlist_move(&res->errors, &source_errs);
+        input_release(s, in);
         return false;
     }
     res->readable = true;
-    rd->src = src;
-    rd->res = res;
-    rd->errs = &source_errs;
-    rd->input_no = no;
-    rd->eof = false;
-    rd->offset = 0;
-    rd->carry_len = 0;
-    memset(&rd->header, 0, sizeof rd->header);
-    read_chunks(rd);
-    wait_drained(ctx);
+    reader rd = {.s = s, .src = src, .in = in};
+    read_chunks(&rd);
     res->bytes = pt_source_bytes_in(src);
     res->compression = pt_compression_name(pt_source_compression(src));
-    res->encoding = pt_encoding_name(pt_source_encoding(src));
-    res->format = pt_format_name(rd->dialect.format);
-    pt_errlist_move(&res->errors, &source_errs);
-    pt_splitter_free(rd->splitter);
-    rd->splitter = NULL;
-    pt_columns_free(&rd->header);
+    res->skipped = pt_source_skipped(src);
+    if (!res->skipped) {
+        res->encoding = pt_encoding_name(pt_source_encoding(src));
+        res->format = pt_format_name(rd.dialect.format);
+    }
     pt_source_close(src);
-    rd->src = NULL;
-    rd->bytes_before += res->bytes;
+    input_release(s, in);
     return true;
+}
+
+void pt_scan_unread(pt_scan *s, const char *name, pt_errlist *errors)
+{
+    pt_input_result *res = pt_tally_add_input(s->tally, name);
+    pt_errlist_move(&res->errors, errors);
+    pt_errlist_sort(&res->errors);
+}
+
+void pt_scan_set_progress(pt_scan *s, void (*fn)(void *ctx, uint64_t input_bytes_in,
+                                                 uint64_t records_done), void *ctx)
+{
+    s->on_progress = fn;
+    s->progress_ctx = ctx;
+}
+
+uint64_t pt_scan_records_done(const pt_scan *s)
+{
+    return atomic_load(&((pt_scan *)s)->records_done);
 }
 
 /* ---- the run ---- */
 
-static uint64_t known_total_bytes(const pt_path_list *paths)
+static void start_workers(pt_scan *s)
 {
-    uint64_t total = 0;
-    for (size_t i = 0; i < paths->n; i++) {
-        struct stat sb;
-        if (!paths->v[i].unreadable && stat(paths->v[i].path, &sb) == 0 && S_ISREG(sb.st_mode))
-            total += (uint64_t)sb.st_size;
-    }
-    return total;
-}
-
-static void start_workers(scan_ctx *ctx, worker *ws, unsigned n)
-{
-    for (unsigned i = 0; i < n; i++) {
-        worker *w = &ws[i];
-        memset(w, 0, sizeof *w);
-        w->ctx = ctx;
+    for (unsigned i = 0; i < s->n_workers; i++) {
+        worker *w = &s->workers[i];
+        w->scan = s;
         w->it = pt_reciter_new();
-        w->scanner = pt_scanner_new(ctx->ps, ctx->pol);
-        w->matched = pt_xcalloc(ctx->ps->n, sizeof *w->matched);
-        w->rejected = pt_xcalloc(ctx->ps->n, sizeof *w->rejected);
-        pt_samples_init(&w->samples, ctx->ps->n);
+        w->scanner = pt_scanner_new(s->ps, s->pol);
+        w->matched = pt_xcalloc(s->ps->n ? s->ps->n : 1, sizeof *w->matched);
+        w->rejected = pt_xcalloc(s->ps->n ? s->ps->n : 1, sizeof *w->rejected);
+        pt_samples_init(&w->samples, s->ps->n);
         pthread_create(&w->thread, NULL, worker_main, w);
     }
 }
 
-static void stop_workers(scan_ctx *ctx, worker *ws, unsigned n)
+static void stop_workers(pt_scan *s)
 {
-    pt_queue_close(&ctx->work);
-    for (unsigned i = 0; i < n; i++) {
-        worker *w = &ws[i];
+    pt_queue_close(&s->work);
+    pt_tally *t = s->tally;
+    for (unsigned i = 0; i < s->n_workers; i++) {
+        worker *w = &s->workers[i];
         pthread_join(w->thread, NULL);
-        for (size_t p = 0; p < ctx->ps->n; p++) {
-            ctx->r->pattern_matched[p] += w->matched[p];
-            ctx->r->pattern_rejected[p] += w->rejected[p];
+        for (size_t p = 0; p < s->ps->n && p < t->n_patterns; p++) {
+            t->pattern_matched[p] += w->matched[p];
+            t->pattern_rejected[p] += w->rejected[p];
         }
-        pt_samples_merge(&ctx->r->samples, &w->samples);
+        pt_samples_merge(&t->samples, &w->samples);
         pt_samples_free(&w->samples);
         pt_reciter_free(w->it);
         pt_scanner_free(w->scanner);
         free(w->matched);
         free(w->rejected);
-        free(w->fps);
-        free(w->subjects);
     }
 }
 
-static void make_pool(scan_ctx *ctx, unsigned threads, size_t chunk_target)
+static void make_pool(pt_scan *s)
 {
-    size_t n = 2 * (size_t)threads + 4;
-    pt_queue_init(&ctx->pool, n);
-    pt_queue_init(&ctx->work, n);
-    for (size_t i = 0; i < n; i++) {
+    s->pool_n = 2 * (size_t)s->n_workers + 4;
+    pt_queue_init(&s->pool, s->pool_n);
+    pt_queue_init(&s->work, s->pool_n);
+    s->ready = pt_xcalloc(s->pool_n, sizeof *s->ready);
+    for (size_t i = 0; i < s->pool_n; i++) {
         chunk *c = pt_xcalloc(1, sizeof *c);
-        ensure_cap(c, chunk_target);
-        pt_queue_push(&ctx->pool, c);
+        ensure_cap(c, s->chunk_target);
+        pt_queue_push(&s->pool, c);
     }
 }
 
-static void free_pool(scan_ctx *ctx)
+static void free_pool(pt_scan *s)
 {
     chunk *c;
-    pt_queue_close(&ctx->pool);
-    while ((c = pt_queue_pop(&ctx->pool)) != NULL) {
+    pt_queue_close(&s->pool);
+    while ((c = pt_queue_pop(&s->pool)) != NULL) {
         free(c->buf);
+        free(c->fps);
+        free(c->subjects);
+        free(c->notes);
+        pt_errlist_free(&c->errs);
         free(c);
     }
-    pt_queue_destroy(&ctx->pool);
-    pt_queue_destroy(&ctx->work);
+    pt_queue_destroy(&s->pool);
+    pt_queue_destroy(&s->work);
+    free(s->ready);
 }
 
-/* totals: sums over inputs, except distinct counts, which are deduplicated across the run */
-static void sum_totals(scan_ctx *ctx)
+pt_scan *pt_scan_start(const pt_scan_options *o, const pt_patterns *ps, const pt_policy *pol,
+                       pt_tally *t)
 {
-    pt_scan_result *r = ctx->r;
-    memset(&r->totals, 0, sizeof r->totals);
-    r->total_bytes = 0;
-    for (size_t i = 0; i < r->n_inputs; i++) {
-        pt_counts_add(&r->totals, &r->inputs[i].counts);
-        r->total_bytes += r->inputs[i].bytes;
-    }
-    r->totals.pieces.distinct = ctx->run_distinct.pieces.distinct;
-    for (int t = 0; t < PT_MAX_TIERS; t++) r->totals.tiers[t].distinct = ctx->run_distinct.tiers[t].distinct;
-    r->subjects = pt_hashset_size(ctx->subjects);
+    pt_scan *s = pt_xcalloc(1, sizeof *s);
+    s->o = *o;
+    s->ps = ps;
+    s->pol = pol;
+    s->tally = t;
+    s->n_workers = o->threads ? o->threads : 1;
+    s->chunk_target = o->chunk_size ? o->chunk_size : DEFAULT_CHUNK;
+    s->max_record = o->max_record ? o->max_record : DEFAULT_MAX_RECORD;
+    if (s->max_record < s->chunk_target) s->max_record = s->chunk_target;
+    pthread_mutex_init(&s->commit_lock, NULL);
+    pthread_cond_init(&s->committed, NULL);
+    atomic_init(&s->records_done, 0);
+    make_pool(s);
+    s->workers = pt_xcalloc(s->n_workers, sizeof *s->workers);
+    start_workers(s);
+    return s;
 }
 
-size_t pt_scan(const char *const *paths, size_t n_paths, const pt_scan_options *o,
-               const pt_patterns *ps, const pt_policy *pol, pt_scan_result *r)
+void pt_scan_finish(pt_scan *s)
 {
-    double started = pt_now();
-    unsigned threads = o->threads ? o->threads : 1;
-    memset(r, 0, sizeof *r);
-    r->threads = threads;
-    r->facts = o->facts;
-    r->pattern_matched = pt_xcalloc(ps->n, sizeof *r->pattern_matched);
-    r->pattern_rejected = pt_xcalloc(ps->n, sizeof *r->pattern_rejected);
-    pt_samples_init(&r->samples, ps->n);
-
-    pt_path_list list;
-    pt_paths_expand(paths, n_paths, &list);
-    r->n_inputs = list.n;
-    r->inputs = pt_xcalloc(list.n, sizeof *r->inputs);
-
-    scan_ctx ctx = {.o = o, .ps = ps, .pol = pol, .r = r};
-    pthread_mutex_init(&ctx.merge_lock, NULL);
-    pthread_cond_init(&ctx.drained, NULL);
-    atomic_init(&ctx.records_done, 0);
-    ctx.pieces = pt_fpset_new();
-    ctx.subjects = pt_hashset_new();
-    size_t chunk_target = o->chunk_size ? o->chunk_size : DEFAULT_CHUNK;
-    make_pool(&ctx, threads, chunk_target);
-    worker *ws = pt_xcalloc(threads, sizeof *ws);
-    start_workers(&ctx, ws, threads);
-
-    pt_progress progress;
-    pt_progress_init(&progress, o->progress, known_total_bytes(&list));
-    reader rd = {.ctx = &ctx, .chunk_target = chunk_target, .progress = &progress,
-                 .max_record = o->max_record ? o->max_record : DEFAULT_MAX_RECORD};
-    if (rd.max_record < chunk_target) rd.max_record = chunk_target;
-    size_t readable = 0;
-    for (size_t i = 0; i < list.n; i++) {
-        pt_input_result *res = &r->inputs[i];
-        res->path = list.v[i].path;
-        list.v[i].path = NULL;
-        pt_errlist_move(&res->errors, &list.v[i].errors);
-        if (list.v[i].unreadable) {
-            set_unread_names(res);
-            continue;
-        }
-        readable += scan_input(&ctx, (uint32_t)i, &rd);
-    }
-    pt_progress_finish(&progress);
-    stop_workers(&ctx, ws, threads);
-    free(ws);
-    free(rd.carry);
-    free_pool(&ctx);
-
-    for (size_t i = 0; i < r->n_inputs; i++) pt_errlist_sort(&r->inputs[i].errors);
-    sum_totals(&ctx);
-    uint64_t distinct[PT_MAX_TIERS];
-    for (int t = 0; t < PT_MAX_TIERS; t++) distinct[t] = r->totals.tiers[t].distinct;
-    pt_verdict_compute(pol, distinct, &o->facts, &r->verdict);
-
-    pt_fpset_free(ctx.pieces);
-    pt_hashset_free(ctx.subjects);
-    pthread_mutex_destroy(&ctx.merge_lock);
-    pthread_cond_destroy(&ctx.drained);
-    pt_paths_free(&list);
-    r->elapsed_s = pt_now() - started;
-    return readable;
+    pthread_mutex_lock(&s->commit_lock);
+    while (s->next_commit != s->next_seq || s->committing)
+        pthread_cond_wait(&s->committed, &s->commit_lock);
+    pthread_mutex_unlock(&s->commit_lock);
+    stop_workers(s);
+    free(s->workers);
+    free_pool(s);
+    free(s->carry);
+    pthread_mutex_destroy(&s->commit_lock);
+    pthread_cond_destroy(&s->committed);
+    free(s);
 }

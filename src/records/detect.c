@@ -5,6 +5,7 @@
  */
 #include "internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <strings.h>
 
@@ -180,7 +181,8 @@ static size_t count_delims(const char *t, size_t b, size_t e, const delim_candid
         return count;
     }
     for (size_t i = b; i + d->len <= e;) {
-        const char *hit = memmem(t + i, e - i, d->s, d->len);
+        /* memchr for one byte: memmem's setup costs more than a short line's search */
+        const char *hit = d->len == 1 ? memchr(t + i, d->s[0], e - i) : memmem(t + i, e - i, d->s, d->len);
         if (!hit) break;
         count++;
         i = (size_t)(hit - t) + d->len;
@@ -406,19 +408,42 @@ static bool has_letter(const char *v, size_t len)
     return false;
 }
 
+/* Layout hints only: words that name personal-data columns in leaked tables. */
+static const char *const column_words[] = {
+    "name", "phone", "mobile", "tel", "id", "email", "mail", "addr", "card", "password",
+    "passwd", "pwd", "user", "account", "qq", "wechat", "gender", "sex", "birth", "age",
+    "city", "province", "company", "zip", "姓名", "名字", "手机", "电话", "身份证", "证件",
+    "邮箱", "地址", "卡号", "密码", "账号", "用户", "性别", "生日", "出生", "年龄", "籍贯",
+    "单位", "公司", "车牌"};
+#define N_COLUMN_WORDS (sizeof column_words / sizeof *column_words)
+_Static_assert(N_COLUMN_WORDS <= 64, "a word set fits a uint64_t");
+
+/* Does a cell contain one of column_words (ASCII case ignored)? Every cell of the first
+ * lines of every input is asked, so words are found by their first byte: at each
+ * position only the words starting with that byte are compared. */
+static uint64_t words_by_first[256];   /* bit w: column_words[w] starts with the byte */
+static size_t word_len[N_COLUMN_WORDS];
+static pthread_once_t words_once = PTHREAD_ONCE_INIT;
+
+static void index_words(void)
+{
+    for (size_t w = 0; w < N_COLUMN_WORDS; w++) {
+        word_len[w] = strlen(column_words[w]);
+        words_by_first[(unsigned char)column_words[w][0]] |= 1ull << w;
+    }
+}
+
 static bool has_column_word(const char *v, size_t len)
 {
-    /* Layout hints only: words that name personal-data columns in leaked tables. */
-    static const char *const words[] = {
-        "name", "phone", "mobile", "tel", "id", "email", "mail", "addr", "card", "password",
-        "passwd", "pwd", "user", "account", "qq", "wechat", "gender", "sex", "birth", "age",
-        "city", "province", "company", "zip", "姓名", "名字", "手机", "电话", "身份证", "证件",
-        "邮箱", "地址", "卡号", "密码", "账号", "用户", "性别", "生日", "出生", "年龄", "籍贯",
-        "单位", "公司", "车牌", NULL};
-    for (int w = 0; words[w]; w++) {
-        size_t wl = strlen(words[w]);
-        for (size_t i = 0; i + wl <= len; i++)
-            if (strncasecmp(v + i, words[w], wl) == 0) return true;
+    pthread_once(&words_once, index_words);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)v[i];
+        uint64_t m = words_by_first[c >= 'A' && c <= 'Z' ? c | 0x20 : c];
+        for (; m; m &= m - 1) {
+            size_t w = (size_t)__builtin_ctzll(m);
+            if (i + word_len[w] <= len && strncasecmp(v + i, column_words[w], word_len[w]) == 0)
+                return true;
+        }
     }
     return false;
 }

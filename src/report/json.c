@@ -22,11 +22,10 @@
 
 #include "jsonw.h"
 
-/* An unreadable input may have no detected properties; the schema wants one of the
- * listed words, so say what would have been assumed. */
-static const char *or_default(const char *s, const char *dflt)
+/* What was not found out (an input not read, or skipped) is "-", never a guess. */
+static const char *or_dash(const char *s)
 {
-    return s && *s ? s : dflt;
+    return s && *s ? s : "-";
 }
 
 /* True when s has a byte sequence that is not UTF-8 (it is then also given in hex). */
@@ -116,10 +115,11 @@ static void write_input(jw *w, const pt_input_result *in, const pt_scan_result *
     jw_str(w, "path", path);
     if (has_invalid_utf8(path)) write_hex(w, "path_bytes_hex", path);
     jw_bool(w, "readable", in->readable);
+    jw_str(w, "status", pt_input_status(in));
     jw_u64(w, "bytes", in->bytes);
-    jw_str(w, "compression", or_default(in->compression, "none"));
-    jw_str(w, "encoding", or_default(in->encoding, "utf-8"));
-    jw_str(w, "format", or_default(in->format, "lines"));
+    jw_str(w, "compression", or_dash(in->compression));
+    jw_str(w, "encoding", or_dash(in->encoding));
+    jw_str(w, "format", or_dash(in->format));
     jw_u64(w, "records", in->counts.records);
     write_counts(w, &in->counts, r, pol, false);
     jw_open(w, "errors", '[', false);
@@ -219,159 +219,28 @@ int pt_report_json(FILE *out, const pt_scan_result *r, const pt_policy *pol,
 /* ---- writing to a path ---------------------------------------------------------- */
 
 typedef struct {
+    pt_report_fn fn;
     const pt_scan_result *r;
     const pt_policy *pol;
     const pt_patterns *ps;
-    char *err;
-    size_t errlen;
 } report_job;
 
-static int report_fail(report_job *j, const char *path, const char *what, int e)
+static int write_report(FILE *f, void *ctx)
 {
-    snprintf(j->err, j->errlen, "%s: %s: %s", path, what, strerror(e));
-    return -1;
+    report_job *j = ctx;
+    return j->fn(f, j->r, j->pol, j->ps);
 }
 
-/* An already open stream (stdout, stderr): write and flush, never close. */
-static int write_to_stream(report_job *j, FILE *f, const char *name)
+int pt_report_to_path(const char *path, pt_report_fn fn, const pt_scan_result *r,
+                      const pt_policy *pol, const pt_patterns *ps, char *err, size_t errlen)
 {
-    errno = 0;
-    if (pt_report_json(f, j->r, j->pol, j->ps) < 0 || fflush(f) != 0)
-        return report_fail(j, name, "cannot write the report", errno ? errno : EIO);
-    return 0;
-}
-
-/* A pipe, a device or a descriptor alias: open, write, close, all checked. */
-static int write_direct(report_job *j, const char *path, int fd)
-{
-    if (fd < 0) fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) return report_fail(j, path, "cannot open", errno);
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        int e = errno;
-        close(fd);
-        return report_fail(j, path, "cannot open", e);
-    }
-    errno = 0;
-    int rc = pt_report_json(f, j->r, j->pol, j->ps);
-    int e = errno ? errno : EIO;
-    if (fclose(f) != 0 && rc == 0) {
-        rc = -1;
-        e = errno;
-    }
-    return rc < 0 ? report_fail(j, path, "cannot write the report", e) : 0;
-}
-
-/* "/dev/stdout", "/dev/fd/N", "/proc/self/fd/N": the descriptor the path names, so that
- * the report lands where the shell pointed it (even a file opened by "> out") instead
- * of replacing what the link resolves to. Returns a new descriptor, or -1. */
-static int descriptor_alias(const char *path, FILE **stream)
-{
-    *stream = NULL;
-    if (strcmp(path, "/dev/stdout") == 0) { *stream = stdout; return -1; }
-    if (strcmp(path, "/dev/stderr") == 0) { *stream = stderr; return -1; }
-    const char *num = NULL;
-    if (strncmp(path, "/dev/fd/", 8) == 0) num = path + 8;
-    else if (strncmp(path, "/proc/self/fd/", 14) == 0) num = path + 14;
-    if (!num || !*num) return -1;
-    char *end;
-    long fd = strtol(num, &end, 10);
-    if (*end || fd < 0 || fd > INT_MAX) return -1;
-    if (fd == 1) { *stream = stdout; return -1; }
-    if (fd == 2) { *stream = stderr; return -1; }
-    return fcntl((int)fd, F_DUPFD_CLOEXEC, 3);
-}
-
-/* Mode for a new report: the old file's, else 0666 less the umask (mkstemp gives 0600). */
-static mode_t report_mode(const char *target)
-{
-    struct stat st;
-    if (stat(target, &st) == 0) return st.st_mode & 07777;
-    mode_t mask = umask(0);
-    umask(mask);
-    return 0666 & ~mask;
-}
-
-static void sync_directory_of(const char *path)
-{
-    char *dir = pt_xstrdup(path);
-    char *slash = strrchr(dir, '/');
-    if (!slash) strcpy(dir, ".");
-    else if (slash == dir) dir[1] = '\0';
-    else *slash = '\0';
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);   /* best effort: the rename is already done */
-        close(fd);
-    }
-    free(dir);
-}
-
-/* Regular file: temporary file beside it, flush, fsync, close, rename into place. */
-static int write_replacing(report_job *j, const char *path, const char *target)
-{
-    size_t n = strlen(target);
-    char *tmp = pt_xmalloc(n + sizeof ".tmp.XXXXXX");
-    memcpy(tmp, target, n);
-    memcpy(tmp + n, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
-    mode_t mode = report_mode(target);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        free(tmp);
-        return report_fail(j, path, "cannot create a temporary file beside it", errno);
-    }
-    const char *what = "cannot write the report";
-    int e = 0;
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        e = errno;
-        close(fd);
-    } else {
-        errno = 0;
-        if (fchmod(fd, mode) != 0 ||
-            pt_report_json(f, j->r, j->pol, j->ps) < 0 || fflush(f) != 0)
-            e = errno ? errno : EIO;
-        else if (fsync(fd) != 0)
-            e = errno;
-        if (fclose(f) != 0 && !e) e = errno ? errno : EIO;
-        if (!e && rename(tmp, target) != 0) {
-            e = errno;
-            what = "cannot rename the temporary file into place";
-        }
-    }
-    if (e) {
-        unlink(tmp);
-        free(tmp);
-        return report_fail(j, path, what, e);
-    }
-    free(tmp);
-    sync_directory_of(target);
-    return 0;
+    report_job j = {fn, r, pol, ps};
+    return pt_output_to_path(path, write_report, &j, 0, err, errlen);
 }
 
 int pt_report_json_to_path(const char *path, const pt_scan_result *r,
                            const pt_policy *pol, const pt_patterns *ps,
                            char *err, size_t errlen)
 {
-    report_job j = {r, pol, ps, err, errlen};
-    if (!path || !*path) return report_fail(&j, "(empty path)", "cannot write", ENOENT);
-    if (strcmp(path, "-") == 0) return write_to_stream(&j, stdout, "standard output");
-
-    FILE *stream;
-    int fd = descriptor_alias(path, &stream);
-    if (stream) return write_to_stream(&j, stream, path);
-    if (fd >= 0) return write_direct(&j, path, fd);
-
-    struct stat st;
-    if (stat(path, &st) == 0) {
-        if (S_ISDIR(st.st_mode)) return report_fail(&j, path, "cannot write", EISDIR);
-        if (!S_ISREG(st.st_mode)) return write_direct(&j, path, -1);
-    }
-    /* Replace what a symbolic link points to, not the link itself. */
-    struct stat lst;
-    char *resolved = NULL;
-    if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) resolved = realpath(path, NULL);
-    int rc = write_replacing(&j, path, resolved ? resolved : path);
-    free(resolved);
-    return rc;
+    return pt_report_to_path(path, pt_report_json, r, pol, ps, err, errlen);
 }

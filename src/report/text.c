@@ -213,6 +213,9 @@ static void print_verdict(FILE *out, const pt_scan_result *r, const pt_policy *p
             r->facts.professional ? "yes" : "no", u64s(r->facts.income_cny));
     free(name);
     fprintf(out, "\nVerdict: %s\n", level_words(v->level));
+    if (!r->n_scanned)
+        fprintf(out, "         NOTHING COULD BE SCANNED: no input gave a record (see Inputs);\n"
+                     "         the verdict rests on the facts given, not on data\n");
     fprintf(out, "Grounds: ");
     for (size_t i = 0; i < v->n_grounds; i++) fprintf(out, "%s%s", i ? ", " : "", v->grounds[i]);
     fprintf(out, "%s\n", v->n_grounds ? "" : "(none)");
@@ -260,17 +263,30 @@ static void print_totals(FILE *out, const pt_scan_result *r, const pt_policy *po
     table_free(&t);
 }
 
+const char *pt_input_status(const pt_input_result *in)
+{
+    if (!in->readable) {
+        bool skipped = false;
+        for (size_t k = 0; k < in->errors.n; k++)
+            if (!strcmp(in->errors.v[k].kind, "skipped") || !strcmp(in->errors.v[k].kind, "duplicate"))
+                skipped = true;
+        return skipped ? "not read" : "unreadable";
+    }
+    if (in->skipped) return "skipped";
+    return in->counts.records ? "scanned" : "no records";
+}
+
 static void print_inputs(FILE *out, const pt_scan_result *r)
 {
-    static const char *const heads[] = {"Path", "Compression", "Encoding", "Format",
+    static const char *const heads[] = {"Path", "Status", "Compression", "Encoding", "Format",
                                         ">Bytes", ">Records", ">Raw", ">Distinct", ">Errors"};
     table t;
-    table_init(&t, 9, heads);
+    table_init(&t, 10, heads);
     size_t n_errors = 0;
     for (size_t i = 0; i < r->n_inputs; i++) {
         const pt_input_result *in = &r->inputs[i];
-        const char *row[] = {in->path ? in->path : "",
-                             in->readable ? (in->compression ? in->compression : "-") : "unreadable",
+        const char *row[] = {in->path ? in->path : "", pt_input_status(in),
+                             in->compression ? in->compression : "-",
                              in->encoding ? in->encoding : "-", in->format ? in->format : "-",
                              u64s(in->bytes), u64s(in->counts.records),
                              u64s(in->counts.pieces.raw), u64s(in->counts.pieces.distinct),
@@ -339,8 +355,8 @@ static void print_notes(FILE *out, const pt_scan_result *r)
     }
 }
 
-void pt_report_text(FILE *out, const pt_scan_result *r, const pt_policy *pol,
-                    const pt_patterns *ps)
+int pt_report_text(FILE *out, const pt_scan_result *r, const pt_policy *pol,
+                   const pt_patterns *ps)
 {
     print_verdict(out, r, pol);
     print_tiers(out, r, pol);
@@ -350,4 +366,5 @@ void pt_report_text(FILE *out, const pt_scan_result *r, const pt_policy *pol,
     print_notes(out, r);
     fprintf(out, "\nA sizing aid that shows its evidence, not a court: "
                  "distinct counts drop exact duplicates and invalid values (Art. 11).\n");
+    return ferror(out) ? -1 : 0;
 }

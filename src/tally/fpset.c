@@ -4,9 +4,12 @@
  * as small as it can be: a 64-bit key, plus for pieces a 32-bit tag.
  *  - pt_fpset (pieces): key = fp[0], shard = top byte of fp[1], so 72 bits of the
  *    128-bit fingerprint tell pieces apart (about 1e-4 expected collisions at 10^9
- *    distinct pieces). The tag is the number (+1) of the last input that inserted the
- *    piece: one set answers both "new in this input?" (tag differs) and "new in this
- *    run?" (absent), because inputs are scanned one after another.
+ *    distinct pieces). The tag holds, in its low 29 bits, the number (+1) of the last
+ *    input that inserted the piece: one set answers both "new in this input?" (tag
+ *    differs) and "new in this run?" (absent), because the scan commits chunks in input
+ *    order. Its top 3 bits hold the piece's tier: the most serious tier any occurrence
+ *    had, so the run's distinct count of a tier is defined whatever the order, and two
+ *    sets merge (pt_fpset_merge) into the set one scan over both would have built.
  *  - pt_hashset (subjects): key = the 64-bit hash, no tag.
  * Key 0 marks an empty slot; a key that is 0 is stored as 1.
  *
@@ -141,18 +144,35 @@ static void count_new(shard *s)
     if (s->used * 5 > s->cap * 4) grow(s);
 }
 
-/* Insert key into a tagged shard with tag. *was_present tells whether it was there;
- * returns the tag it had (0 when absent). Caller holds the lock. */
-static uint32_t shard_insert_tagged(shard *s, uint64_t key, uint32_t tag, bool *was_present)
+#define TAG_INPUT_BITS 29
+#define TAG_INPUT_MASK ((1u << TAG_INPUT_BITS) - 1)
+_Static_assert(PT_MAX_TIERS <= 8, "a tier fits the tag's top 3 bits");
+
+static uint32_t make_tag(uint32_t input_tag, unsigned tier)
+{
+    return ((uint32_t)tier << TAG_INPUT_BITS) | (input_tag & TAG_INPUT_MASK);
+}
+
+static unsigned tag_tier(uint32_t tag)
+{
+    return tag >> TAG_INPUT_BITS;
+}
+
+/* Insert key into a tagged shard for input_tag (input + 1, or 0 for none) and tier; the
+ * slot keeps the most serious (lowest) tier seen. *was_present tells whether it was
+ * there; returns the input tag it had (0 when absent). Caller holds the lock. */
+static uint32_t shard_insert_tagged(shard *s, uint64_t key, uint32_t input_tag, unsigned tier,
+                                    bool *was_present)
 {
     if (key == 0) key = 1;
     tagged_slot *slot = &s->slots[find_tagged(s->slots, s->cap, key)];
     *was_present = slot->key != 0;
     uint32_t old = *was_present ? slot->tag : 0;
+    if (*was_present && tag_tier(old) < tier) tier = tag_tier(old);
     slot->key = key;
-    slot->tag = tag;
+    slot->tag = make_tag(input_tag, tier);
     if (!*was_present) count_new(s);
-    return old;
+    return old & TAG_INPUT_MASK;
 }
 
 /* Insert key into an untagged shard: whether it was new. Caller holds the lock. */
@@ -227,7 +247,7 @@ void pt_fpset_insert_batch(pt_fpset *s, uint32_t input_id, pt_fp_item *items, si
     for (size_t i = 0; i < n; i++) shard_no[i] = (uint8_t)shard_of(items[i].fp[1]);
     group_by_shard(items, n, sizeof *items, shard_no);
     free(shard_no);
-    uint32_t tag = input_id + 1;
+    uint32_t tag = (input_id + 1) & TAG_INPUT_MASK;
     size_t i = 0;
     while (i < n) {
         unsigned no = shard_of(items[i].fp[1]);
@@ -237,11 +257,52 @@ void pt_fpset_insert_batch(pt_fpset *s, uint32_t input_id, pt_fp_item *items, si
             __builtin_prefetch(&sh->slots[home_slot(items[k].fp[0] ? items[k].fp[0] : 1, sh->cap)], 1);
         for (; i < n && shard_of(items[i].fp[1]) == no; i++) {
             bool present;
-            uint32_t last = shard_insert_tagged(sh, items[i].fp[0], tag, &present);
+            uint32_t last = shard_insert_tagged(sh, items[i].fp[0], tag, items[i].tier, &present);
             items[i].new_in_run = !present;
             items[i].new_in_input = last != tag;
         }
         pthread_mutex_unlock(&sh->lock);
+    }
+}
+
+void pt_fpset_count_tiers(const pt_fpset *s, uint64_t per_tier[PT_MAX_TIERS])
+{
+    memset(per_tier, 0, PT_MAX_TIERS * sizeof *per_tier);
+    for (unsigned i = 0; i < N_SHARDS; i++) {
+        const shard *sh = &s->t.shards[i];
+        for (size_t k = 0; k < sh->cap; k++)
+            if (sh->slots[k].key) per_tier[tag_tier(sh->slots[k].tag)]++;
+    }
+}
+
+size_t pt_fpset_shard_items(const pt_fpset *s, unsigned shard_no, uint64_t *keys, uint8_t *tiers)
+{
+    const shard *sh = &s->t.shards[shard_no];
+    size_t n = 0;
+    for (size_t k = 0; k < sh->cap; k++) {
+        if (!sh->slots[k].key) continue;
+        if (keys) keys[n] = sh->slots[k].key;
+        if (tiers) tiers[n] = (uint8_t)tag_tier(sh->slots[k].tag);
+        n++;
+    }
+    return n;
+}
+
+void pt_fpset_add(pt_fpset *s, unsigned shard_no, uint64_t key, unsigned tier)
+{
+    shard *sh = &s->t.shards[shard_no % N_SHARDS];
+    bool present;
+    pthread_mutex_lock(&sh->lock);
+    shard_insert_tagged(sh, key, 0, tier, &present);
+    pthread_mutex_unlock(&sh->lock);
+}
+
+void pt_fpset_merge(pt_fpset *dst, const pt_fpset *src)
+{
+    for (unsigned i = 0; i < N_SHARDS; i++) {
+        const shard *sh = &src->t.shards[i];
+        for (size_t k = 0; k < sh->cap; k++)
+            if (sh->slots[k].key) pt_fpset_add(dst, i, sh->slots[k].key, tag_tier(sh->slots[k].tag));
     }
 }
 
@@ -292,6 +353,30 @@ uint64_t pt_hashset_insert_batch(pt_hashset *s, uint64_t *hashes, size_t n)
         pthread_mutex_unlock(&sh->lock);
     }
     return added;
+}
+
+size_t pt_hashset_shard_items(const pt_hashset *s, unsigned shard_no, uint64_t *keys)
+{
+    const shard *sh = &s->t.shards[shard_no];
+    size_t n = 0;
+    for (size_t k = 0; k < sh->cap; k++)
+        if (sh->keys[k]) {
+            if (keys) keys[n] = sh->keys[k];
+            n++;
+        }
+    return n;
+}
+
+void pt_hashset_merge(pt_hashset *dst, const pt_hashset *src)
+{
+    for (unsigned i = 0; i < N_SHARDS; i++) {
+        const shard *sh = &src->t.shards[i];
+        shard *d = &dst->t.shards[i];
+        pthread_mutex_lock(&d->lock);
+        for (size_t k = 0; k < sh->cap; k++)
+            if (sh->keys[k]) shard_insert_key(d, sh->keys[k]);
+        pthread_mutex_unlock(&d->lock);
+    }
 }
 
 uint64_t pt_hashset_size(const pt_hashset *s)

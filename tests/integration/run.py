@@ -20,7 +20,9 @@ import fixtures as fx  # noqa: E402
 BIN = os.path.abspath(sys.argv[1])
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PATTERNS = os.path.join(ROOT, "patterns")
-CHECKER = os.path.join(ROOT, "..", "shared", "contract", "check-report.py")
+CHECKER = os.path.join(ROOT, "tests", "report_check.py")
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import report_check  # noqa: E402
 TIERS = ("art5_3", "art5_4", "art5_5")
 
 
@@ -45,9 +47,22 @@ def scan(paths, *extra, expect_rc=0, stdin=None):
     p = run(["scan", "--json", "-", "--patterns", PATTERNS, "--progress", "never"] + list(extra)
             + list(paths), expect_rc=expect_rc, stdin=stdin)
     try:
-        return json.loads(p.stdout)
+        report = json.loads(p.stdout)
     except ValueError:
         raise Failure("stdout is not one JSON document: %r" % p.stdout[:300])
+    check_report(report)
+    return report
+
+
+def check_report(report):
+    """Every report a test parses keeps the contract: docs/pitally-report.schema.json and
+    the consistency rules of tests/report_check.py."""
+    try:
+        found = report_check.problems(report)
+    except report_check.MissingModule as e:
+        raise Failure(str(e))
+    if found:
+        raise Failure("the report breaks the contract:\n" + "\n".join(found[:20]))
 
 
 def counts(obj):
@@ -208,7 +223,9 @@ def test_especially_serious_and_income(tmp):
     if "art5_2_3" not in r["verdict"]["grounds"]:
         raise Failure("grounds %r lack art5_2_3" % r["verdict"]["grounds"])
     fx.write(os.path.join(tmp, "empty.csv"), b"")
-    r = scan([os.path.join(tmp, "empty.csv")], "--income", "5000")
+    # an empty input alone: nothing could be scanned (exit 2), but the income ground
+    # of item (7) stands on its own
+    r = scan([os.path.join(tmp, "empty.csv")], "--income", "5000", expect_rc=2)
     eq(r["verdict"]["level"], "serious", "income 5000")
     eq(r["verdict"]["grounds"], ["art5_1_7"], "grounds")
     eq(r["policy"]["income_cny"], 5000, "income in policy")
@@ -248,13 +265,12 @@ def test_contract_checker(tmp):
     p = run(["scan", "--json", out, "--patterns", PATTERNS, "--progress", "never", tmp])
     if b"art5_5" not in p.stdout:
         raise Failure("text report on stdout lacks the tier table: %r" % p.stdout[:300])
-    if not os.path.exists(CHECKER):
-        raise Failure("contract checker not found at " + CHECKER)
     c = subprocess.run([sys.executable, CHECKER, out], capture_output=True, text=True)
     eq(c.returncode, 0, "checker exit (%s)" % c.stdout.strip())
     if "report ok" not in c.stdout:
         raise Failure("checker: " + c.stdout)
     r = json.load(open(out, encoding="utf-8"))
+    check_report(r)
     for where in [r["totals"]] + r["inputs"]:
         for t in TIERS:
             if t not in where["tiers"]:
@@ -345,8 +361,11 @@ def test_awkward_paths(tmp):
     r = scan([d])
     by_name = {os.path.relpath(i["path"], d): i for i in r["inputs"]}
     # up/ leads to tmp, whose only entry is case/, the directory being walked: the
-    # loop is cut there, so nothing is reached twice
-    eq(list(by_name), ["empty.csv", "good.csv", "pipe", "self"], "inputs, in sorted order")
+    # loop is cut there and listed (never silent), so nothing is reached twice
+    eq(list(by_name), ["empty.csv", "good.csv", "pipe", "self", "up/case"], "inputs, in sorted order")
+    eq([e["kind"] for e in by_name["up/case"]["errors"]], ["skipped"], "loop cut, listed")
+    if "symlink loop" not in by_name["up/case"]["errors"][0]["message"]:
+        raise Failure("the loop's entry does not say why: %r" % by_name["up/case"]["errors"])
     eq(counts(by_name["good.csv"]), (3, 3, 2), "good.csv")
     eq(counts(by_name["empty.csv"]), (0, 0, 0), "empty.csv")
     eq(by_name["empty.csv"]["errors"], [], "empty file is no error")
@@ -376,7 +395,9 @@ def test_report_write_failures(tmp):
     target = os.path.join(tmp, "r.json")
     fx.write(target, b"old")
     run(base + [target])
-    eq(json.load(open(target, encoding="utf-8"))["schema"], "pitally-report/1", "replaced report")
+    replaced = json.load(open(target, encoding="utf-8"))
+    check_report(replaced)
+    eq(replaced["schema"], "pitally-report/1", "replaced report")
     eq([f for f in os.listdir(tmp) if ".tmp" in f], [], "no temporary files left")
 
 

@@ -1,10 +1,11 @@
 """test_cli.py - command-line overrides of detection (--header, --format, --delimiter,
 --encoding), defaults (threads), progress and the text report. Collected by run.py."""
+import json
 import os
 import subprocess
 
 import fixtures as fx
-from run import BIN, PATTERNS, Failure, counts, eq, run, scan
+from run import BIN, PATTERNS, Failure, check_report, counts, eq, run, scan
 
 
 def test_header_no_makes_first_row_a_record(tmp):
@@ -86,6 +87,7 @@ def test_json_stdout_is_only_json(tmp):
     eq(p.returncode, 0, "exit")
     eq(p.stdout.lstrip()[:1], b"{", "stdout starts with the JSON document")
     eq(p.stdout.rstrip()[-1:], b"}", "and ends with it")
+    check_report(json.loads(p.stdout))
 
 
 def test_max_output_stops_a_bomb(tmp):
@@ -111,7 +113,7 @@ def test_max_output_stops_a_bomb(tmp):
 def test_binary_scan_reads_anyway(tmp):
     path = os.path.join(tmp, "odd.bin")
     fx.write(path, b"\x89PNG\r\n\x1a\n" + "\n请回电 13812345678\n".encode())
-    r = scan([path])
+    r = scan([path], expect_rc=2)   # the only input skipped: nothing could be scanned
     eq([e["kind"] for e in r["inputs"][0]["errors"]], ["binary"], "skipped by default")
     r = scan([path], "--binary", "scan")
     # read as text: the magic's 0x89 byte is invalid UTF-8, replaced and reported

@@ -9,6 +9,7 @@
  * deflate block type and every optional gzip header field is exercised. */
 #include "check.h"
 #include "../../src/input/input_internal.h"
+#include "pitally/fileio.h"
 
 #include <stdlib.h>
 #include <unistd.h>

@@ -2,6 +2,7 @@
  * reporting and chunking. Every expected byte string is written out by hand (UTF-8 and
  * GBK code tables, the UTF-16 surrogate formula), never taken from the program. */
 #include "check.h"
+#include "pitally/fileio.h"
 #include "pitally/input.h"
 
 #include <stdlib.h>

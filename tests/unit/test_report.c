@@ -1,4 +1,4 @@
-/* test_report.c - stage 6: the JSON report (schema, escaping, the contract checker),
+/* test_report.c - stage 6: the JSON report (schema, escaping, tests/report_check.py),
  * writing it to paths (atomic replace for files, direct for devices and pipes) and
  * the text report.
  *
@@ -114,19 +114,26 @@ static bool has(const char *hay, const char *needle)
     return ok;
 }
 
-static int run_checker(const char *path)
+/* tests/report_check.py (the schema in docs/ and the consistency rules) on a report:
+ * 0 when it says "report ok", else -1. With expect_ok false the breach is expected and
+ * the checker's words are not printed. Tests run from the top of the tree. */
+static int run_checker_expecting(const char *path, bool expect_ok)
 {
     char cmd[1024], out[128];
     path_in_tmp(out, sizeof out, "checker.out");
-    snprintf(cmd, sizeof cmd, "python3 ../shared/contract/check-report.py '%s' > '%s' 2>&1",
-             path, out);
+    snprintf(cmd, sizeof cmd, "python3 tests/report_check.py '%s' > '%s' 2>&1", path, out);
     int rc = system(cmd);
     char *text = slurp(out);
     bool ok = rc == 0 && text && strstr(text, "report ok");
-    if (!ok) printf("#   checker: status %d, said: %s\n", rc, text ? text : "(nothing)");
+    if (ok != expect_ok) printf("#   checker: status %d, said: %s\n", rc, text ? text : "(nothing)");
     free(text);
     unlink(out);
     return ok ? 0 : -1;
+}
+
+static int run_checker(const char *path)
+{
+    return run_checker_expecting(path, true);
 }
 
 static void test_json_content(void)
@@ -187,6 +194,28 @@ static void test_json_content(void)
     free(j);
     unlink(path);
     pt_scan_result_free(&r);
+}
+
+/* The checker is not a rubber stamp: totals that are not the sum of the inputs, and an
+ * error kind the schema does not know, are each refused. */
+static void test_json_checker_refuses(void)
+{
+    char path[128];
+    path_in_tmp(path, sizeof path, "broken.json");
+    for (int breach = 0; breach < 2; breach++) {
+        pt_scan_result r;
+        build_result(&r, false);
+        if (breach == 0) r.totals.records += 1;
+        else pt_errlist_add(&r.inputs[1].errors, "no_such_kind", 0, "x");
+        FILE *f = fopen(path, "w");
+        CHECK(f != NULL);
+        if (!f) return;
+        CHECK_EQ(pt_report_json(f, &r, &pol, &ps), 0);
+        fclose(f);
+        CHECK_EQ(run_checker_expecting(path, false), -1);
+        unlink(path);
+        pt_scan_result_free(&r);
+    }
 }
 
 /* Exactly the combined standard prints as 1, and the thresholds as integers. */
@@ -433,6 +462,7 @@ int main(void)
     ps.n = 2;
 
     RUN(test_json_content);
+    RUN(test_json_checker_refuses);
     RUN(test_json_exact_one);
     RUN(test_json_professional);
     RUN(test_path_regular_file);

@@ -7,8 +7,52 @@
 
 static pt_fp_item item(uint64_t a, uint64_t b)
 {
-    pt_fp_item it = {{a, b}, 0, false, false};
+    pt_fp_item it = {.fp = {a, b}};
     return it;
+}
+
+static pt_fp_item tiered(uint64_t a, uint64_t b, uint8_t tier)
+{
+    pt_fp_item it = {.fp = {a, b}, .tier = tier};
+    return it;
+}
+
+/* A piece seen in two tiers (declared provenance differs between inputs) counts once,
+ * in the most serious one, whichever input came first; merging two sets gives the
+ * same as inserting both into one. */
+static void test_fpset_most_serious_tier(void)
+{
+    uint64_t per[PT_MAX_TIERS];
+    for (int order = 0; order < 2; order++) {
+        pt_fpset *s = pt_fpset_new();
+        pt_fp_item a[2] = {tiered(7, 70, 2), tiered(8, 80, 2)};
+        pt_fp_item b[1] = {tiered(7, 70, 1)};
+        if (order == 0) {
+            pt_fpset_insert_batch(s, 0, a, 2);
+            pt_fpset_insert_batch(s, 1, b, 1);
+        } else {
+            pt_fpset_insert_batch(s, 0, b, 1);
+            pt_fpset_insert_batch(s, 1, a, 2);
+        }
+        pt_fpset_count_tiers(s, per);
+        CHECK_EQ(per[1], 1);   /* (7,70): tier 1 beats tier 2 */
+        CHECK_EQ(per[2], 1);   /* (8,80) */
+        CHECK_EQ(per[0], 0);
+        pt_fpset_free(s);
+    }
+    pt_fpset *x = pt_fpset_new(), *y = pt_fpset_new();
+    pt_fp_item a[2] = {tiered(7, 70, 2), tiered(8, 80, 2)};
+    pt_fp_item b[2] = {tiered(7, 70, 0), tiered(9, 90, 1)};
+    pt_fpset_insert_batch(x, 0, a, 2);
+    pt_fpset_insert_batch(y, 0, b, 2);
+    pt_fpset_merge(x, y);
+    pt_fpset_count_tiers(x, per);
+    CHECK_EQ(pt_fpset_size(x), 3);
+    CHECK_EQ(per[0], 1);
+    CHECK_EQ(per[1], 1);
+    CHECK_EQ(per[2], 1);
+    pt_fpset_free(x);
+    pt_fpset_free(y);
 }
 
 static void test_fpset_inputs(void)
@@ -149,6 +193,7 @@ static void test_counts_add(void)
 
 int main(void)
 {
+    RUN(test_fpset_most_serious_tier);
     RUN(test_fpset_inputs);
     RUN(test_fpset_grows);
     RUN(test_fpset_memory_per_piece);

@@ -1,0 +1,118 @@
+/* file.c - files and stdin as raw inputs, and the driver that scans the inputs of a
+ * command line: expand the paths, open each file, hand it to the engine, show
+ * progress. The engine never opens a file; this is the only place that does. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pitally/fileio.h"
+#include "progress.h"
+
+typedef struct {
+    int fd;
+    bool owns;
+} file_ctx;
+
+static ssize_t file_read(void *ctx, void *buf, size_t cap)
+{
+    return read(((file_ctx *)ctx)->fd, buf, cap);
+}
+
+static void file_close(void *ctx)
+{
+    file_ctx *f = ctx;
+    if (f->owns) close(f->fd);
+    free(f);
+}
+
+int pt_file_open(const char *path, pt_raw_input *out, pt_errlist *errs)
+{
+    if (!path) {
+        pt_errlist_add(errs, "open", 0, "%s", "no path given");
+        return -1;
+    }
+    int fd = 0;
+    bool owns = strcmp(path, "-") != 0;
+    if (owns && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        pt_errlist_add(errs, "open", 0, "%s", strerror(errno));
+        return -1;
+    }
+    uint64_t size = 0;
+    struct stat st;
+    if (fstat(fd, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            pt_errlist_add(errs, "open", 0, "%s", "is a directory");
+            if (owns) close(fd);
+            return -1;
+        }
+        if (S_ISREG(st.st_mode)) {
+            size = (uint64_t)st.st_size;
+            posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL); /* a hint: bigger readahead */
+        }
+    }
+    file_ctx *f = pt_xmalloc(sizeof *f);
+    *f = (file_ctx){fd, owns};
+    *out = (pt_raw_input){.read = file_read, .close = file_close, .ctx = f, .size = size};
+    return 0;
+}
+
+pt_source *pt_source_open_with(const char *path, const pt_source_options *o, pt_errlist *errs)
+{
+    pt_errlist scratch = {0};
+    pt_raw_input raw;
+    if (pt_file_open(path, &raw, errs ? errs : &scratch) != 0) {
+        pt_errlist_free(&scratch);
+        return NULL;
+    }
+    pt_source *s = pt_source_open_raw(&raw, o, errs);
+    pt_errlist_free(&scratch);
+    return s;
+}
+
+pt_source *pt_source_open(const char *path, pt_encoding forced, pt_errlist *errs)
+{
+    pt_source_options o;
+    pt_source_options_default(&o);
+    o.encoding = forced;
+    return pt_source_open_with(path, &o, errs);
+}
+
+/* ---- the inputs of a command line ---- */
+
+static void show_progress(void *ctx, uint64_t input_bytes, uint64_t records_done)
+{
+    pt_progress *p = ctx;
+    pt_progress_update(p, p->bytes_before + input_bytes, records_done);
+}
+
+size_t pt_scan_paths(pt_scan *s, const char *const *paths, size_t n_paths,
+                     pt_progress_mode mode)
+{
+    pt_path_list list;
+    pt_paths_expand(paths, n_paths, &list);
+    uint64_t total = 0;
+    for (size_t i = 0; i < list.n; i++) total += list.v[i].size;
+    pt_progress progress;
+    pt_progress_init(&progress, mode, total, list.n);
+    pt_scan_set_progress(s, show_progress, &progress);
+    size_t opened = 0;
+    for (size_t i = 0; i < list.n; i++) {
+        pt_input_path *p = &list.v[i];
+        pt_raw_input raw;
+        if (p->unreadable || pt_file_open(p->path, &raw, &p->errors) != 0) {
+            pt_scan_unread(s, p->path, &p->errors);
+            continue;
+        }
+        progress.current = p->path;
+        progress.current_no = i + 1;
+        opened += pt_scan_input(s, p->path, &raw, NULL);
+        progress.bytes_before += p->size;
+    }
+    pt_scan_set_progress(s, NULL, NULL);
+    pt_progress_finish(&progress);
+    pt_paths_free(&list);
+    return opened;
+}

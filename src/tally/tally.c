@@ -1,0 +1,94 @@
+/* tally.c - the tally of a run (see pitally/tally.h): inputs, per-pattern counters,
+ * samples and the two dedup sets, and the merge of two tallies. The scan commits into
+ * it one chunk at a time, in input order, from one thread at a time; nothing here
+ * takes a lock beyond the sets' own. */
+#include "pitally/tally.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+pt_tally *pt_tally_new(size_t n_patterns)
+{
+    pt_tally *t = pt_xcalloc(1, sizeof *t);
+    t->n_patterns = n_patterns;
+    t->pattern_matched = pt_xcalloc(n_patterns ? n_patterns : 1, sizeof *t->pattern_matched);
+    t->pattern_rejected = pt_xcalloc(n_patterns ? n_patterns : 1, sizeof *t->pattern_rejected);
+    pt_samples_init(&t->samples, n_patterns);
+    t->pieces = pt_fpset_new();
+    t->subjects = pt_hashset_new();
+    return t;
+}
+
+static void free_input(pt_input_result *in)
+{
+    if (!in) return;
+    free(in->path);
+    pt_errlist_free(&in->errors);
+    free(in);
+}
+
+void pt_tally_free(pt_tally *t)
+{
+    if (!t) return;
+    for (size_t i = 0; i < t->n_inputs; i++) free_input(t->inputs[i]);
+    free(t->inputs);
+    free(t->pattern_matched);
+    free(t->pattern_rejected);
+    pt_samples_free(&t->samples);
+    pt_fpset_free(t->pieces);
+    pt_hashset_free(t->subjects);
+    free(t);
+}
+
+static void push_input(pt_tally *t, pt_input_result *in)
+{
+    if (t->n_inputs == t->cap_inputs) {
+        t->cap_inputs = t->cap_inputs ? t->cap_inputs * 2 : 16;
+        t->inputs = pt_xrealloc(t->inputs, t->cap_inputs * sizeof *t->inputs);
+    }
+    t->inputs[t->n_inputs++] = in;
+}
+
+pt_input_result *pt_tally_add_input(pt_tally *t, const char *path)
+{
+    pt_input_result *in = pt_xcalloc(1, sizeof *in);
+    in->path = pt_xstrdup(path);
+    in->compression = in->encoding = in->format = "-";
+    push_input(t, in);
+    return in;
+}
+
+void pt_tally_commit(pt_tally *t, uint32_t input, pt_input_result *in, pt_counts *local,
+                     pt_fp_item *items, size_t n_items, uint64_t *subjects, size_t n_subjects)
+{
+    pt_fpset_insert_batch(t->pieces, input, items, n_items);
+    for (size_t i = 0; i < n_items; i++) {
+        if (!items[i].new_in_input) continue;
+        local->pieces.distinct++;
+        local->tiers[items[i].tier].distinct++;
+    }
+    pt_hashset_insert_batch(t->subjects, subjects, n_subjects);
+    pt_counts_add(&in->counts, local);
+}
+
+int pt_tally_merge(pt_tally *dst, pt_tally *src, char *err, size_t errlen)
+{
+    if (dst->n_patterns != src->n_patterns) {
+        snprintf(err, errlen, "made with %zu patterns, not %zu", src->n_patterns, dst->n_patterns);
+        return -1;
+    }
+    uint32_t shift = (uint32_t)dst->n_inputs;
+    for (size_t i = 0; i < src->n_inputs; i++) push_input(dst, src->inputs[i]);
+    src->n_inputs = 0;
+    for (size_t p = 0; p < dst->n_patterns; p++) {
+        dst->pattern_matched[p] += src->pattern_matched[p];
+        dst->pattern_rejected[p] += src->pattern_rejected[p];
+    }
+    /* src's samples point at src's inputs, which now follow dst's */
+    for (size_t k = 0; k < src->samples.n_patterns * PT_SAMPLES_PER_PATTERN; k++)
+        src->samples.v[k].input += shift;
+    pt_samples_merge(&dst->samples, &src->samples);
+    pt_fpset_merge(dst->pieces, src->pieces);
+    pt_hashset_merge(dst->subjects, src->subjects);
+    return 0;
+}

@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""report_check.py - checks a pitally JSON report against its published schema,
+docs/pitally-report.schema.json (JSON Schema draft 2020-12), and then the consistency
+rules a schema cannot express: counts that must add up, distinct <= raw, totals that are
+the sum of the inputs, thresholds and ratios that agree with the policy, grounds that
+agree with the counts.
+
+usage: python3 tests/report_check.py REPORT.json...
+  prints "report ok" and exits 0, or prints the problems and exits 1.
+
+It checks shape and internal consistency, not whether the counts are right (the tests
+do that). The integration tests import it (problems(report)) to check every report they
+parse. Needs the jsonschema module (Debian: python3-jsonschema, installed by `make deps`).
+"""
+import json
+import os
+import sys
+from fractions import Fraction
+
+SCHEMA_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs",
+                           "pitally-report.schema.json")
+MAX_SHOWN = 20
+
+_validator = None
+
+
+class MissingModule(RuntimeError):
+    pass
+
+
+def validator():
+    """The Draft 2020-12 validator of the schema, built once; the schema is itself checked."""
+    global _validator
+    if _validator is None:
+        try:
+            from jsonschema import Draft202012Validator, validators
+        except ImportError:
+            raise MissingModule("report_check: the Python module jsonschema is missing for %s "
+                                "(Debian: apt-get install python3-jsonschema, or `make deps`)"
+                                % sys.executable)
+        with open(SCHEMA_PATH, encoding="utf-8") as f:
+            schema = json.load(f)
+        Draft202012Validator.check_schema(schema)
+        # JSON Schema counts 3.0 as an integer; a count written as 3.0 breaks consumers
+        # that parse integers, so here an integer is a JSON number without a fraction
+        # part or exponent (what Python's json gives as int), never a bool.
+        strict = Draft202012Validator.TYPE_CHECKER.redefine(
+            "integer", lambda _, x: isinstance(x, int) and not isinstance(x, bool))
+        _validator = validators.extend(Draft202012Validator, type_checker=strict)(schema)
+    return _validator
+
+
+def where(path):
+    """JSON path of a schema error, e.g. inputs[0].errors[1].kind"""
+    out = "report"
+    for p in path:
+        out += "[%d]" % p if isinstance(p, int) else "." + str(p)
+    return out
+
+
+def exact(x):
+    """A number of the report as an exact fraction (a float is read as its decimal text)."""
+    return Fraction(x) if isinstance(x, int) else Fraction(repr(x))
+
+
+def check_counts(obj, w, tier_ids, category_ids, out):
+    """pieces, tiers and categories of one input or of the totals."""
+    p, tiers = obj["pieces"], obj["tiers"]
+    if p["distinct"] > p["raw"]:
+        out.append("%s.pieces: distinct %d > raw %d" % (w, p["distinct"], p["raw"]))
+    if p["raw"] > obj["records"]:
+        out.append("%s: %d pieces in %d records" % (w, p["raw"], obj["records"]))
+    if set(tiers) != tier_ids:
+        out.append("%s.tiers: ids %s, the policy has %s" % (w, sorted(tiers), sorted(tier_ids)))
+    for t, c in tiers.items():
+        if c["distinct"] > c["raw"]:
+            out.append("%s.tiers.%s: distinct %d > raw %d" % (w, t, c["distinct"], c["raw"]))
+    for kind in ("raw", "distinct"):
+        s = sum(c[kind] for c in tiers.values())
+        if s != p[kind]:
+            out.append("%s: tier %s counts add to %d, pieces.%s is %d" % (w, kind, s, kind, p[kind]))
+    cats = obj["categories"]
+    if set(cats) != category_ids:
+        out.append("%s.categories: %s differ from the policy's categories %s" % (
+            w, sorted(set(cats) ^ category_ids), sorted(category_ids)))
+    for c, n in cats.items():
+        if n > obj["records"]:
+            out.append("%s.categories.%s: %d records of %d" % (w, c, n, obj["records"]))
+
+
+def check_policy(r, out):
+    """Tier ids and categories of the policy in force; each category in exactly one tier."""
+    tiers = r["policy"]["tiers"]
+    seen = {}
+    for t, pt in tiers.items():
+        for c in pt["categories"]:
+            if c in seen:
+                out.append("policy.tiers: category %s in both %s and %s" % (c, seen[c], t))
+            seen[c] = t
+    return set(tiers), set(seen)
+
+
+def check_inputs(r, tier_ids, category_ids, out):
+    for i, inp in enumerate(r["inputs"]):
+        w = "inputs[%d]" % i
+        check_counts(inp, w, tier_ids, category_ids, out)
+        if not inp["readable"]:
+            if inp["records"] or inp["pieces"]["raw"]:
+                out.append("%s: not readable, yet %d records" % (w, inp["records"]))
+            if not inp["errors"]:
+                out.append("%s: not readable and no error says why" % w)
+        offsets = [e["offset"] for e in inp["errors"]]
+        if offsets != sorted(offsets):
+            out.append("%s.errors: not in offset order %s" % (w, offsets))
+
+
+def check_totals(r, tier_ids, out):
+    tot, inputs = r["totals"], r["inputs"]
+    for key in ("records", "bytes"):
+        s = sum(x[key] for x in inputs)
+        if tot[key] != s:
+            out.append("totals.%s is %d, the inputs add to %d" % (key, tot[key], s))
+    if tot["pieces"]["raw"] != sum(x["pieces"]["raw"] for x in inputs):
+        out.append("totals.pieces.raw differs from the sum over inputs")
+    for c, n in tot["categories"].items():
+        s = sum(x["categories"].get(c, 0) for x in inputs)
+        if n != s:
+            out.append("totals.categories.%s is %d, the inputs add to %d" % (c, n, s))
+    # distinct across the run: at least the largest input's, at most their sum
+    groups = [("pieces", tot["pieces"], [x["pieces"] for x in inputs])]
+    groups += [("tiers." + t, tot["tiers"][t], [x["tiers"][t] for x in inputs if t in x["tiers"]])
+               for t in tier_ids]
+    for name, c, per_input in groups:
+        if name != "pieces" and c["raw"] != sum(x["raw"] for x in per_input):
+            out.append("totals.%s.raw differs from the sum over inputs" % name)
+        lo = max([x["distinct"] for x in per_input] or [0])
+        hi = sum(x["distinct"] for x in per_input)
+        if not lo <= c["distinct"] <= hi:
+            out.append("totals.%s.distinct %d outside [%d, %d] (largest input, sum of inputs)"
+                       % (name, c["distinct"], lo, hi))
+    if tot["subjects"] > tot["pieces"]["distinct"]:
+        out.append("totals.subjects %d > distinct pieces %d" % (tot["subjects"], tot["pieces"]["distinct"]))
+
+
+def check_patterns(r, out):
+    paths = [x["path"] for x in r["inputs"]]
+    index = {p: i for i, p in reversed(list(enumerate(paths)))}
+    for pid, pc in r["totals"]["patterns"].items():
+        w = "totals.patterns.%s" % pid
+        if len(pc["samples"]) > pc["matched"]:
+            out.append("%s: %d samples of %d matched" % (w, len(pc["samples"]), pc["matched"]))
+        for s in pc["samples"]:
+            if s["path"] not in index:
+                out.append("%s: sample path %r is none of the inputs" % (w, s["path"]))
+        if len(set(paths)) == len(paths):
+            pos = [(index.get(s["path"], -1), s["offset"]) for s in pc["samples"]]
+            if pos != sorted(pos):
+                out.append("%s: samples not in input/offset order" % w)
+
+
+def check_verdict(r, out):
+    """Thresholds and ratios agree with the policy; the grounds with the counts (exactly)."""
+    pol, tot, v = r["policy"]["tiers"], r["totals"]["tiers"], r["verdict"]
+    combined = Fraction(0)
+    for t, c in tot.items():
+        if t not in pol:
+            continue
+        if c["threshold"] != pol[t]["threshold"]:
+            out.append("totals.tiers.%s.threshold %r, policy.tiers.%s.threshold %r" % (
+                t, c["threshold"], t, pol[t]["threshold"]))
+        share = Fraction(c["distinct"]) / exact(c["threshold"])
+        combined += share
+        if abs(c["ratio"] - float(share)) > 1e-6 * max(1.0, float(share)):
+            out.append("totals.tiers.%s.ratio %r, distinct/threshold is %.6f" % (t, c["ratio"], float(share)))
+        reached = share >= 1
+        named = pol[t]["ground"] in v["grounds"]
+        if reached != named:
+            out.append("verdict.grounds %s %s, yet %s has %d distinct pieces for a threshold of %r" % (
+                v["grounds"], "lacks " + pol[t]["ground"] if reached else "names " + pol[t]["ground"],
+                t, c["distinct"], c["threshold"]))
+    if abs(v["combined_ratio"] - float(combined)) > 1e-6 * max(1.0, float(combined)):
+        out.append("verdict.combined_ratio %r, the tier ratios add to %.6f" % (v["combined_ratio"], float(combined)))
+    if combined >= 1 and v["level"] == "none":
+        out.append("verdict.level none with a combined ratio of %s >= 1" % float(combined))
+    if (v["level"] == "none") != (not v["grounds"]):
+        out.append("verdict.level %s with grounds %s" % (v["level"], v["grounds"]))
+
+
+def problems(report):
+    """Every breach found in a parsed report (empty: the report is ok)."""
+    errs = sorted(validator().iter_errors(report), key=lambda e: list(map(str, e.absolute_path)))
+    out = ["%s: %s" % (where(e.absolute_path), e.message) for e in errs]
+    if out:   # the consistency checks below rely on the shape
+        return out
+    tier_ids, category_ids = check_policy(report, out)
+    check_inputs(report, tier_ids, category_ids, out)
+    check_counts(report["totals"], "totals", tier_ids, category_ids, out)
+    check_totals(report, tier_ids, out)
+    check_patterns(report, out)
+    check_verdict(report, out)
+    return out
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__.strip().split("\n\n")[1])
+        return 1
+    bad = 0
+    for path in argv[1:]:
+        try:
+            with open(path, encoding="utf-8") as f:
+                report = json.load(f)
+        except (OSError, ValueError) as e:
+            print("%s: cannot read a JSON document: %s" % (path, e))
+            bad += 1
+            continue
+        try:
+            found = problems(report)
+        except MissingModule as e:
+            print(e)
+            return 1
+        if found:
+            bad += 1
+            prefix = path + ": " if len(argv) > 2 else ""
+            for p in found[:MAX_SHOWN]:
+                print(prefix + p)
+            print("%sreport breaks the contract: %d problem(s)" % (prefix, len(found)))
+    if bad:
+        return 1
+    print("report ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
