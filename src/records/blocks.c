@@ -113,6 +113,7 @@ bool pt_blocks_detect(const char *t, size_t n, bool at_eof)
     size_t lines = 0, labelled = 0, blocks = 0, distinct = 0;
     bool in_block = false;
     struct label { const char *s; size_t len; } seen[MAX_DISTINCT];
+    if (!memmem(t, n, "\n\n", 2) && !memmem(t, n, "\n\r\n", 3)) return false;   /* no blank line */
     for (size_t p = 0; p < n && lines < MAX_LINES;) {
         const char *nl = memchr(t + p, '\n', n - p);
         if (!nl && !at_eof) break;
