@@ -82,7 +82,9 @@ static bool looks_like_jsonl(const char *t, size_t n, bool at_eof)
     while (p < n && is_blank(t[p])) p++;
     if (p >= n || t[p] != '{') return false;
     const char *nl = memchr(t + p, '\n', n - p);
-    if (!nl && !at_eof) return false;   /* a first line longer than the sample: a document */
+    /* A first line longer than the sample: a document when an array of objects starts
+     * in it ({"data":[{...},... on one line of any length), else a long JSON Lines line. */
+    if (!nl && !at_eof) return !pt_json_has_record_array(t, p, n);
     size_t le = nl ? (size_t)(nl - t) : n;
     if (!pt_json_line_is_object(t + p, le - p)) return false;
     size_t q = le;

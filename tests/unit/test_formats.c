@@ -134,6 +134,10 @@ static void test_json_detect(void)
     d = pt_detect_dialect(open_wrap, strlen(open_wrap), false, none);
     CHECK_EQ(d.format, PT_FMT_JSON);
     CHECK(d.json_wrapper);
+    /* a first JSON Lines line longer than the sample, without arrays of objects, stays
+     * JSON Lines (a record with a long value) */
+    const char *long_line = "{\"photo\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    CHECK_EQ(pt_detect_dialect(long_line, strlen(long_line), false, none).format, PT_FMT_JSONL);
     /* log lines in brackets are no JSON */
     const char *log = "[INFO] started\n[WARN] 13812345678 retried\n";
     d = pt_detect_dialect(log, strlen(log), true, none);
