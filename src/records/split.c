@@ -5,7 +5,9 @@
  * 64 bytes at a time as bitmasks of quotes, newlines and delimiters, reading quotes as
  * the iterator does, and cuts after the last newline outside quoted fields. SQL has to
  * lex (strings and comments may hold ';'), and registers every CREATE TABLE it passes
- * so that later chunks know the column names.
+ * so that later chunks know the column names; inside a pg_dump COPY block it cuts after
+ * a row and notes the block for the next chunk. JSON documents are walked (json.c) and
+ * cut between values, the walk's state noted; labelled blocks after a blank line.
  */
 #include "internal.h"
 #include "split_internal.h"

@@ -1,7 +1,10 @@
-/* sql.c - SQL dumps (mysqldump, pg_dump --inserts): every tuple of an
- * INSERT ... VALUES (...),(...); is one record, keyed by the INSERT's column list or by
+/* sql.c - SQL dumps (mysqldump, pg_dump, SQL Server and Oracle scripts): every tuple of
+ * an INSERT ... VALUES (...),(...); is one record, keyed by the INSERT's column list or by
  * the columns of the table's CREATE TABLE (from this chunk or from the splitter's list
- * of tables seen in earlier chunks). Other statements and comments are skipped.
+ * of tables seen in earlier chunks), and so is every row of a pg_dump
+ * COPY ... FROM stdin block (tab-separated text up to a line "\.", keyed by the COPY's
+ * column list). Other statements and comments are skipped. A statement ends at its ';',
+ * or, in scripts that leave it out, where a line starts with GO or a statement word.
  *
  * The lexing helpers here are shared with the splitter, so both agree on where strings,
  * comments and statements end: '...' and "..." strings take backslash escapes and
