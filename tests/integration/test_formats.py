@@ -75,6 +75,18 @@ def test_json_documents(tmp):
     eq(r["totals"]["subjects"], 2, "subjects")
 
 
+def test_mongoexport_lines(tmp):
+    """mongoexport's default output, one object per line with extended JSON ($oid,
+    $numberLong; their keys are checked in test_formats.c): read as JSON Lines."""
+    lines = ['{"_id":{"$oid":"65a1b2c3d4e5f6a7b8c9d0%02x"},"%s":"%s","%s":"%s","%s":{"$numberLong":"%s"}}'
+             % ((i,) + sum(zip(fx.HEAD, r), ())) for i, r in enumerate(fx.PEOPLE)]
+    fx.write(os.path.join(tmp, "users.json"), ("\n".join(lines) + "\n").encode())
+    inp = scan_chunked([os.path.join(tmp, "users.json")])["inputs"][0]
+    eq(inp["format"], "jsonl", "format")
+    eq(counts(inp), PEOPLE_COUNTS, "records/raw/distinct")
+    eq(inp["categories"]["contact"], 3, "contact: the three mobiles")
+
+
 def test_json_long_single_line(tmp):
     """20000 objects on one line, 30 or so bytes each (600 KB), bare and wrapped, read
     with a 64 KiB record cap and 4 KiB chunks: cut between objects, never whole. Each
