@@ -40,7 +40,7 @@ static const char usage_text[] =
     "  --professional             Art. 5 item (8): thresholds halved\n"
     "  --income CNY               Art. 5 item (7): illegal income\n"
     "  --business-purchase        Art. 6 note: bought for a legitimate business\n"
-    "  --format F                 auto|csv|tsv|delimited|jsonl|sql|lines\n"
+    "  --format F                 auto|csv|tsv|delimited|jsonl|sql|lines|json|blocks\n"
     "  --encoding E               auto|utf-8|gb18030|utf-16le|utf-16be\n"
     "  --binary skip|scan         binary files (images, archives, executables): skipped\n"
     "                             and reported (default), or read as text anyway\n"

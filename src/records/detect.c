@@ -12,7 +12,8 @@
 #define SAMPLE_MAX (64 * 1024)
 #define SAMPLE_LINES 50
 
-static const char *const format_names[] = {"auto", "csv", "tsv", "delimited", "jsonl", "sql", "lines"};
+static const char *const format_names[] = {"auto", "csv", "tsv", "delimited", "jsonl", "sql",
+                                           "lines", "json", "blocks"};
 
 const char *pt_format_name(pt_format f)
 {
@@ -25,7 +26,7 @@ int pt_format_parse(const char *s, pt_format *out)
     static const struct { const char *name; pt_format f; } names[] = {
         {"auto", PT_FMT_AUTO}, {"csv", PT_FMT_CSV}, {"tsv", PT_FMT_TSV},
         {"delimited", PT_FMT_DELIMITED}, {"jsonl", PT_FMT_JSONL}, {"ndjson", PT_FMT_JSONL},
-        {"json", PT_FMT_JSONL}, {"sql", PT_FMT_SQL}, {"lines", PT_FMT_LINES},
+        {"json", PT_FMT_JSON}, {"blocks", PT_FMT_BLOCKS}, {"sql", PT_FMT_SQL}, {"lines", PT_FMT_LINES},
         {"text", PT_FMT_LINES}, {"txt", PT_FMT_LINES}};
     if (!s) return -1;
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
@@ -73,14 +74,48 @@ static bool starts_with_ci(const char *t, size_t n, size_t p, const char *word)
     return n - p >= k && strncasecmp(t + p, word, k) == 0;
 }
 
+/* The first line holds one object; not when it is the only line and wraps an array of
+ * objects ({"data":[{...},{...}]} on one line is a JSON document of several records). */
 static bool looks_like_jsonl(const char *t, size_t n, bool at_eof)
 {
     size_t p = 0;
     while (p < n && is_blank(t[p])) p++;
     if (p >= n || t[p] != '{') return false;
     const char *nl = memchr(t + p, '\n', n - p);
-    if (!nl && !at_eof) return true;   /* the first line is longer than the sample */
-    return pt_json_line_is_object(t + p, nl ? (size_t)(nl - t) - p : n - p);
+    /* A first line longer than the sample: a document when an array of objects starts
+     * in it ({"data":[{...},... on one line of any length), else a long JSON Lines line. */
+    if (!nl && !at_eof) return !pt_json_has_record_array(t, p, n);
+    size_t le = nl ? (size_t)(nl - t) : n;
+    if (!pt_json_line_is_object(t + p, le - p)) return false;
+    size_t q = le;
+    while (q < n && is_blank(t[q])) q++;
+    if (q >= n && at_eof && pt_json_has_record_array(t, p, le)) return false;
+    return true;
+}
+
+/* A JSON document: '[' then an object, or '{' then a key or '}' (and not JSON Lines). */
+static bool looks_like_json(const char *t, size_t n)
+{
+    size_t p = 0;
+    while (p < n && is_blank(t[p])) p++;
+    if (p >= n || (t[p] != '{' && t[p] != '[')) return false;
+    char open = t[p];
+    p++;
+    while (p < n && is_blank(t[p])) p++;
+    if (p >= n) return false;
+    if (open == '{') return t[p] == '"' || t[p] == '}';
+    if (t[p] != '{') return false;
+    p++;
+    while (p < n && is_blank(t[p])) p++;
+    return p < n && (t[p] == '"' || t[p] == '}');
+}
+
+static bool contains_ci(const char *t, size_t n, const char *word)
+{
+    size_t k = strlen(word);
+    for (size_t i = 0; i + k <= n; i++)
+        if (strncasecmp(t + i, word, k) == 0) return true;
+    return false;
 }
 
 /* A dump header comment (pg_dump puts one on its second line), or CREATE TABLE / INSERT INTO starting a line outside comments. */
@@ -114,6 +149,11 @@ static bool looks_like_sql(const char *t, size_t n)
                    starts_with_ci(t, le, q, "INSERT IGNORE INTO") ||
                    starts_with_ci(t, le, q, "REPLACE INTO")) {
             return true;
+        } else if ((starts_with_ci(t, le, q, "INSERT [") || starts_with_ci(t, le, q, "INSERT \"")) &&
+                   contains_ci(t + q, le - q, "VALUES")) {
+            return true;   /* SQL Server: INSERT [dbo].[T] (...) VALUES (...) */
+        } else if (starts_with_ci(t, le, q, "COPY ") && contains_ci(t + q, le - q, "FROM stdin")) {
+            return true;   /* pg_dump without its header comment */
         }
         line = le + 1;
     }
@@ -312,9 +352,13 @@ pt_dialect pt_detect_dialect(const char *sample, size_t n, bool at_eof, pt_diale
     }
     if (d.format == PT_FMT_AUTO) {
         if (looks_like_jsonl(sample, n, at_eof)) d.format = PT_FMT_JSONL;
+        else if (looks_like_json(sample, n)) d.format = PT_FMT_JSON;
         else if (looks_like_sql(sample, n)) d.format = PT_FMT_SQL;
+        else if (pt_blocks_detect(sample, n, at_eof)) d.format = PT_FMT_BLOCKS;
     }
-    if (d.format == PT_FMT_JSONL || d.format == PT_FMT_SQL || d.format == PT_FMT_LINES)
+    if (d.format == PT_FMT_JSON) d.json_wrapper = pt_json_detect_wrapper(sample, n);
+    if (d.format == PT_FMT_JSONL || d.format == PT_FMT_SQL || d.format == PT_FMT_LINES ||
+        d.format == PT_FMT_JSON || d.format == PT_FMT_BLOCKS)
         return d;
     if (d.delim_len) return d;
     /* CSV, TSV, DELIMITED without a delimiter, or AUTO still undecided. */
@@ -455,33 +499,73 @@ static void fill_columns(const pt_record *r, pt_columns *cols)
     }
 }
 
+/* Fields of r that hold more than blanks. */
+static size_t non_empty_fields(const pt_record *r)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const char *v = r->fields[i].val;
+        size_t l = r->fields[i].val_len;
+        trim(&v, &l);
+        k += l > 0;
+    }
+    return k;
+}
+
+/* The row at sample[off..n) into *r (iterated by it), *end after it; false when there
+ * is none or it is not known to be complete. */
+static bool read_row(pt_reciter *it, const pt_dialect *d, const char *sample, size_t n,
+                     bool at_eof, size_t off, pt_record *r, size_t *end)
+{
+    pt_chunk_view view = {.text = sample + off, .len = n - off, .dialect = *d};
+    pt_reciter_reset(it, &view);
+    if (pt_reciter_next(it, r) != 1) return false;
+    size_t e = off + it->pos;
+    if (!(at_eof || (e > off && sample[e - 1] == '\n'))) return false;
+    *end = e;
+    return true;
+}
+
+/* Title rows above the header (an exported report: "客户名单（2023年）", a date line,
+ * blank lines) have at most one non-blank field; up to this many are passed over. */
+#define MAX_TITLE_ROWS 5
+
 size_t pt_detect_header(const pt_dialect *d, const char *sample, size_t n, bool at_eof,
                         pt_header_mode mode, pt_columns *cols)
 {
     if (mode == PT_HEADER_NO || !sample || !n) return 0;
     if (d->format != PT_FMT_CSV && d->format != PT_FMT_TSV && d->format != PT_FMT_DELIMITED)
         return 0;
+    /* Two iterators, so that a row's fields stay valid while the next one is read. */
     pt_reciter *first_it = pt_reciter_new(), *second_it = pt_reciter_new();
-    pt_chunk_view view = {.text = sample, .len = n, .dialect = *d};
     pt_record first, second;
-    size_t consumed = 0;
+    size_t consumed = 0, off = 0;
     first_it->keep_empty = true;
+    /* Rows of several fields near the start: then one field names no column. */
+    bool several = false;
+    pt_chunk_view view = {.text = sample, .len = n, .dialect = *d};
     pt_reciter_reset(first_it, &view);
-    if (pt_reciter_next(first_it, &first) != 1) goto done;
-    size_t end = first_it->pos;
-    bool complete = at_eof || (end > 0 && sample[end - 1] == '\n');
-    if (!complete) goto done;
-    /* A second iterator, so the first row's fields stay valid while reading the next. */
-    view.text = sample + end;
-    view.len = n - end;
-    pt_reciter_reset(second_it, &view);
-    bool have_second = pt_reciter_next(second_it, &second) == 1 &&
-                       (at_eof || sample[end + second_it->pos - 1] == '\n');
-    if (mode == PT_HEADER_YES || first_row_is_header(&first, &second, have_second)) {
-        fill_columns(&first, cols);
-        consumed = end;
+    for (int row = 0; row < MAX_TITLE_ROWS + 2 && !several; row++) {
+        if (pt_reciter_next(first_it, &first) != 1) break;
+        several = first.n >= 2;
     }
-done:
+    for (int row = 0; row <= MAX_TITLE_ROWS; row++) {
+        size_t end, end2;
+        if (!read_row(first_it, d, sample, n, at_eof, off, &first, &end)) break;
+        bool have_second = read_row(second_it, d, sample, n, at_eof, end, &second, &end2);
+        /* A row with one filled field at most may be a title. The header names two
+         * columns at least, unless no row near the start has two (a one-column file). */
+        bool one = non_empty_fields(&first) <= 1;
+        bool may_name = !(one && several);
+        if (mode == PT_HEADER_YES ||
+            (may_name && first_row_is_header(&first, &second, have_second))) {
+            fill_columns(&first, cols);
+            consumed = end;
+            break;
+        }
+        if (!one) break;
+        off = end;
+    }
     pt_reciter_free(first_it);
     pt_reciter_free(second_it);
     return consumed;

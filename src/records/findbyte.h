@@ -32,13 +32,13 @@ static inline size_t pt_find_byte2(const char *s, size_t from, size_t n, char a,
     return i;
 }
 
-/* The first index in [from, n) holding one of the bytes set[0..k) (1 <= k <= 6), or n. */
+/* The first index in [from, n) holding one of the bytes set[0..k) (1 <= k <= 8), or n. */
 static inline size_t pt_find_byte_set(const char *s, size_t from, size_t n, const char *set,
                                       unsigned k)
 {
     size_t i = from;
 #if defined(__SSE2__)
-    __m128i v_set[6];
+    __m128i v_set[8];
     for (unsigned j = 0; j < k; j++) v_set[j] = _mm_set1_epi8(set[j]);
     for (; i + 16 <= n; i += 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));

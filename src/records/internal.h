@@ -50,7 +50,14 @@ typedef struct {
     size_t val_len, val_scr;
 } pt_rawfield;
 
-enum { SQL_STATEMENT = 0, SQL_TUPLE_FIRST, SQL_TUPLE_NEXT };
+enum { SQL_STATEMENT = 0, SQL_TUPLE_FIRST, SQL_TUPLE_NEXT, SQL_COPY_ROWS };
+
+/* Where a walk over a JSON document is (json.c): brackets open, and whether the
+ * innermost is an array of records. */
+typedef struct {
+    size_t depth;
+    bool in_records;
+} pt_json_walk;
 
 struct pt_reciter {
     pt_chunk_view ch;
@@ -78,6 +85,9 @@ struct pt_reciter {
     size_t n_icols, icol_cap;
     pt_sql_table *local_tables; /* CREATE TABLEs met in this chunk, owned */
     pt_rbuf name_buf;           /* scratch for table names */
+    pt_rbuf copy_cols;          /* a COPY statement's column names, NUL-separated */
+
+    pt_json_walk jw;            /* JSON documents: the walk at it->pos */
 
     const char *err_kind;
     char err_msg[200];
@@ -109,10 +119,40 @@ int pt_csv_next(pt_reciter *it, pt_record *rec);
 int pt_delimited_next(pt_reciter *it, pt_record *rec);
 int pt_jsonl_next(pt_reciter *it, pt_record *rec);
 int pt_sql_next(pt_reciter *it, pt_record *rec);
+void pt_sql_start(pt_reciter *it);   /* a chunk starting inside a COPY block (sql.c) */
 int pt_lines_next(pt_reciter *it, pt_record *rec);
+int pt_blocks_next(pt_reciter *it, pt_record *rec);
 
-/* JSON: does text[0..n) (one line) hold exactly one JSON object? (detect.c) */
+/* Labelled blocks (blocks.c): the label of line t[b..e) (see there), where to cut a
+ * buffer (after its last blank line, 0 when none), and detection. */
+bool pt_blocks_label(const char *t, size_t b, size_t e, size_t *le, size_t *vb);
+size_t pt_blocks_cut(const char *t, size_t n);
+bool pt_blocks_detect(const char *t, size_t n, bool at_eof);
+
+/* JSON: does text[0..n) (one line) hold exactly one JSON object? (jsonl.c) */
 bool pt_json_line_is_object(const char *text, size_t n);
+/* Parse the object at t[b] (bounded by n) into the record being built:
+ * NULL and *end after it, or why not and *end where the parse stopped (jsonl.c). */
+const char *pt_json_parse_record(pt_reciter *it, const char *t, size_t b, size_t n, size_t *end);
+
+/* JSON documents (json.c). One step of the walk from *pos: */
+enum {
+    PT_JW_END,      /* *pos == n, every token before it taken */
+    PT_JW_NEED,     /* the token at *pos goes on past n (only when !at_end) */
+    PT_JW_RECORD,   /* a record object starts at *b; with find_end it ends at *e == *pos */
+    PT_JW_GARBAGE,  /* t[*b..*e) is no JSON and was skipped */
+    PT_JW_CUT       /* a value or string from *b is cut off by the end of the text */
+};
+int pt_json_step(const char *t, size_t n, size_t *pos, pt_json_walk *w, bool wrapper,
+                 bool at_end, bool find_end, size_t *b, size_t *e);
+/* p at '{' or '[': after its matching bracket, or n (*closed false). Structure only. */
+size_t pt_json_value_end(const char *t, size_t p, size_t n, bool *closed);
+/* Does t[p..n) hold an array whose first value is an object? */
+bool pt_json_has_record_array(const char *t, size_t p, size_t n);
+/* Is the document starting t[0..n) one object wrapping arrays of records? */
+bool pt_json_detect_wrapper(const char *t, size_t n);
+void pt_json_start(pt_reciter *it);
+int pt_json_next(pt_reciter *it, pt_record *rec);
 
 /* SQL lexing shared by the splitter and the iterator (sql.c). */
 size_t pt_sql_skip_space(const char *t, size_t n, size_t p);
@@ -125,6 +165,14 @@ size_t pt_sql_create_table_at(const char *t, size_t n, size_t p);
 /* Parse the CREATE TABLE statement text[p..n); NULL when it names no columns. */
 pt_sql_table *pt_sql_parse_create(const char *t, size_t n, size_t p);
 void pt_sql_table_free_list(const pt_sql_table *t);
+/* When a COPY ... FROM stdin statement starts at p: the table name into *name, its
+ * column list (if any) into *cols as NUL-terminated names, *n_cols of them; returns the
+ * position after STDIN, else 0. */
+size_t pt_sql_copy_from_stdin(const char *t, size_t n, size_t p, pt_rbuf *name, pt_rbuf *cols,
+                              size_t *n_cols);
+/* p at the start of a line of COPY data: the end of the block's "\." line (*ended), or
+ * else the end of the last whole line in t[p..n) (everything when at_end). */
+size_t pt_sql_copy_end(const char *t, size_t n, size_t p, bool at_end, bool *ended);
 bool pt_sql_table_name_matches(const char *have, const char *want, size_t want_len);
 
 #endif

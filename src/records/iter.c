@@ -138,6 +138,7 @@ void pt_reciter_free(pt_reciter *it)
     pt_rbuf_free(&it->path);
     pt_rbuf_free(&it->icol_buf);
     pt_rbuf_free(&it->name_buf);
+    pt_rbuf_free(&it->copy_cols);
     free(it->icol_off);
     free(it->icol_len);
     free(it);
@@ -158,6 +159,8 @@ void pt_reciter_reset(pt_reciter *it, const pt_chunk_view *chunk)
     it->use_icols = false;
     it->n_icols = 0;
     free_local_tables(it);
+    if (it->ch.dialect.format == PT_FMT_JSON) pt_json_start(it);
+    if (it->ch.dialect.format == PT_FMT_SQL) pt_sql_start(it);
     it->err_kind = NULL;
     it->err_msg[0] = '\0';
     it->err_off = 0;
@@ -171,6 +174,8 @@ int pt_reciter_next(pt_reciter *it, pt_record *rec)
     case PT_FMT_DELIMITED: return pt_delimited_next(it, rec);
     case PT_FMT_JSONL: return pt_jsonl_next(it, rec);
     case PT_FMT_SQL: return pt_sql_next(it, rec);
+    case PT_FMT_JSON: return pt_json_next(it, rec);
+    case PT_FMT_BLOCKS: return pt_blocks_next(it, rec);
     case PT_FMT_LINES:
     case PT_FMT_AUTO:
     default: return pt_lines_next(it, rec);

@@ -175,6 +175,26 @@ static void path_push_dot(json_parser *jp)
     if (jp->it && jp->it->path.len) pt_rbuf_putc(&jp->it->path, '.');
 }
 
+/* A key of MongoDB extended JSON whose object stands for one value. */
+static bool mongo_type_key(const char *k, size_t len)
+{
+    static const char *const keys[] = {"$oid", "$numberLong", "$numberInt", "$numberDouble",
+                                       "$numberDecimal", "$date", "$symbol", "$uuid", NULL};
+    if (len < 2 || k[0] != '$') return false;
+    for (int i = 0; keys[i]; i++)
+        if (strlen(keys[i]) == len && memcmp(keys[i], k, len) == 0) return true;
+    return false;
+}
+
+static bool next_is_object(json_parser *jp)
+{
+    size_t i = jp->i;
+    while (i < jp->n && (jp->s[i] == ' ' || jp->s[i] == '\t' || jp->s[i] == '\r' ||
+                         jp->s[i] == '\n'))
+        i++;
+    return i < jp->n && jp->s[i] == '{';
+}
+
 static bool parse_object(json_parser *jp, int depth)
 {
     pt_reciter *it = jp->it;
@@ -199,6 +219,15 @@ static bool parse_object(json_parser *jp, int depth)
         skip_ws(jp);
         if (jp->i >= jp->n || jp->s[jp->i] != ':') return fail(jp, "expected ':'");
         jp->i++;
+        /* Keys that only wrap a value keep the parent's key: mongoexport's extended JSON
+         * ({"$numberLong":"138..."} is that number) and an Elasticsearch hit's _source
+         * (its fields are the record's). */
+        if (!escaped && (mongo_type_key(raw, raw_len) ||
+                         (depth == 1 && raw_len == 7 && memcmp(raw, "_source", 7) == 0 &&
+                          next_is_object(jp)))) {
+            if (it) it->path.len = base;
+            jp->raw_key = NULL;
+        }
         if (!parse_value(jp, depth)) return false;
         if (it) it->path.len = base;
         skip_ws(jp);
@@ -272,6 +301,15 @@ static bool parse_line(json_parser *jp)
     skip_ws(jp);
     if (jp->i < jp->n) return fail(jp, "text after the JSON object");
     return true;
+}
+
+const char *pt_json_parse_record(pt_reciter *it, const char *t, size_t b, size_t n, size_t *end)
+{
+    json_parser jp = {.it = it, .s = t, .n = n, .i = b};
+    it->path.len = 0;
+    bool ok = parse_object(&jp, 1);
+    *end = jp.i;
+    return ok ? NULL : jp.err ? jp.err : "invalid JSON";
 }
 
 bool pt_json_line_is_object(const char *text, size_t n)

@@ -5,7 +5,9 @@
  * 64 bytes at a time as bitmasks of quotes, newlines and delimiters, reading quotes as
  * the iterator does, and cuts after the last newline outside quoted fields. SQL has to
  * lex (strings and comments may hold ';'), and registers every CREATE TABLE it passes
- * so that later chunks know the column names.
+ * so that later chunks know the column names; inside a pg_dump COPY block it cuts after
+ * a row and notes the block for the next chunk. JSON documents are walked (json.c) and
+ * cut between values, the walk's state noted; labelled blocks after a blank line.
  */
 #include "internal.h"
 #include "split_internal.h"
@@ -19,7 +21,26 @@
 struct pt_splitter {
     pt_dialect d;
     const pt_sql_table *tables;   /* newest first; each node immutable once linked */
+    pt_json_walk jw;              /* JSON: the walk at the last cut */
+    bool in_copy;                 /* SQL: the last cut is inside a COPY block's rows */
 };
+
+/* Push a note of the state the last cut left (see records.h). */
+static pt_sql_table *push_cut_note(pt_splitter *s, int cut)
+{
+    pt_sql_table *node = pt_xcalloc(1, sizeof *node);
+    node->cut = cut;
+    node->next = s->tables;
+    s->tables = node;
+    return node;
+}
+
+/* After a cut that leaves no special state: make sure the head says so. */
+static void note_plain(pt_splitter *s)
+{
+    if (s->tables && s->tables->cut != PT_CUT_TABLE && s->tables->cut != PT_CUT_PLAIN)
+        push_cut_note(s, PT_CUT_PLAIN);
+}
 
 pt_splitter *pt_splitter_new(const pt_dialect *d)
 {
@@ -305,13 +326,70 @@ static size_t cut_csv(const char *buf, size_t n, char delim)
     return pt_split_csv_with(buf, n, delim, PT_SPLIT_AUTO);
 }
 
+/* A copy of cols (a COPY node owns its columns). */
+static void columns_copy(pt_columns *to, const pt_columns *from)
+{
+    to->n = from->n;
+    to->names = pt_xcalloc(from->n ? from->n : 1, sizeof *to->names);
+    to->lens = pt_xcalloc(from->n ? from->n : 1, sizeof *to->lens);
+    for (size_t i = 0; i < from->n; i++) {
+        to->names[i] = pt_xstrndup(from->names[i], from->lens[i]);
+        to->lens[i] = from->lens[i];
+    }
+}
+
+/* The note for a cut inside the rows of the COPY statement t[p..end): its table and
+ * columns (its own list, else those of the table's CREATE TABLE). */
+static void note_copy(pt_splitter *s, const char *t, size_t p, size_t end)
+{
+    pt_rbuf name = {0}, cols = {0};
+    size_t n_cols = 0;
+    pt_sql_copy_from_stdin(t, end, p, &name, &cols, &n_cols);
+    pt_sql_table *node = push_cut_note(s, PT_CUT_COPY);
+    node->name = pt_xstrndup(name.p ? name.p : "", name.len);
+    if (n_cols) {
+        size_t cap = n_cols;
+        node->cols.names = pt_xcalloc(cap, sizeof *node->cols.names);
+        node->cols.lens = pt_xcalloc(cap, sizeof *node->cols.lens);
+        for (size_t off = 0; node->cols.n < n_cols;) {
+            size_t len = strlen(cols.p + off);
+            node->cols.names[node->cols.n] = pt_xstrndup(cols.p + off, len);
+            node->cols.lens[node->cols.n++] = len;
+            off += len + 1;
+        }
+    } else {
+        for (const pt_sql_table *tab = node->next; tab; tab = tab->next) {
+            if (tab->cut == PT_CUT_TABLE && pt_sql_table_name_matches(tab->name, name.p, name.len)) {
+                columns_copy(&node->cols, &tab->cols);
+                break;
+            }
+        }
+    }
+    pt_rbuf_free(&name);
+    pt_rbuf_free(&cols);
+}
+
 /* Statement boundaries are a ';' followed by optional blanks and a newline. CREATE
- * TABLE statements ending at or before the cut are parsed and registered. */
+ * TABLE statements ending at or before the cut are parsed and registered. The rows of
+ * a pg_dump COPY ... FROM stdin block (from the line after the statement to a line
+ * "\.") are lines: a cut may go after any of them, and the note pushed then tells the
+ * next chunk that it starts inside the block (see records.h). */
 static size_t cut_sql(pt_splitter *s, const char *buf, size_t n, bool at_eof)
 {
     size_t p = 0, cut = 0;
     size_t *creates = NULL, n_creates = 0, cap = 0;   /* start, end pairs */
+    bool in_copy = s->in_copy;
+    size_t copy_start = SIZE_MAX, copy_end = 0;       /* a COPY statement met here */
     while (p < n) {
+        if (in_copy) {
+            bool ended;
+            size_t e = pt_sql_copy_end(buf, n, p, at_eof, &ended);
+            if (e > p) cut = e;
+            p = e;
+            if (!ended) break;
+            in_copy = false;
+            continue;
+        }
         size_t start = pt_sql_skip_space(buf, n, p);
         if (start >= n) break;
         bool found;
@@ -325,12 +403,32 @@ static size_t cut_sql(pt_splitter *s, const char *buf, size_t n, bool at_eof)
             creates[n_creates++] = start;
             creates[n_creates++] = end;
         }
+        if (found && buf[start] != '(' && (buf[start] | 0x20) == 'c') {
+            pt_rbuf name = {0}, cols = {0};
+            size_t n_cols;
+            bool copy = pt_sql_copy_from_stdin(buf, end, start, &name, &cols, &n_cols) != 0;
+            pt_rbuf_free(&name);
+            pt_rbuf_free(&cols);
+            if (copy) {   /* its rows start on the next line */
+                const char *nl = memchr(buf + end, '\n', n - end);
+                if (!nl && !at_eof) break;
+                p = cut = nl ? (size_t)(nl - buf) + 1 : n;
+                in_copy = true;
+                copy_start = start;
+                copy_end = end;
+                continue;
+            }
+        }
         size_t q = end;
         while (q < n && (buf[q] == ' ' || buf[q] == '\t' || buf[q] == '\r')) q++;
         if (q < n && buf[q] == '\n') cut = q + 1;
+        else if (end > start && buf[end - 1] == '\n') cut = end;   /* ended by a new line */
         p = end;
     }
-    if (at_eof) cut = n;
+    if (at_eof) {
+        cut = n;
+        in_copy = false;
+    }
     for (size_t i = 0; i < n_creates; i += 2) {
         if (creates[i + 1] > cut) break;
         pt_sql_table *tab = pt_sql_parse_create(buf, creates[i + 1], creates[i]);
@@ -339,7 +437,36 @@ static size_t cut_sql(pt_splitter *s, const char *buf, size_t n, bool at_eof)
         s->tables = tab;
     }
     free(creates);
+    if (cut == 0) return 0;
+    if (in_copy && copy_start != SIZE_MAX) note_copy(s, buf, copy_start, copy_end);
+    else if (!in_copy) note_plain(s);
+    s->in_copy = in_copy;
     return cut;
+}
+
+/* JSON documents: the walk of json.c from the state of the last cut, up to the first
+ * token that goes on past the buffer (or to its end); the cut goes before that token. */
+static size_t cut_json(pt_splitter *s, const char *buf, size_t n, bool at_eof)
+{
+    pt_json_walk w = s->jw;
+    size_t p = 0, b, e;
+    int ev;
+    do ev = pt_json_step(buf, n, &p, &w, s->d.json_wrapper, at_eof, true, &b, &e);
+    while (ev != PT_JW_END && ev != PT_JW_NEED);
+    if (at_eof) p = n;
+    if (p == 0) return 0;
+    s->jw = w;
+    if (at_eof) return p;   /* no chunk follows: nothing to note */
+    const pt_sql_table *h = s->tables;
+    bool head_json = h && h->cut == PT_CUT_JSON;
+    if (w.depth == 0) {
+        note_plain(s);
+    } else if (!head_json || h->json_depth != w.depth || h->json_in_records != w.in_records) {
+        pt_sql_table *node = push_cut_note(s, PT_CUT_JSON);
+        node->json_depth = w.depth;
+        node->json_in_records = w.in_records;
+    }
+    return p;
 }
 
 size_t pt_splitter_cut(pt_splitter *s, const char *buf, size_t n, bool at_eof)
@@ -347,6 +474,8 @@ size_t pt_splitter_cut(pt_splitter *s, const char *buf, size_t n, bool at_eof)
     if (!buf || n == 0) return 0;
     switch (s->d.format) {
     case PT_FMT_SQL: return cut_sql(s, buf, n, at_eof);
+    case PT_FMT_JSON: return cut_json(s, buf, n, at_eof);
+    case PT_FMT_BLOCKS: return at_eof ? n : pt_blocks_cut(buf, n);
     case PT_FMT_CSV:
         if (at_eof) return n;
         return cut_csv(buf, n, s->d.delim_len ? s->d.delim[0] : ',');

@@ -1,7 +1,10 @@
-/* sql.c - SQL dumps (mysqldump, pg_dump --inserts): every tuple of an
- * INSERT ... VALUES (...),(...); is one record, keyed by the INSERT's column list or by
+/* sql.c - SQL dumps (mysqldump, pg_dump, SQL Server and Oracle scripts): every tuple of
+ * an INSERT ... VALUES (...),(...); is one record, keyed by the INSERT's column list or by
  * the columns of the table's CREATE TABLE (from this chunk or from the splitter's list
- * of tables seen in earlier chunks). Other statements and comments are skipped.
+ * of tables seen in earlier chunks), and so is every row of a pg_dump
+ * COPY ... FROM stdin block (tab-separated text up to a line "\.", keyed by the COPY's
+ * column list). Other statements and comments are skipped. A statement ends at its ';',
+ * or, in scripts that leave it out, where a line starts with GO or a statement word.
  *
  * The lexing helpers here are shared with the splitter, so both agree on where strings,
  * comments and statements end: '...' and "..." strings take backslash escapes and
@@ -71,16 +74,54 @@ size_t pt_sql_skip_quoted(const char *t, size_t n, size_t p, bool *closed)
     return n;
 }
 
+static bool keyword_at(const char *t, size_t n, size_t p, const char *kw);
+
+/* Does the line starting at p start a statement of a script whose statements need no
+ * ';' (SQL Server, Oracle): GO alone on its line, or one of a few statement words in
+ * the first column, followed by a byte that is no word byte? Not decided (false) when
+ * the word or the GO line reaches n, so that where a statement ends never depends on
+ * where the text was cut. */
+static bool statement_line_at(const char *t, size_t n, size_t p)
+{
+    static const char *const words[] = {"INSERT", "CREATE", "DROP", "ALTER", "USE", "COPY",
+                                        "SET", "UPDATE", "DELETE", "PRINT", "EXEC", "DECLARE",
+                                        "TRUNCATE", "GRANT", "COMMIT", "REM", NULL};
+    if (p >= n) return false;
+    char c = (char)(t[p] & ~0x20);
+    if (c == 'G' && p + 2 < n && (t[p + 1] & ~0x20) == 'O') {   /* GO [count] */
+        size_t q = p + 2;
+        while (q < n && (t[q] == ' ' || t[q] == '\t' || (t[q] >= '0' && t[q] <= '9'))) q++;
+        if (q < n && t[q] == '\r') q++;
+        return q < n && t[q] == '\n';
+    }
+    if (!(c == 'I' || c == 'C' || c == 'D' || c == 'A' || c == 'U' || c == 'S' || c == 'P' ||
+          c == 'E' || c == 'T' || c == 'R'))
+        return false;
+    for (int i = 0; words[i]; i++) {
+        size_t k = strlen(words[i]);
+        if (p + k < n && keyword_at(t, n, p, words[i])) return true;
+    }
+    return false;
+}
+
 size_t pt_sql_statement_end(const char *t, size_t n, size_t p, bool *found)
 {
     bool closed;
     while (p < n) {
-        p = pt_find_byte_set(t, p, n, ";'\"`-/", 6);   /* bytes that mean nothing here */
+        p = pt_find_byte_set(t, p, n, ";'\"`-/\n", 7);   /* bytes that mean nothing here */
         if (p >= n) break;
         char c = t[p];
         if (c == ';') {
             *found = true;
             return p + 1;
+        }
+        if (c == '\n') {   /* a statement without its ';' ends where the next one starts */
+            if (statement_line_at(t, n, p + 1)) {
+                *found = true;
+                return p + 1;
+            }
+            p++;
+            continue;
         }
         if (c == '\'' || c == '"' || c == '`') {
             p = pt_sql_skip_quoted(t, n, p, &closed);
@@ -252,6 +293,63 @@ done:
     return tab;
 }
 
+/* ---- COPY ... FROM stdin (pg_dump) ---- */
+
+size_t pt_sql_copy_from_stdin(const char *t, size_t n, size_t p, pt_rbuf *name, pt_rbuf *cols,
+                              size_t *n_cols)
+{
+    if (!keyword_at(t, n, p, "COPY")) return 0;
+    size_t q = p + 4;
+    eat_keyword(t, n, &q, "ONLY");
+    if (!read_identifier(t, n, &q, name)) return 0;
+    cols->len = 0;
+    *n_cols = 0;
+    q = pt_sql_skip_space(t, n, q);
+    if (q < n && t[q] == '(') {   /* the column list: names joined by NUL bytes */
+        pt_rbuf col = {0};
+        q++;
+        for (;;) {
+            if (!read_identifier(t, n, &q, &col)) break;
+            pt_rbuf_append(cols, col.p, col.len);
+            pt_rbuf_putc(cols, '\0');
+            ++*n_cols;
+            q = pt_sql_skip_space(t, n, q);
+            if (q < n && t[q] == ',') {
+                q++;
+                continue;
+            }
+            break;
+        }
+        pt_rbuf_free(&col);
+        q = pt_sql_skip_space(t, n, q);
+        if (q >= n || t[q] != ')') return 0;
+        q++;
+    }
+    if (!eat_keyword(t, n, &q, "FROM") || !eat_keyword(t, n, &q, "STDIN")) return 0;
+    return q;
+}
+
+size_t pt_sql_copy_end(const char *t, size_t n, size_t p, bool at_end, bool *ended)
+{
+    *ended = false;
+    size_t from = p;
+    for (;;) {
+        const char *m = from < n ? memmem(t + from, n - from, "\\.", 2) : NULL;
+        if (!m) break;
+        size_t i = (size_t)(m - t), e = i + 2;
+        from = i + 1;
+        if (i > p && t[i - 1] != '\n') continue;   /* not at the start of a line */
+        if (e < n && t[e] == '\r') e++;
+        if (e < n && t[e] != '\n') continue;
+        if (e >= n && !at_end) break;   /* "\." at the end: a line of its own if nothing follows */
+        *ended = true;
+        return e < n ? e + 1 : n;
+    }
+    if (at_end) return n;
+    const char *nl = p < n ? memrchr(t + p, '\n', n - p) : NULL;
+    return nl ? (size_t)(nl - t) + 1 : p;
+}
+
 void pt_sql_table_free_list(const pt_sql_table *t)
 {
     while (t) {
@@ -280,9 +378,11 @@ bool pt_sql_table_name_matches(const char *have, const char *want, size_t want_l
 static const pt_columns *find_table(const pt_reciter *it, const char *name, size_t len)
 {
     for (const pt_sql_table *t = it->local_tables; t; t = t->next)
-        if (pt_sql_table_name_matches(t->name, name, len)) return &t->cols;
+        if (t->cut == PT_CUT_TABLE && pt_sql_table_name_matches(t->name, name, len))
+            return &t->cols;
     for (const pt_sql_table *t = it->ch.sql_tables; t; t = t->next)
-        if (pt_sql_table_name_matches(t->name, name, len)) return &t->cols;
+        if (t->cut == PT_CUT_TABLE && pt_sql_table_name_matches(t->name, name, len))
+            return &t->cols;
     return NULL;
 }
 
@@ -475,6 +575,140 @@ static size_t recover_after_tuple(const pt_reciter *it, size_t at)
     return e < n ? e + 1 : n;
 }
 
+void pt_sql_start(pt_reciter *it)
+{
+    const pt_sql_table *h = it->ch.sql_tables;
+    if (!h || h->cut != PT_CUT_COPY) return;
+    it->sql_mode = SQL_COPY_ROWS;
+    it->tcols = &h->cols;
+    it->use_icols = false;
+    it->sql_end = it->ch.len;
+}
+
+/* A COPY statement at p that reads FROM stdin: take its columns (its own list, else
+ * the table's) and go to its rows, which start on the next line. */
+static bool start_copy(pt_reciter *it, size_t p, size_t end)
+{
+    const char *t = it->ch.text;
+    size_t n_cols;
+    if (!pt_sql_copy_from_stdin(t, end, p, &it->name_buf, &it->copy_cols, &n_cols)) return false;
+    it->n_icols = 0;
+    it->icol_buf.len = 0;
+    it->use_icols = n_cols > 0;
+    for (size_t i = 0, off = 0; i < n_cols; i++) {
+        size_t len = strlen(it->copy_cols.p + off);
+        icols_push(it, it->copy_cols.p + off, len);
+        off += len + 1;
+    }
+    it->tcols = n_cols ? NULL : find_table(it, it->name_buf.p, it->name_buf.len);
+    const char *nl = end < it->ch.len ? memchr(t + end, '\n', it->ch.len - end) : NULL;
+    it->pos = nl ? (size_t)(nl - t) + 1 : it->ch.len;
+    it->sql_mode = SQL_COPY_ROWS;
+    it->sql_end = it->ch.len;
+    return true;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* One field t[b..e) of a COPY text row: \N is NULL (no field), backslash escapes
+ * (\t \n \r \b \f \v, octal \123, hex \x41, any other character as itself) decoded
+ * into the scratch buffer. */
+static void copy_field(pt_reciter *it, const char *t, size_t b, size_t e, size_t col)
+{
+    if (e - b == 2 && t[b] == '\\' && t[b + 1] == 'N') return;
+    const char *k;
+    size_t kl;
+    tuple_key(it, col, &k, &kl);
+    const char *bs = memchr(t + b, '\\', e - b);
+    if (!bs) {
+        pt_rec_add(it, k, kl, PT_NO_SCRATCH, t + b, e - b, PT_NO_SCRATCH);
+        return;
+    }
+    size_t scr = it->scratch.len, i = (size_t)(bs - t);
+    pt_rbuf_append(&it->scratch, t + b, i - b);
+    while (i < e) {
+        char c = t[i];
+        if (c != '\\' || i + 1 >= e) {
+            pt_rbuf_putc(&it->scratch, c);
+            i++;
+            continue;
+        }
+        c = t[i + 1];
+        i += 2;
+        switch (c) {
+        case 'b': pt_rbuf_putc(&it->scratch, '\b'); break;
+        case 'f': pt_rbuf_putc(&it->scratch, '\f'); break;
+        case 'n': pt_rbuf_putc(&it->scratch, '\n'); break;
+        case 'r': pt_rbuf_putc(&it->scratch, '\r'); break;
+        case 't': pt_rbuf_putc(&it->scratch, '\t'); break;
+        case 'v': pt_rbuf_putc(&it->scratch, '\v'); break;
+        case 'x':
+            if (i < e && hexval(t[i]) >= 0) {
+                int v = hexval(t[i++]);
+                if (i < e && hexval(t[i]) >= 0) v = v * 16 + hexval(t[i++]);
+                pt_rbuf_putc(&it->scratch, (char)v);
+            } else {
+                pt_rbuf_putc(&it->scratch, 'x');
+            }
+            break;
+        default:
+            if (c >= '0' && c <= '7') {
+                int v = c - '0';
+                for (int d = 0; d < 2 && i < e && t[i] >= '0' && t[i] <= '7'; d++)
+                    v = v * 8 + (t[i++] - '0');
+                pt_rbuf_putc(&it->scratch, (char)v);
+            } else {
+                pt_rbuf_putc(&it->scratch, c);
+            }
+        }
+    }
+    pt_rec_add(it, k, kl, PT_NO_SCRATCH, NULL, it->scratch.len - scr, scr);
+}
+
+/* The next row of a COPY block, its end line "\." or the end of the chunk. */
+static int copy_row(pt_reciter *it, pt_record *rec)
+{
+    const char *t = it->ch.text;
+    size_t n = it->ch.len;
+    for (;;) {
+        size_t b = it->pos;
+        if (b >= n) return 0;
+        const char *nl = memchr(t + b, '\n', n - b);
+        size_t le = nl ? (size_t)(nl - t) : n, e = le;
+        it->pos = nl ? le + 1 : n;
+        if (e > b && t[e - 1] == '\r') e--;
+        if (e - b == 2 && t[b] == '\\' && t[b + 1] == '.') {
+            it->sql_mode = SQL_STATEMENT;
+            return 2;   /* the block's end: on with the statements */
+        }
+        if (!nl) {
+            it->sql_mode = SQL_STATEMENT;
+            return pt_rec_error(it, "sql", b,
+                                "COPY data cut off at the end of the text (a row without its "
+                                "end of line, and no \\. line)");
+        }
+        if (e == b) continue;
+        pt_rec_begin(it);
+        size_t col = 0, f = b;
+        for (;;) {
+            const char *tab = memchr(t + f, '\t', e - f);
+            size_t fe = tab ? (size_t)(tab - t) : e;
+            copy_field(it, t, f, fe, col++);
+            if (!tab) break;
+            f = fe + 1;
+        }
+        pt_rec_finish(it, rec, b);
+        return 1;
+    }
+}
+
+
 static void read_create_table(pt_reciter *it, size_t p, size_t end)
 {
     pt_sql_table *tab = pt_sql_parse_create(it->ch.text, end, p);
@@ -493,7 +727,8 @@ static bool starts_known_statement(const char *t, size_t n, size_t p)
         "REVOKE", "COPY", "COMMENT", "TRUNCATE", "ANALYZE", "VACUUM", "WITH", "SHOW",
         "DECLARE", "END", "PRAGMA", "SAVEPOINT", "RELEASE", "FLUSH", "CALL", "DO", "EXECUTE",
         "PREPARE", "DEALLOCATE", "REINDEX", "CLUSTER", "CHECKPOINT", "LOAD", "RENAME",
-        "OPTIMIZE", "REPAIR", "RESET", "DELIMITER", "VALUES", NULL};
+        "OPTIMIZE", "REPAIR", "RESET", "DELIMITER", "VALUES", "GO", "REM", "PRINT", "EXEC",
+        NULL};
     for (int i = 0; words[i]; i++)
         if (keyword_at(t, n, p, words[i])) return true;
     return false;
@@ -543,6 +778,7 @@ static void next_statement(pt_reciter *it)
     }
     if (pt_sql_create_table_at(t, n, p)) read_create_table(it, p, end);
     it->pos = end;
+    if (found && keyword_at(t, n, p, "COPY")) start_copy(it, p, end);
 }
 
 /* Text that starts no statement but holds "),(": the rest of a VALUES list whose head
@@ -575,6 +811,11 @@ int pt_sql_next(pt_reciter *it, pt_record *rec)
     const char *t = it->ch.text;
     for (;;) {
         if (it->pos >= it->ch.len) return 0;
+        if (it->sql_mode == SQL_COPY_ROWS) {
+            int rc = copy_row(it, rec);
+            if (rc != 2) return rc;
+            continue;
+        }
         if (it->sql_mode == SQL_STATEMENT) {
             size_t p = pt_sql_skip_space(t, it->ch.len, it->pos);
             next_statement(it);

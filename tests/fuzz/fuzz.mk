@@ -17,7 +17,8 @@ FUZZ_DIR     := build/fuzz
 # where each run's logs go: make test's short run uses its own, so that it does not
 # overwrite the logs of a long run going on at the same time
 FUZZ_LOG_DIR ?= $(FUZZ_DIR)
-FUZZ_TARGETS ?= source csv delimited jsonl sql split policy patterns fastpath
+FUZZ_TARGETS ?= source csv delimited jsonl sql split policy patterns fastpath json pgcopy blocks \
+                split_formats
 FUZZ_PKGS     = clang libclang-rt-14-dev
 FUZZ_STAMP    = build/.fuzz-deps-ok
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer

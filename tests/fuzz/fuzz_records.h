@@ -1,6 +1,7 @@
 /* fuzz_records.h - the body of the per-format record targets (fuzz_csv.c,
- * fuzz_delimited.c, fuzz_jsonl.c, fuzz_sql.c): each includes this after defining
- * FUZZ_FORMAT.
+ * fuzz_delimited.c, fuzz_jsonl.c, fuzz_sql.c, fuzz_json.c, fuzz_pgcopy.c,
+ * fuzz_blocks.c): each passes
+ * its format to fuzz_records_one.
  *
  * One run: byte 0 picks the delimiter and the header mode; the rest is decoded text.
  * It goes through header detection, then is cut into chunks exactly as the pipeline's
@@ -26,7 +27,7 @@ static size_t fuzz_forced_cut(const char *buf, size_t len)
 static pt_dialect fuzz_dialect(pt_format f, uint8_t choice)
 {
     static const char *const delims[8] = {"|", ";", ":", "----", " # ", "\x01", ",", "\t"};
-    pt_dialect d = {.format = f};
+    pt_dialect d = {.format = f, .json_wrapper = f == PT_FMT_JSON && (choice & 0x40)};
     const char *s = NULL;
     if (f == PT_FMT_CSV) s = (choice & 3) == 0 ? "," : delims[choice & 3];
     else if (f == PT_FMT_TSV) s = "\t";
