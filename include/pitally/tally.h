@@ -82,7 +82,7 @@ typedef struct {
     uint64_t bytes;           /* raw bytes read (compressed size for gzip) */
     const char *compression;  /* "none" | "gzip"; "-" when not read */
     const char *encoding;     /* "utf-8" | "gb18030" | "utf-16le" | "utf-16be"; "-" */
-    const char *format;       /* "csv" | "tsv" | "delimited" | "jsonl" | "sql" | "lines"; "-" */
+    const char *format;       /* "csv" "tsv" "delimited" "jsonl" "json" "sql" "blocks" "lines"; "-" */
     bool readable;            /* false when it could not be opened at all */
     bool skipped;             /* opened but not scanned (binary, duplicate) */
     uint64_t declared;        /* categories declared by the examiner (--declare) */
