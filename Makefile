@@ -30,7 +30,7 @@ LIBS += -larchive -lexpat -lsqlite3 -lfreexl
 # docs/pitally-report.schema.json). The stamp depends on this Makefile, so a package
 # added here is checked for again on a machine that was set up before.
 DEB_PKGS = gcc make libpcre2-dev zlib1g-dev libyaml-dev libxxhash-dev libisal-dev \
-           libarchive-dev libexpat1-dev libsqlite3-dev libfreexl-dev \
+           libarchive-dev libexpat1-dev libsqlite3-dev libfreexl-dev zip \
            python3 python3-jsonschema
 DEPS_STAMP = build/.deps-ok
 

@@ -527,7 +527,7 @@ ssize_t pt_sheet_csv_read(pt_sheet_csv *c, void *buf, size_t cap)
     advance(c);
     size_t n = c->done - c->pos;
     if (n > cap) n = cap;
-    memcpy(buf, c->out.p + c->pos, n);
+    if (n) memcpy(buf, c->out.p + c->pos, n);
     c->pos += n;
     return (ssize_t)n;
 }
