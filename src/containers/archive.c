@@ -372,7 +372,8 @@ static void walk_member(pt_walk *w, struct archive *a, struct archive_entry *e,
     } else if (xlsx || k == PT_CONTAINER_SQLITE) {
         size_t len;
         uint8_t *data = slurp_member(w, &m, name, &len);
-        if (data && xlsx) pt_xlsx_scan(w, name, NULL, data, len);
+        if (data && xlsx && !pt_xlsx_scan(w, name, NULL, data, len))
+            pt_walk_unread(w, name, "xlsx", 0, "%s", "no xl/workbook.xml: not a readable workbook");
         else if (data) pt_sqlite_scan(w, name, NULL, data, len);
         free(data);
     } else if (k == PT_CONTAINER_XLS) {
@@ -447,9 +448,11 @@ static void walk_archive(pt_walk *w, struct archive *a, const char *name, int de
     free(peek);
 }
 
-/* Does the zip at path (or in memory) hold xl/workbook.xml? */
+/* Does the zip at path hold xl/workbook.xml? (Named .xlsx/.xlsm: assumed, and checked
+ * by the workbook reader, which gives it back when it is not.) */
 static bool zip_is_workbook(const char *path)
 {
+    if (ends_with(path, ".xlsx") || ends_with(path, ".xlsm")) return true;
     struct archive *a = archive_read_new();
     archive_read_support_format_zip(a);
     bool yes = false;
@@ -474,15 +477,20 @@ long pt_container_scan(pt_scan *s, const char *path, pt_container_kind kind,
     pt_walk w = {.s = s, .o = pt_scan_get_options(s)};
     if (attrs) w.tmpl = *attrs;
     w.tmpl.errors = NULL;
-    w.utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-    if (!w.utf8) w.utf8 = newlocale(LC_CTYPE_MASK, "C", (locale_t)0);
+    /* made once (loading a locale costs more than reading a small workbook) and kept
+     * for the life of the program; only the program's thread walks containers */
+    static locale_t utf8;
+    if (!utf8) utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    if (!utf8) utf8 = newlocale(LC_CTYPE_MASK, "C", (locale_t)0);
+    w.utf8 = utf8;
     long ret = 0;
     if (kind == PT_CONTAINER_SQLITE) {
         pt_sqlite_scan(&w, path, path, NULL, 0);
     } else if (kind == PT_CONTAINER_XLS) {
         if (pt_xls_scan(&w, path, path) < 0) ret = -1;
-    } else if (kind == PT_CONTAINER_ARCHIVE && zip_is_workbook(path)) {
-        pt_xlsx_scan(&w, path, path, NULL, 0);
+    } else if (kind == PT_CONTAINER_ARCHIVE && zip_is_workbook(path) &&
+               pt_xlsx_scan(&w, path, path, NULL, 0)) {
+        /* a workbook: its sheets are the inputs */
     } else {
         struct archive *a = reader_new(kind == PT_CONTAINER_COMPRESSED);
         pt_errlist errs = {0};
@@ -495,7 +503,6 @@ long pt_container_scan(pt_scan *s, const char *path, pt_container_kind kind,
         pt_errlist_free(&errs);
         archive_read_free(a);
     }
-    freelocale(w.utf8);
     return ret < 0 ? ret : w.opened;
 }
 

@@ -28,7 +28,8 @@ void pt_walk_unread(pt_walk *w, const char *name, const char *kind, uint64_t off
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* A workbook, a database: from a file (path) or from memory (a member read whole). */
-void pt_xlsx_scan(pt_walk *w, const char *name, const char *path, const void *mem, size_t len);
+/* false: no xl/workbook.xml, not a workbook (nothing listed) */
+bool pt_xlsx_scan(pt_walk *w, const char *name, const char *path, const void *mem, size_t len);
 void pt_sqlite_scan(pt_walk *w, const char *name, const char *path, void *mem, size_t len);
 /* -1: not a workbook (the caller reads the file as a plain input) */
 int pt_xls_scan(pt_walk *w, const char *name, const char *path);

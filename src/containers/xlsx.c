@@ -52,23 +52,6 @@ static ssize_t part_read(void *ctx, void *buf, size_t cap)
     return r;
 }
 
-/* A part read whole (NUL-terminated), or NULL. */
-static char *read_part(const zsrc *z, const char *part, size_t *len)
-{
-    struct archive_entry *e;
-    struct archive *a = pt_zip_open_part(z->path, z->mem, z->len, part, &e);
-    if (!a) return NULL;
-    part_stream ps = {.a = a, .cap = PART_MAX};
-    pt_buf b = {0};
-    char blk[16384];
-    ssize_t r;
-    while ((r = part_read(&ps, blk, sizeof blk)) > 0) pt_buf_put(&b, blk, (size_t)r);
-    archive_read_free(a);
-    pt_buf_put(&b, "", 1);
-    *len = b.len - 1;
-    return b.p;
-}
-
 /* ---- workbook.xml and its relationships ---- */
 
 typedef struct {
@@ -223,35 +206,89 @@ static void scan_sheet(pt_walk *w, const zsrc *z, const char *book, const sheet_
     free(name);
 }
 
-void pt_xlsx_scan(pt_walk *w, const char *name, const char *path, const void *mem, size_t len)
+/* One pass over the zip for the parts every workbook has: workbook.xml and its rels
+ * read whole, xl/sharedStrings.xml parsed where it is met. */
+typedef struct {
+    char *wb, *rels;
+    size_t wb_len, rels_len;
+    bool sst_read;
+} first_pass;
+
+static void read_whole(struct archive *a, char **out, size_t *len)
+{
+    part_stream ps = {.a = a, .cap = PART_MAX};
+    pt_buf b = {0};
+    char blk[16384];
+    ssize_t r;
+    while ((r = part_read(&ps, blk, sizeof blk)) > 0) pt_buf_put(&b, blk, (size_t)r);
+    pt_buf_put(&b, "", 1);
+    free(*out);
+    *out = b.p;
+    *len = b.len - 1;
+}
+
+static void read_common_parts(pt_walk *w, const zsrc *z, first_pass *f, pt_sst *sst,
+                              pt_errlist *errs)
+{
+    struct archive *a = archive_read_new();
+    archive_read_support_format_zip(a);
+    int r = z->path ? archive_read_open_filename(a, z->path, 65536)
+                    : archive_read_open_memory(a, z->mem, z->len);
+    struct archive_entry *e;
+    while (r == ARCHIVE_OK &&
+           ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN)) {
+        r = ARCHIVE_OK;
+        const char *p = archive_entry_pathname(e);
+        if (!p) continue;
+        if (p[0] == '/') p++;
+        if (strcasecmp(p, "xl/workbook.xml") == 0) {
+            read_whole(a, &f->wb, &f->wb_len);
+        } else if (strcasecmp(p, "xl/_rels/workbook.xml.rels") == 0) {
+            read_whole(a, &f->rels, &f->rels_len);
+        } else if (strcasecmp(p, "xl/sharedStrings.xml") == 0 && !f->sst_read) {
+            part_stream ps = {.a = a};
+            pt_sst_parse(sst, part_read, &ps, pt_walk_memory_cap(w), errs);
+            if (ps.failed) pt_errlist_add(errs, "xlsx", 0, "shared strings: %s", ps.msg);
+            f->sst_read = true;
+        }
+        if (f->wb && f->rels && f->sst_read) break;
+    }
+    archive_read_free(a);
+}
+
+bool pt_xlsx_scan(pt_walk *w, const char *name, const char *path, const void *mem, size_t len)
 {
     zsrc z = {path, mem, len};
     pt_errlist errs = {0};
     wb_ctx c = {0};
-    size_t n;
-    char *wb = read_part(&z, "xl/workbook.xml", &n);
-    if (!wb) {
-        pt_walk_unread(w, name, "xlsx", 0, "%s", "no xl/workbook.xml: not a readable workbook");
-        return;
+    pt_sst sst = {0};
+    first_pass f = {0};
+    read_common_parts(w, &z, &f, &sst, &errs);
+    if (!f.wb) {
+        free(f.rels);
+        pt_sst_free(&sst);
+        pt_errlist_free(&errs);
+        return false;
     }
-    if (!parse_xml(&c, wb, n))
+    if (!parse_xml(&c, f.wb, f.wb_len))
         pt_errlist_add(&errs, "xlsx", 0, "%s", "xl/workbook.xml is not well-formed XML");
-    free(wb);
-    char *rels = read_part(&z, "xl/_rels/workbook.xml.rels", &n);
     c.rels = true;
-    if (!rels || !parse_xml(&c, rels, n))
+    if (!f.rels || !parse_xml(&c, f.rels, f.rels_len))
         pt_errlist_add(&errs, "xlsx", 0, "%s",
                        "xl/_rels/workbook.xml.rels is missing or not well-formed");
-    free(rels);
-    pt_sst sst = {0};
-    struct archive_entry *e;
-    struct archive *a = pt_zip_open_part(path, mem, len, c.sst_part ? c.sst_part : "xl/sharedStrings.xml", &e);
-    if (a) {
-        part_stream ps = {.a = a};
-        pt_sst_parse(&sst, part_read, &ps, pt_walk_memory_cap(w), &errs);
-        if (ps.failed)
-            pt_errlist_add(&errs, "xlsx", 0, "shared strings: %s", ps.msg);
-        archive_read_free(a);
+    free(f.wb);
+    free(f.rels);
+    if (c.sst_part && strcasecmp(c.sst_part, "xl/sharedStrings.xml") != 0) {
+        /* the shared strings under another name: read them from there */
+        pt_sst_free(&sst);
+        struct archive_entry *e;
+        struct archive *a = pt_zip_open_part(path, mem, len, c.sst_part, &e);
+        if (a) {
+            part_stream ps = {.a = a};
+            pt_sst_parse(&sst, part_read, &ps, pt_walk_memory_cap(w), &errs);
+            if (ps.failed) pt_errlist_add(&errs, "xlsx", 0, "shared strings: %s", ps.msg);
+            archive_read_free(a);
+        }
     }
     for (size_t i = 0; i < c.n; i++) scan_sheet(w, &z, name, &c.v[i], &sst);
     if (c.n == 0)
@@ -260,4 +297,5 @@ void pt_xlsx_scan(pt_walk *w, const char *name, const char *path, const void *me
     pt_errlist_free(&errs);
     pt_sst_free(&sst);
     free_sheets(&c);
+    return true;
 }
