@@ -372,9 +372,13 @@ static void walk_member(pt_walk *w, struct archive *a, struct archive_entry *e,
     } else if (xlsx || k == PT_CONTAINER_SQLITE) {
         size_t len;
         uint8_t *data = slurp_member(w, &m, name, &len);
-        if (data && xlsx && !pt_xlsx_scan(w, name, NULL, data, len))
-            pt_walk_unread(w, name, "xlsx", 0, "%s", "no xl/workbook.xml: not a readable workbook");
-        else if (data) pt_sqlite_scan(w, name, NULL, data, len);
+        if (data && xlsx) {
+            if (!pt_xlsx_scan(w, name, NULL, data, len))
+                pt_walk_unread(w, name, "xlsx", 0, "%s",
+                               "no xl/workbook.xml: not a readable workbook");
+        } else if (data) {
+            pt_sqlite_scan(w, name, NULL, data, len);
+        }
         free(data);
     } else if (k == PT_CONTAINER_XLS) {
         pt_walk_unread(w, name, "unsupported", 0, "%s",

@@ -432,3 +432,26 @@ def test_mixed_directory_is_the_sum(tmp):
     # x: 3, n: 6, t: 6, book: 3, app.db: 3 + 2, plain: 5 records
     eq(whole["totals"]["records"], 28, "records by hand")
     eq((whole["totals"]["records"], whole["totals"]["pieces"]["raw"]), (rec, raw), "sum of the parts")
+
+
+def test_workbook_and_database_inside_an_archive(tmp):
+    """A zip holding book.xlsx, app.db and an .xls: the workbook and the database are
+    read from memory (people_sheet: 3/3/2; users 3/3/2, cards 2/2/2); the .xls (an OLE2
+    header) is listed as unsupported there."""
+    src = os.path.join(tmp, "src")
+    os.makedirs(src)
+    xlsx(os.path.join(src, "book.xlsx"), [("客户信息", people_sheet())], STRINGS)
+    make_db(os.path.join(src, "app.db"))
+    path = os.path.join(tmp, "case.zip")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(os.path.join(src, "book.xlsx"), "book.xlsx")
+        z.write(os.path.join(src, "app.db"), "db/app.db")
+        z.writestr("old.xls", b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" + b"\x00" * 504)
+    r = scan([path])
+    got = by_path(r, tmp)
+    eq(counts(got["case.zip!/book.xlsx!/客户信息"]), (3, 3, 2), "sheet in a zip")
+    eq(got["case.zip!/book.xlsx!/客户信息"]["format"], "xlsx", "format")
+    eq(counts(got["case.zip!/db/app.db!/users"]), (3, 3, 2), "table in a zip")
+    eq(counts(got['case.zip!/db/app.db!/card "list"']), (2, 2, 2), "second table")
+    eq(kinds(got["case.zip!/old.xls"]), ["unsupported"], "xls in a zip")
+    eq(len(got), 4, "inputs")
