@@ -455,3 +455,30 @@ def test_workbook_and_database_inside_an_archive(tmp):
     eq(counts(got['case.zip!/db/app.db!/card "list"']), (2, 2, 2), "second table")
     eq(kinds(got["case.zip!/old.xls"]), ["unsupported"], "xls in a zip")
     eq(len(got), 4, "inputs")
+
+
+def test_xls_sheets(tmp):
+    """A BIFF8 .xls written by biff.py, two sheets. 客户: a header, 张伟 with a mobile and
+    an 18-digit ID stored as a number (lost: left empty, one number_precision error naming
+    row 2, column 3), 李娜 with a mobile: 2 records, 2 pieces. 备注: one mobile under a
+    header: 1 record, 1 piece."""
+    import biff
+    sheets = [("客户", [(0, 0, "姓名"), (0, 1, "手机号"), (0, 2, "身份证号"),
+                        (1, 0, "张伟"), (1, 1, 13812345678.0), (1, 2, 441900196911138000.0),
+                        (2, 0, "李娜"), (2, 1, 13912345678.0)]),
+              ("备注", [(0, 0, "手机号"), (1, 0, 13700001111.0)])]
+    strings = ["姓名", "手机号", "身份证号", "张伟", "李娜"]
+    path = os.path.join(tmp, "old.xls")
+    fx.write(path, biff.cfb(biff.workbook_stream(sheets, strings)))
+    r = scan([path])
+    got = by_path(r, tmp)
+    eq(list(got), ["old.xls!/客户", "old.xls!/备注"], "one input per sheet")
+    main = got["old.xls!/客户"]
+    eq(main["format"], "xls", "format")
+    eq(counts(main), (2, 2, 2), "客户")
+    eq(kinds(main), ["number_precision"], "the lost ID")
+    if "row 2, column 3" not in main["errors"][0]["message"]:
+        raise Failure("the error does not name the cell: %r" % main["errors"])
+    ids = r["totals"]["patterns"]["cn_resident_id"]
+    eq((ids["matched"], ids["rejected"]), (0, 0), "no ID emitted")
+    eq(counts(got["old.xls!/备注"]), (1, 1, 1), "备注")
