@@ -54,6 +54,8 @@ typedef struct {
                                    format, not detected (a spreadsheet sheet produced as CSV) */
     const char *format_name;    /* NULL, or the format reported for this input instead of the
                                    dialect's ("xlsx"); a string that outlives the tally */
+    pt_encoding encoding;       /* PT_ENC_AUTO: as the scan's source options say; else this
+                                   input's encoding (a sheet produced as UTF-8) */
     pt_errlist *errors;         /* NULL, or problems the program meets while this input is
                                    read (raw's read callback may add to it): moved into the
                                    input's errors when pt_scan_input returns */

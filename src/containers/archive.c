@@ -135,6 +135,9 @@ void pt_walk_input(pt_walk *w, const char *name, pt_raw_input *raw, pt_errlist *
     a.format = format;
     a.format_name = format_name;
     a.errors = errs;
+    /* a sheet's CSV is made from XML (expat) or FreeXL's strings: UTF-8 whatever
+     * --encoding says of the files */
+    if (format_name && strcmp(format_name, "sqlite") != 0) a.encoding = PT_ENC_UTF8;
     w->opened += pt_scan_input(w->s, name, raw, &a);
     pt_errlist_free(errs);
 }

@@ -393,7 +393,9 @@ bool pt_scan_input(pt_scan *s, const char *name, const pt_raw_input *raw,
     input_ctx *in = new_input(s, name, attrs);
     pt_input_result *res = in->res;
     pt_errlist *program_errs = attrs ? attrs->errors : NULL;
-    pt_source *src = pt_source_open_raw(raw, &s->o.source, &in->reader_errs);
+    pt_source_options so = s->o.source;
+    if (attrs && attrs->encoding != PT_ENC_AUTO) so.encoding = attrs->encoding;
+    pt_source *src = pt_source_open_raw(raw, &so, &in->reader_errs);
     if (!src) {
         if (program_errs) pt_errlist_move(&in->reader_errs, program_errs);
         input_release(s, in);

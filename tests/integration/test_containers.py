@@ -296,6 +296,10 @@ def test_xlsx_sheets(tmp):
     # one record with a mobile: 1 piece
     eq(counts(got["book.xlsx!/备注"]), (1, 1, 1), "notes sheet")
     eq(counts(r["totals"]), (4, 4, 3), "totals: two people and 137..")
+    # --encoding is about files: a sheet's CSV is UTF-8 whatever it says
+    r = scan([path], "--encoding", "gb18030")
+    eq(counts(by_path(r, tmp)["book.xlsx!/客户信息"]), (3, 3, 2), "with --encoding gb18030")
+    eq(by_path(r, tmp)["book.xlsx!/客户信息"]["encoding"], "utf-8", "encoding")
 
 
 def test_xlsx_number_precision(tmp):
