@@ -516,8 +516,6 @@ long pt_container_scan(pt_scan *s, const char *path, pt_container_kind kind,
 /* ---- workbook parts (xlsx.c): a zip from a file or memory, positioned at a part ---- */
 
 struct archive *pt_zip_open_part(const char *path, const void *mem, size_t len,
-                                 const char *part, struct archive_entry **entry);
-struct archive *pt_zip_open_part(const char *path, const void *mem, size_t len,
                                  const char *part, struct archive_entry **entry)
 {
     struct archive *a = archive_read_new();

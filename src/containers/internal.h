@@ -34,6 +34,13 @@ void pt_sqlite_scan(pt_walk *w, const char *name, const char *path, void *mem, s
 /* -1: not a workbook (the caller reads the file as a plain input) */
 int pt_xls_scan(pt_walk *w, const char *name, const char *path);
 
+/* libarchive's zip reader over a file (path) or memory, positioned at the entry named
+ * part (case-insensitive, as OPC part names are); NULL when there is none. */
+struct archive;
+struct archive_entry;
+struct archive *pt_zip_open_part(const char *path, const void *mem, size_t len,
+                                 const char *part, struct archive_entry **entry);
+
 /* The cap on memory for whole parts read into memory (shared strings, a workbook
  * inside an archive): 256 MiB, or --max-output if smaller. */
 uint64_t pt_walk_memory_cap(const pt_walk *w);

@@ -16,8 +16,6 @@
 
 #define PART_MAX (32u << 20)     /* workbook.xml and its rels, read whole */
 
-struct archive *pt_zip_open_part(const char *path, const void *mem, size_t len,
-                                 const char *part, struct archive_entry **entry);
 
 typedef struct {
     const char *path;
