@@ -410,7 +410,7 @@ static void walk_archive(pt_walk *w, struct archive *a, const char *name, int de
                          pt_errlist *errs)
 {
     uint8_t *peek = pt_xmalloc(PEEK);
-    size_t members = 0, skipped = 0;
+    size_t members = 0, skipped = 0, failures = 0;
     for (;;) {
         struct archive_entry *e;
         locale_t old = uselocale(w->utf8);
@@ -426,7 +426,8 @@ static void walk_archive(pt_walk *w, struct archive *a, const char *name, int de
                            enc ? "encrypted, not read" : "damaged or truncated", members,
                            members == 1 ? "" : "s", (unsigned long long)at,
                            msg ? msg : "read error", members ? "; the members before count" : "");
-            if (r == ARCHIVE_FATAL) break;
+            /* a header that fails (not fatal) is skipped; many in a row: give up */
+            if (r == ARCHIVE_FATAL || ++failures > 100) break;
             continue;
         }
         if (archive_entry_filetype(e) != AE_IFREG) continue;
@@ -441,8 +442,11 @@ static void walk_archive(pt_walk *w, struct archive *a, const char *name, int de
             mname = pt_member_name(name, base);
             free(base);
         } else {
+            /* libarchive may convert the name only now: in the UTF-8 locale too */
+            locale_t old_ = uselocale(w->utf8);
             const char *p = archive_entry_pathname(e);
             mname = pt_member_name(name, p ? p : archive_entry_pathname_utf8(e));
+            uselocale(old_);
         }
         members++;
         walk_member(w, a, e, mname, depth, peek);
