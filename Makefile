@@ -20,6 +20,8 @@ CFLAGS_ALL += -fsanitize=thread -fno-omit-frame-pointer
 LDSAN = -fsanitize=thread
 endif
 LIBS = -lpcre2-8 -lyaml -lz -lxxhash -lcrypto -pthread
+# containers (src/containers/): archives, .xlsx XML, SQLite, .xls
+LIBS += -larchive -lexpat -lsqlite3 -lfreexl
 # ISA-L inflate when libisal-dev is installed (zlib otherwise)
 -include src/input/isal.mk
 
@@ -28,13 +30,15 @@ LIBS = -lpcre2-8 -lyaml -lz -lxxhash -lcrypto -pthread
 # docs/pitally-report.schema.json). The stamp depends on this Makefile, so a package
 # added here is checked for again on a machine that was set up before.
 DEB_PKGS = gcc make libpcre2-dev zlib1g-dev libyaml-dev libxxhash-dev libisal-dev libssl-dev \
+           libarchive-dev libexpat1-dev libsqlite3-dev libfreexl-dev zip \
            python3 python3-jsonschema
 DEPS_STAMP = build/.deps-ok
 
 LIB_SRC  := $(sort $(wildcard src/input/*.c src/records/*.c src/classify/*.c \
               src/tally/*.c src/verdict/*.c src/report/*.c src/pipeline/*.c src/util/*.c))
-# the program's side: walking directories and opening files (the library never does)
-PROG_SRC := $(sort $(wildcard src/fileio/*.c))
+# the program's side: walking directories, opening files and containers (archives,
+# workbooks, databases); the library never does
+PROG_SRC := $(sort $(wildcard src/fileio/*.c src/containers/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c)) src/main.c
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 

@@ -56,6 +56,15 @@ typedef struct {
 /* Per-input attributes the program knows and the data does not say. */
 typedef struct {
     uint64_t declared;          /* category mask declared by the examiner */
+    pt_format format;           /* PT_FMT_AUTO: as the scan's dialect says; else this input's
+                                   format, not detected (a spreadsheet sheet produced as CSV) */
+    const char *format_name;    /* NULL, or the format reported for this input instead of the
+                                   dialect's ("xlsx"); a string that outlives the tally */
+    pt_encoding encoding;       /* PT_ENC_AUTO: as the scan's source options say; else this
+                                   input's encoding (a sheet produced as UTF-8) */
+    pt_errlist *errors;         /* NULL, or problems the program meets while this input is
+                                   read (raw's read callback may add to it): moved into the
+                                   input's errors when pt_scan_input returns */
 } pt_input_attrs;
 
 typedef struct pt_scan pt_scan;
@@ -76,6 +85,8 @@ void pt_scan_finish(pt_scan *s);
  * raw bytes read of the current input and the records committed so far. */
 void pt_scan_set_progress(pt_scan *s, void (*fn)(void *ctx, uint64_t input_bytes_in,
                                                  uint64_t records_done), void *ctx);
+/* The options the scan was started with. */
+const pt_scan_options *pt_scan_get_options(const pt_scan *s);
 /* Records committed so far (any thread). */
 uint64_t pt_scan_records_done(const pt_scan *s);
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../containers/containers.h"
 #include "pitally/fileio.h"
 #include "progress.h"
 
@@ -82,6 +83,17 @@ pt_source *pt_source_open(const char *path, pt_encoding forced, pt_errlist *errs
 
 /* ---- the inputs of a command line ---- */
 
+/* What an opened regular file is, from its first bytes (stdin is never a container:
+ * its bytes cannot be read twice). */
+static pt_container_kind sniff_file(const pt_raw_input *raw, const char *path)
+{
+    uint8_t head[4096];
+    if (raw->read != file_read || raw->size == 0 || strcmp(path, "-") == 0)
+        return PT_CONTAINER_NONE;
+    ssize_t n = pread(((file_ctx *)raw->ctx)->fd, head, sizeof head, 0);
+    return n > 0 ? pt_container_sniff(head, (size_t)n) : PT_CONTAINER_NONE;
+}
+
 static void show_progress(void *ctx, uint64_t input_bytes, uint64_t records_done)
 {
     pt_progress *p = ctx;
@@ -110,6 +122,18 @@ size_t pt_scan_paths(pt_scan *s, const char *const *paths, size_t n_paths,
         progress.current_no = i + 1;
         pt_input_attrs a = {0};
         if (attrs) attrs(attrs_ctx, p->path, &a);
+        pt_container_kind kind = sniff_file(&raw, p->path);
+        if (kind != PT_CONTAINER_NONE) {
+            /* an archive, workbook or database: its members, sheets or tables are the
+             * inputs (src/containers/) */
+            long got = pt_container_scan(s, p->path, kind, &a);
+            if (got >= 0) {
+                raw.close(raw.ctx);
+                opened += (size_t)got;
+                progress.bytes_before += p->size;
+                continue;
+            }
+        }
         opened += pt_scan_input(s, p->path, &raw, &a);
         progress.bytes_before += p->size;
     }

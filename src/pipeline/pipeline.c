@@ -322,6 +322,7 @@ typedef struct {
     pt_source *src;
     input_ctx *in;
     pt_dialect dialect;
+    pt_dialect forced;      /* the scan's dialect, or this input's format (attrs) */
     uint64_t offset;        /* decoded-text offset of the next chunk */
     bool eof;
     size_t carry_len;
@@ -407,7 +408,7 @@ static void detect_layout(reader *rd, chunk *c)
 {
     const pt_scan_options *o = &rd->s->o;
     fill(rd, c, SAMPLE_BYTES);
-    rd->dialect = pt_detect_dialect(c->buf, c->len, rd->eof, o->dialect);
+    rd->dialect = pt_detect_dialect(c->buf, c->len, rd->eof, rd->forced);
     size_t skip = pt_detect_header(&rd->dialect, c->buf, c->len, rd->eof, o->header, &rd->in->header);
     if (skip > c->len) skip = c->len;
     rd->in->lines_before = count_newlines(c->buf, skip);   /* the header's lines */
@@ -463,13 +464,18 @@ bool pt_scan_input(pt_scan *s, const char *name, const pt_raw_input *raw,
 {
     input_ctx *in = new_input(s, name, attrs);
     pt_input_result *res = in->res;
-    pt_source *src = pt_source_open_raw(raw, &s->o.source, &in->reader_errs);
+    pt_errlist *program_errs = attrs ? attrs->errors : NULL;
+    pt_source_options so = s->o.source;
+    if (attrs && attrs->encoding != PT_ENC_AUTO) so.encoding = attrs->encoding;
+    pt_source *src = pt_source_open_raw(raw, &so, &in->reader_errs);
     if (!src) {
+        if (program_errs) pt_errlist_move(&in->reader_errs, program_errs);
         input_release(s, in);
         return false;
     }
     res->readable = true;
-    reader rd = {.s = s, .src = src, .in = in};
+    reader rd = {.s = s, .src = src, .in = in, .forced = s->o.dialect};
+    if (attrs && attrs->format != PT_FMT_AUTO) rd.forced = (pt_dialect){.format = attrs->format};
     read_chunks(&rd);
     res->bytes = pt_source_bytes_in(src);
     if (!pt_source_digests(src, res->md5, res->sha256)) res->md5[0] = res->sha256[0] = '\0';
@@ -477,9 +483,11 @@ bool pt_scan_input(pt_scan *s, const char *name, const pt_raw_input *raw,
     res->skipped = pt_source_skipped(src);
     if (!res->skipped) {
         res->encoding = pt_encoding_name(pt_source_encoding(src));
-        res->format = pt_format_name(rd.dialect.format);
+        res->format = attrs && attrs->format_name ? attrs->format_name
+                                                  : pt_format_name(rd.dialect.format);
     }
     pt_source_close(src);
+    if (program_errs) pt_errlist_move(&in->reader_errs, program_errs);
     input_release(s, in);
     return true;
 }
@@ -496,6 +504,11 @@ void pt_scan_set_progress(pt_scan *s, void (*fn)(void *ctx, uint64_t input_bytes
 {
     s->on_progress = fn;
     s->progress_ctx = ctx;
+}
+
+const pt_scan_options *pt_scan_get_options(const pt_scan *s)
+{
+    return &s->o;
 }
 
 uint64_t pt_scan_records_done(const pt_scan *s)

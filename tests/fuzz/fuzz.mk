@@ -18,7 +18,7 @@ FUZZ_DIR     := build/fuzz
 # overwrite the logs of a long run going on at the same time
 FUZZ_LOG_DIR ?= $(FUZZ_DIR)
 FUZZ_TARGETS ?= source csv delimited jsonl sql split policy patterns fastpath json pgcopy blocks \
-                split_formats
+                split_formats xlsx
 FUZZ_PKGS     = clang libclang-rt-14-dev
 FUZZ_STAMP    = build/.fuzz-deps-ok
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -26,6 +26,9 @@ FUZZ_CFLAGS   = $(CFLAGS_ALL) -O1 -g $(FUZZ_SAN) -Wno-unused-command-line-argume
 FUZZ_OBJ     := $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_HDRS    := $(wildcard tests/fuzz/*.h)
 FUZZ_FLAGS_source = -max_len=70000
+FUZZ_FLAGS_xlsx   = -max_len=20000
+# targets of the program side (src/containers/): their objects, and the expat they need
+FUZZ_XLSX_OBJ := $(FUZZ_DIR)/obj/src/containers/sheetxml.o
 FUZZ_DEFS     = -DFUZZ_POLICY_PATH='"$(CURDIR)/patterns/policy.yaml"' \
                 -DFUZZ_PATTERNS_DIR='"$(CURDIR)/patterns"'
 
@@ -52,10 +55,14 @@ $(FUZZ_DIR)/obj/%.o: %.c | $(DEPS_STAMP) $(FUZZ_STAMP)
 # created them when their .d files did not exist yet (a clean build, a new source file),
 # and rebuilds (with every fuzz binary) in the next run, once the .d files name them.
 .PHONY: fuzz-objs
-fuzz-objs: $(FUZZ_OBJ)
+fuzz-objs: $(FUZZ_OBJ) $(FUZZ_XLSX_OBJ)
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDRS) $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_DEFS) -Itests/fuzz -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LIBS)
+
+# the .xlsx XML readers live on the program side: linked from their own object
+$(FUZZ_DIR)/fuzz_xlsx: tests/fuzz/fuzz_xlsx.c $(FUZZ_HDRS) $(FUZZ_OBJ) $(FUZZ_XLSX_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_DEFS) -Itests/fuzz -fsanitize=fuzzer -o $@ $< $(FUZZ_XLSX_OBJ) $(FUZZ_OBJ) $(LIBS)
 
 fuzz-bins: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 
@@ -85,10 +92,17 @@ $(FUZZ_DIR)/replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(FUZZ_H
 	$(CC) $(CFLAGS_ALL) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	  $(FUZZ_DEFS) -Itests/fuzz -o $@ $< tests/fuzz/replay_main.c build/asan/libpitally.a $(LIBS)
 
+$(FUZZ_DIR)/replay/fuzz_xlsx: tests/fuzz/fuzz_xlsx.c tests/fuzz/replay_main.c $(FUZZ_HDRS) build/asan/libpitally-fileio.a build/asan/libpitally.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	  $(FUZZ_DEFS) -Itests/fuzz -o $@ $< tests/fuzz/replay_main.c build/asan/libpitally-fileio.a \
+	  build/asan/libpitally.a $(LIBS)
+
 # The ASan library is brought up to date first by a sub-make of the main Makefile's
 # rule; here it is only a file the replay binaries depend on.
 fuzz-replay:
-	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 OPT="-O1 -g" build/asan/libpitally.a
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 OPT="-O1 -g" build/asan/libpitally.a \
+	  build/asan/libpitally-fileio.a
 	@$(MAKE) --no-print-directory fuzz-replay-run
 
 .PHONY: fuzz-replay-run
@@ -99,4 +113,4 @@ fuzz-replay-run: $(FUZZ_REPLAY)
 	    $(FUZZ_DIR)/replay/fuzz_$$t tests/fuzz/corpus/$$t; \
 	done
 
--include $(FUZZ_OBJ:.o=.d)
+-include $(FUZZ_OBJ:.o=.d) $(FUZZ_XLSX_OBJ:.o=.d)
