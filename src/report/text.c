@@ -281,11 +281,13 @@ static void print_totals(FILE *out, const pt_scan_result *r, const pt_policy *po
 const char *pt_input_status(const pt_input_result *in)
 {
     if (!in->readable) {
-        bool skipped = false;
+        /* could not be opened or was damaged, or was deliberately not read (a FIFO in a
+         * directory, a duplicate, a symlink loop, an encrypted or unsupported member) */
+        static const char *const broken[] = {"open", "read", "archive", "xlsx", "xls", "sqlite", NULL};
         for (size_t k = 0; k < in->errors.n; k++)
-            if (!strcmp(in->errors.v[k].kind, "skipped") || !strcmp(in->errors.v[k].kind, "duplicate"))
-                skipped = true;
-        return skipped ? "not read" : "unreadable";
+            for (int b = 0; broken[b]; b++)
+                if (!strcmp(in->errors.v[k].kind, broken[b])) return "unreadable";
+        return "not read";
     }
     if (in->skipped) return "skipped";
     return in->counts.records ? "scanned" : "no records";
