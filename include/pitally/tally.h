@@ -88,6 +88,8 @@ typedef struct {
     char md5[33], sha256[65]; /* custody hashes of the raw bytes; "" when not read whole */
     pt_counts counts;         /* distinct: within this input */
     pt_errlist errors;
+    struct pt_colstats *columns;   /* per-column counts, decisions and doubt (columns.h);
+                                      NULL when none (plain lines, not read, a loaded state) */
 } pt_input_result;
 
 typedef struct {

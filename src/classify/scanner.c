@@ -90,6 +90,16 @@ typedef struct {
     char key[COLUMN_KEY_MAX];
 } column_slot;
 
+/* The column (in the scanner's column table) of field number i of the last records,
+ * by the field's key bytes: valid while gen is the scanner's cs_gen (one table). */
+typedef struct {
+    uint32_t gen;
+    int32_t idx;
+    uint32_t len;
+    bool has_key;
+    char key[COLUMN_KEY_MAX];
+} colstat_slot;
+
 /* One pattern's prefilter facts, copied into a dense array so that rejecting a field
  * touches a few cache lines instead of every pt_pattern. */
 typedef struct {
@@ -212,6 +222,16 @@ struct pt_scanner {
     pt_samples *samples;           /* evidence sink, or NULL */
     uint32_t sample_input;         /* input number the samples are filed under */
     uint64_t record_offset;        /* of the record being classified */
+    /* column-level evidence (pt_scanner_set_columns) */
+    pt_colstats *cstats;           /* counts per column, or NULL */
+    const pt_colstats *plan;       /* decisions, or NULL (nothing disabled) */
+    int32_t cur_col;               /* the field's column in cstats, -1: none */
+    uint32_t cs_gen;
+    colstat_slot cs[COLUMNS];
+    uint64_t doubt_categories;
+    bool doubt_piece;
+    int32_t doubt_col;
+    int doubt_pat;
 };
 
 /* ---- construction ----------------------------------------------------------------- */
@@ -893,10 +913,19 @@ static void push_span(pt_scanner *s, size_t pattern, size_t start, size_t end)
     s->spans[s->n_spans++] = (accepted_span){pattern, start, end};
 }
 
+/* The counters of pattern i in the field's column, or NULL. */
+static inline pt_column_pattern *column_cell(pt_scanner *s, size_t i)
+{
+    if (s->cur_col < 0) return NULL;
+    return pt_colstats_cell(s->cstats, s->cur_col, (uint32_t)i);
+}
+
 static void accept_value(pt_scanner *s, size_t i, const char *v, size_t n)
 {
     const pt_pattern *p = &s->ps->v[i];
     if (s->matched) s->matched[i]++;
+    pt_column_pattern *cell = column_cell(s, i);
+    if (cell) cell->accepted++;
     if (s->samples) offer_sample(s, i, v, n);
     s->categories |= (uint64_t)1 << p->category;
     if (p->identifier) s->piece = true;
@@ -960,6 +989,17 @@ static bool is_masked(pt_scanner *s, const pt_pattern *p, uint64_t field_mask,
     return run_value_re(s, p, true, v, n, 0) > 0;
 }
 
+/* Is pattern i disabled in the field's column by the plan (column-level evidence)? The
+ * plan's column is looked up once per column of the table (plan_col). */
+static bool disabled_here(pt_scanner *s, size_t i)
+{
+    if (s->cur_col < 0) return false;
+    pt_column *col = &s->cstats->cols[s->cur_col];
+    if (col->plan_col == -2) col->plan_col = pt_colplan_column(s->plan, col);
+    const pt_column_pattern *cell = pt_colstats_find_cell(s->plan, col->plan_col, (uint32_t)i);
+    return cell && cell->disabled;
+}
+
 /* One regex match v[start..end) of pattern i in field v. */
 static void judge_match(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
                         size_t start, size_t end)
@@ -977,6 +1017,8 @@ static void judge_match(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
     /* From here on the span is claimed by p, accepted or not: a pattern yielding to p
      * must not count what p recognized as its own. */
     push_span(s, i, start, end);
+    pt_column_pattern *cell = column_cell(s, i);
+    if (cell) cell->matches++;
     if (is_masked(s, p, bytes, m, n)) {
         if (s->trace) fprintf(s->trace, "    rejected: masked copy (matches /%s/)\n", p->masked_src);
         reject_value(s, i);
@@ -993,9 +1035,31 @@ static void judge_match(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
         }
         if (!ok) {
             if (s->trace) fprintf(s->trace, "    rejected: fails its validator\n");
+            if (cell) cell->checked++;
             reject_value(s, i);
             return;
         }
+        if (s->trace && p->column_evidence)
+            fprintf(s->trace,
+                    "    column-level evidence: in a scan this pattern counts nothing in a column "
+                    "where fewer than %u%% of its values in the input's sample (its first %u KiB "
+                    "of text) pass %s, once at least %u of them were checked; such values are "
+                    "reported as doubt instead\n",
+                    p->col_min_pass_percent, PT_COLUMN_SAMPLE_BYTES >> 10, p->validator_name,
+                    p->col_min_sample);
+    }
+    if (cell) {
+        cell->checked++;
+        cell->passed++;
+    }
+    if (p->column_evidence && s->plan && disabled_here(s, i)) {
+        s->doubt_categories |= (uint64_t)1 << p->category;
+        if (p->identifier) s->doubt_piece = true;
+        if (s->doubt_pat < 0) {
+            s->doubt_pat = (int)i;
+            s->doubt_col = s->cur_col;
+        }
+        return;
     }
     accept_value(s, i, m, n);
 }
@@ -1360,6 +1424,41 @@ static inline bool may_be_placeholder(const char *v, size_t n)
     }
 }
 
+/* The column of field number col (key f->key) in the column table: from the slot of
+ * that position when its key is the one seen there last; its fill counted. */
+static void note_column(pt_scanner *s, const pt_field *f, size_t col)
+{
+    size_t len = f->key ? f->key_len : 0;
+    colstat_slot *sl = col < COLUMNS ? &s->cs[col] : NULL;
+    int32_t c;
+    if (sl && sl->gen == s->cs_gen && sl->len == len && sl->has_key == (f->key != NULL) &&
+        same_bytes(sl->key, f->key, len)) {
+        c = sl->idx;
+    } else {
+        c = pt_colstats_column(s->cstats, (int32_t)col, f->key, len);
+        if (sl && len <= COLUMN_KEY_MAX) {
+            sl->gen = s->cs_gen;
+            sl->idx = c;
+            sl->len = (uint32_t)len;
+            sl->has_key = f->key != NULL;
+            if (len) memcpy(sl->key, f->key, len);
+        }
+    }
+    s->cur_col = c;
+    if (c < 0) return;
+    pt_column *pc = &s->cstats->cols[c];
+    pc->fill++;
+    if (pc->first == UINT64_MAX) pc->first = s->record_offset;
+}
+
+void pt_scanner_set_columns(pt_scanner *s, const pt_colstats *plan, pt_colstats *stats)
+{
+    s->cstats = stats;
+    s->plan = stats && plan && pt_colplan_any_disabled(plan) ? plan : NULL;
+    s->cs_gen++;
+    s->cur_col = -1;
+}
+
 static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
 {
     const char *v = f->val;
@@ -1370,6 +1469,7 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
         if (n == 0) return;
     }
     if (may_be_placeholder(v, n) && pt_field_placeholder(v, n)) return;
+    if (s->cstats) note_column(s, f, col);
     const key_ctx *ctx = column_context(s, f, col);
     if (n < ctx->min_length && !s->reference) return;   /* too short for every candidate */
     uint64_t bytes = pt_class_mask(ctx->class_bit, v, n);   /* as ctx's checks see it */
@@ -1437,6 +1537,11 @@ void pt_scanner_classify(pt_scanner *s, const pt_record *rec, pt_record_class *o
     s->piece = false;
     s->best_rank = ~0u;
     s->subject = 0;
+    s->doubt_categories = 0;
+    s->doubt_piece = false;
+    s->doubt_col = -1;
+    s->doubt_pat = -1;
+    s->cur_col = -1;
     for (size_t i = 0; rec && i < rec->n; i++) classify_field(s, &rec->fields[i], i);
     memset(out, 0, sizeof *out);
     out->categories = s->categories;
@@ -1445,4 +1550,8 @@ void pt_scanner_classify(pt_scanner *s, const pt_record *rec, pt_record_class *o
     if (s->piece) fingerprint(s, out->fp);
     out->has_subject = s->best_rank != ~0u;
     out->subject = s->subject;
+    out->doubt_categories = s->doubt_categories;
+    out->doubt_piece = s->doubt_piece;
+    out->doubt_column = s->doubt_col;
+    out->doubt_pattern = s->doubt_pat;
 }
