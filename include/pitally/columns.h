@@ -80,8 +80,10 @@ int32_t pt_colstats_column(pt_colstats *t, int32_t position, const char *key, si
 pt_column_pattern *pt_colstats_cell(pt_colstats *t, int32_t col, uint32_t pattern);
 /* The cell of pattern in column col, NULL when absent (no change). */
 const pt_column_pattern *pt_colstats_find_cell(const pt_colstats *t, int32_t col, uint32_t pattern);
-/* One more raw piece moving from tier from to tier to because of pattern in column col. */
-void pt_colstats_add_doubt(pt_colstats *t, int from, int to, int32_t col, uint32_t pattern);
+/* pieces more raw pieces moving from tier from to tier to because of pattern in column
+ * col (-1: a column beyond PT_COLUMNS_MAX). */
+void pt_colstats_add_doubt(pt_colstats *t, int from, int to, int32_t col, uint32_t pattern,
+                           uint64_t pieces);
 /* Add src (a later part of the same input) into dst. */
 void pt_colstats_merge(pt_colstats *dst, const pt_colstats *src);
 

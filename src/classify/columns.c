@@ -174,9 +174,10 @@ static void add_doubt(pt_colstats *t, int from, int to, uint32_t col, uint32_t p
     t->doubts[t->n_doubts++] = (pt_doubt){from, to, col, pattern, pieces};
 }
 
-void pt_colstats_add_doubt(pt_colstats *t, int from, int to, int32_t col, uint32_t pattern)
+void pt_colstats_add_doubt(pt_colstats *t, int from, int to, int32_t col, uint32_t pattern,
+                           uint64_t pieces)
 {
-    add_doubt(t, from, to, col < 0 ? UINT32_MAX : (uint32_t)col, pattern, 1);
+    add_doubt(t, from, to, col < 0 ? UINT32_MAX : (uint32_t)col, pattern, pieces);
 }
 
 void pt_colstats_merge(pt_colstats *dst, const pt_colstats *src)
@@ -274,5 +275,5 @@ void pt_colstats_note_record(pt_colstats *t, const pt_policy *pol, const pt_reco
     int other = pt_policy_tier_of_mask(pol, cls->categories | cls->doubt_categories | declared);
     if (other < 0) other = (int)pol->n_tiers - 1;
     if (other == counted) return;
-    pt_colstats_add_doubt(t, counted, other, cls->doubt_column, (uint32_t)cls->doubt_pattern);
+    pt_colstats_add_doubt(t, counted, other, cls->doubt_column, (uint32_t)cls->doubt_pattern, 1);
 }
