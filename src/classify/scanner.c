@@ -1030,6 +1030,14 @@ static void judge_match(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
             char why[256];
             ok = pt_validator_explain(p->validator_name, m, n, why, sizeof why);
             fprintf(s->trace, "    validator %s: %s\n", p->validator_name, why);
+            if (p->column_evidence)
+                fprintf(s->trace,
+                        "    column-level evidence: in a scan %s counts nothing in a column where "
+                        "fewer than %u%% of its values in the input's sample (the records of its "
+                        "first %u KiB of text) pass %s, once at least %u of them were checked; "
+                        "such values are reported as doubt instead\n",
+                        p->id, p->col_min_pass_percent, PT_COLUMN_SAMPLE_BYTES >> 10,
+                        p->validator_name, p->col_min_sample);
         } else {
             ok = p->validator(m, n);
         }
@@ -1039,14 +1047,6 @@ static void judge_match(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
             reject_value(s, i);
             return;
         }
-        if (s->trace && p->column_evidence)
-            fprintf(s->trace,
-                    "    column-level evidence: in a scan this pattern counts nothing in a column "
-                    "where fewer than %u%% of its values in the input's sample (its first %u KiB "
-                    "of text) pass %s, once at least %u of them were checked; such values are "
-                    "reported as doubt instead\n",
-                    p->col_min_pass_percent, PT_COLUMN_SAMPLE_BYTES >> 10, p->validator_name,
-                    p->col_min_sample);
     }
     if (cell) {
         cell->checked++;
@@ -1366,6 +1366,8 @@ static void run_candidate(pt_scanner *s, uint32_t it, bool value, uint64_t bytes
     const pt_pattern *p = &s->ps->v[i];
     if (c->header_only) {   /* any non-empty value of such a column */
         if (s->trace) fprintf(s->trace, "  %s: any value of this key counts\n", p->id);
+        pt_column_pattern *cell = column_cell(s, i);
+        if (cell) cell->matches++, cell->checked++, cell->passed++;
         accept_value(s, i, v, n);
         push_span(s, i, 0, n);
         return;
