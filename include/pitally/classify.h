@@ -54,7 +54,7 @@ void pt_scanner_set_samples(pt_scanner *s, pt_samples *samples, uint32_t input);
 
 /* Column-level evidence (pitally/columns.h). stats (NULL: none) gets the exact counts of
  * every field classified until the next call (fill, matches, validator passes, accepted
- * values per column and pattern); plan (NULL: none) holds the decisions of the input's
+ * values per column and pattern), complete once the next call (NULL, NULL) returns; plan (NULL: none) holds the decisions of the input's
  * sample (pt_colplan_decide): a value of a pattern disabled for its column is not
  * accepted but noted in the record's doubt_* fields. A plan needs stats. */
 void pt_scanner_set_columns(pt_scanner *s, const pt_colstats *plan, pt_colstats *stats);

@@ -46,6 +46,7 @@ typedef struct {
     uint64_t fill;        /* values: non-empty, not placeholders */
     pt_column_pattern *pats;
     uint32_t n_pats, cap_pats;
+    uint32_t hint;        /* the cell found last (pt_colstats_cell) */
     int32_t plan_col;     /* scanner scratch: this column in the plan, -1 none, -2 unknown */
 } pt_column;
 
@@ -60,6 +61,9 @@ typedef struct {
 
 typedef struct pt_colstats {
     bool by_key;                 /* JSON: columns are key paths, not positions */
+    bool stable_keys;            /* column names stay at one address while a chunk is
+                                    classified (a header row): the scanner compares
+                                    addresses, not bytes */
     pt_column *cols;
     size_t n, cap;
     uint32_t *index;             /* open addressing: column number + 1, 0 empty */
@@ -72,12 +76,18 @@ typedef struct pt_colstats {
 
 pt_colstats *pt_colstats_new(bool by_key);
 void pt_colstats_free(pt_colstats *t);
-/* Empty it, keeping its memory (a chunk's table, reused). */
-void pt_colstats_reset(pt_colstats *t, bool by_key);
+/* Empty it, keeping its memory (a chunk's table, reused), with the kind of like. */
+void pt_colstats_reset(pt_colstats *t, const pt_colstats *like);
 /* The column of (position, key), added when absent (-1 when the table is full). */
 int32_t pt_colstats_column(pt_colstats *t, int32_t position, const char *key, size_t key_len);
 /* The counters of pattern in column col, added when absent. */
-pt_column_pattern *pt_colstats_cell(pt_colstats *t, int32_t col, uint32_t pattern);
+pt_column_pattern *pt_colstats_cell_slow(pt_colstats *t, int32_t col, uint32_t pattern);
+static inline pt_column_pattern *pt_colstats_cell(pt_colstats *t, int32_t col, uint32_t pattern)
+{
+    pt_column *c = &t->cols[col];
+    if (c->n_pats && c->pats[c->hint].pattern == pattern) return &c->pats[c->hint];
+    return pt_colstats_cell_slow(t, col, pattern);
+}
 /* The cell of pattern in column col, NULL when absent (no change). */
 const pt_column_pattern *pt_colstats_find_cell(const pt_colstats *t, int32_t col, uint32_t pattern);
 /* pieces more raw pieces moving from tier from to tier to because of pattern in column

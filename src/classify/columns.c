@@ -40,14 +40,15 @@ void pt_colstats_free(pt_colstats *t)
     free(t);
 }
 
-void pt_colstats_reset(pt_colstats *t, bool by_key)
+void pt_colstats_reset(pt_colstats *t, const pt_colstats *like)
 {
     free_columns(t);
     t->n = 0;
     t->n_doubts = 0;
     t->truncated = false;
     t->sample_records = 0;
-    t->by_key = by_key;
+    t->by_key = like->by_key;
+    t->stable_keys = like->stable_keys;
     if (t->index) memset(t->index, 0, t->index_cap * sizeof *t->index);
 }
 
@@ -142,15 +143,19 @@ const pt_column_pattern *pt_colstats_find_cell(const pt_colstats *t, int32_t col
     return NULL;
 }
 
-pt_column_pattern *pt_colstats_cell(pt_colstats *t, int32_t col, uint32_t pattern)
+pt_column_pattern *pt_colstats_cell_slow(pt_colstats *t, int32_t col, uint32_t pattern)
 {
     pt_column *c = &t->cols[col];
     for (uint32_t k = 0; k < c->n_pats; k++)
-        if (c->pats[k].pattern == pattern) return &c->pats[k];
+        if (c->pats[k].pattern == pattern) {
+            c->hint = k;
+            return &c->pats[k];
+        }
     if (c->n_pats == c->cap_pats) {
         c->cap_pats = c->cap_pats ? c->cap_pats * 2 : 4;
         c->pats = pt_xrealloc(c->pats, c->cap_pats * sizeof *c->pats);
     }
+    c->hint = c->n_pats;
     pt_column_pattern *p = &c->pats[c->n_pats++];
     memset(p, 0, sizeof *p);
     p->pattern = pattern;

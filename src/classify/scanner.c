@@ -97,6 +97,7 @@ typedef struct {
     int32_t idx;
     uint32_t len;
     bool has_key;
+    const char *ptr;               /* the key's address (stable_keys) */
     char key[COLUMN_KEY_MAX];
 } colstat_slot;
 
@@ -225,7 +226,18 @@ struct pt_scanner {
     /* column-level evidence (pt_scanner_set_columns) */
     pt_colstats *cstats;           /* counts per column, or NULL */
     const pt_colstats *plan;       /* decisions, or NULL (nothing disabled) */
-    int32_t cur_col;               /* the field's column in cstats, -1: none */
+    int32_t cur_col;               /* the field's column in cstats, -1: none, COL_LAZY:
+                                      not looked up yet (cur_field, cur_pos) */
+    const pt_field *cur_field;
+    size_t cur_pos;
+    bool stable_keys;              /* keys stay put for the table (a header row) */
+    /* with stable_keys, the values of field position p < COLUMNS since the last
+     * pt_scanner_set_columns, the first record holding one and its key: added to the
+     * table by the next call (a field costs an increment) */
+    uint64_t pos_fill[COLUMNS], pos_first[COLUMNS];
+    const char *pos_key[COLUMNS];
+    size_t pos_key_len[COLUMNS];
+    int32_t pos_col[COLUMNS];      /* the column of each position, COL_LAZY: not known */
     uint32_t cs_gen;
     colstat_slot cs[COLUMNS];
     uint64_t doubt_categories;
@@ -913,18 +925,39 @@ static void push_span(pt_scanner *s, size_t pattern, size_t start, size_t end)
     s->spans[s->n_spans++] = (accepted_span){pattern, start, end};
 }
 
+#define COL_LAZY (-2)
+
+/* The field's column in the table, looked up when first needed (-1: none): with
+ * stable keys, once per position and table. */
+static int32_t position_column(pt_scanner *s)
+{
+    const pt_field *f = s->cur_field;
+    return s->pos_col[s->cur_pos] =
+               pt_colstats_column(s->cstats, (int32_t)s->cur_pos, f->key, f->key ? f->key_len : 0);
+}
+
+static inline int32_t current_column(pt_scanner *s)
+{
+    if (s->cur_col == COL_LAZY) {
+        int32_t c = s->pos_col[s->cur_pos];
+        s->cur_col = c != COL_LAZY ? c : position_column(s);
+    }
+    return s->cur_col;
+}
+
 /* The counters of pattern i in the field's column, or NULL. */
 static inline pt_column_pattern *column_cell(pt_scanner *s, size_t i)
 {
-    if (s->cur_col < 0) return NULL;
-    return pt_colstats_cell(s->cstats, s->cur_col, (uint32_t)i);
+    int32_t c = current_column(s);
+    if (c < 0) return NULL;
+    return pt_colstats_cell(s->cstats, c, (uint32_t)i);
 }
 
-static void accept_value(pt_scanner *s, size_t i, const char *v, size_t n)
+/* cell: pattern i's counters in the field's column, or NULL. */
+static void accept_value(pt_scanner *s, size_t i, const char *v, size_t n, pt_column_pattern *cell)
 {
     const pt_pattern *p = &s->ps->v[i];
     if (s->matched) s->matched[i]++;
-    pt_column_pattern *cell = column_cell(s, i);
     if (cell) cell->accepted++;
     if (s->samples) offer_sample(s, i, v, n);
     s->categories |= (uint64_t)1 << p->category;
@@ -993,8 +1026,9 @@ static bool is_masked(pt_scanner *s, const pt_pattern *p, uint64_t field_mask,
  * plan's column is looked up once per column of the table (plan_col). */
 static bool disabled_here(pt_scanner *s, size_t i)
 {
-    if (s->cur_col < 0) return false;
-    pt_column *col = &s->cstats->cols[s->cur_col];
+    int32_t c = current_column(s);
+    if (c < 0) return false;
+    pt_column *col = &s->cstats->cols[c];
     if (col->plan_col == -2) col->plan_col = pt_colplan_column(s->plan, col);
     const pt_column_pattern *cell = pt_colstats_find_cell(s->plan, col->plan_col, (uint32_t)i);
     return cell && cell->disabled;
@@ -1057,11 +1091,11 @@ static void judge_match(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
         if (p->identifier) s->doubt_piece = true;
         if (s->doubt_pat < 0) {
             s->doubt_pat = (int)i;
-            s->doubt_col = s->cur_col;
+            s->doubt_col = current_column(s);
         }
         return;
     }
-    accept_value(s, i, m, n);
+    accept_value(s, i, m, n, cell);
 }
 
 /* Next search position after an empty match at pos: one UTF-8 character on. */
@@ -1368,7 +1402,7 @@ static void run_candidate(pt_scanner *s, uint32_t it, bool value, uint64_t bytes
         if (s->trace) fprintf(s->trace, "  %s: any value of this key counts\n", p->id);
         pt_column_pattern *cell = column_cell(s, i);
         if (cell) cell->matches++, cell->checked++, cell->passed++;
-        accept_value(s, i, v, n);
+        accept_value(s, i, v, n, cell);
         push_span(s, i, 0, n);
         return;
     }
@@ -1427,14 +1461,17 @@ static inline bool may_be_placeholder(const char *v, size_t n)
 }
 
 /* The column of field number col (key f->key) in the column table: from the slot of
- * that position when its key is the one seen there last; its fill counted. */
-static void note_column(pt_scanner *s, const pt_field *f, size_t col)
+ * that position when its key is the one seen there last. */
+static int32_t lookup_column(pt_scanner *s, const pt_field *f, size_t col)
 {
     size_t len = f->key ? f->key_len : 0;
     colstat_slot *sl = col < COLUMNS ? &s->cs[col] : NULL;
     int32_t c;
-    if (sl && sl->gen == s->cs_gen && sl->len == len && sl->has_key == (f->key != NULL) &&
-        same_bytes(sl->key, f->key, len)) {
+    /* header names and SQL column names stay at one address for the chunk (the slots
+     * are cleared with each chunk); JSON paths are scratch: compared byte by byte */
+    if (sl && sl->gen == s->cs_gen && sl->len == len &&
+        (s->stable_keys ? sl->ptr == f->key
+                        : sl->has_key == (f->key != NULL) && same_bytes(sl->key, f->key, len))) {
         c = sl->idx;
     } else {
         c = pt_colstats_column(s->cstats, (int32_t)col, f->key, len);
@@ -1443,19 +1480,59 @@ static void note_column(pt_scanner *s, const pt_field *f, size_t col)
             sl->idx = c;
             sl->len = (uint32_t)len;
             sl->has_key = f->key != NULL;
+            sl->ptr = f->key;
             if (len) memcpy(sl->key, f->key, len);
         }
     }
-    s->cur_col = c;
+    return c;
+}
+
+/* A field with a value at position col: its column's fill. With stable keys a field
+ * below COLUMNS only counts for its position (see pos_fill) and the column is looked
+ * up when a pattern needs it. */
+static inline void note_column(pt_scanner *s, const pt_field *f, size_t col)
+{
+    if (s->stable_keys && col < COLUMNS) {
+        if (!s->pos_fill[col]++) {
+            s->pos_first[col] = s->record_offset;
+            s->pos_key[col] = f->key;
+            s->pos_key_len[col] = f->key ? f->key_len : 0;
+        }
+        s->cur_col = COL_LAZY;
+        s->cur_field = f;
+        s->cur_pos = col;
+        return;
+    }
+    int32_t c = s->cur_col = lookup_column(s, f, col);
     if (c < 0) return;
     pt_column *pc = &s->cstats->cols[c];
     pc->fill++;
     if (pc->first == UINT64_MAX) pc->first = s->record_offset;
 }
 
+/* The fills counted by position into the table, by position order. */
+static void flush_positions(pt_scanner *s)
+{
+    for (size_t p = 0; p < COLUMNS; p++) {
+        if (!s->pos_fill[p]) continue;
+        if (s->cstats) {
+            int32_t c = pt_colstats_column(s->cstats, (int32_t)p, s->pos_key[p], s->pos_key_len[p]);
+            if (c >= 0) {
+                pt_column *pc = &s->cstats->cols[c];
+                pc->fill += s->pos_fill[p];
+                if (s->pos_first[p] < pc->first) pc->first = s->pos_first[p];
+            }
+        }
+        s->pos_fill[p] = 0;
+    }
+}
+
 void pt_scanner_set_columns(pt_scanner *s, const pt_colstats *plan, pt_colstats *stats)
 {
+    flush_positions(s);
+    for (size_t p = 0; p < COLUMNS; p++) s->pos_col[p] = COL_LAZY;
     s->cstats = stats;
+    s->stable_keys = stats && stats->stable_keys;
     s->plan = stats && plan && pt_colplan_any_disabled(plan) ? plan : NULL;
     s->cs_gen++;
     s->cur_col = -1;

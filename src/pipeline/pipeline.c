@@ -184,7 +184,7 @@ static void classify_chunk(worker *w, chunk *c)
     pt_scanner_set_samples(w->scanner, &w->samples, c->in->no);
     if (c->in->cols) {
         if (!c->cols) c->cols = pt_colstats_new(false);
-        pt_colstats_reset(c->cols, c->in->cols->by_key);
+        pt_colstats_reset(c->cols, c->in->cols);
     }
     pt_scanner_set_columns(w->scanner, c->in->plan, c->in->cols ? c->cols : NULL);
     int rc;
@@ -199,6 +199,7 @@ static void classify_chunk(worker *w, chunk *c)
         pt_scanner_classify(w->scanner, &rec, &cls, w->matched, w->rejected);
         tally_record(s, c, &cls, rec.offset);
     }
+    pt_scanner_set_columns(w->scanner, NULL, NULL);   /* the chunk's column counts complete */
 }
 
 static void emit_pieces(pt_scan *s, chunk *c)
@@ -365,6 +366,9 @@ static void columns_sample(reader *rd, chunk *c)
     bool by_key = rd->dialect.format == PT_FMT_JSONL;
     in->plan = pt_colstats_new(by_key);
     in->cols = pt_colstats_new(by_key);
+    /* header names stay put; SQL column lists and JSON paths may be scratch */
+    in->cols->stable_keys = rd->dialect.format == PT_FMT_CSV || rd->dialect.format == PT_FMT_TSV ||
+                            rd->dialect.format == PT_FMT_DELIMITED;
     pt_splitter *sp = pt_splitter_new(&rd->dialect);   /* the SQL tables of the sample */
     pt_splitter_cut(sp, c->buf, len, whole);
     pt_chunk_view view = {c->buf, len, rd->offset, rd->dialect,
