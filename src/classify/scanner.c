@@ -87,6 +87,9 @@ typedef struct {
     const key_ctx *ctx;
     uint32_t gen;
     uint32_t len;
+    /* the key's column in the column table while stat_gen is the scanner's cs_gen */
+    uint32_t stat_gen;
+    int32_t stat_idx;
     char key[COLUMN_KEY_MAX];
 } column_slot;
 
@@ -207,6 +210,7 @@ struct pt_scanner {
     uint16_t *uncached_list;
     key_ctx uncached;
     uint32_t key_gen;              /* bumped when the key cache is cleared */
+    column_slot *key_slot;         /* the slot holding the field's key (column_context), or NULL */
     column_slot columns[COLUMNS];
     /* per record */
     uint64_t *elems;
@@ -888,20 +892,25 @@ static inline bool same_bytes(const char *a, const char *b, size_t n)
  * one seen there last (CSV columns, JSON paths in a stable order), else resolved. */
 static const key_ctx *column_context(pt_scanner *s, const pt_field *f, size_t col)
 {
+    s->key_slot = NULL;
     if (!f->key || !s->pf->any_header) {
         s->trace_bits = NULL;
         return &s->pf->ctxs[0];
     }
     if (col >= COLUMNS || f->key_len > COLUMN_KEY_MAX) return key_context(s, f->key, f->key_len);
     column_slot *c = &s->columns[col];
-    if (c->gen == s->key_gen && c->len == f->key_len && same_bytes(c->key, f->key, f->key_len))
+    if (c->gen == s->key_gen && c->len == f->key_len && same_bytes(c->key, f->key, f->key_len)) {
+        s->key_slot = c;
         return c->ctx;
+    }
     const key_ctx *ctx = key_context(s, f->key, f->key_len);
     if (ctx == &s->uncached) return ctx;
     c->ctx = ctx;
     c->gen = s->key_gen;
     c->len = (uint32_t)f->key_len;
+    c->stat_gen = 0;
     memcpy(c->key, f->key, f->key_len);
+    s->key_slot = c;
     return ctx;
 }
 
@@ -1503,7 +1512,20 @@ static inline void note_column(pt_scanner *s, const pt_field *f, size_t col)
         s->cur_pos = col;
         return;
     }
-    int32_t c = s->cur_col = lookup_column(s, f, col);
+    /* column_context has just compared the key with its slot's: the column is the
+     * slot's when found for this table */
+    column_slot *ks = s->key_slot;
+    int32_t c;
+    if (ks && ks->stat_gen == s->cs_gen) {
+        c = ks->stat_idx;
+    } else {
+        c = lookup_column(s, f, col);
+        if (ks) {
+            ks->stat_gen = s->cs_gen;
+            ks->stat_idx = c;
+        }
+    }
+    s->cur_col = c;
     if (c < 0) return;
     pt_column *pc = &s->cstats->cols[c];
     pc->fill++;
@@ -1548,8 +1570,8 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
         if (n == 0) return;
     }
     if (may_be_placeholder(v, n) && pt_field_placeholder(v, n)) return;
-    if (s->cstats) note_column(s, f, col);
     const key_ctx *ctx = column_context(s, f, col);
+    if (s->cstats) note_column(s, f, col);
     if (n < ctx->min_length && !s->reference) return;   /* too short for every candidate */
     uint64_t bytes = pt_class_mask(ctx->class_bit, v, n);   /* as ctx's checks see it */
     s->n_spans = 0;
