@@ -120,7 +120,7 @@ static int cmp_doubt(const void *a, const void *b)
 pt_doubt *pt_colview_doubts(const pt_colstats *t)
 {
     pt_doubt *d = pt_xmalloc((t->n_doubts ? t->n_doubts : 1) * sizeof *d);
-    memcpy(d, t->doubts, t->n_doubts * sizeof *d);
+    if (t->n_doubts) memcpy(d, t->doubts, t->n_doubts * sizeof *d);
     qsort(d, t->n_doubts, sizeof *d, cmp_doubt);
     return d;
 }
