@@ -78,5 +78,9 @@ void pt_colstats_note_record(pt_colstats *t, const pt_policy *pol, const pt_reco
  * categories, identifier status and tier. Returns the number of accepted matches. */
 int pt_explain(const pt_patterns *ps, const pt_policy *pol, const char *value,
                const char *header, FILE *out);
+/* `pitally explain --header H V1 V2 ...`: values[0..n) as one column (position 1, key
+ * header): its counts per pattern and what column-level evidence decides for it. */
+void pt_explain_column(const pt_patterns *ps, const pt_policy *pol, const char *const *values,
+                       size_t n, const char *header, FILE *out);
 
 #endif

@@ -49,7 +49,7 @@ static const char usage_text[] =
     "       pitally merge STATE... [--json FILE] [--state FILE] [--tier ...] [--professional]\n"
     "                             [--income CNY]: shards' states as one scan over them all\n"
     "       pitally patterns [--check] [--patterns DIR] [--policy FILE]\n"
-    "       pitally explain VALUE [--header H] [--patterns DIR] [--policy FILE]\n"
+    "       pitally explain VALUE... [--header H] [--patterns DIR] [--policy FILE]\n"
     "       pitally --version\n"
     "exit status: 0 scanned, 1 usage, 2 no input could be read, 3 pattern or policy error,\n"
     "             4 the JSON report could not be written\n";
@@ -513,6 +513,9 @@ static int cmd_explain(int argc, char **argv, rules *ru, cli_options *co)
     if (rc == PT_EXIT_OK) rc = apply_tier_overrides(ru, co);
     if (rc != PT_EXIT_OK) return rc;
     pt_explain(&ru->patterns, &ru->policy, argv[optind], co->header_text, stdout);
+    if (argc - optind > 1)   /* several values: also judged together, as one column */
+        pt_explain_column(&ru->patterns, &ru->policy, (const char *const *)argv + optind,
+                          (size_t)(argc - optind), co->header_text, stdout);
     return PT_EXIT_OK;
 }
 

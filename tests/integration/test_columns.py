@@ -211,6 +211,23 @@ def test_json_key_path_column_and_doubt_from_none(tmp):
     eq(doubt(inp), [("none", "art5_3", 10, "bank_card")], "doubt from none")
 
 
+def test_explain_judges_several_values_as_a_column(tmp):
+    # 25 card-shaped values under 编号, the first 3 valid: 3 of 25 = 12% < 50%, and
+    # 25 >= 20 checked: disabled, 3 passing values would be doubt. 19 values (2 valid):
+    # fewer than 20 checked, not judged.
+    vals = [card(i) if i < 3 else not_card(i) for i in range(25)]
+    out = run(["explain", "--header", "编号", "--patterns", PATTERNS] + vals).stdout.decode()
+    for want in ('column "编号", judged from its 25 values', "25 matched, 25 checked, 3 passed",
+                 "12% pass bank_card, below 50% of at least 20: disabled",
+                 "its 3 passing values would be doubt"):
+        if want not in out:
+            raise Failure("explain lacks %r:\n%s" % (want, out[-1500:]))
+    vals = [card(i) if i < 2 else not_card(i) for i in range(19)]
+    out = run(["explain", "--header", "编号", "--patterns", PATTERNS] + vals).stdout.decode()
+    if "19 matched, 19 checked, 2 passed; fewer than 20 checked: not judged" not in out:
+        raise Failure("explain of 19 values:\n%s" % out[-1500:])
+
+
 def test_explain_names_column_evidence(tmp):
     out = run(["explain", card(1), "--header", "编号", "--patterns", PATTERNS]).stdout.decode()
     for want in ("column-level evidence", "fewer than 50%", "at least 20", "64 KiB"):
