@@ -154,6 +154,36 @@ def check_totals(r, tier_ids, out):
         out.append("totals.subjects %d > distinct pieces %d" % (tot["subjects"], tot["pieces"]["distinct"]))
 
 
+def check_columns(r, tier_ids, out):
+    """The columns view and the doubt note: counts that nest, doubt that adds up."""
+    names = set(tier_ids) | {"none"}
+    summed = {}
+    for i, inp in enumerate(r["inputs"]):
+        w = "inputs[%d]" % i
+        for k, col in enumerate(inp.get("columns", [])):
+            cw = "%s.columns[%d]" % (w, k)
+            if col["fill"] > inp["records"]:
+                out.append("%s: fill %d > records %d" % (cw, col["fill"], inp["records"]))
+            for p in col["patterns"]:
+                if not p["accepted"] <= p["passed"] <= p["checked"] <= p["matches"]:
+                    out.append("%s.%s: not accepted <= passed <= checked <= matches" % (cw, p["id"]))
+                if p["decision"] == "disabled" and p["accepted"]:
+                    out.append("%s.%s: disabled, yet %d accepted" % (cw, p["id"], p["accepted"]))
+            if (col["decision"] == "disabled") != any(p["decision"] == "disabled" for p in col["patterns"]):
+                out.append("%s: decision %s disagrees with its patterns" % (cw, col["decision"]))
+        for d in inp.get("doubt", []):
+            if d["from"] not in names or d["to"] not in names or d["from"] == d["to"]:
+                out.append("%s.doubt: from %s to %s" % (w, d["from"], d["to"]))
+            elif d["from"] != "none" and d["pieces"] > inp["tiers"][d["from"]]["raw"]:
+                out.append("%s.doubt: %d pieces from %s, which has %d raw" % (
+                    w, d["pieces"], d["from"], inp["tiers"][d["from"]]["raw"]))
+            key = (d["from"], d["to"], d["pattern"])
+            summed[key] = summed.get(key, 0) + d["pieces"]
+    total = {(d["from"], d["to"], d["pattern"]): d["pieces"] for d in r["totals"].get("doubt", [])}
+    if total != summed:
+        out.append("totals.doubt %r is not the inputs' doubt summed %r" % (total, summed))
+
+
 def check_patterns(r, out):
     paths = [x["path"] for x in r["inputs"]]
     index = {p: i for i, p in reversed(list(enumerate(paths)))}
@@ -212,6 +242,7 @@ def problems(report):
     check_inputs(report, tier_ids, category_ids, out)
     check_counts(report["totals"], "totals", tier_ids, category_ids, out)
     check_totals(report, tier_ids, out)
+    check_columns(report, tier_ids, out)
     check_patterns(report, out)
     check_verdict(report, out)
     return out

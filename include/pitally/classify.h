@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "pitally/columns.h"
 #include "pitally/patterns.h"
 #include "pitally/policy.h"
 #include "pitally/records.h"
@@ -25,6 +26,15 @@ typedef struct {
     bool has_subject;
     uint64_t subject;      /* hash of the normalized primary identifier (lowest
                               subject_rank among accepted matches) */
+    /* The other reading (column-level evidence, pt_scanner_set_columns): values that
+     * passed their validator in a column where their pattern is disabled. Under that
+     * reading the record would have categories | doubt_categories, and be a piece when
+     * piece || doubt_piece. doubt_column / doubt_pattern: the first such value (column
+     * in the scanner's column table), -1 when none. */
+    uint64_t doubt_categories;
+    bool doubt_piece;
+    int32_t doubt_column;
+    int doubt_pattern;
 } pt_record_class;
 
 typedef struct pt_scanner pt_scanner;
@@ -54,10 +64,35 @@ size_t pt_scanner_matches(const pt_scanner *s, const pt_match **out);
  * none), under input number input, until the next call. */
 void pt_scanner_set_samples(pt_scanner *s, pt_samples *samples, uint32_t input);
 
+/* Column-level evidence (pitally/columns.h). stats (NULL: none) gets the exact counts of
+ * every field classified until the next call (fill, matches, validator passes, accepted
+ * values per column and pattern), complete once the next call (NULL, NULL) returns; plan (NULL: none) holds the decisions of the input's
+ * sample (pt_colplan_decide): a value of a pattern disabled for its column is not
+ * accepted but noted in the record's doubt_* fields. A plan needs stats. */
+void pt_scanner_set_columns(pt_scanner *s, const pt_colstats *plan, pt_colstats *stats);
+
+/* Decide a sample's table into a plan: the cells of the patterns with column_evidence
+ * get judged / disabled (and their sample counts). */
+void pt_colplan_decide(pt_colstats *plan, const pt_patterns *ps);
+bool pt_colplan_any_disabled(const pt_colstats *plan);
+/* The column of plan that is col (of another table), or -1. */
+int32_t pt_colplan_column(const pt_colstats *plan, const pt_column *col);
+/* Copy plan's decisions into the cells of an input's table cols (for the report). */
+void pt_colstats_finish(pt_colstats *cols, const pt_colstats *plan);
+/* The doubt of one record into t (the table the scanner filled, whose columns
+ * doubt_column points into): counted is the tier it counts in (-1: not a piece),
+ * declared the categories the examiner declared for the input. */
+void pt_colstats_note_record(pt_colstats *t, const pt_policy *pol, const pt_record_class *cls,
+                             uint64_t declared, int counted);
+
 /* `pitally explain`: write to out, for a human, which patterns match value (with the
  * optional header as key context), what each validator said, and the resulting
  * categories, identifier status and tier. Returns the number of accepted matches. */
 int pt_explain(const pt_patterns *ps, const pt_policy *pol, const char *value,
                const char *header, FILE *out);
+/* `pitally explain --header H V1 V2 ...`: values[0..n) as one column (position 1, key
+ * header): its counts per pattern and what column-level evidence decides for it. */
+void pt_explain_column(const pt_patterns *ps, const pt_policy *pol, const char *const *values,
+                       size_t n, const char *header, FILE *out);
 
 #endif

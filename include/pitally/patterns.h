@@ -22,6 +22,12 @@
  *                                     # or rejected) of a listed pattern in the same
  *                                     # field is ignored: that pattern claimed the span
  *       description: "..."            # optional, for `pitally patterns`
+ *       column_evidence:              # optional (needs a validator): judge a column from
+ *         min_pass_percent: 50        # its values: in a column where fewer than this share
+ *         min_sample: 20              # of the pattern's matches in an input's leading
+ *                                     # sample pass the validator (at least min_sample
+ *                                     # matches seen), the pattern counts nothing; what
+ *                                     # it would have counted is reported as doubt
  *
  * Defaults: identifier false, match field, requires_header false, normalize none,
  * normalize_tail 0, subject_rank 0, mask {head: 1, tail: 1}. header regexes are
@@ -86,6 +92,9 @@ typedef struct {
     int *yields_to;        /* indices of patterns this one yields to */
     size_t n_yields_to;
     char *description;
+    /* column_evidence (see above): thresholds in integers, compared exactly */
+    bool column_evidence;
+    unsigned col_min_pass_percent, col_min_sample;
 } pt_pattern;
 
 typedef struct {

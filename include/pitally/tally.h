@@ -89,6 +89,8 @@ typedef struct {
     char md5[33], sha256[65]; /* custody hashes of the raw bytes; "" when not read whole */
     pt_counts counts;         /* distinct: within this input */
     pt_errlist errors;
+    struct pt_colstats *columns;   /* per-column counts, decisions and doubt (columns.h);
+                                      NULL when none (plain lines, not read, a loaded state) */
 } pt_input_result;
 
 typedef struct {
@@ -119,7 +121,7 @@ int pt_tally_merge(pt_tally *dst, pt_tally *src, char *err, size_t errlen);
  * PT_STATE_VERSION). rules_digest identifies the patterns and policy in force: a load
  * with another digest is refused, as is a corrupt, truncated or other-version file.
  * Return 0, or -1 with err. */
-#define PT_STATE_VERSION 1
+#define PT_STATE_VERSION 2
 int pt_tally_save(const pt_tally *t, uint64_t rules_digest, FILE *f, char *err, size_t errlen);
 pt_tally *pt_tally_load(FILE *f, uint64_t rules_digest, char *err, size_t errlen);
 

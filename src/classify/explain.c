@@ -87,3 +87,55 @@ int pt_explain(const pt_patterns *ps, const pt_policy *pol, const char *value,
     free(rejected);
     return accepted;
 }
+
+/* `pitally explain --header H V1 V2 ...`: the values as one column, judged as a scan
+ * judges the column in an input's sample (column_evidence). */
+void pt_explain_column(const pt_patterns *ps, const pt_policy *pol, const char *const *values,
+                       size_t n, const char *header, FILE *out)
+{
+    pt_colstats *t = pt_colstats_new(false);
+    pt_scanner *s = pt_scanner_new(ps, pol);
+    pt_scanner_set_columns(s, NULL, t);
+    pt_record_class rc;
+    for (size_t i = 0; i < n; i++) {
+        pt_field field = {header, header ? strlen(header) : 0, values[i], strlen(values[i])};
+        pt_record rec = {&field, 1, i};
+        pt_scanner_classify(s, &rec, &rc, NULL, NULL);
+    }
+    pt_scanner_set_columns(s, NULL, NULL);
+    pt_scanner_free(s);
+    pt_colplan_decide(t, ps);
+    fprintf(out, "\ncolumn %s%s%s, judged from its %zu values as a scan judges an input's sample "
+                 "(the records of its first %u KiB):\n",
+            header ? "\"" : "", header ? header : "(no name)", header ? "\"" : "", n,
+            PT_COLUMN_SAMPLE_BYTES >> 10);
+    const pt_column *c = t->n ? &t->cols[0] : NULL;
+    if (c) fprintf(out, "  values: %llu of %zu (not empty, not placeholders)\n",
+                   (unsigned long long)c->fill, n);
+    bool any = false;
+    for (size_t i = 0; c && i < ps->n; i++) {
+        const pt_column_pattern *cell = pt_colstats_find_cell(t, 0, (uint32_t)i);
+        if (!cell) continue;
+        const pt_pattern *p = &ps->v[i];
+        any = true;
+        fprintf(out, "  %s (%s): %llu matched, %llu checked, %llu passed", p->id,
+                pol->categories[p->category], (unsigned long long)cell->matches,
+                (unsigned long long)cell->checked, (unsigned long long)cell->passed);
+        if (!p->column_evidence)
+            fprintf(out, "; no column-level evidence: each value judged alone\n");
+        else if (cell->disabled)
+            fprintf(out, "; %llu%% pass %s, below %u%% of at least %u: disabled, counts nothing in "
+                         "this column (its %llu passing values would be doubt)\n",
+                    (unsigned long long)(cell->passed * 100 / cell->checked), p->validator_name,
+                    p->col_min_pass_percent, p->col_min_sample, (unsigned long long)cell->passed);
+        else if (cell->judged)
+            fprintf(out, "; %llu%% pass %s, at least %u%%: a %s column, kept\n",
+                    (unsigned long long)(cell->passed * 100 / cell->checked), p->validator_name,
+                    p->col_min_pass_percent, p->id);
+        else
+            fprintf(out, "; fewer than %u checked: not judged, each value judged alone\n",
+                    p->col_min_sample);
+    }
+    if (!any) fprintf(out, "  no pattern matches\n");
+    pt_colstats_free(t);
+}

@@ -180,7 +180,7 @@ static pcre2_code *compile_ascii_variant(yaml_node_t *node, uint32_t extra)
 static const char *const pattern_keys[] = {
     "id", "category", "identifier", "value", "match", "header", "requires_header", "validator",
     "masked", "normalize", "normalize_tail", "subject_rank", "mask", "yields_to", "description",
-    NULL};
+    "column_evidence", NULL};
 
 static int check_keys(loader *L, yaml_node_t *map, const char *const *allowed, const char *what)
 {
@@ -259,6 +259,30 @@ static int parse_mask(loader *L, yaml_node_t *map, pt_pattern *p)
     if (check_keys(L, n, keys, "mask") != 0) return -1;
     if (get_uint(L, n, "head", p->id, 64, &p->mask_head) != 0) return -1;
     return get_uint(L, n, "tail", p->id, 64, &p->mask_tail);
+}
+
+/* column_evidence: {min_pass_percent: P, min_sample: N}: see patterns.h. */
+static int parse_column_evidence(loader *L, yaml_node_t *map, pt_pattern *p)
+{
+    static const char *const keys[] = {"min_pass_percent", "min_sample", NULL};
+    yaml_node_t *n = pt_yaml_get(&L->doc, map, "column_evidence");
+    if (!n) return 0;
+    if (n->type != YAML_MAPPING_NODE)
+        return FAIL(L, n, "pattern '%s': column_evidence must be a mapping "
+                          "{min_pass_percent: P, min_sample: N}", p->id);
+    if (check_keys(L, n, keys, "column_evidence") != 0) return -1;
+    if (!p->validator)
+        return FAIL(L, n, "pattern '%s': column_evidence needs a validator (it judges a "
+                          "column by its validator pass rate)", p->id);
+    if (!pt_yaml_get(&L->doc, n, "min_pass_percent") || !pt_yaml_get(&L->doc, n, "min_sample"))
+        return FAIL(L, n, "pattern '%s': column_evidence needs min_pass_percent and min_sample",
+                    p->id);
+    if (get_uint(L, n, "min_pass_percent", p->id, 100, &p->col_min_pass_percent) != 0) return -1;
+    if (get_uint(L, n, "min_sample", p->id, 1000000, &p->col_min_sample) != 0) return -1;
+    if (p->col_min_sample == 0)
+        return FAIL(L, n, "pattern '%s': column_evidence min_sample must be at least 1", p->id);
+    p->column_evidence = true;
+    return 0;
 }
 
 static int parse_validator(loader *L, yaml_node_t *map, pt_pattern *p)
@@ -377,6 +401,7 @@ static int parse_pattern(loader *L, yaml_node_t *map, const char *set, pt_patter
     if (get_uint(L, map, "normalize_tail", p->id, 1024, &p->normalize_tail) != 0) return -1;
     if (get_uint(L, map, "subject_rank", p->id, 1000, &p->subject_rank) != 0) return -1;
     if (parse_mask(L, map, p) != 0) return -1;
+    if (parse_column_evidence(L, map, p) != 0) return -1;
     yaml_node_t *d = pt_yaml_get(&L->doc, map, "description");
     if (d) p->description = pt_xstrdup(pt_yaml_scalar(d) ? pt_yaml_scalar(d) : "");
     return parse_yields(L, map, p, y);

@@ -87,8 +87,22 @@ typedef struct {
     const key_ctx *ctx;
     uint32_t gen;
     uint32_t len;
+    /* the key's column in the column table while stat_gen is the scanner's cs_gen */
+    uint32_t stat_gen;
+    int32_t stat_idx;
     char key[COLUMN_KEY_MAX];
 } column_slot;
+
+/* The column (in the scanner's column table) of field number i of the last records,
+ * by the field's key bytes: valid while gen is the scanner's cs_gen (one table). */
+typedef struct {
+    uint32_t gen;
+    int32_t idx;
+    uint32_t len;
+    bool has_key;
+    const char *ptr;               /* the key's address (stable_keys) */
+    char key[COLUMN_KEY_MAX];
+} colstat_slot;
 
 /* One pattern's prefilter facts, copied into a dense array so that rejecting a field
  * touches a few cache lines instead of every pt_pattern. */
@@ -196,6 +210,7 @@ struct pt_scanner {
     uint16_t *uncached_list;
     key_ctx uncached;
     uint32_t key_gen;              /* bumped when the key cache is cleared */
+    column_slot *key_slot;         /* the slot holding the field's key (column_context), or NULL */
     column_slot columns[COLUMNS];
     /* per record */
     uint64_t *elems;
@@ -215,6 +230,27 @@ struct pt_scanner {
     pt_match *log;
     size_t n_log, cap_log;
     uint64_t record_offset;        /* of the record being classified */
+    /* column-level evidence (pt_scanner_set_columns) */
+    pt_colstats *cstats;           /* counts per column, or NULL */
+    const pt_colstats *plan;       /* decisions, or NULL (nothing disabled) */
+    int32_t cur_col;               /* the field's column in cstats, -1: none, COL_LAZY:
+                                      not looked up yet (cur_field, cur_pos) */
+    const pt_field *cur_field;
+    size_t cur_pos;
+    bool stable_keys;              /* keys stay put for the table (a header row) */
+    /* with stable_keys, the values of field position p < COLUMNS since the last
+     * pt_scanner_set_columns, the first record holding one and its key: added to the
+     * table by the next call (a field costs an increment) */
+    uint64_t pos_fill[COLUMNS], pos_first[COLUMNS];
+    const char *pos_key[COLUMNS];
+    size_t pos_key_len[COLUMNS];
+    int32_t pos_col[COLUMNS];      /* the column of each position, COL_LAZY: not known */
+    uint32_t cs_gen;
+    colstat_slot cs[COLUMNS];
+    uint64_t doubt_categories;
+    bool doubt_piece;
+    int32_t doubt_col;
+    int doubt_pat;
 };
 
 /* ---- construction ----------------------------------------------------------------- */
@@ -871,20 +907,25 @@ static inline bool same_bytes(const char *a, const char *b, size_t n)
  * one seen there last (CSV columns, JSON paths in a stable order), else resolved. */
 static const key_ctx *column_context(pt_scanner *s, const pt_field *f, size_t col)
 {
+    s->key_slot = NULL;
     if (!f->key || !s->pf->any_header) {
         s->trace_bits = NULL;
         return &s->pf->ctxs[0];
     }
     if (col >= COLUMNS || f->key_len > COLUMN_KEY_MAX) return key_context(s, f->key, f->key_len);
     column_slot *c = &s->columns[col];
-    if (c->gen == s->key_gen && c->len == f->key_len && same_bytes(c->key, f->key, f->key_len))
+    if (c->gen == s->key_gen && c->len == f->key_len && same_bytes(c->key, f->key, f->key_len)) {
+        s->key_slot = c;
         return c->ctx;
+    }
     const key_ctx *ctx = key_context(s, f->key, f->key_len);
     if (ctx == &s->uncached) return ctx;
     c->ctx = ctx;
     c->gen = s->key_gen;
     c->len = (uint32_t)f->key_len;
+    c->stat_gen = 0;
     memcpy(c->key, f->key, f->key_len);
+    s->key_slot = c;
     return ctx;
 }
 
@@ -919,10 +960,40 @@ static void log_match(pt_scanner *s, size_t i, const char *v, size_t n)
     s->log[s->n_log++] = (pt_match){(uint32_t)i, v, n};
 }
 
-static void accept_value(pt_scanner *s, size_t i, const char *v, size_t n)
+#define COL_LAZY (-2)
+
+/* The field's column in the table, looked up when first needed (-1: none): with
+ * stable keys, once per position and table. */
+static int32_t position_column(pt_scanner *s)
+{
+    const pt_field *f = s->cur_field;
+    return s->pos_col[s->cur_pos] =
+               pt_colstats_column(s->cstats, (int32_t)s->cur_pos, f->key, f->key ? f->key_len : 0);
+}
+
+static inline int32_t current_column(pt_scanner *s)
+{
+    if (s->cur_col == COL_LAZY) {
+        int32_t c = s->pos_col[s->cur_pos];
+        s->cur_col = c != COL_LAZY ? c : position_column(s);
+    }
+    return s->cur_col;
+}
+
+/* The counters of pattern i in the field's column, or NULL. */
+static inline pt_column_pattern *column_cell(pt_scanner *s, size_t i)
+{
+    int32_t c = current_column(s);
+    if (c < 0) return NULL;
+    return pt_colstats_cell(s->cstats, c, (uint32_t)i);
+}
+
+/* cell: pattern i's counters in the field's column, or NULL. */
+static void accept_value(pt_scanner *s, size_t i, const char *v, size_t n, pt_column_pattern *cell)
 {
     const pt_pattern *p = &s->ps->v[i];
     if (s->matched) s->matched[i]++;
+    if (cell) cell->accepted++;
     if (s->log_matches) log_match(s, i, v, n);
     if (s->samples) offer_sample(s, i, v, n);
     s->categories |= (uint64_t)1 << p->category;
@@ -987,6 +1058,18 @@ static bool is_masked(pt_scanner *s, const pt_pattern *p, uint64_t field_mask,
     return run_value_re(s, p, true, v, n, 0) > 0;
 }
 
+/* Is pattern i disabled in the field's column by the plan (column-level evidence)? The
+ * plan's column is looked up once per column of the table (plan_col). */
+static bool disabled_here(pt_scanner *s, size_t i)
+{
+    int32_t c = current_column(s);
+    if (c < 0) return false;
+    pt_column *col = &s->cstats->cols[c];
+    if (col->plan_col == -2) col->plan_col = pt_colplan_column(s->plan, col);
+    const pt_column_pattern *cell = pt_colstats_find_cell(s->plan, col->plan_col, (uint32_t)i);
+    return cell && cell->disabled;
+}
+
 /* One regex match v[start..end) of pattern i in field v. */
 static void judge_match(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
                         size_t start, size_t end)
@@ -1004,6 +1087,8 @@ static void judge_match(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
     /* From here on the span is claimed by p, accepted or not: a pattern yielding to p
      * must not count what p recognized as its own. */
     push_span(s, i, start, end);
+    pt_column_pattern *cell = column_cell(s, i);
+    if (cell) cell->matches++;
     if (is_masked(s, p, bytes, m, n)) {
         if (s->trace) fprintf(s->trace, "    rejected: masked copy (matches /%s/)\n", p->masked_src);
         reject_value(s, i);
@@ -1015,16 +1100,38 @@ static void judge_match(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
             char why[256];
             ok = pt_validator_explain(p->validator_name, m, n, why, sizeof why);
             fprintf(s->trace, "    validator %s: %s\n", p->validator_name, why);
+            if (p->column_evidence)
+                fprintf(s->trace,
+                        "    column-level evidence: in a scan %s counts nothing in a column where "
+                        "fewer than %u%% of its values in the input's sample (the records of its "
+                        "first %u KiB of text) pass %s, once at least %u of them were checked; "
+                        "such values are reported as doubt instead\n",
+                        p->id, p->col_min_pass_percent, PT_COLUMN_SAMPLE_BYTES >> 10,
+                        p->validator_name, p->col_min_sample);
         } else {
             ok = p->validator(m, n);
         }
         if (!ok) {
             if (s->trace) fprintf(s->trace, "    rejected: fails its validator\n");
+            if (cell) cell->checked++;
             reject_value(s, i);
             return;
         }
     }
-    accept_value(s, i, m, n);
+    if (cell) {
+        cell->checked++;
+        cell->passed++;
+    }
+    if (p->column_evidence && s->plan && disabled_here(s, i)) {
+        s->doubt_categories |= (uint64_t)1 << p->category;
+        if (p->identifier) s->doubt_piece = true;
+        if (s->doubt_pat < 0) {
+            s->doubt_pat = (int)i;
+            s->doubt_col = current_column(s);
+        }
+        return;
+    }
+    accept_value(s, i, m, n, cell);
 }
 
 /* Next search position after an empty match at pos: one UTF-8 character on. */
@@ -1329,7 +1436,9 @@ static void run_candidate(pt_scanner *s, uint32_t it, bool value, uint64_t bytes
     const pt_pattern *p = &s->ps->v[i];
     if (c->header_only) {   /* any non-empty value of such a column */
         if (s->trace) fprintf(s->trace, "  %s: any value of this key counts\n", p->id);
-        accept_value(s, i, v, n);
+        pt_column_pattern *cell = column_cell(s, i);
+        if (cell) cell->matches++, cell->checked++, cell->passed++;
+        accept_value(s, i, v, n, cell);
         push_span(s, i, 0, n);
         return;
     }
@@ -1387,6 +1496,97 @@ static inline bool may_be_placeholder(const char *v, size_t n)
     }
 }
 
+/* The column of field number col (key f->key) in the column table: from the slot of
+ * that position when its key is the one seen there last. */
+static int32_t lookup_column(pt_scanner *s, const pt_field *f, size_t col)
+{
+    size_t len = f->key ? f->key_len : 0;
+    colstat_slot *sl = col < COLUMNS ? &s->cs[col] : NULL;
+    int32_t c;
+    /* header names and SQL column names stay at one address for the chunk (the slots
+     * are cleared with each chunk); JSON paths are scratch: compared byte by byte */
+    if (sl && sl->gen == s->cs_gen && sl->len == len &&
+        (s->stable_keys ? sl->ptr == f->key
+                        : sl->has_key == (f->key != NULL) && same_bytes(sl->key, f->key, len))) {
+        c = sl->idx;
+    } else {
+        c = pt_colstats_column(s->cstats, (int32_t)col, f->key, len);
+        if (sl && len <= COLUMN_KEY_MAX) {
+            sl->gen = s->cs_gen;
+            sl->idx = c;
+            sl->len = (uint32_t)len;
+            sl->has_key = f->key != NULL;
+            sl->ptr = f->key;
+            if (len) memcpy(sl->key, f->key, len);
+        }
+    }
+    return c;
+}
+
+/* A field with a value at position col: its column's fill. With stable keys a field
+ * below COLUMNS only counts for its position (see pos_fill) and the column is looked
+ * up when a pattern needs it. */
+static inline void note_column(pt_scanner *s, const pt_field *f, size_t col)
+{
+    if (s->stable_keys && col < COLUMNS) {
+        if (!s->pos_fill[col]++) {
+            s->pos_first[col] = s->record_offset;
+            s->pos_key[col] = f->key;
+            s->pos_key_len[col] = f->key ? f->key_len : 0;
+        }
+        s->cur_col = COL_LAZY;
+        s->cur_field = f;
+        s->cur_pos = col;
+        return;
+    }
+    /* column_context has just compared the key with its slot's: the column is the
+     * slot's when found for this table */
+    column_slot *ks = s->key_slot;
+    int32_t c;
+    if (ks && ks->stat_gen == s->cs_gen) {
+        c = ks->stat_idx;
+    } else {
+        c = lookup_column(s, f, col);
+        if (ks) {
+            ks->stat_gen = s->cs_gen;
+            ks->stat_idx = c;
+        }
+    }
+    s->cur_col = c;
+    if (c < 0) return;
+    pt_column *pc = &s->cstats->cols[c];
+    pc->fill++;
+    if (pc->first == UINT64_MAX) pc->first = s->record_offset;
+}
+
+/* The fills counted by position into the table, by position order. */
+static void flush_positions(pt_scanner *s)
+{
+    for (size_t p = 0; p < COLUMNS; p++) {
+        if (!s->pos_fill[p]) continue;
+        if (s->cstats) {
+            int32_t c = pt_colstats_column(s->cstats, (int32_t)p, s->pos_key[p], s->pos_key_len[p]);
+            if (c >= 0) {
+                pt_column *pc = &s->cstats->cols[c];
+                pc->fill += s->pos_fill[p];
+                if (s->pos_first[p] < pc->first) pc->first = s->pos_first[p];
+            }
+        }
+        s->pos_fill[p] = 0;
+    }
+}
+
+void pt_scanner_set_columns(pt_scanner *s, const pt_colstats *plan, pt_colstats *stats)
+{
+    flush_positions(s);
+    for (size_t p = 0; p < COLUMNS; p++) s->pos_col[p] = COL_LAZY;
+    s->cstats = stats;
+    s->stable_keys = stats && stats->stable_keys;
+    s->plan = stats && plan && pt_colplan_any_disabled(plan) ? plan : NULL;
+    s->cs_gen++;
+    s->cur_col = -1;
+}
+
 static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
 {
     const char *v = f->val;
@@ -1398,6 +1598,7 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
     }
     if (may_be_placeholder(v, n) && pt_field_placeholder(v, n)) return;
     const key_ctx *ctx = column_context(s, f, col);
+    if (s->cstats) note_column(s, f, col);
     if (n < ctx->min_length && !s->reference) return;   /* too short for every candidate */
     uint64_t bytes = pt_class_mask(ctx->class_bit, v, n);   /* as ctx's checks see it */
     s->n_spans = 0;
@@ -1465,6 +1666,11 @@ void pt_scanner_classify(pt_scanner *s, const pt_record *rec, pt_record_class *o
     s->piece = false;
     s->best_rank = ~0u;
     s->subject = 0;
+    s->doubt_categories = 0;
+    s->doubt_piece = false;
+    s->doubt_col = -1;
+    s->doubt_pat = -1;
+    s->cur_col = -1;
     for (size_t i = 0; rec && i < rec->n; i++) classify_field(s, &rec->fields[i], i);
     memset(out, 0, sizeof *out);
     out->categories = s->categories;
@@ -1473,4 +1679,8 @@ void pt_scanner_classify(pt_scanner *s, const pt_record *rec, pt_record_class *o
     if (s->piece) fingerprint(s, out->fp);
     out->has_subject = s->best_rank != ~0u;
     out->subject = s->subject;
+    out->doubt_categories = s->doubt_categories;
+    out->doubt_piece = s->doubt_piece;
+    out->doubt_column = s->doubt_col;
+    out->doubt_pattern = s->doubt_pat;
 }

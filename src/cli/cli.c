@@ -57,7 +57,7 @@ static const char usage_text[] =
     "       pitally verify REPORT.json  hash the inputs again and rerun the recorded scan:\n"
     "                             \"reproduced\" (exit 0), or what differs (exit 1)\n"
     "       pitally patterns [--check] [--patterns DIR] [--policy FILE]\n"
-    "       pitally explain VALUE [--header H] [--patterns DIR] [--policy FILE]\n"
+    "       pitally explain VALUE... [--header H] [--patterns DIR] [--policy FILE]\n"
     "       pitally --version\n"
     "exit status: 0 scanned, 1 usage, 2 no input could be read, 3 pattern or policy error,\n"
     "             4 the JSON report could not be written\n";
@@ -571,6 +571,9 @@ static int cmd_explain(int argc, char **argv, rules *ru, cli_options *co)
     if (rc == PT_EXIT_OK) rc = apply_tier_overrides(ru, co);
     if (rc != PT_EXIT_OK) return rc;
     pt_explain(&ru->patterns, &ru->policy, argv[optind], co->header_text, stdout);
+    if (argc - optind > 1)   /* several values: also judged together, as one column */
+        pt_explain_column(&ru->patterns, &ru->policy, (const char *const *)argv + optind,
+                          (size_t)(argc - optind), co->header_text, stdout);
     return PT_EXIT_OK;
 }
 

@@ -42,6 +42,9 @@ typedef struct {
     pt_errlist reader_errs;    /* the source's and the cutter's; joined at release */
     uint64_t lines_before;     /* newlines before the next chunk to commit (piece sink) */
     atomic_uint refs;          /* the reader's, and one per chunk not yet committed */
+    /* column-level evidence (columns.h), NULL for plain lines: the sample's decisions,
+     * and the input's column counts, merged at each commit */
+    pt_colstats *plan, *cols;
 } input_ctx;
 
 /* What a piece sink is told of a piece beyond its fingerprint: kept per chunk until
@@ -78,6 +81,7 @@ typedef struct {
     size_t arena_len, arena_cap;
     size_t line_pos;           /* newlines counted up to here */
     uint64_t lines;            /* newlines in buf[0, line_pos) */
+    pt_colstats *cols;         /* its column counts and doubt (when in->cols) */
 } chunk;
 
 typedef struct {
@@ -110,6 +114,8 @@ struct pt_scan {
     size_t carry_cap;
     void (*on_progress)(void *ctx, uint64_t input_bytes_in, uint64_t records_done);
     void *progress_ctx;
+    pt_reciter *sample_it;     /* the reader's, for the column sample (columns_sample) */
+    pt_scanner *sample_scanner;
 };
 
 /* ---- per-input state ---- */
@@ -124,6 +130,9 @@ static void input_release(pt_scan *s, input_ctx *in)
                        "%llu bytes read as %s, but no record found in them",
                        (unsigned long long)res->bytes, res->format);
     pt_errlist_sort(&res->errors);
+    pt_colstats_finish(in->cols, in->plan);
+    pt_colstats_free(in->plan);
+    res->columns = in->cols;
     pt_splitter_free(in->splitter);
     pt_columns_free(&in->header);
     free(in);
@@ -211,10 +220,13 @@ static void tally_record(pt_scan *s, chunk *c, const pt_record_class *cls, uint6
 {
     c->local.records++;
     for (uint64_t m = cls->categories; m; m &= m - 1) c->local.categories[__builtin_ctzll(m)]++;
-    if (!cls->piece) return;
+    if (!cls->piece && cls->doubt_pattern < 0) return;
     uint64_t categories = cls->categories | c->in->declared;
     int tier = pt_policy_tier_of_mask(s->pol, categories);
     if (tier < 0) tier = (int)s->pol->n_tiers - 1;
+    if (cls->doubt_pattern >= 0 && c->in->cols)   /* column-level evidence: the other reading */
+        pt_colstats_note_record(c->cols, s->pol, cls, c->in->declared, cls->piece ? tier : -1);
+    if (!cls->piece) return;
     c->local.pieces.raw++;
     c->local.tiers[tier].raw++;
     note_piece(s, c, cls, categories, tier, offset, scanner);
@@ -230,6 +242,11 @@ static void classify_chunk(worker *w, chunk *c)
     pt_record_class cls;
     pt_reciter_reset(w->it, &c->view);
     pt_scanner_set_samples(w->scanner, &w->samples, c->in->no);
+    if (c->in->cols) {
+        if (!c->cols) c->cols = pt_colstats_new(false);
+        pt_colstats_reset(c->cols, c->in->cols);
+    }
+    pt_scanner_set_columns(w->scanner, c->in->plan, c->in->cols ? c->cols : NULL);
     int rc;
     while ((rc = pt_reciter_next(w->it, &rec)) != 0) {
         if (rc < 0) {
@@ -243,6 +260,7 @@ static void classify_chunk(worker *w, chunk *c)
         tally_record(s, c, &cls, rec.offset, w->scanner);
     }
     if (s->o.pieces) note_line(c, &(piece_note){0}, c->view.offset + c->view.len);
+    pt_scanner_set_columns(w->scanner, NULL, NULL);   /* the chunk's column counts complete */
 }
 
 static void emit_pieces(pt_scan *s, chunk *c)
@@ -274,6 +292,7 @@ static void commit_chunk(pt_scan *s, chunk *c)
     pt_tally_commit(s->tally, in->no, in->res, &c->local, c->fps, c->n_fps, c->subjects,
                     c->n_subjects);
     pt_errlist_move(&in->res->errors, &c->errs);
+    if (in->cols) pt_colstats_merge(in->cols, c->cols);
     if (s->o.pieces && c->n_fps) emit_pieces(s, c);
     in->lines_before += c->lines;   /* commits are in order: the next chunk's first line */
     atomic_fetch_add(&s->records_done, c->local.records);
@@ -404,6 +423,52 @@ static size_t forced_cut(const char *buf, size_t len)
     return nl ? (size_t)(nl - buf) + 1 : len;
 }
 
+/* Column-level evidence (columns.h): classify the records of the first
+ * PT_COLUMN_SAMPLE_BYTES of text after the header (whatever the chunk size: the same
+ * sample for any run) on this thread, and decide from their counts. The last record of
+ * a sample that is not the whole input may be cut off: it is left out. */
+static void columns_sample(reader *rd, chunk *c)
+{
+    pt_scan *s = rd->s;
+    input_ctx *in = rd->in;
+    if (rd->dialect.format == PT_FMT_LINES) return;
+    fill(rd, c, PT_COLUMN_SAMPLE_BYTES);
+    size_t len = c->len < PT_COLUMN_SAMPLE_BYTES ? c->len : PT_COLUMN_SAMPLE_BYTES;
+    bool whole = rd->eof && len == c->len;
+    bool by_key = rd->dialect.format == PT_FMT_JSONL;
+    in->plan = pt_colstats_new(by_key);
+    in->cols = pt_colstats_new(by_key);
+    /* header names stay put; SQL column lists and JSON paths may be scratch */
+    in->cols->stable_keys = rd->dialect.format == PT_FMT_CSV || rd->dialect.format == PT_FMT_TSV ||
+                            rd->dialect.format == PT_FMT_DELIMITED;
+    pt_splitter *sp = pt_splitter_new(&rd->dialect);   /* the SQL tables of the sample */
+    pt_splitter_cut(sp, c->buf, len, whole);
+    pt_chunk_view view = {c->buf, len, rd->offset, rd->dialect,
+                          in->header.n ? &in->header : NULL, pt_splitter_tables(sp)};
+    if (!s->sample_it) {
+        s->sample_it = pt_reciter_new();
+        s->sample_scanner = pt_scanner_new(s->ps, s->pol);
+    }
+    pt_record rec;
+    pt_record_class cls;
+    size_t n = 0, k = 0;
+    int rc;
+    pt_reciter_reset(s->sample_it, &view);
+    while ((rc = pt_reciter_next(s->sample_it, &rec)) != 0) n += rc > 0;
+    if (!whole && n) n--;
+    pt_scanner_set_columns(s->sample_scanner, NULL, in->plan);
+    pt_reciter_reset(s->sample_it, &view);
+    while (k < n && (rc = pt_reciter_next(s->sample_it, &rec)) != 0) {
+        if (rc < 0) continue;
+        pt_scanner_classify(s->sample_scanner, &rec, &cls, NULL, NULL);
+        k++;
+    }
+    pt_scanner_set_columns(s->sample_scanner, NULL, NULL);
+    in->plan->sample_records = k;
+    pt_colplan_decide(in->plan, s->ps);
+    pt_splitter_free(sp);
+}
+
 static void detect_layout(reader *rd, chunk *c)
 {
     const pt_scan_options *o = &rd->s->o;
@@ -415,6 +480,7 @@ static void detect_layout(reader *rd, chunk *c)
     memmove(c->buf, c->buf + skip, c->len - skip);
     c->len -= skip;
     rd->offset = skip;
+    columns_sample(rd, c);
 }
 
 static void read_chunks(reader *rd)
@@ -577,6 +643,7 @@ static void free_pool(pt_scan *s)
         free(c->notes);
         free(c->matches);
         free(c->arena);
+        pt_colstats_free(c->cols);
         pt_errlist_free(&c->errs);
         free(c);
     }
@@ -616,6 +683,8 @@ void pt_scan_finish(pt_scan *s)
     free(s->workers);
     free_pool(s);
     free(s->carry);
+    pt_reciter_free(s->sample_it);
+    pt_scanner_free(s->sample_scanner);
     pthread_mutex_destroy(&s->commit_lock);
     pthread_cond_destroy(&s->committed);
     free(s);

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "colview.h"
 #include "jsonw.h"
 
 /* What was not found out (an input not read, or skipped) is "-", never a guess. */
@@ -149,8 +150,114 @@ static void write_counts(jw *w, const pt_counts *c, const pt_scan_result *r,
     jw_close(w, '}');
 }
 
+static void rate_or_null(jw *w, const char *key, uint64_t num, uint64_t den, bool known)
+{
+    if (known && den) jw_num(w, key, (double)num / (double)den);
+    else jw_str(w, key, NULL);
+}
+
+/* The columns view (SPEC 5): per column its name, what it holds and why it was read so. */
+static void write_column(jw *w, const pt_column *c, const pt_input_result *in,
+                         const pt_policy *pol, const pt_patterns *ps)
+{
+    pt_colview v;
+    pt_colview_of(c, ps, &v);
+    char why[512];
+    jw_open(w, NULL, '{', false);
+    if (c->position >= 0) jw_u64(w, "position", (uint64_t)c->position + 1);
+    else jw_str(w, "position", NULL);
+    jw_str(w, "header", c->key);
+    jw_u64(w, "fill", c->fill);
+    rate_or_null(w, "fill_rate", c->fill, in->counts.records, true);
+    jw_str(w, "category", v.category >= 0 ? pol->categories[v.category] : NULL);
+    jw_str(w, "pattern", v.pattern >= 0 ? ps->v[v.pattern].id : NULL);
+    const pt_column_pattern *rc = pt_colview_cell(c, v.rate_pattern);
+    rate_or_null(w, "pass_rate", rc ? rc->passed : 0, rc ? rc->checked : 0, rc != NULL);
+    jw_str(w, "decision", v.any_disabled ? "disabled" : v.category >= 0 ? "counted" : "none");
+    if (v.any_disabled) {
+        const pt_column_pattern *dc = NULL;
+        for (uint32_t k = 0; k < c->n_pats; k++)
+            if (c->pats[k].disabled && (!dc || c->pats[k].pattern < dc->pattern)) dc = &c->pats[k];
+        pt_colview_why(dc, &ps->v[dc->pattern], why, sizeof why);
+    } else if (v.pattern >= 0) {
+        const pt_column_pattern *pc = pt_colview_cell(c, v.pattern);
+        if (pc->judged) pt_colview_why(pc, &ps->v[v.pattern], why, sizeof why);
+        else snprintf(why, sizeof why, "%llu values accepted as %s (%s)",
+                      (unsigned long long)pc->accepted, ps->v[v.pattern].id,
+                      pol->categories[v.category]);
+    } else {
+        snprintf(why, sizeof why, "no value accepted");
+    }
+    jw_str(w, "why", why);
+    jw_open(w, "patterns", '[', false);
+    for (size_t i = 0; i < ps->n; i++) {   /* pattern-set order */
+        const pt_column_pattern *cell = pt_colview_cell(c, (int)i);
+        if (!cell) continue;
+        const pt_pattern *p = &ps->v[i];
+        jw_open(w, NULL, '{', true);
+        jw_str(w, "id", p->id);
+        jw_u64(w, "matches", cell->matches);
+        jw_u64(w, "checked", cell->checked);
+        jw_u64(w, "passed", cell->passed);
+        jw_u64(w, "accepted", cell->accepted);
+        rate_or_null(w, "pass_rate", cell->passed, cell->checked, p->validator != NULL);
+        jw_str(w, "decision", pt_colview_decision(cell));
+        if (p->column_evidence) {
+            jw_u64(w, "sample_checked", cell->sample_checked);
+            jw_u64(w, "sample_passed", cell->sample_passed);
+        }
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+    jw_close(w, '}');
+}
+
+static void write_doubt_entry(jw *w, const pt_policy *pol, const pt_pattern *p, int from, int to,
+                              uint64_t pieces, const char *column)
+{
+    char why[512];
+    jw_open(w, NULL, '{', true);
+    jw_str(w, "from", pt_colview_tier(pol, from));
+    jw_str(w, "to", pt_colview_tier(pol, to));
+    jw_u64(w, "pieces", pieces);
+    jw_str(w, "pattern", p->id);
+    if (column) jw_str(w, "column", column);
+    snprintf(why, sizeof why,
+             "%s values passing %s in %s where too few values pass it (column-level evidence, "
+             "below %u%% of the sample): counted without them",
+             p->id, p->validator_name, column ? "a column" : "columns", p->col_min_pass_percent);
+    jw_str(w, "why", why);
+    jw_close(w, '}');
+}
+
+static void write_columns(jw *w, const pt_input_result *in, const pt_policy *pol,
+                          const pt_patterns *ps)
+{
+    const pt_colstats *t = in->columns;
+    jw_open(w, "columns", '[', false);
+    if (t && ps) {
+        size_t *order = pt_xmalloc((t->n ? t->n : 1) * sizeof *order);
+        pt_colview_order(t, order);
+        for (size_t i = 0; i < t->n; i++) write_column(w, &t->cols[order[i]], in, pol, ps);
+        free(order);
+    }
+    jw_close(w, ']');
+    jw_open(w, "doubt", '[', false);
+    if (t && ps) {
+        pt_doubt *d = pt_colview_doubts(t);
+        for (size_t k = 0; k < t->n_doubts; k++) {
+            char name[PT_COLUMN_KEY_MAX + 16] = "(a column beyond the first 1024)";
+            if (d[k].column < t->n) pt_colview_name(&t->cols[d[k].column], name, sizeof name);
+            if (d[k].pattern < ps->n)
+                write_doubt_entry(w, pol, &ps->v[d[k].pattern], d[k].from, d[k].to, d[k].pieces, name);
+        }
+        free(d);
+    }
+    jw_close(w, ']');
+}
+
 static void write_input(jw *w, const pt_input_result *in, const pt_scan_result *r,
-                        const pt_policy *pol)
+                        const pt_policy *pol, const pt_patterns *ps)
 {
     jw_open(w, NULL, '{', false);
     const char *path = in->path ? in->path : "";
@@ -174,6 +281,7 @@ static void write_input(jw *w, const pt_input_result *in, const pt_scan_result *
         jw_close(w, ']');
     }
     write_counts(w, &in->counts, r, pol, false);
+    write_columns(w, in, pol, ps);
     jw_open(w, "errors", '[', false);
     for (size_t i = 0; i < in->errors.n; i++) {
         const pt_error *e = &in->errors.v[i];
@@ -213,6 +321,14 @@ static void write_totals(jw *w, const pt_scan_result *r, const pt_policy *pol,
     jw_u64(w, "records", r->totals.records);
     jw_u64(w, "subjects", r->subjects);
     write_counts(w, &r->totals, r, pol, true);
+    pt_doubt_total *dt;
+    size_t nd = pt_colview_doubt_totals(r, &dt);
+    jw_open(w, "doubt", '[', false);
+    for (size_t k = 0; ps && k < nd; k++)
+        if (dt[k].pattern < ps->n)
+            write_doubt_entry(w, pol, &ps->v[dt[k].pattern], dt[k].from, dt[k].to, dt[k].pieces, NULL);
+    jw_close(w, ']');
+    free(dt);
     jw_open(w, "patterns", '{', false);
     for (size_t i = 0; ps && i < ps->n; i++) {
         jw_open(w, ps->v[i].id ? ps->v[i].id : "", '{', true);
@@ -253,7 +369,7 @@ int pt_report_json(FILE *out, const pt_scan_result *r, const pt_policy *pol,
     write_run(&w, r);
     write_policy(&w, r, pol);
     jw_open(&w, "inputs", '[', false);
-    for (size_t i = 0; i < r->n_inputs; i++) write_input(&w, &r->inputs[i], r, pol);
+    for (size_t i = 0; i < r->n_inputs; i++) write_input(&w, &r->inputs[i], r, pol, ps);
     jw_close(&w, ']');
     write_totals(&w, r, pol, ps);
     write_verdict(&w, &r->verdict);

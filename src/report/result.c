@@ -4,6 +4,7 @@
  * policy gives those distinct counts. This is the one place a verdict is computed, so
  * a scan, a merge of shard states and a reloaded state decide the same way. */
 #include "pitally/report.h"
+#include "pitally/columns.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ void pt_scan_result_from_tally(pt_scan_result *r, pt_tally *t, const pt_policy *
         pt_input_result *in = t->inputs[i];
         r->inputs[i] = *in;
         in->path = NULL;
+        in->columns = NULL;
         memset(&in->errors, 0, sizeof in->errors);
         pt_counts_add(&r->totals, &in->counts);
         r->total_bytes += in->bytes;
@@ -47,6 +49,7 @@ void pt_scan_result_free(pt_scan_result *r)
     for (size_t i = 0; r->inputs && i < r->n_inputs; i++) {
         free(r->inputs[i].path);
         pt_errlist_free(&r->inputs[i].errors);
+        pt_colstats_free(r->inputs[i].columns);
     }
     free(r->inputs);
     free(r->pattern_matched);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "colview.h"
 #include "jsonw.h"
 
 /* ---- safe text ------------------------------------------------------------------ */
@@ -385,6 +386,83 @@ static void print_inputs(FILE *out, const pt_scan_result *r, const pt_policy *po
     }
 }
 
+/* Column-level evidence: per input, the columns that matter (with a category, or with
+ * a pattern disabled), one line each. */
+static void print_columns(FILE *out, const pt_scan_result *r, const pt_policy *pol,
+                          const pt_patterns *ps)
+{
+    bool any = false;
+    char why[512], name[PT_COLUMN_KEY_MAX + 16];
+    for (size_t i = 0; ps && i < r->n_inputs; i++) {
+        const pt_input_result *in = &r->inputs[i];
+        const pt_colstats *t = in->columns;
+        if (!t || !t->n) continue;
+        size_t *order = pt_xmalloc(t->n * sizeof *order);
+        pt_colview_order(t, order);
+        bool shown = false;
+        for (size_t k = 0; k < t->n; k++) {
+            const pt_column *c = &t->cols[order[k]];
+            pt_colview v;
+            pt_colview_of(c, ps, &v);
+            if (v.category < 0 && !v.any_disabled) continue;
+            if (!any) print_heading(out, "Columns (column-level evidence; columns with a category "
+                                         "or a disabled pattern):");
+            any = true;
+            if (!shown) {
+                char *path = safe_text(in->path);
+                fprintf(out, "  %s\n", path);
+                free(path);
+                shown = true;
+            }
+            pt_colview_name(c, name, sizeof name);
+            char *sname = safe_text(name);
+            double fill = in->counts.records ? 100.0 * (double)c->fill / (double)in->counts.records : 0;
+            if (c->position >= 0) fprintf(out, "    #%d %s: ", c->position + 1, sname);
+            else fprintf(out, "    %s: ", sname);
+            free(sname);
+            if (v.category >= 0) {
+                const pt_column_pattern *pc = pt_colview_cell(c, v.pattern);
+                fprintf(out, "%s (%s, %s accepted)", pol->categories[v.category],
+                        ps->v[v.pattern].id, u64s(pc ? pc->accepted : 0));
+            } else {
+                fprintf(out, "no category");
+            }
+            fprintf(out, ", fill %.1f%%", fill);
+            for (uint32_t j = 0; j < c->n_pats; j++) {
+                const pt_column_pattern *cell = &c->pats[j];
+                if (!cell->disabled && !(cell->judged && (int)cell->pattern == v.pattern)) continue;
+                pt_colview_why(cell, &ps->v[cell->pattern], why, sizeof why);
+                fprintf(out, "; %s %s: %s", ps->v[cell->pattern].id,
+                        cell->disabled ? "disabled" : "kept", why);
+            }
+            fputc('\n', out);
+        }
+        free(order);
+    }
+}
+
+/* The doubt note (存疑有利于被告): pieces counted in the lower tier that the other reading
+ * of the column-level evidence would put in another. */
+static void print_doubt(FILE *out, const pt_scan_result *r, const pt_policy *pol,
+                        const pt_patterns *ps)
+{
+    pt_doubt_total *d;
+    size_t n = pt_colview_doubt_totals(r, &d);
+    if (n && ps) {
+        print_heading(out, "Doubt (存疑有利于被告: counted in the lower tier; raw pieces that would "
+                           "move under the other reading):");
+        for (size_t k = 0; k < n; k++) {
+            if (d[k].pattern >= ps->n) continue;
+            const pt_pattern *p = &ps->v[d[k].pattern];
+            fprintf(out, "  %s pieces %s -> %s: %s values that pass %s, in columns where fewer "
+                         "than %u%% of the sample pass it (see Columns)\n",
+                    u64s(d[k].pieces), pt_colview_tier(pol, d[k].from), pt_colview_tier(pol, d[k].to),
+                    p->id, p->validator_name, p->col_min_pass_percent);
+        }
+    }
+    free(d);
+}
+
 static const char *base_name(const char *path)
 {
     const char *slash = path ? strrchr(path, '/') : NULL;
@@ -431,8 +509,10 @@ int pt_report_text(FILE *out, const pt_scan_result *r, const pt_policy *pol,
 {
     print_verdict(out, r, pol);
     print_tiers(out, r, pol);
+    print_doubt(out, r, pol, ps);
     print_totals(out, r, pol);
     print_inputs(out, r, pol);
+    print_columns(out, r, pol, ps);
     print_patterns(out, r, ps);
     print_notes(out, r);
     print_run(out, r);

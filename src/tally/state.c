@@ -1,12 +1,16 @@
 /* state.c - the state file: a tally saved to disk so that scans of shards can be merged
  * later (pitally/tally.h).
  *
- * Layout (version 1), every integer an unsigned LEB128 varint unless said otherwise:
+ * Layout (version 2), every integer an unsigned LEB128 varint unless said otherwise:
  *   "PTSTATE\n"  u32-le version  u32-le 0  u64-le rules digest
  *   n_patterns
  *   n_inputs, then per input: path, bytes, compression, encoding, format (strings are
  *     length + bytes), flags (1 readable, 2 skipped), declared, md5, sha256, counts,
- *     errors
+ *     errors, columns (0 none, else 1 + flags (1 by key, 2 truncated), the columns: count,
+ *     then name (flag + string), position + 1, first + 1, fill, patterns: count, then
+ *     pattern, matches, checked, passed, accepted, flags (1 judged, 2 disabled), sample
+ *     checked and passed; the doubt: count, then from + 1, to + 1, column + 1, pattern,
+ *     pieces; columns.h)
  *   per pattern: matched, rejected
  *   per pattern: samples (count, then input, offset, masked value)
  *   pieces: per shard (256): count, sorted keys as deltas, then tiers 2 to a byte
@@ -18,6 +22,7 @@
  * is refused whole, never half loaded.
  */
 #include "pitally/tally.h"
+#include "pitally/columns.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -118,6 +123,39 @@ static void put_input(writer *w, const pt_input_result *in)
         put_str(w, in->errors.v[i].kind);
         put_str(w, in->errors.v[i].message);
         put_var(w, in->errors.v[i].offset);
+    }
+    const pt_colstats *c = in->columns;
+    put_var(w, c ? 1u + (c->by_key ? 1u : 0u) + (c->truncated ? 2u : 0u) : 0u);
+    if (!c) return;
+    put_var(w, c->n);
+    for (size_t i = 0; i < c->n; i++) {
+        const pt_column *col = &c->cols[i];
+        put_var(w, col->key != NULL);
+        put_str(w, col->key ? col->key : "");
+        put_var(w, (uint64_t)((int64_t)col->position + 1));
+        put_var(w, col->first + 1);
+        put_var(w, col->fill);
+        put_var(w, col->n_pats);
+        for (uint32_t k = 0; k < col->n_pats; k++) {
+            const pt_column_pattern *p = &col->pats[k];
+            put_var(w, p->pattern);
+            put_var(w, p->matches);
+            put_var(w, p->checked);
+            put_var(w, p->passed);
+            put_var(w, p->accepted);
+            put_var(w, (p->judged ? 1u : 0u) | (p->disabled ? 2u : 0u));
+            put_var(w, p->sample_checked);
+            put_var(w, p->sample_passed);
+        }
+    }
+    put_var(w, c->n_doubts);
+    for (size_t k = 0; k < c->n_doubts; k++) {
+        const pt_doubt *d = &c->doubts[k];
+        put_var(w, (uint64_t)(d->from + 1));
+        put_var(w, (uint64_t)(d->to + 1));
+        put_var(w, (uint64_t)d->column + 1);   /* UINT32_MAX + 1: beyond the tracked ones */
+        put_var(w, d->pattern);
+        put_var(w, d->pieces);
     }
 }
 
@@ -271,6 +309,60 @@ static void get_counts(reader *r, pt_counts *c)
     for (int k = 0; k < PT_MAX_CATEGORIES; k++) c->categories[k] = get_var(r);
 }
 
+static pt_colstats *get_columns(reader *r, size_t n_patterns)
+{
+    uint64_t flags = get_var(r);
+    if (!flags || r->bad) return NULL;
+    pt_colstats *c = pt_colstats_new((flags - 1) & 1);
+    c->truncated = ((flags - 1) & 2) != 0;
+    size_t n = get_count(r, 6);
+    for (size_t i = 0; i < n && !r->bad; i++) {
+        bool has_key = get_var(r) != 0;
+        char *key = get_str(r);
+        uint64_t pos = get_var(r), first = get_var(r), fill = get_var(r);
+        if (pos > (uint64_t)INT32_MAX) r->bad = true;
+        int32_t col = r->bad ? -1
+                             : pt_colstats_column(c, (int32_t)pos - 1, has_key ? key : NULL,
+                                                  has_key ? strlen(key) : 0);
+        free(key);
+        if (col != (int32_t)i) r->bad = true;   /* a duplicate column */
+        if (r->bad) break;
+        c->cols[col].first = first - 1;
+        c->cols[col].fill = fill;
+        size_t np = get_count(r, 8);
+        for (size_t k = 0; k < np && !r->bad; k++) {
+            uint64_t pat = get_var(r);
+            if (pat >= n_patterns) {
+                r->bad = true;
+                break;
+            }
+            pt_column_pattern *p = pt_colstats_cell(c, col, (uint32_t)pat);
+            p->matches = get_var(r);
+            p->checked = get_var(r);
+            p->passed = get_var(r);
+            p->accepted = get_var(r);
+            uint64_t f = get_var(r);
+            p->judged = f & 1;
+            p->disabled = (f & 2) != 0;
+            p->sample_checked = get_var(r);
+            p->sample_passed = get_var(r);
+        }
+    }
+    size_t nd = r->bad ? 0 : get_count(r, 5);
+    for (size_t k = 0; k < nd && !r->bad; k++) {
+        uint64_t from = get_var(r), to = get_var(r), col = get_var(r), pat = get_var(r),
+                 pieces = get_var(r);
+        if (from > PT_MAX_TIERS || to > PT_MAX_TIERS || pat >= n_patterns ||
+            (col != (uint64_t)UINT32_MAX + 1 && col > c->n))
+            r->bad = true;
+        else
+            pt_colstats_add_doubt(c, (int)from - 1, (int)to - 1,
+                                  col == (uint64_t)UINT32_MAX + 1 ? -1 : (int32_t)col - 1,
+                                  (uint32_t)pat, pieces);
+    }
+    return c;
+}
+
 static void get_input(reader *r, pt_tally *t)
 {
     char *path = get_str(r);
@@ -298,6 +390,7 @@ static void get_input(reader *r, pt_tally *t)
         free(kind);
         free(msg);
     }
+    in->columns = get_columns(r, t->n_patterns);
 }
 
 static void get_sets(reader *r, pt_tally *t)

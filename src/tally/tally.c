@@ -3,6 +3,7 @@
  * it one chunk at a time, in input order, from one thread at a time; nothing here
  * takes a lock beyond the sets' own. */
 #include "pitally/tally.h"
+#include "pitally/columns.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ static void free_input(pt_input_result *in)
     if (!in) return;
     free(in->path);
     pt_errlist_free(&in->errors);
+    pt_colstats_free(in->columns);
     free(in);
 }
 

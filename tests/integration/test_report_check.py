@@ -76,7 +76,9 @@ def test_report_check_allows_extensions(tmp):
     inp["sha256"] = "f" * 64
     inp["container"] = "sheet1"
     inp["declared"] = ["accommodation"]
-    inp["columns"] = [{"header": "手机号", "category": "contact"}]
+    inp["columns"] = [{"position": 3, "header": "手机号", "fill": 0, "fill_rate": None,
+                       "category": "contact", "pattern": "cn_mobile", "pass_rate": None,
+                       "decision": "counted", "why": "", "patterns": [], "planned": 1}]
     inp["format"] = "xlsx"
     inp["errors"].append({"kind": "csv", "message": "cut", "offset": 10 ** 12, "line": 7})
     r["totals"]["patterns"]["cn_mobile"]["samples"][0]["line"] = 2

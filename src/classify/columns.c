@@ -1,0 +1,284 @@
+/* columns.c - column tables (pitally/columns.h): exact per-column counts, merged in
+ * input order, and the decisions of column-level evidence (classify.h).
+ *
+ * A table is an array of columns in the order they were first seen, with an
+ * open-addressing index on the hash of (position, name). Nothing here runs per field
+ * once a column is known: the scanner remembers the column of each field position
+ * (scanner.c) and touches a counter.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pitally/classify.h"
+#include "pitally/columns.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+pt_colstats *pt_colstats_new(bool by_key)
+{
+    pt_colstats *t = pt_xcalloc(1, sizeof *t);
+    t->by_key = by_key;
+    return t;
+}
+
+static void free_columns(pt_colstats *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->cols[i].key);
+        free(t->cols[i].pats);
+    }
+}
+
+void pt_colstats_free(pt_colstats *t)
+{
+    if (!t) return;
+    free_columns(t);
+    free(t->cols);
+    free(t->index);
+    free(t->doubts);
+    free(t);
+}
+
+void pt_colstats_reset(pt_colstats *t, const pt_colstats *like)
+{
+    free_columns(t);
+    t->n = 0;
+    t->n_doubts = 0;
+    t->truncated = false;
+    t->sample_records = 0;
+    t->by_key = like->by_key;
+    t->stable_keys = like->stable_keys;
+    if (t->index) memset(t->index, 0, t->index_cap * sizeof *t->index);
+}
+
+static uint64_t column_hash(int32_t position, const char *key, size_t len)
+{
+    return XXH3_64bits_withSeed(key ? key : "", key ? len : 0, (uint64_t)(int64_t)position + 2);
+}
+
+static void index_put(pt_colstats *t, size_t col)
+{
+    size_t mask = t->index_cap - 1, i = (size_t)t->cols[col].hash & mask;
+    while (t->index[i]) i = (i + 1) & mask;
+    t->index[i] = (uint32_t)col + 1;
+}
+
+static void index_grow(pt_colstats *t)
+{
+    size_t cap = t->index_cap ? t->index_cap * 2 : 64;
+    free(t->index);
+    t->index = pt_xcalloc(cap, sizeof *t->index);
+    t->index_cap = cap;
+    for (size_t c = 0; c < t->n; c++) index_put(t, c);
+}
+
+static bool same_column(const pt_column *c, uint64_t h, int32_t position, const char *key,
+                        size_t len)
+{
+    if (c->hash != h || c->position != position) return false;
+    if (!key) return c->key == NULL;
+    return c->key && c->key_len == len && memcmp(c->key, key, len) == 0;
+}
+
+static int32_t find_column(const pt_colstats *t, uint64_t h, int32_t position, const char *key,
+                           size_t len)
+{
+    if (!t->index_cap) return -1;
+    size_t mask = t->index_cap - 1;
+    for (size_t i = (size_t)h & mask; t->index[i]; i = (i + 1) & mask) {
+        uint32_t c = t->index[i] - 1;
+        if (same_column(&t->cols[c], h, position, key, len)) return (int32_t)c;
+    }
+    return -1;
+}
+
+/* The column, added (with the given first offset) when absent and limit allows. */
+static int32_t column_of(pt_colstats *t, int32_t position, const char *key, size_t len,
+                         size_t limit)
+{
+    if (t->by_key && key) position = -1;
+    if (key && len > PT_COLUMN_KEY_MAX) len = PT_COLUMN_KEY_MAX;
+    uint64_t h = column_hash(position, key, len);
+    int32_t c = find_column(t, h, position, key, len);
+    if (c >= 0) return c;
+    if (t->n >= limit) {
+        t->truncated = true;
+        return -1;
+    }
+    if ((t->n + 1) * 2 > t->index_cap) index_grow(t);
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 16;
+        t->cols = pt_xrealloc(t->cols, t->cap * sizeof *t->cols);
+    }
+    pt_column *col = &t->cols[t->n];
+    memset(col, 0, sizeof *col);
+    if (key) {
+        col->key = pt_xmalloc(len + 1);
+        memcpy(col->key, key, len);
+        col->key[len] = '\0';
+        col->key_len = (uint32_t)len;
+    }
+    col->position = position;
+    col->hash = h;
+    col->first = UINT64_MAX;
+    col->plan_col = -2;
+    index_put(t, t->n);
+    return (int32_t)t->n++;
+}
+
+int32_t pt_colstats_column(pt_colstats *t, int32_t position, const char *key, size_t key_len)
+{
+    /* a chunk holds at most its own bytes' worth of columns; an input keeps the first
+     * PT_COLUMNS_MAX (pt_colstats_merge) */
+    return column_of(t, position, key, key_len, SIZE_MAX);
+}
+
+const pt_column_pattern *pt_colstats_find_cell(const pt_colstats *t, int32_t col, uint32_t pattern)
+{
+    if (col < 0 || (size_t)col >= t->n) return NULL;
+    const pt_column *c = &t->cols[col];
+    for (uint32_t k = 0; k < c->n_pats; k++)
+        if (c->pats[k].pattern == pattern) return &c->pats[k];
+    return NULL;
+}
+
+pt_column_pattern *pt_colstats_cell_slow(pt_colstats *t, int32_t col, uint32_t pattern)
+{
+    pt_column *c = &t->cols[col];
+    for (uint32_t k = 0; k < c->n_pats; k++)
+        if (c->pats[k].pattern == pattern) {
+            c->hint = k;
+            return &c->pats[k];
+        }
+    if (c->n_pats == c->cap_pats) {
+        c->cap_pats = c->cap_pats ? c->cap_pats * 2 : 4;
+        c->pats = pt_xrealloc(c->pats, c->cap_pats * sizeof *c->pats);
+    }
+    c->hint = c->n_pats;
+    pt_column_pattern *p = &c->pats[c->n_pats++];
+    memset(p, 0, sizeof *p);
+    p->pattern = pattern;
+    return p;
+}
+
+static void add_doubt(pt_colstats *t, int from, int to, uint32_t col, uint32_t pattern,
+                      uint64_t pieces)
+{
+    for (size_t k = 0; k < t->n_doubts; k++) {
+        pt_doubt *d = &t->doubts[k];
+        if (d->from == from && d->to == to && d->column == col && d->pattern == pattern) {
+            d->pieces += pieces;
+            return;
+        }
+    }
+    if (t->n_doubts == t->cap_doubts) {
+        t->cap_doubts = t->cap_doubts ? t->cap_doubts * 2 : 8;
+        t->doubts = pt_xrealloc(t->doubts, t->cap_doubts * sizeof *t->doubts);
+    }
+    t->doubts[t->n_doubts++] = (pt_doubt){from, to, col, pattern, pieces};
+}
+
+void pt_colstats_add_doubt(pt_colstats *t, int from, int to, int32_t col, uint32_t pattern,
+                           uint64_t pieces)
+{
+    add_doubt(t, from, to, col < 0 ? UINT32_MAX : (uint32_t)col, pattern, pieces);
+}
+
+void pt_colstats_merge(pt_colstats *dst, const pt_colstats *src)
+{
+    uint32_t *map = pt_xmalloc((src->n ? src->n : 1) * sizeof *map);
+    if (src->truncated) dst->truncated = true;
+    for (size_t i = 0; i < src->n; i++) {
+        const pt_column *s = &src->cols[i];
+        int32_t c = column_of(dst, s->position, s->key, s->key_len, PT_COLUMNS_MAX);
+        map[i] = c < 0 ? UINT32_MAX : (uint32_t)c;
+        if (c < 0) continue;
+        pt_column *d = &dst->cols[c];
+        if (s->first < d->first) d->first = s->first;
+        d->fill += s->fill;
+        for (uint32_t k = 0; k < s->n_pats; k++) {
+            const pt_column_pattern *sp = &s->pats[k];
+            pt_column_pattern *dp = pt_colstats_cell(dst, c, sp->pattern);
+            dp->matches += sp->matches;
+            dp->checked += sp->checked;
+            dp->passed += sp->passed;
+            dp->accepted += sp->accepted;
+        }
+    }
+    for (size_t k = 0; k < src->n_doubts; k++) {
+        const pt_doubt *d = &src->doubts[k];
+        uint32_t col = d->column < src->n ? map[d->column] : UINT32_MAX;
+        add_doubt(dst, d->from, d->to, col, d->pattern, d->pieces);
+    }
+    free(map);
+}
+
+/* ---- decisions -------------------------------------------------------------------- */
+
+/* Is pattern p (with column_evidence) disabled by the sample counts of cell? Exact: a
+ * share below P% is passed * 100 < checked * P. */
+static bool too_rare(const pt_pattern *p, const pt_column_pattern *cell)
+{
+    return cell->checked >= p->col_min_sample &&
+           cell->passed * 100 < cell->checked * (uint64_t)p->col_min_pass_percent;
+}
+
+void pt_colplan_decide(pt_colstats *plan, const pt_patterns *ps)
+{
+    for (size_t c = 0; c < plan->n; c++) {
+        pt_column *col = &plan->cols[c];
+        for (uint32_t k = 0; k < col->n_pats; k++) {
+            pt_column_pattern *cell = &col->pats[k];
+            const pt_pattern *p = &ps->v[cell->pattern];
+            cell->sample_checked = cell->checked;
+            cell->sample_passed = cell->passed;
+            cell->judged = p->column_evidence && cell->checked >= p->col_min_sample;
+            cell->disabled = p->column_evidence && too_rare(p, cell);
+        }
+    }
+}
+
+bool pt_colplan_any_disabled(const pt_colstats *plan)
+{
+    for (size_t c = 0; plan && c < plan->n; c++)
+        for (uint32_t k = 0; k < plan->cols[c].n_pats; k++)
+            if (plan->cols[c].pats[k].disabled) return true;
+    return false;
+}
+
+void pt_colstats_finish(pt_colstats *cols, const pt_colstats *plan)
+{
+    if (!cols || !plan) return;
+    for (size_t c = 0; c < cols->n; c++) {
+        pt_column *col = &cols->cols[c];
+        int32_t pc = find_column(plan, col->hash, col->position, col->key, col->key_len);
+        if (pc < 0) continue;
+        const pt_column *pcol = &plan->cols[pc];
+        for (uint32_t k = 0; k < pcol->n_pats; k++) {
+            const pt_column_pattern *src = &pcol->pats[k];
+            if (!src->judged && !src->disabled) continue;
+            pt_column_pattern *dst = pt_colstats_cell(cols, (int32_t)c, src->pattern);
+            dst->judged = src->judged;
+            dst->disabled = src->disabled;
+            dst->sample_checked = src->sample_checked;
+            dst->sample_passed = src->sample_passed;
+        }
+    }
+}
+
+int32_t pt_colplan_column(const pt_colstats *plan, const pt_column *col)
+{
+    return find_column(plan, col->hash, col->position, col->key, col->key_len);
+}
+
+void pt_colstats_note_record(pt_colstats *t, const pt_policy *pol, const pt_record_class *cls,
+                             uint64_t declared, int counted)
+{
+    if (!cls->doubt_piece && !cls->doubt_categories) return;
+    if (!cls->piece && !cls->doubt_piece) return;   /* not a piece under either reading */
+    int other = pt_policy_tier_of_mask(pol, cls->categories | cls->doubt_categories | declared);
+    if (other < 0) other = (int)pol->n_tiers - 1;
+    if (other == counted) return;
+    pt_colstats_add_doubt(t, counted, other, cls->doubt_column, (uint32_t)cls->doubt_pattern, 1);
+}
