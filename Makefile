@@ -84,6 +84,8 @@ $(BUILD)/gen/commit.h: FORCE
 FORCE:
 $(BUILD)/obj/src/cli/runrecord.o: $(BUILD)/gen/commit.h
 $(BUILD)/obj/src/cli/runrecord.o: CFLAGS_ALL += -I$(BUILD)/gen
+$(BUILD)/obj/src/main.o: $(BUILD)/gen/commit.h
+$(BUILD)/obj/src/main.o: CFLAGS_ALL += -I$(BUILD)/gen
 
 $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
