@@ -192,7 +192,7 @@ $(DEB_TOOL_STAMP): Makefile
 PT_VERSION_STR := $(shell sed -n 's/^\#define PT_VERSION "\(.*\)"/\1/p' include/pitally/common.h)
 deb: $(DEPS_STAMP) $(DEB_TOOL_STAMP)
 	@$(MAKE) --no-print-directory BUILD=build/deb-build PREFIX=/usr all
-	@sh contrib/debian/build-deb.sh build/deb-build/pitally "$(PT_VERSION_STR)" build
+	+@sh contrib/debian/build-deb.sh build/deb-build/pitally "$(PT_VERSION_STR)" build
 
 # make lint: cppcheck, clang-tidy and gcc -fanalyzer over the program's sources, with
 # the build's defines; contrib/lint/lint.sh prints "ok TOOL" lines and "N passed, N failed".
