@@ -58,7 +58,7 @@ report cppcheck $? "$out/cppcheck"
 n=0
 for f in "$@"; do
     n=$((n + 1))
-    echo "clang-tidy -quiet $f -- $flags >$out/tidy.$n 2>&1 || echo $f >>$out/tidy.failed" >>"$out/tidy.cmds"
+    echo "clang-tidy -quiet --config-file=.clang-tidy $f -- $flags >$out/tidy.$n 2>&1 || echo $f >>$out/tidy.failed" >>"$out/tidy.cmds"
     echo "gcc -fanalyzer -Werror $flags $(analyzer_flags "$f") -c $f -o /dev/null >$out/gcc.$n 2>&1 || echo $f >>$out/gcc.failed" >>"$out/gcc.cmds"
 done
 for tool in tidy gcc; do
