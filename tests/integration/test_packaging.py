@@ -199,6 +199,26 @@ def test_zsh_completion_parses(tmp):
         f.write(open(ZSH).read().replace("  esac\n}", "  esac\n", 1))
     if sh(["zsh", "-n", bad]).returncode == 0:
         raise Failure("zsh -n accepts a completion with an unclosed function")
+    # its helpers, run by zsh: the categories and tiers of the policy in force (the one
+    # `pitally --version` names, or --patterns DIR's), as the completion would offer them
+    custom = os.path.join(tmp, "rules")
+    os.makedirs(custom)
+    with open(os.path.join(PATTERNS, "policy.yaml"), encoding="utf-8") as f:
+        text = f.read()
+    with open(os.path.join(custom, "policy.yaml"), "w", encoding="utf-8") as f:
+        f.write(text.replace("\ncategories:\n", "\ncategories:\n  zz_custom_cat: art5_5\n", 1))
+    env = dict(os.environ, PATH=os.path.dirname(BIN) + os.pathsep + os.environ["PATH"])
+    env.pop("PITALLY_PATTERNS", None)
+    script = ('autoload -U compinit; compinit -u -d "$2/zcompdump"; source "$1" 2>/dev/null\n'
+              'words=(pitally scan --tier x); _pitally_categories; print -- --; _pitally_tiers\n'
+              'print -- --; words=(pitally scan --patterns "$3" --tier x); _pitally_categories\n')
+    p = sh(["zsh", "-f", "-c", script, "zsh", ZSH, tmp, custom], env=env)
+    parts = p.stdout.decode().split("--\n")
+    cats = policy_categories(os.path.join(PATTERNS, "policy.yaml"))
+    eq(len(parts), 3, "zsh helper output: %r %r" % (p.stdout[:200], p.stderr[:300]))
+    eq(parts[0].split(), cats, "zsh: categories of the installed policy")
+    eq(parts[1].split(), ["art5_3", "art5_4", "art5_5"], "zsh: tiers")
+    eq(parts[2].split(), ["zz_custom_cat"] + cats, "zsh: categories of --patterns DIR")
 
 
 # ---------------------------------------------------------------- install, .deb
