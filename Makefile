@@ -2,8 +2,18 @@
 #   make            build build/pitally
 #   make demo       install missing build deps, build, scan a generated sample, print the report
 #   make test       unit + integration tests, plain and under ASan/UBSan (build/asan)
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   binary, patterns, man page, bash/zsh completion, docs
+#   make deb        build/pitally_VERSION_ARCH.deb (dpkg-deb), installing to /usr
+#   make lint       cppcheck, clang-tidy (.clang-tidy) and gcc -fanalyzer; must be clean
+#   V=1             show the full compiler commands (default: "  CC  file.o" lines)
 .DEFAULT_GOAL := all
+# Quiet build rules: "  CC      build/obj/src/x.o"; V=1 prints the commands themselves.
+V ?= 0
+ifeq ($(V),1)
+say =
+else
+say = @printf '  %-7s %s\n' '$(1)' '$(2)';
+endif
 CC      ?= cc
 PREFIX  ?= /usr/local
 BUILD   ?= build
@@ -47,7 +57,7 @@ PROG_OBJ := $(PROG_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps demo test test-run unit-bins install clean asan tsan bench
+.PHONY: all deps demo test test-run unit-bins install clean asan tsan bench deb lint install-files
 all: $(DEPS_STAMP) $(BUILD)/pitally
 
 # install_missing LABEL PACKAGES: apt-get install those not installed (as root, else sudo)
@@ -69,8 +79,10 @@ $(DEPS_STAMP): Makefile
 	       "(python3-jsonschema is for /usr/bin/python3); the tests need it"
 	@mkdir -p build && touch $@
 
-# Only the tests need these: Chromium renders the HTML report (headless) in make test.
-TEST_PKGS = chromium
+# Only the tests need these: Chromium renders the HTML report (headless) in make test;
+# man-db and groff-base render the man page, dpkg-dev (dpkg-shlibdeps) derives the
+# Depends of the .deb, zsh checks the zsh completion (tests/integration/test_packaging.py).
+TEST_PKGS = chromium man-db groff-base dpkg-dev zsh
 TEST_DEPS_STAMP = build/.test-deps-ok
 $(TEST_DEPS_STAMP): Makefile
 	$(call install_missing,test dependencies,$(TEST_PKGS))
@@ -88,33 +100,35 @@ $(BUILD)/gen/commit.h: FORCE
 FORCE:
 $(BUILD)/obj/src/cli/runrecord.o: $(BUILD)/gen/commit.h
 $(BUILD)/obj/src/cli/runrecord.o: CFLAGS_ALL += -I$(BUILD)/gen
+$(BUILD)/obj/src/main.o: $(BUILD)/gen/commit.h
+$(BUILD)/obj/src/main.o: CFLAGS_ALL += -I$(BUILD)/gen
 
 $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+	$(call say,CC,$@)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
 $(BUILD)/libpitally.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)ar rcs $@ $^
 
 $(BUILD)/libpitally-fileio.a: $(PROG_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)ar rcs $@ $^
 
 LIB_ARCHIVES = $(BUILD)/libpitally-fileio.a $(BUILD)/libpitally.a
 
 $(BUILD)/pitally: $(CLI_OBJ) $(LIB_ARCHIVES)
-	$(CC) $(CFLAGS_ALL) $(LDSAN) -o $@ $(CLI_OBJ) $(LIB_ARCHIVES) $(LIBS)
+	$(call say,LD,$@)$(CC) $(CFLAGS_ALL) $(LDSAN) -o $@ $(CLI_OBJ) $(LIB_ARCHIVES) $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIB_ARCHIVES)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/unit $(LDSAN) -o $@ $< $(LIB_ARCHIVES) $(LIBS)
+	$(call say,CC,$@)$(CC) $(CFLAGS_ALL) -Itests/unit $(LDSAN) -o $@ $< $(LIB_ARCHIVES) $(LIBS)
 
 # examples/: programs using the library as a user would; built and run by make test
 EXAMPLE_BIN := $(patsubst examples/%.c,$(BUILD)/examples/%,$(sort $(wildcard examples/*.c)))
 $(BUILD)/examples/%: examples/%.c $(BUILD)/libpitally.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(LDSAN) -o $@ $< $(BUILD)/libpitally.a $(LIBS)
+	$(call say,CC,$@)$(CC) $(CFLAGS_ALL) $(LDSAN) -o $@ $< $(BUILD)/libpitally.a $(LIBS)
 
 unit-bins: $(TEST_BIN) $(EXAMPLE_BIN)
 
@@ -132,8 +146,16 @@ test: $(DEPS_STAMP) $(TEST_DEPS_STAMP)
 test-run: all unit-bins asan tsan
 	@sh tests/run.sh build build/asan build/tsan
 
+# demo shows the report, not the build: the build's output goes to a log, shown only
+# when it fails (V=1 shows it all).
 demo: $(DEPS_STAMP)
+ifeq ($(V),1)
 	@$(MAKE) --no-print-directory all
+else
+	@echo "pitally: building build/pitally (log: build/demo-build.log)"
+	@$(MAKE) --no-print-directory all >build/demo-build.log 2>&1 || \
+	  { cat build/demo-build.log; exit 1; }
+endif
 	@sh tests/demo.sh build/pitally
 
 $(BUILD)/bench-gen: bench/gen.c | $(DEPS_STAMP)
@@ -142,10 +164,51 @@ $(BUILD)/bench-gen: bench/gen.c | $(DEPS_STAMP)
 bench: all $(BUILD)/bench-gen
 	@sh bench/run.sh
 
+# Installed: the binary, the pattern sets and policy, the man page, bash and zsh
+# completion, and the docs with the report's JSON Schema.
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/pitally
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# zsh's fpath on Debian: vendor-completions for /usr (packages), site-functions elsewhere
+ZSHCOMPDIR ?= $(if $(filter /usr,$(PREFIX)),$(PREFIX)/share/zsh/vendor-completions,$(PREFIX)/share/zsh/site-functions)
+DOC_FILES  = README.md $(wildcard docs/*.md) docs/pitally-report.schema.json
+INSTALL_BIN ?= $(BUILD)/pitally
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pitally/patterns
-	install -m 755 $(BUILD)/pitally $(DESTDIR)$(PREFIX)/bin/pitally
+	@$(MAKE) --no-print-directory install-files
+install-files:
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pitally/patterns \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/bin/pitally
 	install -m 644 patterns/*.yaml $(DESTDIR)$(PREFIX)/share/pitally/patterns/
+	install -m 644 docs/pitally.1 $(DESTDIR)$(MANDIR)/man1/pitally.1
+	install -m 644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
+	install -m 644 contrib/completion/pitally.bash $(DESTDIR)$(BASHCOMPDIR)/pitally
+	install -m 644 contrib/completion/_pitally $(DESTDIR)$(ZSHCOMPDIR)/_pitally
+
+# make deb: a separate build for PREFIX=/usr (the compiled-in data directory), installed
+# into a staging root and packed by dpkg-deb; Depends comes from dpkg-shlibdeps on the
+# binary (the runtime libraries it links, by their Debian package names), not a list.
+DEB_TOOL_PKGS = dpkg-dev
+DEB_TOOL_STAMP = build/.deb-tools-ok
+$(DEB_TOOL_STAMP): Makefile
+	$(call install_missing,packaging tools,$(DEB_TOOL_PKGS))
+	@mkdir -p build && touch $@
+PT_VERSION_STR := $(shell sed -n 's/^\#define PT_VERSION "\(.*\)"/\1/p' include/pitally/common.h)
+deb: $(DEPS_STAMP) $(DEB_TOOL_STAMP)
+	@$(MAKE) --no-print-directory BUILD=build/deb-build PREFIX=/usr all
+	+@sh contrib/debian/build-deb.sh build/deb-build/pitally "$(PT_VERSION_STR)" build
+
+# make lint: cppcheck, clang-tidy and gcc -fanalyzer over the program's sources, with
+# the build's defines; contrib/lint/lint.sh prints "ok TOOL" lines and "N passed, N failed".
+LINT_PKGS = cppcheck clang-tidy
+LINT_STAMP = build/.lint-deps-ok
+$(LINT_STAMP): Makefile
+	$(call install_missing,lint tools,$(LINT_PKGS))
+	@mkdir -p build && touch $@
+LINT_FLAGS = -std=c11 -D_GNU_SOURCE -Iinclude -I$(BUILD)/gen \
+             $(if $(filter isal,$(ISAL_BACKEND)),-DPT_HAVE_ISAL)
+lint: $(DEPS_STAMP) $(LINT_STAMP) $(BUILD)/gen/commit.h
+	@sh contrib/lint/lint.sh "$(LINT_FLAGS)" $(LIB_SRC) $(PROG_SRC) $(CLI_SRC)
 
 clean:
 	rm -rf build

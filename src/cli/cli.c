@@ -23,6 +23,8 @@
 
 static const char usage_text[] =
     "usage: pitally scan [OPTIONS] PATH...      text report on stdout\n"
+    "  PATH may be - (standard input); -- ends the options, so that a PATH or VALUE\n"
+    "  that starts with - can follow it: pitally explain -- -0123\n"
     "  -j, --threads N            worker threads (default: online CPUs)\n"
     "  --json FILE                machine-readable report (FILE may be -)\n"
     "  --state FILE               the tally (owner-only), to merge with others later\n"
@@ -58,7 +60,7 @@ static const char usage_text[] =
     "                             \"reproduced\" (exit 0), or what differs (exit 1)\n"
     "       pitally patterns [--check] [--patterns DIR] [--policy FILE]\n"
     "       pitally explain VALUE... [--header H] [--patterns DIR] [--policy FILE]\n"
-    "       pitally --version\n"
+    "       pitally --version      version, commit, rule-file digests, libraries\n"
     "exit status: 0 scanned, 1 usage, 2 no input could be read, 3 pattern or policy error,\n"
     "             4 the JSON report could not be written\n";
 
@@ -225,6 +227,52 @@ static void note_override(cli_options *co, int c, int index, const char *arg)
     co->overrides[co->n_overrides++] = o;
 }
 
+/* What the value of an option is, for "--json needs FILE or -". */
+static const char *value_of(int opt)
+{
+    switch (opt) {
+    case 'j': return "N (worker threads)";
+    case OPT_JSON: return "FILE or - (standard output)";
+    case OPT_STATE: case OPT_HTML: case OPT_POLICY: return "FILE";
+    case OPT_EVIDENCE: case OPT_PATTERNS: return "DIR";
+    case OPT_DECLARE: return "PATH=CATEGORY";
+    case OPT_TIER: return "CATEGORY=TIER";
+    case OPT_LANG: return "en or zh";
+    case OPT_HEADER: return "yes, no or auto (explain: the column name)";
+    case OPT_PROGRESS: return "auto, always or never";
+    case OPT_BINARY: return "skip or scan";
+    case OPT_INCOME: return "CNY";
+    case OPT_FORMAT: return "auto, csv, tsv, delimited, jsonl, sql or lines";
+    case OPT_ENCODING: return "auto, utf-8, gb18030, utf-16le or utf-16be";
+    case OPT_DELIMITER: return "S (e.g. '|' or '\\t')";
+    default: return "a value";
+    }
+}
+
+/* getopt said ':' (a value is missing) or '?' (an unknown option): say which, and how
+ * to pass a value that starts with '-'. */
+static int option_error(int c, char **argv)
+{
+    const char *word = optind > 0 ? argv[optind - 1] : "";
+    char msg[256];
+    if (c == ':') {
+        /* the word as given: -j, --threads or --json (getopt has stepped past it) */
+        snprintf(msg, sizeof msg, "%s needs %s", word, value_of(optopt));
+        return usage_error("%s", msg);
+    }
+    if (optopt >= 256) {   /* a long option that takes no value was given one */
+        snprintf(msg, sizeof msg, "%.*s takes no value", (int)strcspn(word, "="), word);
+        return usage_error("%s", msg);
+    }
+    if (optopt && strncmp(word, "--", 2) != 0)
+        snprintf(msg, sizeof msg, "unknown option '-%c'", optopt);
+    else
+        snprintf(msg, sizeof msg, "unknown or ambiguous option '%s'", word);
+    fprintf(stderr, "pitally: %s (a PATH or VALUE that starts with - goes after --)\n", msg);
+    fputs(usage_text, stderr);
+    return PT_EXIT_USAGE;
+}
+
 /* Parse the options of every command; returns -1 to continue or an exit status. */
 static int parse_options(int argc, char **argv, cli_options *co, rules *ru, bool explain)
 {
@@ -238,8 +286,10 @@ static int parse_options(int argc, char **argv, cli_options *co, rules *ru, bool
     uint64_t v;
     int c;
     optind = 1;
+    opterr = 0;   /* option_error says what went wrong, once */
     int index;
-    while ((c = getopt_long(argc, argv, "j:h", long_options, &index)) != -1) {
+    while ((c = getopt_long(argc, argv, ":j:h", long_options, &index)) != -1) {
+        if (c == ':' || c == '?') return option_error(c, argv);
         note_override(co, c, index, optarg);
         switch (c) {
         case 'j':
@@ -317,7 +367,9 @@ static int apply_tier_overrides(rules *ru, const cli_options *co)
     char err[512];
     for (size_t i = 0; i < co->n_tiers; i++) {
         if (pt_policy_override(&ru->policy, co->tiers[i], err, sizeof err) != 0) {
-            fprintf(stderr, "pitally: --tier %s: %s\n", co->tiers[i], err);
+            /* the policy's message names the option and the spec already: once is enough */
+            if (strncmp(err, "--tier", 6) == 0) fprintf(stderr, "pitally: %s\n", err);
+            else fprintf(stderr, "pitally: --tier %s: %s\n", co->tiers[i], err);
             return PT_EXIT_USAGE;
         }
     }
@@ -581,10 +633,7 @@ int pt_cli_main(int argc, char **argv)
 {
     if (argc < 2) return usage_error("%s", "a command is needed: scan, merge, verify, patterns or explain");
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
-        printf("pitally %s\n", PT_VERSION);
-        return PT_EXIT_OK;
-    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) return pt_cli_version(argv[0]);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(usage_text, stdout);
         return PT_EXIT_OK;

@@ -11,6 +11,10 @@ enum { PT_EXIT_OK = 0, PT_EXIT_USAGE = 1, PT_EXIT_NO_INPUT = 2, PT_EXIT_PATTERNS
 
 int pt_cli_main(int argc, char **argv);
 
+/* pitally --version: version, commit, the rule files with their SHA-256 (as the run
+ * record gives them), the libraries in use (src/main.c). Returns the exit status. */
+int pt_cli_version(const char *argv0);
+
 /* Default pattern directory: beside the binary (a build tree), or installed under
  * PREFIX/share/pitally/patterns. Writes into buf; returns buf, or NULL if none found. */
 const char *pt_default_patterns_dir(const char *argv0, char *buf, size_t len);

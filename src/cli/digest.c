@@ -46,7 +46,7 @@ uint64_t pt_rules_digest(const char *patterns_dir, const char *policy_file,
         names[n++] = pt_xstrdup(e->d_name);
     }
     if (d) closedir(d);
-    if (n) qsort(names, n, sizeof *names, by_name);
+    if (n) qsort(names, n, sizeof *names, by_name);   /* qsort(NULL, 0) is undefined */
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(patterns_dir) + strlen(names[i]) + 2;
         char *path = pt_xmalloc(len);

@@ -95,7 +95,7 @@ static void list_rule_files(pt_run_record *rr, const char *dir, const char *poli
         names[n++] = pt_xstrdup(e->d_name);
     }
     if (d) closedir(d);
-    if (n) qsort(names, n, sizeof *names, by_name);
+    if (n) qsort(names, n, sizeof *names, by_name);   /* qsort(NULL, 0) is undefined */
     bool policy_listed = false;
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(dir) + strlen(names[i]) + 2;

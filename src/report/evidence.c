@@ -397,7 +397,7 @@ int pt_evidence_finish(pt_evidence *ev, const pt_scan_result *r, char *err, size
     }
     for (size_t t = 1; t < ev->pol->n_tiers; t++) {
         sample_heap *h = &ev->heaps[t];
-        if (h->n) qsort(h->v, h->n, sizeof *h->v, by_position);
+        if (h->n) qsort(h->v, h->n, sizeof *h->v, by_position);   /* h->v is NULL when empty */
         char name[64];
         snprintf(name, sizeof name, "sample_%s.csv", ev->pol->tiers[t].id);
         char *path = join(ev->dir, name);
