@@ -119,9 +119,7 @@ char *pt_member_name(const char *outer, const char *inner)
     if (!*inner) inner = "(no name)";
     size_t a = strlen(outer), b = strlen(inner);
     char *n = pt_xmalloc(a + b + 3);
-    memcpy(n, outer, a);
-    memcpy(n + a, "!/", 2);
-    memcpy(n + a + 2, inner, b + 1);
+    snprintf(n, a + b + 3, "%s!/%s", outer, inner);
     free(conv);
     return n;
 }

@@ -8,6 +8,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <expat.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -83,8 +84,7 @@ static char *part_name(const char *target)
     if (target[0] == '/') return pt_xstrdup(target + 1);
     size_t n = strlen(target);
     char *p = pt_xmalloc(n + 4);
-    memcpy(p, "xl/", 3);
-    memcpy(p + 3, target, n + 1);
+    snprintf(p, n + 4, "xl/%s", target);
     return p;
 }
 
