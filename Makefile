@@ -19,7 +19,7 @@ ifeq ($(SAN),thread)
 CFLAGS_ALL += -fsanitize=thread -fno-omit-frame-pointer
 LDSAN = -fsanitize=thread
 endif
-LIBS = -lpcre2-8 -lyaml -lz -lxxhash -lcrypto -pthread
+LIBS = -lpcre2-8 -lyaml -lz -lxxhash -lcrypto -lm -pthread
 # ISA-L inflate when libisal-dev is installed (zlib otherwise)
 -include src/input/isal.mk
 
