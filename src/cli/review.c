@@ -381,8 +381,10 @@ static void explain_change(problems *pr, const tier_review *tr, const csv_table 
 static void add_unconfirmed(tier_review *tr, uint64_t line, const char *mark, const char *input,
                             const char *input_line)
 {
+    size_t n = strlen(mark);
+    trim(&mark, &n);   /* spaces only: not reviewed */
     tr->unconf = pt_xrealloc(tr->unconf, (tr->n_unconf + 1) * sizeof *tr->unconf);
-    tr->unconf[tr->n_unconf++] = (unconfirmed){line, pt_xstrdup(mark), pt_xstrdup(input),
+    tr->unconf[tr->n_unconf++] = (unconfirmed){line, pt_xstrndup(mark, n), pt_xstrdup(input),
                                                pt_xstrdup(input_line)};
 }
 
@@ -649,9 +651,11 @@ static int write_json(FILE *f, void *ctx)
 
 /* ---- --plan ---- */
 
+/* floor(d x P) for the assumed share P given in decimal: 0.98 is a little under 98/100
+ * as a double, so 50 x 0.98 would floor to 48; 1e-9 puts it back. */
 static uint64_t floor_mul(uint64_t d, double p)
 {
-    long double v = (long double)d * (long double)p;
+    long double v = (long double)d * (long double)p + 1e-9L;
     uint64_t a = (uint64_t)floorl(v);
     return a > d ? d : a;
 }
@@ -676,7 +680,7 @@ static pt_level plan_level(const plan_ctx *c, uint64_t n, uint64_t *counts)
             counts[t] = floor_mul(tr->distinct, c->assume);
             continue;
         }
-        if (lower < 0) lower = pt_review_lower_bound(n, (uint64_t)floorl((long double)c->assume * n), c->confidence);
+        if (lower < 0) lower = pt_review_lower_bound(n, floor_mul(n, c->assume), c->confidence);
         counts[t] = pt_review_adjusted(tr->distinct, n, 0, lower);
     }
     return pt_review_level(c->pol, counts, c->facts);
@@ -723,7 +727,7 @@ static int64_t plan_search(const plan_ctx *c, bool *capped)
                 else lo = mid;
             }
             for (; n < seg_end; n++) {
-                uint64_t x = (uint64_t)floorl((long double)c->assume * n);
+                uint64_t x = floor_mul(n, c->assume);
                 bool maybe = hi <= 0.0;
                 /* x at most the mean's floor: P(X >= x) >= 1/2 > alpha */
                 if (!maybe && x > 0 && (x > (uint64_t)floorl((long double)n * hi) || c->confidence <= 0.5))
@@ -873,7 +877,7 @@ int pt_cmd_review(int argc, char **argv)
         /* the drawn samples, each with its own size */
         for (size_t t = 0; t < pol.n_tiers; t++) {
             tier_review *tr = &tiers[t];
-            uint64_t x = (uint64_t)floorl((long double)o->assume * tr->rows_drawn);
+            uint64_t x = floor_mul(tr->rows_drawn, o->assume);
             ro.plan_adjusted[t] = tr->list || tr->rows_drawn >= tr->distinct
                                       ? floor_mul(tr->distinct, o->assume)
                                       : pt_review_adjusted(tr->distinct, tr->rows_drawn, 0,
