@@ -288,3 +288,26 @@ def test_review_plan(tmp):
     out, _ = review(ev, "--plan", "--assume", "0.8")
     if "cannot be kept" not in out:
         raise Failure(out)
+
+
+def test_review_cells_as_written(tmp):
+    """An input named "-cards,x.csv" (relative, from its directory): its cell in the list
+    is quoted, with the apostrophe before '-' that keeps a spreadsheet from running it.
+    The identity uses the cell as written, so the file read back matches; all 55 rows
+    marked 是 and saved as GB18030 with CRLF count 55: serious (55 >= 50)."""
+    import subprocess
+    cards = [("张伟", fx.bank_card(3000 + i)) for i in range(55)]
+    fx.write(os.path.join(tmp, "-cards,x.csv"), fx.csv_text(cards, ("姓名", "银行卡号")).encode())
+    p = subprocess.run([BIN, "scan", "--patterns", PATTERNS, "--evidence", "ev", "--", "-cards,x.csv"],
+                       cwd=tmp, capture_output=True, timeout=120)
+    eq(p.returncode, 0, "scan")
+    path = os.path.join(tmp, "ev", "art5_3.csv")
+    with open(path, "rb") as f:
+        if b"\"'-cards,x.csv\"" not in f.read():
+            raise Failure("the input cell is not quoted with its apostrophe")
+    t = mark(read_csv(path), 55, 0)
+    eq(t[1][0], "'-cards,x.csv", "the cell as read back")
+    write_csv(path, t, encoding="gb18030")
+    out, _ = review(os.path.join(tmp, "ev"))
+    if "Verdict as verified: SERIOUS" not in out or " 55       55       55 " not in out:
+        raise Failure(out)
