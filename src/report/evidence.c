@@ -196,7 +196,9 @@ static void piece_row(pt_evidence *ev, const pt_piece_event *e, buf *b, char id[
     t.len = 0;
     for (size_t i = 0; i < e->n_matches; i++) {
         const char *id = ev->ps->v[e->matches[i].pattern].id;
-        if (t.len && strstr(t.p, id)) continue;   /* each pattern once */
+        bool seen = false;   /* each pattern once (by its id: cn_name is not cn_name_text) */
+        for (size_t k = 0; k < i && !seen; k++) seen = e->matches[k].pattern == e->matches[i].pattern;
+        if (seen) continue;
         if (t.len) puts_(&t, ";");
         puts_(&t, id);
     }

@@ -78,6 +78,18 @@ static void test_bound_large_n(void)
     CHECK(pt_review_lower_bound(400, 392, 0.99) < pt_review_lower_bound(400, 392, 0.95));
 }
 
+static void test_bound_small_share(void)
+{
+    /* x = 1: P(X >= 1) = 1 - (1-p)^n = alpha, so p_L = 1 - confidence^(1/n); with
+     * n = 1000: 0.0000512919789090178... (Python, the same bisection on the complement
+     * 1 - sum_{k<x} C(n,k) p^k (1-p)^(n-k), which has x terms) */
+    near(pt_review_lower_bound(1000, 1, 0.95), 1 - pow(0.95, 1.0 / 1000), 2e-12, "1 of 1000");
+    near(pt_review_lower_bound(1000, 1, 0.95), 5.12919789090178e-05, 2e-12, "1 of 1000 (Python)");
+    /* 10 of a million: 0.0000054254153939408816... (Python, as above); the tail starts
+     * far below the bulk, where the terms underflow unless summed in log space */
+    near(pt_review_lower_bound(1000000, 10, 0.95), 5.4254153939408816e-06, 2e-12, "10 of 1e6");
+}
+
 static pt_policy pol;
 
 static void test_floor_and_verdict_at_the_boundary(void)
@@ -138,6 +150,7 @@ int main(void)
     RUN(test_bound_all_real_is_alpha_root);
     RUN(test_bound_zero_real);
     RUN(test_bound_large_n);
+    RUN(test_bound_small_share);
     RUN(test_floor_and_verdict_at_the_boundary);
     RUN(test_whole_tier_counts_real_rows);
     return CHECK_DONE();
