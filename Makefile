@@ -29,7 +29,7 @@ ifeq ($(SAN),thread)
 CFLAGS_ALL += -fsanitize=thread -fno-omit-frame-pointer
 LDSAN = -fsanitize=thread
 endif
-LIBS = -lpcre2-8 -lyaml -lz -lxxhash -lcrypto -pthread
+LIBS = -lpcre2-8 -lyaml -lz -lxxhash -lcrypto -lm -pthread
 # containers (src/containers/): archives, .xlsx XML, SQLite, .xls
 LIBS += -larchive -lexpat -lsqlite3 -lfreexl
 # ISA-L inflate when libisal-dev is installed (zlib otherwise)

@@ -65,7 +65,7 @@ _pitally()
         prev=${COMP_WORDS[COMP_CWORD - 3]}
     fi
 
-    local commands="scan merge patterns explain verify"
+    local commands="scan merge patterns explain verify review"
     local common="--patterns --policy --tier --help"
     local scan_opts="--threads --json --state --declare --evidence --sample --seed --mask
         --html --lang --patterns --policy --tier --professional --income --business-purchase
@@ -146,12 +146,13 @@ _pitally()
         patterns) COMPREPLY=($(compgen -W "$patterns_opts" -- "$cur")) ;;
         explain) COMPREPLY=($(compgen -W "$explain_opts --" -- "$cur")) ;;
         verify) COMPREPLY=($(compgen -W "--help" -- "$cur")) ;;
+        review) COMPREPLY=($(compgen -W "--confidence --json --lang --plan --assume --patterns --policy --help" -- "$cur")) ;;
         *) COMPREPLY=($(compgen -W "$common" -- "$cur")) ;;
         esac
         return
     fi
     case $cmd in
-    scan | merge | verify) COMPREPLY=($(compgen -f -- "$cur")) ;;
+    scan | merge | verify | review) COMPREPLY=($(compgen -f -- "$cur")) ;;
     esac
 }
 complete -o filenames -o bashdefault -F _pitally pitally

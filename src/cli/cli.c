@@ -58,6 +58,9 @@ static const char usage_text[] =
     "                             [--income CNY]: shards' states as one scan over them all\n"
     "       pitally verify REPORT.json  hash the inputs again and rerun the recorded scan:\n"
     "                             \"reproduced\" (exit 0), or what differs (exit 1)\n"
+    "       pitally review DIR [--confidence 0.95] [--json FILE] [--lang en|zh] [--plan [--assume P]]\n"
+    "                             the examiner's marks in an evidence DIR: conservative counts\n"
+    "                             and the verdict on them (docs/review.md)\n"
     "       pitally patterns [--check] [--patterns DIR] [--policy FILE]\n"
     "       pitally explain VALUE... [--header H] [--patterns DIR] [--policy FILE]\n"
     "       pitally --version      version, commit, rule-file digests, libraries\n"
@@ -631,7 +634,7 @@ static int cmd_explain(int argc, char **argv, rules *ru, cli_options *co)
 
 int pt_cli_main(int argc, char **argv)
 {
-    if (argc < 2) return usage_error("%s", "a command is needed: scan, merge, verify, patterns or explain");
+    if (argc < 2) return usage_error("%s", "a command is needed: scan, merge, verify, review, patterns or explain");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) return pt_cli_version(argv[0]);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
@@ -640,6 +643,7 @@ int pt_cli_main(int argc, char **argv)
     }
     bool is_scan = !strcmp(cmd, "scan"), is_patterns = !strcmp(cmd, "patterns");
     if (!strcmp(cmd, "verify")) return pt_cmd_verify(argc, argv);
+    if (!strcmp(cmd, "review")) return pt_cmd_review(argc, argv);
     bool is_explain = !strcmp(cmd, "explain"), is_merge = !strcmp(cmd, "merge");
     if (!is_scan && !is_patterns && !is_explain && !is_merge)
         return usage_error("unknown command '%s'", cmd);

@@ -22,6 +22,9 @@ const char *pt_default_patterns_dir(const char *argv0, char *buf, size_t len);
 /* pitally verify REPORT.json (verify.c): exit 0 reproduced, 1 not. */
 int pt_cmd_verify(int argc, char **argv);
 
+/* pitally review DIR (review.c): the examiner's marks in an evidence directory. */
+int pt_cmd_review(int argc, char **argv);
+
 /* A fingerprint of the pattern files, the policy file and the --tier overrides: the
  * rules a tally was made with (state files record it; merge compares it). */
 uint64_t pt_rules_digest(const char *patterns_dir, const char *policy_file,

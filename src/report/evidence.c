@@ -29,6 +29,9 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "jsonw.h"
+#include "pitally/input.h"
+
 #define REVIEW_COLUMN "核实"   /* filled by the examiner: 是/否 (pitally review) */
 
 typedef struct {
@@ -37,6 +40,7 @@ typedef struct {
     uint32_t input;
     uint64_t offset;
     char *row;                 /* the CSV line without the key column */
+    char id[64];               /* SHA-256 (hex) of the row's identifying cells */
 } sample_row;
 
 typedef struct {
@@ -54,6 +58,8 @@ struct pt_evidence {
     FILE *list;                /* the listed tier, streaming */
     char *list_tmp, *list_path;
     uint64_t listed;
+    char (*list_ids)[64];      /* SHA-256 (hex) of each listed row's identifying cells */
+    size_t list_ids_cap;
     sample_heap heaps[PT_MAX_TIERS];
     bool failed;
     int error;
@@ -128,18 +134,56 @@ static void header(buf *b, bool with_key)
     put(b, "\r\n", 2);
 }
 
-/* The row of a piece, without the sample key and review columns. */
-static void piece_row(pt_evidence *ev, const pt_piece_event *e, buf *b)
+/* The identity of a row, which pitally review checks (docs/review.md): SHA-256 over
+ * its identifying cells as a CSV reader gets them back (with the apostrophe put before
+ * = + - @), each as "LENGTH:BYTES,". Sample rows: the values cell; rows of the list:
+ * input, member, line and values. */
+static void id_cell(pt_digest *d, const char *s, size_t n)
 {
+    bool apos = n && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@');
+    char len[32];
+    int k = snprintf(len, sizeof len, "%zu:", n + apos);
+    pt_digest_update(d, len, (size_t)k);
+    if (apos) pt_digest_update(d, "'", 1);
+    pt_digest_update(d, s, n);
+    pt_digest_update(d, ",", 1);
+}
+
+static void id_final(pt_digest *d, char out[64])
+{
+    char md5[33], sha[65];
+    pt_digest_final(d, md5, sha);
+    pt_digest_free(d);
+    memcpy(out, sha, 64);
+}
+
+/* The row of a piece, without the sample key and review columns; its identity in id. */
+static void piece_row(pt_evidence *ev, const pt_piece_event *e, buf *b, char id[64])
+{
+    pt_digest *d = pt_digest_new();
+    bool listed = e->tier == 0;
     const char *bang = strstr(e->input_name, "!/");
     if (bang) {
         cell(b, e->input_name, (size_t)(bang - e->input_name), true);
         cell_str(b, bang + 2, false);
+        if (listed) {
+            id_cell(d, e->input_name, (size_t)(bang - e->input_name));
+            id_cell(d, bang + 2, strlen(bang + 2));
+        }
     } else {
         cell_str(b, e->input_name, true);
         cell_str(b, "", false);
+        if (listed) {
+            id_cell(d, e->input_name, strlen(e->input_name));
+            id_cell(d, "", 0);
+        }
     }
     cell_u64(b, e->line, false);
+    if (listed) {
+        char t[24];
+        snprintf(t, sizeof t, "%llu", (unsigned long long)e->line);
+        id_cell(d, t, strlen(t));
+    }
     cell_u64(b, e->offset, false);
     cell_str(b, ev->pol->tiers[e->tier].id, false);
     buf t = {0};
@@ -152,7 +196,9 @@ static void piece_row(pt_evidence *ev, const pt_piece_event *e, buf *b)
     t.len = 0;
     for (size_t i = 0; i < e->n_matches; i++) {
         const char *id = ev->ps->v[e->matches[i].pattern].id;
-        if (t.len && strstr(t.p, id)) continue;   /* each pattern once */
+        bool seen = false;   /* each pattern once (by its id: cn_name is not cn_name_text) */
+        for (size_t k = 0; k < i && !seen; k++) seen = e->matches[k].pattern == e->matches[i].pattern;
+        if (seen) continue;
         if (t.len) puts_(&t, ";");
         puts_(&t, id);
     }
@@ -173,6 +219,8 @@ static void piece_row(pt_evidence *ev, const pt_piece_event *e, buf *b)
         }
     }
     cell(b, t.p ? t.p : "", t.len, false);
+    id_cell(d, t.p ? t.p : "", t.len);
+    id_final(d, id);
     free(t.p);
 }
 
@@ -292,8 +340,9 @@ static void offer(pt_evidence *ev, const pt_piece_event *e)
     uint64_t key = XXH3_64bits_withSeed(e->fp, sizeof e->fp, ev->seed);
     if (ev->sample_n == 0 || (h->n == ev->sample_n && key >= h->v[0].key)) return;
     buf b = {0};
-    piece_row(ev, e, &b);
-    sample_row r = {key, {e->fp[0], e->fp[1]}, e->input, e->offset, b.p};
+    sample_row r = {key, {e->fp[0], e->fp[1]}, e->input, e->offset, NULL, {0}};
+    piece_row(ev, e, &b, r.id);
+    r.row = b.p;
     if (h->n < ev->sample_n) {
         if (!h->v) h->v = pt_xcalloc(ev->sample_n, sizeof *h->v);
         h->v[h->n++] = r;
@@ -313,7 +362,11 @@ void pt_evidence_piece(void *ctx, const pt_piece_event *e)
         for (size_t t = (size_t)e->tier + 1; t < ev->pol->n_tiers; t++) heap_remove(&ev->heaps[t], e->fp);
     if (e->tier == 0) {
         buf b = {0};
-        piece_row(ev, e, &b);
+        if (ev->listed == ev->list_ids_cap) {
+            ev->list_ids_cap = ev->list_ids_cap ? 2 * ev->list_ids_cap : 1024;
+            ev->list_ids = pt_xrealloc(ev->list_ids, ev->list_ids_cap * sizeof *ev->list_ids);
+        }
+        piece_row(ev, e, &b, ev->list_ids[ev->listed]);
         cell_str(&b, "", false);
         put(&b, "\r\n", 2);
         if (fwrite(b.p, 1, b.len, ev->list) != b.len && !ev->failed) {
@@ -378,8 +431,108 @@ static int write_manifest(FILE *f, void *ctx)
                 pol->tiers[t].id, ev->heaps[t].n, (unsigned long long)j->r->totals.tiers[t].distinct,
                 pol->tiers[t].id, (unsigned long long)ev->seed, ev->sample_n);
     fprintf(f, "\nValues are %s. line: of the record's first byte in the input's decoded text, from 1;\n"
-               "offset: bytes into the decoded text (UTF-8). Column %s is for the examiner: 是 or 否.\n",
+               "offset: bytes into the decoded text (UTF-8). Column %s is for the examiner: 是 or 否.\n"
+               "manifest.json: the same for pitally review (counts, facts, verdict, and the SHA-256 of\n"
+               "each file's identifying cells, which shows a sample that was edited or drawn again).\n",
             ev->mask ? "masked (--mask)" : "as found (keep these files in the lab)", REVIEW_COLUMN);
+    return ferror(f) ? -1 : 0;
+}
+
+/* ---- manifest.json: what pitally review reads ---- */
+
+static int by_id(const void *a, const void *b)
+{
+    return memcmp(a, b, 64);
+}
+
+/* SHA-256 (hex) over the sorted row identities, each followed by a newline: the
+ * content of a file whatever the order of its rows. ids is sorted in place. */
+static void content_sha256(char (*ids)[64], size_t n, char out[65])
+{
+    if (n) qsort(ids, n, sizeof *ids, by_id);
+    pt_digest *d = pt_digest_new();
+    for (size_t i = 0; i < n; i++) {
+        pt_digest_update(d, ids[i], 64);
+        pt_digest_update(d, "\n", 1);
+    }
+    char md5[33];
+    pt_digest_final(d, md5, out);
+    pt_digest_free(d);
+}
+
+static int by_key(const void *a, const void *b)
+{
+    const sample_row *x = a, *y = b;
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
+static void json_key_str(FILE *f, const char *key, const char *v, bool comma)
+{
+    fprintf(f, "%s\n    \"%s\": ", comma ? "," : "", key);
+    if (v) jw_string(f, v);
+    else fputs("null", f);
+}
+
+static int write_manifest_json(FILE *f, void *ctx)
+{
+    const manifest_job *j = ctx;
+    const pt_evidence *ev = j->ev;
+    const pt_scan_result *r = j->r;
+    const pt_policy *pol = ev->pol;
+    fprintf(f, "{\n  \"format\": \"pitally-evidence/1\",\n  \"version\": \"%s\",\n", PT_VERSION);
+    fprintf(f, "  \"commit\": ");
+    if (r->run && r->run->commit) jw_string(f, r->run->commit);
+    else fputs("null", f);
+    fprintf(f, ",\n  \"seed\": %llu,\n  \"sample_size\": %zu,\n  \"masked\": %s,\n",
+            (unsigned long long)ev->seed, ev->sample_n, ev->mask ? "true" : "false");
+    const char *pfile = r->run ? r->run->policy_file : NULL, *psha = NULL;
+    for (size_t i = 0; pfile && i < r->run->n_rule_files; i++)
+        if (!strcmp(r->run->rule_files[i].path, pfile)) psha = r->run->rule_files[i].sha256;
+    fprintf(f, "  \"policy\": {");
+    json_key_str(f, "name", pol->name, false);
+    json_key_str(f, "file", pfile, true);
+    json_key_str(f, "sha256", psha && *psha ? psha : NULL, true);
+    fprintf(f, "\n  },\n");
+    fprintf(f, "  \"facts\": {\"professional\": %s, \"income_cny\": %llu, \"business_purchase\": %s},\n",
+            r->facts.professional ? "true" : "false", (unsigned long long)r->facts.income_cny,
+            r->facts.business_purchase ? "true" : "false");
+    fprintf(f, "  \"verdict\": {\"level\": \"%s\", \"grounds\": [", pt_level_name(r->verdict.level));
+    for (size_t i = 0; i < r->verdict.n_grounds; i++) {
+        if (i) fputs(", ", f);
+        jw_string(f, r->verdict.grounds[i]);
+    }
+    fprintf(f, "]},\n  \"tiers\": [");
+    for (size_t t = 0; t < pol->n_tiers; t++) {
+        char name[64], sha[65];
+        bool list = t == 0;
+        size_t rows = list ? (size_t)ev->listed : ev->heaps[t].n;
+        char (*ids)[64] = list ? ev->list_ids : pt_xmalloc((rows ? rows : 1) * sizeof *ids);
+        for (size_t i = 0; !list && i < rows; i++) memcpy(ids[i], ev->heaps[t].v[i].id, 64);
+        content_sha256(ids, rows, sha);
+        if (!list) free(ids);
+        snprintf(name, sizeof name, list ? "%s.csv" : "sample_%s.csv", pol->tiers[t].id);
+        fprintf(f, "%s\n    {\"id\": ", t ? "," : "");
+        jw_string(f, pol->tiers[t].id);
+        fprintf(f, ", \"threshold\": %llu, \"raw\": %llu, \"distinct\": %llu, \"method\": \"%s\",\n"
+                   "     \"file\": ", (unsigned long long)pol->tiers[t].threshold,
+                (unsigned long long)r->totals.tiers[t].raw, (unsigned long long)r->totals.tiers[t].distinct,
+                list ? "list" : "sample");
+        jw_string(f, name);
+        fprintf(f, ", \"rows\": %zu, \"content_sha256\": \"%s\"", rows, sha);
+        if (!list) {
+            sample_row *v = pt_xmalloc((rows ? rows : 1) * sizeof *v);
+            if (rows) memcpy(v, ev->heaps[t].v, rows * sizeof *v);
+            if (rows) qsort(v, rows, sizeof *v, by_key);
+            fprintf(f, ",\n     \"sample_keys\": [");
+            for (size_t i = 0; i < rows; i++)
+                fprintf(f, "%s\"%016llx\"", i ? (i % 4 ? ", " : ",\n       ") : "",
+                        (unsigned long long)v[i].key);
+            fputc(']', f);
+            free(v);
+        }
+        fputc('}', f);
+    }
+    fprintf(f, "\n  ]\n}\n");
     return ferror(f) ? -1 : 0;
 }
 
@@ -410,6 +563,10 @@ int pt_evidence_finish(pt_evidence *ev, const pt_scan_result *r, char *err, size
     manifest_job mj = {ev, r};
     int rc = pt_output_to_path(path, write_manifest, &mj, 0600, err, errlen);
     free(path);
+    if (rc != 0) return rc;
+    path = join(ev->dir, "manifest.json");
+    rc = pt_output_to_path(path, write_manifest_json, &mj, 0600, err, errlen);
+    free(path);
     return rc;
 }
 
@@ -428,5 +585,6 @@ void pt_evidence_free(pt_evidence *ev)
     free(ev->list_path);
     free(ev->list_tmp);
     free(ev->line);
+    free(ev->list_ids);
     free(ev);
 }
