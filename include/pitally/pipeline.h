@@ -77,6 +77,10 @@ pt_scan *pt_scan_start(const pt_scan_options *o, const pt_patterns *ps, const pt
  * whether any byte could be read. attrs may be NULL. */
 bool pt_scan_input(pt_scan *s, const char *name, const pt_raw_input *raw,
                    const pt_input_attrs *attrs);
+/* List a container (archive, workbook, database) whose members were handed in as
+ * inputs of their own: its size and custody hashes, for the record. */
+void pt_scan_container(pt_scan *s, const char *name, uint64_t bytes, const char *md5_hex,
+                       const char *sha256_hex);
 /* List an input that was not read, with the reasons (moved out of errors). */
 void pt_scan_unread(pt_scan *s, const char *name, pt_errlist *errors);
 /* Wait for the workers and stop them; frees s. The tally then holds every input. */

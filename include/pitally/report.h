@@ -87,6 +87,7 @@ int pt_report_json_to_path(const char *path, const pt_scan_result *r,
                            const pt_policy *pol, const pt_patterns *ps,
                            char *err, size_t errlen);
 /* One word for what happened to an input: "scanned", "no records", "skipped" (binary),
+ * "container" (an archive, workbook or database: its members are inputs of their own),
  * "not read" (a FIFO in a directory, a duplicate, a symlink loop), "unreadable". */
 const char *pt_input_status(const pt_input_result *in);
 /* The evidence directory (--evidence DIR; see src/report/evidence.c): every distinct

@@ -85,6 +85,8 @@ typedef struct {
     const char *format;       /* "csv" "tsv" "delimited" "jsonl" "json" "sql" "blocks" "lines"; "-" */
     bool readable;            /* false when it could not be opened at all */
     bool skipped;             /* opened but not scanned (binary, duplicate) */
+    bool container;           /* an archive, workbook or database: listed for its hashes;
+                                 its members, sheets or tables are the inputs scanned */
     uint64_t declared;        /* categories declared by the examiner (--declare) */
     char md5[33], sha256[65]; /* custody hashes of the raw bytes; "" when not read whole */
     pt_counts counts;         /* distinct: within this input */

@@ -94,6 +94,25 @@ static pt_container_kind sniff_file(const pt_raw_input *raw, const char *path)
     return n > 0 ? pt_container_sniff(head, (size_t)n) : PT_CONTAINER_NONE;
 }
 
+/* The container itself is the item seized: its custody hashes, read from the start
+ * (a second read: libarchive, expat and SQLite read it their own way). */
+static void list_container(pt_scan *s, const char *path, const pt_raw_input *raw)
+{
+    int fd = ((file_ctx *)raw->ctx)->fd;
+    pt_digest *d = pt_digest_new();
+    uint8_t buf[1 << 16];
+    uint64_t bytes = 0;
+    ssize_t n;
+    while ((n = pread(fd, buf, sizeof buf, (off_t)bytes)) > 0) {
+        pt_digest_update(d, buf, (size_t)n);
+        bytes += (uint64_t)n;
+    }
+    char md5[33], sha256[65];
+    pt_digest_final(d, md5, sha256);
+    pt_digest_free(d);
+    pt_scan_container(s, path, bytes, n == 0 ? md5 : "", n == 0 ? sha256 : "");
+}
+
 static void show_progress(void *ctx, uint64_t input_bytes, uint64_t records_done)
 {
     pt_progress *p = ctx;
@@ -128,6 +147,7 @@ size_t pt_scan_paths(pt_scan *s, const char *const *paths, size_t n_paths,
              * inputs (src/containers/) */
             long got = pt_container_scan(s, p->path, kind, &a);
             if (got >= 0) {
+                list_container(s, p->path, &raw);
                 raw.close(raw.ctx);
                 opened += (size_t)got;
                 progress.bytes_before += p->size;

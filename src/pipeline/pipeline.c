@@ -23,6 +23,7 @@
  * chunks point into) lives in a reference-counted input_ctx freed by the last commit.
  */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -556,6 +557,26 @@ bool pt_scan_input(pt_scan *s, const char *name, const pt_raw_input *raw,
     if (program_errs) pt_errlist_move(&in->reader_errs, program_errs);
     input_release(s, in);
     return true;
+}
+
+void pt_scan_container(pt_scan *s, const char *name, uint64_t bytes, const char *md5_hex,
+                       const char *sha256_hex)
+{
+    /* the container may be listed already, by its own errors (damaged, empty,
+     * encrypted): look back over the entries it added, which all start with its name */
+    pt_tally *t = s->tally;
+    size_t len = strlen(name);
+    pt_input_result *res = NULL;
+    for (size_t i = t->n_inputs; i-- > 0 && !strncmp(t->inputs[i]->path, name, len);)
+        if (t->inputs[i]->path[len] == '\0') res = t->inputs[i];
+    if (!res) {
+        res = pt_tally_add_input(t, name);
+        res->readable = true;
+    }
+    res->container = true;
+    res->bytes = bytes;
+    snprintf(res->md5, sizeof res->md5, "%s", md5_hex ? md5_hex : "");
+    snprintf(res->sha256, sizeof res->sha256, "%s", sha256_hex ? sha256_hex : "");
 }
 
 void pt_scan_unread(pt_scan *s, const char *name, pt_errlist *errors)

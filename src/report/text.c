@@ -290,6 +290,7 @@ const char *pt_input_status(const pt_input_result *in)
                 if (!strcmp(in->errors.v[k].kind, broken[b])) return "unreadable";
         return "not read";
     }
+    if (in->container) return "container";
     if (in->skipped) return "skipped";
     return in->counts.records ? "scanned" : "no records";
 }

@@ -5,7 +5,7 @@
  *   "PTSTATE\n"  u32-le version  u32-le 0  u64-le rules digest
  *   n_patterns
  *   n_inputs, then per input: path, bytes, compression, encoding, format (strings are
- *     length + bytes), flags (1 readable, 2 skipped), declared, md5, sha256, counts,
+ *     length + bytes), flags (1 readable, 2 skipped, 4 container), declared, md5, sha256, counts,
  *     errors, columns (0 none, else 1 + flags (1 by key, 2 truncated), the columns: count,
  *     then name (flag + string), position + 1, first + 1, fill, patterns: count, then
  *     pattern, matches, checked, passed, accepted, flags (1 judged, 2 disabled), sample
@@ -113,7 +113,7 @@ static void put_input(writer *w, const pt_input_result *in)
     put_str(w, in->compression);
     put_str(w, in->encoding);
     put_str(w, in->format);
-    put_var(w, (in->readable ? 1u : 0u) | (in->skipped ? 2u : 0u));
+    put_var(w, (in->readable ? 1u : 0u) | (in->skipped ? 2u : 0u) | (in->container ? 4u : 0u));
     put_var(w, in->declared);
     put_str(w, in->md5);
     put_str(w, in->sha256);
@@ -375,6 +375,7 @@ static void get_input(reader *r, pt_tally *t)
     uint64_t flags = get_var(r);
     in->readable = flags & 1;
     in->skipped = flags & 2;
+    in->container = flags & 4;
     in->declared = get_var(r);
     char *md5 = get_str(r), *sha = get_str(r);
     snprintf(in->md5, sizeof in->md5, "%s", strlen(md5) == 32 ? md5 : "");

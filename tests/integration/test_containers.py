@@ -18,8 +18,15 @@ from run import Failure, counts, eq, fx, scan
 CSV = fx.csv_text().encode()
 
 
-def by_path(report, root):
-    return {os.path.relpath(i["path"], root): i for i in report["inputs"]}
+def by_path(report, root, containers=False):
+    """The inputs by path below root; the containers themselves (listed for their custody
+    hashes, status "container") only when asked."""
+    return {os.path.relpath(i["path"], root): i for i in report["inputs"]
+            if containers or i["status"] != "container"}
+
+
+def scanned_inputs(report):
+    return [i for i in report["inputs"] if i["status"] != "container"]
 
 
 def kinds(inp):
@@ -92,9 +99,13 @@ def test_nested_and_compressed_tars(tmp):
     fx.write(os.path.join(tmp, "plain.csv.gz"), gzip.compress(CSV))
     r = scan([tmp])
     got = by_path(r, tmp)
-    eq(sorted(got), ["p.tar!/dump/p.csv", "p.tar.bz2!/dump/p.csv", "p.tar.xz!/dump/p.csv",
-                     "plain.csv.gz", "t.tar.gz!/d.csv", "t.tar.gz!/inner.zip!/c.csv"],
+    # each archive file is listed too, for its own custody hashes (status container)
+    eq(sorted(got),
+       ["p.tar!/dump/p.csv", "p.tar.bz2!/dump/p.csv", "p.tar.xz!/dump/p.csv",
+        "plain.csv.gz", "t.tar.gz!/d.csv", "t.tar.gz!/inner.zip!/c.csv"],
        "members, nested members, and the plain gzip CSV as before")
+    eq(sorted(k for k, v in by_path(r, tmp, True).items() if v["status"] == "container"),
+       ["p.tar", "p.tar.bz2", "p.tar.xz", "t.tar.gz"], "the archive files themselves")
     for name, inp in got.items():
         eq(counts(inp), (3, 3, 2), name)
         eq(inp["errors"], [], name + " errors")
@@ -363,7 +374,9 @@ def test_many_small_workbooks(tmp):
         xlsx(os.path.join(d, "b%03d.xlsx" % i),
              [("S", row(1, inline("A1", "手机号")) + row(2, num("A2", "138%08d" % i)))])
     r = scan([d])
-    eq(len(r["inputs"]), 300, "one input per workbook sheet")
+    sheets = [i for i in r["inputs"] if i["status"] != "container"]
+    eq(len(sheets), 300, "one input per workbook sheet")
+    eq(len(r["inputs"]) - len(sheets), 300, "and each workbook listed for its hashes")
     eq(counts(r["totals"]), (300, 300, 300), "totals")
 
 
@@ -477,6 +490,7 @@ def test_xls_sheets(tmp):
     r = scan([path])
     got = by_path(r, tmp)
     eq(list(got), ["old.xls!/客户", "old.xls!/备注"], "one input per sheet")
+    eq(by_path(r, tmp, True)["old.xls"]["status"], "container", "the workbook listed for its hashes")
     main = got["old.xls!/客户"]
     eq(main["format"], "xls", "format")
     eq(counts(main), (2, 2, 2), "客户")

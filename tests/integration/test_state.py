@@ -154,3 +154,24 @@ def test_run_record(tmp):
     line = [l for l in p.stdout.decode().splitlines() if l.startswith("Overridden by:")]
     if not line or "--tier contact=art5_4" not in line[0]:
         raise Failure("the text report does not say the policy was overridden")
+
+
+def test_container_listed_with_its_hashes(tmp):
+    """A zip is the item seized: it is listed (status container) with the MD5 and SHA-256
+    of its own bytes, beside its members, which carry theirs."""
+    import hashlib
+    import zipfile
+    z = os.path.join(tmp, "seized.zip")
+    with zipfile.ZipFile(z, "w") as f:
+        f.writestr("a.csv", ROWS["a.csv"])
+    r = scan([z])
+    by = {i["path"]: i for i in r["inputs"]}
+    with open(z, "rb") as f:
+        data = f.read()
+    eq(by[z]["status"], "container", "the zip itself")
+    eq(by[z]["sha256"], hashlib.sha256(data).hexdigest(), "zip sha256")
+    eq(by[z]["md5"], hashlib.md5(data).hexdigest(), "zip md5")
+    eq(by[z]["records"], 0, "its records are its member's")
+    member = by[z + "!/a.csv"]
+    eq(member["sha256"], hashlib.sha256(ROWS["a.csv"].encode()).hexdigest(), "member sha256")
+    eq(member["records"], 2, "the member's two rows")
