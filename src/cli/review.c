@@ -829,8 +829,9 @@ int pt_cmd_review(int argc, char **argv)
                         "give the scan's policy with --policy\n", o->policy_file, psha, scan_sha,
                 jv_text(jv_get(jv_get(m, "policy"), "file")));
         rc = PT_EXIT_PATTERNS;
-    } else if (mt->n != pol.n_tiers) {
-        fprintf(stderr, "pitally review: the policy has %zu tiers, the scan had %zu\n", pol.n_tiers, mt->n);
+    } else if (!mt || mt->n != pol.n_tiers) {
+        fprintf(stderr, "pitally review: the policy has %zu tiers, the scan had %zu\n", pol.n_tiers,
+                mt ? mt->n : 0);
         rc = PT_EXIT_PATTERNS;
     }
     tier_review tiers[PT_MAX_TIERS];

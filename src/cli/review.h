@@ -61,7 +61,7 @@ static inline double pt_review_log_tail(uint64_t n, uint64_t x, double p, double
             if (rest < lsum - 41.5) break;      /* e^-41.5 < 1e-18 */
         }
     }
-    return m + log(s);
+    return s > 0.0 ? m + log(s) : -INFINITY;   /* s > 0 once a term is added (x <= n) */
 }
 
 /* P(X >= x | n, p) */
