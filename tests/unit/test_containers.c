@@ -221,7 +221,8 @@ static void write_archive(const char *path, int format, int filter)
     archive_write_free(a);
 }
 
-/* One scan over path: the first input's name and counts. */
+/* One scan over path: the member's name and counts (the archive itself follows it,
+ * listed for its custody hashes). */
 static void scan_one(const char *path, const char *want_name)
 {
     pt_scan_options o = {.threads = 2, .progress = PT_PROGRESS_NEVER};
@@ -234,8 +235,11 @@ static void scan_one(const char *path, const char *want_name)
     pt_scan_result r;
     pt_case_facts facts = {0};
     pt_scan_result_from_tally(&r, t, &pol, &facts);
-    CHECK_EQ(r.n_inputs, 1);
-    if (r.n_inputs == 1) {
+    CHECK_EQ(r.n_inputs, 2);
+    if (r.n_inputs == 2) {
+        CHECK_STR(r.inputs[1].path, path);
+        CHECK(r.inputs[1].container);
+        CHECK_EQ(strlen(r.inputs[1].sha256), 64);
         CHECK_STR(r.inputs[0].path, want_name);
         /* 3 records, 3 raw pieces, 2 distinct (the third row repeats the first) */
         CHECK_EQ(r.inputs[0].counts.records, 3);
