@@ -492,6 +492,7 @@ static void tell_unscanned(const pt_scan_result *r)
     for (size_t i = 0; i < r->n_inputs; i++) {
         const pt_input_result *in = &r->inputs[i];
         if (in->counts.records || (in->readable && !in->skipped && in->bytes == 0)) continue;
+        if (in->container && in->readable) continue;   /* its members are the inputs */
         const char *why = in->errors.n ? in->errors.v[0].message : "";
         fprintf(stderr, "pitally: %s: %s%s%s\n", in->path, pt_input_status(in), *why ? ": " : "", why);
     }
