@@ -25,6 +25,10 @@ int pt_cmd_verify(int argc, char **argv);
 /* pitally review DIR (review.c): the examiner's marks in an evidence directory. */
 int pt_cmd_review(int argc, char **argv);
 
+/* Every *.yaml of a pattern directory, as DIR/NAME in byte order of NAME (malloc'd
+ * array of malloc'd paths; the caller frees both). */
+char **pt_rule_file_paths(const char *patterns_dir, size_t *n);
+
 /* A fingerprint of the pattern files, the policy file and the --tier overrides: the
  * rules a tally was made with (state files record it; merge compares it). */
 uint64_t pt_rules_digest(const char *patterns_dir, const char *policy_file,

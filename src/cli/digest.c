@@ -30,11 +30,8 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-uint64_t pt_rules_digest(const char *patterns_dir, const char *policy_file,
-                         const char *const *tiers, size_t n_tiers)
+char **pt_rule_file_paths(const char *patterns_dir, size_t *n_out)
 {
-    XXH64_state_t *h = XXH64_createState();
-    XXH64_reset(h, 0x70697461u);
     char **names = NULL;
     size_t n = 0;
     DIR *d = opendir(patterns_dir);
@@ -43,19 +40,29 @@ uint64_t pt_rules_digest(const char *patterns_dir, const char *policy_file,
         size_t len = strlen(e->d_name);
         if (len < 6 || strcmp(e->d_name + len - 5, ".yaml") != 0) continue;
         names = pt_xrealloc(names, (n + 1) * sizeof *names);
-        names[n++] = pt_xstrdup(e->d_name);
+        size_t plen = strlen(patterns_dir) + len + 2;
+        names[n] = pt_xmalloc(plen);
+        snprintf(names[n++], plen, "%s/%s", patterns_dir, e->d_name);
     }
     if (d) closedir(d);
     if (n) qsort(names, n, sizeof *names, by_name);   /* qsort(NULL, 0) is undefined */
+    *n_out = n;
+    return names;
+}
+
+uint64_t pt_rules_digest(const char *patterns_dir, const char *policy_file,
+                         const char *const *tiers, size_t n_tiers)
+{
+    XXH64_state_t *h = XXH64_createState();
+    XXH64_reset(h, 0x70697461u);
+    size_t n;
+    char **paths = pt_rule_file_paths(patterns_dir, &n);
     for (size_t i = 0; i < n; i++) {
-        size_t len = strlen(patterns_dir) + strlen(names[i]) + 2;
-        char *path = pt_xmalloc(len);
-        snprintf(path, len, "%s/%s", patterns_dir, names[i]);
-        hash_file(h, path, names[i]);
-        free(path);
-        free(names[i]);
+        const char *slash = strrchr(paths[i], '/');
+        hash_file(h, paths[i], slash ? slash + 1 : paths[i]);   /* the name, not where */
+        free(paths[i]);
     }
-    free(names);
+    free(paths);
     hash_file(h, policy_file, "(policy)");
     for (size_t i = 0; i < n_tiers; i++) XXH64_update(h, tiers[i], strlen(tiers[i]) + 1);
     uint64_t v = XXH64_digest(h);

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <dirent.h>
 
+#include "cli.h"
 #include "commit.h"
 #include "runrecord.h"
 #include "pitally/input.h"
@@ -67,11 +67,6 @@ static void hash_file(const char *path, char sha256[65])
     pt_digest_free(d);
 }
 
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void add_rule_file(pt_run_record *rr, char *path)
 {
     rr->rule_files = pt_xrealloc(rr->rule_files, (rr->n_rule_files + 1) * sizeof *rr->rule_files);
@@ -84,28 +79,14 @@ static void add_rule_file(pt_run_record *rr, char *path)
  * is not one of them. */
 static void list_rule_files(pt_run_record *rr, const char *dir, const char *policy)
 {
-    char **names = NULL;
-    size_t n = 0;
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        size_t len = strlen(e->d_name);
-        if (len < 6 || strcmp(e->d_name + len - 5, ".yaml") != 0) continue;
-        names = pt_xrealloc(names, (n + 1) * sizeof *names);
-        names[n++] = pt_xstrdup(e->d_name);
-    }
-    if (d) closedir(d);
-    if (n) qsort(names, n, sizeof *names, by_name);   /* qsort(NULL, 0) is undefined */
+    size_t n;
+    char **paths = pt_rule_file_paths(dir, &n);
     bool policy_listed = false;
     for (size_t i = 0; i < n; i++) {
-        size_t len = strlen(dir) + strlen(names[i]) + 2;
-        char *path = pt_xmalloc(len);
-        snprintf(path, len, "%s/%s", dir, names[i]);
-        policy_listed |= strcmp(path, policy) == 0;
-        add_rule_file(rr, path);
-        free(names[i]);
+        policy_listed |= strcmp(paths[i], policy) == 0;
+        add_rule_file(rr, paths[i]);   /* the record owns the path now */
     }
-    free(names);
+    free(paths);
     if (!policy_listed) add_rule_file(rr, pt_xstrdup(policy));
 }
 
