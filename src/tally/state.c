@@ -180,20 +180,68 @@ static int by_key(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Bits, least significant first, packed into bytes. */
+typedef struct {
+    writer *w;
+    uint64_t acc;
+    unsigned nbits;   /* < 8 between calls */
+} bitwriter;
+
+static void bits_put(bitwriter *b, uint64_t v, unsigned n)   /* n <= 32 */
+{
+    b->acc |= (v & ((1ull << n) - 1)) << b->nbits;
+    b->nbits += n;
+    for (; b->nbits >= 8; b->nbits -= 8, b->acc >>= 8) {
+        uint8_t byte = (uint8_t)b->acc;
+        put(b->w, &byte, 1);
+    }
+}
+
+static void rice_put(bitwriter *b, uint64_t v, unsigned k)
+{
+    uint64_t q = v >> k;
+    for (; q >= 32; q -= 32) bits_put(b, 0xffffffffu, 32);
+    bits_put(b, (1ull << q) - 1, (unsigned)q);
+    bits_put(b, 0, 1);
+    if (k > 32) {
+        bits_put(b, v, 32);
+        bits_put(b, v >> 32, k - 32);
+    } else {
+        bits_put(b, v, k);
+    }
+}
+
+/* The Rice parameter of a run: about log2 of the mean gap between its keys. */
+static unsigned rice_k(const uint64_t *keys, size_t n)
+{
+    uint64_t mean = n ? keys[n - 1] / n : 0;
+    return mean ? 63u - (unsigned)__builtin_clzll(mean) : 0;
+}
+
+/* A run: n, the tiers 2 to a byte, then the gaps between the sorted keys Rice-coded:
+ * k (a byte), and each gap's low k bits after the rest in unary. n random keys of 64
+ * bits have gaps of about 2^64 / n, and with k near log2 of that a key costs about
+ * k + 2 bits: near the log2(2^64 / n) + 1.44 bits that such a set needs at least, where
+ * varints rounded each gap up to a multiple of 7 bits. */
 void pt_state_put_run(writer *w, const uint64_t *keys, const uint8_t *tiers, size_t n,
                       bool with_tiers)
 {
     put_var(w, n);
+    if (n == 0) return;
     for (size_t i = 0; with_tiers && i < n; i += 2) {
         uint8_t b = (uint8_t)(tiers[i] & 0xf);
         if (i + 1 < n) b |= (uint8_t)((tiers[i + 1] & 0xf) << 4);
         put(w, &b, 1);
     }
+    uint8_t k = (uint8_t)rice_k(keys, n);
+    put(w, &k, 1);
+    bitwriter b = {w, 0, 0};
     uint64_t prev = 0;
     for (size_t i = 0; i < n; i++) {
-        put_var(w, keys[i] - prev);
+        rice_put(&b, keys[i] - prev, k);
         prev = keys[i];
     }
+    if (b.nbits) bits_put(&b, 0, 8 - b.nbits);   /* a run ends on a byte */
 }
 
 /* The runs of one shard of the pieces: pairs of key and tier sorted by key. */
@@ -483,6 +531,18 @@ static bool stream_read(pt_state_stream *st, void *p, size_t n)
     return true;
 }
 
+/* One byte, or -1 (and the stream bad) past the end. */
+static int stream_byte(pt_state_stream *st)
+{
+    int c = st->left && !st->bad ? getc_unlocked(st->f) : EOF;
+    if (c == EOF) {
+        st->bad = true;
+        return -1;
+    }
+    st->left--;
+    return c;
+}
+
 static uint64_t stream_var(pt_state_stream *st)
 {
     uint64_t v = 0;
@@ -581,25 +641,86 @@ bool pt_state_run_open(pt_state_run *r, pt_state_stream *st, bool with_tiers)
     r->with_tiers = with_tiers;
     r->i = 0;
     r->key = 0;
+    r->acc = 0;
+    r->nbits = 0;
     uint64_t n = stream_var(st);
-    if (st->bad || n > st->left) {   /* every key takes a byte at least */
+    if (st->bad || n / 8 > st->left) {   /* every key takes a bit at least */
         st->bad = true;
         r->n = 0;
         return false;
     }
     r->n = (size_t)n;
+    if (n == 0) return true;
     size_t tier_bytes = with_tiers ? (r->n + 1) / 2 : 0;
     if (tier_bytes > r->tiers_cap) {
         r->tiers_cap = tier_bytes;
         r->tiers = pt_xrealloc(r->tiers, r->tiers_cap);
     }
-    return stream_read(st, r->tiers, tier_bytes) || tier_bytes == 0;
+    uint8_t k = 0;
+    if (!stream_read(st, r->tiers, tier_bytes) || !stream_read(st, &k, 1) || k > 63) {
+        st->bad = true;
+        return false;
+    }
+    r->k = k;
+    return true;
+}
+
+/* The next n bits (n <= 56), reading only the bytes that hold them: the run's last
+ * byte is the stream's last read, so the next run starts where it should. */
+static uint64_t bits_get(pt_state_run *r, unsigned n)
+{
+    while (r->nbits < n) {
+        int byte = stream_byte(r->st);
+        if (byte < 0) return 0;
+        r->acc |= (uint64_t)byte << r->nbits;
+        r->nbits += 8;
+    }
+    uint64_t v = r->acc & ((1ull << n) - 1);
+    r->acc >>= n;
+    r->nbits -= n;
+    return v;
+}
+
+/* A Rice-coded gap (pt_state_put_run); sets the stream bad when it cannot be one. Between
+ * calls fewer than 8 bits wait in acc. */
+static uint64_t rice_get(pt_state_run *r)
+{
+    uint64_t q = 0;
+    for (;;) {
+        if (r->nbits == 0) {
+            int byte = stream_byte(r->st);
+            if (byte < 0) return 0;
+            r->acc = (uint64_t)byte;
+            r->nbits = 8;
+        }
+        uint64_t zeros = ~r->acc & ((1ull << r->nbits) - 1);
+        if (zeros) {   /* the unary part ends at the first 0 bit */
+            unsigned ones = (unsigned)__builtin_ctzll(zeros);
+            q += ones;
+            r->acc >>= ones + 1;
+            r->nbits -= ones + 1;
+            break;
+        }
+        q += r->nbits;
+        r->acc = 0;
+        r->nbits = 0;
+        if (q > (UINT64_MAX >> r->k)) {
+            r->st->bad = true;
+            return 0;
+        }
+    }
+    if (q > (UINT64_MAX >> r->k)) {
+        r->st->bad = true;
+        return 0;
+    }
+    uint64_t low = r->k > 32 ? bits_get(r, 32) | bits_get(r, r->k - 32) << 32 : bits_get(r, r->k);
+    return q << r->k | low;
 }
 
 bool pt_state_run_next(pt_state_run *r, uint64_t *key, unsigned *tier)
 {
     if (r->i >= r->n || r->st->bad) return false;
-    uint64_t delta = stream_var(r->st);
+    uint64_t delta = rice_get(r);
     if (r->st->bad || (r->i > 0 && delta == 0) || r->key + delta < r->key) {   /* sorted, once */
         r->st->bad = true;
         return false;

@@ -23,7 +23,8 @@ typedef struct {
  * (patterns, inputs, counters, samples) of t. Sets follow (pt_state_put_run), then
  * pt_state_end. */
 void pt_state_begin(pt_state_writer *w, FILE *f, uint64_t rules_digest, const pt_tally *t);
-/* One sorted run: n, the tiers (with_tiers), the keys as deltas. keys ascending. */
+/* One sorted run: n, the tiers (with_tiers), the gaps between the keys Rice-coded. keys
+ * ascending. */
 void pt_state_put_run(pt_state_writer *w, const uint64_t *keys, const uint8_t *tiers, size_t n,
                       bool with_tiers);
 /* The checksum; closes the writer. 0, or -1 with err. */
@@ -50,6 +51,9 @@ typedef struct {
     uint8_t *tiers;
     size_t tiers_cap;
     uint64_t key;
+    unsigned k;                /* Rice parameter of the run's gaps */
+    uint64_t acc;              /* bits read, not used yet */
+    unsigned nbits;
 } pt_state_run;
 
 /* Start the next run of the stream (the cursor's buffer is reused). false when malformed. */
