@@ -217,6 +217,14 @@ def test_fail_on(tmp):
     with open(log) as f:
         s = json.loads(f.read())
     eq((s["level"], s["exit"]), ("serious", 5), "summary of a --fail-on run")
+    # pitally verify reruns such a scan without the nightly options: reproduced (exit 0,
+    # not the rerun's 5), and no second summary line
+    rep = os.path.join(tmp, "r.json")
+    run(base + ["--income", "5000", "--fail-on", "serious", "--summary", log, "--json", rep, a],
+        expect_rc=5)
+    run(["verify", rep], expect_rc=0)
+    with open(log) as f:
+        eq(len(f.read().splitlines()), 2, "summary lines after verify")
 
 
 def test_quiet(tmp):
