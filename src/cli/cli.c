@@ -754,6 +754,7 @@ int pt_cli_main(int argc, char **argv)
     free(co.declares);
     for (size_t i = 0; i < co.n_overrides; i++) free(co.overrides[i]);
     free(co.overrides);
+    if (is_scan || is_merge) rc = pt_nightly_unfinished(&co.nightly, cmd, rc);
     pt_nightly_free(&co.nightly);
     free(saved_argv);
     free_rules(&ru);

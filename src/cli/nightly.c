@@ -213,6 +213,7 @@ static void summary_json(FILE *f, const pt_scan_result *r, const pt_policy *pol,
     jw_str(&w, "version", PT_VERSION);
     jw_str(&w, "command", command);
     jw_str(&w, "command_line", rr ? rr->command : "");
+    jw_bool(&w, "completed", true);
     jw_num(&w, "elapsed_s", r->elapsed_s);
     jw_u64(&w, "inputs", r->n_inputs);
     jw_u64(&w, "inputs_scanned", r->n_scanned);
@@ -245,14 +246,40 @@ static int append_line(const char *path, const char *line, size_t len)
     return wrote == (ssize_t)len ? 0 : -1;
 }
 
-static int write_summary(const pt_nightly *n, const pt_scan_result *r, const pt_policy *pol,
+/* The line of a run that ended before its reports (refused, a usage error): what ran,
+ * where, and its exit status, so that a log shipper sees every run. */
+static void unfinished_json(FILE *f, const char *command, int rc)
+{
+    char now[32] = "", host[256] = "";
+    time_t t = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&t, &tm)) strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (gethostname(host, sizeof host - 1) != 0) snprintf(host, sizeof host, "%s", "unknown");
+    jw w;
+    jw_init(&w, f);
+    jw_open(&w, NULL, '{', true);
+    jw_str(&w, "schema", "pitally-summary/1");
+    jw_str(&w, "time_utc", now);
+    jw_str(&w, "host", host);
+    jw_str(&w, "tool", "pitally");
+    jw_str(&w, "version", PT_VERSION);
+    jw_str(&w, "command", command);
+    jw_bool(&w, "completed", false);
+    jw_u64(&w, "exit", (uint64_t)rc);
+    jw_close(&w, '}');
+}
+
+/* r NULL: the line of an unfinished run. */
+static int write_summary(pt_nightly *n, const pt_scan_result *r, const pt_policy *pol,
                          const char *command, int rc)
 {
+    n->summarized = true;
     char *line = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&line, &len);
     if (!mem) return -1;
-    summary_json(mem, r, pol, command, rc, pt_nightly_info(n));
+    if (r) summary_json(mem, r, pol, command, rc, pt_nightly_info(n));
+    else unfinished_json(mem, command, rc);
     bool ok = !ferror(mem);
     if (fclose(mem) != 0) ok = false;
     int res = ok ? append_line(n->summary_path, line, len) : -1;
@@ -270,6 +297,12 @@ int pt_nightly_finish(pt_nightly *n, const pt_scan_result *r, const pt_policy *p
         rc = PT_EXIT_FAIL_ON;
     if (n->summary_path && write_summary(n, r, pol, command, rc) != 0) rc = 4;
     return rc;
+}
+
+int pt_nightly_unfinished(pt_nightly *n, const char *command, int rc)
+{
+    if (!n->summary_path || n->summarized || rc == 0) return rc;   /* 0: --help */
+    return write_summary(n, NULL, NULL, command, rc) == 0 ? rc : 4;
 }
 
 void pt_nightly_free(pt_nightly *n)

@@ -16,6 +16,7 @@ typedef struct {
     pt_tally *base;              /* the baseline, loaded before the scan */
     pt_baseline_info info;       /* filled by pt_nightly_compare */
     bool compared;
+    bool summarized;             /* the --summary line is written (or was tried) */
 } pt_nightly;
 
 /* --fail-on serious|especially_serious; false for anything else. */
@@ -45,6 +46,11 @@ const pt_baseline_info *pt_nightly_info(const pt_nightly *n);
  * appended (4 when it cannot be). */
 int pt_nightly_finish(pt_nightly *n, const pt_scan_result *r, const pt_policy *pol,
                       const char *command, int rc);
+
+/* A run that ended without reports (refused before the scan, a usage error): its
+ * --summary line, with "completed": false and the exit status rc, unless one was
+ * written; nothing for rc 0 (--help). Returns rc, or 4 when the line cannot be appended. */
+int pt_nightly_unfinished(pt_nightly *n, const char *command, int rc);
 
 void pt_nightly_free(pt_nightly *n);
 

@@ -295,9 +295,11 @@ static void print_baseline(FILE *out, const pt_scan_result *r, const pt_policy *
     if (!r->baseline) return;
     const pt_baseline_diff *d = &r->baseline->diff;
     char *path = safe_text(r->baseline->path);
-    fprintf(out, "\nSince the baseline %s (sha256 %.16s…):\n", path, r->baseline->sha256);
+    fprintf(out, T("\nSince the baseline %s (sha256 %.16s…):\n", "\n与基线 %s 相比（sha256 %.16s…）：\n"),
+            path, r->baseline->sha256);
     free(path);
-    fprintf(out, "  inputs: %s new, %s changed, %s gone, %s unchanged, %s without a hash to compare\n",
+    fprintf(out, T("  inputs: %s new, %s changed, %s gone, %s unchanged, %s without a hash to compare\n",
+                   "  输入：新增 %s，已变更 %s，已消失 %s，未变更 %s，无可比对哈希 %s\n"),
             u64s(d->inputs[PT_BASE_NEW]), u64s(d->inputs[PT_BASE_CHANGED]),
             u64s(d->inputs[PT_BASE_GONE]), u64s(d->inputs[PT_BASE_UNCHANGED]),
             u64s(d->inputs[PT_BASE_UNHASHED]));
@@ -305,7 +307,8 @@ static void print_baseline(FILE *out, const pt_scan_result *r, const pt_policy *
     print_baseline_paths(out, d, PT_BASE_CHANGED, "changed");
     print_baseline_paths(out, d, PT_BASE_GONE, "gone");
     print_baseline_paths(out, d, PT_BASE_UNHASHED, "unhashed");
-    fprintf(out, "  distinct pieces not in the baseline, and those it had in a less serious tier:\n");
+    fprintf(out, "%s", T("  distinct pieces not in the baseline, and those it had in a less serious tier:\n",
+                         "  基线中没有的去重条数，及基线中属较轻档次、现属本档的条数：\n"));
     static const char *const heads[] = {"Tier", ">New pieces", ">Raised into it"};
     table t;
     table_init(&t, 3, heads);
@@ -315,8 +318,7 @@ static void print_baseline(FILE *out, const pt_scan_result *r, const pt_policy *
     }
     table_print(out, &t, 2);
     table_free(&t);
-    fprintf(out, "  new subjects: %s\n",
-            u64s(d->subjects_new));
+    fprintf(out, T("  new subjects: %s\n", "  新增信息主体：%s\n"), u64s(d->subjects_new));
 }
 
 const char *pt_input_status(const pt_input_result *in)

@@ -98,7 +98,7 @@ def test_baseline_second_night(tmp):
     eq(len(lines), 2, "summary lines")
     s2, s3 = (json.loads(x) for x in lines)
     eq(s2["schema"], "pitally-summary/1", "summary schema")
-    eq(s2["command"], "scan", "summary command")
+    eq((s2["command"], s2["completed"]), ("scan", True), "summary command")
     for key in ("time_utc", "host", "version", "command_line"):
         if not s2[key]:
             raise Failure("summary %s empty" % key)
@@ -179,6 +179,12 @@ def test_baseline_refused(tmp):
     fx.write(os.path.join(tmp, "cut.pst.key"), open(n1 + ".key", "rb").read())
     refused(["--baseline", os.path.join(tmp, "cut.pst")], ["corrupt or truncated"])
     refused(["--baseline", os.path.join(tmp, "missing.pst")], ["missing.pst"])
+    # the summary line of a refused run: not completed, its exit status
+    log = os.path.join(tmp, "refused.jsonl")
+    refused(["--baseline", n1, "--case-key", other, "--summary", log], ["another case key"])
+    with open(log) as f:
+        s = json.loads(f.read())
+    eq((s["command"], s["completed"], s["exit"]), ("scan", False, 1), "refused run's summary")
     # merge: states of another key than the baseline's
     s = os.path.join(tmp, "s.pst")
     scan([data], "--state", s, "--case-key", other)
