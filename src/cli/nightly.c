@@ -111,13 +111,11 @@ int pt_nightly_case_key(pt_nightly *n, const char *case_key_path, const char *st
 {
     char *copy_to, *path = key_file(n, case_key_path, state_path, &copy_to);
     int rc = PT_EXIT_USAGE;
-    if (!case_key_path && !copy_to && !state_path && access(path, F_OK) != 0)
-        fprintf(stderr, "pitally: --baseline %s: no case key beside it (%s): give --case-key "
-                "FILE of the baseline\n", n->baseline_path, path);
-    else if (!case_key_path && copy_to && access(path, F_OK) != 0)
-        fprintf(stderr, "pitally: --baseline %s: no case key beside it (%s) nor beside the "
-                "state (%s): give --case-key FILE of the baseline\n", n->baseline_path, path,
-                copy_to);
+    if (!case_key_path && access(path, F_OK) != 0)   /* never a new key: it could not match */
+        fprintf(stderr, "pitally: --baseline %s: no case key beside it (%s)%s%s%s: give "
+                "--case-key FILE of the baseline\n", n->baseline_path, path,
+                copy_to ? " nor beside the state (" : "", copy_to ? copy_to : "",
+                copy_to ? ")" : "");
     else if (pt_case_key_load(path, key) != 0)
         ;   /* it said why */
     else if (key->id != n->base->key_id)
@@ -240,10 +238,13 @@ static int append_line(const char *path, const char *line, size_t len)
     int fd = to_stderr ? STDERR_FILENO : open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) return -1;
     ssize_t wrote = write(fd, line, len);
-    int saved = errno;
-    if (!to_stderr && close(fd) != 0 && wrote == (ssize_t)len) return -1;
-    errno = wrote < 0 ? saved : EIO;
-    return wrote == (ssize_t)len ? 0 : -1;
+    int write_errno = wrote < 0 ? errno : EIO;   /* a short write: no errno of its own */
+    bool closed = to_stderr || close(fd) == 0;
+    if (wrote != (ssize_t)len) {
+        errno = write_errno;
+        return -1;
+    }
+    return closed ? 0 : -1;
 }
 
 /* The line of a run that ended before its reports (refused, a usage error): what ran,

@@ -212,6 +212,8 @@ def test_fail_on(tmp):
         expect_rc=2)
     run(base + ["--income", "5000", "--fail-on", "serious", "--json",
                 os.path.join(tmp, "no", "dir", "r.json"), a], expect_rc=4)
+    run(base + ["--income", "5000", "--fail-on", "serious", "--summary",
+                os.path.join(tmp, "no", "dir", "s.jsonl"), a], expect_rc=4)
     # merge: the same rule
     st = os.path.join(tmp, "a.pst")
     scan([a], "--state", st)
