@@ -1,5 +1,5 @@
 /* samples.h - evidence: for every pattern, the first few values it accepted, masked, with
- * the input and the byte offset of their record, so that an examiner can open the file at
+ * the input and the byte offset and line of their record, so that an examiner can open the file at
  * that place and see what was counted. "First" is by (input, offset), not by which thread
  * got there first: each worker keeps its own best few per pattern and the lists are
  * merged at the end, so the samples are the same for any thread count.
@@ -15,6 +15,7 @@
 typedef struct {
     uint32_t input;                   /* index of the input in the run */
     uint64_t offset;                  /* of the record, in the input's decoded text */
+    uint64_t line;                    /* of the record's first byte there, from 1; 0 unknown */
     char value[PT_SAMPLE_VALUE_MAX];  /* masked, NUL-terminated UTF-8 */
 } pt_sample;
 
@@ -45,6 +46,9 @@ static inline bool pt_samples_wants(const pt_samples *s, size_t p, uint32_t inpu
 /* Keep the masked value (already cut to fit) if it is among the first. A second value
  * of the same record (same input and offset) is not kept: one sample per record. */
 void pt_samples_add(pt_samples *s, size_t p, uint32_t input, uint64_t offset, const char *masked);
+/* The same, with the record's line (from 1; 0 unknown). */
+void pt_samples_add_line(pt_samples *s, size_t p, uint32_t input, uint64_t offset, uint64_t line,
+                         const char *masked);
 /* Merge src into dst (same number of patterns). */
 void pt_samples_merge(pt_samples *dst, const pt_samples *src);
 /* The samples of pattern p: count and array. */

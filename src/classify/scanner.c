@@ -226,6 +226,8 @@ struct pt_scanner {
     uint64_t *matched, *rejected;
     pt_samples *samples;           /* evidence sink, or NULL */
     uint32_t sample_input;         /* input number the samples are filed under */
+    uint64_t (*sample_line)(void *ctx, uint64_t offset);   /* a sample's line, or NULL */
+    void *sample_line_ctx;
     bool log_matches;              /* keep the accepted values of a record (evidence) */
     pt_match *log;
     size_t n_log, cap_log;
@@ -747,6 +749,13 @@ void pt_scanner_set_samples(pt_scanner *s, pt_samples *samples, uint32_t input)
     s->sample_input = input;
 }
 
+void pt_scanner_set_sample_lines(pt_scanner *s, uint64_t (*line_of)(void *ctx, uint64_t offset),
+                                 void *ctx)
+{
+    s->sample_line = line_of;
+    s->sample_line_ctx = ctx;
+}
+
 /* Keep a masked copy of an accepted value when it is among the first of its pattern;
  * the comparison is all most values cost. */
 static void offer_sample(pt_scanner *s, size_t i, const char *v, size_t n)
@@ -755,7 +764,8 @@ static void offer_sample(pt_scanner *s, size_t i, const char *v, size_t n)
     const pt_pattern *p = &s->ps->v[i];
     char masked[PT_SAMPLE_VALUE_MAX];
     pt_mask_value(v, n, p->mask_head, p->mask_tail, masked, sizeof masked);
-    pt_samples_add(s->samples, i, s->sample_input, s->record_offset, masked);
+    uint64_t line = s->sample_line ? s->sample_line(s->sample_line_ctx, s->record_offset) : 0;
+    pt_samples_add_line(s->samples, i, s->sample_input, s->record_offset, line, masked);
 }
 
 void pt_scanner_set_reference(pt_scanner *s, bool reference) { s->reference = reference; }

@@ -41,7 +41,8 @@ typedef struct {
     pt_columns header;
     pt_splitter *splitter;     /* the chunks' views point at its SQL tables */
     pt_errlist reader_errs;    /* the source's and the cutter's; joined at release */
-    uint64_t lines_before;     /* newlines before the next chunk to commit (piece sink) */
+    uint64_t lines_before;     /* newlines before the next chunk to commit: lines of
+                                  samples, errors and pieces are the chunk's plus these */
     atomic_uint refs;          /* the reader's, and one per chunk not yet committed */
     /* column-level evidence (columns.h), NULL for plain lines: the sample's decisions,
      * and the input's column counts, merged at each commit */
@@ -82,6 +83,9 @@ typedef struct {
     size_t arena_len, arena_cap;
     size_t line_pos;           /* newlines counted up to here */
     uint64_t lines;            /* newlines in buf[0, line_pos) */
+    pt_samples samples;        /* its first values per pattern, lines counted in the chunk;
+                                  filed in the tally at the commit, when the line of the
+                                  chunk's start is known */
     pt_colstats *cols;         /* its column counts and doubt (when in->cols) */
 } chunk;
 
@@ -91,7 +95,6 @@ typedef struct {
     pt_reciter *it;
     pt_scanner *scanner;
     uint64_t *matched, *rejected;
-    pt_samples samples;
 } worker;
 
 struct pt_scan {
@@ -151,14 +154,23 @@ static void *grow_array(void *v, size_t *cap, size_t need, size_t size)
     return pt_xrealloc(v, c * size);
 }
 
+/* Every chunk is counted whole (the next one's first line depends on it), so eight
+ * bytes at a time: a byte of x = w ^ "\n\n.." is zero where w has a newline, and
+ * ((x & 0x7f..) + 0x7f..) | x has the high bit of each nonzero byte set, with no carry
+ * between bytes. */
 static uint64_t count_newlines(const char *p, size_t n)
 {
+    const uint64_t nl = 0x0a0a0a0a0a0a0a0aULL, low7 = 0x7f7f7f7f7f7f7f7fULL;
     uint64_t k = 0;
-    const char *end = p + n;
-    while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-        k++;
-        p++;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        uint64_t x = w ^ nl;
+        uint64_t nonzero = ((x & low7) + low7) | x;
+        k += (uint64_t)__builtin_popcountll(~nonzero & ~low7);
     }
+    for (; i < n; i++) k += p[i] == '\n';
     return k;
 }
 
@@ -179,15 +191,24 @@ static void keep_matches(chunk *c, piece_note *note, const pt_scanner *scanner)
     }
 }
 
-static void note_line(chunk *c, piece_note *note, uint64_t offset)
+/* Newlines between the chunk's start and offset (in the input's decoded text), counted
+ * from where the last question left off: records come in order, so each byte is
+ * counted about once. */
+static uint64_t lines_to(chunk *c, uint64_t offset)
 {
-    size_t rel = (size_t)(offset - c->view.offset);
+    size_t rel = offset < c->view.offset ? 0 : (size_t)(offset - c->view.offset);
     if (rel > c->view.len) rel = c->view.len;
-    if (rel > c->line_pos) {
-        c->lines += count_newlines(c->buf + c->line_pos, rel - c->line_pos);
-        c->line_pos = rel;
-    }
-    note->line_in_chunk = c->lines;
+    if (rel > c->line_pos) c->lines += count_newlines(c->buf + c->line_pos, rel - c->line_pos);
+    else c->lines -= count_newlines(c->buf + rel, c->line_pos - rel);
+    c->line_pos = rel;
+    return c->lines;
+}
+
+/* A line within the chunk, from 1 (the scanner's sample lines): the commit adds the
+ * lines before the chunk. */
+static uint64_t chunk_line_of(void *ctx, uint64_t offset)
+{
+    return lines_to(ctx, offset) + 1;
 }
 
 static void note_piece(pt_scan *s, chunk *c, const pt_record_class *cls, uint64_t categories,
@@ -203,7 +224,7 @@ static void note_piece(pt_scan *s, chunk *c, const pt_record_class *cls, uint64_
         c->notes = grow_array(c->notes, &c->notes_cap, c->n_fps + 1, sizeof *c->notes);
         piece_note *note = &c->notes[c->n_fps];
         *note = (piece_note){.offset = offset, .categories = categories};
-        note_line(c, note, offset);
+        note->line_in_chunk = lines_to(c, offset);
         keep_matches(c, note, scanner);
     }
     c->n_fps++;
@@ -242,7 +263,13 @@ static void classify_chunk(worker *w, chunk *c)
     pt_record rec;
     pt_record_class cls;
     pt_reciter_reset(w->it, &c->view);
-    pt_scanner_set_samples(w->scanner, &w->samples, c->in->no);
+    if (c->samples.n_patterns != s->ps->n) {
+        pt_samples_free(&c->samples);
+        pt_samples_init(&c->samples, s->ps->n);
+    }
+    if (c->samples.count) memset(c->samples.count, 0, c->samples.n_patterns);
+    pt_scanner_set_samples(w->scanner, &c->samples, c->in->no);
+    pt_scanner_set_sample_lines(w->scanner, chunk_line_of, c);
     if (c->in->cols) {
         if (!c->cols) c->cols = pt_colstats_new(false);
         pt_colstats_reset(c->cols, c->in->cols);
@@ -255,12 +282,13 @@ static void classify_chunk(worker *w, chunk *c)
             uint64_t off;
             pt_reciter_error(w->it, &kind, &msg, &off);
             pt_errlist_add(&c->errs, kind, off, "%s", msg);
+            c->errs.v[c->errs.n - 1].line = chunk_line_of(c, off);   /* the commit adds the rest */
             continue;
         }
         pt_scanner_classify(w->scanner, &rec, &cls, w->matched, w->rejected);
         tally_record(s, c, &cls, rec.offset, w->scanner);
     }
-    if (s->o.pieces) note_line(c, &(piece_note){0}, c->view.offset + c->view.len);
+    lines_to(c, c->view.offset + c->view.len);   /* the next chunk's first line */
     pt_scanner_set_columns(w->scanner, NULL, NULL);   /* the chunk's column counts complete */
 }
 
@@ -287,9 +315,24 @@ static void emit_pieces(pt_scan *s, chunk *c)
     free(m);
 }
 
+/* The chunk's samples and errors had lines counted from its start: add the lines before. */
+static void file_lines(pt_scan *s, chunk *c)
+{
+    uint64_t before = c->in->lines_before;
+    for (size_t i = 0; i < c->errs.n; i++)
+        if (c->errs.v[i].line) c->errs.v[i].line += before;
+    for (size_t p = 0; p < c->samples.n_patterns && p < s->tally->samples.n_patterns; p++)
+        for (size_t i = 0; i < c->samples.count[p]; i++) {
+            const pt_sample *x = &c->samples.v[p * PT_SAMPLES_PER_PATTERN + i];
+            pt_samples_add_line(&s->tally->samples, p, x->input, x->offset, x->line + before,
+                                x->value);
+        }
+}
+
 static void commit_chunk(pt_scan *s, chunk *c)
 {
     input_ctx *in = c->in;
+    file_lines(s, c);
     pt_tally_commit(s->tally, in->no, in->res, &c->local, c->fps, c->n_fps, c->subjects,
                     c->n_subjects);
     pt_errlist_move(&in->res->errors, &c->errs);
@@ -615,7 +658,6 @@ static void start_workers(pt_scan *s)
         pt_scanner_log_matches(w->scanner, s->o.pieces != NULL);
         w->matched = pt_xcalloc(s->ps->n ? s->ps->n : 1, sizeof *w->matched);
         w->rejected = pt_xcalloc(s->ps->n ? s->ps->n : 1, sizeof *w->rejected);
-        pt_samples_init(&w->samples, s->ps->n);
         pthread_create(&w->thread, NULL, worker_main, w);
     }
 }
@@ -631,8 +673,6 @@ static void stop_workers(pt_scan *s)
             t->pattern_matched[p] += w->matched[p];
             t->pattern_rejected[p] += w->rejected[p];
         }
-        pt_samples_merge(&t->samples, &w->samples);
-        pt_samples_free(&w->samples);
         pt_reciter_free(w->it);
         pt_scanner_free(w->scanner);
         free(w->matched);
@@ -665,6 +705,7 @@ static void free_pool(pt_scan *s)
         free(c->matches);
         free(c->arena);
         pt_colstats_free(c->cols);
+        pt_samples_free(&c->samples);
         pt_errlist_free(&c->errs);
         free(c);
     }

@@ -289,14 +289,15 @@ static void write_input(jw *w, const pt_input_result *in, const pt_scan_result *
         jw_str(w, "kind", e->kind);
         jw_str(w, "message", e->message ? e->message : "");
         jw_u64(w, "offset", e->offset);
+        if (e->line) jw_u64(w, "line", e->line);   /* 0: not known (not a record-level error) */
         jw_close(w, '}');
     }
     jw_close(w, ']');
     jw_close(w, '}');
 }
 
-/* The first accepted values of a pattern, masked, with the input path and the offset of
- * their record in its decoded text: where an examiner finds them. */
+/* The first accepted values of a pattern, masked, with the input path and the offset and
+ * line of their record in its decoded text: where an examiner finds them. */
 static void write_samples(jw *w, const pt_scan_result *r, size_t pattern)
 {
     const pt_sample *v;
@@ -307,6 +308,7 @@ static void write_samples(jw *w, const pt_scan_result *r, size_t pattern)
         jw_open(w, NULL, '{', true);
         jw_str(w, "path", r->inputs[v[k].input].path);
         jw_u64(w, "offset", v[k].offset);
+        if (v[k].line) jw_u64(w, "line", v[k].line);   /* 0: from a state that did not keep it */
         jw_str(w, "value", v[k].value);
         jw_close(w, '}');
     }

@@ -25,6 +25,12 @@ void pt_samples_free(pt_samples *s)
 
 void pt_samples_add(pt_samples *s, size_t p, uint32_t input, uint64_t offset, const char *masked)
 {
+    pt_samples_add_line(s, p, input, offset, 0, masked);
+}
+
+void pt_samples_add_line(pt_samples *s, size_t p, uint32_t input, uint64_t offset, uint64_t line,
+                         const char *masked)
+{
     if (!pt_samples_wants(s, p, input, offset)) return;
     pt_sample *list = &s->v[p * K];
     size_t n = s->count[p], at = 0;
@@ -36,6 +42,7 @@ void pt_samples_add(pt_samples *s, size_t p, uint32_t input, uint64_t offset, co
     memmove(&list[at + 1], &list[at], (n - at) * sizeof *list);
     list[at].input = input;
     list[at].offset = offset;
+    list[at].line = line;
     snprintf(list[at].value, sizeof list[at].value, "%s", masked);
     s->count[p] = (uint8_t)(n + 1);
 }
@@ -45,7 +52,7 @@ void pt_samples_merge(pt_samples *dst, const pt_samples *src)
     for (size_t p = 0; p < src->n_patterns && p < dst->n_patterns; p++)
         for (size_t i = 0; i < src->count[p]; i++) {
             const pt_sample *x = &src->v[p * K + i];
-            pt_samples_add(dst, p, x->input, x->offset, x->value);
+            pt_samples_add_line(dst, p, x->input, x->offset, x->line, x->value);
         }
 }
 

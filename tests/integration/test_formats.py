@@ -3,6 +3,7 @@ wrapped arrays, Elasticsearch and mongoexport output), pg_dump COPY blocks, SQL 
 Oracle scripts, title rows above a CSV header. Every fixture is built here and its counts
 worked out from how it was built; each is also scanned in small chunks, which must not
 change a count. Collected by run.py."""
+import gzip
 import json
 import os
 
@@ -258,3 +259,75 @@ def test_labelled_blocks(tmp):
     # the three people and one more block: the card, a piece of its own
     eq(counts(got["crlf.txt"]), (4, 4, 3), "crlf.txt records/raw/distinct")
     eq(tier(got["crlf.txt"], "art5_3"), (1, 1), "crlf.txt art5_3: the card")
+
+
+# ---------------------------------------------------------------- line numbers
+
+def sample_lines(report, pattern="cn_resident_id"):
+    return [s.get("line") for s in report["totals"]["patterns"][pattern]["samples"]]
+
+
+def line_fixtures():
+    """name -> (bytes, the lines where the three people's records start), each worked
+    out from how the text is built. The resident-ID samples are one per record, so they
+    name the three records' lines."""
+    h, p = fx.HEAD, fx.PEOPLE
+    rows = [",".join(r) for r in p]
+    # a title and a blank line above the header (lines 1-2, header 3); the first
+    # record's quoted note spans lines 4-5
+    csv = "客户名单\n\n%s,备注\n%s,\"第一行\n第二行\"\n%s,\n%s,\n" % (",".join(h), *rows)
+    # the first two newlines doubled: header 1, blank 2, person 3, blank 4, people 5, 6
+    tsv = fx.csv_text(sep="\t").replace("\n", "\n\n", 2)
+    jsonl = "\n" + fx.jsonl_text()                           # a blank first line: 2, 3, 4
+    # indent=2: "[" on line 1, then each object "{", 3 keys, "}," = 5 lines: 2, 7, 12
+    doc = json.dumps([person(r) for r in p], ensure_ascii=False, indent=2)
+    cols = "(`%s`,`%s`,`%s`)" % h
+    sql = ("CREATE TABLE t (`%s` text, `%s` text, `%s` text);\n" % h +
+           "INSERT INTO t %s VALUES\n('%s','%s','%s'),\n('%s','%s','%s');\n" % ((cols,) + p[0] + p[1]) +
+           "\nINSERT INTO t %s VALUES ('%s','%s','%s');\n" % ((cols,) + p[2]))   # 3, 4, 6
+    dump = pg_dump(p, [])
+    copy_lines = [dump[:dump.index("\n%d\t" % i) + 1].count("\n") + 1 for i in (1, 2, 3)]
+    blocks = "\n".join("%s：%s\n%s：%s\n%s：%s\n" % (h[0], r[0], h[1], r[1], h[2], r[2])
+                       for r in p)                            # 4-line blocks: 1, 5, 9
+    lines = "开头一行\n%s 张伟\n\n\n李娜 %s\n%s\n" % (p[0][1], p[1][1], p[2][1])   # 2, 5, 6
+    crlf = fx.csv_text().replace("\n", "\r\n")               # header 1: 2, 3, 4
+    return {"a.csv": (csv.encode(), [4, 6, 7]), "b.tsv": (tsv.encode(), [3, 5, 6]),
+            "c.jsonl": (jsonl.encode(), [2, 3, 4]), "d.json": (doc.encode(), [2, 7, 12]),
+            "e.sql": (sql.encode(), [3, 4, 6]), "f.sql": (dump.encode(), copy_lines),
+            "g.txt": (blocks.encode(), [1, 5, 9]), "h.log": (lines.encode(), [2, 5, 6]),
+            "i.csv": (crlf.encode("utf-16-le"), [2, 3, 4]),
+            "j.csv.gz": (gzip.compress(crlf.encode("gb18030")), [2, 3, 4])}
+
+
+def test_sample_lines_every_format(tmp):
+    """Samples say the 1-based line where their record starts in its file, whatever the
+    format, encoding, compression or chunk size (issue 9: where an examiner can look)."""
+    for name, (data, lines) in line_fixtures().items():
+        path = os.path.join(tmp, name)
+        fx.write(path, data)
+        r = scan_chunked([path])
+        eq(sample_lines(r), lines, name + " sample lines")
+        offsets = [s["offset"] for s in r["totals"]["patterns"]["cn_resident_id"]["samples"]]
+        eq(offsets, sorted(offsets), name + " offsets in order, next to the lines")
+
+
+def test_sample_lines_sqlite(tmp):
+    """A database table is read as CSV text: its header is line 1, row k is line k+1."""
+    import sqlite3
+    path = os.path.join(tmp, "app.db")
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE users (姓名 TEXT, 身份证号 TEXT, 手机号 TEXT)")
+    db.executemany("INSERT INTO users VALUES (?, ?, ?)", fx.PEOPLE)
+    db.commit()
+    db.close()
+    eq(sample_lines(scan([path])), [2, 3, 4], "rows 1-3 of users")
+
+
+def test_error_line(tmp):
+    """A record-level error names its line too: a broken JSON Lines object on line 3."""
+    text = fx.jsonl_text().split("\n")
+    text.insert(2, '{"姓名": "坏')
+    path = os.path.join(tmp, "bad.jsonl")
+    fx.write(path, "\n".join(text).encode())
+    inp = scan_chunked([path])["inputs"][0]
+    eq([(e["kind"], e.get("line")) for e in inp["errors"]], [("json", 3)], "json error on line 3")
