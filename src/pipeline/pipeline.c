@@ -41,6 +41,8 @@ typedef struct {
     pt_columns header;
     pt_splitter *splitter;     /* the chunks' views point at its SQL tables */
     pt_errlist reader_errs;    /* the source's and the cutter's; joined at release */
+    uint64_t text_bytes;       /* of decoded text, header included (set by the reader) */
+    uint64_t record_bytes;     /* of that text that records and their separators cover */
     uint64_t lines_before;     /* newlines before the next chunk to commit: lines of
                                   samples, errors and pieces are the chunk's plus these */
     atomic_uint refs;          /* the reader's, and one per chunk not yet committed */
@@ -81,6 +83,7 @@ typedef struct {
     size_t n_matches, matches_cap;
     char *arena;               /* the values of the matches */
     size_t arena_len, arena_cap;
+    uint64_t record_bytes;     /* of its text in records (see input_ctx) */
     size_t line_pos;           /* newlines counted up to here */
     uint64_t lines;            /* newlines in buf[0, line_pos) */
     pt_samples samples;        /* its first values per pattern, lines counted in the chunk;
@@ -124,6 +127,25 @@ struct pt_scan {
 
 /* ---- per-input state ---- */
 
+/* "Never silent" (issue 9): records that cover less than half of an input's text mean
+ * it was read in a layout it is not in, or its data is in statements pitally does not
+ * read. A dump's schema and comments are a few KiB, so below that the share says
+ * nothing and no entry is made. Only whole records count as covered. */
+#define UNCOVERED_MIN_BYTES 4096u
+static void note_uncovered(input_ctx *in)
+{
+    pt_input_result *res = in->res;
+    uint64_t text = in->text_bytes, covered = in->record_bytes;
+    if (covered > text) covered = text;
+    uint64_t outside = text - covered;
+    if (res->counts.records == 0 || outside < UNCOVERED_MIN_BYTES || outside * 2 <= text) return;
+    pt_errlist_add(&res->errors, "mostly_no_records", 0,
+                   "%llu of the %llu bytes of text (%llu%%), read as %s, fall in no record: "
+                   "the data may be in another layout (--format) or in statements not read",
+                   (unsigned long long)outside, (unsigned long long)text,
+                   (unsigned long long)(outside * 100 / text), res->format);
+}
+
 static void input_release(pt_scan *s, input_ctx *in)
 {
     if (atomic_fetch_sub(&in->refs, 1) != 1) return;
@@ -133,6 +155,8 @@ static void input_release(pt_scan *s, input_ctx *in)
         pt_errlist_add(&res->errors, "no_records", 0,
                        "%llu bytes read as %s, but no record found in them",
                        (unsigned long long)res->bytes, res->format);
+    else if (res->readable && !res->skipped)
+        note_uncovered(in);
     pt_errlist_sort(&res->errors);
     pt_colstats_finish(in->cols, in->plan);
     pt_colstats_free(in->plan);
@@ -259,7 +283,7 @@ static void classify_chunk(worker *w, chunk *c)
     pt_scan *s = w->scan;
     memset(&c->local, 0, sizeof c->local);
     c->n_fps = c->n_subjects = c->n_matches = c->arena_len = c->line_pos = 0;
-    c->lines = 0;
+    c->lines = c->record_bytes = 0;
     pt_record rec;
     pt_record_class cls;
     pt_reciter_reset(w->it, &c->view);
@@ -285,6 +309,8 @@ static void classify_chunk(worker *w, chunk *c)
             c->errs.v[c->errs.n - 1].line = chunk_line_of(c, off);   /* the commit adds the rest */
             continue;
         }
+        uint64_t end = pt_reciter_pos(w->it);
+        c->record_bytes += end > rec.offset ? end - rec.offset : 0;
         pt_scanner_classify(w->scanner, &rec, &cls, w->matched, w->rejected);
         tally_record(s, c, &cls, rec.offset, w->scanner);
     }
@@ -337,6 +363,7 @@ static void commit_chunk(pt_scan *s, chunk *c)
                     c->n_subjects);
     pt_errlist_move(&in->res->errors, &c->errs);
     if (in->cols) pt_colstats_merge(in->cols, c->cols);
+    in->record_bytes += c->record_bytes;
     if (s->o.pieces && c->n_fps) emit_pieces(s, c);
     in->lines_before += c->lines;   /* commits are in order: the next chunk's first line */
     atomic_fetch_add(&s->records_done, c->local.records);
@@ -587,6 +614,7 @@ bool pt_scan_input(pt_scan *s, const char *name, const pt_raw_input *raw,
     reader rd = {.s = s, .src = src, .in = in, .forced = s->o.dialect};
     if (attrs && attrs->format != PT_FMT_AUTO) rd.forced = (pt_dialect){.format = attrs->format};
     read_chunks(&rd);
+    in->text_bytes = rd.offset;
     res->bytes = pt_source_bytes_in(src);
     if (!pt_source_digests(src, res->md5, res->sha256)) res->md5[0] = res->sha256[0] = '\0';
     res->compression = pt_compression_name(pt_source_compression(src));

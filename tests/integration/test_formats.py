@@ -136,9 +136,11 @@ def test_json_object_over_record_cap(tmp):
     fx.write(os.path.join(tmp, "huge.json"), data)
     inp = scan([os.path.join(tmp, "huge.json")], "--chunk-size", "4096", "--max-record", "65536")["inputs"][0]
     eq(counts(inp), (99, 99, 99), "records/raw/distinct")
-    eq(sorted(set(kinds(inp))), ["json", "record_too_long"], "error kinds")
+    # the cut object's 300,000 bytes are in no record, more than half of the ~304 KB
+    eq(sorted(set(kinds(inp))), ["json", "mostly_no_records", "record_too_long"], "error kinds")
     at = data.index(objs[50].encode())
-    eq([e["offset"] for e in inp["errors"][:2]], [at, at], "the cut object's offset, twice")
+    cut = [e for e in inp["errors"] if e["kind"] != "mostly_no_records"]   # that one is at 0
+    eq([e["offset"] for e in cut[:2]], [at, at], "the cut object's offset, twice")
 
 
 # ---------------------------------------------------------------- pg_dump
@@ -331,3 +333,41 @@ def test_error_line(tmp):
     fx.write(path, "\n".join(text).encode())
     inp = scan_chunked([path])["inputs"][0]
     eq([(e["kind"], e.get("line")) for e in inp["errors"]], [("json", 3)], "json error on line 3")
+
+
+# ---------------------------------------------------------------- never silent
+
+def test_most_bytes_in_no_record(tmp):
+    """Records that cover less than half of an input's text, with at least 4 KiB outside
+    them, give a mostly_no_records entry naming the format; the records still count.
+    A dump whose comment is 9000 bytes of 'x' and a JSON document whose records sit next
+    to an 8000-byte string: the 3 people's records are far smaller than that."""
+    comment = "/* " + "x" * 9000 + " */\n"
+    dump = (comment + fx.sql_text()).encode()
+    fx.write(os.path.join(tmp, "dump.sql"), dump)
+    doc = json.dumps({"meta": {"readme": "x" * 8000}, "data": [person(r) for r in fx.PEOPLE]},
+                     ensure_ascii=False).encode()
+    fx.write(os.path.join(tmp, "api.json"), doc)
+    got = by_name(scan_chunked([tmp]))
+    for name, data, fmt in (("dump.sql", dump, "sql"), ("api.json", doc, "json")):
+        inp = got[name]
+        eq(counts(inp), PEOPLE_COUNTS, name + " records/raw/distinct still count")
+        eq(kinds(inp), ["mostly_no_records"], name + " error kinds")
+        msg = inp["errors"][0]["message"]
+        # the whole file is text (UTF-8, no BOM, not compressed): its size is the total
+        if ("of the %d bytes" % len(data)) not in msg or ("read as %s" % fmt) not in msg:
+            raise AssertionError("%s message: %r" % (name, msg))
+
+
+def test_covered_inputs_have_no_such_entry(tmp):
+    """The usual shapes stay quiet: a 300-row CSV (every line but the header is a record),
+    a double-spaced chat log (the blank lines are a third of its bytes), and a small
+    MySQL dump whose schema outweighs its 3 tuples but is under 4 KiB."""
+    rows = [("用户%d" % i, fx.resident_id("11010519491231%03d" % i), "138%08d" % i)
+            for i in range(300)]
+    fx.write(os.path.join(tmp, "big.csv"), fx.csv_text(rows).encode())
+    fx.write(os.path.join(tmp, "chat.log"),
+             "".join("%s 说 %s\n\n" % (r[0], r[2]) for r in rows).encode())
+    fx.write(os.path.join(tmp, "small.sql"), fx.sql_text().encode())
+    for name, inp in by_name(scan([tmp])).items():
+        eq(inp["errors"], [], name + " errors")
