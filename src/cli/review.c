@@ -334,8 +334,11 @@ static void problem(problems *pr, const char *fmt, ...)
     pr->n++;
 }
 
-static bool is_hex16(const char *s)
+/* A sample key as written: "k" and 16 hex digits (the letter keeps Excel from reading
+ * 1e52... as a number), or the bare 16 digits of an evidence directory written before. */
+static bool is_sample_key(const char *s)
 {
+    if (s[0] == 'k') s++;
     if (strlen(s) != 16) return false;
     for (size_t i = 0; i < 16; i++)
         if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return false;
@@ -362,7 +365,7 @@ static void explain_change(problems *pr, const tier_review *tr, const csv_table 
     const char *first_key = NULL;
     for (size_t i = 1; i < t->n; i++) {
         const char *k = cell_at(&t->rows[i], key_col);
-        if (!is_hex16(k)) continue;
+        if (!is_sample_key(k)) continue;
         valid++;
         if (!key_drawn(tr->sample_keys, k)) {
             if (!foreign++) first_line = t->rows[i].line, first_key = k;

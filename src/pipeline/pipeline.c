@@ -89,6 +89,7 @@ typedef struct {
     pt_samples samples;        /* its first values per pattern, lines counted in the chunk;
                                   filed in the tally at the commit, when the line of the
                                   chunk's start is known */
+    pt_samples rejects;        /* its first rejected values per pattern (a sink wants them) */
     pt_colstats *cols;         /* its column counts and doubt (when in->cols) */
 } chunk;
 
@@ -121,6 +122,8 @@ struct pt_scan {
     size_t carry_cap;
     void (*on_progress)(void *ctx, uint64_t input_bytes_in, uint64_t records_done);
     void *progress_ctx;
+    void (*on_reject)(void *ctx, const pt_rejected_event *e);
+    void *reject_ctx;
     pt_reciter *sample_it;     /* the reader's, for the column sample (columns_sample) */
     pt_scanner *sample_scanner;
 };
@@ -294,6 +297,14 @@ static void classify_chunk(worker *w, chunk *c)
     if (c->samples.count) memset(c->samples.count, 0, c->samples.n_patterns);
     pt_scanner_set_samples(w->scanner, &c->samples, c->in->no);
     pt_scanner_set_sample_lines(w->scanner, chunk_line_of, c);
+    if (s->on_reject) {
+        if (c->rejects.n_patterns != s->ps->n) {
+            pt_samples_free(&c->rejects);
+            pt_samples_init_per(&c->rejects, s->ps->n, PT_REJECTS_PER_PATTERN);
+        }
+        if (c->rejects.count) memset(c->rejects.count, 0, c->rejects.n_patterns);
+        pt_scanner_set_rejects(w->scanner, &c->rejects);
+    }
     if (c->in->cols) {
         if (!c->cols) c->cols = pt_colstats_new(false);
         pt_colstats_reset(c->cols, c->in->cols);
@@ -349,9 +360,22 @@ static void file_lines(pt_scan *s, chunk *c)
         if (c->errs.v[i].line) c->errs.v[i].line += before;
     for (size_t p = 0; p < c->samples.n_patterns && p < s->tally->samples.n_patterns; p++)
         for (size_t i = 0; i < c->samples.count[p]; i++) {
-            const pt_sample *x = &c->samples.v[p * PT_SAMPLES_PER_PATTERN + i];
+            const pt_sample *x = &c->samples.v[p * c->samples.per + i];
             pt_samples_add_line(&s->tally->samples, p, x->input, x->offset, x->line + before,
                                 x->value);
+        }
+}
+
+/* The chunk's first rejected values of each pattern, to the sink, lines completed. */
+static void emit_rejects(pt_scan *s, chunk *c)
+{
+    for (size_t p = 0; p < c->rejects.n_patterns; p++)
+        for (size_t i = 0; i < c->rejects.count[p]; i++) {
+            const pt_sample *x = &c->rejects.v[p * c->rejects.per + i];
+            pt_rejected_event e = {x->input, c->in->res->path, x->offset,
+                                   x->line ? x->line + c->in->lines_before : 0, (uint32_t)p,
+                                   x->value, x->reason};
+            s->on_reject(s->reject_ctx, &e);
         }
 }
 
@@ -365,6 +389,7 @@ static void commit_chunk(pt_scan *s, chunk *c)
     if (in->cols) pt_colstats_merge(in->cols, c->cols);
     in->record_bytes += c->record_bytes;
     if (s->o.pieces && c->n_fps) emit_pieces(s, c);
+    if (s->on_reject) emit_rejects(s, c);
     in->lines_before += c->lines;   /* commits are in order: the next chunk's first line */
     atomic_fetch_add(&s->records_done, c->local.records);
     c->in = NULL;
@@ -664,6 +689,13 @@ void pt_scan_set_progress(pt_scan *s, void (*fn)(void *ctx, uint64_t input_bytes
     s->progress_ctx = ctx;
 }
 
+void pt_scan_set_rejects(pt_scan *s, void (*fn)(void *ctx, const pt_rejected_event *e),
+                         void *ctx)
+{
+    s->on_reject = fn;
+    s->reject_ctx = ctx;
+}
+
 const pt_scan_options *pt_scan_get_options(const pt_scan *s)
 {
     return &s->o;
@@ -734,6 +766,7 @@ static void free_pool(pt_scan *s)
         free(c->arena);
         pt_colstats_free(c->cols);
         pt_samples_free(&c->samples);
+        pt_samples_free(&c->rejects);
         pt_errlist_free(&c->errs);
         free(c);
     }
