@@ -371,3 +371,22 @@ def test_covered_inputs_have_no_such_entry(tmp):
     fx.write(os.path.join(tmp, "small.sql"), fx.sql_text().encode())
     for name, inp in by_name(scan([tmp])).items():
         eq(inp["errors"], [], name + " errors")
+
+
+def test_sample_lines_xlsx_rows(tmp):
+    """A sheet's lines are its Excel row numbers: test_containers' people sheet (header on
+    row 1, people on rows 2, 3 and 5, row 4 empty), and a sheet whose header is on row 3
+    and whose row 4 holds a cell with a line break (rows 4, 6 and 7: the break takes the
+    line of the missing row 5)."""
+    from test_containers import STRINGS, inline, people_sheet, row, xlsx
+    h, p = fx.HEAD, fx.PEOPLE
+    lower = (row(3, inline("A3", h[0]), inline("B3", h[1]), inline("C3", "备注")) +
+             row(4, inline("A4", p[0][0]), inline("B4", p[0][1]), inline("C4", "第一行&#10;第二行")) +
+             row(6, inline("A6", p[1][0]), inline("B6", p[1][1])) +
+             row(7, inline("A7", p[2][0]), inline("B7", p[2][1])))
+    for name, sheets, lines in (("a.xlsx", [("客户信息", people_sheet())], [2, 3, 5]),
+                                ("b.xlsx", [("名单", lower)], [4, 6, 7])):
+        path = os.path.join(tmp, name)
+        xlsx(path, sheets, STRINGS)
+        r = scan([path])
+        eq(sample_lines(r), lines, name + " sample lines")
