@@ -10,7 +10,7 @@
 #include "pitally/common.h"
 
 #define PT_SAMPLES_PER_PATTERN 3
-#define PT_REJECTS_PER_PATTERN 20     /* rejected values kept for the evidence (rejected.csv) */
+#define PT_REJECTS_PER_PATTERN 20u    /* rejected values kept for the evidence (rejected.csv) */
 #define PT_SAMPLE_VALUE_MAX 96
 
 /* Why a value was rejected (the lists of rejected values; 0 in the lists of samples). */
