@@ -281,6 +281,28 @@ static void tally_record(pt_scan *s, chunk *c, const pt_record_class *cls, uint6
     note_piece(s, c, cls, categories, tier, offset, scanner);
 }
 
+/* An empty list of per pattern first values, with room for per of each. */
+static void empty_list(pt_samples *l, size_t n_patterns, uint8_t per)
+{
+    if (l->n_patterns != n_patterns || l->per != per) {
+        pt_samples_free(l);
+        pt_samples_init_per(l, n_patterns, per);
+    }
+    memset(l->count, 0, n_patterns);
+}
+
+/* The chunk's own lists of samples and rejected values, which its commit files (their
+ * lines need the lines before the chunk, known only then). */
+static void start_lists(pt_scan *s, worker *w, chunk *c)
+{
+    empty_list(&c->samples, s->ps->n, PT_SAMPLES_PER_PATTERN);
+    pt_scanner_set_samples(w->scanner, &c->samples, c->in->no);
+    pt_scanner_set_sample_lines(w->scanner, chunk_line_of, c);
+    if (!s->on_reject) return;
+    empty_list(&c->rejects, s->ps->n, PT_REJECTS_PER_PATTERN);
+    pt_scanner_set_rejects(w->scanner, &c->rejects);
+}
+
 static void classify_chunk(worker *w, chunk *c)
 {
     pt_scan *s = w->scan;
@@ -290,21 +312,7 @@ static void classify_chunk(worker *w, chunk *c)
     pt_record rec;
     pt_record_class cls;
     pt_reciter_reset(w->it, &c->view);
-    if (c->samples.n_patterns != s->ps->n) {
-        pt_samples_free(&c->samples);
-        pt_samples_init(&c->samples, s->ps->n);
-    }
-    if (c->samples.count) memset(c->samples.count, 0, c->samples.n_patterns);
-    pt_scanner_set_samples(w->scanner, &c->samples, c->in->no);
-    pt_scanner_set_sample_lines(w->scanner, chunk_line_of, c);
-    if (s->on_reject) {
-        if (c->rejects.n_patterns != s->ps->n) {
-            pt_samples_free(&c->rejects);
-            pt_samples_init_per(&c->rejects, s->ps->n, PT_REJECTS_PER_PATTERN);
-        }
-        if (c->rejects.count) memset(c->rejects.count, 0, c->rejects.n_patterns);
-        pt_scanner_set_rejects(w->scanner, &c->rejects);
-    }
+    start_lists(s, w, c);
     if (c->in->cols) {
         if (!c->cols) c->cols = pt_colstats_new(false);
         pt_colstats_reset(c->cols, c->in->cols);
