@@ -22,12 +22,33 @@
  *                                     # or rejected) of a listed pattern in the same
  *                                     # field is ignored: that pattern claimed the span
  *       description: "..."            # optional, for `pitally patterns`
+ *       shape: [communication_content]  # optional: counts only in an input whose record
+ *                                     # shape (below) holds; where the shape is partly
+ *                                     # there its values are reported as doubt
+ *       role_only: false              # true: never counts; only names a column's role
+ *                                     # for record shapes (a message time, a duration)
  *       column_evidence:              # optional (needs a validator): judge a column from
  *         min_pass_percent: 50        # its values: in a column where fewer than this share
  *         min_sample: 20              # of the pattern's matches in an input's leading
  *                                     # sample pass the validator (at least min_sample
  *                                     # matches seen), the pattern counts nothing; what
  *                                     # it would have counted is reported as doubt
+ *
+ * Record shapes (issue 10: "the column decides together"): a pattern file may also hold
+ *   shapes:
+ *     - id: communication_content     # unique; patterns name it in shape:
+ *       description: "..."
+ *       roles:                        # what a column of the input's sample can be: a
+ *         party: {patterns: [cn_mobile, qq], min_percent: 80}   # column has a role when
+ *         text:  {patterns: [message_text]}                     # the passing values of
+ *                                     # its patterns are min_percent (default 80) of its
+ *                                     # values
+ *       any_of:                       # the shape holds when one alternative finds that
+ *         - {party: 2, text: 1}       # many distinct columns per role (a column fills
+ *         - {party: 1, direction: 1, text: 1}   # one role of an alternative)
+ * A shape is partial when it does not hold but some alternative lacks one role only.
+ * Shapes are decided once per input from its sample (pt_colplan_decide); nothing runs
+ * per field beyond the patterns themselves.
  *
  * Defaults: identifier false, match field, requires_header false, normalize none,
  * normalize_tail 0, subject_rank 0, mask {head: 1, tail: 1}. header regexes are
@@ -95,7 +116,37 @@ typedef struct {
     /* column_evidence (see above): thresholds in integers, compared exactly */
     bool column_evidence;
     unsigned col_min_pass_percent, col_min_sample;
+    /* record shapes (see above): bit k set when shape k enables this pattern (0: the
+     * pattern needs none); role_only: it never counts */
+    uint32_t shapes;
+    bool role_only;
 } pt_pattern;
+
+#ifndef PT_MAX_SHAPES
+#define PT_MAX_SHAPES 32
+#endif
+#define PT_SHAPE_ROLES_MAX 8
+#define PT_SHAPE_ALTS_MAX 8
+
+typedef struct {
+    char *name;
+    uint32_t *patterns;    /* indices into the set */
+    size_t n_patterns;
+    unsigned min_percent;  /* of the column's values in the sample */
+} pt_shape_role;
+
+typedef struct {
+    uint8_t min[PT_SHAPE_ROLES_MAX];   /* distinct columns wanted per role (0: any) */
+} pt_shape_alt;
+
+typedef struct {
+    char *id, *file, *description;
+    int line;
+    pt_shape_role roles[PT_SHAPE_ROLES_MAX];
+    size_t n_roles;
+    pt_shape_alt alts[PT_SHAPE_ALTS_MAX];
+    size_t n_alts;
+} pt_shape;
 
 typedef struct {
     pt_pattern *v;
@@ -108,6 +159,8 @@ typedef struct {
      * contexts), built once by pt_patterns_load and shared read-only by every scanner;
      * NULL in a set not made by it (each scanner then builds its own) */
     struct pt_prefilter *prefilter;
+    pt_shape *shapes;      /* record shapes, from the files' shapes: */
+    size_t n_shapes;
 } pt_patterns;
 
 /* Load every *.yaml of dir except policy.yaml, in sorted file order, checking each
@@ -117,5 +170,6 @@ int pt_patterns_load(pt_patterns *ps, const char *dir, const pt_policy *pol,
                      char *err, size_t errlen);
 void pt_patterns_free(pt_patterns *ps);
 int pt_patterns_find(const pt_patterns *ps, const char *id);  /* index or -1 */
+int pt_patterns_find_shape(const pt_patterns *ps, const char *id);  /* index or -1 */
 
 #endif

@@ -251,6 +251,9 @@ struct pt_scanner {
     bool doubt_piece;
     int32_t doubt_col;
     int doubt_pat;
+    /* record shapes of the input (the plan's): a pattern that needs one counts where it
+     * holds, is doubt where it is partial */
+    uint32_t shapes_hold, shapes_partial;
 };
 
 /* ---- construction ----------------------------------------------------------------- */
@@ -1070,6 +1073,41 @@ static bool disabled_here(pt_scanner *s, size_t i)
     return cell && cell->disabled;
 }
 
+/* A value that passed pattern i's validator but would count under another reading (a
+ * column disabled by its evidence, a record shape only partly there): the record's
+ * doubt, attributed to its first such value. */
+static void note_doubt(pt_scanner *s, size_t i)
+{
+    const pt_pattern *p = &s->ps->v[i];
+    s->doubt_categories |= (uint64_t)1 << p->category;
+    if (p->identifier) s->doubt_piece = true;
+    if (s->doubt_pat < 0) {
+        s->doubt_pat = (int)i;
+        s->doubt_col = current_column(s);
+    }
+}
+
+/* Does pattern i (role_only, or needing a record shape) count here? Where its shape is
+ * partly there, its value is doubt. */
+static bool shape_allows(pt_scanner *s, size_t i)
+{
+    const pt_pattern *p = &s->ps->v[i];
+    if (p->role_only) {
+        if (s->trace) fprintf(s->trace, "    role only: names a column's role in record shapes, "
+                                        "counts nothing itself\n");
+        return false;
+    }
+    if (s->shapes_hold & p->shapes) return true;
+    if (s->shapes_partial & p->shapes) note_doubt(s, i);
+    if (s->trace)
+        for (size_t k = 0; k < s->ps->n_shapes; k++)
+            if ((p->shapes >> k) & 1)
+                fprintf(s->trace, "    counts only in an input whose record shape %s holds "
+                                  "(%s:%d; explain --record judges a whole record)\n",
+                        s->ps->shapes[k].id, s->ps->shapes[k].file, s->ps->shapes[k].line);
+    return false;
+}
+
 /* One regex match v[start..end) of pattern i in field v. */
 static void judge_match(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
                         size_t start, size_t end)
@@ -1123,14 +1161,10 @@ static void judge_match(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
         cell->passed++;
     }
     if (p->column_evidence && s->plan && disabled_here(s, i)) {
-        s->doubt_categories |= (uint64_t)1 << p->category;
-        if (p->identifier) s->doubt_piece = true;
-        if (s->doubt_pat < 0) {
-            s->doubt_pat = (int)i;
-            s->doubt_col = current_column(s);
-        }
+        note_doubt(s, i);
         return;
     }
+    if ((p->shapes || p->role_only) && !shape_allows(s, i)) return;
     accept_value(s, i, m, n, cell);
 }
 
@@ -1583,6 +1617,8 @@ void pt_scanner_set_columns(pt_scanner *s, const pt_colstats *plan, pt_colstats 
     s->cstats = stats;
     s->stable_keys = stats && stats->stable_keys;
     s->plan = stats && plan && pt_colplan_any_disabled(plan) ? plan : NULL;
+    s->shapes_hold = stats && plan ? plan->shapes_hold : 0;
+    s->shapes_partial = stats && plan ? plan->shapes_partial : 0;
     s->cs_gen++;
     s->cur_col = -1;
 }

@@ -455,6 +455,13 @@ static void print_doubt(FILE *out, const pt_scan_result *r, const pt_policy *pol
         for (size_t k = 0; k < n; k++) {
             if (d[k].pattern >= ps->n) continue;
             const pt_pattern *p = &ps->v[d[k].pattern];
+            if (p->shapes) {   /* a record shape only partly there (patterns/shapes.yaml) */
+                fprintf(out, "  %s pieces %s -> %s: %s values, in inputs where the record shape "
+                             "they need is partly there (one role missing)\n",
+                        u64s(d[k].pieces), pt_colview_tier(pol, d[k].from),
+                        pt_colview_tier(pol, d[k].to), p->id);
+                continue;
+            }
             fprintf(out, "  %s pieces %s -> %s: %s values that pass %s, in columns where fewer "
                          "than %u%% of the sample pass it (see Columns)\n",
                     u64s(d[k].pieces), pt_colview_tier(pol, d[k].from), pt_colview_tier(pol, d[k].to),

@@ -163,8 +163,9 @@ VALUE_CASES = [
     ("pay_pwd", "******", set(), {"payment_password", "password"}, None),
     # an account name alone is an online identifier, not credentials, and no piece
     ("账号", "zhangwei88", {"account_name"}, set(), None),
-    # x10^6 integer latitude
-    ("纬度", "30274084", {"geo_coordinate_e6"}, set(), None),
+    # x10^6 integer latitude: a coordinate alone, without its pair and the time of the fix,
+    # is no track (the record shape whereabouts, patterns/shapes.yaml)
+    ("纬度", "30274084", set(), {"geo_coordinate_e6"}, None),
     ("gps_mileage", "12345678", set(), {"geo_coordinate", "geo_coordinate_e6"}, None),
 ]
 
