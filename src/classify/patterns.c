@@ -430,6 +430,9 @@ static int parse_pattern(loader *L, yaml_node_t *map, const char *set, pt_patter
     char owner[300];
     snprintf(owner, sizeof owner, "pattern '%s'", p->id);
     if (parse_names(L, map, "shape", owner, &pp->shapes) != 0) return -1;
+    /* gating happens where a value is judged: a header-only pattern accepts unjudged */
+    if ((pp->shapes.n || p->role_only) && !p->value_re)
+        return FAIL(L, map, "pattern '%s': shape and role_only need a value regex", p->id);
     return parse_yields(L, map, p, y);
 }
 

@@ -254,6 +254,11 @@ struct pt_scanner {
     /* record shapes of the input (the plan's): a pattern that needs one counts where it
      * holds, is doubt where it is partial */
     uint32_t shapes_hold, shapes_partial;
+    /* patterns not to run at all here (a bit each, words): role_only ones except while
+     * a sample is classified into a plan, and those needing a shape that neither holds
+     * nor is partial in the input; so shapes cost no regex per field after the sample */
+    uint64_t *skip_bits;
+    bool any_skip;
 };
 
 /* ---- construction ----------------------------------------------------------------- */
@@ -671,6 +676,22 @@ static void shape_caches_free(pt_scanner *s)
     shape_caches_unmade(s);
 }
 
+/* Which patterns need not run under this plan (see skip_bits): stats without a plan is
+ * a sample being classified, which needs every role; no stats at all, no shapes. */
+static void set_skips(pt_scanner *s, const pt_colstats *plan, const pt_colstats *stats)
+{
+    uint32_t live = plan ? plan->shapes_hold | plan->shapes_partial : 0;
+    memset(s->skip_bits, 0, s->words * sizeof *s->skip_bits);
+    s->any_skip = false;
+    if (stats && !plan) return;
+    for (size_t i = 0; i < s->ps->n; i++) {
+        const pt_pattern *p = &s->ps->v[i];
+        if (!p->role_only && !(p->shapes && !(p->shapes & live))) continue;
+        s->skip_bits[i >> 6] |= (uint64_t)1 << (i & 63);
+        s->any_skip = true;
+    }
+}
+
 pt_scanner *pt_scanner_new(const pt_patterns *ps, const pt_policy *pol)
 {
     pt_scanner *s = pt_xcalloc(1, sizeof *s);
@@ -694,6 +715,8 @@ pt_scanner *pt_scanner_new(const pt_patterns *ps, const pt_policy *pol)
     s->key_arena = pt_xmalloc(KEY_ARENA);
     s->key_gen = 1;
     s->key_bits = pt_xcalloc(s->words, sizeof(uint64_t));
+    s->skip_bits = pt_xcalloc(s->words, sizeof(uint64_t));
+    set_skips(s, NULL, NULL);
     s->uncached_list = pt_xcalloc(ps->n ? ps->n : 1, sizeof(uint16_t));
     s->next_ctx_id = (uint32_t)s->pf->n_ctxs;
     shape_caches_unmade(s);
@@ -715,6 +738,7 @@ void pt_scanner_free(pt_scanner *s)
     pcre2_jit_stack_free(s->jit_stack);
     free(s->key_arena);
     free(s->key_bits);
+    free(s->skip_bits);
     free(s->uncached_list);
     for (size_t k = 0; s->dyn && k < DYN_MAX; k++) {
         free(s->dyn[k].bits);
@@ -1619,6 +1643,7 @@ void pt_scanner_set_columns(pt_scanner *s, const pt_colstats *plan, pt_colstats 
     s->plan = stats && plan && pt_colplan_any_disabled(plan) ? plan : NULL;
     s->shapes_hold = stats && plan ? plan->shapes_hold : 0;
     s->shapes_partial = stats && plan ? plan->shapes_partial : 0;
+    set_skips(s, stats ? plan : NULL, stats);
     s->cs_gen++;
     s->cur_col = -1;
 }
@@ -1649,6 +1674,7 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
     unsigned first = (unsigned)__builtin_ctzll(ctx->class_bit[(unsigned char)v[0]]);
     size_t k = shape_items(s, ctx, bytes, n, first, &items);
     for (size_t j = 0; j < k; j++) {
+        if (s->any_skip && bit_test(s->skip_bits, PT_ITEM_IDX(items[j]))) continue;
         if (item_claimed(s, items[j], n)) continue;
         /* the value checks have no side effects: done first, most candidates stop here */
         bool value = item_value_possible(s, items[j], v, n);
