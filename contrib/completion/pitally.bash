@@ -74,7 +74,7 @@ _pitally()
     local merge_opts="--json --state --html --lang --tier --professional --income
         --business-purchase --patterns --policy --threads --progress --help"
     local patterns_opts="--check --patterns --policy --help"
-    local explain_opts="--header --patterns --policy --tier --help"
+    local explain_opts="--header --record --patterns --policy --tier --help"
 
     if ((COMP_CWORD == 1)); then
         COMPREPLY=($(compgen -W "$commands --version --help -h" -- "$cur"))

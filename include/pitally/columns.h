@@ -85,6 +85,7 @@ typedef struct pt_colstats {
      * is missing, in words (NULL: neither) */
     uint32_t shapes_hold, shapes_partial;
     char *shape_why[PT_MAX_SHAPES];
+    uint8_t shape_alt[PT_MAX_SHAPES];   /* the alternative that holds (any_of index) */
 } pt_colstats;
 
 pt_colstats *pt_colstats_new(bool by_key);

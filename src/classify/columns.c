@@ -296,11 +296,15 @@ static void decide_shapes(pt_colstats *plan, const pt_patterns *ps)
         const pt_shape *sh = &ps->shapes[k];
         alt_result res, partial = {.missing = 0};
         bool holds = false, near = false;
+        size_t a_held = 0;
         for (size_t a = 0; a < sh->n_alts && !holds; a++) {
             size_t roles = 0;
             for (size_t r = 0; r < sh->n_roles; r++) roles += sh->alts[a].min[r] > 0;
             try_alt(plan, sh, &sh->alts[a], used, &res);
-            if (res.missing == 0) holds = true;
+            if (res.missing == 0) {
+                holds = true;
+                a_held = a;
+            }
             else if (res.missing == 1 && roles >= 2 && !near) {
                 near = true;
                 partial = res;
@@ -310,6 +314,7 @@ static void decide_shapes(pt_colstats *plan, const pt_patterns *ps)
         plan->shape_why[k] = NULL;
         if (holds) {
             plan->shapes_hold |= (uint32_t)1 << k;
+            plan->shape_alt[k] = (uint8_t)(a_held);
             plan->shape_why[k] = pt_xstrdup(res.why);
         } else if (near) {
             plan->shapes_partial |= (uint32_t)1 << k;
@@ -348,6 +353,7 @@ void pt_colstats_finish(pt_colstats *cols, const pt_colstats *plan)
     if (!cols || !plan) return;
     cols->shapes_hold = plan->shapes_hold;
     cols->shapes_partial = plan->shapes_partial;
+    memcpy(cols->shape_alt, plan->shape_alt, sizeof cols->shape_alt);
     for (size_t k = 0; k < PT_MAX_SHAPES; k++) {
         free(cols->shape_why[k]);
         cols->shape_why[k] = plan->shape_why[k] ? pt_xstrdup(plan->shape_why[k]) : NULL;

@@ -259,6 +259,14 @@ struct pt_scanner {
      * nor is partial in the input; so shapes cost no regex per field after the sample */
     uint64_t *skip_bits;
     bool any_skip;
+    /* where a shape holds, a record counts its shape's values only when it carries the
+     * shape's parties or account itself (a row whose card fails Luhn has no account):
+     * the values wait in pending until the record's end; rec_passed has a bit per
+     * pattern that passed in the record */
+    const uint8_t *shape_alt;      /* the plan's (the alternative that holds) */
+    uint64_t *rec_passed;
+    struct pending_value { uint32_t pattern; int32_t col; const char *v; size_t n; } *pending;
+    size_t n_pending, cap_pending;
 };
 
 /* ---- construction ----------------------------------------------------------------- */
@@ -716,6 +724,7 @@ pt_scanner *pt_scanner_new(const pt_patterns *ps, const pt_policy *pol)
     s->key_gen = 1;
     s->key_bits = pt_xcalloc(s->words, sizeof(uint64_t));
     s->skip_bits = pt_xcalloc(s->words, sizeof(uint64_t));
+    s->rec_passed = pt_xcalloc(s->words, sizeof(uint64_t));
     set_skips(s, NULL, NULL);
     s->uncached_list = pt_xcalloc(ps->n ? ps->n : 1, sizeof(uint16_t));
     s->next_ctx_id = (uint32_t)s->pf->n_ctxs;
@@ -739,6 +748,8 @@ void pt_scanner_free(pt_scanner *s)
     free(s->key_arena);
     free(s->key_bits);
     free(s->skip_bits);
+    free(s->rec_passed);
+    free(s->pending);
     free(s->uncached_list);
     for (size_t k = 0; s->dyn && k < DYN_MAX; k++) {
         free(s->dyn[k].bits);
@@ -1113,7 +1124,7 @@ static void note_doubt(pt_scanner *s, size_t i)
 
 /* Does pattern i (role_only, or needing a record shape) count here? Where its shape is
  * partly there, its value is doubt. */
-static bool shape_allows(pt_scanner *s, size_t i)
+static bool shape_allows(pt_scanner *s, size_t i, const char *v, size_t n)
 {
     const pt_pattern *p = &s->ps->v[i];
     if (p->role_only) {
@@ -1121,7 +1132,14 @@ static bool shape_allows(pt_scanner *s, size_t i)
                                         "counts nothing itself\n");
         return false;
     }
-    if (s->shapes_hold & p->shapes) return true;
+    if (s->shapes_hold & p->shapes) {   /* settled at the record's end (settle_pending) */
+        if (s->n_pending == s->cap_pending) {
+            s->cap_pending = s->cap_pending ? s->cap_pending * 2 : 8;
+            s->pending = pt_xrealloc(s->pending, s->cap_pending * sizeof *s->pending);
+        }
+        s->pending[s->n_pending++] = (struct pending_value){(uint32_t)i, current_column(s), v, n};
+        return false;
+    }
     if (s->shapes_partial & p->shapes) note_doubt(s, i);
     if (s->trace)
         for (size_t k = 0; k < s->ps->n_shapes; k++)
@@ -1188,7 +1206,8 @@ static void judge_match(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
         note_doubt(s, i);
         return;
     }
-    if ((p->shapes || p->role_only) && !shape_allows(s, i)) return;
+    if (s->shapes_hold) s->rec_passed[i >> 6] |= (uint64_t)1 << (i & 63);
+    if ((p->shapes || p->role_only) && !shape_allows(s, i, m, n)) return;
     accept_value(s, i, m, n, cell);
 }
 
@@ -1644,6 +1663,7 @@ void pt_scanner_set_columns(pt_scanner *s, const pt_colstats *plan, pt_colstats 
     s->shapes_hold = stats && plan ? plan->shapes_hold : 0;
     s->shapes_partial = stats && plan ? plan->shapes_partial : 0;
     set_skips(s, stats ? plan : NULL, stats);
+    s->shape_alt = plan ? plan->shape_alt : NULL;
     s->cs_gen++;
     s->cur_col = -1;
 }
@@ -1716,6 +1736,50 @@ static void fingerprint(pt_scanner *s, uint64_t fp[2])
     fp[1] = h.high64;
 }
 
+/* Does the record carry, for each role of shape k's holding alternative that a counting
+ * pattern fills (a party, an account), a value that passed one of its patterns? Roles of
+ * role_only patterns (a time, a direction) were judged for the column as a whole. */
+static bool record_has_roles(const pt_scanner *s, size_t k)
+{
+    const pt_shape *sh = &s->ps->shapes[k];
+    const pt_shape_alt *a = &sh->alts[s->shape_alt[k]];
+    for (size_t r = 0; r < sh->n_roles; r++) {
+        const pt_shape_role *role = &sh->roles[r];
+        if (!a->min[r]) continue;
+        bool counted = false, present = false;
+        for (size_t m = 0; m < role->n_patterns; m++) {
+            uint32_t j = role->patterns[m];
+            if (s->ps->v[j].role_only) continue;
+            counted = true;
+            present = present || bit_test(s->rec_passed, j);
+        }
+        if (counted && !present) return false;
+    }
+    return true;
+}
+
+/* The values of holding shapes (shape_allows): accepted where the record carries its
+ * shape's roles, doubt where it does not. */
+static void settle_pending(pt_scanner *s)
+{
+    for (size_t q = 0; q < s->n_pending; q++) {
+        const struct pending_value *pv = &s->pending[q];
+        const pt_pattern *p = &s->ps->v[pv->pattern];
+        uint32_t live = p->shapes & s->shapes_hold;
+        bool ok = false;
+        for (size_t k = 0; live >> k; k++)
+            if ((live >> k & 1) && record_has_roles(s, k)) ok = true;
+        if (!ok) {
+            s->cur_col = pv->col;   /* note_doubt names the value's column */
+            note_doubt(s, pv->pattern);
+            continue;
+        }
+        pt_column_pattern *cell = pv->col >= 0 ? pt_colstats_cell(s->cstats, pv->col, pv->pattern) : NULL;
+        accept_value(s, pv->pattern, pv->v, pv->n, cell);
+    }
+    s->n_pending = 0;
+}
+
 void pt_scanner_classify(pt_scanner *s, const pt_record *rec, pt_record_class *out,
                          uint64_t *matched, uint64_t *rejected)
 {
@@ -1733,7 +1797,9 @@ void pt_scanner_classify(pt_scanner *s, const pt_record *rec, pt_record_class *o
     s->doubt_col = -1;
     s->doubt_pat = -1;
     s->cur_col = -1;
+    if (s->shapes_hold) memset(s->rec_passed, 0, s->words * sizeof *s->rec_passed);
     for (size_t i = 0; rec && i < rec->n; i++) classify_field(s, &rec->fields[i], i);
+    if (s->n_pending) settle_pending(s);
     memset(out, 0, sizeof *out);
     out->categories = s->categories;
     out->piece = s->piece;

@@ -228,8 +228,9 @@ static void doubt_why(const pt_patterns *ps, const pt_pattern *p, const char *co
     for (size_t k = 0; k < ps->n_shapes; k++)
         if (p->shapes >> k & 1) { shape = ps->shapes[k].id; break; }
     snprintf(why, len,
-             "%s values count only where the record shape %s holds; it is partly there (one role "
-             "missing, see shapes): counted without them", p->id, shape);
+             "%s values count only where the record shape %s holds and the record carries its "
+             "parties or account; here the shape is partly there (see shapes) or the record lacks "
+             "one: counted without them", p->id, shape);
 }
 
 static void write_doubt_entry(jw *w, const pt_policy *pol, const pt_patterns *ps,

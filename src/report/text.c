@@ -456,8 +456,8 @@ static void print_doubt(FILE *out, const pt_scan_result *r, const pt_policy *pol
             if (d[k].pattern >= ps->n) continue;
             const pt_pattern *p = &ps->v[d[k].pattern];
             if (p->shapes) {   /* a record shape only partly there (patterns/shapes.yaml) */
-                fprintf(out, "  %s pieces %s -> %s: %s values, in inputs where the record shape "
-                             "they need is partly there (one role missing)\n",
+                fprintf(out, "  %s pieces %s -> %s: %s values, where the record shape they "
+                             "need is partly there or the record lacks its parties or account\n",
                         u64s(d[k].pieces), pt_colview_tier(pol, d[k].from),
                         pt_colview_tier(pol, d[k].to), p->id);
                 continue;

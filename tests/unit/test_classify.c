@@ -552,6 +552,18 @@ static void test_record_shapes(void)
     rc = classify_as_input(&fund, &hold, &partial);
     CHECK(hold & shape_bit("property"));
     CHECK(rc.categories & cat("property"));
+    /* an amount beside card numbers: property where the row carries a card that passes
+     * Luhn; the fourth row's card fails it (…7890), so its amount is a transaction only,
+     * and doubt (art5_4 -> art5_3) */
+    static const shape_case cards = {{"卡号", "交易金额", "手机"}, {
+        {"6222021234567894", "100.00", "13812345678"}, {"6228480012345671", "25.50", "13912345678"},
+        {"6217001234567893", "9.90", "13712345678"}, {"6217001234567890", "88.00", "13612345678"}}};
+    rc = classify_as_input(&cards, &hold, &partial);
+    CHECK(hold & shape_bit("property"));
+    CHECK_EQ(rc.categories, cat("contact") | cat("transaction"));
+    CHECK_EQ(rc.tier, tier("art5_4"));
+    CHECK_EQ(rc.doubt_pattern, pt_patterns_find(&ps, "account_amount"));
+    CHECK_EQ(rc.doubt_categories, cat("property"));
     /* a hotel PMS register in its own pinyin: room, check-in and check-out: 住宿 */
     static const shape_case stay = {{"khxm", "lxdh", "fjbh", "rzrq", "tfrq"}, {
         {"张伟", "13812345678", "1203", "2023-01-02 14:00", "2023-01-03 12:00"},
