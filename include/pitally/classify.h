@@ -25,7 +25,8 @@ typedef struct {
                               every accepted match, order-independent. Set when piece. */
     bool has_subject;
     uint64_t subject;      /* hash of the normalized primary identifier (lowest
-                              subject_rank among accepted matches) */
+                              subject_rank among accepted matches), its low 4 bits
+                              replaced by the pattern's subject_kind (tally.h) */
     /* The other reading (column-level evidence, pt_scanner_set_columns): values that
      * passed their validator in a column where their pattern is disabled. Under that
      * reading the record would have categories | doubt_categories, and be a piece when

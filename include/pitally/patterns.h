@@ -17,6 +17,9 @@
  *       normalize: digits             # none|digits|lower|upper|trim (for dedup)
  *       normalize_tail: 11            # keep the last N chars after normalizing (0: all)
  *       subject_rank: 2               # primary identifier rank for "subjects" (1 first; 0: not)
+ *       subject_kind: mobile          # which identifier decided a subject, for the report's
+ *                                     # subjects_by (default: the id); patterns of one kind
+ *                                     # are one identifier (cn_mobile, cn_mobile_padded)
  *       mask: {head: 3, tail: 4}      # how samples are masked in output
  *       yields_to: [cn_resident_id]   # optional: a match overlapping a match (accepted
  *                                     # or rejected) of a listed pattern in the same
@@ -120,10 +123,16 @@ typedef struct {
      * pattern needs none); role_only: it never counts */
     uint32_t shapes;
     bool role_only;
+    unsigned subject_kind;   /* 1..PT_SUBJECT_KINDS-1 when subject_rank > 0, else 0 */
 } pt_pattern;
 
 #ifndef PT_MAX_SHAPES
 #define PT_MAX_SHAPES 32
+#endif
+/* Subject kinds: the low 4 bits of a subject's hash say which kind of identifier decided
+ * it (pitally/tally.h), so kind 0 is none and at most 15 kinds exist. */
+#ifndef PT_SUBJECT_KINDS
+#define PT_SUBJECT_KINDS 16
 #endif
 #define PT_SHAPE_ROLES_MAX 8
 #define PT_SHAPE_ALTS_MAX 8
@@ -161,6 +170,10 @@ typedef struct {
     struct pt_prefilter *prefilter;
     pt_shape *shapes;      /* record shapes, from the files' shapes: */
     size_t n_shapes;
+    char *subject_kinds[PT_SUBJECT_KINDS];   /* names by kind ([0] unused) */
+    size_t n_subject_kinds;                  /* kinds in use, plus one */
+    uint8_t subject_kind_order[PT_SUBJECT_KINDS];   /* kinds 1.. by their strongest
+                                                       subject_rank (resident ID first) */
 } pt_patterns;
 
 /* Load every *.yaml of dir except policy.yaml, in sorted file order, checking each

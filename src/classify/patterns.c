@@ -192,7 +192,7 @@ static pcre2_code *compile_ascii_variant(yaml_node_t *node, uint32_t extra)
 static const char *const pattern_keys[] = {
     "id", "category", "identifier", "value", "match", "header", "requires_header", "validator",
     "masked", "normalize", "normalize_tail", "subject_rank", "mask", "yields_to", "description",
-    "column_evidence", "shape", "role_only", NULL};
+    "column_evidence", "shape", "role_only", "subject_kind", NULL};
 
 static int check_keys(loader *L, yaml_node_t *map, const char *const *allowed, const char *what)
 {
@@ -400,6 +400,33 @@ static int parse_id_and_category(loader *L, yaml_node_t *map, pt_pattern *p)
     return 0;
 }
 
+/* The kind of identifier a subject pattern is (subject_kind, default its id): kinds are
+ * numbered as first named, 1 to 15 (the low 4 bits of a subject's hash). */
+static int parse_subject_kind(loader *L, yaml_node_t *map, pt_pattern *p)
+{
+    yaml_node_t *n = pt_yaml_get(&L->doc, map, "subject_kind");
+    const char *name = n ? pt_yaml_scalar(n) : p->id;
+    if (n && (!name || !id_chars_ok(name)))
+        return FAIL(L, n, "pattern '%s': subject_kind must be a name", p->id);
+    if (!p->subject_rank) {
+        if (n) return FAIL(L, n, "pattern '%s': subject_kind needs subject_rank", p->id);
+        return 0;
+    }
+    pt_patterns *ps = L->ps;
+    if (!ps->n_subject_kinds) ps->n_subject_kinds = 1;   /* kind 0: none */
+    for (size_t k = 1; k < ps->n_subject_kinds; k++)
+        if (strcmp(ps->subject_kinds[k], name) == 0) {
+            p->subject_kind = (unsigned)k;
+            return 0;
+        }
+    if (ps->n_subject_kinds == PT_SUBJECT_KINDS)
+        return FAIL(L, n ? n : map, "pattern '%s': more than %d subject kinds", p->id,
+                    PT_SUBJECT_KINDS - 1);
+    ps->subject_kinds[ps->n_subject_kinds] = pt_xstrdup(name);
+    p->subject_kind = (unsigned)ps->n_subject_kinds++;
+    return 0;
+}
+
 static int parse_pattern(loader *L, yaml_node_t *map, const char *set, pt_pattern *p,
                          pending_yields *y, pending_pattern *pp)
 {
@@ -424,6 +451,7 @@ static int parse_pattern(loader *L, yaml_node_t *map, const char *set, pt_patter
     if (get_uint(L, map, "subject_rank", p->id, 1000, &p->subject_rank) != 0) return -1;
     if (parse_mask(L, map, p) != 0) return -1;
     if (parse_column_evidence(L, map, p) != 0) return -1;
+    if (parse_subject_kind(L, map, p) != 0) return -1;
     yaml_node_t *d = pt_yaml_get(&L->doc, map, "description");
     if (d) p->description = pt_xstrdup(pt_yaml_scalar(d) ? pt_yaml_scalar(d) : "");
     if (get_bool(L, map, "role_only", p->id, &p->role_only) != 0) return -1;
@@ -722,6 +750,24 @@ static int resolve_shapes(loader *L)
     return 0;
 }
 
+/* Subject kinds in the order a report lists them: by the strongest (lowest) subject_rank
+ * of their patterns, then as first named. */
+static void order_subject_kinds(pt_patterns *ps)
+{
+    unsigned rank[PT_SUBJECT_KINDS] = {0};
+    for (size_t i = 0; i < ps->n; i++) {
+        unsigned k = ps->v[i].subject_kind;
+        if (k && (!rank[k] || ps->v[i].subject_rank < rank[k])) rank[k] = ps->v[i].subject_rank;
+    }
+    size_t n = 0;
+    for (size_t k = 1; k < ps->n_subject_kinds; k++) {
+        size_t j = n++;
+        for (; j > 0 && rank[ps->subject_kind_order[j - 1]] > rank[k]; j--)
+            ps->subject_kind_order[j] = ps->subject_kind_order[j - 1];
+        ps->subject_kind_order[j] = (uint8_t)k;
+    }
+}
+
 /* Depth-first: a pattern is placed after every pattern it yields to, so the scanner
  * knows their accepted spans when it gets to it. state: 0 new, 1 visiting, 2 placed. */
 static int place(loader *L, size_t i, unsigned char *state, size_t *n_order)
@@ -777,6 +823,7 @@ int pt_patterns_load(pt_patterns *ps, const char *dir, const pt_policy *pol, cha
         rc = fail_at(&L, dir, 0, "too many patterns (%zu, at most %d)", ps->n, PT_MAX_PATTERNS);
     if (rc == 0) rc = resolve_yields(&L);
     if (rc == 0) rc = resolve_shapes(&L);
+    if (rc == 0) order_subject_kinds(ps);
     if (rc == 0) rc = order_patterns(&L);
     if (rc == 0) ps->prefilter = pt_prefilter_new(ps);
     for (size_t i = 0; i < ps->n; i++) {
@@ -803,6 +850,7 @@ void pt_patterns_free(pt_patterns *ps)
     free(ps->order);
     for (size_t k = 0; k < ps->n_shapes; k++) free_shape(&ps->shapes[k], NULL);
     free(ps->shapes);
+    for (size_t k = 0; k < PT_SUBJECT_KINDS; k++) free(ps->subject_kinds[k]);
     pt_prefilter_free(ps->prefilter);
     memset(ps, 0, sizeof *ps);
 }

@@ -1044,9 +1044,9 @@ static void accept_value(pt_scanner *s, size_t i, const char *v, size_t n, pt_co
     const char *norm = pt_value_normalized(p, v, &m, s->norm);
     push_elem(s, XXH3_64bits_withSeed(norm, m, (uint64_t)p->category + 1));
     bool subject = p->subject_rank && p->subject_rank < s->best_rank;
-    if (subject) {
+    if (subject) {   /* the low 4 bits name the kind of identifier (tally.h) */
         s->best_rank = p->subject_rank;
-        s->subject = XXH3_64bits(norm, m);
+        s->subject = (XXH3_64bits(norm, m) & ~(uint64_t)0xF) | p->subject_kind;
     }
     if (s->trace)
         fprintf(s->trace, "    accepted: category %s%s, normalized \"%.*s\"%s\n",

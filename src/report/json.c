@@ -357,6 +357,14 @@ static void write_totals(jw *w, const pt_scan_result *r, const pt_policy *pol,
     jw_u64(w, "bytes", r->total_bytes);
     jw_u64(w, "records", r->totals.records);
     jw_u64(w, "subjects", r->subjects);
+    /* which identifier decided each subject: the kinds in use, then none (kind 0) */
+    jw_open(w, "subjects_by", '{', true);
+    for (size_t j = 0; ps && j + 1 < ps->n_subject_kinds; j++) {
+        unsigned k = ps->subject_kind_order[j];
+        jw_u64(w, ps->subject_kinds[k], r->subjects_by[k]);
+    }
+    if (r->subjects_by[0]) jw_u64(w, "unknown", r->subjects_by[0]);
+    jw_close(w, '}');
     write_counts(w, &r->totals, r, pol, true);
     pt_doubt_total *dt;
     size_t nd = pt_colview_doubt_totals(r, &dt);

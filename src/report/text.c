@@ -257,11 +257,29 @@ static void print_tiers(FILE *out, const pt_scan_result *r, const pt_policy *pol
     table_free(&t);
 }
 
-static void print_totals(FILE *out, const pt_scan_result *r, const pt_policy *pol)
+/* One line: how many subjects each kind of identifier decided (resident ID first). */
+static void print_subjects_by(FILE *out, const pt_scan_result *r, const pt_patterns *ps)
+{
+    if (!r->subjects || !ps) return;
+    fprintf(out, "Subjects by the identifier that decided:");
+    const char *sep = " ";
+    for (size_t j = 0; j + 1 < ps->n_subject_kinds; j++) {
+        unsigned k = ps->subject_kind_order[j];
+        if (!r->subjects_by[k]) continue;
+        fprintf(out, "%s%s %s", sep, u64s(r->subjects_by[k]), ps->subject_kinds[k]);
+        sep = ", ";
+    }
+    if (r->subjects_by[0]) fprintf(out, "%s%s unknown (a state without kinds)", sep, u64s(r->subjects_by[0]));
+    fputc('\n', out);
+}
+
+static void print_totals(FILE *out, const pt_scan_result *r, const pt_policy *pol,
+                         const pt_patterns *ps)
 {
     fprintf(out, "\nTotals: %s inputs, %s bytes, %s records, pieces %s raw / %s distinct, "
             "%s subjects\n", u64s(r->n_inputs), u64s(r->total_bytes), u64s(r->totals.records),
             u64s(r->totals.pieces.raw), u64s(r->totals.pieces.distinct), u64s(r->subjects));
+    print_subjects_by(out, r, ps);
     static const char *const heads[] = {"Category", "Tier", ">Records"};
     table t;
     table_init(&t, 3, heads);
@@ -518,7 +536,7 @@ int pt_report_text(FILE *out, const pt_scan_result *r, const pt_policy *pol,
     print_verdict(out, r, pol);
     print_tiers(out, r, pol);
     print_doubt(out, r, pol, ps);
-    print_totals(out, r, pol);
+    print_totals(out, r, pol, ps);
     print_inputs(out, r, pol);
     print_columns(out, r, pol, ps);
     print_patterns(out, r, ps);

@@ -76,11 +76,20 @@ static void test_person_row(void)
     CHECK_EQ(rc.tier, tier("art5_5"));
     CHECK(rc.has_subject);
     /* the subject is the resident ID (subject_rank 1 beats the mobile's 2) */
-    CHECK(rc.subject == XXH3_64bits("11010519491231002X", 18));
+    CHECK((rc.subject & ~(uint64_t)0xF) == (XXH3_64bits("11010519491231002X", 18) & ~(uint64_t)0xF));
     CHECK_EQ(count_of(matched, "cn_name"), 1);
     CHECK_EQ(count_of(matched, "cn_resident_id"), 1);
     CHECK_EQ(count_of(matched, "cn_mobile"), 1);
     CHECK_EQ(count_of(rejected, "cn_resident_id"), 0);
+}
+
+/* The subject key: the hash of the normalized identifier, its low 4 bits the kind. */
+static uint64_t subject_key(const char *norm, const char *kind)
+{
+    size_t k = 1;
+    while (k < ps.n_subject_kinds && strcmp(ps.subject_kinds[k], kind)) k++;
+    CHECK(k < ps.n_subject_kinds);
+    return (XXH3_64bits(norm, strlen(norm)) & ~(uint64_t)0xF) | k;
 }
 
 static void test_subject_falls_back_to_mobile(void)
@@ -90,11 +99,16 @@ static void test_subject_falls_back_to_mobile(void)
     CLASSIFY(rc, F("email", "Zhang.Wei@Example.com"), F("tel", "+86 138 1234 5678"));
     CHECK(rc.piece);
     CHECK(rc.has_subject);
-    CHECK(rc.subject == XXH3_64bits("13812345678", 11));
+    CHECK(rc.subject == subject_key("13812345678", "mobile"));
     CLASSIFY(rc, F(NULL, "Zhang.Wei@Example.com"));
-    CHECK(rc.subject == XXH3_64bits("zhang.wei@example.com", 21));
+    CHECK(rc.subject == subject_key("zhang.wei@example.com", "email"));
     CLASSIFY(rc, F(NULL, "11010519491231002x"));
-    CHECK(rc.subject == XXH3_64bits("11010519491231002X", 18));
+    CHECK(rc.subject == subject_key("11010519491231002X", "cn_resident_id"));
+    /* one kind, one person: the JT/T 808 padded terminal number is the same mobile */
+    CLASSIFY(rc, F("终端手机号", "013812345678"));
+    CHECK(rc.subject == subject_key("13812345678", "mobile"));
+    /* the report lists the kinds strongest first */
+    CHECK(!strcmp(ps.subject_kinds[ps.subject_kind_order[0]], "cn_resident_id"));
 }
 
 static void test_bank_card_is_property(void)
@@ -646,6 +660,8 @@ static void test_broken_files(void)
     snprintf(text, sizeof text, "%s    value: 'x'\nshapes:\n  - id: s1\n    roles:\n"
              "      party: {patterns: [p1]}\n    any_of:\n      - {text: 1}\n", good_head);
     expect_broken("k.yaml", text, 11, "unknown role 'text'");
+    snprintf(text, sizeof text, "%s    value: 'x'\n    subject_kind: phone\n", good_head);
+    expect_broken("l.yaml", text, 6, "subject_kind needs subject_rank");
     /* a header-only pattern is fine; a duplicate id in a later file is not */
     write_file("a.yaml", "patterns:\n  - id: p1\n    category: health\n    requires_header: true\n"
                          "    header: '诊断'\n");
