@@ -287,3 +287,31 @@ def test_shapes_and_their_doubt_in_the_report(tmp):
     eq([(x["id"], x["holds"]) for x in s["shapes"]], [("whereabouts", False)], "shops' shapes")
     eq([(d["from"], d["to"], d["pieces"], d["pattern"]) for d in s["doubt"]],
        [("art5_5", "art5_3", 2, "geo_coordinate")], "shops' doubt")
+
+
+def test_shape_rows_without_their_account_for_any_threads_and_chunks(tmp):
+    """A statement of 5,000 rows (card, 交易金额, phone) is the shape property (an amount
+    beside a card). Rows i % 7 == 0 (i = 0..4999: 715 rows) carry a card failing Luhn:
+    no account in that row, so the amount is a transaction there (art5_4) and doubt
+    (-> art5_3); the other 4,285 rows are art5_3 by their cards. The sample is the first
+    64 KiB only; every row after it is judged the same, with 1 or 2 threads and any
+    chunk size."""
+    path = os.path.join(tmp, "statement.csv")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("卡号,交易金额,手机\n")
+        for i in range(5000):
+            card = fx.bank_card(i)
+            if i % 7 == 0:
+                card = card[:-1] + str((int(card[-1]) + 1) % 10)
+            f.write("%s,%d.%02d,1391%07d\n" % (card, i % 900 + 1, i % 100, i))
+    if os.path.getsize(path) < 2 * 65536:
+        raise Failure("setup: the file should be well past the 64 KiB sample")
+    for extra in (["-j", "1", "--chunk-size", "65536"], ["-j", "2"]):
+        r = scan([path], *extra)
+        inp = r["inputs"][0]
+        eq(tier(inp, "art5_3"), (4285, 4285), "art5_3 with %s" % extra)
+        eq(tier(inp, "art5_4"), (715, 715), "art5_4 with %s" % extra)
+        eq([(d["from"], d["to"], d["pieces"], d["pattern"]) for d in inp["doubt"]],
+           [("art5_4", "art5_3", 715, "account_amount")], "doubt with %s" % extra)
+        eq([(s["id"], s["holds"]) for s in inp["shapes"]], [("property", True)],
+           "shapes with %s" % extra)
