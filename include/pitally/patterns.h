@@ -49,7 +49,9 @@
  *       any_of:                       # the shape holds when one alternative finds that
  *         - {party: 2, text: 1}       # many distinct columns per role (a column fills
  *         - {party: 1, direction: 1, text: 1}   # one role of an alternative)
- * A shape is partial when it does not hold but some alternative lacks one role only.
+ * A shape is partial when it does not hold, some alternative lacks one role only with two
+ * or more there, and a value of a pattern needing it (and no holding shape) passed in
+ * the sample.
  * Shapes are decided once per input from its sample (pt_colplan_decide); nothing runs
  * per field beyond the patterns themselves.
  *

@@ -248,6 +248,7 @@ static bool fills_role(const pt_colstats *plan, size_t col, const pt_shape_role 
 
 typedef struct {
     size_t missing;               /* roles short of columns */
+    size_t met;                   /* roles with their columns */
     char why[512];
 } alt_result;
 
@@ -263,7 +264,7 @@ static void try_alt(const pt_colstats *plan, const pt_shape *sh, const pt_shape_
                     bool *used, alt_result *res)
 {
     memset(used, 0, plan->n * sizeof *used);
-    res->missing = 0;
+    res->missing = res->met = 0;
     res->why[0] = '\0';
     for (size_t r = 0; r < sh->n_roles; r++) {
         if (!a->min[r]) continue;
@@ -283,44 +284,70 @@ static void try_alt(const pt_colstats *plan, const pt_shape *sh, const pt_shape_
             snprintf(want, sizeof want, "%u of %u columns", got, (unsigned)a->min[r]);
             why_append(res->why, sizeof res->why, " (MISSING: %s%s)", want, "");
             res->missing++;
+        } else {
+            res->met++;
         }
     }
 }
 
-/* Which shapes hold (an alternative finds all its roles) or are partial (one role short,
- * in an alternative of two roles or more), with the columns of the first such one. */
+/* Did a value of a pattern that needs shape k pass in the sample, one that no holding
+ * shape counts already? A shape whose values are nowhere is not worth a doubt note. */
+static bool shape_values_seen(const pt_colstats *plan, const pt_patterns *ps, size_t k)
+{
+    for (size_t c = 0; c < plan->n; c++)
+        for (uint32_t j = 0; j < plan->cols[c].n_pats; j++) {
+            const pt_column_pattern *cell = &plan->cols[c].pats[j];
+            uint32_t needs = ps->v[cell->pattern].shapes;
+            if (cell->passed && (needs >> k & 1) && !(needs & plan->shapes_hold)) return true;
+        }
+    return false;
+}
+
+/* Shape k holds (an alternative finds all its roles): the alternative and its columns. */
+static bool decide_hold(pt_colstats *plan, const pt_shape *sh, size_t k, bool *used)
+{
+    alt_result res;
+    for (size_t a = 0; a < sh->n_alts; a++) {
+        try_alt(plan, sh, &sh->alts[a], used, &res);
+        if (res.missing) continue;
+        plan->shapes_hold |= (uint32_t)1 << k;
+        plan->shape_alt[k] = (uint8_t)a;
+        plan->shape_why[k] = pt_xstrdup(res.why);
+        return true;
+    }
+    return false;
+}
+
+/* Shape k is partial: an alternative short of one role with at least two others there,
+ * and the shape's values in the sample; the columns of the first such alternative. */
+static void decide_partial(pt_colstats *plan, const pt_patterns *ps, size_t k, bool *used)
+{
+    const pt_shape *sh = &ps->shapes[k];
+    alt_result res;
+    if (!shape_values_seen(plan, ps, k)) return;
+    for (size_t a = 0; a < sh->n_alts; a++) {
+        try_alt(plan, sh, &sh->alts[a], used, &res);
+        if (res.missing != 1 || res.met < 2) continue;
+        plan->shapes_partial |= (uint32_t)1 << k;
+        plan->shape_why[k] = pt_xstrdup(res.why);
+        return;
+    }
+}
+
+/* Which shapes hold, then which of the others are partial (a value counted by a shape
+ * that holds is no doubt of another). */
 static void decide_shapes(pt_colstats *plan, const pt_patterns *ps)
 {
     bool *used = pt_xmalloc((plan->n ? plan->n : 1) * sizeof *used);
-    for (size_t k = 0; k < ps->n_shapes && k < PT_MAX_SHAPES; k++) {
-        const pt_shape *sh = &ps->shapes[k];
-        alt_result res, partial = {.missing = 0};
-        bool holds = false, near = false;
-        size_t a_held = 0;
-        for (size_t a = 0; a < sh->n_alts && !holds; a++) {
-            size_t roles = 0;
-            for (size_t r = 0; r < sh->n_roles; r++) roles += sh->alts[a].min[r] > 0;
-            try_alt(plan, sh, &sh->alts[a], used, &res);
-            if (res.missing == 0) {
-                holds = true;
-                a_held = a;
-            }
-            else if (res.missing == 1 && roles >= 2 && !near) {
-                near = true;
-                partial = res;
-            }
-        }
+    size_t n = ps->n_shapes < PT_MAX_SHAPES ? ps->n_shapes : PT_MAX_SHAPES;
+    plan->shapes_hold = plan->shapes_partial = 0;
+    for (size_t k = 0; k < n; k++) {
         free(plan->shape_why[k]);
         plan->shape_why[k] = NULL;
-        if (holds) {
-            plan->shapes_hold |= (uint32_t)1 << k;
-            plan->shape_alt[k] = (uint8_t)(a_held);
-            plan->shape_why[k] = pt_xstrdup(res.why);
-        } else if (near) {
-            plan->shapes_partial |= (uint32_t)1 << k;
-            plan->shape_why[k] = pt_xstrdup(partial.why);
-        }
+        decide_hold(plan, &ps->shapes[k], k, used);
     }
+    for (size_t k = 0; k < n; k++)
+        if (!(plan->shapes_hold >> k & 1)) decide_partial(plan, ps, k, used);
     free(used);
 }
 

@@ -79,7 +79,7 @@ int pt_explain(const pt_patterns *ps, const pt_policy *pol, const char *value,
         accepted += (int)matched[i];
         refused += (int)rejected[i];
     }
-    if (accepted == 0 && refused == 0) fprintf(out, "  no pattern matches\n");
+    if (accepted == 0 && refused == 0) fprintf(out, "  no pattern accepts or rejects it\n");
     fprintf(out, "accepted: %d, rejected: %d\n", accepted, refused);
     print_rules(ps, pol, matched, rejected, out);
     print_summary(pol, &rc, out);

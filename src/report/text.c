@@ -407,6 +407,18 @@ static void print_inputs(FILE *out, const pt_scan_result *r, const pt_policy *po
 
 /* Column-level evidence: per input, the columns that matter (with a category, or with
  * a pattern disabled), one line each. */
+/* The record shapes of one input that hold or are partial, with their columns. */
+static void print_shapes(FILE *out, const pt_colstats *t, const pt_patterns *ps)
+{
+    for (size_t k = 0; k < ps->n_shapes && k < PT_MAX_SHAPES; k++) {
+        if (!t->shape_why[k]) continue;
+        char *why = safe_text(t->shape_why[k]);
+        fprintf(out, "    record shape %s %s: %s\n", ps->shapes[k].id,
+                t->shapes_hold >> k & 1 ? "holds" : "partial (its values are doubt)", why);
+        free(why);
+    }
+}
+
 static void print_columns(FILE *out, const pt_scan_result *r, const pt_policy *pol,
                           const pt_patterns *ps)
 {
@@ -457,6 +469,7 @@ static void print_columns(FILE *out, const pt_scan_result *r, const pt_policy *p
             fputc('\n', out);
         }
         free(order);
+        if (shown) print_shapes(out, t, ps);
     }
 }
 
