@@ -75,7 +75,7 @@ _pitally()
         --business-purchase --patterns --policy --threads --progress --baseline --fail-on
         --quiet --summary --help"
     local patterns_opts="--check --patterns --policy --help"
-    local explain_opts="--header --patterns --policy --tier --help"
+    local explain_opts="--header --record --patterns --policy --tier --help"
 
     if ((COMP_CWORD == 1)); then
         COMPREPLY=($(compgen -W "$commands --version --help -h" -- "$cur"))

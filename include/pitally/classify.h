@@ -25,7 +25,8 @@ typedef struct {
                               every accepted match, order-independent. Set when piece. */
     bool has_subject;
     uint64_t subject;      /* hash of the normalized primary identifier (lowest
-                              subject_rank among accepted matches) */
+                              subject_rank among accepted matches), its low 4 bits
+                              replaced by the pattern's subject_kind (tally.h) */
     /* The other reading (column-level evidence, pt_scanner_set_columns): values that
      * passed their validator in a column where their pattern is disabled. Under that
      * reading the record would have categories | doubt_categories, and be a piece when
@@ -102,5 +103,11 @@ int pt_explain(const pt_patterns *ps, const pt_policy *pol, const char *value,
  * header): its counts per pattern and what column-level evidence decides for it. */
 void pt_explain_column(const pt_patterns *ps, const pt_policy *pol, const char *const *values,
                        size_t n, const char *header, FILE *out);
+/* `pitally explain --record H1=V1 H2=V2 ...`: one record of named fields, judged as an
+ * input whose whole sample is this record: what each column passes, which record shapes
+ * (patterns.h) hold or are partial and why, and what the record counts under them.
+ * Returns the number of accepted values, or -1 when a field is not HEADER=VALUE. */
+int pt_explain_record(const pt_patterns *ps, const pt_policy *pol, const char *const *fields,
+                      size_t n, FILE *out);
 
 #endif

@@ -13,6 +13,11 @@
  * in a column of the sample pass its validator too rarely (fewer than min_pass_percent of
  * at least min_sample values) is disabled for that column in the whole input: its values
  * there count nothing, and what they would have counted is doubt (存疑有利于被告).
+ *
+ * Record shapes (patterns.h, issue 10): from the same sample, which columns fill which
+ * role (a party, a message text, a time, ...) and so which shapes hold for the whole
+ * input. A pattern that needs a shape counts only where it holds; where the shape is
+ * partly there (one role missing) its values are doubt.
  */
 #ifndef PITALLY_COLUMNS_H
 #define PITALLY_COLUMNS_H
@@ -22,6 +27,9 @@
 #define PT_COLUMN_SAMPLE_BYTES (64u << 10)
 #define PT_COLUMNS_MAX 1024     /* columns tracked per input (the first ones seen) */
 #define PT_COLUMN_KEY_MAX 256   /* longer column names are cut there (still one column) */
+#ifndef PT_MAX_SHAPES
+#define PT_MAX_SHAPES 32        /* record shapes of a pattern set (patterns.h) */
+#endif
 
 /* What one pattern did in one column. */
 typedef struct {
@@ -72,6 +80,12 @@ typedef struct pt_colstats {
     size_t n_doubts, cap_doubts;
     bool truncated;              /* some columns were beyond PT_COLUMNS_MAX */
     uint64_t sample_records;     /* a plan: records in the sample */
+    /* record shapes decided from the sample (bit k: shape k of the pattern set), and
+     * for each shape that holds or is partial, which columns filled which role and what
+     * is missing, in words (NULL: neither) */
+    uint32_t shapes_hold, shapes_partial;
+    char *shape_why[PT_MAX_SHAPES];
+    uint8_t shape_alt[PT_MAX_SHAPES];   /* the alternative that holds (any_of index) */
 } pt_colstats;
 
 pt_colstats *pt_colstats_new(bool by_key);

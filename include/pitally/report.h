@@ -58,6 +58,7 @@ typedef struct {
     pt_counts totals;          /* distinct: deduplicated across inputs */
     uint64_t total_bytes;
     uint64_t subjects;
+    uint64_t subjects_by[PT_SUBJECT_KINDS];   /* by the kind of identifier that decided */
     uint64_t *pattern_matched; /* [patterns->n] */
     uint64_t *pattern_rejected;
     pt_samples samples;        /* first masked values of each pattern, by position */

@@ -68,7 +68,14 @@ size_t pt_fpset_memory(const pt_fpset *s);
 #define PT_DEDUP_SHARDS 256
 size_t pt_dedup_grown_capacity(size_t cap);
 
-/* Set of 64-bit hashes (subjects), same sharding. Returns how many were new. */
+/* Set of 64-bit hashes (subjects), same sharding. Returns how many were new. A subject's
+ * low 4 bits are the kind of identifier that decided it (pt_pattern.subject_kind: the
+ * resident ID, else the mobile, ...), so the per-kind counts are a function of the set
+ * itself: a merge of sets merges them, and a state file that keeps the subject keys
+ * keeps them (pt_tally_subjects_by_kind). */
+#ifndef PT_SUBJECT_KINDS
+#define PT_SUBJECT_KINDS 16
+#endif
 typedef struct pt_hashset pt_hashset;
 pt_hashset *pt_hashset_new(void);
 void pt_hashset_free(pt_hashset *s);
@@ -132,6 +139,7 @@ typedef struct {
      * counts: distinct pieces by most serious tier, and subjects */
     bool sets_on_disk;
     uint64_t streamed_distinct[PT_MAX_TIERS], streamed_subjects;
+    uint64_t streamed_subjects_by[PT_SUBJECT_KINDS];
     /* and, when it was given a baseline, what pt_tally_compare counts from the sets */
     uint64_t streamed_new[PT_MAX_TIERS], streamed_raised[PT_MAX_TIERS], streamed_subjects_new;
 } pt_tally;
@@ -151,6 +159,10 @@ void pt_tally_commit(pt_tally *t, uint32_t input, pt_input_result *in, pt_counts
  * ones keep their place), which puts the inputs of shards back in the order of one scan.
  * Fails (-1, err) when the pattern counts or the case keys differ. */
 int pt_tally_merge(pt_tally *dst, pt_tally *src, char *err, size_t errlen);
+/* Distinct subjects by the kind of identifier that decided them (the low 4 bits of each
+ * key; kind 0: none, e.g. keys of a state saved before kinds existed). Sums to the size
+ * of the subject set. */
+void pt_tally_subjects_by_kind(const pt_tally *t, uint64_t by_kind[PT_SUBJECT_KINDS]);
 
 /* The distinct pieces by their most serious tier, and the distinct subjects: from the
  * sets, or from a streamed merge's counts. */

@@ -28,6 +28,11 @@ static void free_columns(pt_colstats *t)
         free(t->cols[i].key);
         free(t->cols[i].pats);
     }
+    for (size_t k = 0; k < PT_MAX_SHAPES; k++) {
+        free(t->shape_why[k]);
+        t->shape_why[k] = NULL;
+    }
+    t->shapes_hold = t->shapes_partial = 0;
 }
 
 void pt_colstats_free(pt_colstats *t)
@@ -224,8 +229,131 @@ static bool too_rare(const pt_pattern *p, const pt_column_pattern *cell)
            cell->passed * 100 < cell->checked * (uint64_t)p->col_min_pass_percent;
 }
 
+/* ---- record shapes ------------------------------------------------------------------ */
+
+/* Does column col of the sample fill role r: do the passing values of one of its
+ * patterns make min_percent of the column's values? Exact: passed * 100 >= fill * P. */
+static bool fills_role(const pt_colstats *plan, size_t col, const pt_shape_role *r)
+{
+    const pt_column *c = &plan->cols[col];
+    if (!c->fill) return false;
+    for (size_t k = 0; k < r->n_patterns; k++) {
+        const pt_column_pattern *cell = pt_colstats_find_cell(plan, (int32_t)col, r->patterns[k]);
+        uint64_t passed = cell ? cell->passed : 0;
+        if (passed > c->fill) passed = c->fill;   /* an embedded pattern can pass twice a field */
+        if (passed && passed * 100 >= c->fill * (uint64_t)r->min_percent) return true;
+    }
+    return false;
+}
+
+typedef struct {
+    size_t missing;               /* roles short of columns */
+    size_t met;                   /* roles with their columns */
+    char why[512];
+} alt_result;
+
+static void why_append(char *buf, size_t len, const char *fmt, const char *a, const char *b)
+{
+    size_t used = strlen(buf);
+    if (used + 1 < len) snprintf(buf + used, len - used, fmt, a, b);
+}
+
+/* One alternative: its roles in the shape's order each take the first unused columns
+ * that fill them, as many as it wants. */
+static void try_alt(const pt_colstats *plan, const pt_shape *sh, const pt_shape_alt *a,
+                    bool *used, alt_result *res)
+{
+    memset(used, 0, plan->n * sizeof *used);
+    res->missing = res->met = 0;
+    res->why[0] = '\0';
+    for (size_t r = 0; r < sh->n_roles; r++) {
+        if (!a->min[r]) continue;
+        unsigned got = 0;
+        why_append(res->why, sizeof res->why, "%s%s:", res->why[0] ? "; " : "", sh->roles[r].name);
+        for (size_t c = 0; c < plan->n && got < a->min[r]; c++) {
+            if (used[c] || !fills_role(plan, c, &sh->roles[r])) continue;
+            used[c] = true;
+            got++;
+            char name[PT_COLUMN_KEY_MAX + 16];
+            if (plan->cols[c].key) snprintf(name, sizeof name, "%s", plan->cols[c].key);
+            else snprintf(name, sizeof name, "#%d", plan->cols[c].position + 1);
+            why_append(res->why, sizeof res->why, "%s%s", got > 1 ? ", " : " ", name);
+        }
+        if (got < a->min[r]) {
+            char want[48];
+            snprintf(want, sizeof want, "%u of %u columns", got, (unsigned)a->min[r]);
+            why_append(res->why, sizeof res->why, " (MISSING: %s%s)", want, "");
+            res->missing++;
+        } else {
+            res->met++;
+        }
+    }
+}
+
+/* Did a value of a pattern that needs shape k pass in the sample, one that no holding
+ * shape counts already? A shape whose values are nowhere is not worth a doubt note. */
+static bool shape_values_seen(const pt_colstats *plan, const pt_patterns *ps, size_t k)
+{
+    for (size_t c = 0; c < plan->n; c++)
+        for (uint32_t j = 0; j < plan->cols[c].n_pats; j++) {
+            const pt_column_pattern *cell = &plan->cols[c].pats[j];
+            uint32_t needs = ps->v[cell->pattern].shapes;
+            if (cell->passed && (needs >> k & 1) && !(needs & plan->shapes_hold)) return true;
+        }
+    return false;
+}
+
+/* Shape k holds (an alternative finds all its roles): the alternative and its columns. */
+static bool decide_hold(pt_colstats *plan, const pt_shape *sh, size_t k, bool *used)
+{
+    alt_result res;
+    for (size_t a = 0; a < sh->n_alts; a++) {
+        try_alt(plan, sh, &sh->alts[a], used, &res);
+        if (res.missing) continue;
+        plan->shapes_hold |= (uint32_t)1 << k;
+        plan->shape_alt[k] = (uint8_t)a;
+        plan->shape_why[k] = pt_xstrdup(res.why);
+        return true;
+    }
+    return false;
+}
+
+/* Shape k is partial: an alternative short of one role with at least two others there,
+ * and the shape's values in the sample; the columns of the first such alternative. */
+static void decide_partial(pt_colstats *plan, const pt_patterns *ps, size_t k, bool *used)
+{
+    const pt_shape *sh = &ps->shapes[k];
+    alt_result res;
+    if (!shape_values_seen(plan, ps, k)) return;
+    for (size_t a = 0; a < sh->n_alts; a++) {
+        try_alt(plan, sh, &sh->alts[a], used, &res);
+        if (res.missing != 1 || res.met < 2) continue;
+        plan->shapes_partial |= (uint32_t)1 << k;
+        plan->shape_why[k] = pt_xstrdup(res.why);
+        return;
+    }
+}
+
+/* Which shapes hold, then which of the others are partial (a value counted by a shape
+ * that holds is no doubt of another). */
+static void decide_shapes(pt_colstats *plan, const pt_patterns *ps)
+{
+    bool *used = pt_xmalloc((plan->n ? plan->n : 1) * sizeof *used);
+    size_t n = ps->n_shapes < PT_MAX_SHAPES ? ps->n_shapes : PT_MAX_SHAPES;
+    plan->shapes_hold = plan->shapes_partial = 0;
+    for (size_t k = 0; k < n; k++) {
+        free(plan->shape_why[k]);
+        plan->shape_why[k] = NULL;
+        decide_hold(plan, &ps->shapes[k], k, used);
+    }
+    for (size_t k = 0; k < n; k++)
+        if (!(plan->shapes_hold >> k & 1)) decide_partial(plan, ps, k, used);
+    free(used);
+}
+
 void pt_colplan_decide(pt_colstats *plan, const pt_patterns *ps)
 {
+    decide_shapes(plan, ps);
     for (size_t c = 0; c < plan->n; c++) {
         pt_column *col = &plan->cols[c];
         for (uint32_t k = 0; k < col->n_pats; k++) {
@@ -250,6 +378,13 @@ bool pt_colplan_any_disabled(const pt_colstats *plan)
 void pt_colstats_finish(pt_colstats *cols, const pt_colstats *plan)
 {
     if (!cols || !plan) return;
+    cols->shapes_hold = plan->shapes_hold;
+    cols->shapes_partial = plan->shapes_partial;
+    memcpy(cols->shape_alt, plan->shape_alt, sizeof cols->shape_alt);
+    for (size_t k = 0; k < PT_MAX_SHAPES; k++) {
+        free(cols->shape_why[k]);
+        cols->shape_why[k] = plan->shape_why[k] ? pt_xstrdup(plan->shape_why[k]) : NULL;
+    }
     for (size_t c = 0; c < cols->n; c++) {
         pt_column *col = &cols->cols[c];
         int32_t pc = find_column(plan, col->hash, col->position, col->key, col->key_len);

@@ -79,7 +79,7 @@ int pt_explain(const pt_patterns *ps, const pt_policy *pol, const char *value,
         accepted += (int)matched[i];
         refused += (int)rejected[i];
     }
-    if (accepted == 0 && refused == 0) fprintf(out, "  no pattern matches\n");
+    if (accepted == 0 && refused == 0) fprintf(out, "  no pattern accepts or rejects it\n");
     fprintf(out, "accepted: %d, rejected: %d\n", accepted, refused);
     print_rules(ps, pol, matched, rejected, out);
     print_summary(pol, &rc, out);
@@ -138,4 +138,95 @@ void pt_explain_column(const pt_patterns *ps, const pt_policy *pol, const char *
     }
     if (!any) fprintf(out, "  no pattern matches\n");
     pt_colstats_free(t);
+}
+
+/* ---- record shapes ---------------------------------------------------------------------- */
+
+/* The patterns whose values passed in column col of the plan, for the column list. */
+static void print_passing(const pt_patterns *ps, const pt_colstats *plan, size_t col, FILE *out)
+{
+    bool any = false;
+    for (size_t i = 0; i < ps->n; i++) {
+        const pt_column_pattern *cell = pt_colstats_find_cell(plan, (int32_t)col, (uint32_t)i);
+        if (!cell || !cell->passed) continue;
+        fprintf(out, "%s%s%s", any ? ", " : " passes ", ps->v[i].id,
+                ps->v[i].role_only ? " (role only)" : "");
+        any = true;
+    }
+    if (!any) fprintf(out, " passes no pattern");
+    fputc('\n', out);
+}
+
+static void print_shapes(const pt_patterns *ps, const pt_colstats *plan, FILE *out)
+{
+    fprintf(out, "\nrecord shapes, decided as a scan decides them from an input's sample:\n");
+    if (!ps->n_shapes) fprintf(out, "  (the pattern set declares none)\n");
+    for (size_t k = 0; k < ps->n_shapes && k < PT_MAX_SHAPES; k++) {
+        const pt_shape *sh = &ps->shapes[k];
+        bool holds = plan->shapes_hold >> k & 1, partial = plan->shapes_partial >> k & 1;
+        fprintf(out, "  %s (%s:%d): %s\n", sh->id, sh->file, sh->line,
+                holds ? "HOLDS" : partial ? "partial (one role missing): its values are doubt"
+                                          : "no");
+        if (sh->description) fprintf(out, "    %s\n", sh->description);
+        if (plan->shape_why[k]) fprintf(out, "    %s\n", plan->shape_why[k]);
+    }
+}
+
+static void print_doubt(const pt_patterns *ps, const pt_policy *pol, const pt_record_class *rc,
+                        FILE *out)
+{
+    if (rc->doubt_pattern < 0) return;
+    int other = pt_policy_tier_of_mask(pol, rc->categories | rc->doubt_categories);
+    fprintf(out, "doubt: %s values are not counted here; under the other reading the record "
+                 "would add ", ps->v[rc->doubt_pattern].id);
+    print_categories(pol, rc->doubt_categories, out);
+    fprintf(out, " and be in tier %s\n",
+            other >= 0 && (size_t)other < pol->n_tiers ? pol->tiers[other].id : "none");
+}
+
+int pt_explain_record(const pt_patterns *ps, const pt_policy *pol, const char *const *fields,
+                      size_t n, FILE *out)
+{
+    pt_field *f = pt_xcalloc(n ? n : 1, sizeof *f);
+    for (size_t i = 0; i < n; i++) {
+        const char *eq = strchr(fields[i], '=');
+        if (!eq) {
+            free(f);
+            return -1;
+        }
+        f[i] = (pt_field){fields[i], (size_t)(eq - fields[i]), eq + 1, strlen(eq + 1)};
+    }
+    pt_record rec = {f, n, 0};
+    pt_record_class rc;
+    pt_scanner *s = pt_scanner_new(ps, pol);
+    pt_colstats *plan = pt_colstats_new(false), *stats = pt_colstats_new(false);
+    pt_scanner_set_columns(s, NULL, plan);   /* the record as an input's whole sample */
+    pt_scanner_classify(s, &rec, &rc, NULL, NULL);
+    pt_scanner_set_columns(s, NULL, NULL);
+    pt_colplan_decide(plan, ps);
+    fprintf(out, "record of %zu fields, judged as an input whose sample is this record:\n", n);
+    for (size_t c = 0; c < plan->n; c++) {
+        const pt_column *col = &plan->cols[c];
+        fprintf(out, "  column %d \"%s\":", col->position + 1, col->key ? col->key : "");
+        print_passing(ps, plan, c, out);
+    }
+    print_shapes(ps, plan, out);
+    uint64_t *matched = pt_xcalloc(ps->n ? ps->n : 1, sizeof *matched);
+    uint64_t *rejected = pt_xcalloc(ps->n ? ps->n : 1, sizeof *rejected);
+    pt_scanner_set_columns(s, plan, stats);  /* the record again, under those shapes */
+    pt_scanner_classify(s, &rec, &rc, matched, rejected);
+    pt_scanner_set_columns(s, NULL, NULL);
+    fprintf(out, "\nthe record under these shapes:\n");
+    print_rules(ps, pol, matched, rejected, out);
+    print_summary(pol, &rc, out);
+    print_doubt(ps, pol, &rc, out);
+    int accepted = 0;
+    for (size_t i = 0; i < ps->n; i++) accepted += (int)matched[i];
+    free(matched);
+    free(rejected);
+    pt_colstats_free(plan);
+    pt_colstats_free(stats);
+    pt_scanner_free(s);
+    free(f);
+    return accepted;
 }

@@ -32,10 +32,22 @@ typedef struct {
     int line;
 } pending_yields;
 
+/* Names that are resolved once every file is loaded: a pattern's shape: list, and the
+ * patterns of each role of each shape (the same record as yields_to). */
+typedef struct {
+    pending_yields shapes;                        /* per pattern */
+} pending_pattern;
+
+typedef struct {
+    pending_yields roles[PT_SHAPE_ROLES_MAX];     /* per shape */
+} pending_shape;
+
 typedef struct {
     pt_patterns *ps;
     size_t cap;
     pending_yields *yields;   /* parallel to ps->v until indices are resolved */
+    pending_pattern *pend;    /* parallel to ps->v too */
+    pending_shape *pend_shapes;   /* parallel to ps->shapes */
     const pt_policy *pol;
     pt_yamldoc doc;
     const char *path;
@@ -180,7 +192,7 @@ static pcre2_code *compile_ascii_variant(yaml_node_t *node, uint32_t extra)
 static const char *const pattern_keys[] = {
     "id", "category", "identifier", "value", "match", "header", "requires_header", "validator",
     "masked", "normalize", "normalize_tail", "subject_rank", "mask", "yields_to", "description",
-    "column_evidence", NULL};
+    "column_evidence", "shape", "role_only", "subject_kind", NULL};
 
 static int check_keys(loader *L, yaml_node_t *map, const char *const *allowed, const char *what)
 {
@@ -304,9 +316,11 @@ static int parse_validator(loader *L, yaml_node_t *map, pt_pattern *p)
     return 0;
 }
 
-static int parse_yields(loader *L, yaml_node_t *map, pt_pattern *p, pending_yields *y)
+/* A list of ids (a sequence, or one scalar) under key, kept by name until resolved. */
+static int parse_names(loader *L, yaml_node_t *map, const char *key, const char *owner,
+                       pending_yields *y)
 {
-    yaml_node_t *n = pt_yaml_get(&L->doc, map, "yields_to");
+    yaml_node_t *n = pt_yaml_get(&L->doc, map, key);
     if (!n) return 0;
     y->line = pt_yaml_line(n);
     size_t count = n->type == YAML_SEQUENCE_NODE ? pt_yaml_seq_len(n) : 1;
@@ -314,10 +328,17 @@ static int parse_yields(loader *L, yaml_node_t *map, pt_pattern *p, pending_yiel
     for (size_t i = 0; i < count; i++) {
         yaml_node_t *item = n->type == YAML_SEQUENCE_NODE ? pt_yaml_seq_item(&L->doc, n, i) : n;
         const char *s = pt_yaml_scalar(item);
-        if (!s || !*s) return FAIL(L, item, "pattern '%s': yields_to takes pattern ids", p->id);
+        if (!s || !*s) return FAIL(L, item, "%s: %s takes ids", owner, key);
         y->names[y->n++] = pt_xstrdup(s);
     }
     return 0;
+}
+
+static int parse_yields(loader *L, yaml_node_t *map, pt_pattern *p, pending_yields *y)
+{
+    char owner[300];
+    snprintf(owner, sizeof owner, "pattern '%s'", p->id);
+    return parse_names(L, map, "yields_to", owner, y);
 }
 
 static int parse_regexes(loader *L, yaml_node_t *map, pt_pattern *p, uint32_t *max_captures)
@@ -379,11 +400,39 @@ static int parse_id_and_category(loader *L, yaml_node_t *map, pt_pattern *p)
     return 0;
 }
 
+/* The kind of identifier a subject pattern is (subject_kind, default its id): kinds are
+ * numbered as first named, 1 to 15 (the low 4 bits of a subject's hash). */
+static int parse_subject_kind(loader *L, yaml_node_t *map, pt_pattern *p)
+{
+    yaml_node_t *n = pt_yaml_get(&L->doc, map, "subject_kind");
+    const char *name = n ? pt_yaml_scalar(n) : p->id;
+    if (n && (!name || !id_chars_ok(name)))
+        return FAIL(L, n, "pattern '%s': subject_kind must be a name", p->id);
+    if (!p->subject_rank) {
+        if (n) return FAIL(L, n, "pattern '%s': subject_kind needs subject_rank", p->id);
+        return 0;
+    }
+    pt_patterns *ps = L->ps;
+    if (!ps->n_subject_kinds) ps->n_subject_kinds = 1;   /* kind 0: none */
+    for (size_t k = 1; k < ps->n_subject_kinds; k++)
+        if (strcmp(ps->subject_kinds[k], name) == 0) {
+            p->subject_kind = (unsigned)k;
+            return 0;
+        }
+    if (ps->n_subject_kinds == PT_SUBJECT_KINDS)
+        return FAIL(L, n ? n : map, "pattern '%s': more than %d subject kinds", p->id,
+                    PT_SUBJECT_KINDS - 1);
+    ps->subject_kinds[ps->n_subject_kinds] = pt_xstrdup(name);
+    p->subject_kind = (unsigned)ps->n_subject_kinds++;
+    return 0;
+}
+
 static int parse_pattern(loader *L, yaml_node_t *map, const char *set, pt_pattern *p,
-                         pending_yields *y)
+                         pending_yields *y, pending_pattern *pp)
 {
     memset(p, 0, sizeof *p);
     memset(y, 0, sizeof *y);
+    memset(pp, 0, sizeof *pp);
     p->category = -1;
     p->mask_head = p->mask_tail = 1;
     p->file = pt_xstrdup(L->path);
@@ -402,9 +451,136 @@ static int parse_pattern(loader *L, yaml_node_t *map, const char *set, pt_patter
     if (get_uint(L, map, "subject_rank", p->id, 1000, &p->subject_rank) != 0) return -1;
     if (parse_mask(L, map, p) != 0) return -1;
     if (parse_column_evidence(L, map, p) != 0) return -1;
+    if (parse_subject_kind(L, map, p) != 0) return -1;
     yaml_node_t *d = pt_yaml_get(&L->doc, map, "description");
     if (d) p->description = pt_xstrdup(pt_yaml_scalar(d) ? pt_yaml_scalar(d) : "");
+    if (get_bool(L, map, "role_only", p->id, &p->role_only) != 0) return -1;
+    char owner[300];
+    snprintf(owner, sizeof owner, "pattern '%s'", p->id);
+    if (parse_names(L, map, "shape", owner, &pp->shapes) != 0) return -1;
+    /* gating happens where a value is judged: a header-only pattern accepts unjudged */
+    if ((pp->shapes.n || p->role_only) && !p->value_re)
+        return FAIL(L, map, "pattern '%s': shape and role_only need a value regex", p->id);
     return parse_yields(L, map, p, y);
+}
+
+/* ---- record shapes ------------------------------------------------------------------- */
+
+static void free_shape(pt_shape *sh, pending_shape *pend)
+{
+    free(sh->id); free(sh->file); free(sh->description);
+    for (size_t r = 0; r < sh->n_roles; r++) {
+        free(sh->roles[r].name);
+        free(sh->roles[r].patterns);
+    }
+    for (size_t r = 0; pend && r < PT_SHAPE_ROLES_MAX; r++) {
+        for (size_t i = 0; i < pend->roles[r].n; i++) free(pend->roles[r].names[i]);
+        free(pend->roles[r].names);
+    }
+    memset(sh, 0, sizeof *sh);
+}
+
+static int parse_role(loader *L, pt_shape *sh, pending_shape *pend, yaml_node_t *key,
+                      yaml_node_t *val)
+{
+    static const char *const keys[] = {"patterns", "min_percent", NULL};
+    const char *name = pt_yaml_scalar(key);
+    if (!name || !*name) return FAIL(L, key, "shape '%s': a role needs a name", sh->id);
+    if (sh->n_roles == PT_SHAPE_ROLES_MAX)
+        return FAIL(L, key, "shape '%s': more than %d roles", sh->id, PT_SHAPE_ROLES_MAX);
+    if (val->type != YAML_MAPPING_NODE || check_keys(L, val, keys, "shape role") != 0)
+        return val->type != YAML_MAPPING_NODE
+                   ? FAIL(L, val, "shape '%s': role '%s' must be a mapping", sh->id, name) : -1;
+    pt_shape_role *r = &sh->roles[sh->n_roles];
+    r->name = pt_xstrdup(name);
+    r->min_percent = 80;
+    char owner[300];
+    snprintf(owner, sizeof owner, "shape '%s' role '%s'", sh->id, name);
+    if (get_uint(L, val, "min_percent", owner, 100, &r->min_percent) != 0) return -1;
+    if (parse_names(L, val, "patterns", owner, &pend->roles[sh->n_roles++]) != 0) return -1;
+    if (!pend->roles[sh->n_roles - 1].n)
+        return FAIL(L, val, "shape '%s': role '%s' names no patterns", sh->id, name);
+    return 0;
+}
+
+static int role_index(const pt_shape *sh, const char *name)
+{
+    for (size_t r = 0; r < sh->n_roles; r++)
+        if (strcmp(sh->roles[r].name, name) == 0) return (int)r;
+    return -1;
+}
+
+static int parse_alt(loader *L, pt_shape *sh, yaml_node_t *map)
+{
+    if (map->type != YAML_MAPPING_NODE || !pt_yaml_map_len(map))
+        return FAIL(L, map, "shape '%s': an any_of item maps roles to column counts", sh->id);
+    if (sh->n_alts == PT_SHAPE_ALTS_MAX)
+        return FAIL(L, map, "shape '%s': more than %d alternatives", sh->id, PT_SHAPE_ALTS_MAX);
+    pt_shape_alt *a = &sh->alts[sh->n_alts++];
+    for (size_t i = 0; i < pt_yaml_map_len(map); i++) {
+        yaml_node_t *k = pt_yaml_map_key(&L->doc, map, i);
+        yaml_node_t *v = pt_yaml_map_value(&L->doc, map, i);
+        const char *name = pt_yaml_scalar(k);
+        int r = name ? role_index(sh, name) : -1;
+        uint64_t count;
+        if (r < 0) return FAIL(L, k, "shape '%s': any_of names unknown role '%s'", sh->id,
+                               name ? name : "(non-scalar)");
+        if (pt_yaml_uint(v, &count) != 0 || count < 1 || count > 8)
+            return FAIL(L, v, "shape '%s': role '%s' wants 1..8 columns", sh->id, name);
+        a->min[r] = (uint8_t)count;
+    }
+    return 0;
+}
+
+static int parse_shape(loader *L, yaml_node_t *map, pt_shape *sh, pending_shape *pend)
+{
+    static const char *const keys[] = {"id", "description", "roles", "any_of", NULL};
+    memset(sh, 0, sizeof *sh);
+    memset(pend, 0, sizeof *pend);
+    sh->file = pt_xstrdup(L->path);
+    sh->line = pt_yaml_line(map);
+    if (map->type != YAML_MAPPING_NODE) return FAIL(L, map, "a shape must be a mapping");
+    if (check_keys(L, map, keys, "shape") != 0) return -1;
+    yaml_node_t *idn = pt_yaml_get(&L->doc, map, "id");
+    const char *id = idn ? pt_yaml_scalar(idn) : NULL;
+    if (!id || !id_chars_ok(id)) return FAIL(L, idn ? idn : map, "a shape needs an id");
+    if (pt_patterns_find_shape(L->ps, id) >= 0)
+        return FAIL(L, idn, "duplicate shape id '%s'", id);
+    sh->id = pt_xstrdup(id);
+    yaml_node_t *d = pt_yaml_get(&L->doc, map, "description");
+    if (d) sh->description = pt_xstrdup(pt_yaml_scalar(d) ? pt_yaml_scalar(d) : "");
+    yaml_node_t *roles = pt_yaml_get(&L->doc, map, "roles");
+    yaml_node_t *alts = pt_yaml_get(&L->doc, map, "any_of");
+    if (!roles || roles->type != YAML_MAPPING_NODE)
+        return FAIL(L, roles ? roles : map, "shape '%s': missing 'roles:' mapping", id);
+    if (!alts || alts->type != YAML_SEQUENCE_NODE || !pt_yaml_seq_len(alts))
+        return FAIL(L, alts ? alts : map, "shape '%s': missing 'any_of:' sequence", id);
+    for (size_t i = 0; i < pt_yaml_map_len(roles); i++)
+        if (parse_role(L, sh, pend, pt_yaml_map_key(&L->doc, roles, i),
+                       pt_yaml_map_value(&L->doc, roles, i)) != 0)
+            return -1;
+    for (size_t i = 0; i < pt_yaml_seq_len(alts); i++)
+        if (parse_alt(L, sh, pt_yaml_seq_item(&L->doc, alts, i)) != 0) return -1;
+    return 0;
+}
+
+static int load_shapes_seq(loader *L, yaml_node_t *root)
+{
+    yaml_node_t *seq = pt_yaml_get(&L->doc, root, "shapes");
+    if (!seq) return 0;
+    if (seq->type != YAML_SEQUENCE_NODE) return FAIL(L, seq, "'shapes:' must be a sequence");
+    for (size_t i = 0; i < pt_yaml_seq_len(seq); i++) {
+        pt_patterns *ps = L->ps;
+        if (ps->n_shapes == PT_MAX_SHAPES)
+            return FAIL(L, seq, "more than %d shapes", PT_MAX_SHAPES);
+        ps->shapes = pt_xrealloc(ps->shapes, (ps->n_shapes + 1) * sizeof *ps->shapes);
+        L->pend_shapes = pt_xrealloc(L->pend_shapes, (ps->n_shapes + 1) * sizeof *L->pend_shapes);
+        int rc = parse_shape(L, pt_yaml_seq_item(&L->doc, seq, i), &ps->shapes[ps->n_shapes],
+                             &L->pend_shapes[ps->n_shapes]);
+        ps->n_shapes++;   /* counted even when broken, so that cleanup frees it */
+        if (rc != 0) return -1;
+    }
+    return 0;
 }
 
 /* ---- files --------------------------------------------------------------------------- */
@@ -445,11 +621,12 @@ static void grow(loader *L)
     L->cap = L->cap ? L->cap * 2 : 32;
     L->ps->v = pt_xrealloc(L->ps->v, L->cap * sizeof *L->ps->v);
     L->yields = pt_xrealloc(L->yields, L->cap * sizeof *L->yields);
+    L->pend = pt_xrealloc(L->pend, L->cap * sizeof *L->pend);
 }
 
 static int load_patterns_seq(loader *L, yaml_node_t *root, const char *set)
 {
-    static const char *const top_keys[] = {"set", "description", "patterns", NULL};
+    static const char *const top_keys[] = {"set", "description", "patterns", "shapes", NULL};
     if (check_keys(L, root, top_keys, "pattern file") != 0) return -1;
     yaml_node_t *seq = pt_yaml_get(&L->doc, root, "patterns");
     if (!seq || seq->type != YAML_SEQUENCE_NODE)
@@ -458,11 +635,11 @@ static int load_patterns_seq(loader *L, yaml_node_t *root, const char *set)
         grow(L);
         pt_pattern *p = &L->ps->v[L->ps->n];
         pending_yields *y = &L->yields[L->ps->n];
-        int rc = parse_pattern(L, pt_yaml_seq_item(&L->doc, seq, i), set, p, y);
+        int rc = parse_pattern(L, pt_yaml_seq_item(&L->doc, seq, i), set, p, y, &L->pend[L->ps->n]);
         L->ps->n++;   /* counted even when broken, so that cleanup frees it */
         if (rc != 0) return -1;
     }
-    return 0;
+    return load_shapes_seq(L, root);
 }
 
 static int load_file(loader *L, const char *path, const char *fname)
@@ -542,6 +719,55 @@ static int resolve_yields(loader *L)
     return 0;
 }
 
+/* shape: lists of the patterns and the patterns of each shape's roles, by index. */
+static int resolve_shapes(loader *L)
+{
+    pt_patterns *ps = L->ps;
+    for (size_t i = 0; i < ps->n; i++) {
+        pending_yields *y = &L->pend[i].shapes;
+        for (size_t k = 0; k < y->n; k++) {
+            int j = pt_patterns_find_shape(ps, y->names[k]);
+            if (j < 0)
+                return fail_at(L, ps->v[i].file, y->line, "pattern '%s': shape names unknown "
+                               "shape '%s'", ps->v[i].id, y->names[k]);
+            ps->v[i].shapes |= (uint32_t)1 << j;
+        }
+    }
+    for (size_t k = 0; k < ps->n_shapes; k++) {
+        pt_shape *sh = &ps->shapes[k];
+        for (size_t r = 0; r < sh->n_roles; r++) {
+            pending_yields *y = &L->pend_shapes[k].roles[r];
+            sh->roles[r].patterns = pt_xcalloc(y->n ? y->n : 1, sizeof *sh->roles[r].patterns);
+            for (size_t m = 0; m < y->n; m++) {
+                int j = pt_patterns_find(ps, y->names[m]);
+                if (j < 0)
+                    return fail_at(L, sh->file, y->line, "shape '%s' role '%s': unknown pattern "
+                                   "'%s'", sh->id, sh->roles[r].name, y->names[m]);
+                sh->roles[r].patterns[sh->roles[r].n_patterns++] = (uint32_t)j;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Subject kinds in the order a report lists them: by the strongest (lowest) subject_rank
+ * of their patterns, then as first named. */
+static void order_subject_kinds(pt_patterns *ps)
+{
+    unsigned rank[PT_SUBJECT_KINDS] = {0};
+    for (size_t i = 0; i < ps->n; i++) {
+        unsigned k = ps->v[i].subject_kind;
+        if (k && (!rank[k] || ps->v[i].subject_rank < rank[k])) rank[k] = ps->v[i].subject_rank;
+    }
+    size_t n = 0;
+    for (size_t k = 1; k < ps->n_subject_kinds; k++) {
+        size_t j = n++;
+        for (; j > 0 && rank[ps->subject_kind_order[j - 1]] > rank[k]; j--)
+            ps->subject_kind_order[j] = ps->subject_kind_order[j - 1];
+        ps->subject_kind_order[j] = (uint8_t)k;
+    }
+}
+
 /* Depth-first: a pattern is placed after every pattern it yields to, so the scanner
  * knows their accepted spans when it gets to it. state: 0 new, 1 visiting, 2 placed. */
 static int place(loader *L, size_t i, unsigned char *state, size_t *n_order)
@@ -596,10 +822,21 @@ int pt_patterns_load(pt_patterns *ps, const char *dir, const pt_policy *pol, cha
     if (rc == 0 && ps->n > PT_MAX_PATTERNS)   /* scanners index patterns with 16 bits */
         rc = fail_at(&L, dir, 0, "too many patterns (%zu, at most %d)", ps->n, PT_MAX_PATTERNS);
     if (rc == 0) rc = resolve_yields(&L);
+    if (rc == 0) rc = resolve_shapes(&L);
+    if (rc == 0) order_subject_kinds(ps);
     if (rc == 0) rc = order_patterns(&L);
     if (rc == 0) ps->prefilter = pt_prefilter_new(ps);
-    for (size_t i = 0; i < ps->n; i++) free_yields(&L.yields[i]);
+    for (size_t i = 0; i < ps->n; i++) {
+        free_yields(&L.yields[i]);
+        free_yields(&L.pend[i].shapes);
+    }
     free(L.yields);
+    free(L.pend);
+    for (size_t k = 0; k < ps->n_shapes; k++) {
+        pending_shape *pend = &L.pend_shapes[k];
+        for (size_t r = 0; r < PT_SHAPE_ROLES_MAX; r++) free_yields(&pend->roles[r]);
+    }
+    free(L.pend_shapes);
     if (rc != 0) pt_patterns_free(ps);
     return rc;
 }
@@ -611,6 +848,9 @@ void pt_patterns_free(pt_patterns *ps)
     for (size_t i = 0; i < ps->n_sets; i++) free(ps->set_names[i]);
     free(ps->set_names);
     free(ps->order);
+    for (size_t k = 0; k < ps->n_shapes; k++) free_shape(&ps->shapes[k], NULL);
+    free(ps->shapes);
+    for (size_t k = 0; k < PT_SUBJECT_KINDS; k++) free(ps->subject_kinds[k]);
     pt_prefilter_free(ps->prefilter);
     memset(ps, 0, sizeof *ps);
 }
@@ -619,5 +859,12 @@ int pt_patterns_find(const pt_patterns *ps, const char *id)
 {
     for (size_t i = 0; id && i < ps->n; i++)
         if (strcmp(ps->v[i].id, id) == 0) return (int)i;
+    return -1;
+}
+
+int pt_patterns_find_shape(const pt_patterns *ps, const char *id)
+{
+    for (size_t k = 0; id && k < ps->n_shapes; k++)
+        if (ps->shapes[k].id && strcmp(ps->shapes[k].id, id) == 0) return (int)k;
     return -1;
 }

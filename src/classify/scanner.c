@@ -254,6 +254,22 @@ struct pt_scanner {
     bool doubt_piece;
     int32_t doubt_col;
     int doubt_pat;
+    /* record shapes of the input (the plan's): a pattern that needs one counts where it
+     * holds, is doubt where it is partial */
+    uint32_t shapes_hold, shapes_partial;
+    /* patterns not to run at all here (a bit each, words): role_only ones except while
+     * a sample is classified into a plan, and those needing a shape that neither holds
+     * nor is partial in the input; so shapes cost no regex per field after the sample */
+    uint64_t *skip_bits;
+    bool any_skip;
+    /* where a shape holds, a record counts its shape's values only when it carries the
+     * shape's parties or account itself (a row whose card fails Luhn has no account):
+     * the values wait in pending until the record's end; rec_passed has a bit per
+     * pattern that passed in the record */
+    const uint8_t *shape_alt;      /* the plan's (the alternative that holds) */
+    uint64_t *rec_passed;
+    struct pending_value { uint32_t pattern; int32_t col; const char *v; size_t n; } *pending;
+    size_t n_pending, cap_pending;
 };
 
 /* ---- construction ----------------------------------------------------------------- */
@@ -671,6 +687,22 @@ static void shape_caches_free(pt_scanner *s)
     shape_caches_unmade(s);
 }
 
+/* Which patterns need not run under this plan (see skip_bits): stats without a plan is
+ * a sample being classified, which needs every role; no stats at all, no shapes. */
+static void set_skips(pt_scanner *s, const pt_colstats *plan, const pt_colstats *stats)
+{
+    uint32_t live = plan ? plan->shapes_hold | plan->shapes_partial : 0;
+    memset(s->skip_bits, 0, s->words * sizeof *s->skip_bits);
+    s->any_skip = false;
+    if (stats && !plan) return;
+    for (size_t i = 0; i < s->ps->n; i++) {
+        const pt_pattern *p = &s->ps->v[i];
+        if (!p->role_only && !(p->shapes && !(p->shapes & live))) continue;
+        s->skip_bits[i >> 6] |= (uint64_t)1 << (i & 63);
+        s->any_skip = true;
+    }
+}
+
 pt_scanner *pt_scanner_new(const pt_patterns *ps, const pt_policy *pol)
 {
     pt_scanner *s = pt_xcalloc(1, sizeof *s);
@@ -694,6 +726,9 @@ pt_scanner *pt_scanner_new(const pt_patterns *ps, const pt_policy *pol)
     s->key_arena = pt_xmalloc(KEY_ARENA);
     s->key_gen = 1;
     s->key_bits = pt_xcalloc(s->words, sizeof(uint64_t));
+    s->skip_bits = pt_xcalloc(s->words, sizeof(uint64_t));
+    s->rec_passed = pt_xcalloc(s->words, sizeof(uint64_t));
+    set_skips(s, NULL, NULL);
     s->uncached_list = pt_xcalloc(ps->n ? ps->n : 1, sizeof(uint16_t));
     s->next_ctx_id = (uint32_t)s->pf->n_ctxs;
     shape_caches_unmade(s);
@@ -715,6 +750,9 @@ void pt_scanner_free(pt_scanner *s)
     pcre2_jit_stack_free(s->jit_stack);
     free(s->key_arena);
     free(s->key_bits);
+    free(s->skip_bits);
+    free(s->rec_passed);
+    free(s->pending);
     free(s->uncached_list);
     for (size_t k = 0; s->dyn && k < DYN_MAX; k++) {
         free(s->dyn[k].bits);
@@ -1022,9 +1060,9 @@ static void accept_value(pt_scanner *s, size_t i, const char *v, size_t n, pt_co
     const char *norm = pt_value_normalized(p, v, &m, s->norm);
     push_elem(s, XXH3_64bits_withSeed(norm, m, (uint64_t)p->category + 1));
     bool subject = p->subject_rank && p->subject_rank < s->best_rank;
-    if (subject) {
+    if (subject) {   /* the low 4 bits name the kind of identifier (tally.h) */
         s->best_rank = p->subject_rank;
-        s->subject = XXH3_64bits(norm, m);
+        s->subject = (XXH3_64bits(norm, m) & ~(uint64_t)0xF) | p->subject_kind;
     }
     if (s->trace)
         fprintf(s->trace, "    accepted: category %s%s, normalized \"%.*s\"%s\n",
@@ -1102,6 +1140,48 @@ static bool disabled_here(pt_scanner *s, size_t i)
     return cell && cell->disabled;
 }
 
+/* A value that passed pattern i's validator but would count under another reading (a
+ * column disabled by its evidence, a record shape only partly there): the record's
+ * doubt, attributed to its first such value. */
+static void note_doubt(pt_scanner *s, size_t i)
+{
+    const pt_pattern *p = &s->ps->v[i];
+    s->doubt_categories |= (uint64_t)1 << p->category;
+    if (p->identifier) s->doubt_piece = true;
+    if (s->doubt_pat < 0) {
+        s->doubt_pat = (int)i;
+        s->doubt_col = current_column(s);
+    }
+}
+
+/* Does pattern i (role_only, or needing a record shape) count here? Where its shape is
+ * partly there, its value is doubt. */
+static bool shape_allows(pt_scanner *s, size_t i, const char *v, size_t n)
+{
+    const pt_pattern *p = &s->ps->v[i];
+    if (p->role_only) {
+        if (s->trace) fprintf(s->trace, "    role only: names a column's role in record shapes, "
+                                        "counts nothing itself\n");
+        return false;
+    }
+    if (s->shapes_hold & p->shapes) {   /* settled at the record's end (settle_pending) */
+        if (s->n_pending == s->cap_pending) {
+            s->cap_pending = s->cap_pending ? s->cap_pending * 2 : 8;
+            s->pending = pt_xrealloc(s->pending, s->cap_pending * sizeof *s->pending);
+        }
+        s->pending[s->n_pending++] = (struct pending_value){(uint32_t)i, current_column(s), v, n};
+        return false;
+    }
+    if (s->shapes_partial & p->shapes) note_doubt(s, i);
+    if (s->trace)
+        for (size_t k = 0; k < s->ps->n_shapes; k++)
+            if ((p->shapes >> k) & 1)
+                fprintf(s->trace, "    counts only in an input whose record shape %s holds "
+                                  "(%s:%d; explain --record judges a whole record)\n",
+                        s->ps->shapes[k].id, s->ps->shapes[k].file, s->ps->shapes[k].line);
+    return false;
+}
+
 /* One regex match v[start..end) of pattern i in field v. */
 static void judge_match(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
                         size_t start, size_t end)
@@ -1155,14 +1235,11 @@ static void judge_match(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
         cell->passed++;
     }
     if (p->column_evidence && s->plan && disabled_here(s, i)) {
-        s->doubt_categories |= (uint64_t)1 << p->category;
-        if (p->identifier) s->doubt_piece = true;
-        if (s->doubt_pat < 0) {
-            s->doubt_pat = (int)i;
-            s->doubt_col = current_column(s);
-        }
+        note_doubt(s, i);
         return;
     }
+    if (s->shapes_hold) s->rec_passed[i >> 6] |= (uint64_t)1 << (i & 63);
+    if ((p->shapes || p->role_only) && !shape_allows(s, i, m, n)) return;
     accept_value(s, i, m, n, cell);
 }
 
@@ -1615,6 +1692,10 @@ void pt_scanner_set_columns(pt_scanner *s, const pt_colstats *plan, pt_colstats 
     s->cstats = stats;
     s->stable_keys = stats && stats->stable_keys;
     s->plan = stats && plan && pt_colplan_any_disabled(plan) ? plan : NULL;
+    s->shapes_hold = stats && plan ? plan->shapes_hold : 0;
+    s->shapes_partial = stats && plan ? plan->shapes_partial : 0;
+    set_skips(s, stats ? plan : NULL, stats);
+    s->shape_alt = plan ? plan->shape_alt : NULL;
     s->cs_gen++;
     s->cur_col = -1;
 }
@@ -1645,6 +1726,7 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
     unsigned first = (unsigned)__builtin_ctzll(ctx->class_bit[(unsigned char)v[0]]);
     size_t k = shape_items(s, ctx, bytes, n, first, &items);
     for (size_t j = 0; j < k; j++) {
+        if (s->any_skip && bit_test(s->skip_bits, PT_ITEM_IDX(items[j]))) continue;
         if (item_claimed(s, items[j], n)) continue;
         /* the value checks have no side effects: done first, most candidates stop here */
         bool value = item_value_possible(s, items[j], v, n);
@@ -1686,6 +1768,50 @@ static void fingerprint(pt_scanner *s, uint64_t fp[2])
     fp[1] = h.high64;
 }
 
+/* Does the record carry, for each role of shape k's holding alternative that a counting
+ * pattern fills (a party, an account), a value that passed one of its patterns? Roles of
+ * role_only patterns (a time, a direction) were judged for the column as a whole. */
+static bool record_has_roles(const pt_scanner *s, size_t k)
+{
+    const pt_shape *sh = &s->ps->shapes[k];
+    const pt_shape_alt *a = &sh->alts[s->shape_alt[k]];
+    for (size_t r = 0; r < sh->n_roles; r++) {
+        const pt_shape_role *role = &sh->roles[r];
+        if (!a->min[r]) continue;
+        bool counted = false, present = false;
+        for (size_t m = 0; m < role->n_patterns; m++) {
+            uint32_t j = role->patterns[m];
+            if (s->ps->v[j].role_only) continue;
+            counted = true;
+            present = present || bit_test(s->rec_passed, j);
+        }
+        if (counted && !present) return false;
+    }
+    return true;
+}
+
+/* The values of holding shapes (shape_allows): accepted where the record carries its
+ * shape's roles, doubt where it does not. */
+static void settle_pending(pt_scanner *s)
+{
+    for (size_t q = 0; q < s->n_pending; q++) {
+        const struct pending_value *pv = &s->pending[q];
+        const pt_pattern *p = &s->ps->v[pv->pattern];
+        uint32_t live = p->shapes & s->shapes_hold;
+        bool ok = false;
+        for (size_t k = 0; live >> k; k++)
+            if ((live >> k & 1) && record_has_roles(s, k)) ok = true;
+        if (!ok) {
+            s->cur_col = pv->col;   /* note_doubt names the value's column */
+            note_doubt(s, pv->pattern);
+            continue;
+        }
+        pt_column_pattern *cell = pv->col >= 0 ? pt_colstats_cell(s->cstats, pv->col, pv->pattern) : NULL;
+        accept_value(s, pv->pattern, pv->v, pv->n, cell);
+    }
+    s->n_pending = 0;
+}
+
 void pt_scanner_classify(pt_scanner *s, const pt_record *rec, pt_record_class *out,
                          uint64_t *matched, uint64_t *rejected)
 {
@@ -1703,7 +1829,9 @@ void pt_scanner_classify(pt_scanner *s, const pt_record *rec, pt_record_class *o
     s->doubt_col = -1;
     s->doubt_pat = -1;
     s->cur_col = -1;
+    if (s->shapes_hold) memset(s->rec_passed, 0, s->words * sizeof *s->rec_passed);
     for (size_t i = 0; rec && i < rec->n; i++) classify_field(s, &rec->fields[i], i);
+    if (s->n_pending) settle_pending(s);
     memset(out, 0, sizeof *out);
     out->categories = s->categories;
     out->piece = s->piece;

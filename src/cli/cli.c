@@ -74,6 +74,7 @@ static const char usage_text[] =
     "                             and the verdict on them (docs/review.md)\n"
     "       pitally patterns [--check] [--patterns DIR] [--policy FILE]\n"
     "       pitally explain VALUE... [--header H] [--patterns DIR] [--policy FILE]\n"
+    "       pitally explain --record HEADER=VALUE...   one record: its record shapes\n"
     "       pitally --version      version, commit, rule-file digests, libraries\n"
     "exit status: 0 scanned, 1 usage, 2 no input could be read, 3 pattern or policy error,\n"
     "             4 the JSON report could not be written, 5 --fail-on level reached\n";
@@ -171,7 +172,8 @@ enum {
     OPT_BUSINESS, OPT_FORMAT, OPT_ENCODING, OPT_DELIMITER, OPT_HEADER, OPT_PROGRESS,
     OPT_CHUNK, OPT_MAXREC, OPT_CHECK, OPT_BINARY, OPT_MAX_OUTPUT, OPT_MAX_RATIO, OPT_STATE,
     OPT_DECLARE, OPT_EVIDENCE, OPT_SAMPLE, OPT_SEED, OPT_MASK, OPT_HTML, OPT_LANG, OPT_CASE_KEY,
-    OPT_BASELINE, OPT_FAIL_ON, OPT_QUIET, OPT_SUMMARY   /* nightly jobs (nightly.c) */
+    OPT_BASELINE, OPT_FAIL_ON, OPT_QUIET, OPT_SUMMARY,  /* nightly jobs (nightly.c) */
+    OPT_RECORD
 };
 
 static const struct option long_options[] = {
@@ -207,6 +209,7 @@ static const struct option long_options[] = {
     {"binary", required_argument, NULL, OPT_BINARY},
     {"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
     {"max-ratio", required_argument, NULL, OPT_MAX_RATIO},
+    {"record", no_argument, NULL, OPT_RECORD},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -234,6 +237,7 @@ typedef struct {
     bool check;
     const char *command;         /* "scan" or "merge", for the summary line */
     pt_nightly nightly;          /* --baseline, --fail-on, --quiet, --summary */
+    bool record;                 /* explain --record: the values are HEADER=VALUE fields */
 } cli_options;
 
 /* An option that can change a count or the verdict goes in the run record: not the
@@ -243,7 +247,8 @@ static void note_override(cli_options *co, int c, int index, const char *arg)
     if (c == 'j' || c == 'h' || c == '?' || c == ':' || c == OPT_JSON || c == OPT_STATE ||
         c == OPT_CASE_KEY || c == OPT_FAIL_ON || c == OPT_QUIET || c == OPT_SUMMARY ||
         c == OPT_PROGRESS || c == OPT_CHUNK || c == OPT_CHECK || c == OPT_EVIDENCE ||
-        c == OPT_SAMPLE || c == OPT_SEED || c == OPT_MASK || c == OPT_HTML || c == OPT_LANG)
+        c == OPT_SAMPLE || c == OPT_SEED || c == OPT_MASK || c == OPT_HTML || c == OPT_LANG ||
+        c == OPT_RECORD)
         return;
     const char *name = long_options[index].name;
     size_t len = strlen(name) + (arg ? strlen(arg) : 0) + 4;
@@ -380,6 +385,7 @@ static int parse_options(int argc, char **argv, cli_options *co, rules *ru, bool
             co->scan.max_record = (size_t)v;
             break;
         case OPT_CHECK: co->check = true; break;
+        case OPT_RECORD: co->record = true; break;
         case OPT_BINARY:
             if (strcmp(optarg, "skip") && strcmp(optarg, "scan")) return usage_error("--binary takes skip or scan, not '%s'", optarg);
             co->scan.source.scan_binary = !strcmp(optarg, "scan");
@@ -749,6 +755,12 @@ static int cmd_explain(int argc, char **argv, rules *ru, cli_options *co)
     int rc = load_rules(ru, argv[0]);
     if (rc == PT_EXIT_OK) rc = apply_tier_overrides(ru, co);
     if (rc != PT_EXIT_OK) return rc;
+    if (co->record) {   /* the values are the fields of one record */
+        if (pt_explain_record(&ru->patterns, &ru->policy, (const char *const *)argv + optind,
+                              (size_t)(argc - optind), stdout) < 0)
+            return usage_error("%s", "explain --record takes HEADER=VALUE fields");
+        return PT_EXIT_OK;
+    }
     pt_explain(&ru->patterns, &ru->policy, argv[optind], co->header_text, stdout);
     if (argc - optind > 1)   /* several values: also judged together, as one column */
         pt_explain_column(&ru->patterns, &ru->policy, (const char *const *)argv + optind,

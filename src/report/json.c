@@ -198,8 +198,30 @@ static void write_column(jw *w, const pt_column *c, const pt_input_result *in,
     jw_close(w, '}');
 }
 
-static void write_doubt_entry(jw *w, const pt_policy *pol, const pt_pattern *p, int from, int to,
-                              uint64_t pieces, const char *column)
+/* Why a pattern's values are doubt: column-level evidence disabled it, or it needs a
+ * record shape (patterns/shapes.yaml) that was only partly there. */
+static void doubt_why(const pt_patterns *ps, const pt_pattern *p, const char *column, char *why,
+                      size_t len)
+{
+    if (!p->shapes) {
+        snprintf(why, len,
+                 "%s values passing %s in %s where too few values pass it (column-level evidence, "
+                 "below %u%% of the sample): counted without them",
+                 p->id, p->validator_name, column ? "a column" : "columns", p->col_min_pass_percent);
+        return;
+    }
+    const char *shape = "";
+    for (size_t k = 0; k < ps->n_shapes; k++)
+        if (p->shapes >> k & 1) { shape = ps->shapes[k].id; break; }
+    snprintf(why, len,
+             "%s values count only where the record shape %s holds and the record carries its "
+             "parties or account; here the shape is partly there (see shapes) or the record lacks "
+             "one: counted without them", p->id, shape);
+}
+
+static void write_doubt_entry(jw *w, const pt_policy *pol, const pt_patterns *ps,
+                              const pt_pattern *p, int from, int to, uint64_t pieces,
+                              const char *column)
 {
     char why[512];
     jw_open(w, NULL, '{', true);
@@ -208,12 +230,25 @@ static void write_doubt_entry(jw *w, const pt_policy *pol, const pt_pattern *p, 
     jw_u64(w, "pieces", pieces);
     jw_str(w, "pattern", p->id);
     if (column) jw_str(w, "column", column);
-    snprintf(why, sizeof why,
-             "%s values passing %s in %s where too few values pass it (column-level evidence, "
-             "below %u%% of the sample): counted without them",
-             p->id, p->validator_name, column ? "a column" : "columns", p->col_min_pass_percent);
+    doubt_why(ps, p, column, why, sizeof why);
     jw_str(w, "why", why);
     jw_close(w, '}');
+}
+
+/* The record shapes decided from the input's sample that hold or are partial, with the
+ * columns that filled each role (patterns/shapes.yaml). */
+static void write_shapes(jw *w, const pt_colstats *t, const pt_patterns *ps)
+{
+    jw_open(w, "shapes", '[', false);
+    for (size_t k = 0; t && ps && k < ps->n_shapes && k < PT_MAX_SHAPES; k++) {
+        if (!t->shape_why[k]) continue;
+        jw_open(w, NULL, '{', true);
+        jw_str(w, "id", ps->shapes[k].id);
+        jw_bool(w, "holds", t->shapes_hold >> k & 1);
+        jw_str(w, "why", t->shape_why[k]);
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
 }
 
 static void write_columns(jw *w, const pt_input_result *in, const pt_policy *pol,
@@ -235,11 +270,13 @@ static void write_columns(jw *w, const pt_input_result *in, const pt_policy *pol
             char name[PT_COLUMN_KEY_MAX + 16] = "(a column beyond the first 1024)";
             if (d[k].column < t->n) pt_colview_name(&t->cols[d[k].column], name, sizeof name);
             if (d[k].pattern < ps->n)
-                write_doubt_entry(w, pol, &ps->v[d[k].pattern], d[k].from, d[k].to, d[k].pieces, name);
+                write_doubt_entry(w, pol, ps, &ps->v[d[k].pattern], d[k].from, d[k].to,
+                                  d[k].pieces, name);
         }
         free(d);
     }
     jw_close(w, ']');
+    write_shapes(w, t, ps);
 }
 
 static void write_input(jw *w, const pt_input_result *in, const pt_scan_result *r,
@@ -308,13 +345,22 @@ static void write_totals(jw *w, const pt_scan_result *r, const pt_policy *pol,
     jw_u64(w, "bytes", r->total_bytes);
     jw_u64(w, "records", r->totals.records);
     jw_u64(w, "subjects", r->subjects);
+    /* which identifier decided each subject: the kinds in use, then none (kind 0) */
+    jw_open(w, "subjects_by", '{', true);
+    for (size_t j = 0; ps && j + 1 < ps->n_subject_kinds; j++) {
+        unsigned k = ps->subject_kind_order[j];
+        jw_u64(w, ps->subject_kinds[k], r->subjects_by[k]);
+    }
+    if (r->subjects_by[0]) jw_u64(w, "unknown", r->subjects_by[0]);
+    jw_close(w, '}');
     write_counts(w, &r->totals, r, pol, true);
     pt_doubt_total *dt;
     size_t nd = pt_colview_doubt_totals(r, &dt);
     jw_open(w, "doubt", '[', false);
     for (size_t k = 0; ps && k < nd; k++)
         if (dt[k].pattern < ps->n)
-            write_doubt_entry(w, pol, &ps->v[dt[k].pattern], dt[k].from, dt[k].to, dt[k].pieces, NULL);
+            write_doubt_entry(w, pol, ps, &ps->v[dt[k].pattern], dt[k].from, dt[k].to,
+                              dt[k].pieces, NULL);
     jw_close(w, ']');
     free(dt);
     jw_open(w, "patterns", '{', false);

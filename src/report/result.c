@@ -33,6 +33,7 @@ void pt_scan_result_from_tally(pt_scan_result *r, pt_tally *t, const pt_policy *
         r->totals.tiers[k].distinct = distinct[k];
         r->totals.pieces.distinct += distinct[k];
     }
+    pt_tally_subjects_by_kind(t, r->subjects_by);
     r->pattern_matched = pt_xcalloc(t->n_patterns ? t->n_patterns : 1, sizeof *r->pattern_matched);
     r->pattern_rejected = pt_xcalloc(t->n_patterns ? t->n_patterns : 1, sizeof *r->pattern_rejected);
     memcpy(r->pattern_matched, t->pattern_matched, t->n_patterns * sizeof *r->pattern_matched);

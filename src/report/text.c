@@ -257,11 +257,29 @@ static void print_tiers(FILE *out, const pt_scan_result *r, const pt_policy *pol
     table_free(&t);
 }
 
-static void print_totals(FILE *out, const pt_scan_result *r, const pt_policy *pol)
+/* One line: how many subjects each kind of identifier decided (resident ID first). */
+static void print_subjects_by(FILE *out, const pt_scan_result *r, const pt_patterns *ps)
+{
+    if (!r->subjects || !ps) return;
+    fprintf(out, "Subjects by the identifier that decided:");
+    const char *sep = " ";
+    for (size_t j = 0; j + 1 < ps->n_subject_kinds; j++) {
+        unsigned k = ps->subject_kind_order[j];
+        if (!r->subjects_by[k]) continue;
+        fprintf(out, "%s%s %s", sep, u64s(r->subjects_by[k]), ps->subject_kinds[k]);
+        sep = ", ";
+    }
+    if (r->subjects_by[0]) fprintf(out, "%s%s unknown (a state without kinds)", sep, u64s(r->subjects_by[0]));
+    fputc('\n', out);
+}
+
+static void print_totals(FILE *out, const pt_scan_result *r, const pt_policy *pol,
+                         const pt_patterns *ps)
 {
     fprintf(out, "\nTotals: %s inputs, %s bytes, %s records, pieces %s raw / %s distinct, "
             "%s subjects\n", u64s(r->n_inputs), u64s(r->total_bytes), u64s(r->totals.records),
             u64s(r->totals.pieces.raw), u64s(r->totals.pieces.distinct), u64s(r->subjects));
+    print_subjects_by(out, r, ps);
     static const char *const heads[] = {"Category", "Tier", ">Records"};
     table t;
     table_init(&t, 3, heads);
@@ -435,6 +453,18 @@ static void print_inputs(FILE *out, const pt_scan_result *r, const pt_policy *po
 
 /* Column-level evidence: per input, the columns that matter (with a category, or with
  * a pattern disabled), one line each. */
+/* The record shapes of one input that hold or are partial, with their columns. */
+static void print_shapes(FILE *out, const pt_colstats *t, const pt_patterns *ps)
+{
+    for (size_t k = 0; k < ps->n_shapes && k < PT_MAX_SHAPES; k++) {
+        if (!t->shape_why[k]) continue;
+        char *why = safe_text(t->shape_why[k]);
+        fprintf(out, "    record shape %s %s: %s\n", ps->shapes[k].id,
+                t->shapes_hold >> k & 1 ? "holds" : "partial (its values are doubt)", why);
+        free(why);
+    }
+}
+
 static void print_columns(FILE *out, const pt_scan_result *r, const pt_policy *pol,
                           const pt_patterns *ps)
 {
@@ -485,6 +515,7 @@ static void print_columns(FILE *out, const pt_scan_result *r, const pt_policy *p
             fputc('\n', out);
         }
         free(order);
+        if (shown) print_shapes(out, t, ps);
     }
 }
 
@@ -501,6 +532,13 @@ static void print_doubt(FILE *out, const pt_scan_result *r, const pt_policy *pol
         for (size_t k = 0; k < n; k++) {
             if (d[k].pattern >= ps->n) continue;
             const pt_pattern *p = &ps->v[d[k].pattern];
+            if (p->shapes) {   /* a record shape only partly there (patterns/shapes.yaml) */
+                fprintf(out, "  %s pieces %s -> %s: %s values, where the record shape they "
+                             "need is partly there or the record lacks its parties or account\n",
+                        u64s(d[k].pieces), pt_colview_tier(pol, d[k].from),
+                        pt_colview_tier(pol, d[k].to), p->id);
+                continue;
+            }
             fprintf(out, "  %s pieces %s -> %s: %s values that pass %s, in columns where fewer "
                          "than %u%% of the sample pass it (see Columns)\n",
                     u64s(d[k].pieces), pt_colview_tier(pol, d[k].from), pt_colview_tier(pol, d[k].to),
@@ -558,7 +596,7 @@ int pt_report_text(FILE *out, const pt_scan_result *r, const pt_policy *pol,
     print_verdict(out, r, pol);
     print_tiers(out, r, pol);
     print_doubt(out, r, pol, ps);
-    print_totals(out, r, pol);
+    print_totals(out, r, pol, ps);
     print_baseline(out, r, pol);
     print_inputs(out, r, pol);
     print_columns(out, r, pol, ps);

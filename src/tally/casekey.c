@@ -11,7 +11,10 @@
  * whole chunk's array is one call at a few cycles per block (AES-NI), so keying costs
  * nothing measurable. Being a permutation, it keeps distinct fingerprints distinct: the
  * counts are those the plain fingerprints give. Subjects (64-bit) are zero-padded to a
- * block and keep 64 bits of the cipher: a 64-bit set, as before.
+ * block and keep 64 bits of the cipher: a 64-bit set, as before, except that their low
+ * 4 bits stay as they were, out of the cipher: they are the kind of identifier that
+ * decided the subject (tally.h), which the report counts by and which says nothing of
+ * the value.
  *
  * The key's identity (the first 8 bytes of the key's cipher of a fixed block) goes in
  * the state, so states made under different keys are refused rather than merged into
@@ -124,10 +127,12 @@ void pt_casekey_pieces(const pt_casekey *k, pt_fp_item *items, size_t n, uint8_t
 
 void pt_casekey_subjects(const pt_casekey *k, uint64_t *hashes, size_t n, uint8_t *scratch)
 {
+    const uint64_t kind = PT_SUBJECT_KINDS - 1;
     for (size_t i = 0; i < n; i++) {
         memset(scratch + 16 * i, 0, 16);
-        put_le64(scratch + 16 * i, hashes[i]);
+        put_le64(scratch + 16 * i, hashes[i] & ~kind);
     }
     encipher(k, scratch, n);
-    for (size_t i = 0; i < n; i++) hashes[i] = get_le64(scratch + 16 * i);
+    for (size_t i = 0; i < n; i++)
+        hashes[i] = (get_le64(scratch + 16 * i) & ~kind) | (hashes[i] & kind);
 }

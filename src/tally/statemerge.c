@@ -120,7 +120,10 @@ static void merge_shard(merger *m, unsigned shard, bool with_tiers)
             if (y.tier < tier) tier = y.tier;         /* tiers are ordered most serious first */
         }
         if (with_tiers) m->all->streamed_distinct[tier]++;
-        else m->all->streamed_subjects++;
+        else {
+            m->all->streamed_subjects++;
+            m->all->streamed_subjects_by[x.key & (PT_SUBJECT_KINDS - 1)]++;
+        }
         against_base(m, shard, with_tiers, x.key, tier);
         keep(m, &n, x.key, tier);
     }

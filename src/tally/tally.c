@@ -148,3 +148,24 @@ int pt_tally_merge(pt_tally *dst, pt_tally *src, char *err, size_t errlen)
     pt_hashset_merge(dst->subjects, src->subjects);
     return 0;
 }
+
+void pt_tally_subjects_by_kind(const pt_tally *t, uint64_t by_kind[PT_SUBJECT_KINDS])
+{
+    memset(by_kind, 0, PT_SUBJECT_KINDS * sizeof *by_kind);
+    if (t->sets_on_disk) {   /* a streamed merge counted them */
+        memcpy(by_kind, t->streamed_subjects_by, sizeof t->streamed_subjects_by);
+        return;
+    }
+    uint64_t *keys = NULL;
+    size_t cap = 0;
+    for (unsigned s = 0; s < PT_DEDUP_SHARDS; s++) {
+        size_t n = pt_hashset_shard_items(t->subjects, s, NULL);
+        if (n > cap) {
+            cap = n;
+            keys = pt_xrealloc(keys, cap * sizeof *keys);
+        }
+        if (n) pt_hashset_shard_items(t->subjects, s, keys);
+        for (size_t i = 0; i < n; i++) by_kind[keys[i] & (PT_SUBJECT_KINDS - 1)]++;
+    }
+    free(keys);
+}

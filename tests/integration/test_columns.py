@@ -233,3 +233,85 @@ def test_explain_names_column_evidence(tmp):
     for want in ("column-level evidence", "fewer than 50%", "at least 20", "64 KiB"):
         if want not in out:
             raise Failure("explain lacks %r:\n%s" % (want, out[-1500:]))
+
+
+# ---------------------------------------------------------------- record shapes (issue 10)
+
+def test_explain_record_names_its_shapes(tmp):
+    """explain --record: a WeChat message row (talker, isSend, content) is two parties
+    and text, so communication_content holds and the record is art5_3; the same text
+    with one phone number is partial: art5_5, and the text is named as doubt."""
+    out = run(["explain", "--patterns", PATTERNS, "--record", "talker=wxid_abcdef123456",
+               "isSend=1", "content=周末一起吃饭吧"]).stdout.decode()
+    for word in ("communication_content (", "HOLDS", "party: talker", "text: content",
+                 "rule message_text", "tier: art5_3"):
+        if word not in out:
+            raise Failure("explain --record of a chat row lacks %r:\n%s" % (word, out))
+    out = run(["explain", "--patterns", PATTERNS, "--record", "mobile=13812345678",
+               "content=物流太慢了希望改进"]).stdout.decode()
+    for word in ("partial", "party: mobile", "MISSING: 0 of 1 columns", "tier: art5_5",
+                 "doubt: message_text", "tier art5_3"):
+        if word not in out:
+            raise Failure("explain --record of a feedback row lacks %r:\n%s" % (word, out))
+    p = run(["explain", "--patterns", PATTERNS, "--record", "no-equals-sign"], expect_rc=1)
+    if b"HEADER=VALUE" not in p.stderr:
+        raise Failure("a field without = is not refused by name: %r" % p.stderr)
+
+
+def test_shapes_and_their_doubt_in_the_report(tmp):
+    """A call log (number, date, duration, type: Android's CallLog columns) is a
+    communication record in every row: 3 pieces in art5_4, the shape named in
+    inputs[].shapes with its columns. A shop list with coordinates and created_at
+    (bookkeeping, no fix time): whereabouts is partial, the 2 rows stay in art5_5 and the
+    doubt note moves them to art5_3 under the other reading."""
+    calls = os.path.join(tmp, "calls.csv")
+    with open(calls, "w", encoding="utf-8") as f:
+        f.write("number,date,duration,type\n13812345678,1690000000000,65,1\n"
+                "13912345678,1690000100000,0,3\n13712345678,1690000200000,300,2\n")
+    shops = os.path.join(tmp, "shops.csv")
+    with open(shops, "w", encoding="utf-8") as f:
+        f.write("phone,lat,lng,created_at\n13812345678,30.274084,120.155070,2023-01-02 08:15:30\n"
+                "13912345678,31.230416,121.473701,2023-01-03 09:00:00\n")
+    r = scan([calls, shops])
+    by = {os.path.basename(i["path"]): i for i in r["inputs"]}
+    c, s = by["calls.csv"], by["shops.csv"]
+    eq(tier(c, "art5_4"), (3, 3), "call log art5_4 (raw, distinct)")
+    eq(c["categories"]["communication_records"], 3, "call log records with communication_records")
+    held = [x for x in c["shapes"] if x["holds"]]
+    eq([x["id"] for x in held], ["communication_record"], "shapes holding in the call log")
+    for col in ("counterpart: number", "direction_code: type", "time: date", "duration: duration"):
+        if col not in held[0]["why"]:
+            raise Failure("call log shape why %r lacks %r" % (held[0]["why"], col))
+    eq(tier(s, "art5_5"), (2, 2), "shops art5_5")
+    eq(tier(s, "art5_3"), (0, 0), "shops art5_3")
+    eq([(x["id"], x["holds"]) for x in s["shapes"]], [("whereabouts", False)], "shops' shapes")
+    eq([(d["from"], d["to"], d["pieces"], d["pattern"]) for d in s["doubt"]],
+       [("art5_5", "art5_3", 2, "geo_coordinate")], "shops' doubt")
+
+
+def test_shape_rows_without_their_account_for_any_threads_and_chunks(tmp):
+    """A statement of 5,000 rows (card, 交易金额, phone) is the shape property (an amount
+    beside a card). Rows i % 7 == 0 (i = 0..4999: 715 rows) carry a card failing Luhn:
+    no account in that row, so the amount is a transaction there (art5_4) and doubt
+    (-> art5_3); the other 4,285 rows are art5_3 by their cards. The sample is the first
+    64 KiB only; every row after it is judged the same, with 1 or 2 threads and any
+    chunk size."""
+    path = os.path.join(tmp, "statement.csv")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("卡号,交易金额,手机\n")
+        for i in range(5000):
+            card = fx.bank_card(i)
+            if i % 7 == 0:
+                card = card[:-1] + str((int(card[-1]) + 1) % 10)
+            f.write("%s,%d.%02d,1391%07d\n" % (card, i % 900 + 1, i % 100, i))
+    if os.path.getsize(path) < 2 * 65536:
+        raise Failure("setup: the file should be well past the 64 KiB sample")
+    for extra in (["-j", "1", "--chunk-size", "65536"], ["-j", "2"]):
+        r = scan([path], *extra)
+        inp = r["inputs"][0]
+        eq(tier(inp, "art5_3"), (4285, 4285), "art5_3 with %s" % extra)
+        eq(tier(inp, "art5_4"), (715, 715), "art5_4 with %s" % extra)
+        eq([(d["from"], d["to"], d["pieces"], d["pattern"]) for d in inp["doubt"]],
+           [("art5_4", "art5_3", 715, "account_amount")], "doubt with %s" % extra)
+        eq([(s["id"], s["holds"]) for s in inp["shapes"]], [("property", True)],
+           "shapes with %s" % extra)

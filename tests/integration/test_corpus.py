@@ -163,8 +163,9 @@ VALUE_CASES = [
     ("pay_pwd", "******", set(), {"payment_password", "password"}, None),
     # an account name alone is an online identifier, not credentials, and no piece
     ("账号", "zhangwei88", {"account_name"}, set(), None),
-    # x10^6 integer latitude
-    ("纬度", "30274084", {"geo_coordinate_e6"}, set(), None),
+    # x10^6 integer latitude: a coordinate alone, without its pair and the time of the fix,
+    # is no track (the record shape whereabouts, patterns/shapes.yaml)
+    ("纬度", "30274084", set(), {"geo_coordinate_e6"}, None),
     ("gps_mileage", "12345678", set(), {"geo_coordinate", "geo_coordinate_e6"}, None),
 ]
 
@@ -216,3 +217,48 @@ def test_business_purchase_verdict_follows_its_note(tmp):
     r = scan([path], "--business-purchase", "--income", "49999")
     if r["verdict"]["level"] != "none":
         raise Failure("Art. 6, profit 49,999: %r" % r["verdict"])
+
+
+# ---------------------------------------------------------------- subjects by identifier
+
+def test_subjects_say_which_identifier_decided(tmp):
+    """subjects count people by their strongest identifier (resident ID, else mobile, else
+    e-mail); totals.subjects_by says which decided. a.csv: ID1+M1+E1 -> ID1; M1+E2 -> M1;
+    M2 -> M2; E3 -> E3; ID1+M3 -> ID1 again: 4 subjects (1 ID, 2 mobile, 1 e-mail).
+    b.csv: M2 (seen in a) and ID2: the run has ID1, ID2, M1, M2, E3 = 2 + 2 + 1 = 5.
+    A merge of the two inputs' states says the same."""
+    import json
+    from run import run
+    import fixtures as fx
+    id1, id2 = fx.resident_id("11010519491231002"), fx.resident_id("33010619800101123")
+    a, b = os.path.join(tmp, "a.csv"), os.path.join(tmp, "b.csv")
+    with open(a, "w", encoding="utf-8") as f:
+        f.write("身份证号,手机,邮箱\n%s,13812345678,e1@qq.com\n,13812345678,e2@qq.com\n"
+                ",13912345678,\n,,e3@qq.com\n%s,13712345678,\n" % (id1, id1))
+    with open(b, "w", encoding="utf-8") as f:
+        f.write("身份证号,手机\n,13912345678\n%s,\n" % id2)
+    r = scan([a, b])
+    want = {"cn_resident_id": 2, "mobile": 2, "email": 1}
+    got = {k: v for k, v in r["totals"]["subjects_by"].items() if v}
+    if got != want or r["totals"]["subjects"] != 5:
+        raise Failure("subjects %d by %r, expected 5 by %r" % (r["totals"]["subjects"], got, want))
+    if list(r["totals"]["subjects_by"])[:2] != ["cn_resident_id", "hk_id"]:
+        raise Failure("subjects_by not in rank order: %r" % list(r["totals"]["subjects_by"]))
+    one = scan([a])
+    eq_by = {k: v for k, v in one["totals"]["subjects_by"].items() if v}
+    if eq_by != {"cn_resident_id": 1, "mobile": 2, "email": 1}:
+        raise Failure("a.csv alone: %r" % eq_by)
+    states = []
+    key = os.path.join(tmp, "case.key")
+    run(["keygen", key])
+    for i, p in enumerate((a, b)):
+        st = os.path.join(tmp, "s%d.state" % i)
+        scan([p], "--state", st, "--case-key", key)
+        states.append(st)
+    m = json.loads(run(["merge", "--json", "-", "--patterns", os.path.join(ROOT, "patterns")]
+                       + states).stdout)
+    if m["totals"]["subjects_by"] != r["totals"]["subjects_by"]:
+        raise Failure("merged %r, one scan %r" % (m["totals"]["subjects_by"], r["totals"]["subjects_by"]))
+    text = run(["scan", "--patterns", os.path.join(ROOT, "patterns"), "--progress", "never", a, b]).stdout.decode()
+    if "Subjects by the identifier that decided: 2 cn_resident_id, 2 mobile, 1 email" not in text:
+        raise Failure("the text report lacks the subjects line:\n%s" % text[-1500:])

@@ -76,11 +76,20 @@ static void test_person_row(void)
     CHECK_EQ(rc.tier, tier("art5_5"));
     CHECK(rc.has_subject);
     /* the subject is the resident ID (subject_rank 1 beats the mobile's 2) */
-    CHECK(rc.subject == XXH3_64bits("11010519491231002X", 18));
+    CHECK((rc.subject & ~(uint64_t)0xF) == (XXH3_64bits("11010519491231002X", 18) & ~(uint64_t)0xF));
     CHECK_EQ(count_of(matched, "cn_name"), 1);
     CHECK_EQ(count_of(matched, "cn_resident_id"), 1);
     CHECK_EQ(count_of(matched, "cn_mobile"), 1);
     CHECK_EQ(count_of(rejected, "cn_resident_id"), 0);
+}
+
+/* The subject key: the hash of the normalized identifier, its low 4 bits the kind. */
+static uint64_t subject_key(const char *norm, const char *kind)
+{
+    size_t k = 1;
+    while (k < ps.n_subject_kinds && strcmp(ps.subject_kinds[k], kind)) k++;
+    CHECK(k < ps.n_subject_kinds);
+    return (XXH3_64bits(norm, strlen(norm)) & ~(uint64_t)0xF) | k;
 }
 
 static void test_subject_falls_back_to_mobile(void)
@@ -90,11 +99,16 @@ static void test_subject_falls_back_to_mobile(void)
     CLASSIFY(rc, F("email", "Zhang.Wei@Example.com"), F("tel", "+86 138 1234 5678"));
     CHECK(rc.piece);
     CHECK(rc.has_subject);
-    CHECK(rc.subject == XXH3_64bits("13812345678", 11));
+    CHECK(rc.subject == subject_key("13812345678", "mobile"));
     CLASSIFY(rc, F(NULL, "Zhang.Wei@Example.com"));
-    CHECK(rc.subject == XXH3_64bits("zhang.wei@example.com", 21));
+    CHECK(rc.subject == subject_key("zhang.wei@example.com", "email"));
     CLASSIFY(rc, F(NULL, "11010519491231002x"));
-    CHECK(rc.subject == XXH3_64bits("11010519491231002X", 18));
+    CHECK(rc.subject == subject_key("11010519491231002X", "cn_resident_id"));
+    /* one kind, one person: the JT/T 808 padded terminal number is the same mobile */
+    CLASSIFY(rc, F("终端手机号", "013812345678"));
+    CHECK(rc.subject == subject_key("13812345678", "mobile"));
+    /* the report lists the kinds strongest first */
+    CHECK(!strcmp(ps.subject_kinds[ps.subject_kind_order[0]], "cn_resident_id"));
 }
 
 static void test_bank_card_is_property(void)
@@ -213,7 +227,7 @@ static void test_header_only_category(void)
 static void test_header_categories(void)
 {
     static const struct { const char *key, *val, *category; } rows[] = {
-        {"经纬度", "30.27,120.15", "whereabouts"}, {"短信内容", "验证码1234", "communication_content"},
+        {"轨迹", "杭州-上海", "whereabouts"}, {"短信内容", "验证码1234", "communication_content"},
         {"征信记录", "良好", "credit"}, {"账户余额", "1000.00", "property"},
         {"入住时间", "2020-01-01", "accommodation"}, {"主叫号码", "010-1234", "communication_records"},
         {"快递单号", "SF1234567", "waybill"}, {"商品名称", "手机壳", "transaction"}, {"小区", "阳光花园", "real_estate"},
@@ -384,11 +398,13 @@ static void test_issue3_lookalikes(void)
 static void test_issue3_contexts(void)
 {
     pt_record_class rc;
-    /* whereabouts: coordinates by column, a pair in text, LAC/CI by column */
+    /* whereabouts: a coordinate by column or a pair in text counts only with the record
+     * shape whereabouts (the pair and the time of the fix, decided from an input's
+     * sample: test_record_shapes); a record alone has none. LAC/CI by column. */
     CLASSIFY(rc, F("手机", "13812345678"), F("纬度", "30.274084"));
-    CHECK_EQ(rc.tier, tier("art5_3"));
+    CHECK_EQ(rc.tier, tier("art5_5"));
     CLASSIFY(rc, F(NULL, "13812345678 位于 30.274084,120.155070"));
-    CHECK_EQ(rc.categories, cat("contact") | cat("whereabouts"));
+    CHECK_EQ(rc.categories, cat("contact"));
     CLASSIFY(rc, F("手机", "13812345678"), F("lac", "22531"));
     CHECK_EQ(rc.categories, cat("contact") | cat("whereabouts"));
     /* health: ICD-10 and blood type only in their columns */
@@ -420,6 +436,159 @@ static void test_issue3_contexts(void)
 }
 
 /* ---- broken pattern files ------------------------------------------------------------- */
+
+
+/* ---- record shapes (patterns/shapes.yaml) ---------------------------------------------- */
+
+#define SHAPE_COLS 6
+typedef struct {
+    const char *keys[SHAPE_COLS];
+    const char *rows[4][SHAPE_COLS];   /* NULL: no such column */
+} shape_case;
+
+static void classify_rows(pt_scanner *s, const shape_case *c, size_t from, size_t to,
+                          pt_record_class *last)
+{
+    for (size_t r = from; r < to; r++) {
+        pt_field f[SHAPE_COLS];
+        size_t n = 0;
+        for (size_t k = 0; k < SHAPE_COLS && c->keys[k]; k++)
+            f[n++] = (pt_field){c->keys[k], strlen(c->keys[k]), c->rows[r][k], strlen(c->rows[r][k])};
+        pt_record rec = {f, n, r};
+        pt_scanner_classify(s, &rec, last, NULL, NULL);
+    }
+}
+
+/* The four rows as an input: the first three are its sample (the plan, decided as a scan
+ * decides it), then the fourth is classified under that plan. */
+static pt_record_class classify_as_input(const shape_case *c, uint32_t *hold, uint32_t *partial)
+{
+    pt_scanner *s = pt_scanner_new(&ps, &pol);
+    pt_colstats *plan = pt_colstats_new(false), *stats = pt_colstats_new(false);
+    pt_record_class rc;
+    pt_scanner_set_columns(s, NULL, plan);
+    classify_rows(s, c, 0, 3, &rc);
+    pt_scanner_set_columns(s, NULL, NULL);
+    pt_colplan_decide(plan, &ps);
+    pt_scanner_set_columns(s, plan, stats);
+    classify_rows(s, c, 3, 4, &rc);
+    pt_scanner_set_columns(s, NULL, NULL);
+    *hold = plan->shapes_hold;
+    *partial = plan->shapes_partial;
+    pt_colstats_free(plan);
+    pt_colstats_free(stats);
+    pt_scanner_free(s);
+    return rc;
+}
+
+static uint32_t shape_bit(const char *id)
+{
+    int k = pt_patterns_find_shape(&ps, id);
+    CHECK(k >= 0);
+    return k >= 0 ? (uint32_t)1 << k : 0;
+}
+
+static void test_record_shapes(void)
+{
+    uint32_t hold, partial;
+    /* two parties (a wxid talker, isSend) and message text: 通信内容, item (三) */
+    static const shape_case chat = {{"talker", "isSend", "content"}, {
+        {"wxid_abcdef123456", "1", "周末一起吃饭吧"}, {"wxid_bcdefg234567", "0", "好的没问题"},
+        {"wxid_cdefgh345678", "1", "合同我发你邮箱了"}, {"wxid_defghi456789", "0", "收到谢谢"}}};
+    pt_record_class rc = classify_as_input(&chat, &hold, &partial);
+    CHECK(hold & shape_bit("communication_content"));
+    CHECK_EQ(rc.categories, cat("contact") | cat("communication_content"));
+    CHECK_EQ(rc.tier, tier("art5_3"));
+    CHECK_EQ(rc.doubt_pattern, -1);
+    /* one party and the same text (feedback with the user's phone): no conversation, item
+     * (五); the text is doubt (art5_5 -> art5_3 under the other reading) */
+    static const shape_case feedback = {{"mobile", "content"}, {
+        {"13812345678", "物流太慢了希望改进"}, {"13912345678", "商品质量很好"},
+        {"13712345678", "包装破损了"}, {"13612345678", "客服态度不错"}}};
+    rc = classify_as_input(&feedback, &hold, &partial);
+    CHECK(!(hold & shape_bit("communication_content")));
+    CHECK(partial & shape_bit("communication_content"));
+    CHECK_EQ(rc.categories, cat("contact"));
+    CHECK_EQ(rc.doubt_pattern, pt_patterns_find(&ps, "message_text"));
+    CHECK_EQ(rc.doubt_categories, cat("communication_content"));
+    /* a device's call log: its number beside Android's type code, a time and a duration:
+     * 通信记录, item (四) */
+    static const shape_case calls = {{"number", "date", "duration", "type"}, {
+        {"13812345678", "1690000000000", "65", "1"}, {"13912345678", "1690000100000", "0", "3"},
+        {"13712345678", "1690000200000", "300", "2"}, {"13612345678", "1690000300000", "12", "2"}}};
+    rc = classify_as_input(&calls, &hold, &partial);
+    CHECK(hold & shape_bit("communication_record"));
+    CHECK_EQ(rc.categories, cat("contact") | cat("communication_records"));
+    CHECK_EQ(rc.tier, tier("art5_4"));
+    /* the same columns without the duration: a phone list with a type and a time is no
+     * call log (the bare type code stands for a direction only beside a duration) */
+    static const shape_case typed = {{"number", "date", "type"}, {
+        {"13812345678", "1690000000000", "1"}, {"13912345678", "1690000100000", "3"},
+        {"13712345678", "1690000200000", "2"}, {"13612345678", "1690000300000", "2"}}};
+    rc = classify_as_input(&typed, &hold, &partial);
+    CHECK(!(hold & shape_bit("communication_record")));
+    CHECK_EQ(rc.tier, tier("art5_5"));
+    /* JT/T 808 positions: latitude and longitude x 10^6 with the BCD time of the fix:
+     * 行踪轨迹, item (三) */
+    static const shape_case track = {{"phone", "latitude", "longitude", "time"}, {
+        {"013812345678", "30274084", "120155070", "230102081530"},
+        {"013812345678", "30274100", "120155100", "230102081600"},
+        {"013812345678", "30274200", "120155300", "230102081630"},
+        {"013812345678", "30274300", "120155500", "230102081700"}}};
+    rc = classify_as_input(&track, &hold, &partial);
+    CHECK(hold & shape_bit("whereabouts"));
+    CHECK_EQ(rc.categories, cat("contact") | cat("whereabouts"));
+    CHECK_EQ(rc.tier, tier("art5_3"));
+    /* shops on a map with created_at: bookkeeping is no fix time; a latitude out of range
+     * (123.4) is no latitude either */
+    static const shape_case shops = {{"phone", "lat", "lng", "created_at"}, {
+        {"13812345678", "30.274084", "120.155070", "2023-01-02 08:15:30"},
+        {"13912345678", "31.230416", "121.473701", "2023-01-03 09:00:00"},
+        {"13712345678", "22.543096", "114.057865", "2023-01-04 10:00:00"},
+        {"13612345678", "39.904200", "116.407396", "2023-01-05 11:00:00"}}};
+    rc = classify_as_input(&shops, &hold, &partial);
+    CHECK(!(hold & shape_bit("whereabouts")));
+    CHECK(partial & shape_bit("whereabouts"));
+    CHECK_EQ(rc.categories, cat("contact"));
+    CHECK_EQ(rc.doubt_categories, cat("whereabouts"));
+    static const shape_case swapped = {{"phone", "lat", "lng", "gps_time"}, {
+        {"13812345678", "120.155070", "30.274084", "2023-01-02 08:15:30"},
+        {"13912345678", "121.473701", "31.230416", "2023-01-03 09:00:00"},
+        {"13712345678", "114.057865", "22.543096", "2023-01-04 10:00:00"},
+        {"13612345678", "116.407396", "39.904200", "2023-01-05 11:00:00"}}};
+    rc = classify_as_input(&swapped, &hold, &partial);
+    CHECK(!(hold & shape_bit("whereabouts")));
+    CHECK_EQ(rc.tier, tier("art5_5"));
+    /* a balance beside a securities fund account (no card number): 财产信息, item (三) */
+    static const shape_case fund = {{"客户姓名", "资金账号", "余额"}, {
+        {"张伟", "310012345678", "1000.00"}, {"李娜", "310012345679", "25.50"},
+        {"王芳", "310012345680", "0.00"}, {"刘强", "310012345681", "88000.10"}}};
+    rc = classify_as_input(&fund, &hold, &partial);
+    CHECK(hold & shape_bit("property"));
+    CHECK(rc.categories & cat("property"));
+    /* an amount beside card numbers: property where the row carries a card that passes
+     * Luhn; the fourth row's card fails it (…7890), so its amount is a transaction only,
+     * and doubt (art5_4 -> art5_3) */
+    static const shape_case cards = {{"卡号", "交易金额", "手机"}, {
+        {"6222021234567894", "100.00", "13812345678"}, {"6228480012345671", "25.50", "13912345678"},
+        {"6217001234567893", "9.90", "13712345678"}, {"6217001234567890", "88.00", "13612345678"}}};
+    rc = classify_as_input(&cards, &hold, &partial);
+    CHECK(hold & shape_bit("property"));
+    CHECK_EQ(rc.categories, cat("contact") | cat("transaction"));
+    CHECK_EQ(rc.tier, tier("art5_4"));
+    CHECK_EQ(rc.doubt_pattern, pt_patterns_find(&ps, "account_amount"));
+    CHECK_EQ(rc.doubt_categories, cat("property"));
+    /* a hotel PMS register in its own pinyin: room, check-in and check-out: 住宿 */
+    static const shape_case stay = {{"khxm", "lxdh", "fjbh", "rzrq", "tfrq"}, {
+        {"张伟", "13812345678", "1203", "2023-01-02 14:00", "2023-01-03 12:00"},
+        {"李娜", "13912345678", "805", "2023-01-02 15:00", "2023-01-04 12:00"},
+        {"王芳", "13712345678", "1507", "2023-01-03 18:00", "2023-01-05 11:00"},
+        {"刘强", "13612345678", "302", "2023-01-04 20:00", "2023-01-06 10:00"}}};
+    rc = classify_as_input(&stay, &hold, &partial);
+    CHECK(hold & shape_bit("lodging"));
+    CHECK(rc.categories & cat("accommodation"));
+    CHECK_EQ(rc.tier, tier("art5_4"));
+}
 
 static char tmpdir[] = "/tmp/pitally-test-XXXXXX";
 
@@ -482,6 +651,17 @@ static void test_broken_files(void)
     expect_broken("g.yaml", "patterns:\n  - category: contact\n    value: 'x'\n", 2, "without id");
     expect_broken("h.yaml", "patterns:\n  - id: p1\n    category: contact\n    value: 'x'\n"
                   "    match: everywhere\n", 5, "match");
+    /* record shapes: unknown roles, patterns and shapes are named */
+    snprintf(text, sizeof text, "%s    value: 'x'\n    shape: [chat]\n", good_head);
+    expect_broken("i.yaml", text, 6, "unknown shape 'chat'");
+    snprintf(text, sizeof text, "%s    value: 'x'\nshapes:\n  - id: s1\n    roles:\n"
+             "      party: {patterns: [p9]}\n    any_of:\n      - {party: 2}\n", good_head);
+    expect_broken("j.yaml", text, 9, "unknown pattern 'p9'");
+    snprintf(text, sizeof text, "%s    value: 'x'\nshapes:\n  - id: s1\n    roles:\n"
+             "      party: {patterns: [p1]}\n    any_of:\n      - {text: 1}\n", good_head);
+    expect_broken("k.yaml", text, 11, "unknown role 'text'");
+    snprintf(text, sizeof text, "%s    value: 'x'\n    subject_kind: phone\n", good_head);
+    expect_broken("l.yaml", text, 6, "subject_kind needs subject_rank");
     /* a header-only pattern is fine; a duplicate id in a later file is not */
     write_file("a.yaml", "patterns:\n  - id: p1\n    category: health\n    requires_header: true\n"
                          "    header: '诊断'\n");
@@ -566,6 +746,7 @@ int main(void)
     RUN(test_issue3_identifiers);
     RUN(test_issue3_lookalikes);
     RUN(test_issue3_contexts);
+    RUN(test_record_shapes);
     RUN(test_broken_files);
     RUN(test_scanner_new_cost);
 

@@ -234,6 +234,13 @@ static void test_casekey_is_aes(void)
     pt_casekey zero;
     pt_casekey_init(&zero, NULL);
     CHECK(zero.id != k.id);
+    /* a subject keeps its kind (the low 4 bits) in clear; the rest is enciphered */
+    uint64_t subj[2] = {0x1234567890abcde5ull, 0x1234567890abcde3ull};
+    pt_casekey_subjects(&k, subj, 2, (uint8_t[32]){0});
+    CHECK_EQ(subj[0] & 0xf, 5);
+    CHECK_EQ(subj[1] & 0xf, 3);
+    CHECK_EQ(subj[0] >> 4, subj[1] >> 4);   /* same value, another kind: same cipher */
+    CHECK(subj[0] >> 4 != 0x1234567890abcdeull);
 }
 
 static bool set_has(const pt_tally *t, unsigned shard, uint64_t key)
