@@ -30,61 +30,30 @@ typedef struct {
 /* Add every counter of src to dst. */
 void pt_counts_add(pt_counts *dst, const pt_counts *src);
 
-/* Fingerprint set. Each entry remembers the last input that inserted it, so a single
- * set answers both questions. Thread-safe: sharded, one mutex per shard, and callers
- * insert in batches (one lock per shard per batch, not per piece). */
+/* The two dedup sets of a tally (fpset.c; their functions are the tally's own, in
+ * src/tally/sets.h): the pieces' fingerprints with each one's most serious tier, and the
+ * subjects' hashes. */
 typedef struct pt_fpset pt_fpset;
+typedef struct pt_hashset pt_hashset;
 
+/* One piece of a chunk as the scan commits it (pt_tally_commit). */
 typedef struct {
     uint64_t fp[2];
     uint8_t tier;
     uint32_t order;       /* the caller's: the batch is reordered */
-    /* results, filled by pt_fpset_insert_batch */
+    /* results, filled by the commit */
     bool new_in_input;
     bool new_in_run;
     bool tier_raised;     /* seen before in a less serious tier: now counted in this one */
 } pt_fp_item;
 
-pt_fpset *pt_fpset_new(void);
-void pt_fpset_free(pt_fpset *s);
-/* Insert items for input number input_id (inputs are scanned one after another).
- * The items array may be reordered. */
-void pt_fpset_insert_batch(pt_fpset *s, uint32_t input_id, pt_fp_item *items, size_t n);
-uint64_t pt_fpset_size(const pt_fpset *s);
-/* Distinct pieces by their most serious tier. */
-void pt_fpset_count_tiers(const pt_fpset *s, uint64_t per_tier[PT_MAX_TIERS]);
-/* The keys (and tiers) of one shard, in slot order; NULL arrays: only count. */
-size_t pt_fpset_shard_items(const pt_fpset *s, unsigned shard_no, uint64_t *keys, uint8_t *tiers);
-/* Add one piece by shard and key with its tier (the most serious stays); merge. */
-void pt_fpset_add(pt_fpset *s, unsigned shard_no, uint64_t key, unsigned tier);
-void pt_fpset_merge(pt_fpset *dst, const pt_fpset *src);
-/* The tier of the piece with this shard and key (as pt_fpset_shard_items gives them),
- * or -1 when it is not in the set. Read-only, no lock: for a set no one inserts into. */
-int pt_fpset_tier_of(const pt_fpset *s, unsigned shard_no, uint64_t key);
-size_t pt_fpset_memory(const pt_fpset *s);
-/* The capacity a full dedup shard of cap slots grows to (the memory rule of fpset.c,
- * exposed for the tests). Shards start at PT_DEDUP_INITIAL_SLOTS and grow at 4/5 full. */
-#define PT_DEDUP_INITIAL_SLOTS 1024
-#define PT_DEDUP_SHARDS 256
-size_t pt_dedup_grown_capacity(size_t cap);
-
-/* Set of 64-bit hashes (subjects), same sharding. Returns how many were new. A subject's
- * low 4 bits are the kind of identifier that decided it (pt_pattern.subject_kind: the
- * resident ID, else the mobile, ...), so the per-kind counts are a function of the set
- * itself: a merge of sets merges them, and a state file that keeps the subject keys
- * keeps them (pt_tally_subjects_by_kind). */
+/* A subject's low 4 bits are the kind of identifier that decided it (pt_pattern.
+ * subject_kind: the resident ID, else the mobile, ...), so the per-kind counts are a
+ * function of the set itself: a merge of sets merges them, and a state file that keeps
+ * the subject keys keeps them (pt_tally_subjects_by_kind). */
 #ifndef PT_SUBJECT_KINDS
 #define PT_SUBJECT_KINDS 16
 #endif
-typedef struct pt_hashset pt_hashset;
-pt_hashset *pt_hashset_new(void);
-void pt_hashset_free(pt_hashset *s);
-uint64_t pt_hashset_insert_batch(pt_hashset *s, uint64_t *hashes, size_t n);
-uint64_t pt_hashset_size(const pt_hashset *s);
-size_t pt_hashset_shard_items(const pt_hashset *s, unsigned shard_no, uint64_t *keys);
-void pt_hashset_merge(pt_hashset *dst, const pt_hashset *src);
-/* Whether the hash is in the set. Read-only, no lock, like pt_fpset_tier_of. */
-bool pt_hashset_contains(const pt_hashset *s, uint64_t hash);
 
 /* ---- the case key (casekey.c): the sets hold fingerprints enciphered under it ---- */
 

@@ -674,6 +674,30 @@ static int run_merge(FILE *out, void *ctx)
     return rc == 0 ? 0 : -1;
 }
 
+static void close_states(merge_job *j)
+{
+    for (size_t i = 0; j->files && i < j->k; i++)
+        if (j->files[i]) fclose(j->files[i]);
+    free(j->files);
+    j->files = NULL;
+}
+
+/* Every state file open, or none (1 after saying which could not be). */
+static int open_states(merge_job *j)
+{
+    j->files = pt_xcalloc(j->k, sizeof *j->files);
+    for (size_t i = 0; i < j->k; i++) {
+        FILE *f = fopen(j->names[i], "rb");
+        if (!f) {
+            fprintf(stderr, "pitally: merge: %s: %s\n", j->names[i], strerror(errno));
+            close_states(j);
+            return PT_EXIT_USAGE;
+        }
+        j->files[i] = f;
+    }
+    return PT_EXIT_OK;
+}
+
 /* Merge, writing the merged state through the atomic writer when asked. Exit status. */
 static int merge_states(merge_job *j, const char *state_path)
 {
@@ -703,16 +727,9 @@ static int cmd_merge(int argc, char **argv, rules *ru, cli_options *co)
         (rc = pt_nightly_load_baseline(&co->nightly, j.digest)) != PT_EXIT_OK)
         return rc;
     j.base = co->nightly.base;
-    j.files = pt_xcalloc(j.k, sizeof *j.files);
-    for (size_t i = 0; i < j.k && rc == PT_EXIT_OK; i++)
-        if (!(j.files[i] = fopen(j.names[i], "rb"))) {
-            fprintf(stderr, "pitally: merge: %s: %s\n", j.names[i], strerror(errno));
-            rc = PT_EXIT_USAGE;
-        }
+    rc = open_states(&j);
     if (rc == PT_EXIT_OK) rc = merge_states(&j, co->state_path);
-    for (size_t i = 0; i < j.k; i++)
-        if (j.files[i]) fclose(j.files[i]);
-    free(j.files);
+    close_states(&j);
     if (j.result && co->case_key_path && check_merge_key(co, j.result) != PT_EXIT_OK) rc = PT_EXIT_USAGE;
     if (j.result && co->nightly.baseline_path &&
         pt_nightly_check_key(&co->nightly, j.result->key_id) != PT_EXIT_OK)

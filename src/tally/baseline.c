@@ -9,6 +9,7 @@
  * another key every piece would look new.
  */
 #include "pitally/tally.h"
+#include "sets.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -21,6 +21,7 @@
  * shard, so a worker takes each lock once per chunk.
  */
 #include "pitally/tally.h"
+#include "sets.h"
 
 #include <pthread.h>
 #include <stdio.h>

@@ -29,6 +29,7 @@
  * believed; a file is refused whole, never half loaded.
  */
 #include "pitally/tally.h"
+#include "sets.h"
 #include "pitally/columns.h"
 #include "state_internal.h"
 

@@ -11,6 +11,7 @@
  * whatever the number of pieces.
  */
 #include "pitally/tally.h"
+#include "sets.h"
 #include "state_internal.h"
 
 #include <stdlib.h>

@@ -3,6 +3,7 @@
  * it one chunk at a time, in input order, from one thread at a time; nothing here
  * takes a lock beyond the sets' own. */
 #include "pitally/tally.h"
+#include "sets.h"
 #include "pitally/columns.h"
 
 #include <stdlib.h>

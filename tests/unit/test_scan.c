@@ -9,6 +9,7 @@
 #include "check.h"
 #include "pitally/pipeline.h"
 #include "pitally/report.h"
+#include "../../src/tally/sets.h"
 
 static pt_policy pol;
 static pt_patterns ps;

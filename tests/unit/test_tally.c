@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "pitally/tally.h"
+#include "../../src/tally/sets.h"
 
 static pt_fp_item item(uint64_t a, uint64_t b)
 {
