@@ -28,6 +28,7 @@ static const char usage_text[] =
     "  -j, --threads N            worker threads (default: online CPUs)\n"
     "  --json FILE                machine-readable report (FILE may be -)\n"
     "  --state FILE               the tally (owner-only), to merge with others later\n"
+    "  --shard K/N                scan only part K of N of the inputs (docs/shards.md)\n"
     "  --declare PATH=CATEGORY    declared provenance: inputs matching the glob PATH (or\n"
     "                             under the directory PATH) carry CATEGORY (repeatable)\n"
     "  --evidence DIR             piece list of the most serious tier and samples of the\n"
@@ -159,13 +160,15 @@ enum {
     OPT_JSON = 256, OPT_PATTERNS, OPT_POLICY, OPT_TIER, OPT_PROFESSIONAL, OPT_INCOME,
     OPT_BUSINESS, OPT_FORMAT, OPT_ENCODING, OPT_DELIMITER, OPT_HEADER, OPT_PROGRESS,
     OPT_CHUNK, OPT_MAXREC, OPT_CHECK, OPT_BINARY, OPT_MAX_OUTPUT, OPT_MAX_RATIO, OPT_STATE,
-    OPT_DECLARE, OPT_EVIDENCE, OPT_SAMPLE, OPT_SEED, OPT_MASK, OPT_HTML, OPT_LANG
+    OPT_DECLARE, OPT_EVIDENCE, OPT_SAMPLE, OPT_SEED, OPT_MASK, OPT_HTML, OPT_LANG,
+    OPT_SHARD
 };
 
 static const struct option long_options[] = {
     {"threads", required_argument, NULL, 'j'},
     {"json", required_argument, NULL, OPT_JSON},
     {"state", required_argument, NULL, OPT_STATE},
+    {"shard", required_argument, NULL, OPT_SHARD},
     {"declare", required_argument, NULL, OPT_DECLARE},
     {"evidence", required_argument, NULL, OPT_EVIDENCE},
     {"sample", required_argument, NULL, OPT_SAMPLE},
@@ -201,6 +204,7 @@ typedef struct {
     const char **tiers;          /* --tier specs */
     size_t n_tiers;
     const char *state_path;      /* --state: the tally, for pitally merge */
+    pt_shard shard;              /* --shard K/N; n == 0: every input */
     const char *evidence_dir;    /* --evidence */
     const char *html_path;       /* --html */
     const char *lang;            /* --lang en|zh */
@@ -239,6 +243,7 @@ static const char *value_of(int opt)
     case OPT_STATE: case OPT_HTML: case OPT_POLICY: return "FILE";
     case OPT_EVIDENCE: case OPT_PATTERNS: return "DIR";
     case OPT_DECLARE: return "PATH=CATEGORY";
+    case OPT_SHARD: return "K/N (part K of N, 1 <= K <= N)";
     case OPT_TIER: return "CATEGORY=TIER";
     case OPT_LANG: return "en or zh";
     case OPT_HEADER: return "yes, no or auto (explain: the column name)";
@@ -301,6 +306,9 @@ static int parse_options(int argc, char **argv, cli_options *co, rules *ru, bool
             break;
         case OPT_JSON: co->json_path = optarg; break;
         case OPT_STATE: co->state_path = optarg; break;
+        case OPT_SHARD:
+            if (!pt_shard_parse(optarg, &co->shard)) return usage_error("bad shard '%s' (K/N: part K of N, 1 <= K <= N <= 65536)", optarg);
+            break;
         case OPT_EVIDENCE: co->evidence_dir = optarg; break;
         case OPT_SAMPLE:
             if (!parse_u64(optarg, &co->sample_n) || co->sample_n > 1000000) return usage_error("bad sample size '%s' (0 to 1000000)", optarg);
@@ -426,8 +434,9 @@ static pt_tally *run_scan(int argc, char **argv, rules *ru, cli_options *co)
 {
     pt_tally *t = pt_tally_new(ru->patterns.n);
     pt_scan *s = pt_scan_start(&co->scan, &ru->patterns, &ru->policy, t);
-    pt_scan_paths(s, (const char *const *)argv + optind, (size_t)(argc - optind), co->scan.progress,
-                  co->n_declares ? declared_attrs : NULL, co);
+    pt_scan_paths_shard(s, (const char *const *)argv + optind, (size_t)(argc - optind),
+                        co->shard.n ? &co->shard : NULL, co->scan.progress,
+                        co->n_declares ? declared_attrs : NULL, co);
     pt_scan_finish(s);
     return t;
 }
@@ -519,7 +528,12 @@ static int finish_run(pt_tally *t, double started, rules *ru, cli_options *co, p
         rc = EXIT_REPORT_WRITE;
     }
     tell_unscanned(&result);
-    if (!result.n_scanned) {
+    if (!result.n_scanned && co->shard.n) {
+        /* one shard's part says nothing of the whole collection (an empty part, or one
+         * of error entries only, is no failure): the merge decides (docs/shards.md) */
+        fprintf(stderr, "pitally: shard %u/%u: no input of this part gave a record (exit 0: "
+                "pitally merge judges the whole collection)\n", co->shard.k, co->shard.n);
+    } else if (!result.n_scanned) {
         fprintf(stderr, "pitally: nothing could be scanned: no input gave a record\n");
         if (rc == PT_EXIT_OK) rc = PT_EXIT_NO_INPUT;
     }
@@ -539,6 +553,9 @@ static void start_record(pt_run_record *rr, const cli_options *co, const rules *
 static int cmd_scan(int argc, char **argv, rules *ru, cli_options *co)
 {
     if (optind >= argc) return usage_error("%s", "scan needs at least one PATH");
+    for (int i = optind; co->shard.n && i < argc; i++)
+        if (!strcmp(argv[i], "-"))   /* each process would read a stream of its own */
+            return usage_error("%s", "--shard cannot read standard input (-): name the files");
     int rc = load_rules(ru, argv[0]);
     if (rc == PT_EXIT_OK) rc = apply_tier_overrides(ru, co);
     if (rc == PT_EXIT_OK) rc = parse_declares(co, ru);
@@ -569,6 +586,7 @@ static int cmd_scan(int argc, char **argv, rules *ru, cli_options *co)
 static int cmd_merge(int argc, char **argv, rules *ru, cli_options *co)
 {
     if (optind >= argc) return usage_error("%s", "merge needs at least one STATE file");
+    if (co->shard.n) return usage_error("%s", "--shard is an option of scan: merge takes every shard's state");
     if (co->evidence_dir)   /* the piece lists are not in the state files yet */
         return usage_error("%s", "merge --evidence is not available yet: use scan --evidence on the whole set");
     int rc = load_rules(ru, argv[0]);

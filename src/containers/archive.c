@@ -312,6 +312,13 @@ static char *raw_member_name(const char *outer)
 static void walk_archive(pt_walk *w, struct archive *a, const char *name, int depth,
                          pt_errlist *errs);
 
+/* Is top-level member number index this process's (--shard)? */
+static bool member_taken(const pt_walk *w, size_t index)
+{
+    const pt_member_share *sh = w->share;
+    return !sh || sh->n <= 1 || (sh->first + index) % sh->n == sh->k - 1;
+}
+
 /* Read what is left of a member into memory, up to cap. NULL (and an error listed
  * under name) when larger or damaged. */
 static uint8_t *slurp_member(pt_walk *w, member_stream *m, const char *name, size_t *len)
@@ -434,6 +441,9 @@ static void walk_archive(pt_walk *w, struct archive *a, const char *name, int de
             skipped++;
             continue;
         }
+        size_t index = members++;
+        if (depth == 0 && !member_taken(w, index)) continue;   /* another shard's */
+        if (depth == 0) w->tmpl.order = w->order + index;
         char *mname;
         if (raw) {
             char *base = raw_member_name(name);
@@ -446,7 +456,6 @@ static void walk_archive(pt_walk *w, struct archive *a, const char *name, int de
             mname = pt_member_name(name, p ? p : archive_entry_pathname_utf8(e));
             uselocale(old_);
         }
-        members++;
         walk_member(w, a, e, mname, depth, peek);
         free(mname);
     }
@@ -481,11 +490,17 @@ static bool zip_is_workbook(const char *path)
 }
 
 long pt_container_scan(pt_scan *s, const char *path, pt_container_kind kind,
-                       const pt_input_attrs *attrs)
+                       const pt_input_attrs *attrs, const pt_member_share *share)
 {
-    pt_walk w = {.s = s, .o = pt_scan_get_options(s)};
+    pt_walk w = {.s = s, .o = pt_scan_get_options(s), .share = share};
     if (attrs) w.tmpl = *attrs;
     w.tmpl.errors = NULL;
+    w.order = w.tmpl.order;
+    bool lists_itself = !share || share->lists_itself;
+    /* a shard that does not list it scans an archive's members, nothing else */
+    if (!lists_itself && ((kind != PT_CONTAINER_ARCHIVE && kind != PT_CONTAINER_COMPRESSED) ||
+                          (kind == PT_CONTAINER_ARCHIVE && zip_is_workbook(path))))
+        return 0;
     /* made once (loading a locale costs more than reading a small workbook) and kept
      * for the life of the program; only the program's thread walks containers */
     static locale_t utf8;
@@ -508,7 +523,7 @@ long pt_container_scan(pt_scan *s, const char *path, pt_container_kind kind,
                            archive_error_string(a));
         else
             walk_archive(&w, a, path, 0, &errs);
-        if (errs.n) pt_scan_unread(s, path, &errs);
+        if (errs.n && lists_itself) pt_scan_unread(s, path, &errs);
         pt_errlist_free(&errs);
         archive_read_free(a);
     }

@@ -13,6 +13,8 @@ typedef struct {
     const pt_scan_options *o;
     pt_input_attrs tmpl;      /* every inner input's attributes (declared) */
     long opened;
+    const pt_member_share *share;   /* NULL: every member */
+    uint64_t order;           /* the container's input order; member i: order + i */
     locale_t utf8;            /* libarchive converts UTF-8 names only in a UTF-8 locale */
 } pt_walk;
 
