@@ -65,7 +65,6 @@ typedef struct {
     pt_errlist *errors;         /* NULL, or problems the program meets while this input is
                                    read (raw's read callback may add to it): moved into the
                                    input's errors when pt_scan_input returns */
-    uint64_t order;  /* position in the whole collection; 0 = by arrival */
 } pt_input_attrs;
 
 typedef struct pt_scan pt_scan;
