@@ -65,13 +65,13 @@ _pitally()
         prev=${COMP_WORDS[COMP_CWORD - 3]}
     fi
 
-    local commands="scan merge patterns explain verify review"
+    local commands="scan merge patterns explain verify review keygen"
     local common="--patterns --policy --tier --help"
-    local scan_opts="--threads --json --state --declare --evidence --sample --seed --mask
+    local scan_opts="--threads --json --state --case-key --declare --evidence --sample --seed --mask
         --html --lang --patterns --policy --tier --professional --income --business-purchase
         --format --encoding --binary --max-output --max-ratio --delimiter --header --progress
         --chunk-size --max-record --help"
-    local merge_opts="--json --state --html --lang --tier --professional --income
+    local merge_opts="--json --state --case-key --html --lang --tier --professional --income
         --business-purchase --patterns --policy --threads --progress --help"
     local patterns_opts="--check --patterns --policy --help"
     local explain_opts="--header --patterns --policy --tier --help"
@@ -92,7 +92,7 @@ _pitally()
     done
 
     case $prev in
-    --json | --html | --state | --policy)
+    --json | --html | --state | --case-key | --policy)
         COMPREPLY=($(compgen -f -- "$cur"))
         return ;;
     --patterns | --evidence)

@@ -51,6 +51,8 @@ typedef struct {
     size_t max_record;          /* record cap in bytes; 0: default 16 MiB */
     pt_case_facts facts;
     const pt_piece_sink *pieces;   /* NULL: none */
+    const pt_casekey *case_key; /* the sets' fingerprints are enciphered under it; NULL:
+                                   the all-zero key (a tally that is not saved) */
 } pt_scan_options;
 
 /* Per-input attributes the program knows and the data does not say. */
@@ -69,7 +71,8 @@ typedef struct {
 
 typedef struct pt_scan pt_scan;
 
-/* Start the workers. Results go to tally t (which may already hold inputs). */
+/* Start the workers. Results go to tally t (which may already hold inputs, whose sets
+ * must be under the same case key); t takes the key's id. */
 pt_scan *pt_scan_start(const pt_scan_options *o, const pt_patterns *ps, const pt_policy *pol,
                        pt_tally *t);
 /* Scan one logical input named name, reading raw on the calling thread; raw is closed.
@@ -85,6 +88,10 @@ void pt_scan_container(pt_scan *s, const char *name, uint64_t bytes, const char 
 void pt_scan_unread(pt_scan *s, const char *name, pt_errlist *errors);
 /* Wait for the workers and stop them; frees s. The tally then holds every input. */
 void pt_scan_finish(pt_scan *s);
+/* The inputs handed in from now on (scanned, listed as containers or unread) take this
+ * order: their place in the whole collection when this scan is one shard of it, so that
+ * a merge lists them as one scan would (pt_tally_merge). 0, the default: as they come. */
+void pt_scan_set_order(pt_scan *s, uint64_t order);
 /* fn (NULL: none) is called on the reading thread after each chunk is cut, with the
  * raw bytes read of the current input and the records committed so far. */
 void pt_scan_set_progress(pt_scan *s, void (*fn)(void *ctx, uint64_t input_bytes_in,

@@ -47,6 +47,8 @@ static inline bool pt_samples_wants(const pt_samples *s, size_t p, uint32_t inpu
 void pt_samples_add(pt_samples *s, size_t p, uint32_t input, uint64_t offset, const char *masked);
 /* Merge src into dst (same number of patterns). */
 void pt_samples_merge(pt_samples *dst, const pt_samples *src);
+/* Inputs were renumbered: input i is now new_index[i]; each list is sorted again. */
+void pt_samples_renumber(pt_samples *s, const uint32_t *new_index);
 /* The samples of pattern p: count and array. */
 size_t pt_samples_of(const pt_samples *s, size_t p, const pt_sample **out);
 

@@ -74,6 +74,23 @@ uint64_t pt_hashset_size(const pt_hashset *s);
 size_t pt_hashset_shard_items(const pt_hashset *s, unsigned shard_no, uint64_t *keys);
 void pt_hashset_merge(pt_hashset *dst, const pt_hashset *src);
 
+/* ---- the case key (casekey.c): the sets hold fingerprints enciphered under it ---- */
+
+#define PT_CASEKEY_BYTES 16
+typedef struct {
+    uint8_t key[PT_CASEKEY_BYTES];
+    uint64_t id;   /* identifies the key without revealing it; saved in states */
+} pt_casekey;
+
+/* key NULL: the all-zero key of a scan that saves no state. */
+void pt_casekey_init(pt_casekey *k, const uint8_t key[PT_CASEKEY_BYTES]);
+/* The text of a key file: 32 hex digits, optional blanks and end of line. 0, or -1 + err. */
+int pt_casekey_parse(pt_casekey *k, const char *text, char *err, size_t errlen);
+void pt_casekey_format(const pt_casekey *k, char hex[2 * PT_CASEKEY_BYTES + 1]);
+/* Encipher n fingerprints / subject hashes in place; scratch holds 16 * n bytes. */
+void pt_casekey_pieces(const pt_casekey *k, pt_fp_item *items, size_t n, uint8_t *scratch);
+void pt_casekey_subjects(const pt_casekey *k, uint64_t *hashes, size_t n, uint8_t *scratch);
+
 /* ---- the tally of a run ---- */
 
 /* One logical input: a file, stdin, an archive member, a sheet. */
@@ -88,6 +105,8 @@ typedef struct {
     bool container;           /* an archive, workbook or database: listed for its hashes;
                                  its members, sheets or tables are the inputs scanned */
     uint64_t declared;        /* categories declared by the examiner (--declare) */
+    uint64_t order;           /* its place in the whole collection when scans are shards of
+                                 it (pt_scan_set_order); 0: as it came. A merge sorts by it */
     char md5[33], sha256[65]; /* custody hashes of the raw bytes; "" when not read whole */
     pt_counts counts;         /* distinct: within this input */
     pt_errlist errors;
@@ -101,8 +120,9 @@ typedef struct {
     size_t n_inputs, cap_inputs;
     uint64_t *pattern_matched, *pattern_rejected;   /* [n_patterns] */
     pt_samples samples;
-    pt_fpset *pieces;
-    pt_hashset *subjects;
+    pt_fpset *pieces;         /* fingerprints enciphered under the case key */
+    pt_hashset *subjects;     /* likewise */
+    uint64_t key_id;          /* pt_casekey.id of that key; a merge needs equal ids */
 } pt_tally;
 
 pt_tally *pt_tally_new(size_t n_patterns);
@@ -116,14 +136,16 @@ pt_input_result *pt_tally_add_input(pt_tally *t, const char *path);
 void pt_tally_commit(pt_tally *t, uint32_t input, pt_input_result *in, pt_counts *local,
                      pt_fp_item *items, size_t n_items, uint64_t *subjects, size_t n_subjects);
 /* Append src's inputs, counters and samples to dst and union the sets; src is emptied
- * (and may then be freed). Fails (-1, err) when the pattern counts differ. */
+ * (and may then be freed). Inputs are then in order of their order field (stable: equal
+ * ones keep their place), which puts the inputs of shards back in the order of one scan.
+ * Fails (-1, err) when the pattern counts or the case keys differ. */
 int pt_tally_merge(pt_tally *dst, pt_tally *src, char *err, size_t errlen);
 
 /* The state file: a versioned, checksummed binary copy of a tally ("PTSTATE", version
  * PT_STATE_VERSION). rules_digest identifies the patterns and policy in force: a load
  * with another digest is refused, as is a corrupt, truncated or other-version file.
  * Return 0, or -1 with err. */
-#define PT_STATE_VERSION 2
+#define PT_STATE_VERSION 3
 int pt_tally_save(const pt_tally *t, uint64_t rules_digest, FILE *f, char *err, size_t errlen);
 pt_tally *pt_tally_load(FILE *f, uint64_t rules_digest, char *err, size_t errlen);
 

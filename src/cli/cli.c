@@ -28,6 +28,9 @@ static const char usage_text[] =
     "  -j, --threads N            worker threads (default: online CPUs)\n"
     "  --json FILE                machine-readable report (FILE may be -)\n"
     "  --state FILE               the tally (owner-only), to merge with others later\n"
+    "  --case-key FILE            key of the case (pitally keygen): the state's fingerprints\n"
+    "                             are enciphered under it; default FILE: STATE.key, made if\n"
+    "                             absent. Every shard and merge of a case needs the same one\n"
     "  --shard K/N                scan only part K of N of the inputs (docs/shards.md)\n"
     "  --declare PATH=CATEGORY    declared provenance: inputs matching the glob PATH (or\n"
     "                             under the directory PATH) carry CATEGORY (repeatable)\n"
@@ -57,6 +60,7 @@ static const char usage_text[] =
     "  --max-record BYTES         longest record (default 16 MiB)\n"
     "       pitally merge STATE... [--json FILE] [--state FILE] [--tier ...] [--professional]\n"
     "                             [--income CNY]: shards' states as one scan over them all\n"
+    "       pitally keygen FILE      a new case key (owner-only) for --case-key\n"
     "       pitally verify REPORT.json  hash the inputs again and rerun the recorded scan:\n"
     "                             \"reproduced\" (exit 0), or what differs (exit 1)\n"
     "       pitally review DIR [--confidence 0.95] [--json FILE] [--lang en|zh] [--plan [--assume P]]\n"
@@ -160,7 +164,7 @@ enum {
     OPT_JSON = 256, OPT_PATTERNS, OPT_POLICY, OPT_TIER, OPT_PROFESSIONAL, OPT_INCOME,
     OPT_BUSINESS, OPT_FORMAT, OPT_ENCODING, OPT_DELIMITER, OPT_HEADER, OPT_PROGRESS,
     OPT_CHUNK, OPT_MAXREC, OPT_CHECK, OPT_BINARY, OPT_MAX_OUTPUT, OPT_MAX_RATIO, OPT_STATE,
-    OPT_DECLARE, OPT_EVIDENCE, OPT_SAMPLE, OPT_SEED, OPT_MASK, OPT_HTML, OPT_LANG,
+    OPT_DECLARE, OPT_EVIDENCE, OPT_SAMPLE, OPT_SEED, OPT_MASK, OPT_HTML, OPT_LANG, OPT_CASE_KEY,
     OPT_SHARD
 };
 
@@ -168,6 +172,7 @@ static const struct option long_options[] = {
     {"threads", required_argument, NULL, 'j'},
     {"json", required_argument, NULL, OPT_JSON},
     {"state", required_argument, NULL, OPT_STATE},
+    {"case-key", required_argument, NULL, OPT_CASE_KEY},
     {"shard", required_argument, NULL, OPT_SHARD},
     {"declare", required_argument, NULL, OPT_DECLARE},
     {"evidence", required_argument, NULL, OPT_EVIDENCE},
@@ -204,6 +209,8 @@ typedef struct {
     const char **tiers;          /* --tier specs */
     size_t n_tiers;
     const char *state_path;      /* --state: the tally, for pitally merge */
+    const char *case_key_path;   /* --case-key */
+    pt_casekey case_key;         /* loaded from it, or beside the state */
     pt_shard shard;              /* --shard K/N; n == 0: every input */
     const char *evidence_dir;    /* --evidence */
     const char *html_path;       /* --html */
@@ -224,6 +231,7 @@ typedef struct {
 static void note_override(cli_options *co, int c, int index, const char *arg)
 {
     if (c == 'j' || c == 'h' || c == '?' || c == ':' || c == OPT_JSON || c == OPT_STATE ||
+        c == OPT_CASE_KEY ||
         c == OPT_PROGRESS || c == OPT_CHUNK || c == OPT_CHECK || c == OPT_EVIDENCE ||
         c == OPT_SAMPLE || c == OPT_SEED || c == OPT_MASK || c == OPT_HTML || c == OPT_LANG)
         return;
@@ -240,7 +248,7 @@ static const char *value_of(int opt)
     switch (opt) {
     case 'j': return "N (worker threads)";
     case OPT_JSON: return "FILE or - (standard output)";
-    case OPT_STATE: case OPT_HTML: case OPT_POLICY: return "FILE";
+    case OPT_STATE: case OPT_HTML: case OPT_POLICY: case OPT_CASE_KEY: return "FILE";
     case OPT_EVIDENCE: case OPT_PATTERNS: return "DIR";
     case OPT_DECLARE: return "PATH=CATEGORY";
     case OPT_SHARD: return "K/N (part K of N, 1 <= K <= N)";
@@ -306,6 +314,7 @@ static int parse_options(int argc, char **argv, cli_options *co, rules *ru, bool
             break;
         case OPT_JSON: co->json_path = optarg; break;
         case OPT_STATE: co->state_path = optarg; break;
+        case OPT_CASE_KEY: co->case_key_path = optarg; break;
         case OPT_SHARD:
             if (!pt_shard_parse(optarg, &co->shard)) return usage_error("bad shard '%s' (K/N: part K of N, 1 <= K <= N <= 65536)", optarg);
             break;
@@ -550,13 +559,28 @@ static void start_record(pt_run_record *rr, const cli_options *co, const rules *
                         (const char *const *)co->overrides, co->n_overrides);
 }
 
+/* The case key: --case-key FILE, else the one beside --state (made if absent), else
+ * none (the all-zero key: nothing is saved). */
+static int load_case_key(cli_options *co)
+{
+    int r = 0;
+    if (co->case_key_path) r = pt_case_key_load(co->case_key_path, &co->case_key);
+    else if (co->state_path) r = pt_case_key_for_state(co->state_path, &co->case_key);
+    else return PT_EXIT_OK;
+    if (r != 0) return PT_EXIT_USAGE;
+    co->scan.case_key = &co->case_key;
+    return PT_EXIT_OK;
+}
+
 static int cmd_scan(int argc, char **argv, rules *ru, cli_options *co)
 {
     if (optind >= argc) return usage_error("%s", "scan needs at least one PATH");
     for (int i = optind; co->shard.n && i < argc; i++)
         if (!strcmp(argv[i], "-"))   /* each process would read a stream of its own */
             return usage_error("%s", "--shard cannot read standard input (-): name the files");
-    int rc = load_rules(ru, argv[0]);
+    int rc = load_case_key(co);
+    if (rc != PT_EXIT_OK) return rc;
+    rc = load_rules(ru, argv[0]);
     if (rc == PT_EXIT_OK) rc = apply_tier_overrides(ru, co);
     if (rc == PT_EXIT_OK) rc = parse_declares(co, ru);
     if (rc != PT_EXIT_OK) return rc;
@@ -582,6 +606,17 @@ static int cmd_scan(int argc, char **argv, rules *ru, cli_options *co)
     return rc;
 }
 
+/* merge --case-key FILE: the states must have been made under that key. */
+static int check_merge_key(cli_options *co, const pt_tally *all)
+{
+    if (pt_case_key_load(co->case_key_path, &co->case_key) != 0) return PT_EXIT_USAGE;
+    if (co->case_key.id == all->key_id) return PT_EXIT_OK;
+    fprintf(stderr, "pitally: merge: the states were made under another case key than %s "
+            "(key id %016llx, not %016llx)\n", co->case_key_path,
+            (unsigned long long)all->key_id, (unsigned long long)co->case_key.id);
+    return PT_EXIT_USAGE;
+}
+
 /* pitally merge STATE...: the tallies of shards, as one scan over all their inputs. */
 static int cmd_merge(int argc, char **argv, rules *ru, cli_options *co)
 {
@@ -603,6 +638,7 @@ static int cmd_merge(int argc, char **argv, rules *ru, cli_options *co)
         pt_tally *t = f ? pt_tally_load(f, digest, err, sizeof err) : NULL;
         if (!f) snprintf(err, sizeof err, "%s", strerror(errno));
         else fclose(f);
+        if (t && i == optind) all->key_id = t->key_id;   /* the others must match it */
         if (!t || pt_tally_merge(all, t, err, sizeof err) != 0) {
             fprintf(stderr, "pitally: merge: %s: %s\n", argv[i], err);
             pt_tally_free(t);
@@ -611,6 +647,11 @@ static int cmd_merge(int argc, char **argv, rules *ru, cli_options *co)
             return PT_EXIT_USAGE;
         }
         pt_tally_free(t);
+    }
+    if (co->case_key_path && check_merge_key(co, all) != PT_EXIT_OK) {
+        pt_tally_free(all);
+        pt_run_record_free(&rr);
+        return PT_EXIT_USAGE;
     }
     rc = finish_run(all, started, ru, co, &rr, NULL);
     pt_run_record_free(&rr);
@@ -653,7 +694,7 @@ static int cmd_explain(int argc, char **argv, rules *ru, cli_options *co)
 
 int pt_cli_main(int argc, char **argv)
 {
-    if (argc < 2) return usage_error("%s", "a command is needed: scan, merge, verify, review, patterns or explain");
+    if (argc < 2) return usage_error("%s", "a command is needed: scan, merge, verify, review, keygen, patterns or explain");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) return pt_cli_version(argv[0]);
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
@@ -663,6 +704,7 @@ int pt_cli_main(int argc, char **argv)
     bool is_scan = !strcmp(cmd, "scan"), is_patterns = !strcmp(cmd, "patterns");
     if (!strcmp(cmd, "verify")) return pt_cmd_verify(argc, argv);
     if (!strcmp(cmd, "review")) return pt_cmd_review(argc, argv);
+    if (!strcmp(cmd, "keygen")) return pt_cmd_keygen(argc, argv);
     bool is_explain = !strcmp(cmd, "explain"), is_merge = !strcmp(cmd, "merge");
     if (!is_scan && !is_patterns && !is_explain && !is_merge)
         return usage_error("unknown command '%s'", cmd);

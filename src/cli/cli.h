@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pitally/tally.h"
+
 /* Exit statuses of SPEC section 4. */
 enum { PT_EXIT_OK = 0, PT_EXIT_USAGE = 1, PT_EXIT_NO_INPUT = 2, PT_EXIT_PATTERNS = 3 };
 
@@ -24,6 +26,13 @@ int pt_cmd_verify(int argc, char **argv);
 
 /* pitally review DIR (review.c): the examiner's marks in an evidence directory. */
 int pt_cmd_review(int argc, char **argv);
+
+/* The case key (casekey.c). pitally keygen FILE makes one. load: read FILE. for_state:
+ * the key beside a state (STATE.key), made now if there is none. Each returns 0, or -1
+ * after saying why on stderr. */
+int pt_cmd_keygen(int argc, char **argv);
+int pt_case_key_load(const char *path, pt_casekey *k);
+int pt_case_key_for_state(const char *state_path, pt_casekey *k);
 
 /* Every *.yaml of a pattern directory, as DIR/NAME in byte order of NAME (malloc'd
  * array of malloc'd paths; the caller frees both). */

@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "internal.h"
+#include "pitally/fileio.h"
 
 #define PEEK (4u << 10)            /* bytes of a member looked at before deciding */
 #define BLOCK (64u << 10)
@@ -443,7 +444,7 @@ static void walk_archive(pt_walk *w, struct archive *a, const char *name, int de
         }
         size_t index = members++;
         if (depth == 0 && !member_taken(w, index)) continue;   /* another shard's */
-        if (depth == 0) w->tmpl.order = w->order + index;
+        if (depth == 0) pt_scan_set_order(w->s, w->order + index);
         char *mname;
         if (raw) {
             char *base = raw_member_name(name);
@@ -490,12 +491,11 @@ static bool zip_is_workbook(const char *path)
 }
 
 long pt_container_scan(pt_scan *s, const char *path, pt_container_kind kind,
-                       const pt_input_attrs *attrs, const pt_member_share *share)
+                       const pt_input_attrs *attrs, uint64_t order, const pt_member_share *share)
 {
-    pt_walk w = {.s = s, .o = pt_scan_get_options(s), .share = share};
+    pt_walk w = {.s = s, .o = pt_scan_get_options(s), .share = share, .order = order};
     if (attrs) w.tmpl = *attrs;
     w.tmpl.errors = NULL;
-    w.order = w.tmpl.order;
     bool lists_itself = !share || share->lists_itself;
     /* a shard that does not list it scans an archive's members, nothing else */
     if (!lists_itself && ((kind != PT_CONTAINER_ARCHIVE && kind != PT_CONTAINER_COMPRESSED) ||
@@ -523,6 +523,7 @@ long pt_container_scan(pt_scan *s, const char *path, pt_container_kind kind,
                            archive_error_string(a));
         else
             walk_archive(&w, a, path, 0, &errs);
+        pt_scan_set_order(s, order + PT_ORDER_CONTAINER);
         if (errs.n && lists_itself) pt_scan_unread(s, path, &errs);
         pt_errlist_free(&errs);
         archive_read_free(a);

@@ -41,12 +41,12 @@ typedef struct {
 } pt_member_share;
 
 /* Scan the container file at path (kind from pt_container_sniff) through s, each inner
- * input with attrs (may be NULL) as its attributes; attrs->order is the container's
- * (pitally/fileio.h PT_ORDER_FILE), top-level member i gets order + i. share NULL: every
- * member. Returns the number of inner inputs that could be read, or -1 when the file
+ * input with attrs (may be NULL) as its attributes and in input order (pt_scan_set_order)
+ * order + i, i its top-level member's number; the container's own errors are listed
+ * with order + PT_ORDER_CONTAINER (pitally/fileio.h). share NULL: every member. Returns the number of inner inputs that could be read, or -1 when the file
  * is not a container after all (an OLE2 file that is not a workbook): the caller scans
  * it as a plain input. */
 long pt_container_scan(pt_scan *s, const char *path, pt_container_kind kind,
-                       const pt_input_attrs *attrs, const pt_member_share *share);
+                       const pt_input_attrs *attrs, uint64_t order, const pt_member_share *share);
 
 #endif

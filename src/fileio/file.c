@@ -147,26 +147,29 @@ static const pt_member_share *member_share(const paths_run *r, const pt_input_pa
 static void scan_listed(paths_run *r, pt_input_path *p, size_t i)
 {
     pt_raw_input raw;
+    pt_scan_set_order(r->s, PT_ORDER_FILE(i));
     if (p->unreadable || pt_file_open(p->path, &raw, &p->errors) != 0) {
         pt_scan_unread(r->s, p->path, &p->errors);
         return;
     }
     pt_input_attrs a = {0};
     if (r->attrs) r->attrs(r->attrs_ctx, p->path, &a);
-    a.order = PT_ORDER_FILE(i);
     pt_container_kind kind = sniff_file(&raw, p->path);
     if (kind != PT_CONTAINER_NONE) {
         /* an archive, workbook or database: its members, sheets or tables are the
          * inputs (src/containers/) */
         pt_member_share share;
-        long got = pt_container_scan(r->s, p->path, kind, &a, member_share(r, p, &share));
+        long got = pt_container_scan(r->s, p->path, kind, &a, PT_ORDER_FILE(i),
+                                     member_share(r, p, &share));
         if (got >= 0) {
+            pt_scan_set_order(r->s, PT_ORDER_FILE(i) + PT_ORDER_CONTAINER);
             list_container(r->s, p->path, &raw);
             raw.close(raw.ctx);
             r->opened += (size_t)got;
             return;
         }
     }
+    pt_scan_set_order(r->s, PT_ORDER_FILE(i));
     r->opened += pt_scan_input(r->s, p->path, &raw, &a);
 }
 
@@ -176,6 +179,7 @@ static void scan_others_archive(paths_run *r, pt_input_path *p, size_t i)
 {
     pt_raw_input raw;
     pt_errlist errs = {0};
+    pt_scan_set_order(r->s, PT_ORDER_FILE(i) + PT_ORDER_CONTAINER);
     if (pt_file_open(p->path, &raw, &errs) != 0) {
         pt_errlist_add(&errs, "open", 0,
                        "shard %u/%u could not open this archive: its members of that shard "
@@ -186,11 +190,11 @@ static void scan_others_archive(paths_run *r, pt_input_path *p, size_t i)
     }
     pt_input_attrs a = {0};
     if (r->attrs) r->attrs(r->attrs_ctx, p->path, &a);
-    a.order = PT_ORDER_FILE(i);
     pt_container_kind kind = sniff_file(&raw, p->path);
     pt_member_share share;
     if (kind != PT_CONTAINER_NONE) {
-        long got = pt_container_scan(r->s, p->path, kind, &a, member_share(r, p, &share));
+        long got = pt_container_scan(r->s, p->path, kind, &a, PT_ORDER_FILE(i),
+                                     member_share(r, p, &share));
         if (got > 0) r->opened += (size_t)got;
     }
     raw.close(raw.ctx);

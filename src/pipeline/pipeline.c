@@ -52,6 +52,7 @@ typedef struct {
  * the commit, with the accepted values copied into the chunk's arena. */
 typedef struct {
     uint64_t offset, categories;
+    uint64_t fp[2];            /* the plain fingerprint: the sets get it enciphered */
     uint64_t line_in_chunk;    /* newlines between the chunk's start and the record */
     size_t first_match, n_matches;
 } piece_note;
@@ -74,6 +75,8 @@ typedef struct {
     size_t n_fps, fps_cap;
     uint64_t *subjects;
     size_t n_subjects, subjects_cap;
+    uint8_t *key_scratch;      /* 16 bytes per fingerprint or subject, to encipher them */
+    size_t key_scratch_cap;
     piece_note *notes;         /* [n_fps], only with a piece sink */
     size_t notes_cap;
     note_match *matches;
@@ -99,6 +102,8 @@ struct pt_scan {
     const pt_patterns *ps;
     const pt_policy *pol;
     pt_tally *tally;
+    pt_casekey key;            /* the sets hold fingerprints enciphered under it */
+    uint64_t order;            /* of the inputs that follow (pt_scan_set_order) */
     pt_queue work, pool;
     size_t pool_n;
     chunk **ready;             /* finished, not committed: [seq % pool_n] */
@@ -202,7 +207,8 @@ static void note_piece(pt_scan *s, chunk *c, const pt_record_class *cls, uint64_
     if (s->o.pieces) {
         c->notes = grow_array(c->notes, &c->notes_cap, c->n_fps + 1, sizeof *c->notes);
         piece_note *note = &c->notes[c->n_fps];
-        *note = (piece_note){.offset = offset, .categories = categories};
+        *note = (piece_note){.offset = offset, .categories = categories,
+                             .fp = {cls->fp[0], cls->fp[1]}};
         note_line(c, note, offset);
         keep_matches(c, note, scanner);
     }
@@ -231,6 +237,16 @@ static void tally_record(pt_scan *s, chunk *c, const pt_record_class *cls, uint6
     c->local.pieces.raw++;
     c->local.tiers[tier].raw++;
     note_piece(s, c, cls, categories, tier, offset, scanner);
+}
+
+/* Only enciphered fingerprints reach the sets (casekey.c): done here, in parallel,
+ * one libcrypto call per chunk for each kind. */
+static void encipher_chunk(pt_scan *s, chunk *c)
+{
+    size_t n = c->n_fps > c->n_subjects ? c->n_fps : c->n_subjects;
+    c->key_scratch = grow_array(c->key_scratch, &c->key_scratch_cap, n, 16);
+    pt_casekey_pieces(&s->key, c->fps, c->n_fps, c->key_scratch);
+    pt_casekey_subjects(&s->key, c->subjects, c->n_subjects, c->key_scratch);
 }
 
 static void classify_chunk(worker *w, chunk *c)
@@ -262,6 +278,7 @@ static void classify_chunk(worker *w, chunk *c)
     }
     if (s->o.pieces) note_line(c, &(piece_note){0}, c->view.offset + c->view.len);
     pt_scanner_set_columns(w->scanner, NULL, NULL);   /* the chunk's column counts complete */
+    encipher_chunk(s, c);
 }
 
 static void emit_pieces(pt_scan *s, chunk *c)
@@ -278,7 +295,7 @@ static void emit_pieces(pt_scan *s, chunk *c)
         ev[it->order] = (pt_piece_event){
             .input = in->no, .input_name = in->res->path, .offset = n->offset,
             .line = in->lines_before + n->line_in_chunk + 1, .categories = n->categories,
-            .tier = it->tier, .fp = {it->fp[0], it->fp[1]}, .new_in_input = it->new_in_input,
+            .tier = it->tier, .fp = {n->fp[0], n->fp[1]}, .new_in_input = it->new_in_input,
             .new_in_run = it->new_in_run, .tier_raised = it->tier_raised,
             .matches = m + n->first_match, .n_matches = n->n_matches};
     }
@@ -520,6 +537,7 @@ static input_ctx *new_input(pt_scan *s, const char *name, const pt_input_attrs *
     input_ctx *in = pt_xcalloc(1, sizeof *in);
     in->no = (uint32_t)s->tally->n_inputs;
     in->res = pt_tally_add_input(s->tally, name);
+    in->res->order = s->order;
     in->declared = attrs ? attrs->declared : 0;
     in->res->declared = in->declared;
     atomic_init(&in->refs, 1);
@@ -571,6 +589,7 @@ void pt_scan_container(pt_scan *s, const char *name, uint64_t bytes, const char 
         if (t->inputs[i]->path[len] == '\0') res = t->inputs[i];
     if (!res) {
         res = pt_tally_add_input(t, name);
+        res->order = s->order;
         res->readable = true;
     }
     res->container = true;
@@ -582,8 +601,14 @@ void pt_scan_container(pt_scan *s, const char *name, uint64_t bytes, const char 
 void pt_scan_unread(pt_scan *s, const char *name, pt_errlist *errors)
 {
     pt_input_result *res = pt_tally_add_input(s->tally, name);
+    res->order = s->order;
     pt_errlist_move(&res->errors, errors);
     pt_errlist_sort(&res->errors);
+}
+
+void pt_scan_set_order(pt_scan *s, uint64_t order)
+{
+    s->order = order;
 }
 
 void pt_scan_set_progress(pt_scan *s, void (*fn)(void *ctx, uint64_t input_bytes_in,
@@ -661,6 +686,7 @@ static void free_pool(pt_scan *s)
         free(c->buf);
         free(c->fps);
         free(c->subjects);
+        free(c->key_scratch);
         free(c->notes);
         free(c->matches);
         free(c->arena);
@@ -681,6 +707,8 @@ pt_scan *pt_scan_start(const pt_scan_options *o, const pt_patterns *ps, const pt
     s->ps = ps;
     s->pol = pol;
     s->tally = t;
+    pt_casekey_init(&s->key, o->case_key ? o->case_key->key : NULL);
+    t->key_id = s->key.id;
     s->n_workers = o->threads ? o->threads : 1;
     s->chunk_target = o->chunk_size ? o->chunk_size : DEFAULT_CHUNK;
     s->max_record = o->max_record ? o->max_record : DEFAULT_MAX_RECORD;

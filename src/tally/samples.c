@@ -49,6 +49,22 @@ void pt_samples_merge(pt_samples *dst, const pt_samples *src)
         }
 }
 
+static int by_position(const void *a, const void *b)
+{
+    const pt_sample *x = a, *y = b;
+    return pt_sample_before(x->input, x->offset, y) ? -1
+           : pt_sample_before(y->input, y->offset, x) ? 1 : 0;
+}
+
+void pt_samples_renumber(pt_samples *s, const uint32_t *new_index)
+{
+    for (size_t p = 0; p < s->n_patterns; p++) {
+        pt_sample *list = &s->v[p * K];
+        for (size_t i = 0; i < s->count[p]; i++) list[i].input = new_index[list[i].input];
+        if (s->count[p] > 1) qsort(list, s->count[p], sizeof *list, by_position);
+    }
+}
+
 size_t pt_samples_of(const pt_samples *s, size_t p, const pt_sample **out)
 {
     if (p >= s->n_patterns) return 0;

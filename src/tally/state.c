@@ -1,11 +1,12 @@
 /* state.c - the state file: a tally saved to disk so that scans of shards can be merged
  * later (pitally/tally.h).
  *
- * Layout (version 2), every integer an unsigned LEB128 varint unless said otherwise:
- *   "PTSTATE\n"  u32-le version  u32-le 0  u64-le rules digest
+ * Layout (version 3), every integer an unsigned LEB128 varint unless said otherwise:
+ *   "PTSTATE\n"  u32-le version  u32-le 0  u64-le rules digest  u64-le case key id
  *   n_patterns
  *   n_inputs, then per input: path, bytes, compression, encoding, format (strings are
- *     length + bytes), flags (1 readable, 2 skipped, 4 container), declared, md5, sha256, counts,
+ *     length + bytes), flags (1 readable, 2 skipped, 4 container), declared, order, md5,
+ *     sha256, counts,
  *     errors, columns (0 none, else 1 + flags (1 by key, 2 truncated), the columns: count,
  *     then name (flag + string), position + 1, first + 1, fill, patterns: count, then
  *     pattern, matches, checked, passed, accepted, flags (1 judged, 2 disabled), sample
@@ -16,6 +17,8 @@
  *   pieces: per shard (256): count, sorted keys as deltas, then tiers 2 to a byte
  *   subjects: per shard: count, sorted keys as deltas
  *   u64-le XXH64 of every byte before it
+ * The keys are the sets' own: fingerprints enciphered under the case key (casekey.c), so
+ * the file holds no hash that could be reversed by trying every mobile number or ID.
  * Sorted keys as deltas: n random 64-bit keys in a shard differ by about 2^56/n, so a
  * delta takes ~(56 - log2 n)/7 bytes: about 5 bytes a piece at 10^6 pieces per shard.
  * The checksum is over the whole file and checked before anything is believed; a file
@@ -115,6 +118,7 @@ static void put_input(writer *w, const pt_input_result *in)
     put_str(w, in->format);
     put_var(w, (in->readable ? 1u : 0u) | (in->skipped ? 2u : 0u) | (in->container ? 4u : 0u));
     put_var(w, in->declared);
+    put_var(w, in->order);
     put_str(w, in->md5);
     put_str(w, in->sha256);
     put_counts(w, &in->counts);
@@ -220,6 +224,7 @@ int pt_tally_save(const pt_tally *t, uint64_t rules_digest, FILE *f, char *err, 
     uint8_t ver[8] = {PT_STATE_VERSION & 0xff, (PT_STATE_VERSION >> 8) & 0xff, 0, 0, 0, 0, 0, 0};
     put(&w, ver, 8);
     put_u64le(&w, rules_digest);
+    put_u64le(&w, t->key_id);
     put_var(&w, t->n_patterns);
     put_var(&w, t->n_inputs);
     for (size_t i = 0; i < t->n_inputs; i++) put_input(&w, t->inputs[i]);
@@ -377,6 +382,7 @@ static void get_input(reader *r, pt_tally *t)
     in->skipped = flags & 2;
     in->container = flags & 4;
     in->declared = get_var(r);
+    in->order = get_var(r);
     char *md5 = get_str(r), *sha = get_str(r);
     snprintf(in->md5, sizeof in->md5, "%s", strlen(md5) == 32 ? md5 : "");
     snprintf(in->sha256, sizeof in->sha256, "%s", strlen(sha) == 64 ? sha : "");
@@ -468,7 +474,7 @@ pt_tally *pt_tally_load(FILE *f, uint64_t rules_digest, char *err, size_t errlen
     size_t len;
     uint8_t *buf = slurp(f, &len);
     const char *why = NULL;
-    if (len < 32 || memcmp(buf, MAGIC, 8) != 0) why = "not a pitally state file";
+    if (len < 40 || memcmp(buf, MAGIC, 8) != 0) why = "not a pitally state file";
     else if (le64(buf + 8) != PT_STATE_VERSION)
         why = "a state file of another version";
     else if (XXH64(buf, len - 8, 0) != le64(buf + len - 8))
@@ -476,7 +482,7 @@ pt_tally *pt_tally_load(FILE *f, uint64_t rules_digest, char *err, size_t errlen
     else if (le64(buf + 16) != rules_digest)
         why = "made with other patterns or another policy";
     if (why) {
-        if (le64(buf + 8) != PT_STATE_VERSION && len >= 16 && !memcmp(buf, MAGIC, 8))
+        if (len >= 16 && !memcmp(buf, MAGIC, 8) && le64(buf + 8) != PT_STATE_VERSION)
             snprintf(err, errlen, "%s (version %llu; this pitally reads version %d)", why,
                      (unsigned long long)le64(buf + 8), PT_STATE_VERSION);
         else
@@ -484,8 +490,9 @@ pt_tally *pt_tally_load(FILE *f, uint64_t rules_digest, char *err, size_t errlen
         free(buf);
         return NULL;
     }
-    reader r = {buf + 24, buf + len - 8, false};
+    reader r = {buf + 32, buf + len - 8, false};
     pt_tally *t = parse(&r);
+    t->key_id = le64(buf + 24);
     free(buf);
     if (r.bad) {
         pt_tally_free(t);

@@ -73,10 +73,46 @@ void pt_tally_commit(pt_tally *t, uint32_t input, pt_input_result *in, pt_counts
     pt_counts_add(&in->counts, local);
 }
 
+/* Put the inputs in order of their order field, stably. Returns, for each old index,
+ * the new one, or NULL when they were in order already. */
+static uint32_t *sort_inputs(pt_tally *t)
+{
+    bool sorted = true;
+    for (size_t i = 1; i < t->n_inputs && sorted; i++)
+        sorted = t->inputs[i - 1]->order <= t->inputs[i]->order;
+    if (sorted) return NULL;
+    size_t n = t->n_inputs;
+    uint32_t *old_of = pt_xmalloc(n * sizeof *old_of), *new_of = pt_xmalloc(n * sizeof *new_of);
+    for (size_t i = 0; i < n; i++) old_of[i] = (uint32_t)i;
+    /* insertion sort on indexes: stable, and a merge's inputs come in sorted runs */
+    for (size_t i = 1; i < n; i++) {
+        uint32_t x = old_of[i];
+        size_t j = i;
+        for (; j > 0 && t->inputs[old_of[j - 1]]->order > t->inputs[x]->order; j--)
+            old_of[j] = old_of[j - 1];
+        old_of[j] = x;
+    }
+    pt_input_result **v = pt_xmalloc(n * sizeof *v);
+    for (size_t i = 0; i < n; i++) {
+        v[i] = t->inputs[old_of[i]];
+        new_of[old_of[i]] = (uint32_t)i;
+    }
+    memcpy(t->inputs, v, n * sizeof *v);
+    free(v);
+    free(old_of);
+    return new_of;
+}
+
 int pt_tally_merge(pt_tally *dst, pt_tally *src, char *err, size_t errlen)
 {
     if (dst->n_patterns != src->n_patterns) {
         snprintf(err, errlen, "made with %zu patterns, not %zu", src->n_patterns, dst->n_patterns);
+        return -1;
+    }
+    if (dst->key_id != src->key_id) {
+        snprintf(err, errlen, "made with another case key (key id %016llx, not %016llx): "
+                 "every shard of a case must use the same --case-key file",
+                 (unsigned long long)src->key_id, (unsigned long long)dst->key_id);
         return -1;
     }
     uint32_t shift = (uint32_t)dst->n_inputs;
@@ -86,9 +122,16 @@ int pt_tally_merge(pt_tally *dst, pt_tally *src, char *err, size_t errlen)
         dst->pattern_matched[p] += src->pattern_matched[p];
         dst->pattern_rejected[p] += src->pattern_rejected[p];
     }
-    /* src's samples point at src's inputs, which now follow dst's */
+    /* src's samples point at src's inputs, which now follow dst's; both lists are
+     * renumbered to the final order before they merge, so "first" means first in it */
     for (size_t k = 0; k < src->samples.n_patterns * PT_SAMPLES_PER_PATTERN; k++)
         src->samples.v[k].input += shift;
+    uint32_t *new_of = sort_inputs(dst);
+    if (new_of) {
+        pt_samples_renumber(&dst->samples, new_of);
+        pt_samples_renumber(&src->samples, new_of);
+        free(new_of);
+    }
     pt_samples_merge(&dst->samples, &src->samples);
     pt_fpset_merge(dst->pieces, src->pieces);
     pt_hashset_merge(dst->subjects, src->subjects);

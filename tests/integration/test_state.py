@@ -43,9 +43,11 @@ def test_merge_equals_one_scan(tmp):
     eq(whole["totals"]["subjects"], 4, "subjects")
     eq([i["pieces"]["distinct"] for i in whole["inputs"]], [2, 2, 1, 1], "distinct within each")
     states = []
+    key = os.path.join(tmp, "case.key")
+    run(["keygen", key])
     for i, p in enumerate(paths):
         st = os.path.join(tmp, "s%d.pst" % i)
-        scan([p], "--state", st, "-j", str(1 + i % 2))
+        scan([p], "--state", st, "--case-key", key, "-j", str(1 + i % 2))
         eq(stat.S_IMODE(os.stat(st).st_mode), 0o600, "state file owner-only")
         states.append(st)
     p = run(["merge", "--json", "-", "--patterns", PATTERNS] + states[::-1][::-1])
@@ -59,6 +61,60 @@ def test_merge_equals_one_scan(tmp):
     run(["merge", "--state", cd, "--patterns", PATTERNS, states[2], states[3]])
     again = json.loads(run(["merge", "--json", "-", "--patterns", PATTERNS, ab, cd]).stdout)
     eq(comparable(again), comparable(whole), "merge of merges")
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def test_case_key(tmp):
+    """The state's fingerprints are enciphered under the case key: a key file is made
+    owner-only and never overwritten, the same key gives the same state, another key
+    another state with the same counts, and states of two keys do not merge."""
+    paths = write_files(tmp)
+    key, key2 = os.path.join(tmp, "k1"), os.path.join(tmp, "k2")
+    out = run(["keygen", key]).stdout.decode()
+    text = read(key).decode()
+    eq(len(text.strip()), 32, "32 hex digits")
+    int(text, 16)
+    eq(stat.S_IMODE(os.stat(key).st_mode), 0o600, "key file owner-only")
+    if "id " not in out:
+        raise Failure("keygen does not say the key id: %r" % out)
+    p = run(["keygen", key], expect_rc=1)
+    eq(read(key).decode(), text, "an existing key is never overwritten")
+    if "exists" not in p.stderr.decode():
+        raise Failure("keygen over a key does not say why: %r" % p.stderr)
+    run(["keygen", key2])
+    a1, a2, b = (os.path.join(tmp, n) for n in ("a1.pst", "a2.pst", "b.pst"))
+    scan(paths, "--state", a1, "--case-key", key, "-j", "1")
+    scan(paths, "--state", a2, "--case-key", key, "-j", "2")
+    scan(paths, "--state", b, "--case-key", key2)
+    eq(read(a1) == read(a2), True, "one key, one state, whatever the threads")
+    eq(read(a1) == read(b), False, "another key, another state")
+    ra = json.loads(run(["merge", "--json", "-", "--patterns", PATTERNS, a1]).stdout)
+    rb = json.loads(run(["merge", "--json", "-", "--patterns", PATTERNS, b]).stdout)
+    eq(comparable(ra), comparable(rb), "the counts do not depend on the key")
+    p = run(["merge", "--json", "-", "--patterns", PATTERNS, a1, b], expect_rc=1)
+    msg = p.stderr.decode()
+    if b not in msg or "case key" not in msg:
+        raise Failure("states of two keys are not refused by name: %r" % msg)
+    p = run(["merge", "--json", "-", "--case-key", key2, "--patterns", PATTERNS, a1], expect_rc=1)
+    if "case key" not in p.stderr.decode():
+        raise Failure("merge --case-key with the wrong key is not refused: %r" % p.stderr)
+    run(["merge", "--json", "-", "--case-key", key, "--patterns", PATTERNS, a1, a2])
+    # no --case-key: the key is made beside the state, then found there again
+    c = os.path.join(tmp, "c.pst")
+    p = scan(paths, "--state", c)
+    eq(stat.S_IMODE(os.stat(c + ".key").st_mode), 0o600, "default key file owner-only")
+    first = read(c)
+    scan(paths, "--state", c)
+    eq(read(c), first, "the key beside the state is used again")
+    bad = os.path.join(tmp, "bad.key")
+    fx.write(bad, b"not a key\n")
+    p = run(["scan", "--state", c, "--case-key", bad, "--patterns", PATTERNS] + paths, expect_rc=1)
+    if bad not in p.stderr.decode() or "hexadecimal" not in p.stderr.decode():
+        raise Failure("a bad key file is not named with the reason: %r" % p.stderr)
 
 
 def test_merge_refuses_bad_states(tmp):

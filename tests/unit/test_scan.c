@@ -41,10 +41,13 @@ static void log_piece(void *ctx, const pt_piece_event *e)
     l->n++;
 }
 
-static pt_tally *scan_inputs(unsigned threads, size_t chunk, const char *const *texts, size_t n,
-                             event_log *log)
+/* key NULL: the all-zero key; first_order 0: inputs in arrival order, else input i has
+ * order first_order + i (a shard of a larger collection) */
+static pt_tally *scan_keyed(unsigned threads, size_t chunk, const char *const *texts, size_t n,
+                            event_log *log, const pt_casekey *key, uint64_t first_order)
 {
-    pt_scan_options o = {.threads = threads, .chunk_size = chunk, .progress = PT_PROGRESS_NEVER};
+    pt_scan_options o = {.threads = threads, .chunk_size = chunk, .progress = PT_PROGRESS_NEVER,
+                         .case_key = key};
     pt_source_options_default(&o.source);
     pt_piece_sink sink = {log, log_piece};
     if (log) o.pieces = &sink;
@@ -55,10 +58,17 @@ static pt_tally *scan_inputs(unsigned threads, size_t chunk, const char *const *
         pt_raw_input raw = pt_raw_memory(&m, texts[i], strlen(texts[i]));
         char name[32];
         snprintf(name, sizeof name, "mem%zu", i);
+        if (first_order) pt_scan_set_order(s, first_order + i);
         CHECK(pt_scan_input(s, name, &raw, NULL));
     }
     pt_scan_finish(s);
     return t;
+}
+
+static pt_tally *scan_inputs(unsigned threads, size_t chunk, const char *const *texts, size_t n,
+                             event_log *log)
+{
+    return scan_keyed(threads, chunk, texts, n, log, NULL, 0);
 }
 
 static void check_run(pt_scan_result *r)
@@ -200,6 +210,88 @@ static void test_state_refused(void)
     pt_tally_free(t);
 }
 
+/* FIPS-197 appendix C.1: AES-128, key 00 01 .. 0f, plaintext 00 11 .. ff, cipher
+ * 69 c4 e0 d8 6a 7b 04 30 d8 cd b7 80 70 b4 c5 5a; fingerprints are little-endian words. */
+static void test_casekey_is_aes(void)
+{
+    uint8_t raw[16];
+    for (int i = 0; i < 16; i++) raw[i] = (uint8_t)i;
+    pt_casekey k;
+    pt_casekey_init(&k, raw);
+    pt_fp_item it = {.fp = {0x7766554433221100ull, 0xffeeddccbbaa9988ull}};
+    uint8_t scratch[16];
+    pt_casekey_pieces(&k, &it, 1, scratch);
+    CHECK_EQ(it.fp[0], 0x30047b6ad8e0c469ull);
+    CHECK_EQ(it.fp[1], 0x5ac5b47080b7cdd8ull);
+    char hex[33], err[128];
+    pt_casekey_format(&k, hex);
+    CHECK_STR(hex, "000102030405060708090a0b0c0d0e0f");
+    pt_casekey again;
+    CHECK_EQ(pt_casekey_parse(&again, "000102030405060708090A0B0C0D0E0F\r\n", err, sizeof err), 0);
+    CHECK_EQ(again.id, k.id);
+    CHECK(pt_casekey_parse(&again, "0001020304050607", err, sizeof err) != 0);
+    CHECK(pt_casekey_parse(&again, "000102030405060708090a0b0c0d0e0f00", err, sizeof err) != 0);
+    pt_casekey zero;
+    pt_casekey_init(&zero, NULL);
+    CHECK(zero.id != k.id);
+}
+
+static bool set_has(const pt_tally *t, unsigned shard, uint64_t key)
+{
+    size_t n = pt_fpset_shard_items(t->pieces, shard, NULL, NULL);
+    uint64_t *keys = malloc((n ? n : 1) * sizeof *keys);
+    pt_fpset_shard_items(t->pieces, shard, keys, NULL);
+    bool found = false;
+    for (size_t i = 0; i < n; i++) found |= keys[i] == (key ? key : 1);
+    free(keys);
+    return found;
+}
+
+/* The sets, and so the state, hold the fingerprints enciphered under the case key,
+ * never the plain ones the piece sink sees. */
+static void test_sets_hold_enciphered(void)
+{
+    uint8_t raw[16] = {7, 1, 2, 3};
+    pt_casekey k;
+    pt_casekey_init(&k, raw);
+    const char *texts[] = {input_a};
+    event_log log = {0};
+    pt_tally *t = scan_keyed(2, 0, texts, 1, &log, &k, 0);
+    CHECK_EQ(t->key_id, k.id);
+    CHECK_EQ(log.n, 3);
+    for (size_t i = 0; i < log.n; i++) {
+        pt_fp_item it = {.fp = {log.v[i].fp[0], log.v[i].fp[1]}};
+        uint8_t scratch[16];
+        CHECK(!set_has(t, (unsigned)(it.fp[1] >> 56), it.fp[0]));
+        pt_casekey_pieces(&k, &it, 1, scratch);
+        CHECK(set_has(t, (unsigned)(it.fp[1] >> 56), it.fp[0]));
+    }
+    pt_tally_free(t);
+}
+
+/* Shards scanned with their inputs' places in the collection and merged in any order
+ * list the inputs, and their first samples, in that order. */
+static void test_merge_order(void)
+{
+    const char *a[] = {input_a}, *b[] = {input_b};
+    pt_tally *first = scan_keyed(1, 0, a, 1, NULL, NULL, 1);
+    pt_tally *second = scan_keyed(1, 0, b, 1, NULL, NULL, 2);
+    char err[256];
+    CHECK_EQ(pt_tally_merge(second, first, err, sizeof err), 0);
+    CHECK_EQ(second->n_inputs, 2);
+    CHECK_EQ(second->inputs[0]->order, 1);
+    CHECK_EQ(second->inputs[0]->counts.records, 3);   /* input_a, though merged last */
+    for (size_t p = 0; p < ps.n; p++) {
+        const pt_sample *v;
+        size_t n = pt_samples_of(&second->samples, p, &v);
+        /* 张伟/李娜 rows of input_a come first in every pattern that matched them */
+        for (size_t i = 1; i < n; i++) CHECK(!pt_sample_before(v[i].input, v[i].offset, &v[i - 1]));
+        if (n) CHECK_EQ(v[0].input, 0);
+    }
+    pt_tally_free(first);
+    pt_tally_free(second);
+}
+
 int main(void)
 {
     char err[512];
@@ -212,6 +304,9 @@ int main(void)
     RUN(test_piece_order);
     RUN(test_save_load_merge);
     RUN(test_state_refused);
+    RUN(test_casekey_is_aes);
+    RUN(test_sets_hold_enciphered);
+    RUN(test_merge_order);
     pt_patterns_free(&ps);
     pt_policy_free(&pol);
     return CHECK_DONE();
