@@ -82,7 +82,7 @@ $(DEPS_STAMP): Makefile
 # Only the tests need these: Chromium renders the HTML report (headless) in make test;
 # man-db and groff-base render the man page, dpkg-dev (dpkg-shlibdeps) derives the
 # Depends of the .deb, zsh checks the zsh completion (tests/integration/test_packaging.py).
-TEST_PKGS = chromium man-db groff-base dpkg-dev zsh
+TEST_PKGS = chromium man-db groff-base dpkg-dev zsh parallel
 TEST_DEPS_STAMP = build/.test-deps-ok
 $(TEST_DEPS_STAMP): Makefile
 	$(call install_missing,test dependencies,$(TEST_PKGS))
