@@ -27,7 +27,8 @@ typedef struct {
     bool unreadable;     /* true: report it, do not try to open it */
     uint64_t size;       /* of a regular file, else 0 (progress, shards) */
     unsigned shard;      /* pt_shard_assign: the shard (1..N) that lists it */
-    bool members_shared; /* pt_shard_assign: an archive whose members every shard opens */
+    bool members_shared; /* pt_shard_assign: an archive (database) every shard opens for
+                            its members (tables) */
 } pt_input_path;
 
 typedef struct {
@@ -61,17 +62,17 @@ typedef struct {
 /* "K/N", both whole numbers, 1 <= K <= N <= PT_SHARD_MAX. */
 bool pt_shard_parse(const char *s, pt_shard *out);
 
-/* Does the name say archive (.zip, .tar, .tar.gz, .7z, .rar, ...)? Such an archive's
- * members are shared out among the shards. */
+/* Does the name say archive or database (.zip, .tar, .tar.gz, .7z, .rar, .db, .sqlite,
+ * ...)? Its members (tables) are shared out among the shards. */
 bool pt_shard_is_archive_name(const char *path);
 
 /* Fill in shard and members_shared of every path: files by size, largest first, each
- * to the shard with the fewest bytes so far (ties: the lowest); archives named as
- * such are listed by the shards in turn and their members shared out. The same list
- * gives the same table in every process. */
+ * to the shard with the fewest bytes so far (ties: the lowest); archives and databases
+ * named as such are listed by the shards in turn and their members shared out. The same
+ * list gives the same table in every process. */
 void pt_shard_assign(pt_path_list *l, unsigned n);
 
-/* The input order of an entry of the whole collection (pt_input_attrs.order): file
+/* The input order of an entry of the whole collection (pt_scan_set_order): file
  * number (from 1) in the expanded list times 2^32, plus the member number in its
  * archive (from 0); the archive itself comes after its members. A merge of shards
  * sorts by it, so that it lists inputs as one scan over all of them would. */

@@ -313,11 +313,18 @@ static char *raw_member_name(const char *outer)
 static void walk_archive(pt_walk *w, struct archive *a, const char *name, int depth,
                          pt_errlist *errs);
 
-/* Is top-level member number index this process's (--shard)? */
-static bool member_taken(const pt_walk *w, size_t index)
+bool pt_walk_member(pt_walk *w, size_t index)
 {
     const pt_member_share *sh = w->share;
-    return !sh || sh->n <= 1 || (sh->first + index) % sh->n == sh->k - 1;
+    if (sh && sh->n > 1 && (sh->first + index) % sh->n != sh->k - 1) return false;
+    pt_scan_set_order(w->s, w->order + index);
+    return true;
+}
+
+bool pt_walk_itself(pt_walk *w)
+{
+    pt_scan_set_order(w->s, w->order + PT_ORDER_CONTAINER);
+    return !w->share || w->share->lists_itself;
 }
 
 /* Read what is left of a member into memory, up to cap. NULL (and an error listed
@@ -443,8 +450,7 @@ static void walk_archive(pt_walk *w, struct archive *a, const char *name, int de
             continue;
         }
         size_t index = members++;
-        if (depth == 0 && !member_taken(w, index)) continue;   /* another shard's */
-        if (depth == 0) pt_scan_set_order(w->s, w->order + index);
+        if (depth == 0 && !pt_walk_member(w, index)) continue;   /* another shard's */
         char *mname;
         if (raw) {
             char *base = raw_member_name(name);
@@ -496,10 +502,11 @@ long pt_container_scan(pt_scan *s, const char *path, pt_container_kind kind,
     pt_walk w = {.s = s, .o = pt_scan_get_options(s), .share = share, .order = order};
     if (attrs) w.tmpl = *attrs;
     w.tmpl.errors = NULL;
-    bool lists_itself = !share || share->lists_itself;
-    /* a shard that does not list it scans an archive's members, nothing else */
-    if (!lists_itself && ((kind != PT_CONTAINER_ARCHIVE && kind != PT_CONTAINER_COMPRESSED) ||
-                          (kind == PT_CONTAINER_ARCHIVE && zip_is_workbook(path))))
+    /* a shard that does not list it scans an archive's members or a database's tables,
+     * nothing else (a workbook goes whole to one shard: each would parse its shared
+     * strings) */
+    if (share && !share->lists_itself &&
+        (kind == PT_CONTAINER_XLS || (kind == PT_CONTAINER_ARCHIVE && zip_is_workbook(path))))
         return 0;
     /* made once (loading a locale costs more than reading a small workbook) and kept
      * for the life of the program; only the program's thread walks containers */
@@ -523,8 +530,7 @@ long pt_container_scan(pt_scan *s, const char *path, pt_container_kind kind,
                            archive_error_string(a));
         else
             walk_archive(&w, a, path, 0, &errs);
-        pt_scan_set_order(s, order + PT_ORDER_CONTAINER);
-        if (errs.n && lists_itself) pt_scan_unread(s, path, &errs);
+        if (pt_walk_itself(&w) && errs.n) pt_scan_unread(s, path, &errs);
         pt_errlist_free(&errs);
         archive_read_free(a);
     }

@@ -30,11 +30,11 @@ typedef enum {
  * when what it inflates to starts with a tar header. */
 pt_container_kind pt_container_sniff(const uint8_t *head, size_t n);
 
-/* An archive's members shared out among shards (--shard, src/fileio/shard.c): this
- * process scans top-level member i (from 0) when (first + i) % n == k - 1, a nested
- * archive whole with its member. lists_itself: this process lists the archive's own
- * errors (the caller its hashes); a process that does not, scans nothing but members:
- * a workbook or database is left to the one that does. */
+/* An archive's members or a database's tables shared out among shards (--shard,
+ * src/fileio/shard.c): this process scans top-level member i (from 0) when
+ * (first + i) % n == k - 1, a nested container whole with its member. lists_itself:
+ * this process lists the container's own errors (the caller its hashes); a process
+ * that does not, scans nothing but members: a workbook is left to the one that does. */
 typedef struct {
     unsigned k, n, first;
     bool lists_itself;

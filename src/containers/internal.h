@@ -29,6 +29,13 @@ void pt_walk_input(pt_walk *w, const char *name, pt_raw_input *raw, pt_errlist *
 void pt_walk_unread(pt_walk *w, const char *name, const char *kind, uint64_t offset,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* --shard: is top-level member (table) number index this process's? If so, what follows
+ * takes its input order (the container's + index). */
+bool pt_walk_member(pt_walk *w, size_t index);
+/* The container's own entries follow (its errors): in its input order, after its
+ * members; false when another shard lists them. */
+bool pt_walk_itself(pt_walk *w);
+
 /* A workbook, a database: from a file (path) or from memory (a member read whole). */
 /* false: no xl/workbook.xml, not a workbook (nothing listed) */
 bool pt_xlsx_scan(pt_walk *w, const char *name, const char *path, const void *mem, size_t len);

@@ -10,13 +10,14 @@
  *   bytes so far (ties: the lowest shard). Inputs listed with an error (unreadable,
  *   duplicate, skipped) weigh 0 bytes and are placed by the same rule, so each is
  *   listed by exactly one shard.
- * - An archive named as one (.zip, .tar, .tar.gz, .7z, ...: a name, so that no shard
- *   has to read every file to know) is opened by every shard, and each scans only its
- *   members: member i goes to shard (owner - 1 + i) mod N + 1. Its owner, the shards
- *   taken in turn over the archives, lists the archive itself (its custody hashes and
- *   its own errors). The cost: every shard reads the whole archive (libarchive skips
- *   a member by reading past it; a compressed tar is inflated whole by each). An
- *   archive not named as one is scanned whole by one shard, like any file.
+ * - An archive or SQLite database named as one (.zip, .tar, .tar.gz, .7z, .db, ...: a
+ *   name, so that no shard has to read every file to know) is opened by every shard,
+ *   and each scans only its members (tables): member i goes to shard
+ *   (owner - 1 + i) mod N + 1. Its owner, the shards taken in turn over these files,
+ *   lists the container itself (its custody hashes and its own errors). The cost:
+ *   every shard reads the whole archive (libarchive skips a member by reading past it;
+ *   a compressed tar is inflated whole by each). Anything else, an archive not named
+ *   as one and a workbook included, is scanned whole by one shard, like any file.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,7 @@ bool pt_shard_is_archive_name(const char *path)
 {
     static const char *const suffixes[] = {".zip", ".7z", ".rar", ".tar", ".tgz", ".tar.gz",
                                            ".tbz2", ".tar.bz2", ".txz", ".tar.xz", ".tzst",
-                                           ".tar.zst"};
+                                           ".tar.zst", ".db", ".db3", ".sqlite", ".sqlite3"};
     size_t len = strlen(path);
     for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
         size_t n = strlen(suffixes[i]);

@@ -31,6 +31,8 @@ static void test_archive_names(void)
     CHECK(pt_shard_is_archive_name("B.TAR.GZ"));
     CHECK(pt_shard_is_archive_name("x.tgz"));
     CHECK(pt_shard_is_archive_name("x.7z"));
+    CHECK(pt_shard_is_archive_name("app.db"));      /* SQLite: its tables are shared out */
+    CHECK(pt_shard_is_archive_name("app.SQLITE3"));
     CHECK(!pt_shard_is_archive_name("x.csv.gz"));   /* one compressed file: no members */
     CHECK(!pt_shard_is_archive_name("book.xlsx"));
     CHECK(!pt_shard_is_archive_name(".zip"));       /* nothing before the suffix */
