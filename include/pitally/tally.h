@@ -123,6 +123,10 @@ typedef struct {
     pt_fpset *pieces;         /* fingerprints enciphered under the case key */
     pt_hashset *subjects;     /* likewise */
     uint64_t key_id;          /* pt_casekey.id of that key; a merge needs equal ids */
+    /* a streamed merge (pt_tally_merge_files) leaves the sets on disk and keeps their
+     * counts: distinct pieces by most serious tier, and subjects */
+    bool sets_on_disk;
+    uint64_t streamed_distinct[PT_MAX_TIERS], streamed_subjects;
 } pt_tally;
 
 pt_tally *pt_tally_new(size_t n_patterns);
@@ -141,6 +145,10 @@ void pt_tally_commit(pt_tally *t, uint32_t input, pt_input_result *in, pt_counts
  * Fails (-1, err) when the pattern counts or the case keys differ. */
 int pt_tally_merge(pt_tally *dst, pt_tally *src, char *err, size_t errlen);
 
+/* The distinct pieces by their most serious tier, and the distinct subjects: from the
+ * sets, or from a streamed merge's counts. */
+void pt_tally_set_counts(const pt_tally *t, uint64_t distinct[PT_MAX_TIERS], uint64_t *subjects);
+
 /* The state file: a versioned, checksummed binary copy of a tally ("PTSTATE", version
  * PT_STATE_VERSION). rules_digest identifies the patterns and policy in force: a load
  * with another digest is refused, as is a corrupt, truncated or other-version file.
@@ -148,5 +156,12 @@ int pt_tally_merge(pt_tally *dst, pt_tally *src, char *err, size_t errlen);
 #define PT_STATE_VERSION 3
 int pt_tally_save(const pt_tally *t, uint64_t rules_digest, FILE *f, char *err, size_t errlen);
 pt_tally *pt_tally_load(FILE *f, uint64_t rules_digest, char *err, size_t errlen);
+/* Merge k state files (seekable) in one pass and bounded memory (statemerge.c): *result
+ * is their tally with the sets left on disk (sets_on_disk, their counts kept), and out,
+ * when not NULL, receives the merged state. Returns 0; -1 when files[*bad_file] is
+ * refused (err says why: corrupt, other rules, other case key...); -2 when out could not
+ * be written. */
+int pt_tally_merge_files(FILE *const *files, size_t k, uint64_t rules_digest, FILE *out,
+                         pt_tally **result, size_t *bad_file, char *err, size_t errlen);
 
 #endif

@@ -520,7 +520,8 @@ static void tell_unscanned(const pt_scan_result *r)
 static int finish_run(pt_tally *t, double started, rules *ru, cli_options *co, pt_run_record *rr,
                       pt_evidence *ev)
 {
-    int rc = co->state_path ? save_state(co->state_path, t, ru, co) : PT_EXIT_OK;
+    int rc = co->state_path && !t->sets_on_disk ? save_state(co->state_path, t, ru, co)
+                                                : PT_EXIT_OK;
     pt_scan_result result;
     pt_scan_result_from_tally(&result, t, &ru->policy, &co->scan.facts);
     pt_tally_free(t);
@@ -617,7 +618,45 @@ static int check_merge_key(cli_options *co, const pt_tally *all)
     return PT_EXIT_USAGE;
 }
 
-/* pitally merge STATE...: the tallies of shards, as one scan over all their inputs. */
+/* The states, merged in one pass (pt_tally_merge_files), into out when not NULL. */
+typedef struct {
+    FILE **files;
+    size_t k;
+    char **names;
+    uint64_t digest;
+    pt_tally *result;
+    int rc;                      /* 0, or -1: a state was refused (said on stderr) */
+} merge_job;
+
+static int run_merge(FILE *out, void *ctx)
+{
+    merge_job *j = ctx;
+    char err[512];
+    size_t bad = 0;
+    for (size_t i = 0; i < j->k; i++) rewind(j->files[i]);
+    int rc = pt_tally_merge_files(j->files, j->k, j->digest, out, &j->result, &bad, err, sizeof err);
+    if (rc == -1) {
+        fprintf(stderr, "pitally: merge: %s: %s\n", j->names[bad], err);
+        j->rc = -1;
+    }
+    return rc == 0 ? 0 : -1;
+}
+
+/* Merge, writing the merged state through the atomic writer when asked. Exit status. */
+static int merge_states(merge_job *j, const char *state_path)
+{
+    if (!state_path) return run_merge(NULL, j) == 0 ? PT_EXIT_OK : PT_EXIT_USAGE;
+    char err[1024];
+    if (pt_output_to_path(state_path, run_merge, j, 0600, err, sizeof err) == 0) return PT_EXIT_OK;
+    if (j->rc < 0) return PT_EXIT_USAGE;
+    fprintf(stderr, "pitally: cannot write the state: %s\n", err);
+    pt_tally_free(j->result);   /* the report is still made, without the state */
+    j->result = NULL;
+    return run_merge(NULL, j) == 0 ? EXIT_REPORT_WRITE : PT_EXIT_USAGE;
+}
+
+/* pitally merge STATE...: the tallies of shards, as one scan over all their inputs,
+ * merged in one pass over the files in bounded memory. */
 static int cmd_merge(int argc, char **argv, rules *ru, cli_options *co)
 {
     if (optind >= argc) return usage_error("%s", "merge needs at least one STATE file");
@@ -628,34 +667,27 @@ static int cmd_merge(int argc, char **argv, rules *ru, cli_options *co)
     if (rc == PT_EXIT_OK) rc = apply_tier_overrides(ru, co);
     if (rc != PT_EXIT_OK) return rc;
     double started = seconds_now();
+    merge_job j = {.k = (size_t)(argc - optind), .names = argv + optind, .digest = digest_of(ru, co)};
+    j.files = pt_xcalloc(j.k, sizeof *j.files);
+    for (size_t i = 0; i < j.k && rc == PT_EXIT_OK; i++)
+        if (!(j.files[i] = fopen(j.names[i], "rb"))) {
+            fprintf(stderr, "pitally: merge: %s: %s\n", j.names[i], strerror(errno));
+            rc = PT_EXIT_USAGE;
+        }
+    if (rc == PT_EXIT_OK) rc = merge_states(&j, co->state_path);
+    for (size_t i = 0; i < j.k; i++)
+        if (j.files[i]) fclose(j.files[i]);
+    free(j.files);
+    if (j.result && co->case_key_path && check_merge_key(co, j.result) != PT_EXIT_OK) rc = PT_EXIT_USAGE;
+    if (!j.result || rc == PT_EXIT_USAGE) {
+        pt_tally_free(j.result);
+        return rc == PT_EXIT_OK ? PT_EXIT_USAGE : rc;
+    }
     pt_run_record rr;
     start_record(&rr, co, ru);
-    uint64_t digest = digest_of(ru, co);
-    pt_tally *all = pt_tally_new(ru->patterns.n);
-    for (int i = optind; i < argc; i++) {
-        char err[512];
-        FILE *f = fopen(argv[i], "rb");
-        pt_tally *t = f ? pt_tally_load(f, digest, err, sizeof err) : NULL;
-        if (!f) snprintf(err, sizeof err, "%s", strerror(errno));
-        else fclose(f);
-        if (t && i == optind) all->key_id = t->key_id;   /* the others must match it */
-        if (!t || pt_tally_merge(all, t, err, sizeof err) != 0) {
-            fprintf(stderr, "pitally: merge: %s: %s\n", argv[i], err);
-            pt_tally_free(t);
-            pt_tally_free(all);
-            pt_run_record_free(&rr);
-            return PT_EXIT_USAGE;
-        }
-        pt_tally_free(t);
-    }
-    if (co->case_key_path && check_merge_key(co, all) != PT_EXIT_OK) {
-        pt_tally_free(all);
-        pt_run_record_free(&rr);
-        return PT_EXIT_USAGE;
-    }
-    rc = finish_run(all, started, ru, co, &rr, NULL);
+    int frc = finish_run(j.result, started, ru, co, &rr, NULL);
     pt_run_record_free(&rr);
-    return rc;
+    return rc != PT_EXIT_OK ? rc : frc;
 }
 
 static int cmd_patterns(char **argv, rules *ru, const cli_options *co)

@@ -487,12 +487,17 @@ static void columns_sample(reader *rd, chunk *c)
     pt_splitter_free(sp);
 }
 
+/* Detection sees exactly the first SAMPLE_BYTES (or the whole input if shorter): fill
+ * may have read more, as much as the chunk buffer holds, and the decision must not
+ * depend on the chunk size or on how much one read returned. */
 static void detect_layout(reader *rd, chunk *c)
 {
     const pt_scan_options *o = &rd->s->o;
     fill(rd, c, SAMPLE_BYTES);
-    rd->dialect = pt_detect_dialect(c->buf, c->len, rd->eof, rd->forced);
-    size_t skip = pt_detect_header(&rd->dialect, c->buf, c->len, rd->eof, o->header, &rd->in->header);
+    size_t n = c->len < SAMPLE_BYTES ? c->len : SAMPLE_BYTES;
+    bool whole = rd->eof && n == c->len;
+    rd->dialect = pt_detect_dialect(c->buf, n, whole, rd->forced);
+    size_t skip = pt_detect_header(&rd->dialect, c->buf, n, whole, o->header, &rd->in->header);
     if (skip > c->len) skip = c->len;
     rd->in->lines_before = count_newlines(c->buf, skip);   /* the header's lines */
     memmove(c->buf, c->buf + skip, c->len - skip);

@@ -27,13 +27,12 @@ void pt_scan_result_from_tally(pt_scan_result *r, pt_tally *t, const pt_policy *
         if (in->counts.records) r->n_scanned++;
     }
     uint64_t distinct[PT_MAX_TIERS];
-    pt_fpset_count_tiers(t->pieces, distinct);
+    pt_tally_set_counts(t, distinct, &r->subjects);
     r->totals.pieces.distinct = 0;
     for (int k = 0; k < PT_MAX_TIERS; k++) {
         r->totals.tiers[k].distinct = distinct[k];
         r->totals.pieces.distinct += distinct[k];
     }
-    r->subjects = pt_hashset_size(t->subjects);
     r->pattern_matched = pt_xcalloc(t->n_patterns ? t->n_patterns : 1, sizeof *r->pattern_matched);
     r->pattern_rejected = pt_xcalloc(t->n_patterns ? t->n_patterns : 1, sizeof *r->pattern_rejected);
     memcpy(r->pattern_matched, t->pattern_matched, t->n_patterns * sizeof *r->pattern_matched);

@@ -1,31 +1,36 @@
 /* state.c - the state file: a tally saved to disk so that scans of shards can be merged
- * later (pitally/tally.h).
+ * later (pitally/tally.h; the streaming merge of many is statemerge.c).
  *
  * Layout (version 3), every integer an unsigned LEB128 varint unless said otherwise:
  *   "PTSTATE\n"  u32-le version  u32-le 0  u64-le rules digest  u64-le case key id
- *   n_patterns
- *   n_inputs, then per input: path, bytes, compression, encoding, format (strings are
- *     length + bytes), flags (1 readable, 2 skipped, 4 container), declared, order, md5,
- *     sha256, counts,
- *     errors, columns (0 none, else 1 + flags (1 by key, 2 truncated), the columns: count,
- *     then name (flag + string), position + 1, first + 1, fill, patterns: count, then
- *     pattern, matches, checked, passed, accepted, flags (1 judged, 2 disabled), sample
- *     checked and passed; the doubt: count, then from + 1, to + 1, column + 1, pattern,
- *     pieces; columns.h)
- *   per pattern: matched, rejected
- *   per pattern: samples (count, then input, offset, masked value)
- *   pieces: per shard (256): count, sorted keys as deltas, then tiers 2 to a byte
- *   subjects: per shard: count, sorted keys as deltas
+ *   u64-le length of the head, then the head:
+ *     n_patterns
+ *     n_inputs, then per input: path, bytes, compression, encoding, format (strings are
+ *       length + bytes), flags (1 readable, 2 skipped, 4 container), declared, order, md5,
+ *       sha256, counts, errors, columns (0 none, else 1 + flags (1 by key, 2 truncated), the
+ *       columns: count, then name (flag + string), position + 1, first + 1, fill, patterns:
+ *       count, then pattern, matches, checked, passed, accepted, flags (1 judged,
+ *       2 disabled), sample checked and passed; the doubt: count, then from + 1, to + 1,
+ *       column + 1, pattern, pieces; columns.h)
+ *     per pattern: matched, rejected
+ *     per pattern: samples (count, then input, offset, masked value)
+ *   pieces: per set shard (256) a run: count, the tiers 2 to a byte, the sorted keys as
+ *     deltas
+ *   subjects: per set shard a run: count, the sorted keys as deltas
  *   u64-le XXH64 of every byte before it
  * The keys are the sets' own: fingerprints enciphered under the case key (casekey.c), so
  * the file holds no hash that could be reversed by trying every mobile number or ID.
- * Sorted keys as deltas: n random 64-bit keys in a shard differ by about 2^56/n, so a
- * delta takes ~(56 - log2 n)/7 bytes: about 5 bytes a piece at 10^6 pieces per shard.
- * The checksum is over the whole file and checked before anything is believed; a file
- * is refused whole, never half loaded.
+ * Why this order: the head is small (per input, per pattern) and read whole; the runs,
+ * which grow with the pieces, are read one at a time, each with its tiers ahead of its
+ * keys, so a merge of many files streams them shard by shard in bounded memory.
+ * Sorted keys as deltas: n random 64-bit keys in a shard differ by about 2^64/n, so a
+ * delta takes ~(64 - log2 n)/7 bytes.
+ * The checksum is over the whole file and checked, in a first pass, before anything is
+ * believed; a file is refused whole, never half loaded.
  */
 #include "pitally/tally.h"
 #include "pitally/columns.h"
+#include "state_internal.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -57,15 +62,21 @@ static const char *intern(const char *s)
 
 /* ---- writing ---- */
 
-typedef struct {
-    FILE *f;
-    XXH64_state_t *h;
-    bool failed;
-} writer;
+typedef pt_state_writer writer;
 
 static void put(writer *w, const void *p, size_t n)
 {
     if (w->failed || n == 0) return;
+    if (!w->f) {
+        if (w->len + n > w->cap) {
+            w->cap = w->cap ? 2 * w->cap : 1 << 16;
+            while (w->cap < w->len + n) w->cap *= 2;
+            w->buf = pt_xrealloc(w->buf, w->cap);
+        }
+        memcpy(w->buf + w->len, p, n);
+        w->len += n;
+        return;
+    }
     XXH64_update(w->h, p, n);
     if (fwrite(p, 1, n, w->f) != n) w->failed = true;
 }
@@ -169,93 +180,170 @@ static int by_key(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* keys with their tier in a second word, sorted by key */
-static void put_sorted(writer *w, uint64_t *pairs, size_t n, bool with_tiers)
+/* Bits, least significant first, packed into bytes. */
+typedef struct {
+    writer *w;
+    uint64_t acc;
+    unsigned nbits;   /* < 8 between calls */
+} bitwriter;
+
+static void bits_put(bitwriter *b, uint64_t v, unsigned n)   /* n <= 32 */
 {
-    qsort(pairs, n, 2 * sizeof *pairs, by_key);
-    put_var(w, n);
-    uint64_t prev = 0;
-    for (size_t i = 0; i < n; i++) {
-        put_var(w, pairs[2 * i] - prev);
-        prev = pairs[2 * i];
+    b->acc |= (v & ((1ull << n) - 1)) << b->nbits;
+    b->nbits += n;
+    for (; b->nbits >= 8; b->nbits -= 8, b->acc >>= 8) {
+        uint8_t byte = (uint8_t)b->acc;
+        put(b->w, &byte, 1);
     }
-    if (!with_tiers) return;
-    for (size_t i = 0; i < n; i += 2) {
-        uint8_t b = (uint8_t)(pairs[2 * i + 1] & 0xf);
-        if (i + 1 < n) b |= (uint8_t)((pairs[2 * i + 3] & 0xf) << 4);
+}
+
+static void rice_put(bitwriter *b, uint64_t v, unsigned k)
+{
+    uint64_t q = v >> k;
+    for (; q >= 32; q -= 32) bits_put(b, 0xffffffffu, 32);
+    bits_put(b, (1ull << q) - 1, (unsigned)q);
+    bits_put(b, 0, 1);
+    if (k > 32) {
+        bits_put(b, v, 32);
+        bits_put(b, v >> 32, k - 32);
+    } else {
+        bits_put(b, v, k);
+    }
+}
+
+/* The Rice parameter of a run: about log2 of the mean gap between its keys. */
+static unsigned rice_k(const uint64_t *keys, size_t n)
+{
+    uint64_t mean = n ? keys[n - 1] / n : 0;
+    return mean ? 63u - (unsigned)__builtin_clzll(mean) : 0;
+}
+
+/* A run: n, the tiers 2 to a byte, then the gaps between the sorted keys Rice-coded:
+ * k (a byte), and each gap's low k bits after the rest in unary. n random keys of 64
+ * bits have gaps of about 2^64 / n, and with k near log2 of that a key costs about
+ * k + 2 bits: near the log2(2^64 / n) + 1.44 bits that such a set needs at least, where
+ * varints rounded each gap up to a multiple of 7 bits. */
+void pt_state_put_run(writer *w, const uint64_t *keys, const uint8_t *tiers, size_t n,
+                      bool with_tiers)
+{
+    put_var(w, n);
+    if (n == 0) return;
+    for (size_t i = 0; with_tiers && i < n; i += 2) {
+        uint8_t b = (uint8_t)(tiers[i] & 0xf);
+        if (i + 1 < n) b |= (uint8_t)((tiers[i + 1] & 0xf) << 4);
         put(w, &b, 1);
     }
+    uint8_t k = (uint8_t)rice_k(keys, n);
+    put(w, &k, 1);
+    bitwriter b = {w, 0, 0};
+    uint64_t prev = 0;
+    for (size_t i = 0; i < n; i++) {
+        rice_put(&b, keys[i] - prev, k);
+        prev = keys[i];
+    }
+    if (b.nbits) bits_put(&b, 0, 8 - b.nbits);   /* a run ends on a byte */
 }
 
-static void put_sets(writer *w, const pt_tally *t)
+/* The runs of one shard of the pieces: pairs of key and tier sorted by key. */
+static void put_piece_shard(writer *w, const pt_tally *t, unsigned s)
 {
-    for (unsigned s = 0; s < N_SHARDS; s++) {
-        size_t n = pt_fpset_shard_items(t->pieces, s, NULL, NULL);
-        uint64_t *keys = pt_xmalloc((n ? n : 1) * sizeof *keys);
-        uint8_t *tiers = pt_xmalloc(n ? n : 1);
-        pt_fpset_shard_items(t->pieces, s, keys, tiers);
-        uint64_t *pairs = pt_xmalloc((n ? n : 1) * 2 * sizeof *pairs);
-        for (size_t i = 0; i < n; i++) {
-            pairs[2 * i] = keys[i];
-            pairs[2 * i + 1] = tiers[i];
-        }
-        put_sorted(w, pairs, n, true);
-        free(pairs);
-        free(keys);
-        free(tiers);
+    size_t n = pt_fpset_shard_items(t->pieces, s, NULL, NULL);
+    uint64_t *keys = pt_xmalloc((n ? n : 1) * sizeof *keys);
+    uint8_t *tiers = pt_xmalloc(n ? n : 1);
+    pt_fpset_shard_items(t->pieces, s, keys, tiers);
+    uint64_t *pairs = pt_xmalloc((n ? n : 1) * 2 * sizeof *pairs);
+    for (size_t i = 0; i < n; i++) {
+        pairs[2 * i] = keys[i];
+        pairs[2 * i + 1] = tiers[i];
     }
-    for (unsigned s = 0; s < N_SHARDS; s++) {
-        size_t n = pt_hashset_shard_items(t->subjects, s, NULL);
-        uint64_t *keys = pt_xmalloc((n ? n : 1) * sizeof *keys);
-        pt_hashset_shard_items(t->subjects, s, keys);
-        uint64_t *pairs = pt_xcalloc((n ? n : 1) * 2, sizeof *pairs);
-        for (size_t i = 0; i < n; i++) pairs[2 * i] = keys[i];
-        put_sorted(w, pairs, n, false);
-        free(pairs);
-        free(keys);
+    if (n) qsort(pairs, n, 2 * sizeof *pairs, by_key);
+    for (size_t i = 0; i < n; i++) {
+        keys[i] = pairs[2 * i];
+        tiers[i] = (uint8_t)pairs[2 * i + 1];
     }
+    pt_state_put_run(w, keys, tiers, n, true);
+    free(pairs);
+    free(keys);
+    free(tiers);
 }
 
-int pt_tally_save(const pt_tally *t, uint64_t rules_digest, FILE *f, char *err, size_t errlen)
+static int by_u64(const void *a, const void *b)
 {
-    writer w = {f, XXH64_createState(), false};
-    XXH64_reset(w.h, 0);
-    put(&w, MAGIC, 8);
-    uint8_t ver[8] = {PT_STATE_VERSION & 0xff, (PT_STATE_VERSION >> 8) & 0xff, 0, 0, 0, 0, 0, 0};
-    put(&w, ver, 8);
-    put_u64le(&w, rules_digest);
-    put_u64le(&w, t->key_id);
-    put_var(&w, t->n_patterns);
-    put_var(&w, t->n_inputs);
-    for (size_t i = 0; i < t->n_inputs; i++) put_input(&w, t->inputs[i]);
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void put_subject_shard(writer *w, const pt_tally *t, unsigned s)
+{
+    size_t n = pt_hashset_shard_items(t->subjects, s, NULL);
+    uint64_t *keys = pt_xmalloc((n ? n : 1) * sizeof *keys);
+    pt_hashset_shard_items(t->subjects, s, keys);
+    if (n) qsort(keys, n, sizeof *keys, by_u64);
+    pt_state_put_run(w, keys, NULL, n, false);
+    free(keys);
+}
+
+static void put_head(writer *w, const pt_tally *t)
+{
+    put_var(w, t->n_patterns);
+    put_var(w, t->n_inputs);
+    for (size_t i = 0; i < t->n_inputs; i++) put_input(w, t->inputs[i]);
     for (size_t p = 0; p < t->n_patterns; p++) {
-        put_var(&w, t->pattern_matched[p]);
-        put_var(&w, t->pattern_rejected[p]);
+        put_var(w, t->pattern_matched[p]);
+        put_var(w, t->pattern_rejected[p]);
     }
     for (size_t p = 0; p < t->n_patterns; p++) {
         const pt_sample *v;
         size_t n = pt_samples_of(&t->samples, p, &v);
-        put_var(&w, n);
+        put_var(w, n);
         for (size_t i = 0; i < n; i++) {
-            put_var(&w, v[i].input);
-            put_var(&w, v[i].offset);
-            put_str(&w, v[i].value);
+            put_var(w, v[i].input);
+            put_var(w, v[i].offset);
+            put_str(w, v[i].value);
         }
     }
-    put_sets(&w, t);
-    uint64_t sum = XXH64_digest(w.h);
+}
+
+void pt_state_begin(writer *w, FILE *f, uint64_t rules_digest, const pt_tally *t)
+{
+    writer head = {0};
+    put_head(&head, t);
+    *w = (writer){.f = f, .h = XXH64_createState()};
+    XXH64_reset(w->h, 0);
+    put(w, MAGIC, 8);
+    uint8_t ver[8] = {PT_STATE_VERSION & 0xff, (PT_STATE_VERSION >> 8) & 0xff, 0, 0, 0, 0, 0, 0};
+    put(w, ver, 8);
+    put_u64le(w, rules_digest);
+    put_u64le(w, t->key_id);
+    put_u64le(w, head.len);
+    put(w, head.buf, head.len);
+    free(head.buf);
+}
+
+int pt_state_end(writer *w, char *err, size_t errlen)
+{
+    uint64_t sum = XXH64_digest(w->h);
     uint8_t b[8];
     for (int i = 0; i < 8; i++) b[i] = (uint8_t)(sum >> (8 * i));
-    if (!w.failed && fwrite(b, 1, 8, f) != 8) w.failed = true;
-    XXH64_freeState(w.h);
-    if (w.failed || fflush(f) != 0) {
+    if (!w->failed && fwrite(b, 1, 8, w->f) != 8) w->failed = true;
+    XXH64_freeState(w->h);
+    if (w->failed || fflush(w->f) != 0) {
         snprintf(err, errlen, "cannot write the state");
         return -1;
     }
     return 0;
 }
 
-/* ---- reading: the whole file is checked first, then parsed from memory ---- */
+int pt_tally_save(const pt_tally *t, uint64_t rules_digest, FILE *f, char *err, size_t errlen)
+{
+    writer w;
+    pt_state_begin(&w, f, rules_digest, t);
+    for (unsigned s = 0; s < N_SHARDS; s++) put_piece_shard(&w, t, s);
+    for (unsigned s = 0; s < N_SHARDS; s++) put_subject_shard(&w, t, s);
+    return pt_state_end(&w, err, errlen);
+}
+
+/* ---- reading the head, from memory ---- */
 
 typedef struct {
     const uint8_t *p, *end;
@@ -400,51 +488,7 @@ static void get_input(reader *r, pt_tally *t)
     in->columns = get_columns(r, t->n_patterns);
 }
 
-static void get_sets(reader *r, pt_tally *t)
-{
-    for (unsigned s = 0; s < N_SHARDS && !r->bad; s++) {
-        size_t n = get_count(r, 1);
-        uint64_t *keys = pt_xmalloc((n ? n : 1) * sizeof *keys), key = 0;
-        for (size_t i = 0; i < n; i++) keys[i] = key += get_var(r);
-        if ((size_t)(r->end - r->p) < (n + 1) / 2) r->bad = true;
-        for (size_t i = 0; i < n && !r->bad; i++) {
-            unsigned tier = (r->p[i / 2] >> (4 * (i % 2))) & 0xf;
-            if (tier >= PT_MAX_TIERS) r->bad = true;
-            else pt_fpset_add(t->pieces, s, keys[i], tier);
-        }
-        if (!r->bad) r->p += (n + 1) / 2;
-        free(keys);
-    }
-    for (unsigned s = 0; s < N_SHARDS && !r->bad; s++) {
-        size_t n = get_count(r, 1);
-        uint64_t *keys = pt_xmalloc((n ? n : 1) * sizeof *keys), key = 0;
-        for (size_t i = 0; i < n; i++) keys[i] = key += get_var(r);
-        pt_hashset_insert_batch(t->subjects, keys, r->bad ? 0 : n);
-        free(keys);
-    }
-}
-
-static uint64_t le64(const uint8_t *b)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--) v = (v << 8) | b[i];
-    return v;
-}
-
-static uint8_t *slurp(FILE *f, size_t *len)
-{
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = pt_xmalloc(cap);
-    size_t got;
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) buf = pt_xrealloc(buf, cap *= 2);
-    }
-    *len = n;
-    return buf;
-}
-
-static pt_tally *parse(reader *r)
+static pt_tally *parse_head(reader *r)
 {
     size_t n_patterns = get_count(r, 0);
     pt_tally *t = pt_tally_new(n_patterns);
@@ -464,37 +508,271 @@ static pt_tally *parse(reader *r)
             free(v);
         }
     }
-    get_sets(r, t);
     if (r->p != r->end) r->bad = true;
     return t;
 }
 
-pt_tally *pt_tally_load(FILE *f, uint64_t rules_digest, char *err, size_t errlen)
+/* ---- reading a file: checked whole first, then read in one pass ---- */
+
+static uint64_t le64(const uint8_t *b)
 {
-    size_t len;
-    uint8_t *buf = slurp(f, &len);
-    const char *why = NULL;
-    if (len < 40 || memcmp(buf, MAGIC, 8) != 0) why = "not a pitally state file";
-    else if (le64(buf + 8) != PT_STATE_VERSION)
-        why = "a state file of another version";
-    else if (XXH64(buf, len - 8, 0) != le64(buf + len - 8))
-        why = "corrupt or truncated (checksum mismatch)";
-    else if (le64(buf + 16) != rules_digest)
-        why = "made with other patterns or another policy";
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = (v << 8) | b[i];
+    return v;
+}
+
+static bool stream_read(pt_state_stream *st, void *p, size_t n)
+{
+    if (st->bad || n > st->left || fread(p, 1, n, st->f) != n) {
+        st->bad = true;
+        return false;
+    }
+    st->left -= n;
+    return true;
+}
+
+/* One byte, or -1 (and the stream bad) past the end. */
+static int stream_byte(pt_state_stream *st)
+{
+    int c = st->left && !st->bad ? getc_unlocked(st->f) : EOF;
+    if (c == EOF) {
+        st->bad = true;
+        return -1;
+    }
+    st->left--;
+    return c;
+}
+
+static uint64_t stream_var(pt_state_stream *st)
+{
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64 && st->left && !st->bad; shift += 7) {
+        int c = getc_unlocked(st->f);
+        if (c == EOF) break;
+        st->left--;
+        v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) return v;
+    }
+    st->bad = true;
+    return 0;
+}
+
+/* One pass over the file from its start: its length, and whether the last 8 bytes are
+ * the XXH64 of the others. Then back at the byte after the fixed header. */
+static const char *check_sum(FILE *f, uint64_t *len)
+{
+    if (fseek(f, 0, SEEK_SET) != 0) return "not seekable: a state must be a regular file";
+    XXH64_state_t *h = XXH64_createState();
+    XXH64_reset(h, 0);
+    uint8_t buf[1 << 16];
+    size_t have = 0, n;
+    uint64_t total = 0;
+    while ((n = fread(buf + have, 1, sizeof buf - have, f)) > 0) {
+        have += n;
+        total += n;
+        if (have > 8) {   /* all but the last 8 bytes seen so far are data */
+            XXH64_update(h, buf, have - 8);
+            memmove(buf, buf + have - 8, 8);
+            have = 8;
+        }
+    }
+    uint64_t sum = XXH64_digest(h);
+    XXH64_freeState(h);
+    *len = total;
+    if (ferror(f)) return "cannot be read";
+    if (total < 48 || sum != le64(buf)) return "corrupt or truncated (checksum mismatch)";
+    return fseek(f, 40, SEEK_SET) == 0 ? NULL : "cannot be read";
+}
+
+/* The fixed header: what the file is, then (after the checksum) what it was made with. */
+static const char *check_header(FILE *f, uint8_t hdr[40], char *msg, size_t msglen)
+{
+    if (fread(hdr, 1, 40, f) != 40 || memcmp(hdr, MAGIC, 8) != 0) return "not a pitally state file";
+    if (le64(hdr + 8) == PT_STATE_VERSION) return NULL;
+    snprintf(msg, msglen, "a state file of another version (version %llu; this pitally reads "
+             "version %d)", (unsigned long long)le64(hdr + 8), PT_STATE_VERSION);
+    return msg;
+}
+
+/* The head, from the stream into a new tally. */
+static pt_tally *read_head(pt_state_stream *st, size_t head_len)
+{
+    uint8_t *head = pt_xmalloc(head_len ? head_len : 1);
+    pt_tally *t = NULL;
+    if (stream_read(st, head, head_len)) {
+        reader r = {head, head + head_len, false};
+        t = parse_head(&r);
+        if (r.bad) {
+            pt_tally_free(t);
+            t = NULL;
+        }
+    }
+    free(head);
+    return t;
+}
+
+pt_tally *pt_state_open(FILE *f, uint64_t rules_digest, pt_state_stream *st, char *err,
+                        size_t errlen)
+{
+    uint8_t hdr[40];
+    uint64_t len = 0;
+    char msg[160];
+    const char *why = check_header(f, hdr, msg, sizeof msg);
+    if (!why) why = check_sum(f, &len);
+    if (!why && le64(hdr + 16) != rules_digest) why = "made with other patterns or another policy";
+    if (!why && le64(hdr + 32) > len - 48) why = "malformed contents behind a valid checksum";
+    pt_tally *t = NULL;
+    if (!why) {
+        *st = (pt_state_stream){f, len - 48, false};
+        t = read_head(st, (size_t)le64(hdr + 32));
+        if (!t) why = "malformed contents behind a valid checksum";
+    }
     if (why) {
-        if (len >= 16 && !memcmp(buf, MAGIC, 8) && le64(buf + 8) != PT_STATE_VERSION)
-            snprintf(err, errlen, "%s (version %llu; this pitally reads version %d)", why,
-                     (unsigned long long)le64(buf + 8), PT_STATE_VERSION);
-        else
-            snprintf(err, errlen, "%s", why);
-        free(buf);
+        snprintf(err, errlen, "%s", why);
         return NULL;
     }
-    reader r = {buf + 32, buf + len - 8, false};
-    pt_tally *t = parse(&r);
-    t->key_id = le64(buf + 24);
-    free(buf);
-    if (r.bad) {
+    t->key_id = le64(hdr + 24);
+    return t;
+}
+
+bool pt_state_run_open(pt_state_run *r, pt_state_stream *st, bool with_tiers)
+{
+    r->st = st;
+    r->with_tiers = with_tiers;
+    r->i = 0;
+    r->key = 0;
+    r->acc = 0;
+    r->nbits = 0;
+    uint64_t n = stream_var(st);
+    if (st->bad || n / 8 > st->left) {   /* every key takes a bit at least */
+        st->bad = true;
+        r->n = 0;
+        return false;
+    }
+    r->n = (size_t)n;
+    if (n == 0) return true;
+    size_t tier_bytes = with_tiers ? (r->n + 1) / 2 : 0;
+    if (tier_bytes > r->tiers_cap) {
+        r->tiers_cap = tier_bytes;
+        r->tiers = pt_xrealloc(r->tiers, r->tiers_cap);
+    }
+    uint8_t k = 0;
+    if (!stream_read(st, r->tiers, tier_bytes) || !stream_read(st, &k, 1) || k > 63) {
+        st->bad = true;
+        return false;
+    }
+    r->k = k;
+    return true;
+}
+
+/* The next n bits (n <= 56), reading only the bytes that hold them: the run's last
+ * byte is the stream's last read, so the next run starts where it should. */
+static uint64_t bits_get(pt_state_run *r, unsigned n)
+{
+    while (r->nbits < n) {
+        int byte = stream_byte(r->st);
+        if (byte < 0) return 0;
+        r->acc |= (uint64_t)byte << r->nbits;
+        r->nbits += 8;
+    }
+    uint64_t v = r->acc & ((1ull << n) - 1);
+    r->acc >>= n;
+    r->nbits -= n;
+    return v;
+}
+
+/* A Rice-coded gap (pt_state_put_run); sets the stream bad when it cannot be one. Between
+ * calls fewer than 8 bits wait in acc. */
+static uint64_t rice_get(pt_state_run *r)
+{
+    uint64_t q = 0;
+    for (;;) {
+        if (r->nbits == 0) {
+            int byte = stream_byte(r->st);
+            if (byte < 0) return 0;
+            r->acc = (uint64_t)byte;
+            r->nbits = 8;
+        }
+        uint64_t zeros = ~r->acc & ((1ull << r->nbits) - 1);
+        if (zeros) {   /* the unary part ends at the first 0 bit */
+            unsigned ones = (unsigned)__builtin_ctzll(zeros);
+            q += ones;
+            r->acc >>= ones + 1;
+            r->nbits -= ones + 1;
+            break;
+        }
+        q += r->nbits;
+        r->acc = 0;
+        r->nbits = 0;
+        if (q > (UINT64_MAX >> r->k)) {
+            r->st->bad = true;
+            return 0;
+        }
+    }
+    if (q > (UINT64_MAX >> r->k)) {
+        r->st->bad = true;
+        return 0;
+    }
+    uint64_t low = r->k > 32 ? bits_get(r, 32) | bits_get(r, r->k - 32) << 32 : bits_get(r, r->k);
+    return q << r->k | low;
+}
+
+bool pt_state_run_next(pt_state_run *r, uint64_t *key, unsigned *tier)
+{
+    if (r->i >= r->n || r->st->bad) return false;
+    uint64_t delta = rice_get(r);
+    if (r->st->bad || (r->i > 0 && delta == 0) || r->key + delta < r->key) {   /* sorted, once */
+        r->st->bad = true;
+        return false;
+    }
+    r->key += delta;
+    *key = r->key;
+    *tier = r->with_tiers ? (r->tiers[r->i / 2] >> (4 * (r->i % 2))) & 0xf : 0;
+    if (*tier >= PT_MAX_TIERS) {
+        r->st->bad = true;
+        return false;
+    }
+    r->i++;
+    return true;
+}
+
+void pt_state_run_free(pt_state_run *r)
+{
+    free(r->tiers);
+    r->tiers = NULL;
+    r->tiers_cap = 0;
+}
+
+/* The runs of the stream into t's sets. */
+static void load_sets(pt_state_stream *st, pt_tally *t)
+{
+    pt_state_run r = {0};
+    uint64_t key, *batch = pt_xmalloc(4096 * sizeof *batch);
+    unsigned tier;
+    for (unsigned s = 0; s < N_SHARDS && pt_state_run_open(&r, st, true); s++)
+        while (pt_state_run_next(&r, &key, &tier)) pt_fpset_add(t->pieces, s, key, tier);
+    for (unsigned s = 0; s < N_SHARDS && !st->bad && pt_state_run_open(&r, st, false); s++) {
+        size_t n = 0;
+        while (pt_state_run_next(&r, &key, &tier)) {
+            batch[n++] = key;
+            if (n == 4096) {
+                pt_hashset_insert_batch(t->subjects, batch, n);
+                n = 0;
+            }
+        }
+        pt_hashset_insert_batch(t->subjects, batch, n);
+    }
+    free(batch);
+    pt_state_run_free(&r);
+}
+
+pt_tally *pt_tally_load(FILE *f, uint64_t rules_digest, char *err, size_t errlen)
+{
+    pt_state_stream st;
+    pt_tally *t = pt_state_open(f, rules_digest, &st, err, errlen);
+    if (!t) return NULL;
+    load_sets(&st, t);
+    if (st.bad || st.left != 0) {
         pt_tally_free(t);
         snprintf(err, errlen, "malformed contents behind a valid checksum");
         return NULL;

@@ -60,6 +60,17 @@ pt_input_result *pt_tally_add_input(pt_tally *t, const char *path)
     return in;
 }
 
+void pt_tally_set_counts(const pt_tally *t, uint64_t distinct[PT_MAX_TIERS], uint64_t *subjects)
+{
+    if (t->sets_on_disk) {
+        memcpy(distinct, t->streamed_distinct, sizeof t->streamed_distinct);
+        *subjects = t->streamed_subjects;
+        return;
+    }
+    pt_fpset_count_tiers(t->pieces, distinct);
+    *subjects = pt_hashset_size(t->subjects);
+}
+
 void pt_tally_commit(pt_tally *t, uint32_t input, pt_input_result *in, pt_counts *local,
                      pt_fp_item *items, size_t n_items, uint64_t *subjects, size_t n_subjects)
 {

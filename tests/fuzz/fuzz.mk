@@ -18,7 +18,7 @@ FUZZ_DIR     := build/fuzz
 # overwrite the logs of a long run going on at the same time
 FUZZ_LOG_DIR ?= $(FUZZ_DIR)
 FUZZ_TARGETS ?= source csv delimited jsonl sql split policy patterns fastpath json pgcopy blocks \
-                split_formats xlsx
+                split_formats xlsx state
 FUZZ_PKGS     = clang libclang-rt-14-dev
 FUZZ_STAMP    = build/.fuzz-deps-ok
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer

@@ -1,0 +1,65 @@
+/* state_internal.h - the parts of the state file format (state.c) that the streaming
+ * merge (statemerge.c) shares: the framed writer, the checked reader of a file, and the
+ * sorted runs of keys that hold the sets. */
+#ifndef PITALLY_STATE_INTERNAL_H
+#define PITALLY_STATE_INTERNAL_H
+
+#include <stdio.h>
+#include <xxhash.h>
+
+#include "pitally/tally.h"
+
+/* A writer to a file (hashing every byte for the final checksum) or, with f NULL, to a
+ * memory buffer. */
+typedef struct {
+    FILE *f;
+    XXH64_state_t *h;
+    bool failed;
+    uint8_t *buf;
+    size_t len, cap;
+} pt_state_writer;
+
+/* Header and head: magic, version, rules digest, key id, head length, then the head
+ * (patterns, inputs, counters, samples) of t. Sets follow (pt_state_put_run), then
+ * pt_state_end. */
+void pt_state_begin(pt_state_writer *w, FILE *f, uint64_t rules_digest, const pt_tally *t);
+/* One sorted run: n, the tiers (with_tiers), the gaps between the keys Rice-coded. keys
+ * ascending. */
+void pt_state_put_run(pt_state_writer *w, const uint64_t *keys, const uint8_t *tiers, size_t n,
+                      bool with_tiers);
+/* The checksum; closes the writer. 0, or -1 with err. */
+int pt_state_end(pt_state_writer *w, char *err, size_t errlen);
+
+/* A state file being read: checked whole (checksum) before anything is believed, then
+ * read in one pass. left: bytes before the checksum not read yet. */
+typedef struct {
+    FILE *f;
+    uint64_t left;
+    bool bad;
+} pt_state_stream;
+
+/* Check f (magic, version, checksum, rules digest) and read its head into a new tally
+ * (sets empty, key_id set); the stream is then at the first run. NULL with err. */
+pt_tally *pt_state_open(FILE *f, uint64_t rules_digest, pt_state_stream *st, char *err,
+                        size_t errlen);
+
+/* A cursor over one run. */
+typedef struct {
+    pt_state_stream *st;
+    size_t n, i;
+    bool with_tiers;
+    uint8_t *tiers;
+    size_t tiers_cap;
+    uint64_t key;
+    unsigned k;                /* Rice parameter of the run's gaps */
+    uint64_t acc;              /* bits read, not used yet */
+    unsigned nbits;
+} pt_state_run;
+
+/* Start the next run of the stream (the cursor's buffer is reused). false when malformed. */
+bool pt_state_run_open(pt_state_run *r, pt_state_stream *st, bool with_tiers);
+/* The next key (ascending) and its tier; false at the end of the run or when malformed. */
+bool pt_state_run_next(pt_state_run *r, uint64_t *key, unsigned *tier);
+void pt_state_run_free(pt_state_run *r);
+
+#endif

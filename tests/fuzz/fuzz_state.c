@@ -1,0 +1,107 @@
+/* fuzz_state.c - libFuzzer target: the state file (src/tally/state.c), a round-trip
+ * fuzzer like zstd's. Two things from one input:
+ *  - the input as the keys of a sorted run (8 bytes each, tiers from their low bits):
+ *    written with pt_state_put_run and read back, every key and tier must come back;
+ *  - the input as the body of a state file, framed with a valid header and checksum so
+ *    that the parser behind the checksum is what gets fuzzed: pt_tally_load must refuse
+ *    it or load it, never crash, and a loaded tally must save and load again. */
+#include "fuzz_common.h"
+
+#include <xxhash.h>
+
+#include "../../src/tally/state_internal.h"
+
+static int by_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void round_trip_run(const uint8_t *data, size_t size)
+{
+    size_t n = size / 8;
+    uint64_t *keys = malloc((n ? n : 1) * sizeof *keys);
+    uint8_t *tiers = malloc(n ? n : 1);
+    for (size_t i = 0; i < n; i++) memcpy(&keys[i], data + 8 * i, 8);
+    if (n) qsort(keys, n, sizeof *keys, by_u64);
+    size_t m = 0;   /* distinct, nonzero: what a set holds */
+    for (size_t i = 0; i < n; i++)
+        if (keys[i] && (m == 0 || keys[i] != keys[m - 1])) keys[m++] = keys[i];
+    for (size_t i = 0; i < m; i++) tiers[i] = (uint8_t)(keys[i] % PT_MAX_TIERS);
+    bool with_tiers = size % 2 == 0;
+    pt_state_writer w = {0};
+    pt_state_put_run(&w, keys, tiers, m, with_tiers);
+    uint8_t extra = 0xA5;   /* the next byte of the file must be left where it is */
+    FILE *f = fmemopen(NULL, w.len + 1, "w+");
+    FUZZ_REQUIRE(f && fwrite(w.buf ? w.buf : &extra, 1, w.len, f) == w.len);
+    FUZZ_REQUIRE(fwrite(&extra, 1, 1, f) == 1);
+    rewind(f);
+    pt_state_stream st = {f, w.len + 1, false};
+    pt_state_run r = {0};
+    FUZZ_REQUIRE(pt_state_run_open(&r, &st, with_tiers));
+    FUZZ_REQUIRE(r.n == m);
+    uint64_t key;
+    unsigned tier;
+    for (size_t i = 0; i < m; i++) {
+        FUZZ_REQUIRE(pt_state_run_next(&r, &key, &tier));
+        FUZZ_REQUIRE(key == keys[i]);
+        FUZZ_REQUIRE(tier == (with_tiers ? tiers[i] : 0));
+    }
+    FUZZ_REQUIRE(!pt_state_run_next(&r, &key, &tier));
+    FUZZ_REQUIRE(st.left == 1 && !st.bad);
+    pt_state_run_free(&r);
+    fclose(f);
+    free(w.buf);
+    free(keys);
+    free(tiers);
+}
+
+static void put_le64(uint8_t *b, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void load_framed(const uint8_t *data, size_t size)
+{
+    /* header: magic, version, digest 0, key id 0, and the head length from the input's
+     * first 4 bytes (the seeds are real states' bodies behind their head length) */
+    if (size < 4) return;
+    uint32_t head = (uint32_t)data[0] | (uint32_t)data[1] << 8 | (uint32_t)data[2] << 16 |
+                    (uint32_t)data[3] << 24;
+    data += 4;
+    size -= 4;
+    size_t len = 40 + size + 8;
+    uint8_t *file = malloc(len);
+    memcpy(file, "PTSTATE\n", 8);
+    put_le64(file + 8, PT_STATE_VERSION);
+    put_le64(file + 16, 0);
+    put_le64(file + 24, 0);
+    put_le64(file + 32, head % (size + 1));
+    memcpy(file + 40, data, size);
+    put_le64(file + 40 + size, XXH64(file, 40 + size, 0));
+    FILE *f = fmemopen(file, len, "r");
+    char err[256];
+    pt_tally *t = pt_tally_load(f, 0, err, sizeof err);
+    fclose(f);
+    if (t) {
+        FILE *g = tmpfile();
+        FUZZ_REQUIRE(g && pt_tally_save(t, 0, g, err, sizeof err) == 0);
+        rewind(g);
+        pt_tally *again = pt_tally_load(g, 0, err, sizeof err);
+        FUZZ_REQUIRE(again != NULL);
+        FUZZ_REQUIRE(again->n_inputs == t->n_inputs);
+        pt_tally_free(again);
+        pt_tally_free(t);
+        fclose(g);
+    } else {
+        FUZZ_REQUIRE(err[0] != '\0');
+    }
+    free(file);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    round_trip_run(data, size);
+    load_framed(data, size);
+    return 0;
+}
