@@ -232,6 +232,40 @@ def check_verdict(r, out):
         out.append("verdict.level %s with grounds %s" % (v["level"], v["grounds"]))
 
 
+def check_baseline(r, tier_ids, out):
+    """--baseline: the counts by kind are the paths listed, the inputs of this run are
+    each new, changed, unchanged or unhashed, and what is new fits in the run's counts."""
+    b = r.get("baseline")
+    if b is None:
+        return
+    for kind, paths in b["paths"].items():
+        if kind in b["inputs"] and b["inputs"][kind] != len(paths):
+            out.append("baseline.inputs.%s is %d, baseline.paths.%s lists %d" % (
+                kind, b["inputs"][kind], kind, len(paths)))
+    present = sum(b["inputs"][k] for k in ("new", "changed", "unchanged", "unhashed"))
+    if present != len(r["inputs"]):
+        out.append("baseline.inputs: new + changed + unchanged + unhashed is %d, the run has %d inputs"
+                   % (present, len(r["inputs"])))
+    paths = {x["path"] for x in r["inputs"]}
+    for kind in ("new", "changed", "unhashed"):
+        for p in b["paths"].get(kind, []):
+            if p not in paths:
+                out.append("baseline.paths.%s names %r, not an input of the run" % (kind, p))
+    if set(b["tiers"]) != set(tier_ids):
+        out.append("baseline.tiers %s, the policy's tiers %s" % (sorted(b["tiers"]), sorted(tier_ids)))
+    added = 0
+    for t, c in b["tiers"].items():
+        run = r["totals"]["tiers"].get(t, {"distinct": 0})["distinct"]
+        if c["new"] + c["raised"] > run:
+            out.append("baseline.tiers.%s: %d new + %d raised, the run has %d distinct there"
+                       % (t, c["new"], c["raised"], run))
+        added += c["new"]
+    if b["pieces_new"] != added:
+        out.append("baseline.pieces_new is %d, the tiers' new add to %d" % (b["pieces_new"], added))
+    if b["subjects_new"] > r["totals"]["subjects"]:
+        out.append("baseline.subjects_new %d > totals.subjects %d" % (b["subjects_new"], r["totals"]["subjects"]))
+
+
 def problems(report):
     """Every breach found in a parsed report (empty: the report is ok)."""
     errs = sorted(validator().iter_errors(report), key=lambda e: list(map(str, e.absolute_path)))
@@ -245,6 +279,7 @@ def problems(report):
     check_columns(report, tier_ids, out)
     check_patterns(report, out)
     check_verdict(report, out)
+    check_baseline(report, tier_ids, out)
     return out
 
 

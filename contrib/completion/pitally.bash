@@ -70,9 +70,10 @@ _pitally()
     local scan_opts="--threads --json --state --case-key --shard --declare --evidence --sample --seed --mask
         --html --lang --patterns --policy --tier --professional --income --business-purchase
         --format --encoding --binary --max-output --max-ratio --delimiter --header --progress
-        --chunk-size --max-record --help"
+        --chunk-size --max-record --baseline --fail-on --quiet --summary --help"
     local merge_opts="--json --state --case-key --html --lang --tier --professional --income
-        --business-purchase --patterns --policy --threads --progress --help"
+        --business-purchase --patterns --policy --threads --progress --baseline --fail-on
+        --quiet --summary --help"
     local patterns_opts="--check --patterns --policy --help"
     local explain_opts="--header --patterns --policy --tier --help"
 
@@ -92,11 +93,14 @@ _pitally()
     done
 
     case $prev in
-    --json | --html | --state | --case-key | --policy)
+    --json | --html | --state | --case-key | --policy | --baseline | --summary)
         COMPREPLY=($(compgen -f -- "$cur"))
         return ;;
     --patterns | --evidence)
         COMPREPLY=($(compgen -d -- "$cur"))
+        return ;;
+    --fail-on)
+        COMPREPLY=($(compgen -W "serious especially_serious" -- "$cur"))
         return ;;
     --format)
         COMPREPLY=($(compgen -W "auto csv tsv delimited jsonl sql lines" -- "$cur"))

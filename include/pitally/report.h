@@ -39,6 +39,14 @@ typedef struct {
     size_t n_overrides;
 } pt_run_record;
 
+/* scan --baseline PREV.pst: the state compared with, and what is new since it. */
+typedef struct {
+    const char *path;             /* as given */
+    char sha256[65];              /* of the state file */
+    char modified_utc[32];        /* its modification time; "" when unknown */
+    pt_baseline_diff diff;
+} pt_baseline_info;
+
 typedef struct {
     const pt_run_record *run;     /* NULL: none */
     const char *lang;             /* "en" (NULL) or "zh": the language of the reports */
@@ -55,6 +63,7 @@ typedef struct {
     pt_samples samples;        /* first masked values of each pattern, by position */
     pt_case_facts facts;
     pt_verdict verdict;
+    const pt_baseline_info *baseline;   /* --baseline: what is new since it; NULL: none */
 } pt_scan_result;
 
 /* Finalise: take the inputs out of t (t keeps the sets and may then be freed), total

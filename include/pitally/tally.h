@@ -58,6 +58,9 @@ size_t pt_fpset_shard_items(const pt_fpset *s, unsigned shard_no, uint64_t *keys
 /* Add one piece by shard and key with its tier (the most serious stays); merge. */
 void pt_fpset_add(pt_fpset *s, unsigned shard_no, uint64_t key, unsigned tier);
 void pt_fpset_merge(pt_fpset *dst, const pt_fpset *src);
+/* The tier of the piece with this shard and key (as pt_fpset_shard_items gives them),
+ * or -1 when it is not in the set. Read-only, no lock: for a set no one inserts into. */
+int pt_fpset_tier_of(const pt_fpset *s, unsigned shard_no, uint64_t key);
 size_t pt_fpset_memory(const pt_fpset *s);
 /* The capacity a full dedup shard of cap slots grows to (the memory rule of fpset.c,
  * exposed for the tests). Shards start at PT_DEDUP_INITIAL_SLOTS and grow at 4/5 full. */
@@ -73,6 +76,8 @@ uint64_t pt_hashset_insert_batch(pt_hashset *s, uint64_t *hashes, size_t n);
 uint64_t pt_hashset_size(const pt_hashset *s);
 size_t pt_hashset_shard_items(const pt_hashset *s, unsigned shard_no, uint64_t *keys);
 void pt_hashset_merge(pt_hashset *dst, const pt_hashset *src);
+/* Whether the hash is in the set. Read-only, no lock, like pt_fpset_tier_of. */
+bool pt_hashset_contains(const pt_hashset *s, uint64_t hash);
 
 /* ---- the case key (casekey.c): the sets hold fingerprints enciphered under it ---- */
 
@@ -127,6 +132,8 @@ typedef struct {
      * counts: distinct pieces by most serious tier, and subjects */
     bool sets_on_disk;
     uint64_t streamed_distinct[PT_MAX_TIERS], streamed_subjects;
+    /* and, when it was given a baseline, what pt_tally_compare counts from the sets */
+    uint64_t streamed_new[PT_MAX_TIERS], streamed_raised[PT_MAX_TIERS], streamed_subjects_new;
 } pt_tally;
 
 pt_tally *pt_tally_new(size_t n_patterns);
@@ -149,6 +156,34 @@ int pt_tally_merge(pt_tally *dst, pt_tally *src, char *err, size_t errlen);
  * sets, or from a streamed merge's counts. */
 void pt_tally_set_counts(const pt_tally *t, uint64_t distinct[PT_MAX_TIERS], uint64_t *subjects);
 
+/* What is new in a tally since a baseline (baseline.c), for nightly jobs. Inputs are
+ * matched by path as reported: new (not in the baseline), changed (other SHA-256),
+ * gone (in the baseline only), unchanged (same SHA-256), unhashed (the path is in both,
+ * but one of them has no SHA-256: not read whole, unreadable; neither claimed changed nor
+ * unchanged). Pieces of the tally not in the baseline's set count as new in their tier;
+ * those in it but now in a more serious tier count as raised in their new tier. Both
+ * sets must be enciphered under the same case key (equal key_id), or nothing matches. */
+typedef enum {
+    PT_BASE_NEW, PT_BASE_CHANGED, PT_BASE_GONE, PT_BASE_UNCHANGED, PT_BASE_UNHASHED,
+    PT_BASE_KINDS
+} pt_base_kind;
+
+typedef struct {
+    uint64_t inputs[PT_BASE_KINDS];
+    char **paths[PT_BASE_KINDS];   /* the paths of each kind (malloc'd copies): those of the
+                                      tally in its order, gone ones in the baseline's order;
+                                      unchanged ones are only counted (NULL) */
+    uint64_t pieces_new[PT_MAX_TIERS];
+    uint64_t pieces_raised[PT_MAX_TIERS];
+    uint64_t subjects_new;         /* subjects of the tally not in the baseline */
+} pt_baseline_diff;
+
+/* Compare now with base (neither changes). Returns 0, or -1 with err when the case keys
+ * or the pattern counts differ. */
+int pt_tally_compare(const pt_tally *now, const pt_tally *base, pt_baseline_diff *out, char *err,
+                     size_t errlen);
+void pt_baseline_diff_free(pt_baseline_diff *d);
+
 /* The state file: a versioned, checksummed binary copy of a tally ("PTSTATE", version
  * PT_STATE_VERSION). rules_digest identifies the patterns and policy in force: a load
  * with another digest is refused, as is a corrupt, truncated or other-version file.
@@ -158,10 +193,13 @@ int pt_tally_save(const pt_tally *t, uint64_t rules_digest, FILE *f, char *err, 
 pt_tally *pt_tally_load(FILE *f, uint64_t rules_digest, char *err, size_t errlen);
 /* Merge k state files (seekable) in one pass and bounded memory (statemerge.c): *result
  * is their tally with the sets left on disk (sets_on_disk, their counts kept), and out,
- * when not NULL, receives the merged state. Returns 0; -1 when files[*bad_file] is
+ * when not NULL, receives the merged state. With a baseline tally base (its sets in
+ * memory, the same case key), the pieces and subjects new since it are counted on the
+ * way, for pt_tally_compare(*result, base). Returns 0; -1 when files[*bad_file] is
  * refused (err says why: corrupt, other rules, other case key...); -2 when out could not
  * be written. */
-int pt_tally_merge_files(FILE *const *files, size_t k, uint64_t rules_digest, FILE *out,
-                         pt_tally **result, size_t *bad_file, char *err, size_t errlen);
+int pt_tally_merge_files(FILE *const *files, size_t k, uint64_t rules_digest,
+                         const pt_tally *base, FILE *out, pt_tally **result, size_t *bad_file,
+                         char *err, size_t errlen);
 
 #endif

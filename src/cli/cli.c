@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "nightly.h"
 #include "runrecord.h"
 #include "pitally/classify.h"
 #include "pitally/fileio.h"
@@ -56,10 +57,16 @@ static const char usage_text[] =
     "  --delimiter S              field delimiter (e.g. '|', '----', '\\t')\n"
     "  --header yes|no|auto       first row names the columns\n"
     "  --progress auto|always|never   progress on stderr\n"
+    "  --baseline PREV.pst        what is new since that state (same rules and case key:\n"
+    "                             --case-key FILE, else STATE.key, else PREV.pst.key)\n"
+    "  --fail-on serious|especially_serious   exit 5 when the verdict reaches it\n"
+    "  --quiet                    no text report, no progress, no notes: errors only\n"
+    "  --summary FILE             append one JSON line about the run (- : stderr)\n"
     "  --chunk-size BYTES         bytes per work unit (default 1 MiB)\n"
     "  --max-record BYTES         longest record (default 16 MiB)\n"
     "       pitally merge STATE... [--json FILE] [--state FILE] [--tier ...] [--professional]\n"
-    "                             [--income CNY]: shards' states as one scan over them all\n"
+    "                             [--income CNY] [--baseline F] [--fail-on L] [--quiet]\n"
+    "                             [--summary F]: shards' states as one scan over them all\n"
     "       pitally keygen FILE      a new case key (owner-only) for --case-key\n"
     "       pitally verify REPORT.json  hash the inputs again and rerun the recorded scan:\n"
     "                             \"reproduced\" (exit 0), or what differs (exit 1)\n"
@@ -70,7 +77,7 @@ static const char usage_text[] =
     "       pitally explain VALUE... [--header H] [--patterns DIR] [--policy FILE]\n"
     "       pitally --version      version, commit, rule-file digests, libraries\n"
     "exit status: 0 scanned, 1 usage, 2 no input could be read, 3 pattern or policy error,\n"
-    "             4 the JSON report could not be written\n";
+    "             4 the JSON report could not be written, 5 --fail-on level reached\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -165,7 +172,8 @@ enum {
     OPT_BUSINESS, OPT_FORMAT, OPT_ENCODING, OPT_DELIMITER, OPT_HEADER, OPT_PROGRESS,
     OPT_CHUNK, OPT_MAXREC, OPT_CHECK, OPT_BINARY, OPT_MAX_OUTPUT, OPT_MAX_RATIO, OPT_STATE,
     OPT_DECLARE, OPT_EVIDENCE, OPT_SAMPLE, OPT_SEED, OPT_MASK, OPT_HTML, OPT_LANG, OPT_CASE_KEY,
-    OPT_SHARD
+    OPT_SHARD,
+    OPT_BASELINE, OPT_FAIL_ON, OPT_QUIET, OPT_SUMMARY   /* nightly jobs (nightly.c) */
 };
 
 static const struct option long_options[] = {
@@ -174,6 +182,10 @@ static const struct option long_options[] = {
     {"state", required_argument, NULL, OPT_STATE},
     {"case-key", required_argument, NULL, OPT_CASE_KEY},
     {"shard", required_argument, NULL, OPT_SHARD},
+    {"baseline", required_argument, NULL, OPT_BASELINE},
+    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"summary", required_argument, NULL, OPT_SUMMARY},
     {"declare", required_argument, NULL, OPT_DECLARE},
     {"evidence", required_argument, NULL, OPT_EVIDENCE},
     {"sample", required_argument, NULL, OPT_SAMPLE},
@@ -224,6 +236,8 @@ typedef struct {
                                     the run record */
     size_t n_overrides;
     bool check;
+    const char *command;         /* "scan" or "merge", for the summary line */
+    pt_nightly nightly;          /* --baseline, --fail-on, --quiet, --summary */
 } cli_options;
 
 /* An option that can change a count or the verdict goes in the run record: not the
@@ -231,7 +245,7 @@ typedef struct {
 static void note_override(cli_options *co, int c, int index, const char *arg)
 {
     if (c == 'j' || c == 'h' || c == '?' || c == ':' || c == OPT_JSON || c == OPT_STATE ||
-        c == OPT_CASE_KEY ||
+        c == OPT_CASE_KEY || c == OPT_FAIL_ON || c == OPT_QUIET || c == OPT_SUMMARY ||
         c == OPT_PROGRESS || c == OPT_CHUNK || c == OPT_CHECK || c == OPT_EVIDENCE ||
         c == OPT_SAMPLE || c == OPT_SEED || c == OPT_MASK || c == OPT_HTML || c == OPT_LANG)
         return;
@@ -254,6 +268,9 @@ static const char *value_of(int opt)
     case OPT_SHARD: return "K/N (part K of N, 1 <= K <= N)";
     case OPT_TIER: return "CATEGORY=TIER";
     case OPT_LANG: return "en or zh";
+    case OPT_BASELINE: return "FILE (a state)";
+    case OPT_FAIL_ON: return "serious or especially_serious";
+    case OPT_SUMMARY: return "FILE or - (standard error)";
     case OPT_HEADER: return "yes, no or auto (explain: the column name)";
     case OPT_PROGRESS: return "auto, always or never";
     case OPT_BINARY: return "skip or scan";
@@ -318,6 +335,12 @@ static int parse_options(int argc, char **argv, cli_options *co, rules *ru, bool
         case OPT_SHARD:
             if (!pt_shard_parse(optarg, &co->shard)) return usage_error("bad shard '%s' (K/N: part K of N, 1 <= K <= N <= 65536)", optarg);
             break;
+        case OPT_BASELINE: co->nightly.baseline_path = optarg; break;
+        case OPT_FAIL_ON:
+            if (!pt_nightly_parse_fail_on(optarg, &co->nightly.fail_on)) return usage_error("--fail-on takes serious or especially_serious, not '%s'", optarg);
+            break;
+        case OPT_QUIET: co->nightly.quiet = true; break;
+        case OPT_SUMMARY: co->nightly.summary_path = optarg; break;
         case OPT_EVIDENCE: co->evidence_dir = optarg; break;
         case OPT_SAMPLE:
             if (!parse_u64(optarg, &co->sample_n) || co->sample_n > 1000000) return usage_error("bad sample size '%s' (0 to 1000000)", optarg);
@@ -379,6 +402,7 @@ static int parse_options(int argc, char **argv, cli_options *co, rules *ru, bool
         default: return usage_error("%s", "unknown option");
         }
     }
+    if (co->nightly.quiet && co->scan.progress == PT_PROGRESS_AUTO) co->scan.progress = PT_PROGRESS_NEVER;
     return -1;
 }
 
@@ -486,7 +510,8 @@ static int write_reports(const cli_options *co, const pt_scan_result *r, const r
         const char *path, *what;
         pt_report_fn fn;
     } sinks[] = {
-        {co->json_path && !strcmp(co->json_path, "-") ? NULL : "-", "text report", pt_report_text},
+        {(co->json_path && !strcmp(co->json_path, "-")) || co->nightly.quiet ? NULL : "-",
+         "text report", pt_report_text},
         {co->json_path, "JSON report", pt_report_json},
         {co->html_path, "HTML report", pt_report_html},
     };
@@ -522,8 +547,10 @@ static int finish_run(pt_tally *t, double started, rules *ru, cli_options *co, p
 {
     int rc = co->state_path && !t->sets_on_disk ? save_state(co->state_path, t, ru, co)
                                                 : PT_EXIT_OK;
+    int crc = pt_nightly_compare(&co->nightly, t);   /* before the inputs leave t */
     pt_scan_result result;
     pt_scan_result_from_tally(&result, t, &ru->policy, &co->scan.facts);
+    result.baseline = pt_nightly_info(&co->nightly);
     pt_tally_free(t);
     result.threads = co->scan.threads ? co->scan.threads : 1;
     result.elapsed_s = seconds_now() - started;
@@ -541,12 +568,14 @@ static int finish_run(pt_tally *t, double started, rules *ru, cli_options *co, p
     if (!result.n_scanned && co->shard.n) {
         /* one shard's part says nothing of the whole collection (an empty part, or one
          * of error entries only, is no failure): the merge decides (docs/shards.md) */
-        fprintf(stderr, "pitally: shard %u/%u: no input of this part gave a record (exit 0: "
-                "pitally merge judges the whole collection)\n", co->shard.k, co->shard.n);
+        if (!co->nightly.quiet)
+            fprintf(stderr, "pitally: shard %u/%u: no input of this part gave a record (exit 0: "
+                    "pitally merge judges the whole collection)\n", co->shard.k, co->shard.n);
     } else if (!result.n_scanned) {
         fprintf(stderr, "pitally: nothing could be scanned: no input gave a record\n");
         if (rc == PT_EXIT_OK) rc = PT_EXIT_NO_INPUT;
     }
+    rc = crc != PT_EXIT_OK ? crc : pt_nightly_finish(&co->nightly, &result, &ru->policy, co->command, rc);
     pt_scan_result_free(&result);
     return rc;
 }
@@ -573,17 +602,28 @@ static int load_case_key(cli_options *co)
     return PT_EXIT_OK;
 }
 
+/* --baseline: load it, and scan under its case key (nightly.c); before any reading. */
+static int open_baseline(cli_options *co, const rules *ru)
+{
+    int rc = pt_nightly_load_baseline(&co->nightly, digest_of(ru, co));
+    if (rc == PT_EXIT_OK)
+        rc = pt_nightly_case_key(&co->nightly, co->case_key_path, co->state_path, &co->case_key);
+    if (rc == PT_EXIT_OK) co->scan.case_key = &co->case_key;
+    return rc;
+}
+
 static int cmd_scan(int argc, char **argv, rules *ru, cli_options *co)
 {
     if (optind >= argc) return usage_error("%s", "scan needs at least one PATH");
     for (int i = optind; co->shard.n && i < argc; i++)
         if (!strcmp(argv[i], "-"))   /* each process would read a stream of its own */
             return usage_error("%s", "--shard cannot read standard input (-): name the files");
-    int rc = load_case_key(co);
+    int rc = co->nightly.baseline_path ? PT_EXIT_OK : load_case_key(co);
     if (rc != PT_EXIT_OK) return rc;
     rc = load_rules(ru, argv[0]);
     if (rc == PT_EXIT_OK) rc = apply_tier_overrides(ru, co);
     if (rc == PT_EXIT_OK) rc = parse_declares(co, ru);
+    if (rc == PT_EXIT_OK && co->nightly.baseline_path) rc = open_baseline(co, ru);
     if (rc != PT_EXIT_OK) return rc;
     double started = seconds_now();
     char err[1024];
@@ -624,6 +664,7 @@ typedef struct {
     size_t k;
     char **names;
     uint64_t digest;
+    const pt_tally *base;        /* --baseline, or NULL */
     pt_tally *result;
     int rc;                      /* 0, or -1: a state was refused (said on stderr) */
 } merge_job;
@@ -634,7 +675,8 @@ static int run_merge(FILE *out, void *ctx)
     char err[512];
     size_t bad = 0;
     for (size_t i = 0; i < j->k; i++) rewind(j->files[i]);
-    int rc = pt_tally_merge_files(j->files, j->k, j->digest, out, &j->result, &bad, err, sizeof err);
+    int rc = pt_tally_merge_files(j->files, j->k, j->digest, j->base, out, &j->result, &bad, err,
+                                  sizeof err);
     if (rc == -1) {
         fprintf(stderr, "pitally: merge: %s: %s\n", j->names[bad], err);
         j->rc = -1;
@@ -668,6 +710,10 @@ static int cmd_merge(int argc, char **argv, rules *ru, cli_options *co)
     if (rc != PT_EXIT_OK) return rc;
     double started = seconds_now();
     merge_job j = {.k = (size_t)(argc - optind), .names = argv + optind, .digest = digest_of(ru, co)};
+    if (co->nightly.baseline_path &&
+        (rc = pt_nightly_load_baseline(&co->nightly, j.digest)) != PT_EXIT_OK)
+        return rc;
+    j.base = co->nightly.base;
     j.files = pt_xcalloc(j.k, sizeof *j.files);
     for (size_t i = 0; i < j.k && rc == PT_EXIT_OK; i++)
         if (!(j.files[i] = fopen(j.names[i], "rb"))) {
@@ -679,6 +725,9 @@ static int cmd_merge(int argc, char **argv, rules *ru, cli_options *co)
         if (j.files[i]) fclose(j.files[i]);
     free(j.files);
     if (j.result && co->case_key_path && check_merge_key(co, j.result) != PT_EXIT_OK) rc = PT_EXIT_USAGE;
+    if (j.result && co->nightly.baseline_path &&
+        pt_nightly_check_key(&co->nightly, j.result->key_id) != PT_EXIT_OK)
+        rc = PT_EXIT_USAGE;
     if (!j.result || rc == PT_EXIT_USAGE) {
         pt_tally_free(j.result);
         return rc == PT_EXIT_OK ? PT_EXIT_USAGE : rc;
@@ -749,6 +798,7 @@ int pt_cli_main(int argc, char **argv)
     argv[1] = argv[0];
     rules ru = {0};
     cli_options co = {0};
+    co.command = cmd;
     int rc = parse_options(argc - 1, argv + 1, &co, &ru, is_explain);
     if (rc < 0) {
         if (is_scan) rc = cmd_scan(argc - 1, argv + 1, &ru, &co);
@@ -762,6 +812,8 @@ int pt_cli_main(int argc, char **argv)
     free(co.declares);
     for (size_t i = 0; i < co.n_overrides; i++) free(co.overrides[i]);
     free(co.overrides);
+    if (is_scan || is_merge) rc = pt_nightly_unfinished(&co.nightly, cmd, rc);
+    pt_nightly_free(&co.nightly);
     free(saved_argv);
     free_rules(&ru);
     return rc;

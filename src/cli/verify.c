@@ -2,7 +2,8 @@
  * result. The inputs the report names are hashed again and compared with its custody
  * hashes; then the scan is run again, as a child process of this binary, in the
  * recorded directory with the recorded arguments (less the outputs: --json, --html,
- * --evidence, --state, --case-key, --progress, -j, --lang, --mask), and its report is compared
+ * --evidence, --state, --case-key, --progress, -j, --lang, --mask, and the nightly
+ * --summary, --fail-on, --quiet), and its report is compared
  * with the old one: every input's path, status, bytes, hashes and counts, the totals,
  * the verdict, and the rule files' hashes. It says "reproduced", or names exactly what
  * differs. Exit 0 or 1. */
@@ -94,9 +95,10 @@ static void check_hashes(const jv *report, diffs *d)
 
 static bool output_option(const char *a, bool *takes_value)
 {
-    static const char *const with_value[] = {"--json", "--html", "--evidence", "--state", "--case-key", "--progress",
-                                             "--threads", "--lang", "-j", NULL};
-    static const char *const flags[] = {"--mask", NULL};
+    static const char *const with_value[] = {"--json", "--html", "--evidence", "--state",
+                                             "--case-key", "--progress", "--threads", "--lang",
+                                             "-j", "--summary", "--fail-on", NULL};
+    static const char *const flags[] = {"--mask", "--quiet", NULL};
     for (int i = 0; with_value[i]; i++) {
         size_t n = strlen(with_value[i]);
         if (!strncmp(a, with_value[i], n) && (a[n] == '\0' || a[n] == '=' || (!strcmp(with_value[i], "-j") && a[n]))) {

@@ -355,6 +355,43 @@ static void write_verdict(jw *w, const pt_verdict *v)
     jw_close(w, '}');
 }
 
+/* --baseline: what is new since that state; counts by kind, the paths of each kind
+ * (unchanged ones only counted), per tier the pieces new and those raised into it. */
+static void write_baseline(jw *w, const pt_baseline_info *b, const pt_policy *pol)
+{
+    static const char *const kinds[PT_BASE_KINDS] = {"new", "changed", "gone", "unchanged",
+                                                     "unhashed"};
+    const pt_baseline_diff *d = &b->diff;
+    jw_open(w, "baseline", '{', false);
+    jw_str(w, "path", b->path);
+    jw_str(w, "sha256", b->sha256);
+    str_if(w, "modified_utc", b->modified_utc);
+    jw_open(w, "inputs", '{', true);
+    for (int k = 0; k < PT_BASE_KINDS; k++) jw_u64(w, kinds[k], d->inputs[k]);
+    jw_close(w, '}');
+    jw_open(w, "paths", '{', false);
+    for (int k = 0; k < PT_BASE_KINDS; k++) {
+        if (k == PT_BASE_UNCHANGED) continue;
+        jw_open(w, kinds[k], '[', false);
+        for (uint64_t i = 0; i < d->inputs[k]; i++) jw_str(w, NULL, d->paths[k][i]);
+        jw_close(w, ']');
+    }
+    jw_close(w, '}');
+    uint64_t total = 0;
+    jw_open(w, "tiers", '{', false);
+    for (size_t t = 0; t < pol->n_tiers; t++) {
+        jw_open(w, pol->tiers[t].id, '{', true);
+        jw_u64(w, "new", d->pieces_new[t]);
+        jw_u64(w, "raised", d->pieces_raised[t]);
+        jw_close(w, '}');
+        total += d->pieces_new[t];
+    }
+    jw_close(w, '}');
+    jw_u64(w, "pieces_new", total);
+    jw_u64(w, "subjects_new", d->subjects_new);
+    jw_close(w, '}');
+}
+
 int pt_report_json(FILE *out, const pt_scan_result *r, const pt_policy *pol,
                    const pt_patterns *ps)
 {
@@ -373,6 +410,7 @@ int pt_report_json(FILE *out, const pt_scan_result *r, const pt_policy *pol,
     jw_close(&w, ']');
     write_totals(&w, r, pol, ps);
     write_verdict(&w, &r->verdict);
+    if (r->baseline) write_baseline(&w, r->baseline, pol);
     jw_close(&w, '}');
     if (ferror(out)) {
         if (!errno) errno = EIO;

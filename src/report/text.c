@@ -279,6 +279,48 @@ static void print_totals(FILE *out, const pt_scan_result *r, const pt_policy *po
     table_free(&t);
 }
 
+/* --baseline: what is new since the last state, right after the counts it adds to. */
+static void print_baseline_paths(FILE *out, const pt_baseline_diff *d, pt_base_kind k,
+                                 const char *label)
+{
+    for (uint64_t i = 0; i < d->inputs[k]; i++) {
+        char *p = safe_text(d->paths[k][i]);
+        fprintf(out, "  %-9s %s\n", label, p);
+        free(p);
+    }
+}
+
+static void print_baseline(FILE *out, const pt_scan_result *r, const pt_policy *pol)
+{
+    if (!r->baseline) return;
+    const pt_baseline_diff *d = &r->baseline->diff;
+    char *path = safe_text(r->baseline->path);
+    fprintf(out, T("\nSince the baseline %s (sha256 %.16s…):\n", "\n与基线 %s 相比（sha256 %.16s…）：\n"),
+            path, r->baseline->sha256);
+    free(path);
+    fprintf(out, T("  inputs: %s new, %s changed, %s gone, %s unchanged, %s without a hash to compare\n",
+                   "  输入：新增 %s，已变更 %s，已消失 %s，未变更 %s，无可比对哈希 %s\n"),
+            u64s(d->inputs[PT_BASE_NEW]), u64s(d->inputs[PT_BASE_CHANGED]),
+            u64s(d->inputs[PT_BASE_GONE]), u64s(d->inputs[PT_BASE_UNCHANGED]),
+            u64s(d->inputs[PT_BASE_UNHASHED]));
+    print_baseline_paths(out, d, PT_BASE_NEW, "new");
+    print_baseline_paths(out, d, PT_BASE_CHANGED, "changed");
+    print_baseline_paths(out, d, PT_BASE_GONE, "gone");
+    print_baseline_paths(out, d, PT_BASE_UNHASHED, "unhashed");
+    fprintf(out, "%s", T("  distinct pieces not in the baseline, and those it had in a less serious tier:\n",
+                         "  基线中没有的去重条数，及基线中属较轻档次、现属本档的条数：\n"));
+    static const char *const heads[] = {"Tier", ">New pieces", ">Raised into it"};
+    table t;
+    table_init(&t, 3, heads);
+    for (size_t i = 0; i < pol->n_tiers; i++) {
+        const char *row[] = {pol->tiers[i].id, u64s(d->pieces_new[i]), u64s(d->pieces_raised[i])};
+        table_row(&t, row);
+    }
+    table_print(out, &t, 2);
+    table_free(&t);
+    fprintf(out, T("  new subjects: %s\n", "  新增信息主体：%s\n"), u64s(d->subjects_new));
+}
+
 const char *pt_input_status(const pt_input_result *in)
 {
     if (!in->readable) {
@@ -512,6 +554,7 @@ int pt_report_text(FILE *out, const pt_scan_result *r, const pt_policy *pol,
     print_tiers(out, r, pol);
     print_doubt(out, r, pol, ps);
     print_totals(out, r, pol);
+    print_baseline(out, r, pol);
     print_inputs(out, r, pol);
     print_columns(out, r, pol, ps);
     print_patterns(out, r, ps);

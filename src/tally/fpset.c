@@ -301,6 +301,14 @@ void pt_fpset_add(pt_fpset *s, unsigned shard_no, uint64_t key, unsigned tier)
     pthread_mutex_unlock(&sh->lock);
 }
 
+int pt_fpset_tier_of(const pt_fpset *s, unsigned shard_no, uint64_t key)
+{
+    const shard *sh = &s->t.shards[shard_no % N_SHARDS];
+    if (key == 0) key = 1;   /* as stored */
+    const tagged_slot *slot = &sh->slots[find_tagged(sh->slots, sh->cap, key)];
+    return slot->key ? (int)tag_tier(slot->tag) : -1;
+}
+
 void pt_fpset_merge(pt_fpset *dst, const pt_fpset *src)
 {
     for (unsigned i = 0; i < N_SHARDS; i++) {
@@ -369,6 +377,13 @@ size_t pt_hashset_shard_items(const pt_hashset *s, unsigned shard_no, uint64_t *
             n++;
         }
     return n;
+}
+
+bool pt_hashset_contains(const pt_hashset *s, uint64_t hash)
+{
+    const shard *sh = &s->t.shards[shard_of(hash)];
+    if (hash == 0) hash = 1;   /* as stored */
+    return sh->keys[find_key(sh->keys, sh->cap, hash)] != 0;
 }
 
 void pt_hashset_merge(pt_hashset *dst, const pt_hashset *src)

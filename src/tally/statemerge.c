@@ -64,6 +64,8 @@ typedef struct {
     pt_state_run *runs;
     heap h;
     pt_state_writer *w;        /* NULL: count only */
+    const pt_tally *base;      /* NULL, or a baseline to count what is new against */
+    pt_tally *all;
     uint64_t *keys;            /* one shard of the union, when written */
     uint8_t *tiers;
     size_t cap;
@@ -88,9 +90,21 @@ static void advance(merger *m, size_t file)
     if (pt_state_run_next(&m->runs[file], &x.key, &x.tier)) heap_push(&m->h, x);
 }
 
-/* The union of shard s's runs of every file: counted into per_tier (pieces) or *count. */
-static void merge_shard(merger *m, bool with_tiers, uint64_t per_tier[PT_MAX_TIERS],
-                        uint64_t *count)
+/* A piece or subject of the union against the baseline (as baseline.c counts them). */
+static void against_base(merger *m, unsigned shard, bool piece, uint64_t key, unsigned tier)
+{
+    if (!m->base) return;
+    if (!piece) {
+        m->all->streamed_subjects_new += !pt_hashset_contains(m->base->subjects, key);
+        return;
+    }
+    int was = pt_fpset_tier_of(m->base->pieces, shard, key);
+    if (was < 0) m->all->streamed_new[tier]++;
+    else if ((int)tier < was) m->all->streamed_raised[tier]++;   /* lower: more serious */
+}
+
+/* The union of shard s's runs of every file: counted into the tally's streamed counts. */
+static void merge_shard(merger *m, unsigned shard, bool with_tiers)
 {
     m->h.n = 0;
     for (size_t i = 0; i < m->k; i++)
@@ -105,8 +119,9 @@ static void merge_shard(merger *m, bool with_tiers, uint64_t per_tier[PT_MAX_TIE
             advance(m, y.file);
             if (y.tier < tier) tier = y.tier;         /* tiers are ordered most serious first */
         }
-        if (with_tiers) per_tier[tier]++;
-        else (*count)++;
+        if (with_tiers) m->all->streamed_distinct[tier]++;
+        else m->all->streamed_subjects++;
+        against_base(m, shard, with_tiers, x.key, tier);
         keep(m, &n, x.key, tier);
     }
     if (m->w) pt_state_put_run(m->w, m->keys, m->tiers, n, with_tiers);
@@ -134,8 +149,9 @@ static pt_tally *merge_heads(FILE *const *files, size_t k, uint64_t digest, pt_s
     return all;
 }
 
-int pt_tally_merge_files(FILE *const *files, size_t k, uint64_t rules_digest, FILE *out,
-                         pt_tally **result, size_t *bad_file, char *err, size_t errlen)
+int pt_tally_merge_files(FILE *const *files, size_t k, uint64_t rules_digest,
+                         const pt_tally *base, FILE *out, pt_tally **result, size_t *bad_file,
+                         char *err, size_t errlen)
 {
     *result = NULL;
     *bad_file = 0;
@@ -143,18 +159,19 @@ int pt_tally_merge_files(FILE *const *files, size_t k, uint64_t rules_digest, FI
         snprintf(err, errlen, "no state to merge");
         return -1;
     }
-    merger m = {.k = k, .st = pt_xcalloc(k, sizeof *m.st), .runs = pt_xcalloc(k, sizeof *m.runs)};
+    merger m = {.k = k, .st = pt_xcalloc(k, sizeof *m.st), .runs = pt_xcalloc(k, sizeof *m.runs),
+                .base = base};
     m.h.v = pt_xmalloc(k * sizeof *m.h.v);
     pt_tally *all = merge_heads(files, k, rules_digest, m.st, bad_file, err, errlen);
+    m.all = all;
+    if (all && base && base->key_id != all->key_id) m.base = NULL;   /* compare refuses it */
     pt_state_writer w;
     if (all && out) {
         pt_state_begin(&w, out, rules_digest, all);
         m.w = &w;
     }
-    for (unsigned s = 0; all && s < N_SHARDS; s++)
-        merge_shard(&m, true, all->streamed_distinct, NULL);
-    for (unsigned s = 0; all && s < N_SHARDS; s++)
-        merge_shard(&m, false, NULL, &all->streamed_subjects);
+    for (unsigned s = 0; all && s < N_SHARDS; s++) merge_shard(&m, s, true);
+    for (unsigned s = 0; all && s < N_SHARDS; s++) merge_shard(&m, s, false);
     for (size_t i = 0; all && i < k; i++)
         if (m.st[i].bad || m.st[i].left != 0) {
             *bad_file = i;

@@ -302,7 +302,7 @@ static void test_merge_files(void)
     pt_tally *m = NULL;
     size_t bad = 9;
     char err[256];
-    CHECK_EQ(pt_tally_merge_files(files, 2, 42, out, &m, &bad, err, sizeof err), 0);
+    CHECK_EQ(pt_tally_merge_files(files, 2, 42, NULL, out, &m, &bad, err, sizeof err), 0);
     CHECK(m && m->sets_on_disk);
     if (!m) return;
     pt_scan_result r;
@@ -321,7 +321,7 @@ static void test_merge_files(void)
     /* the same state twice: every piece counted once */
     FILE *twice[2] = {saved(ta, 42), saved(ta, 42)};
     pt_tally *m2 = NULL;
-    CHECK_EQ(pt_tally_merge_files(twice, 2, 42, NULL, &m2, &bad, err, sizeof err), 0);
+    CHECK_EQ(pt_tally_merge_files(twice, 2, 42, NULL, NULL, &m2, &bad, err, sizeof err), 0);
     if (m2) {
         uint64_t d[PT_MAX_TIERS], subj;
         pt_tally_set_counts(m2, d, &subj);
@@ -334,7 +334,7 @@ static void test_merge_files(void)
     FILE *other = saved(tb, 43), *mixed[2] = {files[0], other};
     rewind(files[0]);
     pt_tally *m3 = NULL;
-    CHECK_EQ(pt_tally_merge_files(mixed, 2, 42, NULL, &m3, &bad, err, sizeof err), -1);
+    CHECK_EQ(pt_tally_merge_files(mixed, 2, 42, NULL, NULL, &m3, &bad, err, sizeof err), -1);
     CHECK(m3 == NULL);
     CHECK_EQ(bad, 1);
     CHECK(strstr(err, "other patterns") != NULL);

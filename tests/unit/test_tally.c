@@ -1,6 +1,8 @@
-/* test_tally.c - the dedup sets: new-in-input vs new-in-run, growth, threads. */
+/* test_tally.c - the dedup sets: new-in-input vs new-in-run, growth, threads; what is new
+ * since a baseline. */
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "pitally/tally.h"
@@ -191,6 +193,106 @@ static void test_counts_add(void)
     CHECK_EQ(a.categories[5], 8);
 }
 
+/* The read-only lookups a baseline comparison uses: a piece's tier by shard and key as
+ * the shard listing gives them (key 0 included: it is stored as 1), a subject's presence. */
+static void test_set_lookups(void)
+{
+    pt_fpset *s = pt_fpset_new();
+    pt_fp_item v[3] = {tiered(0, 5ull << 56, 2), tiered(11, 5ull << 56, 1), tiered(12, 9ull << 56, 0)};
+    pt_fpset_insert_batch(s, 0, v, 3);
+    uint64_t keys[4];
+    uint8_t tiers[4];
+    CHECK_EQ(pt_fpset_shard_items(s, 5, keys, tiers), 2);
+    for (int i = 0; i < 2; i++) CHECK_EQ(pt_fpset_tier_of(s, 5, keys[i]), tiers[i]);
+    CHECK_EQ(pt_fpset_tier_of(s, 5, 0), 2);    /* the zero key, asked for as given */
+    CHECK_EQ(pt_fpset_tier_of(s, 5, 11), 1);
+    CHECK_EQ(pt_fpset_tier_of(s, 9, 12), 0);
+    CHECK_EQ(pt_fpset_tier_of(s, 9, 11), -1);  /* right key, other shard */
+    CHECK_EQ(pt_fpset_tier_of(s, 5, 13), -1);
+    pt_fpset_free(s);
+    pt_hashset *h = pt_hashset_new();
+    uint64_t hv[2] = {0, 77};
+    pt_hashset_insert_batch(h, hv, 2);
+    CHECK(pt_hashset_contains(h, 0));
+    CHECK(pt_hashset_contains(h, 77));
+    CHECK(!pt_hashset_contains(h, 1ull << 60));
+    pt_hashset_free(h);
+}
+
+static void add_hashed(pt_tally *t, const char *path, const char *sha256)
+{
+    pt_input_result *in = pt_tally_add_input(t, path);
+    snprintf(in->sha256, sizeof in->sha256, "%s", sha256);
+}
+
+/* Two tallies made by hand; every expected count is read off the comments. */
+static void test_tally_compare(void)
+{
+    pt_tally *base = pt_tally_new(0), *now = pt_tally_new(0);
+    add_hashed(base, "a", "aa");
+    add_hashed(base, "b", "bb");
+    add_hashed(base, "c", "cc");
+    add_hashed(base, "d", "");      /* not read whole last time */
+    add_hashed(now, "e", "ee");     /* new */
+    add_hashed(now, "a", "aa");     /* unchanged */
+    add_hashed(now, "b", "b2");     /* changed */
+    add_hashed(now, "d", "dd");     /* unhashed: no hash to compare with */
+    add_hashed(now, "a", "aa");     /* a second "a": the baseline had one, so this one is new */
+    /* c: gone */
+    pt_fp_item b[4] = {tiered(1, 1ull << 56, 2), tiered(2, 2ull << 56, 2), tiered(3, 3ull << 56, 1),
+                       tiered(0, 4ull << 56, 0)};
+    pt_fp_item n[6] = {tiered(1, 1ull << 56, 2),    /* as before */
+                       tiered(2, 2ull << 56, 0),    /* tier 2 -> 0: raised into tier 0 */
+                       tiered(3, 3ull << 56, 2),    /* tier 1 -> 2: less serious, nothing */
+                       tiered(4, 4ull << 56, 1),    /* new in tier 1 */
+                       tiered(5, 3ull << 56, 0),    /* new in tier 0 */
+                       tiered(0, 4ull << 56, 0)};   /* the zero key, as before */
+    pt_fpset_insert_batch(base->pieces, 0, b, 4);
+    pt_fpset_insert_batch(now->pieces, 0, n, 6);
+    uint64_t bs[2] = {10, 20}, ns[3] = {20, 30, 0};  /* 30 and 0 are new subjects */
+    pt_hashset_insert_batch(base->subjects, bs, 2);
+    pt_hashset_insert_batch(now->subjects, ns, 3);
+
+    pt_baseline_diff d;
+    char err[256];
+    CHECK_EQ(pt_tally_compare(now, base, &d, err, sizeof err), 0);
+    CHECK_EQ(d.inputs[PT_BASE_NEW], 2);
+    CHECK_STR(d.paths[PT_BASE_NEW][0], "e");
+    CHECK_STR(d.paths[PT_BASE_NEW][1], "a");
+    CHECK_EQ(d.inputs[PT_BASE_CHANGED], 1);
+    CHECK_STR(d.paths[PT_BASE_CHANGED][0], "b");
+    CHECK_EQ(d.inputs[PT_BASE_GONE], 1);
+    CHECK_STR(d.paths[PT_BASE_GONE][0], "c");
+    CHECK_EQ(d.inputs[PT_BASE_UNCHANGED], 1);
+    CHECK(d.paths[PT_BASE_UNCHANGED] == NULL);
+    CHECK_EQ(d.inputs[PT_BASE_UNHASHED], 1);
+    CHECK_STR(d.paths[PT_BASE_UNHASHED][0], "d");
+    CHECK_EQ(d.pieces_new[0], 1);
+    CHECK_EQ(d.pieces_new[1], 1);
+    CHECK_EQ(d.pieces_new[2], 0);
+    CHECK_EQ(d.pieces_raised[0], 1);
+    CHECK_EQ(d.pieces_raised[1], 0);
+    CHECK_EQ(d.pieces_raised[2], 0);
+    CHECK_EQ(d.subjects_new, 2);
+    pt_baseline_diff_free(&d);
+
+    /* against itself: nothing new, every input with a hash unchanged */
+    CHECK_EQ(pt_tally_compare(base, base, &d, err, sizeof err), 0);
+    CHECK_EQ(d.inputs[PT_BASE_UNCHANGED], 3);
+    CHECK_EQ(d.inputs[PT_BASE_UNHASHED], 1);
+    CHECK_EQ(d.inputs[PT_BASE_NEW] + d.inputs[PT_BASE_CHANGED] + d.inputs[PT_BASE_GONE], 0);
+    CHECK_EQ(d.pieces_new[0] + d.pieces_new[1] + d.pieces_new[2] + d.subjects_new, 0);
+    pt_baseline_diff_free(&d);
+
+    /* another case key: refused, not compared into "everything is new" */
+    now->key_id = base->key_id ^ 1;
+    CHECK_EQ(pt_tally_compare(now, base, &d, err, sizeof err), -1);
+    CHECK(strstr(err, "case key") != NULL);
+    pt_baseline_diff_free(&d);
+    pt_tally_free(base);
+    pt_tally_free(now);
+}
+
 int main(void)
 {
     RUN(test_fpset_most_serious_tier);
@@ -200,5 +302,7 @@ int main(void)
     RUN(test_dedup_growth_keeps_the_budget);
     RUN(test_hashset_threads);
     RUN(test_counts_add);
+    RUN(test_set_lookups);
+    RUN(test_tally_compare);
     return CHECK_DONE();
 }
