@@ -109,6 +109,9 @@ def check_inputs(r, tier_ids, category_ids, out):
                 out.append("%s: not readable, yet %d records" % (w, inp["records"]))
             if not inp["errors"]:
                 out.append("%s: not readable and no error says why" % w)
+        for e in inp["errors"]:
+            if e.get("line", 1) > e["offset"] + 1:
+                out.append("%s.errors: line %d after offset %d" % (w, e["line"], e["offset"]))
         offsets = [e["offset"] for e in inp["errors"]]
         if offsets != sorted(offsets):
             out.append("%s.errors: not in offset order %s" % (w, offsets))
@@ -198,6 +201,22 @@ def check_patterns(r, out):
             pos = [(index.get(s["path"], -1), s["offset"]) for s in pc["samples"]]
             if pos != sorted(pos):
                 out.append("%s: samples not in input/offset order" % w)
+        check_lines(pc["samples"], w, out)
+
+
+def check_lines(samples, w, out):
+    """A line is at most the offset + 1 (each newline before it is a byte), and within one
+    input a later offset is never on an earlier line."""
+    last = {}
+    for s in samples:
+        if "line" not in s:
+            continue
+        if s["line"] > s["offset"] + 1:
+            out.append("%s: sample line %d after offset %d" % (w, s["line"], s["offset"]))
+        prev = last.get(s["path"])
+        if prev and prev[0] <= s["offset"] and prev[1] > s["line"]:
+            out.append("%s: sample lines go back (%r then %r)" % (w, prev, (s["offset"], s["line"])))
+        last[s["path"]] = (s["offset"], s["line"])
 
 
 def check_verdict(r, out):

@@ -152,7 +152,7 @@ _pitally()
         patterns) COMPREPLY=($(compgen -W "$patterns_opts" -- "$cur")) ;;
         explain) COMPREPLY=($(compgen -W "$explain_opts --" -- "$cur")) ;;
         verify) COMPREPLY=($(compgen -W "--help" -- "$cur")) ;;
-        review) COMPREPLY=($(compgen -W "--confidence --json --lang --plan --assume --patterns --policy --help" -- "$cur")) ;;
+        review) COMPREPLY=($(compgen -W "--confidence --json --html --lang --plan --assume --patterns --policy --help" -- "$cur")) ;;
         *) COMPREPLY=($(compgen -W "$common" -- "$cur")) ;;
         esac
         return

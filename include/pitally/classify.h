@@ -63,6 +63,14 @@ size_t pt_scanner_matches(const pt_scanner *s, const pt_match **out);
 /* File masked copies of the first accepted values of each pattern into samples (NULL:
  * none), under input number input, until the next call. */
 void pt_scanner_set_samples(pt_scanner *s, pt_samples *samples, uint32_t input);
+/* How a sample's record offset becomes its line (line_of(ctx, offset); NULL: line 0,
+ * unknown). Called only for a value the samples keep, so it may count lazily. */
+/* Also file the first rejected values of each pattern, as found (cut to fit), with why
+ * (PT_REJECT_*), into rejects (NULL: none; a list made by pt_samples_init_per), under the
+ * input and with the lines of pt_scanner_set_samples / _set_sample_lines. */
+void pt_scanner_set_rejects(pt_scanner *s, pt_samples *rejects);
+void pt_scanner_set_sample_lines(pt_scanner *s, uint64_t (*line_of)(void *ctx, uint64_t offset),
+                                 void *ctx);
 
 /* Column-level evidence (pitally/columns.h). stats (NULL: none) gets the exact counts of
  * every field classified until the next call (fill, matches, validator passes, accepted

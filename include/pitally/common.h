@@ -19,11 +19,13 @@
 /* One problem found in one input. kind is a short stable word ("open", "gzip",
  * "encoding", "json", "sql", "record_too_long", ...); offset is a byte offset:
  * into the compressed file for "gzip", into the decompressed bytes for "encoding",
- * into the decoded UTF-8 text for record-level kinds. */
+ * into the decoded UTF-8 text for record-level kinds. line: for record-level kinds, the
+ * 1-based line of that offset in the decoded text (where an examiner looks); 0 unknown. */
 typedef struct {
     char kind[32];
     char *message;
     uint64_t offset;
+    uint64_t line;
 } pt_error;
 
 typedef struct {

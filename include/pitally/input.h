@@ -82,6 +82,8 @@ pt_digest *pt_digest_new(void);
 void pt_digest_update(pt_digest *d, const void *p, size_t n);
 void pt_digest_final(pt_digest *d, char md5_hex[33], char sha256_hex[65]);
 void pt_digest_free(pt_digest *d);
+/* Start again, as new (after pt_digest_final): one digest serves many short messages. */
+void pt_digest_reset(pt_digest *d);
 
 /* A buffer in memory as a raw input; m holds the position and must outlive it. */
 typedef struct {

@@ -34,6 +34,18 @@ typedef struct {
     size_t n_matches;
 } pt_piece_event;
 
+/* A value a pattern matched and did not accept (masked copy, failed validator), among
+ * the first PT_REJECTS_PER_PATTERN of its pattern in each chunk. Pointers are valid
+ * during the call only. */
+typedef struct {
+    uint32_t input;
+    const char *input_name;
+    uint64_t offset, line;   /* of its record, as for pieces */
+    uint32_t pattern;
+    const char *value;       /* as found, cut to PT_SAMPLE_VALUE_MAX - 1 bytes at a character */
+    uint8_t reason;          /* PT_REJECT_MASKED or PT_REJECT_VALIDATOR */
+} pt_rejected_event;
+
 /* Receives every piece in order (evidence lists). Called from one thread at a time. */
 typedef struct {
     void *ctx;
@@ -96,6 +108,10 @@ void pt_scan_set_order(pt_scan *s, uint64_t order);
  * raw bytes read of the current input and the records committed so far. */
 void pt_scan_set_progress(pt_scan *s, void (*fn)(void *ctx, uint64_t input_bytes_in,
                                                  uint64_t records_done), void *ctx);
+/* fn (NULL: none) gets the first rejected values of each pattern of every chunk, in
+ * commit order, from one thread at a time (rejected.csv). Set before the first input. */
+void pt_scan_set_rejects(pt_scan *s, void (*fn)(void *ctx, const pt_rejected_event *e),
+                         void *ctx);
 /* The options the scan was started with. */
 const pt_scan_options *pt_scan_get_options(const pt_scan *s);
 /* Records committed so far (any thread). */

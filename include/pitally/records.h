@@ -145,5 +145,8 @@ void pt_reciter_reset(pt_reciter *it, const pt_chunk_view *chunk);
 int pt_reciter_next(pt_reciter *it, pt_record *rec);
 void pt_reciter_error(const pt_reciter *it, const char **kind, const char **message,
                       uint64_t *offset);
+/* Where the reader stopped (in the decoded text): after a record, the end of what it
+ * consumed for it: the record, its separator, text skipped on the way to it. */
+uint64_t pt_reciter_pos(const pt_reciter *it);
 
 #endif

@@ -107,6 +107,9 @@ typedef struct pt_evidence pt_evidence;
 pt_evidence *pt_evidence_open(const char *dir, const pt_policy *pol, const pt_patterns *ps,
                               size_t sample_n, uint64_t seed, bool mask, char *err, size_t errlen);
 void pt_evidence_piece(void *ctx, const pt_piece_event *e);
+/* A piece sink's rejected callback: the first rejected values of each pattern, for
+ * rejected.csv. */
+void pt_evidence_rejected(void *ctx, const pt_rejected_event *e);
 int pt_evidence_finish(pt_evidence *ev, const pt_scan_result *r, char *err, size_t errlen);
 void pt_evidence_free(pt_evidence *ev);
 

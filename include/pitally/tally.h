@@ -188,7 +188,7 @@ void pt_baseline_diff_free(pt_baseline_diff *d);
  * PT_STATE_VERSION). rules_digest identifies the patterns and policy in force: a load
  * with another digest is refused, as is a corrupt, truncated or other-version file.
  * Return 0, or -1 with err. */
-#define PT_STATE_VERSION 3
+#define PT_STATE_VERSION 4
 int pt_tally_save(const pt_tally *t, uint64_t rules_digest, FILE *f, char *err, size_t errlen);
 pt_tally *pt_tally_load(FILE *f, uint64_t rules_digest, char *err, size_t errlen);
 /* Merge k state files (seekable) in one pass and bounded memory (statemerge.c): *result

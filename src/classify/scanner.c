@@ -225,7 +225,10 @@ struct pt_scanner {
     uint64_t subject;
     uint64_t *matched, *rejected;
     pt_samples *samples;           /* evidence sink, or NULL */
+    pt_samples *rejects;           /* the same for rejected values, or NULL */
     uint32_t sample_input;         /* input number the samples are filed under */
+    uint64_t (*sample_line)(void *ctx, uint64_t offset);   /* a sample's line, or NULL */
+    void *sample_line_ctx;
     bool log_matches;              /* keep the accepted values of a record (evidence) */
     pt_match *log;
     size_t n_log, cap_log;
@@ -747,6 +750,18 @@ void pt_scanner_set_samples(pt_scanner *s, pt_samples *samples, uint32_t input)
     s->sample_input = input;
 }
 
+void pt_scanner_set_rejects(pt_scanner *s, pt_samples *rejects)
+{
+    s->rejects = rejects;
+}
+
+void pt_scanner_set_sample_lines(pt_scanner *s, uint64_t (*line_of)(void *ctx, uint64_t offset),
+                                 void *ctx)
+{
+    s->sample_line = line_of;
+    s->sample_line_ctx = ctx;
+}
+
 /* Keep a masked copy of an accepted value when it is among the first of its pattern;
  * the comparison is all most values cost. */
 static void offer_sample(pt_scanner *s, size_t i, const char *v, size_t n)
@@ -755,7 +770,8 @@ static void offer_sample(pt_scanner *s, size_t i, const char *v, size_t n)
     const pt_pattern *p = &s->ps->v[i];
     char masked[PT_SAMPLE_VALUE_MAX];
     pt_mask_value(v, n, p->mask_head, p->mask_tail, masked, sizeof masked);
-    pt_samples_add(s->samples, i, s->sample_input, s->record_offset, masked);
+    uint64_t line = s->sample_line ? s->sample_line(s->sample_line_ctx, s->record_offset) : 0;
+    pt_samples_add_line(s->samples, i, s->sample_input, s->record_offset, line, masked);
 }
 
 void pt_scanner_set_reference(pt_scanner *s, bool reference) { s->reference = reference; }
@@ -1016,9 +1032,25 @@ static void accept_value(pt_scanner *s, size_t i, const char *v, size_t n, pt_co
                 norm, subject ? ", primary identifier so far" : "");
 }
 
-static void reject_value(pt_scanner *s, size_t i)
+/* Keep a rejected value, as found, for the evidence when it is among the first of its
+ * pattern (cut at a character so that it stays UTF-8). */
+static void offer_reject(pt_scanner *s, size_t i, const char *v, size_t n, uint8_t reason)
+{
+    if (!pt_samples_wants(s->rejects, i, s->sample_input, s->record_offset)) return;
+    char kept[PT_SAMPLE_VALUE_MAX];
+    size_t k = n < sizeof kept - 1 ? n : sizeof kept - 1;
+    while (k < n && k > 0 && ((unsigned char)v[k] & 0xC0) == 0x80) k--;
+    memcpy(kept, v, k);
+    kept[k] = '\0';
+    uint64_t line = s->sample_line ? s->sample_line(s->sample_line_ctx, s->record_offset) : 0;
+    pt_sample *x = pt_samples_add_line(s->rejects, i, s->sample_input, s->record_offset, line, kept);
+    if (x) x->reason = reason;
+}
+
+static void reject_value(pt_scanner *s, size_t i, const char *v, size_t n, uint8_t reason)
 {
     if (s->rejected) s->rejected[i]++;
+    if (s->rejects) offer_reject(s, i, v, n, reason);
 }
 
 /* ---- matching ------------------------------------------------------------------------ */
@@ -1091,7 +1123,7 @@ static void judge_match(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
     if (cell) cell->matches++;
     if (is_masked(s, p, bytes, m, n)) {
         if (s->trace) fprintf(s->trace, "    rejected: masked copy (matches /%s/)\n", p->masked_src);
-        reject_value(s, i);
+        reject_value(s, i, m, n, PT_REJECT_MASKED);
         return;
     }
     if (p->validator) {
@@ -1114,7 +1146,7 @@ static void judge_match(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
         if (!ok) {
             if (s->trace) fprintf(s->trace, "    rejected: fails its validator\n");
             if (cell) cell->checked++;
-            reject_value(s, i);
+            reject_value(s, i, m, n, PT_REJECT_VALIDATOR);
             return;
         }
     }
@@ -1177,7 +1209,7 @@ static void count_masked(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
         if (s->trace)
             fprintf(s->trace, "  %s: masked copy \"%.*s\" (matches /%s/): rejected\n", p->id,
                     (int)(me - ms), v + ms, p->masked_src);
-        reject_value(s, i);
+        reject_value(s, i, v + ms, me - ms, PT_REJECT_MASKED);
         if (field) break;
         start = me > ms ? me : next_char(v, n, ms);
     }

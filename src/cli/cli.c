@@ -467,6 +467,8 @@ static pt_tally *run_scan(int argc, char **argv, rules *ru, cli_options *co)
 {
     pt_tally *t = pt_tally_new(ru->patterns.n);
     pt_scan *s = pt_scan_start(&co->scan, &ru->patterns, &ru->policy, t);
+    if (co->evidence_dir && co->scan.pieces)   /* the piece sink's ctx is the evidence */
+        pt_scan_set_rejects(s, pt_evidence_rejected, co->scan.pieces->ctx);
     pt_scan_paths_shard(s, (const char *const *)argv + optind, (size_t)(argc - optind),
                         co->shard.n ? &co->shard : NULL, co->scan.progress,
                         co->n_declares ? declared_attrs : NULL, co);

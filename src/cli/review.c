@@ -32,8 +32,10 @@
 #include "review.h"
 #include "pitally/fileio.h"
 #include "pitally/input.h"
+#include "pitally/patterns.h"
 #include "pitally/policy.h"
 #include "pitally/report.h"
+#include "pitally/samples.h"
 
 #define REVIEW_COLUMN "核实"
 #define PLAN_MAX 1000000u      /* the largest --sample */
@@ -42,22 +44,23 @@
 /* ---- options ---- */
 
 typedef struct {
-    const char *dir, *json_path, *patterns_dir, *policy_file;
+    const char *dir, *json_path, *html_path, *patterns_dir, *policy_file;
     double confidence, assume;
     bool zh, plan;
     char dir_buf[PATH_MAX], policy_buf[PATH_MAX];
 } review_options;
 
 static const char review_usage[] =
-    "usage: pitally review DIR [--confidence C] [--json FILE] [--lang en|zh]\n"
+    "usage: pitally review DIR [--confidence C] [--json FILE] [--html FILE] [--lang en|zh]\n"
     "                          [--patterns DIR] [--policy FILE]\n"
     "       pitally review DIR --plan [--assume P] [--confidence C] [--json FILE]\n"
     "  DIR: an evidence directory of pitally scan --evidence, its column 核实 filled\n"
     "  (是/否, y/n, yes/no, 1/0, true/false; empty: not reviewed)\n"
     "  --confidence C   one-sided confidence of the lower bound (default 0.95)\n"
+    "  --html FILE      the result as a self-contained A4 page, values masked\n"
     "  --plan           rows to review per tier to keep the scanned level\n"
     "  --assume P       the share of real pieces the plan assumes (default 0.98)\n"
-    "exit status: 0 done, 1 usage or refused input, 3 policy error, 4 --json not written\n";
+    "exit status: 0 done, 1 usage or refused input, 3 policy error, 4 --json/--html not written\n";
 
 static int review_usage_error(const char *what, const char *arg)
 {
@@ -298,6 +301,7 @@ typedef struct {
     uint64_t line;           /* in the review file */
     char *mark;              /* as found ("" when empty) */
     char *input, *input_line;
+    char *values;            /* as found; masked when shown (--html) */
 } unconfirmed;
 
 typedef struct {
@@ -334,8 +338,11 @@ static void problem(problems *pr, const char *fmt, ...)
     pr->n++;
 }
 
-static bool is_hex16(const char *s)
+/* A sample key as written: "k" and 16 hex digits (the letter keeps Excel from reading
+ * 1e52... as a number), or the bare 16 digits of an evidence directory written before. */
+static bool is_sample_key(const char *s)
 {
+    if (s[0] == 'k') s++;
     if (strlen(s) != 16) return false;
     for (size_t i = 0; i < 16; i++)
         if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return false;
@@ -362,7 +369,7 @@ static void explain_change(problems *pr, const tier_review *tr, const csv_table 
     const char *first_key = NULL;
     for (size_t i = 1; i < t->n; i++) {
         const char *k = cell_at(&t->rows[i], key_col);
-        if (!is_hex16(k)) continue;
+        if (!is_sample_key(k)) continue;
         valid++;
         if (!key_drawn(tr->sample_keys, k)) {
             if (!foreign++) first_line = t->rows[i].line, first_key = k;
@@ -379,13 +386,13 @@ static void explain_change(problems *pr, const tier_review *tr, const csv_table 
 }
 
 static void add_unconfirmed(tier_review *tr, uint64_t line, const char *mark, const char *input,
-                            const char *input_line)
+                            const char *input_line, const char *values)
 {
     size_t n = strlen(mark);
     trim(&mark, &n);   /* spaces only: not reviewed */
     tr->unconf = pt_xrealloc(tr->unconf, (tr->n_unconf + 1) * sizeof *tr->unconf);
     tr->unconf[tr->n_unconf++] = (unconfirmed){line, pt_xstrndup(mark, n), pt_xstrdup(input),
-                                               pt_xstrdup(input_line)};
+                                               pt_xstrdup(input_line), pt_xstrdup(values)};
 }
 
 /* Read one file: decode, parse, check it is the file written, count the marks. */
@@ -468,7 +475,8 @@ static void read_tier(const char *dir, tier_review *tr, problems *pr)
         else if (m == 0) tr->rejected++;
         else tr->unreviewed++;
         if (m != 1 && tr->list)
-            add_unconfirmed(tr, r->line, cell_at(r, c_mark), cell_at(r, c_input), cell_at(r, c_line));
+            add_unconfirmed(tr, r->line, cell_at(r, c_mark), cell_at(r, c_input), cell_at(r, c_line),
+                            cell_at(r, c_values));
     }
     char sha[65];
     if (n_ids) qsort(ids, n_ids, sizeof *ids, by_id);
@@ -553,6 +561,7 @@ typedef struct {
     int64_t plan_n;           /* -1: not reachable */
     bool plan_capped, drawn_enough;
     uint64_t plan_adjusted[PT_MAX_TIERS];
+    const pt_patterns *ps;    /* their masks for --html, or NULL */
 } review_out;
 
 static void json_num(FILE *f, double v)
@@ -648,6 +657,271 @@ static int write_json(FILE *f, void *ctx)
     fprintf(f, "  }\n}\n");
     return ferror(f) ? -1 : 0;
 }
+
+/* ---- --html: the review as an attachable page ---- */
+
+/* Like the scan's HTML report (src/report/html.c): one self-contained file, no script
+ * and no external asset, A4, in Chinese with --lang zh. Values are masked: the page is
+ * meant to leave the lab. */
+
+static void html_esc(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
+        default:
+            if ((unsigned char)*s < 0x20 && *s != '\t') fprintf(f, "&#x%x;", (unsigned char)*s);
+            else fputc(*s, f);
+        }
+    }
+}
+
+/* A values cell "pattern=value; pattern=value", each value masked as its pattern says
+ * (the first 3 and last 4 characters kept when the pattern is not known). */
+static void html_masked_values(FILE *f, const char *cell, const pt_patterns *ps)
+{
+    while (*cell) {
+        const char *end = strstr(cell, "; ");
+        size_t n = end ? (size_t)(end - cell) : strlen(cell);
+        const char *eq = memchr(cell, '=', n);
+        unsigned head = 3, tail = 4;
+        if (eq) {
+            char id[128];
+            snprintf(id, sizeof id, "%.*s", (int)(eq - cell), cell);
+            int p = ps ? pt_patterns_find(ps, id) : -1;
+            if (p >= 0) head = ps->v[p].mask_head, tail = ps->v[p].mask_tail;
+            fprintf(f, "%s=", id);
+        }
+        const char *v = eq ? eq + 1 : cell;
+        size_t vn = n - (size_t)(v - cell);
+        char masked[PT_SAMPLE_VALUE_MAX];
+        pt_mask_value(v, vn, head, tail, masked, sizeof masked);
+        html_esc(f, masked);
+        if (!end) break;
+        fputs("; ", f);
+        cell = end + 2;
+    }
+}
+
+static const char html_style[] =
+    "<style>\n"
+    "@page { size: A4; margin: 16mm 14mm; }\n"
+    "body { font-family: 'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif;"
+    " font-size: 10.5pt; color: #111; max-width: 190mm; margin: 0 auto; }\n"
+    "h1 { font-size: 16pt; margin: 0 0 4pt; } h2 { font-size: 12pt; margin: 14pt 0 4pt;"
+    " border-bottom: 1px solid #999; break-after: avoid; }\n"
+    "table { border-collapse: collapse; width: 100%; font-size: 9pt; }\n"
+    "th, td { border: 1px solid #bbb; padding: 2pt 4pt; text-align: left; vertical-align: top; }\n"
+    "td.n { text-align: right; font-variant-numeric: tabular-nums; }\n"
+    "tr { break-inside: avoid; } .hash { font-family: monospace; font-size: 7.5pt; word-break: break-all; }\n"
+    ".verdicts { display: flex; gap: 8pt; } .verdict { flex: 1; border: 2px solid #333; padding: 6pt 10pt; margin: 6pt 0; }\n"
+    ".level { font-size: 14pt; font-weight: bold; } .none { color: #235; } .serious { color: #a40; }"
+    " .especially_serious { color: #a00; }\n"
+    ".note { color: #444; font-size: 9pt; } svg text { font-size: 9px; font-family: sans-serif; }\n"
+    "</style>\n";
+
+#define H(en_, zh_) (ro->o->zh ? (zh_) : (en_))
+
+static void html_verdict(FILE *f, const review_out *ro, const char *title, const pt_verdict *v)
+{
+    fprintf(f, "<div class=\"verdict\"><p>%s</p><div class=\"level %s\">%s</div><p>%s: ", title,
+            pt_level_name(v->level), level_words(v->level, ro->o->zh), H("Grounds", "依据"));
+    for (size_t i = 0; i < v->n_grounds; i++) {
+        if (i) fputs(", ", f);
+        html_esc(f, v->grounds[i]);
+    }
+    fprintf(f, "%s</p></div>\n", v->n_grounds ? "" : H("none", "无"));
+}
+
+static void html_head(FILE *f, const review_out *ro)
+{
+    fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+               "<title>pitally %s</title>\n%s</head>\n<body>\n",
+            ro->o->zh ? "zh-CN" : "en", H("review", "抽样核实"), html_style);
+    fprintf(f, "<h1>pitally — %s</h1>\n<p class=\"note\">", H("sampling verification", "抽样核实结果"));
+    fprintf(f, "%s: ", H("Evidence directory", "证据目录"));
+    html_esc(f, ro->o->dir);
+    fprintf(f, "; pitally %s</p>\n<div class=\"verdicts\" id=\"verdicts\">\n", PT_VERSION);
+    html_verdict(f, ro, H("As scanned", "扫描结论"), ro->scanned);
+    html_verdict(f, ro, H("As verified", "核实后结论"), ro->verified);
+    fputs("</div>\n", f);
+}
+
+static void html_method(FILE *f, const review_out *ro)
+{
+    fprintf(f, "<h2>%s</h2>\n<p>", H("Method", "方法"));
+    fprintf(f, H("The list of the most serious tier counts the rows marked real (decided one by one). A "
+                 "sampled tier counts floor(distinct × p<sub>L</sub>), p<sub>L</sub> the exact one-sided "
+                 "Clopper–Pearson lower bound of the share of real rows at confidence %g; unreviewed rows "
+                 "count as not real; a sample that holds the whole tier counts its real rows. The verdict is "
+                 "computed again on these counts with the scan's policy and facts.",
+                 "最严重层级的清单只计逐一核实为真实的行。抽样层级计 floor(去重条数 × p<sub>L</sub>)，"
+                 "p<sub>L</sub> 为真实比例在置信水平 %g 下的精确单侧 Clopper–Pearson 置信下限；未核实的行按非真实计；"
+                 "样本包含该层级全部信息时直接计真实的行。结论按扫描时的规则和情节对调整后的条数重新计算。"),
+            ro->o->confidence);
+    fprintf(f, "</p>\n<p class=\"note\">%s</p>\n",
+            H("Assumptions: the sample was drawn at random, independently of the content (pitally draws "
+              "it by a keyed hash of each piece), and the examiner's marks are taken as true. Not for a "
+              "sample chosen by hand or a review that skipped rows for a reason.",
+              "前提：样本随机抽取，与内容无关（pitally 按各条信息的带密钥哈希抽取），且检验人员的标记视为真实。"
+              "人工挑选的样本、或因某种原因跳过部分行的核实，不适用本方法。"));
+}
+
+/* Each tier's distinct count as scanned and as verified, against its threshold (a scale
+ * to 2x: a review decides near the threshold; longer bars are cut there). */
+static void html_chart(FILE *f, const review_out *ro)
+{
+    const double x0 = 120, width = 500, max = 2;
+    double h = 34.0 * (double)ro->n_tiers + 20;
+    fprintf(f, "<h2>%s</h2>\n<svg id=\"chart\" width=\"680\" height=\"%.0f\" viewBox=\"0 0 680 %.0f\" role=\"img\">\n",
+            H("Distinct pieces against the threshold: as scanned, as verified",
+              "去重条数与入罪标准之比：扫描、核实后"), h, h);
+    for (size_t t = 0; t < ro->n_tiers; t++) {
+        const tier_review *tr = &ro->tiers[t];
+        double y = 4 + 34.0 * (double)t;
+        double r[2] = {(double)tr->distinct / (double)tr->threshold, (double)tr->adjusted / (double)tr->threshold};
+        fprintf(f, "<text x=\"0\" y=\"%.0f\">", y + 14);
+        html_esc(f, tr->id);
+        fputs("</text>\n", f);
+        for (int k = 0; k < 2; k++) {
+            double w = (r[k] > max ? max : r[k]) / max * width;
+            fprintf(f, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.1f\" height=\"12\" fill=\"%s\"/>"
+                       "<text x=\"%.1f\" y=\"%.0f\">%.3f× %s</text>\n",
+                    x0, y + 14.0 * k, w < 1 && r[k] > 0 ? 1 : w, k ? "#d60" : "#48a", x0 + w + 4,
+                    y + 14.0 * k + 10, r[k], k ? H("verified", "核实后") : H("scanned", "扫描"));
+        }
+    }
+    fprintf(f, "<line x1=\"%.1f\" y1=\"0\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#000\" stroke-dasharray=\"3,2\"/>"
+               "<text x=\"%.1f\" y=\"%.0f\">1×</text>\n</svg>\n",
+            x0 + width / max, x0 + width / max, h - 12, x0 + width / max + 2, h - 2);
+}
+
+static void html_tiers(FILE *f, const review_out *ro)
+{
+    fprintf(f, "<h2>%s</h2>\n<table id=\"tiers\"><tr>", H("Tiers", "各层级"));
+    const char *heads[] = {H("Tier", "层级"), H("Method", "方法"), H("Threshold", "标准"),
+                           H("Distinct", "去重条数"), H("Rows", "行数"), H("Real", "真实"),
+                           H("Not", "非真实"), H("Unreviewed", "未核实"), H("Share", "比例"),
+                           H("Lower bound", "置信下限"), H("Adjusted", "调整后")};
+    for (size_t i = 0; i < sizeof heads / sizeof *heads; i++) fprintf(f, "<th>%s</th>", heads[i]);
+    fputs("</tr>\n", f);
+    for (size_t t = 0; t < ro->n_tiers; t++) {
+        const tier_review *tr = &ro->tiers[t];
+        char lb[32];
+        fmt_bound(lb, sizeof lb, tr->lower);
+        fputs("<tr><td>", f);
+        html_esc(f, tr->id);
+        fputs("<br><span class=\"note\">", f);
+        html_esc(f, tier_label(ro->pol, t, ro->o->zh));
+        fprintf(f, "</span></td><td>%s</td>",
+                tr->list ? H("list", "清单") : tr->rows >= tr->distinct ? H("whole", "全部") : H("sample", "抽样"));
+        fprintf(f, "<td class=\"n\">%llu</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td>"
+                   "<td class=\"n\">%llu</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td>"
+                   "<td class=\"n\">%.4f</td><td class=\"n\">%s</td><td class=\"n\"><b>%llu</b></td></tr>\n",
+                (unsigned long long)tr->threshold, (unsigned long long)tr->distinct,
+                (unsigned long long)tr->rows, (unsigned long long)tr->real,
+                (unsigned long long)tr->rejected, (unsigned long long)tr->unreviewed, tr->share, lb,
+                (unsigned long long)tr->adjusted);
+    }
+    fputs("</table>\n", f);
+}
+
+static void html_files(FILE *f, const review_out *ro)
+{
+    fprintf(f, "<h2>%s</h2>\n<table id=\"files\"><tr><th>%s</th><th>%s</th><th>SHA-256</th></tr>\n",
+            H("Review files, as read", "核实文件（读取时）"), H("File", "文件"), H("Encoding", "编码"));
+    for (size_t t = 0; t < ro->n_tiers; t++) {
+        fputs("<tr><td>", f);
+        html_esc(f, ro->tiers[t].file);
+        fputs("</td><td>", f);
+        html_esc(f, ro->tiers[t].encoding);
+        fprintf(f, "</td><td class=\"hash\">%s</td></tr>\n", ro->tiers[t].sha256);
+    }
+    fprintf(f, "<tr><td>%s</td><td></td><td class=\"hash\">", H("Policy", "规则"));
+    html_esc(f, ro->o->policy_file);
+    fprintf(f, "<br>%s</td></tr>\n</table>\n", ro->policy_sha);
+}
+
+static void html_unconfirmed(FILE *f, const review_out *ro)
+{
+    for (size_t t = 0; t < ro->n_tiers; t++) {
+        const tier_review *tr = &ro->tiers[t];
+        if (!tr->list || !tr->n_unconf) continue;
+        fprintf(f, "<h2>%s: ", H("Not counted (rejected or not reviewed)", "未计入（非真实或未核实）"));
+        html_esc(f, tr->file);
+        fprintf(f, ", %zu</h2>\n<table id=\"unconfirmed\"><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n",
+                tr->n_unconf, H("Line", "行"), H("Mark", "标记"), H("Input: line", "检材：行"),
+                H("Values (masked)", "信息（已脱敏）"));
+        for (size_t i = 0; i < tr->n_unconf; i++) {
+            const unconfirmed *u = &tr->unconf[i];
+            fprintf(f, "<tr><td class=\"n\">%llu</td><td>", (unsigned long long)u->line);
+            html_esc(f, *u->mark ? u->mark : H("not reviewed", "未核实"));
+            fputs("</td><td>", f);
+            html_esc(f, u->input);
+            fputc(':', f);
+            html_esc(f, u->input_line);
+            fputs("</td><td>", f);
+            html_masked_values(f, u->values, ro->ps);
+            fputs("</td></tr>\n", f);
+        }
+        fputs("</table>\n", f);
+    }
+}
+
+static void html_facts(FILE *f, const review_out *ro, const pt_case_facts *facts)
+{
+    fprintf(f, "<h2>%s</h2>\n<p>", H("Facts of the scan", "扫描时的情节"));
+    fprintf(f, H("Professional: %s; income: CNY %llu; business purchase: %s.",
+                 "履职或提供服务中获得：%s；违法所得：%llu 元；合法经营购买：%s。"),
+            facts->professional ? H("yes", "是") : H("no", "否"), (unsigned long long)facts->income_cny,
+            facts->business_purchase ? H("yes", "是") : H("no", "否"));
+    fprintf(f, "</p>\n<p class=\"note\">%s</p>\n",
+            H("A sizing aid that shows its evidence, not a court. Values shown are masked.",
+              "本报告为数量统计辅助材料，不代替司法认定。所示数值均已脱敏。"));
+}
+
+typedef struct {
+    const review_out *ro;
+    const pt_case_facts *facts;
+} html_job;
+
+static int write_review_html(FILE *f, void *ctx);
+
+/* The page, with each value masked as its pattern says when the pattern set loads. */
+static int write_html_page(review_out *ro, const pt_case_facts *facts)
+{
+    pt_patterns ps;
+    char err[1024];
+    bool have = ro->o->patterns_dir &&
+                pt_patterns_load(&ps, ro->o->patterns_dir, ro->pol, err, sizeof err) == 0;
+    ro->ps = have ? &ps : NULL;
+    html_job j = {ro, facts};
+    int rc = pt_output_to_path(ro->o->html_path, write_review_html, &j, 0600, err, sizeof err);
+    if (rc != 0) fprintf(stderr, "pitally review: cannot write the HTML: %s\n", err);
+    ro->ps = NULL;
+    if (have) pt_patterns_free(&ps);
+    return rc;
+}
+
+static int write_review_html(FILE *f, void *ctx)
+{
+    const html_job *j = ctx;
+    html_head(f, j->ro);
+    html_method(f, j->ro);
+    html_chart(f, j->ro);
+    html_tiers(f, j->ro);
+    html_unconfirmed(f, j->ro);
+    html_files(f, j->ro);
+    html_facts(f, j->ro, j->facts);
+    fputs("</body>\n</html>\n", f);
+    return ferror(f) ? -1 : 0;
+}
+
+#undef H
 
 /* ---- --plan ---- */
 
@@ -755,6 +1029,7 @@ int pt_cmd_review(int argc, char **argv)
         {"lang", required_argument, NULL, 'L'},       {"plan", no_argument, NULL, 'P'},
         {"assume", required_argument, NULL, 'A'},     {"patterns", required_argument, NULL, 'p'},
         {"policy", required_argument, NULL, 'y'},     {"help", no_argument, NULL, 'h'},
+        {"html", required_argument, NULL, 'H'},
         {NULL, 0, NULL, 0}};
     /* the options follow the command */
     int ac = argc - 1;
@@ -770,6 +1045,7 @@ int pt_cmd_review(int argc, char **argv)
             if (!parse_share(optarg, &o->assume)) return review_usage_error("bad share '%s' (between 0 and 1, e.g. 0.98)", optarg);
             break;
         case 'J': o->json_path = optarg; break;
+        case 'H': o->html_path = optarg; break;
         case 'L':
             if (strcmp(optarg, "en") && strcmp(optarg, "zh")) return review_usage_error("--lang takes en or zh, not '%s'", optarg);
             o->zh = !strcmp(optarg, "zh");
@@ -782,6 +1058,7 @@ int pt_cmd_review(int argc, char **argv)
         }
     }
     if (optind != ac - 1) return review_usage_error("%s", "one evidence DIR is needed");
+    if (o->plan && o->html_path) return review_usage_error("%s", "--html shows a review, not a --plan");
     o->dir = av[optind];
 
     /* the manifest */
@@ -869,7 +1146,7 @@ int pt_cmd_review(int argc, char **argv)
                 jv_text(jv_get(jv_get(m, "verdict"), "level")));
         rc = PT_EXIT_PATTERNS;
     }
-    review_out ro = {o, &pol, m, tiers, pol.n_tiers, &vs, &vv, psha, o->plan, -1, false, false, {0}};
+    review_out ro = {o, &pol, m, tiers, pol.n_tiers, &vs, &vv, psha, o->plan, -1, false, false, {0}, NULL};
     if (rc != PT_EXIT_OK) goto done;
 
     if (o->plan) {
@@ -983,12 +1260,14 @@ int pt_cmd_review(int argc, char **argv)
             rc = EXIT_WRITE;
         }
     }
+    if (o->html_path && write_html_page(&ro, &facts) != 0) rc = EXIT_WRITE;
 done:
     for (size_t t = 0; t < PT_MAX_TIERS; t++) {
         for (size_t i = 0; i < tiers[t].n_unconf; i++) {
             free(tiers[t].unconf[i].mark);
             free(tiers[t].unconf[i].input);
             free(tiers[t].unconf[i].input_line);
+            free(tiers[t].unconf[i].values);
         }
         free(tiers[t].unconf);
     }

@@ -17,6 +17,7 @@
 #define CELL_MAX (1u << 20)        /* bytes kept of one cell's text (Excel: 32767 chars) */
 #define ROW_MAX (16u << 20)        /* bytes of one row (the engine's record cap) */
 #define MAX_COL 16383              /* Excel's last column, XFD */
+#define MAX_ROW 1048576u           /* Excel's last row */
 
 /* ---- small buffers ---- */
 
@@ -296,6 +297,8 @@ struct pt_sheet_csv {
     bool in_data, in_row, in_cell, in_v, in_is, in_t;
     int in_rph;
     size_t row_start;
+    uint64_t row_no;        /* the row's number (its r attribute) */
+    uint64_t next_line;     /* the line of the CSV text the next row starts on, from 1 */
     int fields, values;     /* fields written in the row, of them non-empty */
     int col;                /* the cell's column */
     char type[12];
@@ -334,6 +337,9 @@ static void sheet_start(void *ud, const XML_Char *name, const XML_Char **atts)
     } else if (strcmp(l, "row") == 0) {
         c->in_row = true;
         c->row_start = c->out.len;
+        const char *r = attr(atts, "r");
+        c->row_no = r ? strtoull(r, NULL, 10) : 0;
+        if (c->row_no == 0 || c->row_no > MAX_ROW) c->row_no = c->next_line;
         c->fields = c->values = 0;
         c->row_full = false;
     } else if (strcmp(l, "c") == 0 && c->in_row) {
@@ -408,6 +414,34 @@ static void end_cell(pt_sheet_csv *c)
     }
 }
 
+/* Put a blank line before the row for each row left out above it (no value, or not in the
+ * XML), so that the row's line in the CSV text is its row number in Excel: where the
+ * reports and the evidence say a record is. Trailing empty rows cost nothing. A cell
+ * holding a line break moves the rows below it down until a left-out row makes up for it. */
+static void line_up_row(pt_sheet_csv *c)
+{
+    if (c->next_line == 0) c->next_line = 1;
+    size_t gap = c->row_no > c->next_line ? (size_t)(c->row_no - c->next_line) : 0;
+    size_t len = c->out.len - c->row_start;
+    if (gap) {
+        char blank[64];
+        memset(blank, '\n', sizeof blank);
+        for (size_t k = gap; k;) {
+            size_t part = k < sizeof blank ? k : sizeof blank;
+            pt_buf_put(&c->out, blank, part);
+            k -= part;
+        }
+        memmove(c->out.p + c->row_start + gap, c->out.p + c->row_start, len);
+        memset(c->out.p + c->row_start, '\n', gap);
+        c->row_start += gap;
+    }
+    uint64_t breaks = 0;   /* line breaks inside its cells */
+    for (const char *p = c->out.p + c->row_start, *e = p + len; (p = memchr(p, '\n', (size_t)(e - p)));
+         p++)
+        breaks++;
+    c->next_line += gap + 1 + breaks;
+}
+
 static void sheet_end(void *ud, const XML_Char *name)
 {
     pt_sheet_csv *c = ud;
@@ -420,6 +454,7 @@ static void sheet_end(void *ud, const XML_Char *name)
         if (c->values == 0) {
             c->out.len = c->row_start;
         } else {
+            line_up_row(c);
             pt_buf_put(&c->out, "\n", 1);
             c->done = c->out.len;
             if (c->done - c->pos >= OUT_HIGH && !c->suspended) {

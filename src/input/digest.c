@@ -51,6 +51,12 @@ void pt_digest_final(pt_digest *d, char md5_hex[33], char sha256_hex[65])
     hex(v, n, sha256_hex);
 }
 
+void pt_digest_reset(pt_digest *d)
+{
+    EVP_DigestInit_ex(d->md5, EVP_md5(), NULL);
+    EVP_DigestInit_ex(d->sha256, EVP_sha256(), NULL);
+}
+
 void pt_digest_free(pt_digest *d)
 {
     if (!d) return;

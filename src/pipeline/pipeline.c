@@ -41,7 +41,10 @@ typedef struct {
     pt_columns header;
     pt_splitter *splitter;     /* the chunks' views point at its SQL tables */
     pt_errlist reader_errs;    /* the source's and the cutter's; joined at release */
-    uint64_t lines_before;     /* newlines before the next chunk to commit (piece sink) */
+    uint64_t text_bytes;       /* of decoded text, header included (set by the reader) */
+    uint64_t record_bytes;     /* of that text that records and their separators cover */
+    uint64_t lines_before;     /* newlines before the next chunk to commit: lines of
+                                  samples, errors and pieces are the chunk's plus these */
     atomic_uint refs;          /* the reader's, and one per chunk not yet committed */
     /* column-level evidence (columns.h), NULL for plain lines: the sample's decisions,
      * and the input's column counts, merged at each commit */
@@ -83,8 +86,13 @@ typedef struct {
     size_t n_matches, matches_cap;
     char *arena;               /* the values of the matches */
     size_t arena_len, arena_cap;
+    uint64_t record_bytes;     /* of its text in records (see input_ctx) */
     size_t line_pos;           /* newlines counted up to here */
     uint64_t lines;            /* newlines in buf[0, line_pos) */
+    pt_samples samples;        /* its first values per pattern, lines counted in the chunk;
+                                  filed in the tally at the commit, when the line of the
+                                  chunk's start is known */
+    pt_samples rejects;        /* its first rejected values per pattern (a sink wants them) */
     pt_colstats *cols;         /* its column counts and doubt (when in->cols) */
 } chunk;
 
@@ -94,7 +102,6 @@ typedef struct {
     pt_reciter *it;
     pt_scanner *scanner;
     uint64_t *matched, *rejected;
-    pt_samples samples;
 } worker;
 
 struct pt_scan {
@@ -120,11 +127,32 @@ struct pt_scan {
     size_t carry_cap;
     void (*on_progress)(void *ctx, uint64_t input_bytes_in, uint64_t records_done);
     void *progress_ctx;
+    void (*on_reject)(void *ctx, const pt_rejected_event *e);
+    void *reject_ctx;
     pt_reciter *sample_it;     /* the reader's, for the column sample (columns_sample) */
     pt_scanner *sample_scanner;
 };
 
 /* ---- per-input state ---- */
+
+/* "Never silent" (issue 9): records that cover less than half of an input's text mean
+ * it was read in a layout it is not in, or its data is in statements pitally does not
+ * read. A dump's schema and comments are a few KiB, so below that the share says
+ * nothing and no entry is made. Only whole records count as covered. */
+#define UNCOVERED_MIN_BYTES 4096u
+static void note_uncovered(input_ctx *in)
+{
+    pt_input_result *res = in->res;
+    uint64_t text = in->text_bytes, covered = in->record_bytes;
+    if (covered > text) covered = text;
+    uint64_t outside = text - covered;
+    if (res->counts.records == 0 || outside < UNCOVERED_MIN_BYTES || outside * 2 <= text) return;
+    pt_errlist_add(&res->errors, "mostly_no_records", 0,
+                   "%llu of the %llu bytes of text (%llu%%), read as %s, fall in no record: "
+                   "the data may be in another layout (--format) or in statements not read",
+                   (unsigned long long)outside, (unsigned long long)text,
+                   (unsigned long long)(outside * 100 / text), res->format);
+}
 
 static void input_release(pt_scan *s, input_ctx *in)
 {
@@ -135,6 +163,8 @@ static void input_release(pt_scan *s, input_ctx *in)
         pt_errlist_add(&res->errors, "no_records", 0,
                        "%llu bytes read as %s, but no record found in them",
                        (unsigned long long)res->bytes, res->format);
+    else if (res->readable && !res->skipped)
+        note_uncovered(in);
     pt_errlist_sort(&res->errors);
     pt_colstats_finish(in->cols, in->plan);
     pt_colstats_free(in->plan);
@@ -156,14 +186,23 @@ static void *grow_array(void *v, size_t *cap, size_t need, size_t size)
     return pt_xrealloc(v, c * size);
 }
 
+/* Every chunk is counted whole (the next one's first line depends on it), so eight
+ * bytes at a time: a byte of x = w ^ "\n\n.." is zero where w has a newline, and
+ * ((x & 0x7f..) + 0x7f..) | x has the high bit of each nonzero byte set, with no carry
+ * between bytes. */
 static uint64_t count_newlines(const char *p, size_t n)
 {
+    const uint64_t nl = 0x0a0a0a0a0a0a0a0aULL, low7 = 0x7f7f7f7f7f7f7f7fULL;
     uint64_t k = 0;
-    const char *end = p + n;
-    while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-        k++;
-        p++;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        uint64_t x = w ^ nl;
+        uint64_t nonzero = ((x & low7) + low7) | x;
+        k += (uint64_t)__builtin_popcountll(~nonzero & ~low7);
     }
+    for (; i < n; i++) k += p[i] == '\n';
     return k;
 }
 
@@ -184,15 +223,24 @@ static void keep_matches(chunk *c, piece_note *note, const pt_scanner *scanner)
     }
 }
 
-static void note_line(chunk *c, piece_note *note, uint64_t offset)
+/* Newlines between the chunk's start and offset (in the input's decoded text), counted
+ * from where the last question left off: records come in order, so each byte is
+ * counted about once. */
+static uint64_t lines_to(chunk *c, uint64_t offset)
 {
-    size_t rel = (size_t)(offset - c->view.offset);
+    size_t rel = offset < c->view.offset ? 0 : (size_t)(offset - c->view.offset);
     if (rel > c->view.len) rel = c->view.len;
-    if (rel > c->line_pos) {
-        c->lines += count_newlines(c->buf + c->line_pos, rel - c->line_pos);
-        c->line_pos = rel;
-    }
-    note->line_in_chunk = c->lines;
+    if (rel > c->line_pos) c->lines += count_newlines(c->buf + c->line_pos, rel - c->line_pos);
+    else c->lines -= count_newlines(c->buf + rel, c->line_pos - rel);
+    c->line_pos = rel;
+    return c->lines;
+}
+
+/* A line within the chunk, from 1 (the scanner's sample lines): the commit adds the
+ * lines before the chunk. */
+static uint64_t chunk_line_of(void *ctx, uint64_t offset)
+{
+    return lines_to(ctx, offset) + 1;
 }
 
 static void note_piece(pt_scan *s, chunk *c, const pt_record_class *cls, uint64_t categories,
@@ -209,7 +257,7 @@ static void note_piece(pt_scan *s, chunk *c, const pt_record_class *cls, uint64_
         piece_note *note = &c->notes[c->n_fps];
         *note = (piece_note){.offset = offset, .categories = categories,
                              .fp = {cls->fp[0], cls->fp[1]}};
-        note_line(c, note, offset);
+        note->line_in_chunk = lines_to(c, offset);
         keep_matches(c, note, scanner);
     }
     c->n_fps++;
@@ -249,16 +297,38 @@ static void encipher_chunk(pt_scan *s, chunk *c)
     pt_casekey_subjects(&s->key, c->subjects, c->n_subjects, c->key_scratch);
 }
 
+/* An empty list of per pattern first values, with room for per of each. */
+static void empty_list(pt_samples *l, size_t n_patterns, uint8_t per)
+{
+    if (l->n_patterns != n_patterns || l->per != per) {
+        pt_samples_free(l);
+        pt_samples_init_per(l, n_patterns, per);
+    }
+    memset(l->count, 0, n_patterns);
+}
+
+/* The chunk's own lists of samples and rejected values, which its commit files (their
+ * lines need the lines before the chunk, known only then). */
+static void start_lists(pt_scan *s, worker *w, chunk *c)
+{
+    empty_list(&c->samples, s->ps->n, PT_SAMPLES_PER_PATTERN);
+    pt_scanner_set_samples(w->scanner, &c->samples, c->in->no);
+    pt_scanner_set_sample_lines(w->scanner, chunk_line_of, c);
+    if (!s->on_reject) return;
+    empty_list(&c->rejects, s->ps->n, PT_REJECTS_PER_PATTERN);
+    pt_scanner_set_rejects(w->scanner, &c->rejects);
+}
+
 static void classify_chunk(worker *w, chunk *c)
 {
     pt_scan *s = w->scan;
     memset(&c->local, 0, sizeof c->local);
     c->n_fps = c->n_subjects = c->n_matches = c->arena_len = c->line_pos = 0;
-    c->lines = 0;
+    c->lines = c->record_bytes = 0;
     pt_record rec;
     pt_record_class cls;
     pt_reciter_reset(w->it, &c->view);
-    pt_scanner_set_samples(w->scanner, &w->samples, c->in->no);
+    start_lists(s, w, c);
     if (c->in->cols) {
         if (!c->cols) c->cols = pt_colstats_new(false);
         pt_colstats_reset(c->cols, c->in->cols);
@@ -271,12 +341,15 @@ static void classify_chunk(worker *w, chunk *c)
             uint64_t off;
             pt_reciter_error(w->it, &kind, &msg, &off);
             pt_errlist_add(&c->errs, kind, off, "%s", msg);
+            c->errs.v[c->errs.n - 1].line = chunk_line_of(c, off);   /* the commit adds the rest */
             continue;
         }
+        uint64_t end = pt_reciter_pos(w->it);
+        c->record_bytes += end > rec.offset ? end - rec.offset : 0;
         pt_scanner_classify(w->scanner, &rec, &cls, w->matched, w->rejected);
         tally_record(s, c, &cls, rec.offset, w->scanner);
     }
-    if (s->o.pieces) note_line(c, &(piece_note){0}, c->view.offset + c->view.len);
+    lines_to(c, c->view.offset + c->view.len);   /* the next chunk's first line */
     pt_scanner_set_columns(w->scanner, NULL, NULL);   /* the chunk's column counts complete */
     encipher_chunk(s, c);
 }
@@ -304,14 +377,44 @@ static void emit_pieces(pt_scan *s, chunk *c)
     free(m);
 }
 
+/* The chunk's samples and errors had lines counted from its start: add the lines before. */
+static void file_lines(pt_scan *s, chunk *c)
+{
+    uint64_t before = c->in->lines_before;
+    for (size_t i = 0; i < c->errs.n; i++)
+        if (c->errs.v[i].line) c->errs.v[i].line += before;
+    for (size_t p = 0; p < c->samples.n_patterns && p < s->tally->samples.n_patterns; p++)
+        for (size_t i = 0; i < c->samples.count[p]; i++) {
+            const pt_sample *x = &c->samples.v[p * c->samples.per + i];
+            pt_samples_add_line(&s->tally->samples, p, x->input, x->offset, x->line + before,
+                                x->value);
+        }
+}
+
+/* The chunk's first rejected values of each pattern, to the sink, lines completed. */
+static void emit_rejects(pt_scan *s, chunk *c)
+{
+    for (size_t p = 0; p < c->rejects.n_patterns; p++)
+        for (size_t i = 0; i < c->rejects.count[p]; i++) {
+            const pt_sample *x = &c->rejects.v[p * c->rejects.per + i];
+            pt_rejected_event e = {x->input, c->in->res->path, x->offset,
+                                   x->line ? x->line + c->in->lines_before : 0, (uint32_t)p,
+                                   x->value, x->reason};
+            s->on_reject(s->reject_ctx, &e);
+        }
+}
+
 static void commit_chunk(pt_scan *s, chunk *c)
 {
     input_ctx *in = c->in;
+    file_lines(s, c);
     pt_tally_commit(s->tally, in->no, in->res, &c->local, c->fps, c->n_fps, c->subjects,
                     c->n_subjects);
     pt_errlist_move(&in->res->errors, &c->errs);
     if (in->cols) pt_colstats_merge(in->cols, c->cols);
+    in->record_bytes += c->record_bytes;
     if (s->o.pieces && c->n_fps) emit_pieces(s, c);
+    if (s->on_reject) emit_rejects(s, c);
     in->lines_before += c->lines;   /* commits are in order: the next chunk's first line */
     atomic_fetch_add(&s->records_done, c->local.records);
     c->in = NULL;
@@ -567,6 +670,7 @@ bool pt_scan_input(pt_scan *s, const char *name, const pt_raw_input *raw,
     reader rd = {.s = s, .src = src, .in = in, .forced = s->o.dialect};
     if (attrs && attrs->format != PT_FMT_AUTO) rd.forced = (pt_dialect){.format = attrs->format};
     read_chunks(&rd);
+    in->text_bytes = rd.offset;
     res->bytes = pt_source_bytes_in(src);
     if (!pt_source_digests(src, res->md5, res->sha256)) res->md5[0] = res->sha256[0] = '\0';
     res->compression = pt_compression_name(pt_source_compression(src));
@@ -623,6 +727,13 @@ void pt_scan_set_progress(pt_scan *s, void (*fn)(void *ctx, uint64_t input_bytes
     s->progress_ctx = ctx;
 }
 
+void pt_scan_set_rejects(pt_scan *s, void (*fn)(void *ctx, const pt_rejected_event *e),
+                         void *ctx)
+{
+    s->on_reject = fn;
+    s->reject_ctx = ctx;
+}
+
 const pt_scan_options *pt_scan_get_options(const pt_scan *s)
 {
     return &s->o;
@@ -645,7 +756,6 @@ static void start_workers(pt_scan *s)
         pt_scanner_log_matches(w->scanner, s->o.pieces != NULL);
         w->matched = pt_xcalloc(s->ps->n ? s->ps->n : 1, sizeof *w->matched);
         w->rejected = pt_xcalloc(s->ps->n ? s->ps->n : 1, sizeof *w->rejected);
-        pt_samples_init(&w->samples, s->ps->n);
         pthread_create(&w->thread, NULL, worker_main, w);
     }
 }
@@ -661,8 +771,6 @@ static void stop_workers(pt_scan *s)
             t->pattern_matched[p] += w->matched[p];
             t->pattern_rejected[p] += w->rejected[p];
         }
-        pt_samples_merge(&t->samples, &w->samples);
-        pt_samples_free(&w->samples);
         pt_reciter_free(w->it);
         pt_scanner_free(w->scanner);
         free(w->matched);
@@ -696,6 +804,8 @@ static void free_pool(pt_scan *s)
         free(c->matches);
         free(c->arena);
         pt_colstats_free(c->cols);
+        pt_samples_free(&c->samples);
+        pt_samples_free(&c->rejects);
         pt_errlist_free(&c->errs);
         free(c);
     }

@@ -182,6 +182,11 @@ int pt_reciter_next(pt_reciter *it, pt_record *rec)
     }
 }
 
+uint64_t pt_reciter_pos(const pt_reciter *it)
+{
+    return it->ch.offset + it->pos;
+}
+
 void pt_reciter_error(const pt_reciter *it, const char **kind, const char **message,
                       uint64_t *offset)
 {

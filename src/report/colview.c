@@ -159,3 +159,24 @@ size_t pt_colview_doubt_totals(const pt_scan_result *r, pt_doubt_total **out)
     *out = v;
     return n;
 }
+
+const char *pt_colview_decide(const pt_column *c, const pt_colview *v, const pt_policy *pol,
+                              const pt_patterns *ps, char *why, size_t len)
+{
+    const pt_column_pattern *dc = NULL;   /* the first disabled pattern, when any */
+    for (uint32_t k = 0; v->any_disabled && k < c->n_pats; k++)
+        if (c->pats[k].disabled && (!dc || c->pats[k].pattern < dc->pattern)) dc = &c->pats[k];
+    if (dc) {
+        pt_colview_why(dc, &ps->v[dc->pattern], why, len);
+        return "disabled";
+    }
+    const pt_column_pattern *pc = pt_colview_cell(c, v->pattern);
+    if (!pc) {
+        snprintf(why, len, "no value accepted");
+        return "none";
+    }
+    if (pc->judged) pt_colview_why(pc, &ps->v[v->pattern], why, len);
+    else snprintf(why, len, "%llu values accepted as %s (%s)", (unsigned long long)pc->accepted,
+                  ps->v[v->pattern].id, pol->categories[v->category]);
+    return "counted";
+}

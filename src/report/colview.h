@@ -26,6 +26,10 @@ const pt_column_pattern *pt_colview_cell(const pt_column *c, int pattern);
 const char *pt_colview_decision(const pt_column_pattern *cell);
 /* Why a pattern was disabled or kept in a column, for a human (buf). */
 void pt_colview_why(const pt_column_pattern *cell, const pt_pattern *p, char *buf, size_t len);
+/* What was decided for the column, "disabled" | "counted" | "none", and why, for a
+ * human (why). The same words in the JSON report and columns.csv. */
+const char *pt_colview_decide(const pt_column *c, const pt_colview *v, const pt_policy *pol,
+                              const pt_patterns *ps, char *why, size_t len);
 /* The column as named in the reports: its name, or "#N" (1-based position). */
 void pt_colview_name(const pt_column *c, char *buf, size_t len);
 

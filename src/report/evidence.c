@@ -12,6 +12,13 @@
  *    by --seed, so another seed draws another sample; it depends only on the set of
  *    distinct pieces, so the same inputs and seed give the same sample for any thread
  *    count, chunk size or order of the inputs. Rows are written in input order.
+ *  - rejected.csv: the first PT_REJECTS_PER_PATTERN values of each pattern that were
+ *    matched and not accepted (masked copy, failed validator), with where and why: what
+ *    an examiner checks to see that nothing real was thrown away. Their values are
+ *    always masked (they were not counted, so no one confirms them one by one; the line
+ *    and offset lead to the original), and the reason leaves out what a validator read
+ *    from the value (a birth date).
+ *  - columns.csv: the columns view of the JSON report, one row per column of each input.
  *  - manifest.txt: what the files are, the seed and sample size, the counts.
  * Values are written as found (the examiner compares them with the original), or masked
  * with --mask for copies that leave the lab. The directory is 0700, every file 0600,
@@ -30,10 +37,28 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "colview.h"
 #include "jsonw.h"
 #include "pitally/input.h"
+#include "pitally/pipeline.h"
+#include "pitally/validators.h"
 
 #define REVIEW_COLUMN "核实"   /* filled by the examiner: 是/否 (pitally review) */
+#define KEY_PREFIX "k"         /* before a sample key's hex: Excel would read 1e5... as a number */
+
+/* ---- CSV cells ---- */
+
+typedef struct {
+    char *p;
+    size_t len, cap;
+} buf;
+
+typedef struct {
+    uint32_t input, pattern;   /* input: index into the result's inputs */
+    uint64_t offset, line;
+    uint8_t reason;
+    char value[PT_SAMPLE_VALUE_MAX];   /* as found: masked when written */
+} rejected_row;
 
 typedef struct {
     uint64_t key;              /* keyed hash of the fingerprint: the sample order */
@@ -64,16 +89,14 @@ struct pt_evidence {
     sample_heap heaps[PT_MAX_TIERS];
     bool failed;
     int error;
-    char *line;                /* scratch for one row */
-    size_t line_cap;
+    buf row, cell;             /* scratch for one row and one cell of several values */
+    pt_digest *id_digest;      /* reused for each row's identity */
+    rejected_row *rejected;    /* the first rejected values of each pattern */
+    size_t n_rejected, rejected_cap;
+    uint8_t *rejected_of;      /* [n_patterns]: rows kept per pattern */
+    char sha_rejected[65], sha_columns[65];   /* of the files as written */
+    size_t rows_columns;
 };
-
-/* ---- CSV cells ---- */
-
-typedef struct {
-    char *p;
-    size_t len, cap;
-} buf;
 
 static void put(buf *b, const char *s, size_t n)
 {
@@ -154,30 +177,28 @@ static void id_final(pt_digest *d, char out[64])
 {
     char md5[33], sha[65];
     pt_digest_final(d, md5, sha);
-    pt_digest_free(d);
+    pt_digest_reset(d);
     memcpy(out, sha, 64);
+}
+
+/* The input cell and the member cell: "a.zip!/b.csv" is input a.zip, member b.csv. */
+static void input_cells(buf *b, const char *name, bool first)
+{
+    const char *bang = strstr(name, "!/");
+    cell(b, name, bang ? (size_t)(bang - name) : strlen(name), first);
+    cell_str(b, bang ? bang + 2 : "", false);
 }
 
 /* The row of a piece, without the sample key and review columns; its identity in id. */
 static void piece_row(pt_evidence *ev, const pt_piece_event *e, buf *b, char id[64])
 {
-    pt_digest *d = pt_digest_new();
+    pt_digest *d = ev->id_digest;
     bool listed = e->tier == 0;
-    const char *bang = strstr(e->input_name, "!/");
-    if (bang) {
-        cell(b, e->input_name, (size_t)(bang - e->input_name), true);
-        cell_str(b, bang + 2, false);
-        if (listed) {
-            id_cell(d, e->input_name, (size_t)(bang - e->input_name));
-            id_cell(d, bang + 2, strlen(bang + 2));
-        }
-    } else {
-        cell_str(b, e->input_name, true);
-        cell_str(b, "", false);
-        if (listed) {
-            id_cell(d, e->input_name, strlen(e->input_name));
-            id_cell(d, "", 0);
-        }
+    input_cells(b, e->input_name, true);
+    if (listed) {
+        const char *bang = strstr(e->input_name, "!/");
+        id_cell(d, e->input_name, bang ? (size_t)(bang - e->input_name) : strlen(e->input_name));
+        id_cell(d, bang ? bang + 2 : "", bang ? strlen(bang + 2) : 0);
     }
     cell_u64(b, e->line, false);
     if (listed) {
@@ -187,7 +208,8 @@ static void piece_row(pt_evidence *ev, const pt_piece_event *e, buf *b, char id[
     }
     cell_u64(b, e->offset, false);
     cell_str(b, ev->pol->tiers[e->tier].id, false);
-    buf t = {0};
+    buf t = ev->cell;   /* the scratch cell, given back below (it may have grown) */
+    t.len = 0;
     for (size_t k = 0; k < ev->pol->n_categories; k++)
         if (e->categories >> k & 1) {
             if (t.len) puts_(&t, ";");
@@ -222,7 +244,7 @@ static void piece_row(pt_evidence *ev, const pt_piece_event *e, buf *b, char id[
     cell(b, t.p ? t.p : "", t.len, false);
     id_cell(d, t.p ? t.p : "", t.len);
     id_final(d, id);
-    free(t.p);
+    ev->cell = t;
 }
 
 /* ---- the directory ---- */
@@ -273,6 +295,8 @@ pt_evidence *pt_evidence_open(const char *dir, const pt_policy *pol, const pt_pa
     ev->sample_n = sample_n;
     ev->seed = seed;
     ev->mask = mask;
+    ev->id_digest = pt_digest_new();
+    ev->rejected_of = pt_xcalloc(ps->n ? ps->n : 1, 1);
     char name[64];
     snprintf(name, sizeof name, "%s.csv", pol->tiers[0].id);
     ev->list_path = join(dir, name);
@@ -362,23 +386,182 @@ void pt_evidence_piece(void *ctx, const pt_piece_event *e)
     if (e->tier_raised)   /* it leaves the less serious tier it was in */
         for (size_t t = (size_t)e->tier + 1; t < ev->pol->n_tiers; t++) heap_remove(&ev->heaps[t], e->fp);
     if (e->tier == 0) {
-        buf b = {0};
+        buf *b = &ev->row;
+        b->len = 0;
         if (ev->listed == ev->list_ids_cap) {
             ev->list_ids_cap = ev->list_ids_cap ? 2 * ev->list_ids_cap : 1024;
             ev->list_ids = pt_xrealloc(ev->list_ids, ev->list_ids_cap * sizeof *ev->list_ids);
         }
-        piece_row(ev, e, &b, ev->list_ids[ev->listed]);
-        cell_str(&b, "", false);
-        put(&b, "\r\n", 2);
-        if (fwrite(b.p, 1, b.len, ev->list) != b.len && !ev->failed) {
+        piece_row(ev, e, b, ev->list_ids[ev->listed]);
+        cell_str(b, "", false);
+        put(b, "\r\n", 2);
+        if (fwrite(b->p, 1, b->len, ev->list) != b->len && !ev->failed) {
             ev->failed = true;
             ev->error = errno;
         }
-        free(b.p);
         ev->listed++;
     } else {
         offer(ev, e);
     }
+}
+
+/* ---- rejected values ---- */
+
+void pt_evidence_rejected(void *ctx, const pt_rejected_event *e)
+{
+    pt_evidence *ev = ctx;
+    /* they come in input order, so the first few of each pattern are the first come */
+    if (e->pattern >= ev->ps->n || ev->rejected_of[e->pattern] >= PT_REJECTS_PER_PATTERN) return;
+    if (ev->n_rejected == ev->rejected_cap) {
+        ev->rejected_cap = ev->rejected_cap ? 2 * ev->rejected_cap : 64;
+        ev->rejected = pt_xrealloc(ev->rejected, ev->rejected_cap * sizeof *ev->rejected);
+    }
+    rejected_row *x = &ev->rejected[ev->n_rejected++];
+    *x = (rejected_row){e->input, e->pattern, e->offset, e->line, e->reason, ""};
+    snprintf(x->value, sizeof x->value, "%s", e->value);
+    ev->rejected_of[e->pattern]++;
+}
+
+static int rejected_order(const void *a, const void *b)
+{
+    const rejected_row *x = a, *y = b;
+    if (x->input != y->input) return x->input < y->input ? -1 : 1;
+    if (x->offset != y->offset) return x->offset < y->offset ? -1 : 1;
+    return x->pattern < y->pattern ? -1 : x->pattern > y->pattern;
+}
+
+/* Why the value was rejected, without what the validator read from it: its explanation
+ * up to a parenthesis ("checksum mismatch: check char '1', expected 'X' (date ...)")
+ * and without a date ("invalid birth date 1990-02-30"): the file may be shown outside
+ * the lab with its masked values. */
+static void reject_reason(const pt_pattern *p, const rejected_row *x, char *out, size_t len)
+{
+    if (x->reason == PT_REJECT_MASKED || !p->validator_name) {
+        snprintf(out, len, "masked copy: matches the masked form of %s", p->id);
+        return;
+    }
+    char why[256] = "";
+    pt_validator_explain(p->validator_name, x->value, strlen(x->value), why, sizeof why);
+    char *cut = strstr(why, " (");
+    if (cut) *cut = '\0';
+    for (char *d = strstr(why, "date "); d; d = strstr(d + 1, "date "))
+        if (d[5] >= '0' && d[5] <= '9') {
+            d[4] = '\0';
+            break;
+        }
+    snprintf(out, len, "fails %s: %s", p->validator_name, why);
+}
+
+static const char *const rejected_columns[] = {"input", "member", "line", "offset", "pattern",
+                                               "category", "reason", "value"};
+
+static void rejected_row_cells(const pt_evidence *ev, const pt_scan_result *r,
+                               const rejected_row *x, buf *b)
+{
+    const pt_pattern *p = &ev->ps->v[x->pattern];
+    input_cells(b, x->input < r->n_inputs ? r->inputs[x->input].path : "", true);
+    if (x->line) cell_u64(b, x->line, false);
+    else cell_str(b, "", false);
+    cell_u64(b, x->offset, false);
+    cell_str(b, p->id, false);
+    cell_str(b, ev->pol->categories[p->category], false);
+    char why[320], masked[PT_SAMPLE_VALUE_MAX], value[PT_SAMPLE_VALUE_MAX + 64];
+    reject_reason(p, x, why, sizeof why);
+    cell_str(b, why, false);
+    pt_mask_value(x->value, strlen(x->value), p->mask_head, p->mask_tail, masked, sizeof masked);
+    snprintf(value, sizeof value, "%s=%s", p->id, masked);   /* text, as in the other files */
+    cell_str(b, value, false);
+    put(b, "\r\n", 2);
+}
+
+/* ---- the columns view ---- */
+
+static const char *const column_columns[] = {"input", "member", "column", "header", "category",
+                                             "pattern", "fill_rate", "pass_rate", "decision", "why"};
+
+static void cell_rate(buf *b, uint64_t num, uint64_t den, bool known)
+{
+    char t[32] = "";
+    if (known && den) snprintf(t, sizeof t, "%.4f", (double)num / (double)den);
+    cell_str(b, t, false);
+}
+
+static void column_row(const pt_evidence *ev, const pt_input_result *in, const pt_column *c, buf *b)
+{
+    pt_colview v;
+    pt_colview_of(c, ev->ps, &v);
+    input_cells(b, in->path, true);
+    if (c->position >= 0) cell_u64(b, (uint64_t)c->position + 1, false);
+    else cell_str(b, "", false);
+    cell_str(b, c->key ? c->key : "", false);
+    cell_str(b, v.category >= 0 ? ev->pol->categories[v.category] : "", false);
+    cell_str(b, v.pattern >= 0 ? ev->ps->v[v.pattern].id : "", false);
+    cell_rate(b, c->fill, in->counts.records, true);
+    const pt_column_pattern *rc = pt_colview_cell(c, v.rate_pattern);
+    cell_rate(b, rc ? rc->passed : 0, rc ? rc->checked : 0, rc != NULL);
+    char why[512];
+    cell_str(b, pt_colview_decide(c, &v, ev->pol, ev->ps, why, sizeof why), false);
+    cell_str(b, why, false);
+    put(b, "\r\n", 2);
+}
+
+/* ---- files written whole: their SHA-256 goes in the manifests ---- */
+
+static void table_header(buf *b, const char *const *names, size_t n)
+{
+    put(b, "\xEF\xBB\xBF", 3);
+    for (size_t i = 0; i < n; i++) cell_str(b, names[i], i == 0);
+    put(b, "\r\n", 2);
+}
+
+static int write_buf(FILE *f, void *ctx)
+{
+    const buf *b = ctx;
+    return b->len && fwrite(b->p, 1, b->len, f) != b->len ? -1 : 0;
+}
+
+static int write_whole(pt_evidence *ev, const char *name, const buf *b, char sha[65], char *err,
+                       size_t errlen)
+{
+    char md5[33];
+    pt_digest *d = pt_digest_new();
+    pt_digest_update(d, b->p, b->len);
+    pt_digest_final(d, md5, sha);
+    pt_digest_free(d);
+    char *path = join(ev->dir, name);
+    int rc = pt_output_to_path(path, write_buf, (void *)b, 0600, err, errlen);
+    free(path);
+    return rc;
+}
+
+static int write_rejected(pt_evidence *ev, const pt_scan_result *r, char *err, size_t errlen)
+{
+    buf b = {0};
+    table_header(&b, rejected_columns, sizeof rejected_columns / sizeof *rejected_columns);
+    if (ev->n_rejected) qsort(ev->rejected, ev->n_rejected, sizeof *ev->rejected, rejected_order);
+    for (size_t i = 0; i < ev->n_rejected; i++) rejected_row_cells(ev, r, &ev->rejected[i], &b);
+    int rc = write_whole(ev, "rejected.csv", &b, ev->sha_rejected, err, errlen);
+    free(b.p);
+    return rc;
+}
+
+static int write_columns(pt_evidence *ev, const pt_scan_result *r, char *err, size_t errlen)
+{
+    buf b = {0};
+    table_header(&b, column_columns, sizeof column_columns / sizeof *column_columns);
+    ev->rows_columns = 0;
+    for (size_t i = 0; i < r->n_inputs; i++) {
+        const pt_colstats *t = r->inputs[i].columns;
+        if (!t || !t->n) continue;
+        size_t *order = pt_xmalloc(t->n * sizeof *order);
+        pt_colview_order(t, order);
+        for (size_t k = 0; k < t->n; k++) column_row(ev, &r->inputs[i], &t->cols[order[k]], &b);
+        ev->rows_columns += t->n;
+        free(order);
+    }
+    int rc = write_whole(ev, "columns.csv", &b, ev->sha_columns, err, errlen);
+    free(b.p);
+    return rc;
 }
 
 /* ---- finishing ---- */
@@ -400,8 +583,8 @@ static int write_sample(FILE *f, void *ctx)
     buf b = {0};
     header(&b, true);
     for (size_t i = 0; i < j->h->n; i++) {
-        char key[20];
-        snprintf(key, sizeof key, "%016llx", (unsigned long long)j->h->v[i].key);
+        char key[24];
+        snprintf(key, sizeof key, KEY_PREFIX "%016llx", (unsigned long long)j->h->v[i].key);
         puts_(&b, j->h->v[i].row);
         cell_str(&b, key, false);
         cell_str(&b, "", false);
@@ -431,6 +614,11 @@ static int write_manifest(FILE *f, void *ctx)
                    "keyed hash of their fingerprints (seed %llu; sample size asked: %zu).\n",
                 pol->tiers[t].id, ev->heaps[t].n, (unsigned long long)j->r->totals.tiers[t].distinct,
                 pol->tiers[t].id, (unsigned long long)ev->seed, ev->sample_n);
+    fprintf(f, "rejected.csv: %zu values matched and not accepted (the first %u of each pattern), with\n"
+               "  where and why; values masked. SHA-256 %s\n",
+            ev->n_rejected, PT_REJECTS_PER_PATTERN, ev->sha_rejected);
+    fprintf(f, "columns.csv: %zu columns, what each holds and how it was counted. SHA-256 %s\n",
+            ev->rows_columns, ev->sha_columns);
     fprintf(f, "\nValues are %s. line: of the record's first byte in the input's decoded text, from 1;\n"
                "offset: bytes into the decoded text (UTF-8). Column %s is for the examiner: 是 or 否.\n"
                "manifest.json: the same for pitally review (counts, facts, verdict, and the SHA-256 of\n"
@@ -526,14 +714,17 @@ static int write_manifest_json(FILE *f, void *ctx)
             if (rows) qsort(v, rows, sizeof *v, by_key);
             fprintf(f, ",\n     \"sample_keys\": [");
             for (size_t i = 0; i < rows; i++)
-                fprintf(f, "%s\"%016llx\"", i ? (i % 4 ? ", " : ",\n       ") : "",
+                fprintf(f, "%s\"" KEY_PREFIX "%016llx\"", i ? (i % 4 ? ", " : ",\n       ") : "",
                         (unsigned long long)v[i].key);
             fputc(']', f);
             free(v);
         }
         fputc('}', f);
     }
-    fprintf(f, "\n  ]\n}\n");
+    fprintf(f, "\n  ],\n  \"files\": [\n"
+               "    {\"file\": \"rejected.csv\", \"rows\": %zu, \"sha256\": \"%s\"},\n"
+               "    {\"file\": \"columns.csv\", \"rows\": %zu, \"sha256\": \"%s\"}\n  ]\n}\n",
+            ev->n_rejected, ev->sha_rejected, ev->rows_columns, ev->sha_columns);
     return ferror(f) ? -1 : 0;
 }
 
@@ -560,6 +751,7 @@ int pt_evidence_finish(pt_evidence *ev, const pt_scan_result *r, char *err, size
         free(path);
         if (rc != 0) return -1;
     }
+    if (write_rejected(ev, r, err, errlen) != 0 || write_columns(ev, r, err, errlen) != 0) return -1;
     char *path = join(ev->dir, "manifest.txt");
     manifest_job mj = {ev, r};
     int rc = pt_output_to_path(path, write_manifest, &mj, 0600, err, errlen);
@@ -585,7 +777,11 @@ void pt_evidence_free(pt_evidence *ev)
     free(ev->dir);
     free(ev->list_path);
     free(ev->list_tmp);
-    free(ev->line);
+    free(ev->row.p);
+    free(ev->cell.p);
+    pt_digest_free(ev->id_digest);
+    free(ev->rejected);
+    free(ev->rejected_of);
     free(ev->list_ids);
     free(ev);
 }

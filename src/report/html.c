@@ -199,13 +199,15 @@ static void inputs(const page *p)
         for (size_t k = 0; k < in->errors.n; k++) {
             if (!any) fprintf(o, "<h2>%s</h2>\n<table id=\"errors\"><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n",
                               T(p, "Errors", "错误"), T(p, "Input", "检材"), T(p, "Kind", "类型"),
-                              T(p, "Offset", "偏移"), T(p, "Message", "说明"));
+                              T(p, "Line (byte offset)", "行（字节偏移）"), T(p, "Message", "说明"));
             any = true;
             fputs("<tr><td>", o);
             esc(o, in->path);
             fputs("</td><td>", o);
             esc(o, in->errors.v[k].kind);
-            fprintf(o, "</td><td class=\"n\">%" PRIu64 "</td><td>", in->errors.v[k].offset);
+            fputs("</td><td class=\"n\">", o);
+            if (in->errors.v[k].line) fprintf(o, "%" PRIu64 " ", in->errors.v[k].line);
+            fprintf(o, "(%" PRIu64 ")</td><td>", in->errors.v[k].offset);
             esc(o, in->errors.v[k].message);
             fputs("</td></tr>\n", o);
         }
@@ -219,7 +221,7 @@ static void samples(const page *p, const pt_patterns *ps)
     const pt_scan_result *r = p->r;
     fprintf(o, "<h2>%s</h2>\n<table id=\"samples\"><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n",
             T(p, "Patterns and first matches (masked)", "匹配规则及首批样例（已脱敏）"), T(p, "Pattern", "规则"),
-            T(p, "Matched", "命中"), T(p, "Rejected", "排除"), T(p, "First matches: value, input, offset", "样例：值、检材、偏移"));
+            T(p, "Matched", "命中"), T(p, "Rejected", "排除"), T(p, "First matches: value, input:line (byte offset)", "样例：值、检材:行（字节偏移）"));
     for (size_t i = 0; ps && i < ps->n; i++) {
         uint64_t m = r->pattern_matched ? r->pattern_matched[i] : 0;
         uint64_t x = r->pattern_rejected ? r->pattern_rejected[i] : 0;
@@ -234,7 +236,8 @@ static void samples(const page *p, const pt_patterns *ps)
             esc(o, s[k].value);
             fputs(" — ", o);
             if (s[k].input < r->n_inputs) esc(o, r->inputs[s[k].input].path);
-            fprintf(o, ":%" PRIu64, s[k].offset);
+            if (s[k].line) fprintf(o, ":%" PRIu64, s[k].line);
+            fprintf(o, " (%" PRIu64 ")", s[k].offset);
         }
         fputs("</td></tr>\n", o);
     }

@@ -173,21 +173,7 @@ static void write_column(jw *w, const pt_column *c, const pt_input_result *in,
     jw_str(w, "pattern", v.pattern >= 0 ? ps->v[v.pattern].id : NULL);
     const pt_column_pattern *rc = pt_colview_cell(c, v.rate_pattern);
     rate_or_null(w, "pass_rate", rc ? rc->passed : 0, rc ? rc->checked : 0, rc != NULL);
-    jw_str(w, "decision", v.any_disabled ? "disabled" : v.category >= 0 ? "counted" : "none");
-    if (v.any_disabled) {
-        const pt_column_pattern *dc = NULL;
-        for (uint32_t k = 0; k < c->n_pats; k++)
-            if (c->pats[k].disabled && (!dc || c->pats[k].pattern < dc->pattern)) dc = &c->pats[k];
-        pt_colview_why(dc, &ps->v[dc->pattern], why, sizeof why);
-    } else if (v.pattern >= 0) {
-        const pt_column_pattern *pc = pt_colview_cell(c, v.pattern);
-        if (pc->judged) pt_colview_why(pc, &ps->v[v.pattern], why, sizeof why);
-        else snprintf(why, sizeof why, "%llu values accepted as %s (%s)",
-                      (unsigned long long)pc->accepted, ps->v[v.pattern].id,
-                      pol->categories[v.category]);
-    } else {
-        snprintf(why, sizeof why, "no value accepted");
-    }
+    jw_str(w, "decision", pt_colview_decide(c, &v, pol, ps, why, sizeof why));
     jw_str(w, "why", why);
     jw_open(w, "patterns", '[', false);
     for (size_t i = 0; i < ps->n; i++) {   /* pattern-set order */
@@ -289,14 +275,15 @@ static void write_input(jw *w, const pt_input_result *in, const pt_scan_result *
         jw_str(w, "kind", e->kind);
         jw_str(w, "message", e->message ? e->message : "");
         jw_u64(w, "offset", e->offset);
+        if (e->line) jw_u64(w, "line", e->line);   /* 0: not known (not a record-level error) */
         jw_close(w, '}');
     }
     jw_close(w, ']');
     jw_close(w, '}');
 }
 
-/* The first accepted values of a pattern, masked, with the input path and the offset of
- * their record in its decoded text: where an examiner finds them. */
+/* The first accepted values of a pattern, masked, with the input path and the offset and
+ * line of their record in its decoded text: where an examiner finds them. */
 static void write_samples(jw *w, const pt_scan_result *r, size_t pattern)
 {
     const pt_sample *v;
@@ -307,6 +294,7 @@ static void write_samples(jw *w, const pt_scan_result *r, size_t pattern)
         jw_open(w, NULL, '{', true);
         jw_str(w, "path", r->inputs[v[k].input].path);
         jw_u64(w, "offset", v[k].offset);
+        if (v[k].line) jw_u64(w, "line", v[k].line);   /* 0: from a state that did not keep it */
         jw_str(w, "value", v[k].value);
         jw_close(w, '}');
     }

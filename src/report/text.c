@@ -420,8 +420,12 @@ static void print_inputs(FILE *out, const pt_scan_result *r, const pt_policy *po
         for (size_t k = 0; k < in->errors.n; k++) {
             char *kind = safe_text(in->errors.v[k].kind);
             char *msg = safe_text(in->errors.v[k].message);
-            fprintf(out, "  %s: %s at offset %s: %s\n", path, kind, u64s(in->errors.v[k].offset),
-                    msg);
+            if (in->errors.v[k].line)   /* the line first: where an examiner looks */
+                fprintf(out, "  %s: %s at line %" PRIu64 " (offset %s): %s\n", path, kind,
+                        in->errors.v[k].line, u64s(in->errors.v[k].offset), msg);
+            else
+                fprintf(out, "  %s: %s at offset %s: %s\n", path, kind,
+                        u64s(in->errors.v[k].offset), msg);
             free(kind);
             free(msg);
         }
@@ -514,7 +518,7 @@ static const char *base_name(const char *path)
 
 static void print_patterns(FILE *out, const pt_scan_result *r, const pt_patterns *ps)
 {
-    static const char *const heads[] = {"Pattern", ">Matched", ">Rejected", "First match (masked) at input:offset"};
+    static const char *const heads[] = {"Pattern", ">Matched", ">Rejected", "First match (masked) at input:line"};
     table t;
     table_init(&t, 4, heads);
     for (size_t i = 0; ps && i < ps->n; i++) {
@@ -524,8 +528,9 @@ static void print_patterns(FILE *out, const pt_scan_result *r, const pt_patterns
         const pt_sample *first;
         char where[PT_SAMPLE_VALUE_MAX + 64] = "";
         if (pt_samples_of(&r->samples, i, &first) && first->input < r->n_inputs)
-            snprintf(where, sizeof where, "%s  %s:%" PRIu64, first->value,
-                     base_name(r->inputs[first->input].path), first->offset);
+            snprintf(where, sizeof where, "%s  %s:%s%" PRIu64, first->value,
+                     base_name(r->inputs[first->input].path), first->line ? "" : "@",
+                     first->line ? first->line : first->offset);   /* @: an offset (no line kept) */
         const char *row[] = {ps->v[i].id ? ps->v[i].id : "?", u64s(m), u64s(x), where};
         table_row(&t, row);
     }

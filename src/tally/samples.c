@@ -7,13 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define K PT_SAMPLES_PER_PATTERN
-
 void pt_samples_init(pt_samples *s, size_t n_patterns)
 {
+    pt_samples_init_per(s, n_patterns, PT_SAMPLES_PER_PATTERN);
+}
+
+void pt_samples_init_per(pt_samples *s, size_t n_patterns, uint8_t per)
+{
     s->n_patterns = n_patterns;
-    s->v = pt_xcalloc(n_patterns * K, sizeof *s->v);
-    s->count = pt_xcalloc(n_patterns, sizeof *s->count);
+    s->per = per;
+    s->v = pt_xcalloc((n_patterns ? n_patterns : 1) * per, sizeof *s->v);
+    s->count = pt_xcalloc(n_patterns ? n_patterns : 1, sizeof *s->count);
 }
 
 void pt_samples_free(pt_samples *s)
@@ -25,27 +29,37 @@ void pt_samples_free(pt_samples *s)
 
 void pt_samples_add(pt_samples *s, size_t p, uint32_t input, uint64_t offset, const char *masked)
 {
-    if (!pt_samples_wants(s, p, input, offset)) return;
-    pt_sample *list = &s->v[p * K];
+    pt_samples_add_line(s, p, input, offset, 0, masked);
+}
+
+pt_sample *pt_samples_add_line(pt_samples *s, size_t p, uint32_t input, uint64_t offset,
+                               uint64_t line, const char *masked)
+{
+    if (!pt_samples_wants(s, p, input, offset)) return NULL;
+    pt_sample *list = &s->v[p * s->per];
     size_t n = s->count[p], at = 0;
     while (at < n && !pt_sample_before(input, offset, &list[at])) {
-        if (list[at].input == input && list[at].offset == offset) return;   /* same record */
+        if (list[at].input == input && list[at].offset == offset) return NULL;   /* same record */
         at++;
     }
-    if (n == K) n--;                       /* the last one falls off */
+    if (n == s->per) n--;                  /* the last one falls off */
     memmove(&list[at + 1], &list[at], (n - at) * sizeof *list);
     list[at].input = input;
     list[at].offset = offset;
+    list[at].line = line;
+    list[at].reason = PT_REJECT_NONE;
     snprintf(list[at].value, sizeof list[at].value, "%s", masked);
     s->count[p] = (uint8_t)(n + 1);
+    return &list[at];
 }
 
 void pt_samples_merge(pt_samples *dst, const pt_samples *src)
 {
     for (size_t p = 0; p < src->n_patterns && p < dst->n_patterns; p++)
         for (size_t i = 0; i < src->count[p]; i++) {
-            const pt_sample *x = &src->v[p * K + i];
-            pt_samples_add(dst, p, x->input, x->offset, x->value);
+            const pt_sample *x = &src->v[p * src->per + i];
+            pt_sample *kept = pt_samples_add_line(dst, p, x->input, x->offset, x->line, x->value);
+            if (kept) kept->reason = x->reason;
         }
 }
 
@@ -59,7 +73,7 @@ static int by_position(const void *a, const void *b)
 void pt_samples_renumber(pt_samples *s, const uint32_t *new_index)
 {
     for (size_t p = 0; p < s->n_patterns; p++) {
-        pt_sample *list = &s->v[p * K];
+        pt_sample *list = &s->v[p * s->per];
         for (size_t i = 0; i < s->count[p]; i++) list[i].input = new_index[list[i].input];
         if (s->count[p] > 1) qsort(list, s->count[p], sizeof *list, by_position);
     }
@@ -68,7 +82,7 @@ void pt_samples_renumber(pt_samples *s, const uint32_t *new_index)
 size_t pt_samples_of(const pt_samples *s, size_t p, const pt_sample **out)
 {
     if (p >= s->n_patterns) return 0;
-    *out = &s->v[p * K];
+    *out = &s->v[p * s->per];
     return s->count[p];
 }
 

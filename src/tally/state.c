@@ -1,19 +1,19 @@
 /* state.c - the state file: a tally saved to disk so that scans of shards can be merged
  * later (pitally/tally.h; the streaming merge of many is statemerge.c).
  *
- * Layout (version 3), every integer an unsigned LEB128 varint unless said otherwise:
+ * Layout (version 4), every integer an unsigned LEB128 varint unless said otherwise:
  *   "PTSTATE\n"  u32-le version  u32-le 0  u64-le rules digest  u64-le case key id
  *   u64-le length of the head, then the head:
  *     n_patterns
  *     n_inputs, then per input: path, bytes, compression, encoding, format (strings are
  *       length + bytes), flags (1 readable, 2 skipped, 4 container), declared, order, md5,
- *       sha256, counts, errors, columns (0 none, else 1 + flags (1 by key, 2 truncated), the
+ *       sha256, counts, errors (kind, message, offset, line), columns (0 none, else 1 + flags (1 by key, 2 truncated), the
  *       columns: count, then name (flag + string), position + 1, first + 1, fill, patterns:
  *       count, then pattern, matches, checked, passed, accepted, flags (1 judged,
  *       2 disabled), sample checked and passed; the doubt: count, then from + 1, to + 1,
  *       column + 1, pattern, pieces; columns.h)
  *     per pattern: matched, rejected
- *     per pattern: samples (count, then input, offset, masked value)
+ *     per pattern: samples (count, then input, offset, line, masked value)
  *   pieces: per set shard (256) a run: count, the tiers 2 to a byte, the sorted keys as
  *     deltas
  *   subjects: per set shard a run: count, the sorted keys as deltas
@@ -138,6 +138,7 @@ static void put_input(writer *w, const pt_input_result *in)
         put_str(w, in->errors.v[i].kind);
         put_str(w, in->errors.v[i].message);
         put_var(w, in->errors.v[i].offset);
+        put_var(w, in->errors.v[i].line);
     }
     const pt_colstats *c = in->columns;
     put_var(w, c ? 1u + (c->by_key ? 1u : 0u) + (c->truncated ? 2u : 0u) : 0u);
@@ -299,6 +300,7 @@ static void put_head(writer *w, const pt_tally *t)
         for (size_t i = 0; i < n; i++) {
             put_var(w, v[i].input);
             put_var(w, v[i].offset);
+            put_var(w, v[i].line);
             put_str(w, v[i].value);
         }
     }
@@ -477,11 +479,12 @@ static void get_input(reader *r, pt_tally *t)
     free(md5);
     free(sha);
     get_counts(r, &in->counts);
-    size_t n = get_count(r, 3);
+    size_t n = get_count(r, 4);
     for (size_t i = 0; i < n && !r->bad; i++) {
         char *kind = get_str(r), *msg = get_str(r);
-        uint64_t off = get_var(r);
+        uint64_t off = get_var(r), line = get_var(r);
         pt_errlist_add(&in->errors, kind, off, "%s", msg);
+        in->errors.v[in->errors.n - 1].line = line;
         free(kind);
         free(msg);
     }
@@ -499,12 +502,12 @@ static pt_tally *parse_head(reader *r)
         t->pattern_rejected[p] = get_var(r);
     }
     for (size_t p = 0; p < n_patterns && !r->bad; p++) {
-        size_t n = get_count(r, 3);
+        size_t n = get_count(r, 4);
         for (size_t i = 0; i < n && !r->bad; i++) {
-            uint64_t input = get_var(r), offset = get_var(r);
+            uint64_t input = get_var(r), offset = get_var(r), line = get_var(r);
             char *v = get_str(r);
             if (input >= t->n_inputs) r->bad = true;
-            else pt_samples_add(&t->samples, p, (uint32_t)input, offset, v);
+            else pt_samples_add_line(&t->samples, p, (uint32_t)input, offset, line, v);
             free(v);
         }
     }

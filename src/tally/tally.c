@@ -135,7 +135,7 @@ int pt_tally_merge(pt_tally *dst, pt_tally *src, char *err, size_t errlen)
     }
     /* src's samples point at src's inputs, which now follow dst's; both lists are
      * renumbered to the final order before they merge, so "first" means first in it */
-    for (size_t k = 0; k < src->samples.n_patterns * PT_SAMPLES_PER_PATTERN; k++)
+    for (size_t k = 0; k < src->samples.n_patterns * src->samples.per; k++)
         src->samples.v[k].input += shift;
     uint32_t *new_of = sort_inputs(dst);
     if (new_of) {

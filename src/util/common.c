@@ -55,6 +55,7 @@ void pt_errlist_add(pt_errlist *l, const char *kind, uint64_t offset, const char
     pt_error *e = &l->v[l->n++];
     snprintf(e->kind, sizeof e->kind, "%s", kind);
     e->offset = offset;
+    e->line = 0;
     va_list ap;
     va_start(ap, fmt);
     int len = vsnprintf(NULL, 0, fmt, ap);

@@ -121,3 +121,84 @@ def test_verify_reproduces_and_names_a_change(tmp):
     if "cards.csv: SHA-256" in out:
         raise Failure("the unchanged input is named as changed:\n" + out)
     run(["verify", os.path.join(tmp, "missing.json")], expect_rc=1)
+
+
+def test_rejected_csv(tmp):
+    """rejected.csv: the first 20 rejected values of each pattern, where and why, masked.
+    Row 3 (line 3) has an ID failing its check character and a masked mobile; rows
+    5..29 (lines 5..29) 25 more failing IDs: 26 rejected IDs, of which lines 3 and
+    5..23 are the first 20; one rejected mobile."""
+    good = fx.resident_id("11010519491231002")          # fx.ID_A
+    bad = [fx.bad_resident_id("11010519491231%03d" % i) for i in range(100, 126)]
+    people = [("张伟", good, "13812345678"), ("李娜", bad[0], "139****5678"),
+              ("王芳", fx.ID_B, "13700000000")]
+    people += [("用户%d" % i, bad[i], "136%08d" % i) for i in range(1, 26)]
+    text = fx.csv_text(people)
+    path = os.path.join(tmp, "ids.csv")
+    fx.write(path, text.encode())
+    ev = os.path.join(tmp, "ev")
+    r = scan([path], "--evidence", ev)
+    eq(r["totals"]["patterns"]["cn_resident_id"]["rejected"], 26, "rejected IDs in the report")
+    got = rows(os.path.join(ev, "rejected.csv"))
+    ids = [x for x in got if x["pattern"] == "cn_resident_id"]
+    eq([int(x["line"]) for x in ids], [3] + list(range(5, 24)), "the first 20 by position")
+    starts = [0]
+    for line in text.split("\n"):
+        starts.append(starts[-1] + len(line.encode()) + 1)
+    eq([int(x["offset"]) for x in ids], [starts[n - 1] for n in [3] + list(range(5, 24))],
+       "offsets of those rows")
+    first = ids[0]
+    eq((first["input"], first["member"], first["category"]), (path, "", "identity"), "where, what")
+    # fx.bad_resident_id puts '0' where the right check character is not '0', else '1'
+    want = fx.resident_id(bad[0][:17])[-1]
+    eq(first["reason"], "fails gb11643: checksum mismatch: check char '%s', expected '%s'"
+       % (bad[0][-1], want), "the reason, without the birth date")
+    mobiles = [x for x in got if x["pattern"] == "cn_mobile"]
+    eq([(int(x["line"]), x["reason"]) for x in mobiles],
+       [(3, "masked copy: matches the masked form of cn_mobile")], "the masked mobile")
+    with open(os.path.join(ev, "rejected.csv"), encoding="utf-8-sig") as f:
+        whole = f.read()
+    for b in bad:
+        if b in whole:
+            raise Failure("rejected.csv holds a whole ID: %s" % b)
+    if not first["value"].startswith("cn_resident_id=110") or "*" not in first["value"]:
+        raise Failure("value not masked as text: %r" % first["value"])
+    ev2 = os.path.join(tmp, "ev2")   # the same rows for any thread count and chunk size
+    scan([path], "--evidence", ev2, "-j", "2", "--chunk-size", "64")
+    eq(rows(os.path.join(ev2, "rejected.csv")), got, "rejected.csv with -j2 and 64-byte chunks")
+
+
+def test_columns_csv_and_manifest(tmp):
+    """columns.csv: one row per column of each input (cards.csv: 姓名, 银行卡号;
+    people.csv: 姓名, 手机号), every cell filled; the manifests name both new files with
+    the SHA-256 of their bytes; sample keys start with a letter (Excel keeps them text)."""
+    import hashlib
+    import json
+    a, b, _, _ = write_inputs(tmp)
+    ev = os.path.join(tmp, "ev")
+    scan([a, b], "--evidence", ev, "--sample", "10")
+    got = rows(os.path.join(ev, "columns.csv"))
+    eq([(x["input"], x["column"], x["header"], x["category"], x["pattern"], x["fill_rate"],
+         x["decision"]) for x in got],
+       [(a, "1", "姓名", "identity", "cn_name", "1.0000", "counted"),
+        (a, "2", "银行卡号", "property", "bank_card", "1.0000", "counted"),
+        (b, "1", "姓名", "identity", "cn_name", "1.0000", "counted"),
+        (b, "2", "手机号", "contact", "cn_mobile", "1.0000", "counted")], "columns")
+    eq(got[1]["pass_rate"], "1.0000", "every card passes bank_card")
+    with open(os.path.join(ev, "manifest.json"), encoding="utf-8") as f:
+        manifest = json.load(f)
+    for entry in manifest["files"]:
+        with open(os.path.join(ev, entry["file"]), "rb") as f:
+            eq(entry["sha256"], hashlib.sha256(f.read()).hexdigest(), entry["file"] + " SHA-256")
+    eq([(e["file"], e["rows"]) for e in manifest["files"]],
+       [("rejected.csv", 0), ("columns.csv", 4)], "files in manifest.json")
+    with open(os.path.join(ev, "manifest.txt"), encoding="utf-8") as f:
+        text = f.read()
+    for entry in manifest["files"]:
+        if entry["sha256"] not in text:
+            raise Failure("manifest.txt does not give the SHA-256 of " + entry["file"])
+    keys = [x["sample_key"] for x in rows(os.path.join(ev, "sample_art5_5.csv"))]
+    eq(len(keys), 10, "sample keys")
+    for k in keys:
+        if not (k[0] == "k" and len(k) == 17 and all(c in "0123456789abcdef" for c in k[1:])):
+            raise Failure("sample_key %r is not k + 16 hex digits" % k)

@@ -3,6 +3,7 @@ wrapped arrays, Elasticsearch and mongoexport output), pg_dump COPY blocks, SQL 
 Oracle scripts, title rows above a CSV header. Every fixture is built here and its counts
 worked out from how it was built; each is also scanned in small chunks, which must not
 change a count. Collected by run.py."""
+import gzip
 import json
 import os
 
@@ -135,9 +136,11 @@ def test_json_object_over_record_cap(tmp):
     fx.write(os.path.join(tmp, "huge.json"), data)
     inp = scan([os.path.join(tmp, "huge.json")], "--chunk-size", "4096", "--max-record", "65536")["inputs"][0]
     eq(counts(inp), (99, 99, 99), "records/raw/distinct")
-    eq(sorted(set(kinds(inp))), ["json", "record_too_long"], "error kinds")
+    # the cut object's 300,000 bytes are in no record, more than half of the ~304 KB
+    eq(sorted(set(kinds(inp))), ["json", "mostly_no_records", "record_too_long"], "error kinds")
     at = data.index(objs[50].encode())
-    eq([e["offset"] for e in inp["errors"][:2]], [at, at], "the cut object's offset, twice")
+    cut = [e for e in inp["errors"] if e["kind"] != "mostly_no_records"]   # that one is at 0
+    eq([e["offset"] for e in cut[:2]], [at, at], "the cut object's offset, twice")
 
 
 # ---------------------------------------------------------------- pg_dump
@@ -258,3 +261,132 @@ def test_labelled_blocks(tmp):
     # the three people and one more block: the card, a piece of its own
     eq(counts(got["crlf.txt"]), (4, 4, 3), "crlf.txt records/raw/distinct")
     eq(tier(got["crlf.txt"], "art5_3"), (1, 1), "crlf.txt art5_3: the card")
+
+
+# ---------------------------------------------------------------- line numbers
+
+def sample_lines(report, pattern="cn_resident_id"):
+    return [s.get("line") for s in report["totals"]["patterns"][pattern]["samples"]]
+
+
+def line_fixtures():
+    """name -> (bytes, the lines where the three people's records start), each worked
+    out from how the text is built. The resident-ID samples are one per record, so they
+    name the three records' lines."""
+    h, p = fx.HEAD, fx.PEOPLE
+    rows = [",".join(r) for r in p]
+    # a title and a blank line above the header (lines 1-2, header 3); the first
+    # record's quoted note spans lines 4-5
+    csv = "客户名单\n\n%s,备注\n%s,\"第一行\n第二行\"\n%s,\n%s,\n" % (",".join(h), *rows)
+    # the first two newlines doubled: header 1, blank 2, person 3, blank 4, people 5, 6
+    tsv = fx.csv_text(sep="\t").replace("\n", "\n\n", 2)
+    jsonl = "\n" + fx.jsonl_text()                           # a blank first line: 2, 3, 4
+    # indent=2: "[" on line 1, then each object "{", 3 keys, "}," = 5 lines: 2, 7, 12
+    doc = json.dumps([person(r) for r in p], ensure_ascii=False, indent=2)
+    cols = "(`%s`,`%s`,`%s`)" % h
+    sql = ("CREATE TABLE t (`%s` text, `%s` text, `%s` text);\n" % h +
+           "INSERT INTO t %s VALUES\n('%s','%s','%s'),\n('%s','%s','%s');\n" % ((cols,) + p[0] + p[1]) +
+           "\nINSERT INTO t %s VALUES ('%s','%s','%s');\n" % ((cols,) + p[2]))   # 3, 4, 6
+    dump = pg_dump(p, [])
+    copy_lines = [dump[:dump.index("\n%d\t" % i) + 1].count("\n") + 1 for i in (1, 2, 3)]
+    blocks = "\n".join("%s：%s\n%s：%s\n%s：%s\n" % (h[0], r[0], h[1], r[1], h[2], r[2])
+                       for r in p)                            # 4-line blocks: 1, 5, 9
+    lines = "开头一行\n%s 张伟\n\n\n李娜 %s\n%s\n" % (p[0][1], p[1][1], p[2][1])   # 2, 5, 6
+    crlf = fx.csv_text().replace("\n", "\r\n")               # header 1: 2, 3, 4
+    return {"a.csv": (csv.encode(), [4, 6, 7]), "b.tsv": (tsv.encode(), [3, 5, 6]),
+            "c.jsonl": (jsonl.encode(), [2, 3, 4]), "d.json": (doc.encode(), [2, 7, 12]),
+            "e.sql": (sql.encode(), [3, 4, 6]), "f.sql": (dump.encode(), copy_lines),
+            "g.txt": (blocks.encode(), [1, 5, 9]), "h.log": (lines.encode(), [2, 5, 6]),
+            "i.csv": (crlf.encode("utf-16-le"), [2, 3, 4]),
+            "j.csv.gz": (gzip.compress(crlf.encode("gb18030")), [2, 3, 4])}
+
+
+def test_sample_lines_every_format(tmp):
+    """Samples say the 1-based line where their record starts in its file, whatever the
+    format, encoding, compression or chunk size (issue 9: where an examiner can look)."""
+    for name, (data, lines) in line_fixtures().items():
+        path = os.path.join(tmp, name)
+        fx.write(path, data)
+        r = scan_chunked([path])
+        eq(sample_lines(r), lines, name + " sample lines")
+        offsets = [s["offset"] for s in r["totals"]["patterns"]["cn_resident_id"]["samples"]]
+        eq(offsets, sorted(offsets), name + " offsets in order, next to the lines")
+
+
+def test_sample_lines_sqlite(tmp):
+    """A database table is read as CSV text: its header is line 1, row k is line k+1."""
+    import sqlite3
+    path = os.path.join(tmp, "app.db")
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE users (姓名 TEXT, 身份证号 TEXT, 手机号 TEXT)")
+    db.executemany("INSERT INTO users VALUES (?, ?, ?)", fx.PEOPLE)
+    db.commit()
+    db.close()
+    eq(sample_lines(scan([path])), [2, 3, 4], "rows 1-3 of users")
+
+
+def test_error_line(tmp):
+    """A record-level error names its line too: a broken JSON Lines object on line 3."""
+    text = fx.jsonl_text().split("\n")
+    text.insert(2, '{"姓名": "坏')
+    path = os.path.join(tmp, "bad.jsonl")
+    fx.write(path, "\n".join(text).encode())
+    inp = scan_chunked([path])["inputs"][0]
+    eq([(e["kind"], e.get("line")) for e in inp["errors"]], [("json", 3)], "json error on line 3")
+
+
+# ---------------------------------------------------------------- never silent
+
+def test_most_bytes_in_no_record(tmp):
+    """Records that cover less than half of an input's text, with at least 4 KiB outside
+    them, give a mostly_no_records entry naming the format; the records still count.
+    A dump whose comment is 9000 bytes of 'x' and a JSON document whose records sit next
+    to an 8000-byte string: the 3 people's records are far smaller than that."""
+    comment = "/* " + "x" * 9000 + " */\n"
+    dump = (comment + fx.sql_text()).encode()
+    fx.write(os.path.join(tmp, "dump.sql"), dump)
+    doc = json.dumps({"meta": {"readme": "x" * 8000}, "data": [person(r) for r in fx.PEOPLE]},
+                     ensure_ascii=False).encode()
+    fx.write(os.path.join(tmp, "api.json"), doc)
+    got = by_name(scan_chunked([tmp]))
+    for name, data, fmt in (("dump.sql", dump, "sql"), ("api.json", doc, "json")):
+        inp = got[name]
+        eq(counts(inp), PEOPLE_COUNTS, name + " records/raw/distinct still count")
+        eq(kinds(inp), ["mostly_no_records"], name + " error kinds")
+        msg = inp["errors"][0]["message"]
+        # the whole file is text (UTF-8, no BOM, not compressed): its size is the total
+        if ("of the %d bytes" % len(data)) not in msg or ("read as %s" % fmt) not in msg:
+            raise AssertionError("%s message: %r" % (name, msg))
+
+
+def test_covered_inputs_have_no_such_entry(tmp):
+    """The usual shapes stay quiet: a 300-row CSV (every line but the header is a record),
+    a double-spaced chat log (the blank lines are a third of its bytes), and a small
+    MySQL dump whose schema outweighs its 3 tuples but is under 4 KiB."""
+    rows = [("用户%d" % i, fx.resident_id("11010519491231%03d" % i), "138%08d" % i)
+            for i in range(300)]
+    fx.write(os.path.join(tmp, "big.csv"), fx.csv_text(rows).encode())
+    fx.write(os.path.join(tmp, "chat.log"),
+             "".join("%s 说 %s\n\n" % (r[0], r[2]) for r in rows).encode())
+    fx.write(os.path.join(tmp, "small.sql"), fx.sql_text().encode())
+    for name, inp in by_name(scan([tmp])).items():
+        eq(inp["errors"], [], name + " errors")
+
+
+def test_sample_lines_xlsx_rows(tmp):
+    """A sheet's lines are its Excel row numbers: test_containers' people sheet (header on
+    row 1, people on rows 2, 3 and 5, row 4 empty), and a sheet whose header is on row 3
+    and whose row 4 holds a cell with a line break (rows 4, 6 and 7: the break takes the
+    line of the missing row 5)."""
+    from test_containers import STRINGS, inline, people_sheet, row, xlsx
+    h, p = fx.HEAD, fx.PEOPLE
+    lower = (row(3, inline("A3", h[0]), inline("B3", h[1]), inline("C3", "备注")) +
+             row(4, inline("A4", p[0][0]), inline("B4", p[0][1]), inline("C4", "第一行&#10;第二行")) +
+             row(6, inline("A6", p[1][0]), inline("B6", p[1][1])) +
+             row(7, inline("A7", p[2][0]), inline("B7", p[2][1])))
+    for name, sheets, lines in (("a.xlsx", [("客户信息", people_sheet())], [2, 3, 5]),
+                                ("b.xlsx", [("名单", lower)], [4, 6, 7])):
+        path = os.path.join(tmp, name)
+        xlsx(path, sheets, STRINGS)
+        r = scan([path])
+        eq(sample_lines(r), lines, name + " sample lines")

@@ -311,3 +311,43 @@ def test_review_cells_as_written(tmp):
     out, _ = review(os.path.join(tmp, "ev"))
     if "Verdict as verified: SERIOUS" not in out or " 55       55       55 " not in out:
         raise Failure(out)
+
+
+def test_review_html(tmp):
+    """--html: the review as a self-contained A4 page, in English and Chinese: both
+    verdicts, the tiers with the adjusted counts, the review files' SHA-256 and the rows
+    not counted with their values masked (fixture and counts as in
+    test_review_counts_by_hand). Rendered in headless Chromium when it is installed."""
+    from test_html import render, self_contained
+    ev = make_evidence(tmp)
+    mark_all(ev)
+    out_en, out_zh = os.path.join(tmp, "review.html"), os.path.join(tmp, "review.zh.html")
+    review(ev, "--html", out_en)
+    review(ev, "--html", out_zh, "--lang", "zh")
+    a4 = adjusted_exact(600, 40, 30)
+    with open(os.path.join(ev, "sample_art5_4.csv"), "rb") as f:
+        sha4 = hashlib.sha256(f.read()).hexdigest()
+    listed = read_csv(os.path.join(ev, "art5_3.csv"))
+    col = listed[0].index("values")
+    cards = [row[col].split("bank_card=")[1].split(";")[0] for row in listed[1:]]
+    eq(len(cards), 60, "cards in the list (test self-check)")
+    for out, words in ((out_en, ("As scanned", "As verified", "SERIOUS (情节严重)", "not reviewed")),
+                       (out_zh, ("扫描结论", "核实后结论", "情节严重", "未核实", 'lang="zh-CN"'))):
+        with open(out, encoding="utf-8") as f:
+            html = f.read()
+        self_contained(html)
+        for key in ('id="verdicts"', 'id="chart"', 'id="tiers"', 'id="files"', 'id="unconfirmed"',
+                    "<b>%d</b>" % a4, "<b>45</b>", sha4, "art5_1_6") + words:
+            if key not in html:
+                raise Failure("%s lacks %r" % (os.path.basename(out), key))
+        for card in cards:
+            if card in html:
+                raise Failure("a card number appears unmasked in the review page")
+        # the 15 rows not counted (lines 47..61), each card masked as bank_card's mask says:
+        # the first 6 and last 4 digits, at most 8 stars between
+        for card in cards[45:]:
+            masked = "bank_card=%s%s%s" % (card[:6], "*" * min(8, len(card) - 10), card[-4:])
+            if masked not in html:
+                raise Failure("%s lacks the masked %r" % (os.path.basename(out), masked))
+    run(["review", ev, "--plan", "--html", out_en], expect_rc=1)
+    return render(tmp, out_zh)

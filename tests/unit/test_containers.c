@@ -60,7 +60,8 @@ static const char sst_xml[] =
 
 /* Row 1: A1 and C1 (B1 a gap). Row 2 (with the x: prefix): A2 string 1, B2 a number in
  * exponent form that is a whole 11-digit number (spelled out), D2 an 18-digit number
- * (lost: empty), E2 a boolean. Row 3: only styled empty cells (left out). Row 4: an
+ * (lost: empty), E2 a boolean. Row 3: only styled empty cells (a blank line, so that row 4
+ * stays on line 4). Row 4: an
  * inline string, a formula string, string 2 quoted, an index past the table (empty). */
 static const char sheet_xml[] =
     "<worksheet xmlns=\"x\"><dimension ref=\"A1:E4\"/><sheetData>"
@@ -75,6 +76,7 @@ static const char sheet_xml[] =
 
 static const char sheet_csv[] = "姓名,,12.5\n"
                                 "张伟,13812345678,,,TRUE\n"
+                                "\n"
                                 "李娜,\"x\ny\",\"a, \"\"b\"\"\",\n";
 
 static void test_sheet_to_csv(void)
