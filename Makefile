@@ -81,8 +81,9 @@ $(DEPS_STAMP): Makefile
 
 # Only the tests need these: Chromium renders the HTML report (headless) in make test;
 # man-db and groff-base render the man page, dpkg-dev (dpkg-shlibdeps) derives the
-# Depends of the .deb, zsh checks the zsh completion (tests/integration/test_packaging.py).
-TEST_PKGS = chromium man-db groff-base dpkg-dev zsh
+# Depends of the .deb, zsh checks the zsh completion (tests/integration/test_packaging.py),
+# GNU parallel runs contrib/shard/parallel.sh (tests/integration/test_shard.py).
+TEST_PKGS = chromium man-db groff-base dpkg-dev zsh parallel
 TEST_DEPS_STAMP = build/.test-deps-ok
 $(TEST_DEPS_STAMP): Makefile
 	$(call install_missing,test dependencies,$(TEST_PKGS))

@@ -67,7 +67,7 @@ _pitally()
 
     local commands="scan merge patterns explain verify review keygen"
     local common="--patterns --policy --tier --help"
-    local scan_opts="--threads --json --state --case-key --declare --evidence --sample --seed --mask
+    local scan_opts="--threads --json --state --case-key --shard --declare --evidence --sample --seed --mask
         --html --lang --patterns --policy --tier --professional --income --business-purchase
         --format --encoding --binary --max-output --max-ratio --delimiter --header --progress
         --chunk-size --max-record --baseline --fail-on --quiet --summary --help"
@@ -120,6 +120,8 @@ _pitally()
         return ;;
     --lang)
         COMPREPLY=($(compgen -W "en zh" -- "$cur"))
+        return ;;
+    --shard)   # K/N: part K of N; nothing to offer but the form
         return ;;
     --tier)
         if [[ $cur == *=* ]]; then

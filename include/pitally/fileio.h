@@ -3,7 +3,8 @@
  * module does, as zstd's programs/fileio.c does for lib/:
  *  - pt_file_open: a file or stdin ("-") as a pt_raw_input;
  *  - pt_paths_expand: the command line's paths to the sorted list of inputs;
- *  - pt_scan_paths: both, feeding a running scan (pitally/pipeline.h).
+ *  - pt_scan_paths: both, feeding a running scan (pitally/pipeline.h);
+ *  - pt_shard_*: which of N processes scans which input (--shard K/N, shard.c).
  */
 #ifndef PITALLY_FILEIO_H
 #define PITALLY_FILEIO_H
@@ -24,7 +25,10 @@ typedef struct {
     char *path;          /* as given, or dir/name under a directory given */
     pt_errlist errors;   /* problems met while expanding (e.g. unreadable directory) */
     bool unreadable;     /* true: report it, do not try to open it */
-    uint64_t size;       /* of a regular file, else 0 (progress) */
+    uint64_t size;       /* of a regular file, else 0 (progress, shards) */
+    unsigned shard;      /* pt_shard_assign: the shard (1..N) that lists it */
+    bool members_shared; /* pt_shard_assign: an archive (database) every shard opens for
+                            its members (tables) */
 } pt_input_path;
 
 typedef struct {
@@ -46,5 +50,38 @@ typedef void (*pt_attrs_fn)(void *ctx, const char *path, pt_input_attrs *out);
  * number of inputs that could be opened. */
 size_t pt_scan_paths(pt_scan *s, const char *const *paths, size_t n_paths,
                      pt_progress_mode mode, pt_attrs_fn attrs, void *attrs_ctx);
+
+/* ---- shards (shard.c) ---- */
+#define PT_SHARD_MAX 65536u
+
+/* This process is shard k of n (1 <= k <= n). */
+typedef struct {
+    unsigned k, n;
+} pt_shard;
+
+/* "K/N", both whole numbers, 1 <= K <= N <= PT_SHARD_MAX. */
+bool pt_shard_parse(const char *s, pt_shard *out);
+
+/* Does the name say archive or database (.zip, .tar, .tar.gz, .7z, .rar, .db, .sqlite,
+ * ...)? Its members (tables) are shared out among the shards. */
+bool pt_shard_is_archive_name(const char *path);
+
+/* Fill in shard and members_shared of every path: files by size, largest first, each
+ * to the shard with the fewest bytes so far (ties: the lowest); archives and databases
+ * named as such are listed by the shards in turn and their members shared out. The same
+ * list gives the same table in every process. */
+void pt_shard_assign(pt_path_list *l, unsigned n);
+
+/* The input order of an entry of the whole collection (pt_scan_set_order): file
+ * number (from 1) in the expanded list times 2^32, plus the member number in its
+ * archive (from 0); the archive itself comes after its members. A merge of shards
+ * sorts by it, so that it lists inputs as one scan over all of them would. */
+#define PT_ORDER_FILE(i) (((uint64_t)(i) + 1) << 32)
+#define PT_ORDER_CONTAINER 0xFFFFFFFFull
+
+/* pt_scan_paths scanning only shard's part (shard NULL: everything). */
+size_t pt_scan_paths_shard(pt_scan *s, const char *const *paths, size_t n_paths,
+                           const pt_shard *shard, pt_progress_mode mode, pt_attrs_fn attrs,
+                           void *attrs_ctx);
 
 #endif

@@ -32,6 +32,7 @@ static const char usage_text[] =
     "  --case-key FILE            key of the case (pitally keygen): the state's fingerprints\n"
     "                             are enciphered under it; default FILE: STATE.key, made if\n"
     "                             absent. Every shard and merge of a case needs the same one\n"
+    "  --shard K/N                scan only part K of N of the inputs (docs/shards.md)\n"
     "  --declare PATH=CATEGORY    declared provenance: inputs matching the glob PATH (or\n"
     "                             under the directory PATH) carry CATEGORY (repeatable)\n"
     "  --evidence DIR             piece list of the most serious tier and samples of the\n"
@@ -172,6 +173,7 @@ enum {
     OPT_BUSINESS, OPT_FORMAT, OPT_ENCODING, OPT_DELIMITER, OPT_HEADER, OPT_PROGRESS,
     OPT_CHUNK, OPT_MAXREC, OPT_CHECK, OPT_BINARY, OPT_MAX_OUTPUT, OPT_MAX_RATIO, OPT_STATE,
     OPT_DECLARE, OPT_EVIDENCE, OPT_SAMPLE, OPT_SEED, OPT_MASK, OPT_HTML, OPT_LANG, OPT_CASE_KEY,
+    OPT_SHARD,
     OPT_BASELINE, OPT_FAIL_ON, OPT_QUIET, OPT_SUMMARY,  /* nightly jobs (nightly.c) */
     OPT_RECORD
 };
@@ -181,6 +183,7 @@ static const struct option long_options[] = {
     {"json", required_argument, NULL, OPT_JSON},
     {"state", required_argument, NULL, OPT_STATE},
     {"case-key", required_argument, NULL, OPT_CASE_KEY},
+    {"shard", required_argument, NULL, OPT_SHARD},
     {"baseline", required_argument, NULL, OPT_BASELINE},
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"quiet", no_argument, NULL, OPT_QUIET},
@@ -223,6 +226,7 @@ typedef struct {
     const char *state_path;      /* --state: the tally, for pitally merge */
     const char *case_key_path;   /* --case-key */
     pt_casekey case_key;         /* loaded from it, or beside the state */
+    pt_shard shard;              /* --shard K/N; n == 0: every input */
     const char *evidence_dir;    /* --evidence */
     const char *html_path;       /* --html */
     const char *lang;            /* --lang en|zh */
@@ -266,6 +270,7 @@ static const char *value_of(int opt)
     case OPT_STATE: case OPT_HTML: case OPT_POLICY: case OPT_CASE_KEY: return "FILE";
     case OPT_EVIDENCE: case OPT_PATTERNS: return "DIR";
     case OPT_DECLARE: return "PATH=CATEGORY";
+    case OPT_SHARD: return "K/N (part K of N, 1 <= K <= N)";
     case OPT_TIER: return "CATEGORY=TIER";
     case OPT_LANG: return "en or zh";
     case OPT_BASELINE: return "FILE (a state)";
@@ -332,6 +337,9 @@ static int parse_options(int argc, char **argv, cli_options *co, rules *ru, bool
         case OPT_JSON: co->json_path = optarg; break;
         case OPT_STATE: co->state_path = optarg; break;
         case OPT_CASE_KEY: co->case_key_path = optarg; break;
+        case OPT_SHARD:
+            if (!pt_shard_parse(optarg, &co->shard)) return usage_error("bad shard '%s' (K/N: part K of N, 1 <= K <= N <= 65536)", optarg);
+            break;
         case OPT_BASELINE: co->nightly.baseline_path = optarg; break;
         case OPT_FAIL_ON:
             if (!pt_nightly_parse_fail_on(optarg, &co->nightly.fail_on)) return usage_error("--fail-on takes serious or especially_serious, not '%s'", optarg);
@@ -467,8 +475,9 @@ static pt_tally *run_scan(int argc, char **argv, rules *ru, cli_options *co)
     pt_scan *s = pt_scan_start(&co->scan, &ru->patterns, &ru->policy, t);
     if (co->evidence_dir && co->scan.pieces)   /* the piece sink's ctx is the evidence */
         pt_scan_set_rejects(s, pt_evidence_rejected, co->scan.pieces->ctx);
-    pt_scan_paths(s, (const char *const *)argv + optind, (size_t)(argc - optind), co->scan.progress,
-                  co->n_declares ? declared_attrs : NULL, co);
+    pt_scan_paths_shard(s, (const char *const *)argv + optind, (size_t)(argc - optind),
+                        co->shard.n ? &co->shard : NULL, co->scan.progress,
+                        co->n_declares ? declared_attrs : NULL, co);
     pt_scan_finish(s);
     return t;
 }
@@ -564,7 +573,13 @@ static int finish_run(pt_tally *t, double started, rules *ru, cli_options *co, p
         rc = EXIT_REPORT_WRITE;
     }
     tell_unscanned(&result);
-    if (!result.n_scanned) {
+    if (!result.n_scanned && co->shard.n) {
+        /* one shard's part says nothing of the whole collection (an empty part, or one
+         * of error entries only, is no failure): the merge decides (docs/shards.md) */
+        if (!co->nightly.quiet)
+            fprintf(stderr, "pitally: shard %u/%u: no input of this part gave a record (exit 0: "
+                    "pitally merge judges the whole collection)\n", co->shard.k, co->shard.n);
+    } else if (!result.n_scanned) {
         fprintf(stderr, "pitally: nothing could be scanned: no input gave a record\n");
         if (rc == PT_EXIT_OK) rc = PT_EXIT_NO_INPUT;
     }
@@ -608,6 +623,9 @@ static int open_baseline(cli_options *co, const rules *ru)
 static int cmd_scan(int argc, char **argv, rules *ru, cli_options *co)
 {
     if (optind >= argc) return usage_error("%s", "scan needs at least one PATH");
+    for (int i = optind; co->shard.n && i < argc; i++)
+        if (!strcmp(argv[i], "-"))   /* each process would read a stream of its own */
+            return usage_error("%s", "--shard cannot read standard input (-): name the files");
     int rc = co->nightly.baseline_path ? PT_EXIT_OK : load_case_key(co);
     if (rc != PT_EXIT_OK) return rc;
     rc = load_rules(ru, argv[0]);
@@ -716,6 +734,7 @@ static int merge_states(merge_job *j, const char *state_path)
 static int cmd_merge(int argc, char **argv, rules *ru, cli_options *co)
 {
     if (optind >= argc) return usage_error("%s", "merge needs at least one STATE file");
+    if (co->shard.n) return usage_error("%s", "--shard is an option of scan: merge takes every shard's state");
     if (co->evidence_dir)   /* the piece lists are not in the state files yet */
         return usage_error("%s", "merge --evidence is not available yet: use scan --evidence on the whole set");
     int rc = load_rules(ru, argv[0]);

@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "internal.h"
+#include "pitally/fileio.h"
 
 #define PEEK (4u << 10)            /* bytes of a member looked at before deciding */
 #define BLOCK (64u << 10)
@@ -312,6 +313,20 @@ static char *raw_member_name(const char *outer)
 static void walk_archive(pt_walk *w, struct archive *a, const char *name, int depth,
                          pt_errlist *errs);
 
+bool pt_walk_member(pt_walk *w, size_t index)
+{
+    const pt_member_share *sh = w->share;
+    if (sh && sh->n > 1 && (sh->first + index) % sh->n != sh->k - 1) return false;
+    pt_scan_set_order(w->s, w->order + index);
+    return true;
+}
+
+bool pt_walk_itself(pt_walk *w)
+{
+    pt_scan_set_order(w->s, w->order + PT_ORDER_CONTAINER);
+    return !w->share || w->share->lists_itself;
+}
+
 /* Read what is left of a member into memory, up to cap. NULL (and an error listed
  * under name) when larger or damaged. */
 static uint8_t *slurp_member(pt_walk *w, member_stream *m, const char *name, size_t *len)
@@ -434,6 +449,8 @@ static void walk_archive(pt_walk *w, struct archive *a, const char *name, int de
             skipped++;
             continue;
         }
+        size_t index = members++;
+        if (depth == 0 && !pt_walk_member(w, index)) continue;   /* another shard's */
         char *mname;
         if (raw) {
             char *base = raw_member_name(name);
@@ -446,7 +463,6 @@ static void walk_archive(pt_walk *w, struct archive *a, const char *name, int de
             mname = pt_member_name(name, p ? p : archive_entry_pathname_utf8(e));
             uselocale(old_);
         }
-        members++;
         walk_member(w, a, e, mname, depth, peek);
         free(mname);
     }
@@ -481,11 +497,17 @@ static bool zip_is_workbook(const char *path)
 }
 
 long pt_container_scan(pt_scan *s, const char *path, pt_container_kind kind,
-                       const pt_input_attrs *attrs)
+                       const pt_input_attrs *attrs, uint64_t order, const pt_member_share *share)
 {
-    pt_walk w = {.s = s, .o = pt_scan_get_options(s)};
+    pt_walk w = {.s = s, .o = pt_scan_get_options(s), .share = share, .order = order};
     if (attrs) w.tmpl = *attrs;
     w.tmpl.errors = NULL;
+    /* a shard that does not list it scans an archive's members or a database's tables,
+     * nothing else (a workbook goes whole to one shard: each would parse its shared
+     * strings) */
+    if (share && !share->lists_itself &&
+        (kind == PT_CONTAINER_XLS || (kind == PT_CONTAINER_ARCHIVE && zip_is_workbook(path))))
+        return 0;
     /* made once (loading a locale costs more than reading a small workbook) and kept
      * for the life of the program; only the program's thread walks containers */
     static locale_t utf8;
@@ -508,7 +530,7 @@ long pt_container_scan(pt_scan *s, const char *path, pt_container_kind kind,
                            archive_error_string(a));
         else
             walk_archive(&w, a, path, 0, &errs);
-        if (errs.n) pt_scan_unread(s, path, &errs);
+        if (pt_walk_itself(&w) && errs.n) pt_scan_unread(s, path, &errs);
         pt_errlist_free(&errs);
         archive_read_free(a);
     }

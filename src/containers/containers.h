@@ -30,11 +30,23 @@ typedef enum {
  * when what it inflates to starts with a tar header. */
 pt_container_kind pt_container_sniff(const uint8_t *head, size_t n);
 
+/* An archive's members or a database's tables shared out among shards (--shard,
+ * src/fileio/shard.c): this process scans top-level member i (from 0) when
+ * (first + i) % n == k - 1, a nested container whole with its member. lists_itself:
+ * this process lists the container's own errors (the caller its hashes); a process
+ * that does not, scans nothing but members: a workbook is left to the one that does. */
+typedef struct {
+    unsigned k, n, first;
+    bool lists_itself;
+} pt_member_share;
+
 /* Scan the container file at path (kind from pt_container_sniff) through s, each inner
- * input with attrs (may be NULL) as its attributes. Returns the number of inner inputs
- * that could be read, or -1 when the file is not a container after all (an OLE2 file
- * that is not a workbook): the caller scans it as a plain input. */
+ * input with attrs (may be NULL) as its attributes and in input order (pt_scan_set_order)
+ * order + i, i its top-level member's number; the container's own errors are listed
+ * with order + PT_ORDER_CONTAINER (pitally/fileio.h). share NULL: every member. Returns the number of inner inputs that could be read, or -1 when the file
+ * is not a container after all (an OLE2 file that is not a workbook): the caller scans
+ * it as a plain input. */
 long pt_container_scan(pt_scan *s, const char *path, pt_container_kind kind,
-                       const pt_input_attrs *attrs);
+                       const pt_input_attrs *attrs, uint64_t order, const pt_member_share *share);
 
 #endif

@@ -13,6 +13,8 @@ typedef struct {
     const pt_scan_options *o;
     pt_input_attrs tmpl;      /* every inner input's attributes (declared) */
     long opened;
+    const pt_member_share *share;   /* NULL: every member */
+    uint64_t order;           /* the container's input order; member i: order + i */
     locale_t utf8;            /* libarchive converts UTF-8 names only in a UTF-8 locale */
 } pt_walk;
 
@@ -26,6 +28,13 @@ void pt_walk_input(pt_walk *w, const char *name, pt_raw_input *raw, pt_errlist *
 /* List an inner input or a container that was not read, with one error. */
 void pt_walk_unread(pt_walk *w, const char *name, const char *kind, uint64_t offset,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* --shard: is top-level member (table) number index this process's? If so, what follows
+ * takes its input order (the container's + index). */
+bool pt_walk_member(pt_walk *w, size_t index);
+/* The container's own entries follow (its errors): in its input order, after its
+ * members; false when another shard lists them. */
+bool pt_walk_itself(pt_walk *w);
 
 /* A workbook, a database: from a file (path) or from memory (a member read whole). */
 /* false: no xl/workbook.xml, not a workbook (nothing listed) */

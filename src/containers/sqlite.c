@@ -191,7 +191,8 @@ void pt_sqlite_scan(pt_walk *w, const char *name, const char *path, void *mem, s
     while (list && (r = sqlite3_step(list)) == SQLITE_ROW) {
         const char *t = (const char *)sqlite3_column_text(list, 0);
         if (!t) continue;
-        tables++;
+        size_t index = tables++;
+        if (path && !pt_walk_member(w, index)) continue;   /* another shard's table */
         char *iname = pt_member_name(name, t);
         pt_buf q = {0};
         pt_buf_put(&q, "SELECT * FROM \"", 15);
@@ -219,7 +220,7 @@ void pt_sqlite_scan(pt_walk *w, const char *name, const char *path, void *mem, s
         pt_errlist_add(&errs, "sqlite", 0, "listing the tables: %s", sqlite3_errmsg(db));
     if (db && tables == 0 && errs.n == 0)
         pt_errlist_add(&errs, "no_members", 0, "%s", "the database holds no table");
-    if (errs.n) pt_scan_unread(w->s, name, &errs);
+    if (errs.n && (!path || pt_walk_itself(w))) pt_scan_unread(w->s, name, &errs);
     pt_errlist_free(&errs);
     sqlite3_finalize(list);
     sqlite3_close(db);

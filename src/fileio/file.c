@@ -119,46 +119,124 @@ static void show_progress(void *ctx, uint64_t input_bytes, uint64_t records_done
     pt_progress_update(p, p->bytes_before + input_bytes, records_done);
 }
 
-size_t pt_scan_paths(pt_scan *s, const char *const *paths, size_t n_paths,
-                     pt_progress_mode mode, pt_attrs_fn attrs, void *attrs_ctx)
+/* One command line's inputs being scanned (by one shard of them, or all). */
+typedef struct {
+    pt_scan *s;
+    const pt_shard *shard;      /* NULL: every input */
+    pt_attrs_fn attrs;
+    void *attrs_ctx;
+    pt_progress progress;
+    size_t opened;
+} paths_run;
+
+static bool is_mine(const paths_run *r, const pt_input_path *p)
+{
+    return !r->shard || p->shard == r->shard->k;
+}
+
+/* Which of an archive's members this process scans: NULL for all of them. */
+static const pt_member_share *member_share(const paths_run *r, const pt_input_path *p,
+                                           pt_member_share *buf)
+{
+    if (!r->shard || !p->members_shared) return NULL;
+    *buf = (pt_member_share){r->shard->k, r->shard->n, p->shard - 1, is_mine(r, p)};
+    return buf;
+}
+
+/* Input number i of the list, which this process lists: read it, or list why not. */
+static void scan_listed(paths_run *r, pt_input_path *p, size_t i)
+{
+    pt_raw_input raw;
+    pt_scan_set_order(r->s, PT_ORDER_FILE(i));
+    if (p->unreadable || pt_file_open(p->path, &raw, &p->errors) != 0) {
+        pt_scan_unread(r->s, p->path, &p->errors);
+        return;
+    }
+    pt_input_attrs a = {0};
+    if (r->attrs) r->attrs(r->attrs_ctx, p->path, &a);
+    pt_container_kind kind = sniff_file(&raw, p->path);
+    if (kind != PT_CONTAINER_NONE) {
+        /* an archive, workbook or database: its members, sheets or tables are the
+         * inputs (src/containers/) */
+        pt_member_share share;
+        long got = pt_container_scan(r->s, p->path, kind, &a, PT_ORDER_FILE(i),
+                                     member_share(r, p, &share));
+        if (got >= 0) {
+            pt_scan_set_order(r->s, PT_ORDER_FILE(i) + PT_ORDER_CONTAINER);
+            list_container(r->s, p->path, &raw);
+            raw.close(raw.ctx);
+            r->opened += (size_t)got;
+            return;
+        }
+    }
+    pt_scan_set_order(r->s, PT_ORDER_FILE(i));
+    r->opened += pt_scan_input(r->s, p->path, &raw, &a);
+}
+
+/* An archive another shard lists: this shard's members of it. If this shard cannot
+ * open it, it says so under the archive's name (its members would be missing). */
+static void scan_others_archive(paths_run *r, pt_input_path *p, size_t i)
+{
+    pt_raw_input raw;
+    pt_errlist errs = {0};
+    pt_scan_set_order(r->s, PT_ORDER_FILE(i) + PT_ORDER_CONTAINER);
+    if (pt_file_open(p->path, &raw, &errs) != 0) {
+        pt_errlist_add(&errs, "open", 0,
+                       "shard %u/%u could not open this archive: its members of that shard "
+                       "are not scanned", r->shard->k, r->shard->n);
+        pt_scan_unread(r->s, p->path, &errs);
+        pt_errlist_free(&errs);
+        return;
+    }
+    pt_input_attrs a = {0};
+    if (r->attrs) r->attrs(r->attrs_ctx, p->path, &a);
+    pt_container_kind kind = sniff_file(&raw, p->path);
+    pt_member_share share;
+    if (kind != PT_CONTAINER_NONE) {
+        long got = pt_container_scan(r->s, p->path, kind, &a, PT_ORDER_FILE(i),
+                                     member_share(r, p, &share));
+        if (got > 0) r->opened += (size_t)got;
+    }
+    raw.close(raw.ctx);
+    pt_errlist_free(&errs);
+}
+
+size_t pt_scan_paths_shard(pt_scan *s, const char *const *paths, size_t n_paths,
+                           const pt_shard *shard, pt_progress_mode mode, pt_attrs_fn attrs,
+                           void *attrs_ctx)
 {
     pt_path_list list;
     pt_paths_expand(paths, n_paths, &list);
+    paths_run r = {.s = s, .shard = shard && shard->n > 1 ? shard : NULL, .attrs = attrs,
+                   .attrs_ctx = attrs_ctx};
+    if (r.shard) pt_shard_assign(&list, r.shard->n);
     uint64_t total = 0;
-    for (size_t i = 0; i < list.n; i++) total += list.v[i].size;
-    pt_progress progress;
-    pt_progress_init(&progress, mode, total, list.n);
-    pt_scan_set_progress(s, show_progress, &progress);
-    size_t opened = 0;
+    size_t count = 0;
+    for (size_t i = 0; i < list.n; i++)
+        if (is_mine(&r, &list.v[i]) || list.v[i].members_shared) {
+            total += list.v[i].size;
+            count++;
+        }
+    pt_progress_init(&r.progress, mode, total, count);
+    pt_scan_set_progress(s, show_progress, &r.progress);
     for (size_t i = 0; i < list.n; i++) {
         pt_input_path *p = &list.v[i];
-        pt_raw_input raw;
-        if (p->unreadable || pt_file_open(p->path, &raw, &p->errors) != 0) {
-            pt_scan_unread(s, p->path, &p->errors);
-            continue;
-        }
-        progress.current = p->path;
-        progress.current_no = i + 1;
-        pt_input_attrs a = {0};
-        if (attrs) attrs(attrs_ctx, p->path, &a);
-        pt_container_kind kind = sniff_file(&raw, p->path);
-        if (kind != PT_CONTAINER_NONE) {
-            /* an archive, workbook or database: its members, sheets or tables are the
-             * inputs (src/containers/) */
-            long got = pt_container_scan(s, p->path, kind, &a);
-            if (got >= 0) {
-                list_container(s, p->path, &raw);
-                raw.close(raw.ctx);
-                opened += (size_t)got;
-                progress.bytes_before += p->size;
-                continue;
-            }
-        }
-        opened += pt_scan_input(s, p->path, &raw, &a);
-        progress.bytes_before += p->size;
+        bool mine = is_mine(&r, p);
+        if (!mine && !p->members_shared) continue;
+        r.progress.current = p->path;
+        r.progress.current_no++;
+        if (mine) scan_listed(&r, p, i);
+        else scan_others_archive(&r, p, i);
+        r.progress.bytes_before += p->size;
     }
     pt_scan_set_progress(s, NULL, NULL);
-    pt_progress_finish(&progress);
+    pt_progress_finish(&r.progress);
     pt_paths_free(&list);
-    return opened;
+    return r.opened;
+}
+
+size_t pt_scan_paths(pt_scan *s, const char *const *paths, size_t n_paths,
+                     pt_progress_mode mode, pt_attrs_fn attrs, void *attrs_ctx)
+{
+    return pt_scan_paths_shard(s, paths, n_paths, NULL, mode, attrs, attrs_ctx);
 }
