@@ -56,9 +56,10 @@ class Book:
         self.zip = zipfile.ZipFile(path + ".tmp", "w", zipfile.ZIP_DEFLATED, compresslevel=1)
         self.path = path
         self.header = header
-        self.letters = [column_letters(i) for i in range(len(header))]
+        self.row_format = {}   # fields in a row -> its str.format template
         self.sheets = 0
         self.part = None
+        self.pending = []
         self.row = 0
 
     def new_sheet(self):
@@ -70,17 +71,31 @@ class Book:
         self.row = 0
         self.add_row(self.header)
 
+    def template(self, n):
+        """'<row r="{0}"><c r="A{0}" t="inlineStr"><is><t>{1}</t></is></c>...</row>'"""
+        t = self.row_format.get(n)
+        if t is None:
+            t = '<row r="{0}">%s</row>' % "".join(
+                '<c r="%s{0}" t="inlineStr"><is><t>{%d}</t></is></c>' % (column_letters(i), i + 1)
+                for i in range(n))
+            t = self.row_format[n] = t
+        return t
+
     def add_row(self, fields):
         self.row += 1
-        r = str(self.row)
-        cells = "".join('<c r="%s%s" t="inlineStr"><is><t>%s</t></is></c>'
-                        % (self.letters[i] if i < len(self.letters) else column_letters(i), r,
-                           escape(v))
-                        for i, v in enumerate(fields))
-        self.part.write(('<row r="%s">%s</row>' % (r, cells)).encode())
+        # one escape of the whole row (fields never hold NUL) instead of one per field
+        cells = escape("\0".join(fields)).split("\0")
+        self.pending.append(self.template(len(cells)).format(self.row, *cells))
+        if len(self.pending) >= 2000:
+            self.flush()
+
+    def flush(self):
+        self.part.write("".join(self.pending).encode())
+        self.pending = []
 
     def end_sheet(self):
         if self.part:
+            self.flush()
             self.part.write(b"</sheetData></worksheet>")
             self.part.close()
             self.part = None
