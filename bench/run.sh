@@ -148,9 +148,10 @@ make_data() {
             die "$f does not hold the bytes of $CSV (delete $DATA and rerun)"
     done
     for f in "$JSONL" "$SQL"; do
-        [ "$(meta_value "$f.meta" records)" = "$GEN_RECORDS" ] &&
-            [ "$(meta_value "$f.meta" distinct)" = "$GEN_DISTINCT" ] ||
+        if [ "$(meta_value "$f.meta" records)" != "$GEN_RECORDS" ] ||
+            [ "$(meta_value "$f.meta" distinct)" != "$GEN_DISTINCT" ]; then
             die "$f does not hold the records of $CSV (delete $DATA and rerun)"
+        fi
     done
 }
 
@@ -326,7 +327,8 @@ run_nohash() {
 # directory must be new, so it is removed before each run (untimed).
 run_evidence() {
     ev="$DATA/evidence"
-    BEFORE_RUN='rm -rf "$ev"'
+    # shellcheck disable=SC2016
+    BEFORE_RUN='rm -rf "$ev"'   # expanded when measure evaluates it
     run_pitally evidence "pitally -j2 --evidence DIR (csv)" 2 "$CSV" --evidence "$ev"
     BEFORE_RUN=""
     [ "$(field evidence 5)" = ok ] || return 0
@@ -352,6 +354,7 @@ run_merge() {
             { set_row merge "$label" "FAILED: the shard scan of $q (stderr-merge-scan.txt)"; return; }
         states="$states $st"
     done
+    # shellcheck disable=SC2086
     STATE_BYTES_SHARDS=$(cat $states | wc -c | tr -d ' ')
     # shellcheck disable=SC2086
     measure merge "$label" "$DATA/report-merge.txt" "$sdir" \
