@@ -1,8 +1,11 @@
 #!/bin/sh
-# run.sh - `make bench`: measures pitally against the speed targets of SPEC section 6, side by
-# side in one run, on a synthetic CSV dump made by build/bench-gen (plain, single-member gzip
-# and multi-member gzip), next to the baselines the targets name: `rg -c` with the equivalent
-# resident-ID / mobile / e-mail / bank-card regexes, `igzip -dc` and `gzip -dc`.
+# run.sh - `make bench`: measures pitally against every target of SPEC section 6, side by side
+# in one run, on one set of synthetic records made by build/bench-gen: as CSV (plain,
+# single-member and multi-member gzip, 4 quarters, many small files), as JSON Lines, as a
+# MySQL dump and as .xlsx (one workbook, many small ones: bench/csv2xlsx.py); with custody
+# hashing off (bench/nohash.c, preloaded) and with --evidence; the merge of 4 shards' states;
+# next to the baseline SPEC names, `rg --count-matches` with the equivalent resident-ID /
+# mobile / e-mail / bank-card regexes (and, for information, `rg -c`, `igzip -dc`, `gzip -dc`).
 #
 # Every configuration is timed with /usr/bin/time -v (peak RSS) around a nanosecond wall
 # clock, best of BENCH_REPEAT runs on a warm page cache. MB/s and records/s are always of the
@@ -16,6 +19,8 @@
 #   BENCH_DATA [bench/data]  PITALLY [build/pitally]  BENCH_GEN [build/bench-gen]
 #   BENCH_SMALL_FILES [10000]: the same CSV records split into this many files, each with
 #   the header row (the "many small files" row: no barrier between inputs)
+#   BENCH_XLSX_BOOKS [1000]: the records as this many small workbooks (and as one workbook)
+#   BENCH_NO_XLSX [unset]: set to 1 to skip making and timing the .xlsx rows
 # POSIX sh (runs under dash).
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -30,6 +35,9 @@ GZ_LEVEL=${BENCH_GZIP_LEVEL:-6}
 MEMBER_BYTES=${BENCH_MEMBER_BYTES:-65536}
 REPEAT=${BENCH_REPEAT:-3}
 SMALL_FILES=${BENCH_SMALL_FILES:-10000}
+XLSX_BOOKS=${BENCH_XLSX_BOOKS:-1000}
+NO_XLSX=${BENCH_NO_XLSX:-}
+NOHASH=${BENCH_NOHASH:-build/bench-nohash.so}
 DATA=${BENCH_DATA:-bench/data}
 TIME=/usr/bin/time
 
@@ -79,6 +87,16 @@ ensure_generator() {
         die "cannot build $GEN"
 }
 
+# The preloaded library of the "hashing off" row (bench/nohash.c); that row is skipped
+# when it cannot be built.
+ensure_nohash() {
+    [ -s "$NOHASH" ] && newer "$NOHASH" bench/nohash.c && return 0
+    say "bench: building $NOHASH"
+    mkdir -p "$(dirname "$NOHASH")"
+    gcc -O2 -std=c11 -Wall -Wextra -Werror -shared -fPIC -o "$NOHASH" bench/nohash.c ||
+        { say "bench: cannot build $NOHASH"; rm -f "$NOHASH"; }
+}
+
 # ---------------------------------------------------------------- data
 
 # gen_file OUT ARGS...: runs the generator into OUT unless OUT and its summary (OUT.meta) are
@@ -115,6 +133,13 @@ make_data() {
     wait "$pid_multi" || exit 2
     CSV_BYTES=$(wc -c <"$CSV" | tr -d ' ')
     make_small_files "$base"
+    make_quarters "$base"
+    # the same records as JSON Lines and as a MySQL dump (same seed and rates)
+    JSONL="$base.jsonl"
+    SQL="$base.sql"
+    gen_file "$JSONL" --format jsonl
+    gen_file "$SQL" --format sql
+    make_xlsx "$base"
 
     GEN_DISTINCT=$(meta_value "$CSV.meta" distinct)
     GEN_RECORDS=$(meta_value "$CSV.meta" records)
@@ -122,25 +147,74 @@ make_data() {
         [ "$(meta_value "$f.meta" bytes)" = "$CSV_BYTES" ] ||
             die "$f does not hold the bytes of $CSV (delete $DATA and rerun)"
     done
+    for f in "$JSONL" "$SQL"; do
+        if [ "$(meta_value "$f.meta" records)" != "$GEN_RECORDS" ] ||
+            [ "$(meta_value "$f.meta" distinct)" != "$GEN_DISTINCT" ]; then
+            die "$f does not hold the records of $CSV (delete $DATA and rerun)"
+        fi
+    done
 }
 
-# The CSV's records in SMALL_FILES files of equal record counts, each starting with the
-# header row, in a directory whose sorted order is the records' order.
-make_small_files() {
-    SMALL_DIR="$1.small$SMALL_FILES"
-    if [ -s "$SMALL_DIR/.done" ] && newer "$SMALL_DIR/.done" "$CSV"; then
-        say "bench: reusing $SMALL_DIR"
+# split_csv DIR COUNT NAME: the CSV's records in COUNT files of equal record counts, each
+# starting with the header row, named NAME-000000.csv, ... (sorted order = records' order).
+split_csv() {
+    dir=$1 count=$2 name=$3
+    if [ -e "$dir.done" ] && newer "$dir.done" "$CSV"; then
+        say "bench: reusing $dir"
         return 0
     fi
-    say "bench: splitting $CSV into $SMALL_FILES files"
-    rm -rf "$SMALL_DIR"
-    mkdir -p "$SMALL_DIR"
-    per=$(( (RECORDS + SMALL_FILES - 1) / SMALL_FILES ))
-    awk -v dir="$SMALL_DIR" -v per="$per" '
+    say "bench: splitting $CSV into $count files"
+    rm -rf "$dir" "$dir.done"
+    mkdir -p "$dir"
+    per=$(( (RECORDS + count - 1) / count ))
+    awk -v dir="$dir" -v per="$per" -v name="$name" '
         NR == 1 { header = $0; next }
-        (NR - 2) % per == 0 { if (out) close(out); out = sprintf("%s/part-%06d.csv", dir, (NR - 2) / per); print header > out }
+        (NR - 2) % per == 0 { if (out) close(out); out = sprintf("%s/%s-%06d.csv", dir, name, (NR - 2) / per); print header > out }
         { print > out }' "$CSV" || die "cannot split $CSV"
-    touch "$SMALL_DIR/.done"
+    touch "$dir.done"
+}
+
+# The "many small files" row: SMALL_FILES files.
+make_small_files() {
+    SMALL_DIR="$1.small$SMALL_FILES"
+    split_csv "$SMALL_DIR" "$SMALL_FILES" part
+}
+
+# The merge row's shards: the CSV in 4 files, one per shard.
+make_quarters() {
+    QUARTER_DIR="$1.quarters"
+    split_csv "$QUARTER_DIR" 4 quarter
+}
+
+# The .xlsx rows: the CSV's records as one workbook (a sheet per million records, Excel's
+# limit is 1,048,576 rows) and as XLSX_BOOKS small workbooks (bench/csv2xlsx.py).
+make_xlsx() {
+    XLSX="$1.xlsx"
+    XLSX_DIR="$1.books$XLSX_BOOKS"
+    XLSX_WHY=""
+    if [ -n "$NO_XLSX" ]; then XLSX_WHY="BENCH_NO_XLSX is set"; return 0; fi
+    command -v python3 >/dev/null 2>&1 || { XLSX_WHY="python3 not installed"; return 0; }
+    # the two are written in parallel (about 30 s a million records each, python3)
+    pid_one="" pid_books=""
+    if [ -s "$XLSX" ] && newer "$XLSX" "$CSV" && newer "$XLSX" bench/csv2xlsx.py; then
+        say "bench: reusing $XLSX"
+    else
+        say "bench: writing $XLSX"
+        python3 bench/csv2xlsx.py "$CSV" "$XLSX" &
+        pid_one=$!
+    fi
+    if [ -e "$XLSX_DIR.done" ] && newer "$XLSX_DIR.done" "$CSV" &&
+        newer "$XLSX_DIR.done" bench/csv2xlsx.py; then
+        say "bench: reusing $XLSX_DIR"
+    else
+        say "bench: writing $XLSX_BOOKS workbooks into $XLSX_DIR"
+        rm -rf "$XLSX_DIR"
+        { python3 bench/csv2xlsx.py "$CSV" "$XLSX_DIR" --books "$XLSX_BOOKS" &&
+            touch "$XLSX_DIR.done"; } &
+        pid_books=$!
+    fi
+    [ -z "$pid_one" ] || wait "$pid_one" || die "cannot write $XLSX"
+    [ -z "$pid_books" ] || wait "$pid_books" || die "cannot write $XLSX_DIR"
 }
 
 # ---------------------------------------------------------------- timing
@@ -154,6 +228,8 @@ time_value() { sed -n "s/.*$2: *//p" "$1" | head -n 1; }
 # measure KEY LABEL STDOUT_FILE INPUT CMD...: best wall time of REPEAT runs, max peak RSS,
 # and the CPU time (user + system, all threads) of the best run: on a machine shared with
 # other work the wall time varies from run to run, the CPU time much less.
+# BEFORE_RUN, when set, is evaluated before each run, outside the timed part.
+BEFORE_RUN=""
 measure() {
     key=$1 label=$2 stdout_file=$3 input=$4
     shift 4
@@ -163,6 +239,7 @@ measure() {
     i=0
     while [ "$i" -lt "$REPEAT" ]; do
         i=$((i + 1))
+        if [ -n "$BEFORE_RUN" ]; then eval "$BEFORE_RUN"; fi   # untimed
         t0=$(now_ns)
         "$TIME" -v -o "$DATA/time-$key.txt" "$@" >"$stdout_file" 2>"$DATA/stderr-$key.txt"
         rc=$?
@@ -199,21 +276,99 @@ skip() {
 }
 
 PITALLY_KEYS=""
+PT_ENV=""   # assignments for env(1) in front of pitally (the hashing-off row's LD_PRELOAD)
 
-# run_pitally KEY LABEL THREADS FILE
+# run_pitally KEY LABEL THREADS INPUT [OPTION...]: `pitally scan` of INPUT, its JSON report
+# in report-KEY.json (compared with the others' at the end).
 run_pitally() {
-    rm -f "$DATA/report-$1.json"   # never compare a report left by an earlier run
+    key=$1 label=$2 threads=$3 input=$4
+    shift 4
+    rm -f "$DATA/report-$key.json"   # never compare a report left by an earlier run
     if [ ! -x "$PITALLY" ]; then
-        printf '%s\t%s\t-\t-\t%s\t-\n' "$1" "$2" \
-            "FAILED: $PITALLY not built (run make build/pitally)" >>"$ROWS"
-        say "bench: $2: $PITALLY does not exist"
-        PITALLY_KEYS="$PITALLY_KEYS $1"
+        not_built "$key" "$label"
         return
     fi
-    measure "$1" "$2" "$DATA/report-$1.txt" "$4" \
-        "$PITALLY" scan -j"$3" --json "$DATA/report-$1.json" --progress never "$4"
+    # shellcheck disable=SC2086
+    measure "$key" "$label" "$DATA/report-$key.txt" "$input" \
+        env $PT_ENV "$PITALLY" scan -j"$threads" --json "$DATA/report-$key.json" --progress never "$@" "$input"
+    PITALLY_KEYS="$PITALLY_KEYS $key"
+    flag_wrong_count "$key"
+}
+
+not_built() {
+    printf '%s\t%s\t-\t-\t%s\t-\n' "$1" "$2" \
+        "FAILED: $PITALLY not built (run make build/pitally)" >>"$ROWS"
+    say "bench: $2: $PITALLY does not exist"
     PITALLY_KEYS="$PITALLY_KEYS $1"
-    flag_wrong_count "$1"
+}
+
+# set_status KEY STATUS: replaces the status of a row (when a check after the run fails).
+set_status() {
+    awk -F '\t' -v OFS='\t' -v k="$1" -v note="$2" \
+        '$1 == k { $5 = note } { print }' "$ROWS" >"$ROWS.tmp" && mv "$ROWS.tmp" "$ROWS"
+}
+
+# The cost of custody hashing: the -j2 CSV scan again, with libcrypto's EVP_DigestUpdate
+# replaced by a no-op (bench/nohash.c, preloaded). The row counts only if the shim took
+# effect: the report's MD5 must then be that of no bytes.
+run_nohash() {
+    label="pitally -j2, custody hashing off (csv)"
+    if [ ! -s "$NOHASH" ]; then skip nohash "$label" "$NOHASH could not be built"; return; fi
+    PT_ENV="LD_PRELOAD=$NOHASH"
+    run_pitally nohash "$label" 2 "$CSV"
+    PT_ENV=""
+    [ "$(field nohash 5)" = ok ] || return 0
+    md5=$(json_value nohash '["inputs"][0]["md5"]')
+    [ "$md5" = d41d8cd98f00b204e9800998ecf8427e ] ||
+        set_status nohash "FAILED: the preloaded shim did not stop hashing (md5 ${md5:-missing})"
+}
+
+# The cost of --evidence DIR: the -j2 CSV scan writing the piece list and samples; the
+# directory must be new, so it is removed before each run (untimed).
+run_evidence() {
+    ev="$DATA/evidence"
+    # shellcheck disable=SC2016
+    BEFORE_RUN='rm -rf "$ev"'   # expanded when measure evaluates it
+    run_pitally evidence "pitally -j2 --evidence DIR (csv)" 2 "$CSV" --evidence "$ev"
+    BEFORE_RUN=""
+    [ "$(field evidence 5)" = ok ] || return 0
+    [ -s "$ev/art5_3.csv" ] || set_status evidence "FAILED: no $ev/art5_3.csv written"
+}
+
+# The merge row: each quarter of the CSV scanned (untimed) into a state under one case key,
+# then `pitally merge` of the 4 states timed, writing the merged state. The merged state's
+# bytes per distinct piece are the state-size figure (it is the state of the whole data).
+run_merge() {
+    label="pitally merge (4 shards' states)"
+    if [ ! -x "$PITALLY" ]; then not_built merge "$label"; return; fi
+    sdir="$DATA/states"
+    rm -rf "$sdir" "$DATA/report-merge.json"
+    mkdir -p "$sdir" && chmod 700 "$sdir"   # states and the key stay in the lab
+    "$PITALLY" keygen "$sdir/case.key" >/dev/null 2>&1 ||
+        { set_row merge "$label" "FAILED: pitally keygen"; return; }
+    states=""
+    for q in "$QUARTER_DIR"/quarter-*.csv; do
+        st="$sdir/$(basename "$q" .csv).pst"
+        "$PITALLY" scan -j2 --quiet --state "$st" --case-key "$sdir/case.key" "$q" \
+            2>"$DATA/stderr-merge-scan.txt" ||
+            { set_row merge "$label" "FAILED: the shard scan of $q (stderr-merge-scan.txt)"; return; }
+        states="$states $st"
+    done
+    # shellcheck disable=SC2086
+    STATE_BYTES_SHARDS=$(cat $states | wc -c | tr -d ' ')
+    # shellcheck disable=SC2086
+    measure merge "$label" "$DATA/report-merge.txt" "$sdir" \
+        "$PITALLY" merge $states --json "$DATA/report-merge.json" --state "$sdir/merged.pst"
+    PITALLY_KEYS="$PITALLY_KEYS merge"
+    flag_wrong_count merge
+    STATE_BYTES=$(wc -c <"$sdir/merged.pst" 2>/dev/null | tr -d ' ')
+}
+
+# set_row KEY LABEL STATUS: a row that failed before its timing.
+set_row() {
+    printf '%s\t%s\t-\t-\t%s\t-\n' "$1" "$2" "$3" >>"$ROWS"
+    say "bench: $2: $3"
+    PITALLY_KEYS="$PITALLY_KEYS $1"
 }
 
 # A pitally row whose report does not count the generator's records measured something else:
@@ -222,23 +377,37 @@ flag_wrong_count() {
     [ "$(field "$1" 5)" = ok ] || return 0
     got=$(json_value "$1" '["totals"]["records"]')
     [ "$got" = "$GEN_RECORDS" ] && return 0
-    awk -F '\t' -v OFS='\t' -v k="$1" -v note="WRONG COUNT: ${got:-no} records of $GEN_RECORDS" \
-        '$1 == k { $5 = note } { print }' "$ROWS" >"$ROWS.tmp" && mv "$ROWS.tmp" "$ROWS"
+    set_status "$1" "WRONG COUNT: ${got:-no} records of $GEN_RECORDS"
 }
 
 run_all() {
     : >"$ROWS"
+    STATE_BYTES="" STATE_BYTES_SHARDS=""
     run_pitally j1 "pitally -j1 (csv)" 1 "$CSV"
     run_pitally j2 "pitally -j2 (csv)" 2 "$CSV"
+    run_nohash
+    run_evidence
+    run_pitally jsonl "pitally -j2 (jsonl, same records)" 2 "$JSONL"
+    run_pitally sql "pitally -j2 (sql dump, same records)" 2 "$SQL"
+    run_pitally pz1 "pitally -j2 (gz single)" 2 "$GZ_SINGLE"
+    run_pitally pzm "pitally -j2 (gz multi)" 2 "$GZ_MULTI"
     run_pitally small "pitally -j2 ($SMALL_FILES small csv files)" 2 "$SMALL_DIR"
+    if [ -z "$XLSX_WHY" ]; then
+        run_pitally xlsx "pitally -j2 (one .xlsx workbook)" 2 "$XLSX"
+        run_pitally xlsxs "pitally -j2 ($XLSX_BOOKS small .xlsx workbooks)" 2 "$XLSX_DIR"
+    else
+        skip xlsx "pitally -j2 (one .xlsx workbook)" "$XLSX_WHY"
+        skip xlsxs "pitally -j2 ($XLSX_BOOKS small .xlsx workbooks)" "$XLSX_WHY"
+    fi
+    run_merge
     if command -v rg >/dev/null 2>&1; then
-        measure rg "rg -c, 4 regexes (csv)" "$DATA/out-rg.txt" "$CSV" \
-            rg -c -e "$RE_ID" -e "$RE_MOBILE" -e "$RE_EMAIL" -e "$RE_CARD" "$CSV"
         measure rgall "rg --count-matches, 4 regexes (csv)" "$DATA/out-rgall.txt" "$CSV" \
             rg --count-matches -e "$RE_ID" -e "$RE_MOBILE" -e "$RE_EMAIL" -e "$RE_CARD" "$CSV"
+        measure rg "rg -c, 4 regexes (csv)" "$DATA/out-rg.txt" "$CSV" \
+            rg -c -e "$RE_ID" -e "$RE_MOBILE" -e "$RE_EMAIL" -e "$RE_CARD" "$CSV"
     else
-        skip rg "rg -c, 4 regexes (csv)" "ripgrep not installed"
         skip rgall "rg --count-matches, 4 regexes (csv)" "ripgrep not installed"
+        skip rg "rg -c, 4 regexes (csv)" "ripgrep not installed"
     fi
     if command -v igzip >/dev/null 2>&1; then
         measure igz1 "igzip -dc (gz single)" /dev/null "$GZ_SINGLE" igzip -dc "$GZ_SINGLE"
@@ -253,8 +422,6 @@ run_all() {
     else
         skip pigz1 "pigz -dc (gz single)" "pigz not installed"
     fi
-    run_pitally pz1 "pitally -j2 (gz single)" 2 "$GZ_SINGLE"
-    run_pitally pzm "pitally -j2 (gz multi)" 2 "$GZ_MULTI"
 }
 
 # ---------------------------------------------------------------- results
@@ -303,11 +470,11 @@ print_table() {
     md="$DATA/last.md"
     awk -F '\t' -v bytes="$CSV_BYTES" -v recs="$RECORDS" -v md="$md" '
     function row(label, s, mbs, rps, rss, cpu, status) {
-        printf "%-38s %9s %9s %12s %9s %7s  %s\n", label, s, mbs, rps, rss, cpu, status
+        printf "%-44s %9s %9s %12s %9s %7s  %s\n", label, s, mbs, rps, rss, cpu, status
         printf "| %s | %s | %s | %s | %s | %s | %s |\n", label, s, mbs, rps, rss, cpu, status >> md
     }
     BEGIN {
-        printf "%-38s %9s %9s %12s %9s %7s\n", "configuration", "seconds", "MB/s", "records/s", "RSS MiB", "CPU s"
+        printf "%-44s %9s %9s %12s %9s %7s\n", "configuration", "seconds", "MB/s", "records/s", "RSS MiB", "CPU s"
         print "| configuration | seconds | MB/s | records/s | peak RSS MiB | CPU s | status |" >> md
         print "|---|---:|---:|---:|---:|---:|---|" >> md
     }
@@ -323,6 +490,7 @@ print_table() {
 memory_line() {
     worst_kb="" worst_key=""
     for key in $PITALLY_KEYS; do
+        [ "$key" != merge ] || continue            # a merge has its own budget (256 MiB)
         [ "$(field "$key" 5)" = ok ] || continue   # failed, or did not read everything
         kb=$(field "$key" 4)
         if [ -z "$worst_kb" ] || [ "$kb" -gt "$worst_kb" ]; then worst_kb=$kb worst_key=$key; fi
@@ -355,30 +523,64 @@ json_value() {
 
 json_distinct() { json_value "$1" '["totals"]["pieces"]["distinct"]'; }
 
+# cpu_ratio NUM_KEY DEN_KEY: CPU seconds of NUM over those of DEN (n/a unless both ran).
+cpu_ratio() {
+    a=$(field "$1" 6) b=$(field "$2" 6)
+    if [ "$(field "$1" 5)" != ok ] || [ "$(field "$2" 5)" != ok ]; then echo "n/a"; return; fi
+    case "$a$b" in *-*|"") echo "n/a"; return ;; esac
+    awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
+}
+
+# Peak RSS of the merge row in MiB, and the merged state's bytes per distinct piece.
+merge_rss() {
+    [ "$(field merge 5)" = ok ] || { echo n/a; return; }
+    awk -v kb="$(field merge 4)" 'BEGIN { printf "%.1f", kb / 1024 }'
+}
+state_per_piece() {
+    d=$(json_distinct merge)
+    case "$1:$d" in :*|*:|*:0) echo n/a; return ;; esac
+    awk -v b="$1" -v d="$d" 'BEGIN { printf "%.2f", b / d }'
+}
+
 print_ratios() {
-    r_rg=$(ratio j2 rg)
-    r_rgall=$(ratio j2 rgall)
-    r_scale=$(ratio j2 j1)
-    r_small=$(ratio j2 small)
-    r_gz1=$(ratio pz1 igz1)
-    r_gzm=$(ratio pzm igzm)
     s_j2=$(field j2 3)
     [ "$(field j2 5)" = ok ] || s_j2=-
     case "$s_j2" in ''|-) mbs_j2=n/a ;; *) mbs_j2=$(awk -v b="$CSV_BYTES" -v s="$s_j2" 'BEGIN { printf "%.1f", b / 1e6 / s }') ;; esac
+    # "time with / time without" figures: at most 1.10 is a cost of at most 10%
+    r_hash=$(ratio nohash j2)
+    r_ev=$(ratio j2 evidence)
+    r_small=$(ratio j2 small)
+    r_xlsxs=$(ratio xlsx xlsxs)
+    rss_merge=$(merge_rss)
+    st_piece=$(state_per_piece "$STATE_BYTES")
+    st_shards=$(state_per_piece "$STATE_BYTES_SHARDS")
     {
-        echo "pitally -j2 MB/s (csv)|$mbs_j2|>= 250|$(meets "$mbs_j2" 250)"
-        echo "pitally -j2 / rg -c|$r_rg|>= 2.0|$(meets "$r_rg" 2.0)"
-        echo "pitally -j2 / -j1|$r_scale|>= 1.7|$(meets "$r_scale" 1.7)"
-        echo "pitally $SMALL_FILES small files: time / one file|$r_small|<= 1.3|$(at_most "$r_small" 1.3)"
-        echo "pitally gz single / igzip -dc|$r_gz1|>= 0.8|$(meets "$r_gz1" 0.8)"
-        echo "pitally gz multi / igzip -dc|$r_gzm|>= 0.8|$(meets "$r_gzm" 0.8)"
-        echo "(info) pitally -j2 / rg --count-matches|$r_rgall|-|-"
+        echo "pitally -j2 MB/s (csv)|$mbs_j2|>= 300|$(meets "$mbs_j2" 300)"
+        r=$(ratio j2 rgall); echo "pitally -j2 / rg --count-matches|$r|>= 1.25|$(meets "$r" 1.25)"
+        r=$(ratio jsonl j2); echo "jsonl / csv (records/s, -j2)|$r|>= 0.85|$(meets "$r" 0.85)"
+        r=$(ratio sql j2); echo "sql dump / csv (records/s, -j2)|$r|>= 0.85|$(meets "$r" 0.85)"
+        r=$(ratio pz1 j2); echo "gz single / plain csv (-j2)|$r|>= 0.9|$(meets "$r" 0.9)"
+        r=$(ratio pzm j2); echo "gz multi / plain csv (-j2)|$r|>= 0.9|$(meets "$r" 0.9)"
+        echo "$SMALL_FILES small files: time / one file|$r_small|<= 1.3|$(at_most "$r_small" 1.3)"
+        echo "custody hashing: time with / without (-j2)|$r_hash|<= 1.10|$(at_most "$r_hash" 1.10)"
+        r=$(ratio j2 j1); echo "pitally -j2 / -j1|$r|>= 1.8|$(meets "$r" 1.8)"
+        echo "merge of 4 shard states: peak RSS MiB|$rss_merge|<= 256|$(at_most "$rss_merge" 256)"
+        echo "merged state: bytes per distinct piece|$st_piece|<= 6|$(at_most "$st_piece" 6)"
+        echo "--evidence DIR (issue 11): time with / without (-j2)|$r_ev|<= 1.10|$(at_most "$r_ev" 1.10)"
+        echo "(info) custody hashing: CPU s with / without|$(cpu_ratio j2 nohash)|-|-"
+        echo "(info) --evidence DIR: CPU s with / without|$(cpu_ratio evidence j2)|-|-"
+        echo "(info) one .xlsx / csv (records/s, -j2)|$(ratio xlsx j2)|-|-"
+        echo "(info) $XLSX_BOOKS small .xlsx: time / one workbook|$r_xlsxs|-|-"
+        echo "(info) 4 shard states: bytes per distinct piece (sum)|$st_shards|-|-"
+        echo "(info) pitally -j2 / rg -c|$(ratio j2 rg)|-|-"
+        echo "(info) pitally gz single / igzip -dc|$(ratio pz1 igz1)|-|-"
+        echo "(info) pitally gz multi / igzip -dc|$(ratio pzm igzm)|-|-"
     } >"$DATA/ratios.txt"
     echo
-    printf '%-40s %8s %8s  %s\n' "ratio (SPEC section 6)" "value" "target" "status"
+    printf '%-54s %8s %8s  %s\n' "ratio (SPEC section 6)" "value" "target" "status"
     { echo; echo "| ratio (SPEC section 6) | value | target | status |"; echo "|---|---:|---:|---|"; } >>"$DATA/last.md"
     while IFS='|' read -r name value target status; do
-        printf '%-40s %8s %8s  %s\n' "$name" "$value" "$target" "$status"
+        printf '%-54s %8s %8s  %s\n' "$name" "$value" "$target" "$status"
         echo "| $name | $value | $target | $status |" >>"$DATA/last.md"
     done <"$DATA/ratios.txt"
     mem=$(memory_line)
@@ -387,9 +589,14 @@ print_ratios() {
     { echo; echo "$mem"; } >>"$DATA/last.md"
 }
 
-# Every pitally report must agree in every count: inputs and totals (without path, bytes,
-# compression, sample paths), verdict and policy; "run" (threads, elapsed) and "tool" are ignored. The
-# record count must also be the generator's.
+# Every pitally report must agree in every count. Runs over the one CSV file (plain, gzip,
+# hashing off, --evidence, any thread count) must agree in everything but the run record
+# ("run", "tool"), the file's identity (per-input path, bytes, compression, md5, sha256; the
+# hashing-off run's hashes are of no bytes), totals.bytes and the samples' paths. Runs over
+# the same records in other files or formats (small files, quarters merged, JSON Lines, SQL,
+# .xlsx) must agree in the totals (records, subjects, pieces, tiers, categories, doubt, each
+# pattern's matched and rejected counts: not its samples, nor the bytes), the verdict and the
+# policy. The record count must also be the generator's.
 check_reports() {
     files=""
     for key in $PITALLY_KEYS; do
@@ -400,8 +607,9 @@ check_reports() {
     if command -v python3 >/dev/null 2>&1; then
         # shellcheck disable=SC2086
         python3 - "$GEN_RECORDS" "$GEN_DISTINCT" $files <<'EOF'
-import json, sys
+import copy, json, sys
 
+ONE_FILE = {"j1", "j2", "nohash", "evidence", "pz1", "pzm"}
 gen_records, gen_distinct = int(sys.argv[1]), int(sys.argv[2])
 reports, problems = [], []
 for arg in sys.argv[3:]:
@@ -412,16 +620,23 @@ for arg in sys.argv[3:]:
     except (OSError, ValueError) as e:
         problems.append("%s: no readable JSON report (%s)" % (label, e))
 
-def counts(report):
-    r = {k: v for k, v in report.items() if k not in ("run", "tool")}
-    r["inputs"] = [{k: v for k, v in i.items() if k not in ("path", "bytes", "compression")}
-                   for i in r.get("inputs", [])]
-    r["totals"] = {k: v for k, v in r.get("totals", {}).items() if k != "bytes"}
-    # samples name the file they come from: plain and gzip runs differ there only
-    for p in r["totals"].get("patterns", {}).values():
+IDENTITY = ("path", "bytes", "compression", "md5", "sha256")
+
+def one_file_view(report):
+    r = copy.deepcopy({k: v for k, v in report.items() if k not in ("run", "tool")})
+    r["inputs"] = [{k: v for k, v in i.items() if k not in IDENTITY} for i in r.get("inputs", [])]
+    r.get("totals", {}).pop("bytes", None)
+    for p in r.get("totals", {}).get("patterns", {}).values():
         for s in p.get("samples", []):
-            s.pop("path", None)
+            s.pop("path", None)   # plain and gzip runs differ there only
     return r
+
+def same_records_view(report):
+    t = copy.deepcopy(report.get("totals", {}))
+    t.pop("bytes", None)
+    for p in t.get("patterns", {}).values():
+        p.pop("samples", None)   # where a sample is found depends on the files' layout
+    return {"totals": t, "verdict": report.get("verdict"), "policy": report.get("policy")}
 
 def differences(a, b, where=""):
     if isinstance(a, dict) and isinstance(b, dict):
@@ -437,23 +652,13 @@ def differences(a, b, where=""):
         yield "%s: %s vs %s" % (where, json.dumps(a, ensure_ascii=False)[:80],
                                 json.dumps(b, ensure_ascii=False)[:80])
 
-def same_data(report):
-    # the many-small-files run holds the same records in other inputs: compare what does
-    # not depend on how they are cut into files (totals without sample offsets, verdict)
-    r = counts(report)
-    r.pop("inputs", None)
-    for p in r["totals"].get("patterns", {}).values():
-        for s in p.get("samples", []):
-            s.pop("offset", None)
-    return r
-
 if reports:
     ref_label, ref = reports[0]
     for label, rep in reports[1:]:
-        if len(rep.get("inputs", [])) != len(ref.get("inputs", [])):
-            diff = list(differences(same_data(ref), same_data(rep)))
+        if label in ONE_FILE and ref_label in ONE_FILE:
+            diff = list(differences(one_file_view(ref), one_file_view(rep)))
         else:
-            diff = list(differences(counts(ref), counts(rep)))
+            diff = list(differences(same_records_view(ref), same_records_view(rep)))
         for d in diff[:10]:
             problems.append("%s vs %s: %s" % (ref_label, label, d))
         if len(diff) > 10:
@@ -474,28 +679,36 @@ for p in problems:
     print("MISMATCH: " + p)
 if problems:
     sys.exit(1)
-print("counts agree across %d pitally configurations" % len(reports))
+print("counts agree across %d pitally configurations (%s)"
+      % (len(reports), " ".join(label for label, _ in reports)))
 EOF
     elif command -v jq >/dev/null 2>&1; then
         ref=""
         for arg in $files; do
             path=${arg##*=}
-            jq -S 'del(.run, .tool) | .inputs |= map(del(.path, .bytes, .compression))
-                   | del(.totals.bytes) | del(.totals.patterns[]?.samples[]?.path)' "$path" >"$path.counts" 2>/dev/null ||
+            jq -S '{totals: (.totals | del(.bytes) | del(.patterns[]?.samples)), verdict, policy}' \
+                "$path" >"$path.counts" 2>/dev/null ||
                 { echo "MISMATCH: $path: no readable JSON report"; return 1; }
             if [ -z "$ref" ]; then ref="$path.counts"
             elif ! cmp -s "$ref" "$path.counts"; then echo "MISMATCH: $ref vs $path.counts"; return 1; fi
         done
-        echo "counts agree across pitally configurations (jq)"
+        echo "counts agree across pitally configurations (jq: totals, verdict, policy)"
     else
         echo "MISMATCH: neither python3 nor jq to compare reports"
         return 1
     fi
 }
 
+xlsx_sizes() {
+    [ -z "$XLSX_WHY" ] || return 0
+    printf ', one .xlsx %s bytes, %s .xlsx %s bytes' "$(wc -c <"$XLSX" | tr -d ' ')" "$XLSX_BOOKS" \
+        "$(find "$XLSX_DIR" -type f -name '*.xlsx' -exec cat {} + | wc -c | tr -d ' ')"
+}
+
 main() {
     install_tools
     ensure_generator
+    ensure_nohash
     make_data
     run_all
     header=$(
@@ -505,8 +718,10 @@ main() {
              "$GEN_DISTINCT distinct of $GEN_RECORDS records (seed $SEED, dup rate $DUP_RATE," \
              "invalid rate $INVALID_RATE); gzip level $GZ_LEVEL: single $(wc -c <"$GZ_SINGLE" | tr -d ' ') bytes," \
              "multi (a member per $MEMBER_BYTES input bytes) $(wc -c <"$GZ_MULTI" | tr -d ' ') bytes"
+        echo "same records: jsonl $(wc -c <"$JSONL" | tr -d ' ') bytes, sql $(wc -c <"$SQL" | tr -d ' ') bytes$(xlsx_sizes);" \
+             "$SMALL_FILES small csv files; 4 quarters for the merge row"
         echo "tools: $(tool_versions)"
-        echo "best of $REPEAT runs on a warm page cache; MB/s and records/s of the uncompressed CSV in every row;" \
+        echo "best of $REPEAT runs on a warm page cache; MB/s and records/s of the uncompressed CSV in every row (whatever the row's input holds);" \
              "CPU s: user + system time of the best run (all threads)"
     )
     echo
