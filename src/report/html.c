@@ -4,7 +4,8 @@
  * --lang zh, using the Interpretation's own terms from the policy (labels_zh).
  *
  * Order, as an expert opinion reads: the verdict and its grounds; each tier against its
- * threshold and the combined ratio against the 1x and 10x marks; categories; subjects and
+ * threshold and the combined ratio against the 1x and 10x marks; the doubt note (pieces
+ * counted in the lower tier that another reading would move); categories; subjects and
  * the identifier that decided each; the inputs with their custody hashes and status;
  * errors; the record shapes that hold or are partial in each input, with the columns that
  * filled their roles; the first masked matches per pattern; the run record. Values are the masked samples only: the file is meant to leave the
@@ -12,6 +13,7 @@
 #include "pitally/report.h"
 #include "pitally/columns.h"
 #include "pitally/patterns.h"
+#include "colview.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -156,6 +158,42 @@ static void charts(const page *p)
         fputs("</td></tr>\n", o);
     }
     fputs("</table>\n", o);
+}
+
+/* 存疑有利于被告: the pieces counted in the lower tier that the other reading of the
+ * column-level evidence or of a partial record shape would move (the JSON's
+ * totals.doubt, raw pieces), with the same reasons as the text report. */
+static void doubt(const page *p)
+{
+    FILE *o = p->out;
+    pt_doubt_total *d;
+    size_t n = pt_colview_doubt_totals(p->r, &d);
+    if (n && p->ps) {
+        fprintf(o, "<h2>%s</h2>\n<table id=\"doubt\"><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n",
+                T(p, "Doubt: counted in the lower tier (存疑有利于被告)", "存疑有利于被告：按较低一项计"),
+                T(p, "Raw pieces", "原始条数"), T(p, "Counted → other reading", "所计 → 另一读法"),
+                T(p, "Pattern", "规则"), T(p, "Why", "原因"));
+        for (size_t k = 0; k < n; k++) {
+            if (d[k].pattern >= p->ps->n) continue;
+            const pt_pattern *pat = &p->ps->v[d[k].pattern];
+            fprintf(o, "<tr><td class=\"n\">%" PRIu64 "</td><td>%s → %s</td><td>", d[k].pieces,
+                    pt_colview_tier(p->pol, d[k].from), pt_colview_tier(p->pol, d[k].to));
+            esc(o, pat->id);
+            fputs("</td><td>", o);
+            if (pat->shapes)
+                fputs(T(p, "the record shape these values need is partly there, or the record lacks its parties or account (see record shapes)",
+                        "该值所需的记录形态仅部分具备，或该记录缺少通信双方或账户（见记录形态）"), o);
+            else if (p->zh)
+                fprintf(o, "通过%s校验的值，所在列的样本中通过率低于%u%%",
+                        pat->validator_name ? pat->validator_name : "?", pat->col_min_pass_percent);
+            else
+                fprintf(o, "values that pass %s, in columns where fewer than %u%% of the sample pass it",
+                        pat->validator_name ? pat->validator_name : "?", pat->col_min_pass_percent);
+            fputs("</td></tr>\n", o);
+        }
+        fputs("</table>\n", o);
+    }
+    free(d);
 }
 
 static void categories(const page *p)
@@ -366,6 +404,7 @@ static int write_html(FILE *out, const pt_scan_result *r, const pt_policy *pol, 
     head(&p);
     verdict_box(&p);
     charts(&p);
+    doubt(&p);
     categories(&p);
     subjects(&p);
     inputs(&p);

@@ -177,3 +177,37 @@ def test_html_shapes_and_subjects(tmp):
            name + ": the columns by role as in the JSON report")
     if 'lang="zh-CN"' not in html_of(out_zh) or "记录形态" not in html_of(out_zh):
         raise Failure("the Chinese report lacks its heading of record shapes")
+
+
+def test_html_doubt(tmp):
+    """The doubt note (存疑有利于被告) in the HTML report, as in the JSON's totals.doubt.
+    codes.csv: 40 rows of 编号 (a 16-digit card-shaped number; the first 19 pass Luhn, the
+    other 21 have a wrong check digit) and a mobile. bank_card needs 50% of at least 20
+    values to pass in a column (patterns/finance.yaml): 19 of 40 is below, so the column
+    counts no card and all 40 rows are art5_5 pieces by their mobile; the 19 valid cards
+    would make 19 of them art5_3 under the other reading: doubt art5_5 -> art5_3, 19."""
+    rows = []
+    for i in range(40):
+        card = fx.luhn("62%013d" % (7000000000000 + i))
+        if i >= 19:
+            card = card[:-1] + str((int(card[-1]) + 1) % 10)
+        rows.append((card, "1380000%04d" % i))
+    path = os.path.join(tmp, "codes.csv")
+    fx.write(path, fx.csv_text(rows, ("编号", "手机")).encode())
+    out_en, out_zh = os.path.join(tmp, "r.html"), os.path.join(tmp, "r.zh.html")
+    r = scan([path], "--html", out_en)
+    scan([path], "--html", out_zh, "--lang", "zh")
+    eq([(d["from"], d["to"], d["pieces"], d["pattern"]) for d in r["totals"]["doubt"]],
+       [("art5_5", "art5_3", 19, "bank_card")], "JSON doubt")
+    for out, why in ((out_en, "in columns where fewer than 50% of the sample pass it"),
+                     (out_zh, "所在列的样本中通过率低于50%")):
+        table = section(html_of(out), "doubt")
+        rows = re.findall(r'<tr><td class="n">(\d+)</td><td>(\S+) → (\S+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>', table)
+        eq([r[:4] for r in rows], [("19", "art5_5", "art5_3", "bank_card")], os.path.basename(out) + ": doubt rows")
+        if why not in rows[0][4]:
+            raise Failure("%s: the reason %r lacks %r" % (os.path.basename(out), rows[0][4], why))
+    # with no doubt, no doubt section
+    fx.write(path, fx.csv_text().encode())
+    scan([path], "--html", out_en)
+    if 'id="doubt"' in html_of(out_en):
+        raise Failure("a doubt section without doubt")
