@@ -8,8 +8,9 @@
  * counted in the lower tier that another reading would move); categories; subjects and
  * the identifier that decided each; the inputs with their custody hashes and status;
  * errors; the record shapes that hold or are partial in each input, with the columns that
- * filled their roles; the first masked matches per pattern; the run record. Values are the masked samples only: the file is meant to leave the
- * lab. Everything from the data or the file system is escaped. */
+ * filled their roles; the first masked matches per pattern; the run record. Values are
+ * the masked samples only: the file is meant to leave the lab. Everything from the data
+ * or the file system is escaped. */
 #include "pitally/report.h"
 #include "pitally/columns.h"
 #include "pitally/patterns.h"
