@@ -4,11 +4,17 @@
  * --lang zh, using the Interpretation's own terms from the policy (labels_zh).
  *
  * Order, as an expert opinion reads: the verdict and its grounds; each tier against its
- * threshold and the combined ratio against the 1x and 10x marks; categories; the inputs
- * with their custody hashes and status; errors; the first masked matches per pattern;
- * the run record. Values are the masked samples only: the file is meant to leave the
- * lab. Everything from the data or the file system is escaped. */
+ * threshold and the combined ratio against the 1x and 10x marks; the doubt note (pieces
+ * counted in the lower tier that another reading would move); categories; subjects and
+ * the identifier that decided each; the inputs with their custody hashes and status;
+ * errors; the record shapes that hold or are partial in each input, with the columns that
+ * filled their roles; the first masked matches per pattern; the run record. Values are
+ * the masked samples only: the file is meant to leave the lab. Everything from the data
+ * or the file system is escaped. */
 #include "pitally/report.h"
+#include "pitally/columns.h"
+#include "pitally/patterns.h"
+#include "colview.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -19,6 +25,7 @@ typedef struct {
     bool zh;
     const pt_scan_result *r;
     const pt_policy *pol;
+    const pt_patterns *ps;
 } page;
 
 static const char *T(const page *p, const char *en, const char *zh)
@@ -154,6 +161,42 @@ static void charts(const page *p)
     fputs("</table>\n", o);
 }
 
+/* 存疑有利于被告: the pieces counted in the lower tier that the other reading of the
+ * column-level evidence or of a partial record shape would move (the JSON's
+ * totals.doubt, raw pieces), with the same reasons as the text report. */
+static void doubt(const page *p)
+{
+    FILE *o = p->out;
+    pt_doubt_total *d;
+    size_t n = pt_colview_doubt_totals(p->r, &d);
+    if (n && p->ps) {
+        fprintf(o, "<h2>%s</h2>\n<table id=\"doubt\"><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n",
+                T(p, "Doubt: counted in the lower tier (存疑有利于被告)", "存疑有利于被告：按较低一项计"),
+                T(p, "Raw pieces", "原始条数"), T(p, "Counted → other reading", "所计 → 另一读法"),
+                T(p, "Pattern", "规则"), T(p, "Why", "原因"));
+        for (size_t k = 0; k < n; k++) {
+            if (d[k].pattern >= p->ps->n) continue;
+            const pt_pattern *pat = &p->ps->v[d[k].pattern];
+            fprintf(o, "<tr><td class=\"n\">%" PRIu64 "</td><td>%s → %s</td><td>", d[k].pieces,
+                    pt_colview_tier(p->pol, d[k].from), pt_colview_tier(p->pol, d[k].to));
+            esc(o, pat->id);
+            fputs("</td><td>", o);
+            if (pat->shapes)
+                fputs(T(p, "the record shape these values need is partly there, or the record lacks its parties or account (see record shapes)",
+                        "该值所需的记录形态仅部分具备，或该记录缺少通信双方或账户（见记录形态）"), o);
+            else if (p->zh)
+                fprintf(o, "通过%s校验的值，所在列的样本中通过率低于%u%%",
+                        pat->validator_name ? pat->validator_name : "?", pat->col_min_pass_percent);
+            else
+                fprintf(o, "values that pass %s, in columns where fewer than %u%% of the sample pass it",
+                        pat->validator_name ? pat->validator_name : "?", pat->col_min_pass_percent);
+            fputs("</td></tr>\n", o);
+        }
+        fputs("</table>\n", o);
+    }
+    free(d);
+}
+
 static void categories(const page *p)
 {
     FILE *o = p->out;
@@ -173,6 +216,31 @@ static void categories(const page *p)
                 p->pol->tiers[p->pol->category_tier[c]].id, r->totals.categories[c],
                 200.0 * (double)r->totals.categories[c] / (double)max);
     }
+    fputs("</table>\n", o);
+}
+
+/* How many people, and which kind of identifier decided each (the JSON's subjects_by):
+ * the kinds that decided any, strongest first, as the text report lists them. */
+static void subjects(const page *p)
+{
+    FILE *o = p->out;
+    const pt_scan_result *r = p->r;
+    fprintf(o, "<h2>%s</h2>\n<p id=\"subjects\">%s: %" PRIu64 "</p>\n",
+            T(p, "Subjects (people, counted by their strongest identifier)", "信息主体（按最强的身份标识计人数）"),
+            T(p, "Subjects", "信息主体"), r->subjects);
+    if (!r->subjects || !p->ps) return;
+    fprintf(o, "<table id=\"subjects_by\"><tr><th>%s</th><th>%s</th></tr>\n",
+            T(p, "Identifier that decided", "决定主体的标识"), T(p, "Subjects", "人数"));
+    for (size_t j = 0; j + 1 < p->ps->n_subject_kinds; j++) {
+        unsigned k = p->ps->subject_kind_order[j];
+        if (!r->subjects_by[k]) continue;
+        fputs("<tr><td>", o);
+        esc(o, p->ps->subject_kinds[k]);
+        fprintf(o, "</td><td class=\"n\">%" PRIu64 "</td></tr>\n", r->subjects_by[k]);
+    }
+    if (r->subjects_by[0])   /* merged from a state that kept no kinds */
+        fprintf(o, "<tr><td>%s</td><td class=\"n\">%" PRIu64 "</td></tr>\n",
+                T(p, "unknown (a state without kinds)", "未知（状态文件未记录标识种类）"), r->subjects_by[0]);
     fputs("</table>\n", o);
 }
 
@@ -211,6 +279,59 @@ static void inputs(const page *p)
             esc(o, in->errors.v[k].message);
             fputs("</td></tr>\n", o);
         }
+    }
+    if (any) fputs("</table>\n", o);
+}
+
+static bool any_shape(const pt_colstats *t, size_t n_shapes)
+{
+    for (size_t k = 0; t && k < n_shapes && k < PT_MAX_SHAPES; k++)
+        if (t->shape_why[k]) return true;
+    return false;
+}
+
+/* One row per record shape that holds or is partial in an input (the JSON's
+ * inputs[].shapes): the shape as patterns/shapes.yaml describes it, and the columns that
+ * filled each role, or the role missing. */
+static void shape_rows(const page *p, const pt_input_result *in)
+{
+    FILE *o = p->out;
+    const pt_colstats *t = in->columns;
+    for (size_t k = 0; k < p->ps->n_shapes && k < PT_MAX_SHAPES; k++) {
+        if (!t->shape_why[k]) continue;
+        const pt_shape *sh = &p->ps->shapes[k];
+        fputs("<tr><td>", o);
+        esc(o, in->path);
+        fputs("</td><td>", o);
+        esc(o, sh->id);
+        if (sh->description) {
+            fputs("<br><span class=\"note\">", o);
+            esc(o, sh->description);
+            fputs("</span>", o);
+        }
+        fprintf(o, "</td><td>%s</td><td>", t->shapes_hold >> k & 1
+                ? T(p, "holds", "成立")
+                : T(p, "partial: its values are doubt, counted in the lower tier",
+                    "部分具备：其值存疑，按较低一项计"));
+        esc(o, t->shape_why[k]);
+        fputs("</td></tr>\n", o);
+    }
+}
+
+static void shapes(const page *p)
+{
+    FILE *o = p->out;
+    const pt_scan_result *r = p->r;
+    bool any = false;
+    for (size_t i = 0; p->ps && i < r->n_inputs; i++) {
+        if (!any_shape(r->inputs[i].columns, p->ps->n_shapes)) continue;
+        if (!any)
+            fprintf(o, "<h2>%s</h2>\n<table id=\"shapes\"><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n",
+                    T(p, "Record shapes (what columns say together)", "记录形态（多列共同判断）"),
+                    T(p, "Input", "检材"), T(p, "Shape", "形态"), T(p, "Decision", "判断"),
+                    T(p, "Columns by role", "各角色对应的列"));
+        any = true;
+        shape_rows(p, &r->inputs[i]);
     }
     if (any) fputs("</table>\n", o);
 }
@@ -280,12 +401,15 @@ static void run_record(const page *p)
 
 static int write_html(FILE *out, const pt_scan_result *r, const pt_policy *pol, const pt_patterns *ps, bool zh)
 {
-    page p = {out, zh, r, pol};
+    page p = {out, zh, r, pol, ps};
     head(&p);
     verdict_box(&p);
     charts(&p);
+    doubt(&p);
     categories(&p);
+    subjects(&p);
     inputs(&p);
+    shapes(&p);
     samples(&p, ps);
     run_record(&p);
     fputs("</body>\n</html>\n", out);

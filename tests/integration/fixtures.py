@@ -101,3 +101,13 @@ def mixed_dir(root):
     for name, data in files.items():
         write(os.path.join(root, name), data)
     return sorted(files)
+
+
+def sanitized(binary):
+    """True when binary is a sanitizer build (tests/run.sh also runs the suite against
+    build/asan/pitally and build/tsan/pitally): the runtime leaves its init symbol in the
+    executable. Such a build runs several times slower and uses shadow memory, so tests of
+    size and peak memory size themselves down there."""
+    with open(binary, "rb") as f:
+        data = f.read()
+    return b"__asan_init" in data or b"__tsan_init" in data
