@@ -104,33 +104,66 @@ static bool statement_line_at(const char *t, size_t n, size_t p)
     return false;
 }
 
+/* The bytes of t[b..b+16) (up to n) that can mean something to the statement lexer,
+ * in or out of a string, as a bit mask. */
+static inline unsigned lexer_bytes(const char *t, size_t n, size_t b)
+{
+#if defined(__SSE2__)
+    if (b + 16 <= n) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + b));
+        __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(';')),
+                                   _mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('`')));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('/')));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+        return (unsigned)_mm_movemask_epi8(hit);
+    }
+#endif
+    unsigned m = 0;
+    for (size_t i = b; i < n && i < b + 16; i++)
+        if (strchr(";'\"`-/\n\\", t[i]) && t[i]) m |= 1u << (i - b);
+    return m;
+}
+
+/* One lexer pass, 16 bytes a step: the mask of a block's meaningful bytes is walked in
+ * order, inside a string (q: its quote) or outside, instead of searching again from
+ * each quote (a tuple of strings stops the search every few bytes). */
 size_t pt_sql_statement_end(const char *t, size_t n, size_t p, bool *found)
 {
-    bool closed;
+    char q = 0;   /* the quote of the string p is in, or 0 */
     while (p < n) {
-        p = pt_find_byte_set(t, p, n, ";'\"`-/\n", 7);   /* bytes that mean nothing here */
-        if (p >= n) break;
-        char c = t[p];
-        if (c == ';') {
-            *found = true;
-            return p + 1;
-        }
-        if (c == '\n') {   /* a statement without its ';' ends where the next one starts */
-            if (statement_line_at(t, n, p + 1)) {
-                *found = true;
-                return p + 1;
+        size_t b = p, next = b + 16;
+        for (unsigned m = lexer_bytes(t, n, b); m; m &= m - 1) {
+            size_t i = b + (size_t)__builtin_ctz(m);
+            if (i < p) continue;   /* after an escape or a doubled quote */
+            char c = t[i];
+            if (q) {
+                if (c == q) {
+                    if (i + 1 < n && t[i + 1] == q) p = i + 2;   /* doubled: still inside */
+                    else q = 0, p = i + 1;
+                } else if (c == '\\' && q != '`') {
+                    p = i + 2;
+                }
+                continue;
             }
-            p++;
-            continue;
+            if (c == ';' || (c == '\n' && statement_line_at(t, n, i + 1))) {
+                /* a statement without its ';' ends where the next one starts */
+                *found = true;
+                return i + 1;
+            }
+            if (c == '\'' || c == '"' || c == '`') {
+                q = c;
+                p = i + 1;
+            } else if ((c == '-' && i + 1 < n && t[i + 1] == '-') ||
+                       (c == '/' && i + 1 < n && t[i + 1] == '*')) {
+                next = pt_sql_skip_space(t, n, i);   /* may end inside this block */
+                break;
+            }
         }
-        if (c == '\'' || c == '"' || c == '`') {
-            p = pt_sql_skip_quoted(t, n, p, &closed);
-        } else if ((c == '-' && p + 1 < n && t[p + 1] == '-') ||
-                   (c == '/' && p + 1 < n && t[p + 1] == '*')) {
-            p = pt_sql_skip_space(t, n, p);
-        } else {
-            p++;
-        }
+        p = next > p ? next : p;
     }
     *found = false;
     return n;
