@@ -30,13 +30,24 @@ static bool fail(json_parser *jp, const char *why)
     return false;
 }
 
-static void skip_ws(json_parser *jp)
+static bool is_json_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static __attribute__((noinline)) void skip_ws_slow(json_parser *jp)
 {
     while (jp->i < jp->n) {
         char c = jp->s[jp->i];
-        if (c != ' ' && c != '\t' && c != '\r' && c != '\n') break;
+        if (!is_json_space(c)) break;
         jp->i++;
     }
+}
+
+/* Compact JSON has no blank between tokens: one test and no call, most of the time. */
+static inline void skip_ws(json_parser *jp)
+{
+    if (jp->i < jp->n && is_json_space(jp->s[jp->i])) skip_ws_slow(jp);
 }
 
 static int hex_digit(char c)
