@@ -101,8 +101,9 @@ static bool decode_escape(json_parser *jp, pt_rbuf *out)
 
 /* jp->i at the opening quote. Without escapes: *raw and *raw_len give the text and
  * nothing is written; with escapes the unescaped text is appended to out. */
-static bool parse_string(json_parser *jp, pt_rbuf *out, const char **raw, size_t *raw_len,
-                         bool *escaped)
+static __attribute__((noinline)) bool parse_escaped_string(json_parser *jp, pt_rbuf *out,
+                                                            const char **raw, size_t *raw_len,
+                                                            bool *escaped)
 {
     size_t begin = ++jp->i;
     *escaped = false;
@@ -122,6 +123,19 @@ static bool parse_string(json_parser *jp, pt_rbuf *out, const char **raw, size_t
     *raw = jp->s + begin;
     *raw_len = jp->i - begin;
     jp->i++;
+    return true;
+}
+
+/* Most strings hold no escape: their closing quote comes before any backslash. */
+static inline bool parse_string(json_parser *jp, pt_rbuf *out, const char **raw,
+                                size_t *raw_len, bool *escaped)
+{
+    size_t begin = jp->i + 1, end = pt_find_byte2(jp->s, begin, jp->n, '"', '\\');
+    if (end >= jp->n || jp->s[end] != '"') return parse_escaped_string(jp, out, raw, raw_len, escaped);
+    *escaped = false;
+    *raw = jp->s + begin;
+    *raw_len = end - begin;
+    jp->i = end + 1;
     return true;
 }
 
