@@ -96,8 +96,16 @@ struct pt_reciter {
 
 /* Record building (iter.c). */
 void pt_rec_begin(pt_reciter *it);
-void pt_rec_add(pt_reciter *it, const char *key, size_t key_len, size_t key_scr,
-                const char *val, size_t val_len, size_t val_scr);
+void pt_rec_grow(pt_reciter *it);
+/* A field (key/val, or offsets key_scr/val_scr into it->scratch, PT_NO_SCRATCH when
+ * unused); an empty value only when keep_empty. Inline: a record adds a dozen. */
+static inline void pt_rec_add(pt_reciter *it, const char *key, size_t key_len, size_t key_scr,
+                              const char *val, size_t val_len, size_t val_scr)
+{
+    if (val_len == 0 && !it->keep_empty) return;
+    if (it->n_raw == it->raw_cap) pt_rec_grow(it);
+    it->raw[it->n_raw++] = (pt_rawfield){key, key_len, key_scr, val, val_len, val_scr};
+}
 void pt_rec_finish(pt_reciter *it, pt_record *rec, size_t start);
 int pt_rec_error(pt_reciter *it, const char *kind, size_t at, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -61,15 +61,10 @@ void pt_rec_begin(pt_reciter *it)
     it->scratch.len = 0;
 }
 
-void pt_rec_add(pt_reciter *it, const char *key, size_t key_len, size_t key_scr,
-                const char *val, size_t val_len, size_t val_scr)
+void pt_rec_grow(pt_reciter *it)
 {
-    if (val_len == 0 && !it->keep_empty) return;
-    if (it->n_raw == it->raw_cap) {
-        it->raw_cap = it->raw_cap ? it->raw_cap * 2 : 32;
-        it->raw = pt_xrealloc(it->raw, it->raw_cap * sizeof *it->raw);
-    }
-    it->raw[it->n_raw++] = (pt_rawfield){key, key_len, key_scr, val, val_len, val_scr};
+    it->raw_cap = it->raw_cap ? it->raw_cap * 2 : 32;
+    it->raw = pt_xrealloc(it->raw, it->raw_cap * sizeof *it->raw);
 }
 
 /* Scratch offset off as a pointer. Only empty strings were ever put there while the

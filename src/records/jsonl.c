@@ -30,13 +30,24 @@ static bool fail(json_parser *jp, const char *why)
     return false;
 }
 
-static void skip_ws(json_parser *jp)
+static bool is_json_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static __attribute__((noinline)) void skip_ws_slow(json_parser *jp)
 {
     while (jp->i < jp->n) {
         char c = jp->s[jp->i];
-        if (c != ' ' && c != '\t' && c != '\r' && c != '\n') break;
+        if (!is_json_space(c)) break;
         jp->i++;
     }
+}
+
+/* Compact JSON has no blank between tokens: one test and no call, most of the time. */
+static inline void skip_ws(json_parser *jp)
+{
+    if (jp->i < jp->n && is_json_space(jp->s[jp->i])) skip_ws_slow(jp);
 }
 
 static int hex_digit(char c)
@@ -90,8 +101,9 @@ static bool decode_escape(json_parser *jp, pt_rbuf *out)
 
 /* jp->i at the opening quote. Without escapes: *raw and *raw_len give the text and
  * nothing is written; with escapes the unescaped text is appended to out. */
-static bool parse_string(json_parser *jp, pt_rbuf *out, const char **raw, size_t *raw_len,
-                         bool *escaped)
+static __attribute__((noinline)) bool parse_escaped_string(json_parser *jp, pt_rbuf *out,
+                                                            const char **raw, size_t *raw_len,
+                                                            bool *escaped)
 {
     size_t begin = ++jp->i;
     *escaped = false;
@@ -111,6 +123,19 @@ static bool parse_string(json_parser *jp, pt_rbuf *out, const char **raw, size_t
     *raw = jp->s + begin;
     *raw_len = jp->i - begin;
     jp->i++;
+    return true;
+}
+
+/* Most strings hold no escape: their closing quote comes before any backslash. */
+static inline bool parse_string(json_parser *jp, pt_rbuf *out, const char **raw,
+                                size_t *raw_len, bool *escaped)
+{
+    size_t begin = jp->i + 1, end = pt_find_byte2(jp->s, begin, jp->n, '"', '\\');
+    if (end >= jp->n || jp->s[end] != '"') return parse_escaped_string(jp, out, raw, raw_len, escaped);
+    *escaped = false;
+    *raw = jp->s + begin;
+    *raw_len = end - begin;
+    jp->i = end + 1;
     return true;
 }
 

@@ -27,10 +27,11 @@ static bool is_space(char c)
 
 static bool is_word_byte(char c)
 {
-    return isalnum((unsigned char)c) || c == '_' || c == '$' || (unsigned char)c >= 0x80;
+    unsigned char u = (unsigned char)c, l = u | 0x20;   /* ASCII letters, whatever the locale */
+    return (u >= '0' && u <= '9') || (l >= 'a' && l <= 'z') || c == '_' || c == '$' || u >= 0x80;
 }
 
-size_t pt_sql_skip_space(const char *t, size_t n, size_t p)
+static size_t skip_space_slow(const char *t, size_t n, size_t p)
 {
     while (p < n) {
         if (is_space(t[p])) {
@@ -47,6 +48,15 @@ size_t pt_sql_skip_space(const char *t, size_t n, size_t p)
     }
     return p;
 }
+
+/* Most calls stand on a value's first byte already: nothing to skip, no call. */
+static inline size_t skip_space(const char *t, size_t n, size_t p)
+{
+    if (p < n && (unsigned char)t[p] > ' ' && t[p] != '-' && t[p] != '/') return p;
+    return skip_space_slow(t, n, p);
+}
+
+size_t pt_sql_skip_space(const char *t, size_t n, size_t p) { return skip_space(t, n, p); }
 
 size_t pt_sql_skip_quoted(const char *t, size_t n, size_t p, bool *closed)
 {
@@ -104,33 +114,66 @@ static bool statement_line_at(const char *t, size_t n, size_t p)
     return false;
 }
 
+/* The bytes of t[b..b+16) (up to n) that can mean something to the statement lexer,
+ * in or out of a string, as a bit mask. */
+static inline unsigned lexer_bytes(const char *t, size_t n, size_t b)
+{
+#if defined(__SSE2__)
+    if (b + 16 <= n) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + b));
+        __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(';')),
+                                   _mm_cmpeq_epi8(v, _mm_set1_epi8('\'')));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('`')));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('/')));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+        return (unsigned)_mm_movemask_epi8(hit);
+    }
+#endif
+    unsigned m = 0;
+    for (size_t i = b; i < n && i < b + 16; i++)
+        if (strchr(";'\"`-/\n\\", t[i]) && t[i]) m |= 1u << (i - b);
+    return m;
+}
+
+/* One lexer pass, 16 bytes a step: the mask of a block's meaningful bytes is walked in
+ * order, inside a string (q: its quote) or outside, instead of searching again from
+ * each quote (a tuple of strings stops the search every few bytes). */
 size_t pt_sql_statement_end(const char *t, size_t n, size_t p, bool *found)
 {
-    bool closed;
+    char q = 0;   /* the quote of the string p is in, or 0 */
     while (p < n) {
-        p = pt_find_byte_set(t, p, n, ";'\"`-/\n", 7);   /* bytes that mean nothing here */
-        if (p >= n) break;
-        char c = t[p];
-        if (c == ';') {
-            *found = true;
-            return p + 1;
-        }
-        if (c == '\n') {   /* a statement without its ';' ends where the next one starts */
-            if (statement_line_at(t, n, p + 1)) {
-                *found = true;
-                return p + 1;
+        size_t b = p, next = b + 16;
+        for (unsigned m = lexer_bytes(t, n, b); m; m &= m - 1) {
+            size_t i = b + (size_t)__builtin_ctz(m);
+            if (i < p) continue;   /* after an escape or a doubled quote */
+            char c = t[i];
+            if (q) {
+                if (c == q) {
+                    if (i + 1 < n && t[i + 1] == q) p = i + 2;   /* doubled: still inside */
+                    else q = 0, p = i + 1;
+                } else if (c == '\\' && q != '`') {
+                    p = i + 2;
+                }
+                continue;
             }
-            p++;
-            continue;
+            if (c == ';' || (c == '\n' && statement_line_at(t, n, i + 1))) {
+                /* a statement without its ';' ends where the next one starts */
+                *found = true;
+                return i + 1;
+            }
+            if (c == '\'' || c == '"' || c == '`') {
+                q = c;
+                p = i + 1;
+            } else if ((c == '-' && i + 1 < n && t[i + 1] == '-') ||
+                       (c == '/' && i + 1 < n && t[i + 1] == '*')) {
+                next = skip_space(t, n, i);   /* may end inside this block */
+                break;
+            }
         }
-        if (c == '\'' || c == '"' || c == '`') {
-            p = pt_sql_skip_quoted(t, n, p, &closed);
-        } else if ((c == '-' && p + 1 < n && t[p + 1] == '-') ||
-                   (c == '/' && p + 1 < n && t[p + 1] == '*')) {
-            p = pt_sql_skip_space(t, n, p);
-        } else {
-            p++;
-        }
+        p = next > p ? next : p;
     }
     *found = false;
     return n;
@@ -147,7 +190,7 @@ static bool keyword_at(const char *t, size_t n, size_t p, const char *kw)
 /* If keyword kw is at p (after spaces), move *p past it. */
 static bool eat_keyword(const char *t, size_t n, size_t *p, const char *kw)
 {
-    size_t q = pt_sql_skip_space(t, n, *p);
+    size_t q = skip_space(t, n, *p);
     if (q >= n || !keyword_at(t, n, q, kw)) return false;
     *p = q + strlen(kw);
     return true;
@@ -157,7 +200,7 @@ static bool eat_keyword(const char *t, size_t n, size_t *p, const char *kw)
  * (quotes removed, segments joined with '.'). False when there is none. */
 static bool read_identifier(const char *t, size_t n, size_t *p, pt_rbuf *out)
 {
-    size_t q = pt_sql_skip_space(t, n, *p);
+    size_t q = skip_space(t, n, *p);
     out->len = 0;
     for (;;) {
         if (q >= n) return false;
@@ -255,20 +298,20 @@ pt_sql_table *pt_sql_parse_create(const char *t, size_t n, size_t p)
 {
     pt_rbuf name = {0}, col = {0};
     pt_sql_table *tab = NULL;
-    size_t q = pt_sql_create_table_at(t, n, pt_sql_skip_space(t, n, p));
+    size_t q = pt_sql_create_table_at(t, n, skip_space(t, n, p));
     if (!q) goto done;
     if (eat_keyword(t, n, &q, "IF")) {
         eat_keyword(t, n, &q, "NOT");
         eat_keyword(t, n, &q, "EXISTS");
     }
     if (!read_identifier(t, n, &q, &name)) goto done;
-    q = pt_sql_skip_space(t, n, q);
+    q = skip_space(t, n, q);
     if (q >= n || t[q] != '(') goto done;
     q++;
     tab = pt_xcalloc(1, sizeof *tab);
     size_t cap = 0;
     while (q < n) {
-        size_t def = pt_sql_skip_space(t, n, q);
+        size_t def = skip_space(t, n, q);
         if (def >= n || t[def] == ')') break;
         size_t w = def;
         while (w < n && is_word_byte(t[w])) w++;
@@ -304,7 +347,7 @@ size_t pt_sql_copy_from_stdin(const char *t, size_t n, size_t p, pt_rbuf *name, 
     if (!read_identifier(t, n, &q, name)) return 0;
     cols->len = 0;
     *n_cols = 0;
-    q = pt_sql_skip_space(t, n, q);
+    q = skip_space(t, n, q);
     if (q < n && t[q] == '(') {   /* the column list: names joined by NUL bytes */
         pt_rbuf col = {0};
         q++;
@@ -313,7 +356,7 @@ size_t pt_sql_copy_from_stdin(const char *t, size_t n, size_t p, pt_rbuf *name, 
             pt_rbuf_append(cols, col.p, col.len);
             pt_rbuf_putc(cols, '\0');
             ++*n_cols;
-            q = pt_sql_skip_space(t, n, q);
+            q = skip_space(t, n, q);
             if (q < n && t[q] == ',') {
                 q++;
                 continue;
@@ -321,7 +364,7 @@ size_t pt_sql_copy_from_stdin(const char *t, size_t n, size_t p, pt_rbuf *name, 
             break;
         }
         pt_rbuf_free(&col);
-        q = pt_sql_skip_space(t, n, q);
+        q = skip_space(t, n, q);
         if (q >= n || t[q] != ')') return 0;
         q++;
     }
@@ -419,14 +462,14 @@ static size_t parse_insert_head(pt_reciter *it, size_t p)
     it->icol_buf.len = 0;
     it->use_icols = false;
     it->tcols = find_table(it, it->name_buf.p, it->name_buf.len);
-    p = pt_sql_skip_space(t, n, p);
+    p = skip_space(t, n, p);
     if (p < n && t[p] == '(') {
         it->use_icols = true;
         p++;
         for (;;) {
             if (!read_identifier(t, n, &p, &it->name_buf)) return 0;
             icols_push(it, it->name_buf.p, it->name_buf.len);
-            p = pt_sql_skip_space(t, n, p);
+            p = skip_space(t, n, p);
             if (p < n && t[p] == ',') {
                 p++;
                 continue;
@@ -516,10 +559,10 @@ static size_t parse_tuple(pt_reciter *it, size_t p, const char **why, size_t *at
 {
     const char *t = it->ch.text;
     size_t n = it->sql_end;   /* the statement, as the splitter lexes it */
-    p = pt_sql_skip_space(t, n, p + 1);
+    p = skip_space(t, n, p + 1);
     if (p < n && t[p] == ')') return p + 1;
     for (size_t col = 0;; col++) {
-        p = pt_sql_skip_space(t, n, p);
+        p = skip_space(t, n, p);
         *at = p;
         if (p >= n) {
             *why = "tuple cut off at the end of the text";
@@ -760,7 +803,7 @@ static void next_statement(pt_reciter *it)
     const char *t = it->ch.text;
     size_t n = it->ch.len;
     bool found;
-    size_t p = pt_sql_skip_space(t, n, it->pos);
+    size_t p = skip_space(t, n, it->pos);
     if (p >= n) {
         it->pos = n;
         return;
@@ -790,7 +833,7 @@ static int resume_cut_values(pt_reciter *it, size_t p)
     const char *t = it->ch.text;
     if (starts_known_statement(t, it->sql_end, p)) return 0;
     size_t b = p;
-    if (t[b] == ',') b = pt_sql_skip_space(t, it->sql_end, b + 1);   /* cut after a comma */
+    if (t[b] == ',') b = skip_space(t, it->sql_end, b + 1);   /* cut after a comma */
     if (b >= it->sql_end || t[b] != '(') b = first_tuple_boundary(t, p, it->sql_end);
     if (b == SIZE_MAX) return 0;
     it->use_icols = false;
@@ -817,14 +860,14 @@ int pt_sql_next(pt_reciter *it, pt_record *rec)
             continue;
         }
         if (it->sql_mode == SQL_STATEMENT) {
-            size_t p = pt_sql_skip_space(t, it->ch.len, it->pos);
+            size_t p = skip_space(t, it->ch.len, it->pos);
             next_statement(it);
             if (it->sql_mode == SQL_STATEMENT && p < it->ch.len && resume_cut_values(it, p) < 0)
                 return -1;
             continue;
         }
         size_t n = it->sql_end;
-        size_t p = pt_sql_skip_space(t, n, it->pos);
+        size_t p = skip_space(t, n, it->pos);
         if (p >= n) {   /* the statement ended without its ';' (the end of the text) */
             it->sql_mode = SQL_STATEMENT;
             it->pos = n;

@@ -5,6 +5,7 @@
 #include "check.h"
 #include "pitally/records.h"
 #include "../../src/records/findbyte.h"
+#include "../../src/records/internal.h"
 
 #include <stdlib.h>
 
@@ -821,6 +822,89 @@ static void test_find_bytes_agree_with_a_loop(void)
     CHECK_EQ(pt_find_byte_set(s, 3, strlen(s), "fa", 2), 10);
 }
 
+/* Where a statement ends, the lexer as it was before it went 16 bytes a step: the next
+ * byte of ;'"`-/ or newline, strings skipped one stop byte at a time. */
+static size_t ref_skip_quoted(const char *t, size_t n, size_t p)
+{
+    char q = t[p++];
+    while (p < n) {
+        if (t[p] == '\\' && q != '`') {
+            p += 2;
+        } else if (t[p] == q) {
+            if (p + 1 < n && t[p + 1] == q) p += 2;
+            else return p + 1;
+        } else {
+            p++;
+        }
+    }
+    return n;
+}
+
+static size_t ref_statement_end(const char *t, size_t n, size_t p, bool *found)
+{
+    *found = false;
+    while (p < n) {
+        char c = t[p];
+        if (c == ';') {
+            *found = true;
+            return p + 1;
+        }
+        if (c == '\n' && p + 1 < n) {   /* the statement words, as statement_line_at */
+            static const char *const words[] = {"INSERT ", "GO\n", "GO 2\n", NULL};
+            for (int w = 0; words[w]; w++) {
+                size_t k = strlen(words[w]);
+                if (p + k < n && strncmp(t + p + 1, words[w], k) == 0) {
+                    *found = true;
+                    return p + 1;
+                }
+            }
+        }
+        if (c == '\'' || c == '"' || c == '`') p = ref_skip_quoted(t, n, p);
+        else if ((c == '-' && p + 1 < n && t[p + 1] == '-') ||
+                 (c == '/' && p + 1 < n && t[p + 1] == '*'))
+            p = pt_sql_skip_space(t, n, p);
+        else p++;
+    }
+    return n;
+}
+
+/* The statement end of random text made of the lexer's bytes (strings, escapes, doubled
+ * quotes, comments, statement lines, around block edges) is the reference lexer's. */
+static void test_sql_statement_end_agrees_with_a_loop(void)
+{
+    static const char *const atoms[] = {"'", "\"", "`", "\\", ";", "-", "--", "/", "/*",
+                                        "*/", "\n", "\nINSERT ", "\nGO\n", "\nGO 2\n", "''",
+                                        "a", "abcdefghijklmno", "\xe5\xbc\xa0", " ", "x"};
+    char buf[200];
+    unsigned long bad = 0;
+    uint64_t r = 99;
+    for (int round = 0; round < 50000; round++) {
+        size_t n = 0, want = (size_t)(round % 180);
+        while (n < want) {
+            r = r * 6364136223846793005ull + 1442695040888963407ull;
+            const char *a = atoms[(r >> 33) % (sizeof atoms / sizeof *atoms)];
+            size_t k = strlen(a);
+            if (n + k > sizeof buf) break;
+            memcpy(buf + n, a, k);
+            n += k;
+        }
+        size_t from = n ? (size_t)(r >> 40) % n : 0;
+        bool f1, f2;
+        size_t e1 = pt_sql_statement_end(buf, n, from, &f1);
+        size_t e2 = ref_statement_end(buf, n, from, &f2);
+        if (e1 != e2 || f1 != f2) {
+            if (!bad) printf("#   from %zu of \"%.*s\": %zu %d, expected %zu %d\n", from, (int)n,
+                             buf, e1, f1, e2, f2);
+            bad++;
+        }
+    }
+    CHECK_EQ(bad, 0);
+    const char *s = "INSERT INTO t VALUES ('a;b','c''d;','e\\';f'),(`g;`);x";
+    bool found;
+    CHECK_EQ(pt_sql_statement_end(s, strlen(s), 0, &found), 52);   /* after the ";" before x */
+    CHECK(found);
+}
+
 int main(void)
 {
     RUN(test_find_bytes_agree_with_a_loop);
@@ -844,5 +928,6 @@ int main(void)
     RUN(test_split_csv_stray_quote);
     RUN(test_sql_chunk_starts_mid_values);
     RUN(test_sql_tuple_bounded_by_statement);
+    RUN(test_sql_statement_end_agrees_with_a_loop);
     return CHECK_DONE();
 }
