@@ -128,6 +128,10 @@ void pt_tally_commit(pt_tally *t, uint32_t input, pt_input_result *in, pt_counts
  * ones keep their place), which puts the inputs of shards back in the order of one scan.
  * Fails (-1, err) when the pattern counts or the case keys differ. */
 int pt_tally_merge(pt_tally *dst, pt_tally *src, char *err, size_t errlen);
+/* The same for n tallies at once, with one sort of the inputs; on failure *bad is the
+ * index of the tally refused and dst is unchanged. */
+int pt_tally_merge_all(pt_tally *dst, pt_tally *const *srcs, size_t n, size_t *bad, char *err,
+                       size_t errlen);
 /* Distinct subjects by the kind of identifier that decided them (the low 4 bits of each
  * key; kind 0: none, e.g. keys of a state saved before kinds existed). Sums to the size
  * of the subject set. */

@@ -135,21 +135,18 @@ static void merge_shard(merger *m, unsigned shard, bool with_tiers)
 static pt_tally *merge_heads(FILE *const *files, size_t k, uint64_t digest, pt_state_stream *st,
                              size_t *bad_file, char *err, size_t errlen)
 {
+    pt_tally **heads = pt_xcalloc(k, sizeof *heads);
+    size_t n = 0;
+    for (; n < k; n++)
+        if (!(heads[n] = pt_state_open(files[n], digest, &st[n], err, errlen))) break;
     pt_tally *all = NULL;
-    for (size_t i = 0; i < k; i++) {
-        pt_tally *t = pt_state_open(files[i], digest, &st[i], err, errlen);
-        if (t && !all) {
-            all = t;
-            continue;
-        }
-        if (!t || pt_tally_merge(all, t, err, errlen) != 0) {
-            *bad_file = i;
-            pt_tally_free(t);
-            pt_tally_free(all);
-            return NULL;
-        }
-        pt_tally_free(t);
-    }
+    size_t bad = 0;
+    if (n < k) *bad_file = n;
+    else if (pt_tally_merge_all(heads[0], heads + 1, k - 1, &bad, err, errlen) != 0)
+        *bad_file = bad + 1;
+    else all = heads[0];
+    for (size_t i = all ? 1 : 0; i < n; i++) pt_tally_free(heads[i]);
+    free(heads);
     return all;
 }
 

@@ -85,8 +85,21 @@ void pt_tally_commit(pt_tally *t, uint32_t input, pt_input_result *in, pt_counts
     pt_counts_add(&in->counts, local);
 }
 
-/* Put the inputs in order of their order field, stably. Returns, for each old index,
- * the new one, or NULL when they were in order already. */
+typedef struct {
+    uint64_t order;
+    uint32_t index;
+} order_ref;
+
+static int by_order(const void *a, const void *b)
+{
+    const order_ref *x = a, *y = b;
+    if (x->order != y->order) return x->order < y->order ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;   /* stable */
+}
+
+/* Put the inputs in order of their order field, stably (O(n log n): a merge of many
+ * shards interleaves their inputs). Returns, for each old index, the new one, or NULL
+ * when they were in order already. */
 static uint32_t *sort_inputs(pt_tally *t)
 {
     bool sorted = true;
@@ -94,28 +107,22 @@ static uint32_t *sort_inputs(pt_tally *t)
         sorted = t->inputs[i - 1]->order <= t->inputs[i]->order;
     if (sorted) return NULL;
     size_t n = t->n_inputs;
-    uint32_t *old_of = pt_xmalloc(n * sizeof *old_of), *new_of = pt_xmalloc(n * sizeof *new_of);
-    for (size_t i = 0; i < n; i++) old_of[i] = (uint32_t)i;
-    /* insertion sort on indexes: stable, and a merge's inputs come in sorted runs */
-    for (size_t i = 1; i < n; i++) {
-        uint32_t x = old_of[i];
-        size_t j = i;
-        for (; j > 0 && t->inputs[old_of[j - 1]]->order > t->inputs[x]->order; j--)
-            old_of[j] = old_of[j - 1];
-        old_of[j] = x;
-    }
+    order_ref *refs = pt_xmalloc(n * sizeof *refs);
+    for (size_t i = 0; i < n; i++) refs[i] = (order_ref){t->inputs[i]->order, (uint32_t)i};
+    qsort(refs, n, sizeof *refs, by_order);
+    uint32_t *new_of = pt_xmalloc(n * sizeof *new_of);
     pt_input_result **v = pt_xmalloc(n * sizeof *v);
     for (size_t i = 0; i < n; i++) {
-        v[i] = t->inputs[old_of[i]];
-        new_of[old_of[i]] = (uint32_t)i;
+        v[i] = t->inputs[refs[i].index];
+        new_of[refs[i].index] = (uint32_t)i;
     }
     memcpy(t->inputs, v, n * sizeof *v);
     free(v);
-    free(old_of);
+    free(refs);
     return new_of;
 }
 
-int pt_tally_merge(pt_tally *dst, pt_tally *src, char *err, size_t errlen)
+static int check_mergeable(const pt_tally *dst, const pt_tally *src, char *err, size_t errlen)
 {
     if (dst->n_patterns != src->n_patterns) {
         snprintf(err, errlen, "made with %zu patterns, not %zu", src->n_patterns, dst->n_patterns);
@@ -127,27 +134,48 @@ int pt_tally_merge(pt_tally *dst, pt_tally *src, char *err, size_t errlen)
                  (unsigned long long)src->key_id, (unsigned long long)dst->key_id);
         return -1;
     }
-    uint32_t shift = (uint32_t)dst->n_inputs;
-    for (size_t i = 0; i < src->n_inputs; i++) push_input(dst, src->inputs[i]);
-    src->n_inputs = 0;
-    for (size_t p = 0; p < dst->n_patterns; p++) {
-        dst->pattern_matched[p] += src->pattern_matched[p];
-        dst->pattern_rejected[p] += src->pattern_rejected[p];
-    }
-    /* src's samples point at src's inputs, which now follow dst's; both lists are
-     * renumbered to the final order before they merge, so "first" means first in it */
-    for (size_t k = 0; k < src->samples.n_patterns * src->samples.per; k++)
-        src->samples.v[k].input += shift;
-    uint32_t *new_of = sort_inputs(dst);
-    if (new_of) {
-        pt_samples_renumber(&dst->samples, new_of);
-        pt_samples_renumber(&src->samples, new_of);
-        free(new_of);
-    }
-    pt_samples_merge(&dst->samples, &src->samples);
-    pt_fpset_merge(dst->pieces, src->pieces);
-    pt_hashset_merge(dst->subjects, src->subjects);
     return 0;
+}
+
+int pt_tally_merge_all(pt_tally *dst, pt_tally *const *srcs, size_t n, size_t *bad, char *err,
+                       size_t errlen)
+{
+    for (size_t k = 0; k < n; k++)
+        if (check_mergeable(dst, srcs[k], err, errlen) != 0) {
+            *bad = k;
+            return -1;
+        }
+    for (size_t k = 0; k < n; k++) {
+        pt_tally *src = srcs[k];
+        uint32_t shift = (uint32_t)dst->n_inputs;
+        for (size_t i = 0; i < src->n_inputs; i++) push_input(dst, src->inputs[i]);
+        src->n_inputs = 0;
+        for (size_t p = 0; p < dst->n_patterns; p++) {
+            dst->pattern_matched[p] += src->pattern_matched[p];
+            dst->pattern_rejected[p] += src->pattern_rejected[p];
+        }
+        /* src's samples point at src's inputs, which now follow those before them */
+        for (size_t i = 0; i < src->samples.n_patterns * src->samples.per; i++)
+            src->samples.v[i].input += shift;
+    }
+    /* every list is renumbered to the final order before they merge, so "first" means
+     * first in it; one sort for all the inputs */
+    uint32_t *new_of = sort_inputs(dst);
+    if (new_of) pt_samples_renumber(&dst->samples, new_of);
+    for (size_t k = 0; k < n; k++) {
+        if (new_of) pt_samples_renumber(&srcs[k]->samples, new_of);
+        pt_samples_merge(&dst->samples, &srcs[k]->samples);
+        pt_fpset_merge(dst->pieces, srcs[k]->pieces);
+        pt_hashset_merge(dst->subjects, srcs[k]->subjects);
+    }
+    free(new_of);
+    return 0;
+}
+
+int pt_tally_merge(pt_tally *dst, pt_tally *src, char *err, size_t errlen)
+{
+    size_t bad;
+    return pt_tally_merge_all(dst, &src, 1, &bad, err, errlen);
 }
 
 void pt_tally_subjects_by_kind(const pt_tally *t, uint64_t by_kind[PT_SUBJECT_KINDS])
