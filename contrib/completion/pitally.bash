@@ -71,7 +71,7 @@ _pitally()
         --html --lang --patterns --policy --tier --professional --income --business-purchase
         --format --encoding --binary --max-output --max-ratio --delimiter --header --progress
         --chunk-size --max-record --baseline --fail-on --quiet --summary --help"
-    local merge_opts="--json --state --case-key --html --lang --tier --professional --income
+    local merge_opts="--json --state --case-key --partial --html --lang --tier --professional --income
         --business-purchase --patterns --policy --threads --progress --baseline --fail-on
         --quiet --summary --help"
     local patterns_opts="--check --patterns --policy --help"

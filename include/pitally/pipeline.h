@@ -104,6 +104,9 @@ void pt_scan_finish(pt_scan *s);
  * order: their place in the whole collection when this scan is one shard of it, so that
  * a merge lists them as one scan would (pt_tally_merge). 0, the default: as they come. */
 void pt_scan_set_order(pt_scan *s, uint64_t order);
+/* This scan is shard k of n of a collection whose assignment table has this digest
+ * (pt_tally_set_shard): a merge then checks that its shards fit together. */
+void pt_scan_set_shard(pt_scan *s, uint32_t k, uint32_t n, uint64_t table);
 /* fn (NULL: none) is called on the reading thread after each chunk is cut, with the
  * raw bytes read of the current input and the records committed so far. */
 void pt_scan_set_progress(pt_scan *s, void (*fn)(void *ctx, uint64_t input_bytes_in,

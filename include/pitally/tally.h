@@ -104,6 +104,14 @@ typedef struct {
     pt_fpset *pieces;         /* fingerprints enciphered under the case key */
     pt_hashset *subjects;     /* likewise */
     uint64_t key_id;          /* pt_casekey.id of that key; a merge needs equal ids */
+    /* A tally of shards of one collection (scan --shard K/N, or a merge of such): N, a
+     * digest of the collection's assignment table (every shard computes the same one), and
+     * which of the N it holds (a bitmap of N bits, bit K-1 for shard K). shard_n 0: not
+     * shards, a whole scan. A merge refuses shards of another N or table, and a shard
+     * given twice. */
+    uint32_t shard_n;
+    uint64_t shard_table;
+    uint8_t *shards_held;
     /* a streamed merge (pt_tally_merge_files) leaves the sets on disk and keeps their
      * counts: distinct pieces by most serious tier, and subjects */
     bool sets_on_disk;
@@ -136,6 +144,12 @@ int pt_tally_merge_all(pt_tally *dst, pt_tally *const *srcs, size_t n, size_t *b
  * key; kind 0: none, e.g. keys of a state saved before kinds existed). Sums to the size
  * of the subject set. */
 void pt_tally_subjects_by_kind(const pt_tally *t, uint64_t by_kind[PT_SUBJECT_KINDS]);
+
+/* Mark t as shard k of n of the collection whose assignment table has this digest. */
+void pt_tally_set_shard(pt_tally *t, uint32_t k, uint32_t n, uint64_t table);
+/* The shards of t's collection t does not hold, as text ("3, 5-7"), into buf; returns how
+ * many are missing (0: all, or t is not of shards). */
+uint32_t pt_tally_shards_missing(const pt_tally *t, char *buf, size_t len);
 
 /* The distinct pieces by their most serious tier, and the distinct subjects: from the
  * sets, or from a streamed merge's counts. */
@@ -173,7 +187,7 @@ void pt_baseline_diff_free(pt_baseline_diff *d);
  * PT_STATE_VERSION). rules_digest identifies the patterns and policy in force: a load
  * with another digest is refused, as is a corrupt, truncated or other-version file.
  * Return 0, or -1 with err. */
-#define PT_STATE_VERSION 4
+#define PT_STATE_VERSION 5
 int pt_tally_save(const pt_tally *t, uint64_t rules_digest, FILE *f, char *err, size_t errlen);
 pt_tally *pt_tally_load(FILE *f, uint64_t rules_digest, char *err, size_t errlen);
 /* Merge k state files (seekable) in one pass and bounded memory (statemerge.c): *result

@@ -66,7 +66,8 @@ static const char usage_text[] =
     "  --max-record BYTES         longest record (default 16 MiB)\n"
     "       pitally merge STATE... [--json FILE] [--state FILE] [--tier ...] [--professional]\n"
     "                             [--income CNY] [--baseline F] [--fail-on L] [--quiet]\n"
-    "                             [--summary F]: shards' states as one scan over them all\n"
+    "                             [--summary F] [--partial]: shards' states as one scan over\n"
+    "                             them all (--partial: some shards may be missing)\n"
     "       pitally keygen FILE      a new case key (owner-only) for --case-key\n"
     "       pitally verify REPORT.json  hash the inputs again and rerun the recorded scan:\n"
     "                             \"reproduced\" (exit 0), or what differs (exit 1)\n"
@@ -175,7 +176,7 @@ enum {
     OPT_DECLARE, OPT_EVIDENCE, OPT_SAMPLE, OPT_SEED, OPT_MASK, OPT_HTML, OPT_LANG, OPT_CASE_KEY,
     OPT_SHARD,
     OPT_BASELINE, OPT_FAIL_ON, OPT_QUIET, OPT_SUMMARY,  /* nightly jobs (nightly.c) */
-    OPT_RECORD
+    OPT_RECORD, OPT_PARTIAL
 };
 
 static const struct option long_options[] = {
@@ -183,6 +184,7 @@ static const struct option long_options[] = {
     {"json", required_argument, NULL, OPT_JSON},
     {"state", required_argument, NULL, OPT_STATE},
     {"case-key", required_argument, NULL, OPT_CASE_KEY},
+    {"partial", no_argument, NULL, OPT_PARTIAL},
     {"shard", required_argument, NULL, OPT_SHARD},
     {"baseline", required_argument, NULL, OPT_BASELINE},
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
@@ -225,6 +227,7 @@ typedef struct {
     size_t n_tiers;
     const char *state_path;      /* --state: the tally, for pitally merge */
     const char *case_key_path;   /* --case-key */
+    bool partial;                /* merge --partial: some shards may be missing */
     pt_casekey case_key;         /* loaded from it, or beside the state */
     pt_shard shard;              /* --shard K/N; n == 0: every input */
     const char *evidence_dir;    /* --evidence */
@@ -337,6 +340,7 @@ static int parse_options(int argc, char **argv, cli_options *co, rules *ru, bool
         case OPT_JSON: co->json_path = optarg; break;
         case OPT_STATE: co->state_path = optarg; break;
         case OPT_CASE_KEY: co->case_key_path = optarg; break;
+        case OPT_PARTIAL: co->partial = true; break;
         case OPT_SHARD:
             if (!pt_shard_parse(optarg, &co->shard)) return usage_error("bad shard '%s' (K/N: part K of N, 1 <= K <= N <= 65536)", optarg);
             break;
@@ -623,6 +627,7 @@ static int open_baseline(cli_options *co, const rules *ru)
 static int cmd_scan(int argc, char **argv, rules *ru, cli_options *co)
 {
     if (optind >= argc) return usage_error("%s", "scan needs at least one PATH");
+    if (co->partial) return usage_error("%s", "--partial is an option of merge");
     for (int i = optind; co->shard.n && i < argc; i++)
         if (!strcmp(argv[i], "-"))   /* each process would read a stream of its own */
             return usage_error("%s", "--shard cannot read standard input (-): name the files");
@@ -653,6 +658,20 @@ static int cmd_scan(int argc, char **argv, rules *ru, cli_options *co)
     pt_run_record_free(&rr);
     pt_evidence_free(ev);
     return rc;
+}
+
+/* Never silent: a merge of shards that lacks some reports part of the collection as if
+ * it were all of it. It is refused unless --partial says it is meant (an intermediate
+ * merge of a tree of merges), and then it is said on stderr and in the run record. */
+static int check_shards_complete(const pt_tally *t, const cli_options *co)
+{
+    char missing[256];
+    uint32_t n = pt_tally_shards_missing(t, missing, sizeof missing);
+    if (!n) return PT_EXIT_OK;
+    fprintf(stderr, "pitally: merge: %u of the %u shards are missing (%s)%s\n", n, t->shard_n,
+            missing, co->partial ? ": --partial, the reports cover part of the collection"
+                                 : ": give every shard's state, or --partial for a merge of some");
+    return co->partial ? PT_EXIT_OK : PT_EXIT_USAGE;
 }
 
 /* merge --case-key FILE: the states must have been made under that key. */
@@ -752,6 +771,8 @@ static int cmd_merge(int argc, char **argv, rules *ru, cli_options *co)
     if (j.result && co->case_key_path && check_merge_key(co, j.result) != PT_EXIT_OK) rc = PT_EXIT_USAGE;
     if (j.result && co->nightly.baseline_path &&
         pt_nightly_check_key(&co->nightly, j.result->key_id) != PT_EXIT_OK)
+        rc = PT_EXIT_USAGE;
+    if (j.result && rc != PT_EXIT_USAGE && check_shards_complete(j.result, co) != PT_EXIT_OK)
         rc = PT_EXIT_USAGE;
     if (!j.result || rc == PT_EXIT_USAGE) {
         pt_tally_free(j.result);

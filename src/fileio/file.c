@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -201,6 +202,24 @@ static void scan_others_archive(paths_run *r, pt_input_path *p, size_t i)
     pt_errlist_free(&errs);
 }
 
+/* What every shard of a collection must agree on: the expanded list, the sizes and who
+ * scans what. A merge refuses shards whose digests differ (files added, removed or grown
+ * between the shards' starts). */
+static uint64_t table_digest(const pt_path_list *l)
+{
+    XXH64_state_t *h = XXH64_createState();
+    XXH64_reset(h, 0x73686172u);
+    for (size_t i = 0; i < l->n; i++) {
+        const pt_input_path *p = &l->v[i];
+        uint64_t v[3] = {p->size, p->shard, p->members_shared};
+        XXH64_update(h, p->path, strlen(p->path) + 1);
+        XXH64_update(h, v, sizeof v);
+    }
+    uint64_t d = XXH64_digest(h);
+    XXH64_freeState(h);
+    return d;
+}
+
 size_t pt_scan_paths_shard(pt_scan *s, const char *const *paths, size_t n_paths,
                            const pt_shard *shard, pt_progress_mode mode, pt_attrs_fn attrs,
                            void *attrs_ctx)
@@ -209,7 +228,10 @@ size_t pt_scan_paths_shard(pt_scan *s, const char *const *paths, size_t n_paths,
     pt_paths_expand(paths, n_paths, &list);
     paths_run r = {.s = s, .shard = shard && shard->n > 1 ? shard : NULL, .attrs = attrs,
                    .attrs_ctx = attrs_ctx};
-    if (r.shard) pt_shard_assign(&list, r.shard->n);
+    if (r.shard) {
+        pt_shard_assign(&list, r.shard->n);
+        pt_scan_set_shard(s, r.shard->k, r.shard->n, table_digest(&list));
+    }
     uint64_t total = 0;
     size_t count = 0;
     for (size_t i = 0; i < list.n; i++)

@@ -734,6 +734,11 @@ void pt_scan_unread(pt_scan *s, const char *name, pt_errlist *errors)
     pt_errlist_sort(&res->errors);
 }
 
+void pt_scan_set_shard(pt_scan *s, uint32_t k, uint32_t n, uint64_t table)
+{
+    pt_tally_set_shard(s->tally, k, n, table);
+}
+
 void pt_scan_set_order(pt_scan *s, uint64_t order)
 {
     s->order = order;

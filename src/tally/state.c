@@ -1,9 +1,11 @@
 /* state.c - the state file: a tally saved to disk so that scans of shards can be merged
  * later (pitally/tally.h; the streaming merge of many is statemerge.c).
  *
- * Layout (version 4), every integer an unsigned LEB128 varint unless said otherwise:
+ * Layout (version 5), every integer an unsigned LEB128 varint unless said otherwise:
  *   "PTSTATE\n"  u32-le version  u32-le 0  u64-le rules digest  u64-le case key id
  *   u64-le length of the head, then the head:
+ *     shards: N (0: not shards), and for N > 0 the table digest and the shards held as
+ *       ranges: count, then first and last of each
  *     n_patterns
  *     n_inputs, then per input: path, bytes, compression, encoding, format (strings are
  *       length + bytes), flags (1 readable, 2 skipped, 4 container), declared, order, md5,
@@ -285,8 +287,30 @@ static void put_subject_shard(writer *w, const pt_tally *t, unsigned s)
     free(keys);
 }
 
+static void put_shards(writer *w, const pt_tally *t)
+{
+    put_var(w, t->shard_n);
+    if (!t->shard_n) return;
+    put_var(w, t->shard_table);
+    uint32_t n = 0;
+    writer list = {0};
+    for (uint32_t k = 1; k <= t->shard_n; k++) {
+        if (!((t->shards_held[(k - 1) / 8] >> ((k - 1) % 8)) & 1)) continue;
+        uint32_t last = k;
+        while (last < t->shard_n && ((t->shards_held[last / 8] >> (last % 8)) & 1)) last++;
+        put_var(&list, k);
+        put_var(&list, last);
+        n++;
+        k = last;
+    }
+    put_var(w, n);
+    put(w, list.buf, list.len);
+    free(list.buf);
+}
+
 static void put_head(writer *w, const pt_tally *t)
 {
+    put_shards(w, t);
     put_var(w, t->n_patterns);
     put_var(w, t->n_inputs);
     for (size_t i = 0; i < t->n_inputs; i++) put_input(w, t->inputs[i]);
@@ -492,10 +516,42 @@ static void get_input(reader *r, pt_tally *t)
     in->columns = get_columns(r, t->n_patterns);
 }
 
+/* The shards a head holds (put_shards), put into t once it exists. */
+typedef struct {
+    uint32_t n;
+    uint64_t table;
+    uint8_t *held;
+} shard_list;
+
+static void get_shards(reader *r, shard_list *l)
+{
+    uint64_t n = get_var(r);
+    if (!n || r->bad) return;
+    l->table = get_var(r);
+    if (n > 65536) {
+        r->bad = true;
+        return;
+    }
+    l->n = (uint32_t)n;
+    l->held = pt_xcalloc((n + 7) / 8, 1);
+    size_t ranges = get_count(r, 2);
+    for (size_t i = 0; i < ranges && !r->bad; i++) {
+        uint64_t first = get_var(r), last = get_var(r);
+        if (first < 1 || last < first || last > n) r->bad = true;
+        for (uint64_t k = first; !r->bad && k <= last; k++)
+            l->held[(k - 1) / 8] |= (uint8_t)(1u << ((k - 1) % 8));
+    }
+}
+
 static pt_tally *parse_head(reader *r)
 {
+    shard_list shards = {0};   /* they come first; the patterns' count after */
+    get_shards(r, &shards);
     size_t n_patterns = get_count(r, 0);
     pt_tally *t = pt_tally_new(n_patterns);
+    t->shard_n = shards.n;
+    t->shard_table = shards.table;
+    t->shards_held = shards.held;
     size_t n_inputs = get_count(r, 8);
     for (size_t i = 0; i < n_inputs && !r->bad; i++) get_input(r, t);
     for (size_t p = 0; p < n_patterns && !r->bad; p++) {

@@ -40,7 +40,62 @@ void pt_tally_free(pt_tally *t)
     pt_samples_free(&t->samples);
     pt_fpset_free(t->pieces);
     pt_hashset_free(t->subjects);
+    free(t->shards_held);
     free(t);
+}
+
+void pt_tally_set_shard(pt_tally *t, uint32_t k, uint32_t n, uint64_t table)
+{
+    free(t->shards_held);
+    t->shard_n = n;
+    t->shard_table = table;
+    t->shards_held = pt_xcalloc((n + 7) / 8, 1);
+    if (k >= 1 && k <= n) t->shards_held[(k - 1) / 8] |= (uint8_t)(1u << ((k - 1) % 8));
+}
+
+static bool holds(const pt_tally *t, uint32_t k)
+{
+    return (t->shards_held[(k - 1) / 8] >> ((k - 1) % 8)) & 1;
+}
+
+uint32_t pt_tally_shards_missing(const pt_tally *t, char *buf, size_t len)
+{
+    uint32_t missing = 0;
+    size_t o = 0;
+    if (len) buf[0] = '\0';
+    for (uint32_t k = 1; t->shard_n && k <= t->shard_n; k++) {
+        if (holds(t, k)) continue;
+        uint32_t last = k;
+        while (last < t->shard_n && !holds(t, last + 1)) last++;
+        missing += last - k + 1;
+        if (o < len)
+            o += (size_t)snprintf(buf + o, len - o, last > k ? "%s%u-%u" : "%s%u", o ? ", " : "",
+                                  k, last);
+        k = last;
+    }
+    return missing;
+}
+
+/* Shards of the same collection, none held twice: then src's are added to dst's. */
+static int merge_shards(pt_tally *dst, const pt_tally *src, char *err, size_t errlen)
+{
+    if (!dst->shard_n && !src->shard_n) return 0;
+    if (dst->shard_n != src->shard_n || dst->shard_table != src->shard_table) {
+        snprintf(err, errlen, "%s", !dst->shard_n || !src->shard_n
+                 ? "a whole scan's state and a shard's (--shard) do not merge"
+                 : dst->shard_n != src->shard_n
+                 ? "a shard of another division (--shard K/N with another N)"
+                 : "a shard of another collection: the shards did not see the same files "
+                   "(added, removed or changed between their starts?)");
+        return -1;
+    }
+    for (uint32_t k = 1; k <= src->shard_n; k++)
+        if (holds(src, k) && holds(dst, k)) {
+            snprintf(err, errlen, "shard %u/%u is given twice", k, src->shard_n);
+            return -1;
+        }
+    for (uint32_t i = 0; i < (src->shard_n + 7) / 8; i++) dst->shards_held[i] |= src->shards_held[i];
+    return 0;
 }
 
 static void push_input(pt_tally *t, pt_input_result *in)
@@ -145,6 +200,17 @@ int pt_tally_merge_all(pt_tally *dst, pt_tally *const *srcs, size_t n, size_t *b
             *bad = k;
             return -1;
         }
+    /* the shards: checked on a copy, so that a refusal leaves dst as it was */
+    uint8_t *held = dst->shards_held ? pt_xmalloc((dst->shard_n + 7) / 8) : NULL;
+    if (held) memcpy(held, dst->shards_held, (dst->shard_n + 7) / 8);
+    for (size_t k = 0; k < n; k++)
+        if (merge_shards(dst, srcs[k], err, errlen) != 0) {
+            if (held) memcpy(dst->shards_held, held, (dst->shard_n + 7) / 8);
+            free(held);
+            *bad = k;
+            return -1;
+        }
+    free(held);
     for (size_t k = 0; k < n; k++) {
         pt_tally *src = srcs[k];
         uint32_t shift = (uint32_t)dst->n_inputs;
@@ -169,6 +235,14 @@ int pt_tally_merge_all(pt_tally *dst, pt_tally *const *srcs, size_t n, size_t *b
         pt_hashset_merge(dst->subjects, srcs[k]->subjects);
     }
     free(new_of);
+    /* every shard of the collection together: a whole collection, which merges with others */
+    char none[1];
+    if (dst->shard_n && pt_tally_shards_missing(dst, none, 0) == 0) {
+        free(dst->shards_held);
+        dst->shards_held = NULL;
+        dst->shard_n = 0;
+        dst->shard_table = 0;
+    }
     return 0;
 }
 

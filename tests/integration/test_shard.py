@@ -359,3 +359,61 @@ def test_k8s_manifests(tmp):
     with open(os.path.join(casedir, "report.json"), encoding="utf-8") as f:
         merged = json.load(f)
     eq(comparable(merged), comparable(whole_scan(case)), "Indexed Job merged")
+
+
+def test_merge_checks_the_shards_fit(tmp):
+    """A state of a shard says which shard of which collection it is: merge refuses a
+    shard given twice, a shard of another division or of a collection that changed, a
+    shard with a whole scan, and a merge lacking shards unless --partial; a --partial
+    merge and the missing shard then merge into the whole."""
+    case = os.path.join(tmp, "case")
+    os.makedirs(case)
+    for name, prefix in (("a.csv", "138"), ("b.csv", "139"), ("c.csv", "137")):
+        fx.write(os.path.join(case, name), (HEAD + rows(prefix, "一二", 1)).encode())
+    key = os.path.join(tmp, "case.key")
+    run(["keygen", key])
+
+    def shard(k, n, name):
+        st = os.path.join(tmp, name)
+        run(["scan", "--patterns", PATTERNS, "--progress", "never", "--shard", "%d/%d" % (k, n),
+             "--case-key", key, "--state", st, case])
+        return st
+
+    def merge(*args, rc=0):
+        return run(["merge", "--patterns", PATTERNS, "--json", "-"] + list(args), expect_rc=rc)
+
+    s1, s2, s3 = shard(1, 3, "s1.pst"), shard(2, 3, "s2.pst"), shard(3, 3, "s3.pst")
+    whole = json.loads(merge(s1, s2, s3).stdout)
+    eq(whole["totals"]["records"], 6, "three files of two rows")
+    msg = merge(s1, s2, rc=1).stderr.decode()
+    if "1 of the 3 shards are missing (3)" not in msg or "--partial" not in msg:
+        raise Failure("a merge lacking shard 3 is not refused by name: %r" % msg)
+    ab = os.path.join(tmp, "ab.pst")
+    p = run(["merge", "--patterns", PATTERNS, "--partial", "--state", ab, s1, s2])
+    if "missing (3)" not in p.stderr.decode():
+        raise Failure("a --partial merge does not say what it lacks: %r" % p.stderr)
+    again = json.loads(merge(ab, s3).stdout)
+    eq(again["totals"], whole["totals"], "a partial merge and the last shard: the whole")
+    msg = merge(s1, s2, s1, rc=1).stderr.decode()
+    if "shard 1/3 is given twice" not in msg:
+        raise Failure("a shard given twice is not refused: %r" % msg)
+    other_n = shard(1, 2, "h1.pst")
+    msg = merge(other_n, s2, s3, rc=1).stderr.decode()
+    if "another division" not in msg:
+        raise Failure("shards of two divisions are not refused: %r" % msg)
+    with open(os.path.join(case, "c.csv"), "a", encoding="utf-8") as f:
+        f.write("三,13700000009\n")   # the collection changed before shard 3 started
+    late = shard(3, 3, "late.pst")
+    msg = merge(s1, s2, late, rc=1).stderr.decode()
+    if late not in msg or "another collection" not in msg:
+        raise Failure("a shard of a changed collection is not refused by name: %r" % msg)
+    solo = os.path.join(tmp, "solo.pst")
+    run(["scan", "--patterns", PATTERNS, "--progress", "never", "--case-key", key, "--state",
+         solo, os.path.join(case, "a.csv")])
+    msg = merge(s1, solo, rc=1).stderr.decode()
+    if "whole scan" not in msg:
+        raise Failure("a shard and a whole scan are not refused: %r" % msg)
+    # the whole collection merged is a whole: it merges with another scan's state
+    merge(os.path.join(tmp, "s1.pst"), s2, s3, "--state", os.path.join(tmp, "all.pst"))
+    run(["merge", "--patterns", PATTERNS, "--json", "-", os.path.join(tmp, "all.pst"), solo])
+    run(["scan", "--patterns", PATTERNS, "--partial", case], expect_rc=1)
