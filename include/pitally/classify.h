@@ -19,7 +19,6 @@
 typedef struct {
     uint64_t categories;   /* bit c set: category c found in the record */
     bool piece;            /* at least one identifier accepted */
-    int tier;              /* most serious tier of the categories (policy), -1 if none */
     uint64_t fp[2];        /* 128-bit fingerprint of the normalized personal-information
                               content: the multiset of (category, normalized value) of
                               every accepted match, order-independent. Set when piece. */

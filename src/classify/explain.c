@@ -30,10 +30,12 @@ static void print_summary(const pt_policy *pol, const pt_record_class *rc, FILE 
     print_categories(pol, rc->categories, out);
     fprintf(out, "\nidentifier: %s\n",
             rc->piece ? "yes (a record holding this value is a piece)" : "no (not a piece by itself)");
-    if (rc->tier >= 0 && (size_t)rc->tier < pol->n_tiers)
-        fprintf(out, "tier: %s (%s), threshold %llu\n", pol->tiers[rc->tier].id,
-                pol->tiers[rc->tier].label ? pol->tiers[rc->tier].label : "",
-                (unsigned long long)pol->tiers[rc->tier].threshold);
+    /* the classifier gives categories; the policy gives the tier, as in a scan */
+    int tier = rc->categories ? pt_policy_tier_of_mask(pol, rc->categories) : -1;
+    if (tier >= 0 && (size_t)tier < pol->n_tiers)
+        fprintf(out, "tier: %s (%s), threshold %llu\n", pol->tiers[tier].id,
+                pol->tiers[tier].label ? pol->tiers[tier].label : "",
+                (unsigned long long)pol->tiers[tier].threshold);
     else
         fprintf(out, "tier: none\n");
 }

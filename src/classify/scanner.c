@@ -1835,7 +1835,6 @@ void pt_scanner_classify(pt_scanner *s, const pt_record *rec, pt_record_class *o
     memset(out, 0, sizeof *out);
     out->categories = s->categories;
     out->piece = s->piece;
-    out->tier = s->categories ? pt_policy_tier_of_mask(s->pol, s->categories) : -1;
     if (s->piece) fingerprint(s, out->fp);
     out->has_subject = s->best_rank != ~0u;
     out->subject = s->subject;

@@ -70,7 +70,7 @@ static void compare(pt_scanner *fast, pt_scanner *ref, const pt_record *rec, uin
     pt_record_class a, b;
     pt_scanner_classify(fast, rec, &a, m1, r1);
     pt_scanner_classify(ref, rec, &b, m2, r2);
-    bool same = a.categories == b.categories && a.piece == b.piece && a.tier == b.tier &&
+    bool same = a.categories == b.categories && a.piece == b.piece &&
                 a.has_subject == b.has_subject && a.subject == b.subject &&
                 a.doubt_categories == b.doubt_categories && a.doubt_piece == b.doubt_piece &&
                 a.doubt_column == b.doubt_column && a.doubt_pattern == b.doubt_pattern;
