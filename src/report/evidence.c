@@ -707,6 +707,15 @@ typedef struct {
     const pt_scan_result *r;
 } manifest_job;
 
+/* After the seed in manifest.txt: what else keyed the draw (see ---- keys ----). */
+static const char *draw_words(const pt_evidence *ev)
+{
+    if (!strcmp(ev->draw, "case key")) return " and the case key";
+    if (!strcmp(ev->draw, "one-off key")) return " and a one-off random key (--mask without --case-key: "
+                                                  "another run draws other rows)";
+    return "";
+}
+
 static int write_manifest(FILE *f, void *ctx)
 {
     const manifest_job *j = ctx;
@@ -717,9 +726,9 @@ static int write_manifest(FILE *f, void *ctx)
             pol->tiers[0].id, pol->tiers[0].id, (unsigned long long)ev->listed);
     for (size_t t = 1; t < pol->n_tiers; t++)
         fprintf(f, "sample_%s.csv: %zu of the %llu distinct pieces of tier %s, drawn by the smallest "
-                   "keyed hash of their fingerprints (seed %llu, keyed by the %s; sample size asked: %zu).\n",
+                   "keyed hash of their fingerprints (seed %llu%s; sample size asked: %zu).\n",
                 pol->tiers[t].id, ev->heaps[t].n, (unsigned long long)j->r->totals.tiers[t].distinct,
-                pol->tiers[t].id, (unsigned long long)ev->seed, ev->draw, ev->sample_n);
+                pol->tiers[t].id, (unsigned long long)ev->seed, draw_words(ev), ev->sample_n);
     fprintf(f, "sample_key: a tag of the row under a key no file holds; it matches manifest.json and\n"
                "  says nothing of the values.\n");
     fprintf(f, "rejected.csv: %zu values matched and not accepted (the first %u of each pattern), with\n"
