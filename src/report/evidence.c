@@ -297,7 +297,8 @@ static void use_key(pt_evidence *ev, const uint8_t key[16], bool keyed_draw)
 {
     EVP_CIPHER_CTX *k = aes_context(key);
     uint8_t tag[16];
-    memcpy(tag, TAG_KEY_LABEL, 16);
+    _Static_assert(sizeof TAG_KEY_LABEL == sizeof tag + 1, "the label is one block");
+    for (size_t i = 0; i < sizeof tag; i++) tag[i] = (uint8_t)TAG_KEY_LABEL[i];
     encipher_block(k, tag);
     EVP_CIPHER_CTX_free(ev->tag_key);
     ev->tag_key = aes_context(tag);
