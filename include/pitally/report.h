@@ -107,6 +107,9 @@ const char *pt_input_status(const pt_input_result *in);
 typedef struct pt_evidence pt_evidence;
 pt_evidence *pt_evidence_open(const char *dir, const pt_policy *pol, const pt_patterns *ps,
                               size_t sample_n, uint64_t seed, bool mask, char *err, size_t errlen);
+/* Draw the samples and tag their rows under the case key (same key and seed, same
+ * sample); without it the tags are under a random key and --mask draws by one too. */
+void pt_evidence_set_case_key(pt_evidence *ev, const pt_casekey *k);
 void pt_evidence_piece(void *ctx, const pt_piece_event *e);
 /* A piece sink's rejected callback: the first rejected values of each pattern, for
  * rejected.csv. */

@@ -649,6 +649,7 @@ static int cmd_scan(int argc, char **argv, rules *ru, cli_options *co)
             fprintf(stderr, "pitally: --evidence: %s\n", err);
             return EXIT_REPORT_WRITE;
         }
+        if (co->scan.case_key) pt_evidence_set_case_key(ev, co->scan.case_key);
         sink = (pt_piece_sink){ev, pt_evidence_piece};
         co->scan.pieces = &sink;
     }

@@ -377,7 +377,7 @@ static void explain_change(problems *pr, const tier_review *tr, const csv_table 
     }
     if (valid && foreign == valid)
         problem(pr, "%s: none of its sample keys was drawn by this scan: the sample was drawn again "
-                    "(another seed or other inputs)", tr->file);
+                    "(another seed, another case key or other inputs)", tr->file);
     else if (foreign)
         problem(pr, "%s:%llu: sample_key %s was not drawn by this scan (%zu such rows): rows were "
                     "replaced", tr->file, (unsigned long long)first_line, first_key, foreign);

@@ -33,6 +33,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/evp.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -61,7 +63,7 @@ typedef struct {
 } rejected_row;
 
 typedef struct {
-    uint64_t key;              /* keyed hash of the fingerprint: the sample order */
+    uint64_t key;              /* draw key of the fingerprint: the sample order (never written) */
     uint64_t fp[2];
     uint32_t input;
     uint64_t offset;
@@ -81,6 +83,9 @@ struct pt_evidence {
     size_t sample_n;
     uint64_t seed;
     bool mask;
+    EVP_CIPHER_CTX *draw_key;  /* NULL: the draw is XXH3(fingerprint, seed) (see draw_key) */
+    EVP_CIPHER_CTX *tag_key;   /* enciphers a draw key into the sample_key written */
+    const char *draw;          /* how the draw was keyed, for the manifests */
     FILE *list;                /* the listed tier, streaming */
     char *list_tmp, *list_path;
     uint64_t listed;
@@ -247,6 +252,105 @@ static void piece_row(pt_evidence *ev, const pt_piece_event *e, buf *b, char id[
     ev->cell = t;
 }
 
+/* ---- keys ----
+ * What a sample file and the manifest may say without giving a value away (privacy
+ * principle, README). The plain fingerprint of a piece made of one mobile number is a
+ * function of that number alone, so XXH3(fingerprint, seed) with the seed in the
+ * manifest is reversed by trying all ten billion numbers, and then a masked row is
+ * unmasked. Two things follow:
+ *  - the sample_key written is not the draw key but AES-128 of it under a tag key that
+ *    no file holds (a fresh random one per directory, or one derived from the case
+ *    key). The CSV and manifest.json carry the same tags, which is all pitally review
+ *    needs (it matches rows by their cells and names a row by its tag).
+ *  - which rows were drawn says something too: a masked 138****5678 has 10^4 readings,
+ *    and only about sample/distinct of them would fall in a public bottom-N. So the draw
+ *    itself is keyed by the case key when there is one (the same sample for the same
+ *    key and seed: a masked copy holds the lab copy's rows), and by a one-off random
+ *    key under --mask without one. Only an unmasked run without a case key draws by the
+ *    seed alone (as before; its values are in the files anyway). */
+
+#define TAG_KEY_LABEL "pitally evidence"   /* 16 bytes: enciphered to derive the tag key */
+
+static EVP_CIPHER_CTX *aes_context(const uint8_t key[16])
+{
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    if (!c || !EVP_EncryptInit_ex(c, EVP_aes_128_ecb(), NULL, key, NULL)) {
+        fprintf(stderr, "pitally: libcrypto cannot run AES-128 (evidence keys)\n");
+        abort();
+    }
+    EVP_CIPHER_CTX_set_padding(c, 0);
+    return c;
+}
+
+static void encipher_block(EVP_CIPHER_CTX *c, uint8_t block[16])
+{
+    int out = 0;
+    if (!EVP_EncryptUpdate(c, block, &out, block, 16) || out != 16) {
+        fprintf(stderr, "pitally: libcrypto cannot run AES-128 (evidence keys)\n");
+        abort();
+    }
+}
+
+/* Key the evidence by key: the tag key is AES_key(TAG_KEY_LABEL); the draw too when
+ * keyed_draw. The contexts keep the schedules: one AES call per piece offered. */
+static void use_key(pt_evidence *ev, const uint8_t key[16], bool keyed_draw)
+{
+    EVP_CIPHER_CTX *k = aes_context(key);
+    uint8_t tag[16];
+    _Static_assert(sizeof TAG_KEY_LABEL == sizeof tag + 1, "the label is one block");
+    for (size_t i = 0; i < sizeof tag; i++) tag[i] = (uint8_t)TAG_KEY_LABEL[i];
+    encipher_block(k, tag);
+    EVP_CIPHER_CTX_free(ev->tag_key);
+    ev->tag_key = aes_context(tag);
+    EVP_CIPHER_CTX_free(ev->draw_key);
+    ev->draw_key = keyed_draw ? k : NULL;
+    if (!keyed_draw) EVP_CIPHER_CTX_free(k);
+}
+
+/* A fresh random key, never written: tags (and a --mask draw) of this directory only. */
+static void use_random_key(pt_evidence *ev)
+{
+    uint8_t key[16];
+    size_t got = 0;
+    while (got < sizeof key) {
+        ssize_t n = getrandom(key + got, sizeof key - got, 0);
+        if (n < 0 && errno != EINTR) {
+            fprintf(stderr, "pitally: getrandom: %s\n", strerror(errno));
+            abort();
+        }
+        if (n > 0) got += (size_t)n;
+    }
+    use_key(ev, key, ev->mask);
+    ev->draw = ev->mask ? "one-off key" : "seed";
+}
+
+void pt_evidence_set_case_key(pt_evidence *ev, const pt_casekey *k)
+{
+    use_key(ev, k->key, true);
+    ev->draw = "case key";
+}
+
+/* The order of the draw: the seeded hash of the fingerprint, enciphered first when the
+ * draw is keyed (the fingerprint as a state file holds it, under the case key). */
+static uint64_t draw_key(const pt_evidence *ev, const uint64_t fp[2])
+{
+    uint8_t block[16];
+    memcpy(block, fp, 16);
+    if (ev->draw_key) encipher_block(ev->draw_key, block);
+    return XXH3_64bits_withSeed(block, sizeof block, ev->seed);
+}
+
+/* The sample_key written for a draw key: 64 bits of its cipher under the tag key. */
+static uint64_t sample_tag(const pt_evidence *ev, uint64_t key)
+{
+    uint8_t block[16] = {0};
+    memcpy(block, &key, sizeof key);
+    encipher_block(ev->tag_key, block);
+    uint64_t tag;
+    memcpy(&tag, block, sizeof tag);
+    return tag;
+}
+
 /* ---- the directory ---- */
 
 static char *join(const char *dir, const char *name)
@@ -295,6 +399,7 @@ pt_evidence *pt_evidence_open(const char *dir, const pt_policy *pol, const pt_pa
     ev->sample_n = sample_n;
     ev->seed = seed;
     ev->mask = mask;
+    use_random_key(ev);
     ev->id_digest = pt_digest_new();
     ev->rejected_of = pt_xcalloc(ps->n ? ps->n : 1, 1);
     char name[64];
@@ -362,7 +467,7 @@ static void heap_remove(sample_heap *h, const uint64_t fp[2])
 static void offer(pt_evidence *ev, const pt_piece_event *e)
 {
     sample_heap *h = &ev->heaps[e->tier];
-    uint64_t key = XXH3_64bits_withSeed(e->fp, sizeof e->fp, ev->seed);
+    uint64_t key = draw_key(ev, e->fp);
     if (ev->sample_n == 0 || (h->n == ev->sample_n && key >= h->v[0].key)) return;
     buf b = {0};
     sample_row r = {key, {e->fp[0], e->fp[1]}, e->input, e->offset, NULL, {0}};
@@ -574,6 +679,7 @@ static int by_position(const void *a, const void *b)
 }
 
 typedef struct {
+    const pt_evidence *ev;
     sample_heap *h;
 } sample_job;
 
@@ -584,7 +690,8 @@ static int write_sample(FILE *f, void *ctx)
     header(&b, true);
     for (size_t i = 0; i < j->h->n; i++) {
         char key[24];
-        snprintf(key, sizeof key, KEY_PREFIX "%016llx", (unsigned long long)j->h->v[i].key);
+        snprintf(key, sizeof key, KEY_PREFIX "%016llx",
+                 (unsigned long long)sample_tag(j->ev, j->h->v[i].key));
         puts_(&b, j->h->v[i].row);
         cell_str(&b, key, false);
         cell_str(&b, "", false);
@@ -601,6 +708,15 @@ typedef struct {
     const pt_scan_result *r;
 } manifest_job;
 
+/* After the seed in manifest.txt: what else keyed the draw (see ---- keys ----). */
+static const char *draw_words(const pt_evidence *ev)
+{
+    if (!strcmp(ev->draw, "case key")) return " and the case key";
+    if (!strcmp(ev->draw, "one-off key")) return " and a one-off random key (--mask without --case-key: "
+                                                  "another run draws other rows)";
+    return "";
+}
+
 static int write_manifest(FILE *f, void *ctx)
 {
     const manifest_job *j = ctx;
@@ -611,9 +727,11 @@ static int write_manifest(FILE *f, void *ctx)
             pol->tiers[0].id, pol->tiers[0].id, (unsigned long long)ev->listed);
     for (size_t t = 1; t < pol->n_tiers; t++)
         fprintf(f, "sample_%s.csv: %zu of the %llu distinct pieces of tier %s, drawn by the smallest "
-                   "keyed hash of their fingerprints (seed %llu; sample size asked: %zu).\n",
+                   "keyed hash of their fingerprints (seed %llu%s; sample size asked: %zu).\n",
                 pol->tiers[t].id, ev->heaps[t].n, (unsigned long long)j->r->totals.tiers[t].distinct,
-                pol->tiers[t].id, (unsigned long long)ev->seed, ev->sample_n);
+                pol->tiers[t].id, (unsigned long long)ev->seed, draw_words(ev), ev->sample_n);
+    fprintf(f, "sample_key: a tag of the row under a key no file holds; it matches manifest.json and\n"
+               "  says nothing of the values.\n");
     fprintf(f, "rejected.csv: %zu values matched and not accepted (the first %u of each pattern), with\n"
                "  where and why; values masked. SHA-256 %s\n",
             ev->n_rejected, PT_REJECTS_PER_PATTERN, ev->sha_rejected);
@@ -649,10 +767,10 @@ static void content_sha256(char (*ids)[64], size_t n, char out[65])
     pt_digest_free(d);
 }
 
-static int by_key(const void *a, const void *b)
+static int by_value(const void *a, const void *b)
 {
-    const sample_row *x = a, *y = b;
-    return x->key < y->key ? -1 : x->key > y->key;
+    const uint64_t *x = a, *y = b;
+    return *x < *y ? -1 : *x > *y;
 }
 
 static void json_key_str(FILE *f, const char *key, const char *v, bool comma)
@@ -672,8 +790,8 @@ static int write_manifest_json(FILE *f, void *ctx)
     fprintf(f, "  \"commit\": ");
     if (r->run && r->run->commit) jw_string(f, r->run->commit);
     else fputs("null", f);
-    fprintf(f, ",\n  \"seed\": %llu,\n  \"sample_size\": %zu,\n  \"masked\": %s,\n",
-            (unsigned long long)ev->seed, ev->sample_n, ev->mask ? "true" : "false");
+    fprintf(f, ",\n  \"seed\": %llu,\n  \"draw\": \"%s\",\n  \"sample_size\": %zu,\n  \"masked\": %s,\n",
+            (unsigned long long)ev->seed, ev->draw, ev->sample_n, ev->mask ? "true" : "false");
     const char *pfile = r->run ? r->run->policy_file : NULL, *psha = NULL;
     for (size_t i = 0; pfile && i < r->run->n_rule_files; i++)
         if (!strcmp(r->run->rule_files[i].path, pfile)) psha = r->run->rule_files[i].sha256;
@@ -709,13 +827,13 @@ static int write_manifest_json(FILE *f, void *ctx)
         jw_string(f, name);
         fprintf(f, ", \"rows\": %zu, \"content_sha256\": \"%s\"", rows, sha);
         if (!list) {
-            sample_row *v = pt_xmalloc((rows ? rows : 1) * sizeof *v);
-            if (rows) memcpy(v, ev->heaps[t].v, rows * sizeof *v);
-            if (rows) qsort(v, rows, sizeof *v, by_key);
+            uint64_t *v = pt_xmalloc((rows ? rows : 1) * sizeof *v);
+            for (size_t i = 0; i < rows; i++) v[i] = sample_tag(ev, ev->heaps[t].v[i].key);
+            if (rows) qsort(v, rows, sizeof *v, by_value);   /* by tag: the draw order stays unsaid */
             fprintf(f, ",\n     \"sample_keys\": [");
             for (size_t i = 0; i < rows; i++)
                 fprintf(f, "%s\"" KEY_PREFIX "%016llx\"", i ? (i % 4 ? ", " : ",\n       ") : "",
-                        (unsigned long long)v[i].key);
+                        (unsigned long long)v[i]);
             fputc(']', f);
             free(v);
         }
@@ -746,7 +864,7 @@ int pt_evidence_finish(pt_evidence *ev, const pt_scan_result *r, char *err, size
         char name[64];
         snprintf(name, sizeof name, "sample_%s.csv", ev->pol->tiers[t].id);
         char *path = join(ev->dir, name);
-        sample_job j = {h};
+        sample_job j = {ev, h};
         int rc = pt_output_to_path(path, write_sample, &j, 0600, err, errlen);
         free(path);
         if (rc != 0) return -1;
@@ -780,6 +898,8 @@ void pt_evidence_free(pt_evidence *ev)
     free(ev->row.p);
     free(ev->cell.p);
     pt_digest_free(ev->id_digest);
+    EVP_CIPHER_CTX_free(ev->draw_key);
+    EVP_CIPHER_CTX_free(ev->tag_key);
     free(ev->rejected);
     free(ev->rejected_of);
     free(ev->list_ids);

@@ -62,20 +62,87 @@ def sample_keys(tmp, name, paths, *extra):
     return [(x["values"], x["sample_key"]) for x in rows(os.path.join(ev, "sample_art5_5.csv"))]
 
 
+def sample_values(tmp, name, paths, *extra):
+    return [v for v, _ in sample_keys(tmp, name, paths, *extra)]
+
+
 def test_sample_is_reproducible(tmp):
+    """The rows drawn depend only on the pieces and the seed (the sample_key written is a
+    tag under a key of that directory, so it is not compared here)."""
     a, b, _, _ = write_inputs(tmp)
-    one = sample_keys(tmp, "j1", [a, b], "-j", "1")
-    eq(sample_keys(tmp, "j2", [a, b], "-j", "2", "--chunk-size", "64"), one, "-j2, small chunks")
-    eq(sample_keys(tmp, "again", [a, b], "-j", "1"), one, "same seed")
-    eq(sorted(sample_keys(tmp, "swapped", [b, a])), sorted(one), "inputs in another order")
-    other = sample_keys(tmp, "seed7", [a, b], "--seed", "7")
+    one = sample_values(tmp, "j1", [a, b], "-j", "1")
+    eq(sample_values(tmp, "j2", [a, b], "-j", "2", "--chunk-size", "64"), one, "-j2, small chunks")
+    eq(sample_values(tmp, "again", [a, b], "-j", "1"), one, "same seed")
+    eq(sorted(sample_values(tmp, "swapped", [b, a])), sorted(one), "inputs in another order")
+    other = sample_values(tmp, "seed7", [a, b], "--seed", "7")
     if sorted(other) == sorted(one):
         raise Failure("another seed drew the same 10 of 60 (chance about 1 in 7.5e10)")
-    # the sample is the 10 smallest keys among all 60 pieces: keys are sorted hex
-    keys = [k for _, k in one]
-    everyone = sample_keys(tmp, "all", [a, b], "--sample", "100")
+    # a bottom-N sample: the 10 smallest are among the 30 smallest, and --sample 100
+    # holds every piece
+    thirty = sample_values(tmp, "thirty", [a, b], "--sample", "30")
+    eq(len(thirty), 30, "--sample 30 of 60")
+    missing = [v for v in one if v not in thirty]
+    eq(missing, [], "the 10 drawn are among the 30 drawn with the same seed")
+    everyone = sample_values(tmp, "all", [a, b], "--sample", "100")
     eq(len(everyone), 60, "a sample larger than the tier holds every piece")
-    eq(sorted(keys), sorted(k for _, k in everyone)[:10], "bottom 10 by keyed hash")
+
+
+def manifest_of(ev):
+    import json
+    with open(os.path.join(ev, "manifest.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def test_sample_keys_say_nothing_of_the_values(tmp):
+    """A sample_key written must not be computable from the values and the public
+    parameters (inputs, seed, options): else a --mask copy is unmasked by hashing all ten
+    billion mobile numbers. So two runs that differ only in a secret the files do not
+    hold (a random key per directory; the case key) write different keys; and under
+    --mask the rows drawn depend on a secret too (which rows fall in a public bottom-N
+    narrows each masked value's 10^4 readings down to about one)."""
+    a, b, _, _ = write_inputs(tmp)
+    # no case key, unmasked: the same rows (drawn by the seed), keys with nothing in common
+    one, two = sample_keys(tmp, "one", [a, b]), sample_keys(tmp, "two", [a, b])
+    eq([v for v, _ in two], [v for v, _ in one], "same seed, same rows")
+    common = set(k for _, k in one) & set(k for _, k in two)
+    eq(common, set(), "keys shared by two directories of the same seed and inputs")
+    eq(manifest_of(os.path.join(tmp, "one"))["draw"], "seed", "draw of an unmasked run")
+    # no case key, --mask: a one-off draw: other rows and other keys each time
+    m1, m2 = sample_keys(tmp, "m1", [a, b], "--mask"), sample_keys(tmp, "m2", [a, b], "--mask")
+    if sorted(v for v, _ in m1) == sorted(v for v, _ in m2):
+        raise Failure("two --mask runs without a case key drew the same 10 of 60 (chance about "
+                      "1 in 7.5e10): the draw is public")
+    eq(set(k for _, k in m1) & set(k for _, k in m2), set(), "keys shared by two --mask runs")
+    eq(manifest_of(os.path.join(tmp, "m1"))["draw"], "one-off key", "draw of --mask")
+    # a case key: the same key and seed give the same rows and keys, masked or not (the
+    # copy that leaves the lab holds the lab's rows); another key, other rows and keys
+    k1, k2 = os.path.join(tmp, "k1.key"), os.path.join(tmp, "k2.key")
+    run(["keygen", k1])
+    run(["keygen", k2])
+    lab = sample_keys(tmp, "lab", [a, b], "--case-key", k1)
+    out = sample_keys(tmp, "out", [a, b], "--case-key", k1, "--mask")
+    eq([k for _, k in out], [k for _, k in lab], "keys of the masked copy and of the lab copy")
+    masked = [v for v, _ in out]
+    for (v, _), mv in zip(lab, masked):
+        mobile = v.split("cn_mobile=")[1]
+        if mobile in mv or mv.split("cn_mobile=")[1] != mobile[:3] + "****" + mobile[-4:]:
+            raise Failure("masked row %r is not lab row %r masked" % (mv, v))
+    eq(sample_keys(tmp, "lab_again", [a, b], "--case-key", k1, "-j", "2"), lab,
+       "the same case key and seed, -j2")
+    eq(manifest_of(os.path.join(tmp, "out"))["draw"], "case key", "draw with a case key")
+    other = sample_keys(tmp, "other_key", [a, b], "--case-key", k2, "--mask")
+    if sorted(v for v, _ in other) == sorted(masked):
+        raise Failure("another case key drew the same 10 of 60 (chance about 1 in 7.5e10)")
+    eq(set(k for _, k in other) & set(k for _, k in out), set(), "keys shared by two case keys")
+    # the manifest lists exactly the keys of the file, and the case key is in no file
+    eq(sorted(manifest_of(os.path.join(tmp, "out"))["tiers"][2]["sample_keys"]),
+       sorted(k for _, k in out), "manifest.json sample_keys")
+    with open(k1, encoding="ascii") as f:
+        secret = f.read().strip()
+    for name in os.listdir(os.path.join(tmp, "out")):
+        with open(os.path.join(tmp, "out", name), "rb") as f:
+            if secret.encode() in f.read().lower():
+                raise Failure("the case key is written in " + name)
 
 
 def test_mask_and_refusals(tmp):

@@ -260,6 +260,59 @@ def test_review_refuses_changed_files_and_bad_marks(tmp):
         raise Failure(p.stderr.decode())
 
 
+def test_review_of_a_masked_copy(tmp):
+    """A --mask copy drawn under a case key: its sample_key cells are tags under a key no
+    file holds, and review still accepts the file as drawn (marked, re-saved) and refuses
+    one drawn under another case key or without one (other rows, none of its tags drawn),
+    and a row of this draw moved into another draw. A second run under the same key and
+    seed writes the same rows and tags: its file is accepted in place of the first."""
+    paths = write_inputs(tmp)
+    key, key2 = os.path.join(tmp, "case.key"), os.path.join(tmp, "other.key")
+    run(["keygen", key])
+    run(["keygen", key2])
+
+    def masked_evidence(name, *extra):
+        ev = os.path.join(tmp, name)
+        scan(paths, "--evidence", ev, "--sample", "40", "--mask", *extra)
+        return ev
+
+    ev = masked_evidence("ev", "--case-key", key)
+    eq(manifest_of(ev)["draw"], "case key", "draw")
+    s4 = os.path.join(ev, "sample_art5_4.csv")
+    t = mark(read_csv(s4), 30, 4)
+    write_csv(s4, t, encoding="gbk")
+    review(ev)
+    again = masked_evidence("again", "--case-key", key, "-j", "2")
+    col = t[0].index("核实")
+    eq(read_csv(os.path.join(again, "sample_art5_4.csv")),
+       [t[0]] + [r[:col] + [""] + r[col + 1:] for r in t[1:]], "the same key and seed: the same file")
+    for name, extra in (("other", ("--case-key", key2)), ("nokey", ())):
+        other = masked_evidence(name, *extra)
+        shutil.copy(os.path.join(other, "sample_art5_4.csv"), s4)
+        _, err = review(ev, expect_rc=1)
+        if "none of its sample keys was drawn by this scan" not in err:
+            raise Failure("a sample drawn %s is not refused clearly:\n%s"
+                          % ("under another case key" if extra else "without a case key", err))
+    shutil.copy(os.path.join(again, "sample_art5_4.csv"), s4)
+    review(ev)
+    # one row of another draw in place of a drawn row: named by its tag
+    t = read_csv(os.path.join(again, "sample_art5_4.csv"))
+    u = read_csv(os.path.join(tmp, "other", "sample_art5_4.csv"))
+    drawn = set(r[t[0].index("values")] for r in t[1:])
+    foreign = next(r for r in u[1:] if r[u[0].index("values")] not in drawn)
+    t[5] = foreign
+    write_csv(s4, t)
+    _, err = review(ev, expect_rc=1)
+    k = u[0].index("sample_key")
+    if "sample_art5_4.csv:6: sample_key %s was not drawn by this scan (1 such rows)" % foreign[k] not in err:
+        raise Failure("a replaced row is not named:\n" + err)
+
+
+def manifest_of(ev):
+    with open(os.path.join(ev, "manifest.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
 def test_review_plan(tmp):
     """--plan on 600 art5_4 and 30 art5_5 pieces, nothing in art5_3, samples of 20:
     keeping 'serious' needs 10 x a4 + a5 >= 5000 (item 六 times 5000), a4 and a5 the
