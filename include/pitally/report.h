@@ -37,6 +37,8 @@ typedef struct {
     size_t n_rule_files;
     const char *const *overrides; /* every option that changed a count or the verdict */
     size_t n_overrides;
+    char case_key_id[17];         /* the case key's id (never the key), "" when none: the
+                                     state and the evidence draw are keyed by it */
 } pt_run_record;
 
 /* scan --baseline PREV.pst: the state compared with, and what is new since it. */

@@ -599,6 +599,9 @@ static void start_record(pt_run_record *rr, const cli_options *co, const rules *
 {
     pt_run_record_start(rr, saved_argc, saved_argv, ru->patterns_dir, ru->policy_file,
                         (const char *const *)co->overrides, co->n_overrides);
+    if (co->scan.case_key)
+        snprintf(rr->case_key_id, sizeof rr->case_key_id, "%016llx",
+                 (unsigned long long)co->scan.case_key->id);
 }
 
 /* The case key: --case-key FILE, else the one beside --state (made if absent), else
@@ -781,6 +784,7 @@ static int cmd_merge(int argc, char **argv, rules *ru, cli_options *co)
     }
     pt_run_record rr;
     start_record(&rr, co, ru);
+    snprintf(rr.case_key_id, sizeof rr.case_key_id, "%016llx", (unsigned long long)j.result->key_id);
     int frc = finish_run(j.result, started, ru, co, &rr, NULL);
     pt_run_record_free(&rr);
     return rc != PT_EXIT_OK ? rc : frc;

@@ -95,6 +95,7 @@ static void write_run(jw *w, const pt_scan_result *r)
         jw_open(w, "overrides", '[', true);
         for (size_t i = 0; i < rr->n_overrides; i++) jw_str(w, NULL, rr->overrides[i]);
         jw_close(w, ']');
+        str_if(w, "case_key_id", rr->case_key_id);
     }
     jw_close(w, '}');
 }

@@ -372,6 +372,7 @@ static void print_run(FILE *out, const pt_scan_result *r)
         fprintf(out, "  rules: %s  %s\n", rr->rule_files[i].sha256, p);
         free(p);
     }
+    if (rr->case_key_id[0]) fprintf(out, "  case key id: %s\n", rr->case_key_id);
 }
 
 /* Custody: the hashes of every input read whole, to compare with md5sum/sha256sum. */

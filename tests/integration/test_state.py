@@ -95,6 +95,12 @@ def test_case_key(tmp):
     ra = json.loads(run(["merge", "--json", "-", "--patterns", PATTERNS, a1]).stdout)
     rb = json.loads(run(["merge", "--json", "-", "--patterns", PATTERNS, b]).stdout)
     eq(comparable(ra), comparable(rb), "the counts do not depend on the key")
+    key_id = out.strip().rsplit("id ", 1)[1]
+    eq(ra["run"].get("case_key_id"), key_id, "the merge's run record names the key by its id")
+    rs = scan(paths, "--state", os.path.join(tmp, "a3.pst"), "--case-key", key)
+    eq(rs["run"].get("case_key_id"), key_id, "the scan's run record names the key by its id")
+    if text.strip() in json.dumps(rs):
+        raise Failure("the report holds the key itself")
     p = run(["merge", "--json", "-", "--patterns", PATTERNS, a1, b], expect_rc=1)
     msg = p.stderr.decode()
     if b not in msg or "case key" not in msg:
