@@ -1,7 +1,9 @@
 /* detect.c - guessing the layout of an input from the start of its text: the format
  * and delimiter (pt_detect_dialect), and whether the first row names the columns
- * (pt_detect_header). Run once per input on the reader thread, so clarity wins over
- * speed here. Also the small name/parse helpers of the records API.
+ * (pt_detect_header). Run once per input on the reader thread; a directory of many
+ * small files pays it per file, so each pass over the sample counts (one pass for all
+ * delimiter candidates, no word comparisons on lines that cannot start SQL). Also the
+ * small name/parse helpers of the records API.
  */
 #include "internal.h"
 
@@ -118,6 +120,15 @@ static bool contains_ci(const char *t, size_t n, const char *word)
     return false;
 }
 
+/* Can a line starting with c be one that looks_like_sql looks for: a dump header
+ * "--", a "/" "*" comment, CREATE / COPY, INSERT, REPLACE? Every line of the sample is
+ * asked, so the others are passed over without comparing words. */
+static bool may_start_sql(char c)
+{
+    char l = c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c;
+    return l == '-' || l == '/' || l == 'c' || l == 'i' || l == 'r';
+}
+
 /* A dump header comment (pg_dump puts one on its second line), or CREATE TABLE / INSERT INTO starting a line outside comments. */
 static bool looks_like_sql(const char *t, size_t n)
 {
@@ -139,6 +150,10 @@ static bool looks_like_sql(const char *t, size_t n)
             }
         }
         while (q < le && (t[q] == ' ' || t[q] == '\t')) q++;
+        if (q >= le || !may_start_sql(t[q])) {   /* most lines of most inputs */
+            line = le + 1;
+            continue;
+        }
         for (int i = 0; dump_headers[i]; i++)
             if (starts_with_ci(t, le, q, dump_headers[i])) return true;
         if (q + 1 < le && t[q] == '/' && t[q + 1] == '*') {
@@ -169,69 +184,118 @@ static const delim_candidate candidates[] = {
     {",", 1}, {"\t", 1}, {"|", 1}, {";", 1}, {"----", 4}, {" # ", 3}, {":", 1}};
 #define N_CANDIDATES (sizeof candidates / sizeof *candidates)
 
-/* Occurrences of delim in t[b..e), non-overlapping; for "," quoted text is skipped and
- * *in_quote carries an open quote into the next line. */
-static size_t count_delims(const char *t, size_t b, size_t e, const delim_candidate *d,
-                           bool quote_aware, bool *in_quote)
+/* How often each candidate occurs on one line, all in one pass over its bytes (one
+ * search per candidate cost more than the rest of detection for a small file). */
+enum { CAND_COMMA, CAND_TAB, CAND_PIPE, CAND_SEMI, CAND_DASHES, CAND_HASH, CAND_COLON };
+_Static_assert(N_CANDIDATES == 7, "one CAND_ index per candidate, in the table's order");
+
+/* The candidate a byte is (its CAND_ index + 1), or QUOTE, or 0: a table, as every
+ * byte of the first lines is asked. "-" and " " start "----" and " # ". */
+enum { QUOTE = N_CANDIDATES + 1 };
+static const unsigned char candidate_byte[256] = {
+    [','] = CAND_COMMA + 1, ['\t'] = CAND_TAB + 1,    ['|'] = CAND_PIPE + 1, [';'] = CAND_SEMI + 1,
+    ['-'] = CAND_DASHES + 1, [' '] = CAND_HASH + 1, [':'] = CAND_COLON + 1, ['"'] = QUOTE};
+
+/* Counts on line t[b..e) into counts[]: "," outside quotes (*in_quote carries an open
+ * quote into the next line), the other candidates wherever they are, non-overlapping
+ * and from the left ("-----" holds one "----", " # # " one " # "), as a search would. */
+static void count_candidates(const char *t, size_t b, size_t e, size_t counts[N_CANDIDATES],
+                             bool *in_quote)
 {
-    size_t count = 0;
-    if (quote_aware) {
-        for (size_t i = b; i < e; i++) {
-            if (t[i] == '"') *in_quote = !*in_quote;
-            else if (t[i] == d->s[0] && !*in_quote) count++;
+    size_t dash_run = 0, hash_from = b;
+    for (size_t i = b; i < e; i++) {
+        unsigned k = candidate_byte[(unsigned char)t[i]];
+        if (k != CAND_DASHES + 1) dash_run = 0;
+        if (!k) continue;
+        if (k == QUOTE) {
+            *in_quote = !*in_quote;
+        } else if (k == CAND_COMMA + 1) {
+            counts[CAND_COMMA] += !*in_quote;
+        } else if (k == CAND_DASHES + 1) {
+            if (++dash_run == 4) {
+                counts[CAND_DASHES]++;
+                dash_run = 0;
+            }
+        } else if (k == CAND_HASH + 1) {
+            if (i >= hash_from && e - i >= 3 && t[i + 1] == '#' && t[i + 2] == ' ') {
+                counts[CAND_HASH]++;
+                hash_from = i + 3;
+            }
+        } else {
+            counts[k - 1]++;
         }
-        return count;
     }
-    for (size_t i = b; i + d->len <= e;) {
-        /* memchr for one byte: memmem's setup costs more than a short line's search */
-        const char *hit = d->len == 1 ? memchr(t + i, d->s[0], e - i) : memmem(t + i, e - i, d->s, d->len);
-        if (!hit) break;
-        count++;
-        i = (size_t)(hit - t) + d->len;
-    }
-    return count;
 }
 
-/* How consistent delimiter d is over the first complete lines: the number of lines
- * carrying its most common non-zero count, or 0 when it does not qualify (it must be
- * on most lines and that count on more than half of them). */
-static size_t delimiter_score(const char *t, size_t n, bool at_eof, const delim_candidate *d)
+/* One candidate's lines: how many, how many carry it, and how many carry it how often. */
+enum { MAXC = 64 };
+typedef struct {
+    size_t hist[MAXC + 1], lines, with;
+} delim_tally;
+
+static void tally_line(delim_tally *s, size_t count)
 {
-    enum { MAXC = 64 };
-    size_t hist[MAXC + 1] = {0}, lines = 0, with = 0;
-    bool quote_aware = d->len == 1 && d->s[0] == ',', in_quote = false;
+    s->lines++;
+    if (count) s->with++;
+    s->hist[count > MAXC ? MAXC : count]++;
+}
+
+/* How consistent a candidate is: the number of lines carrying its most common non-zero
+ * count, or 0 when it does not qualify (it must be on most lines and that count on more
+ * than half of them). */
+static size_t tally_score(const delim_tally *s)
+{
+    if (s->lines == 0 || s->with * 2 <= s->lines) return 0;
+    size_t best = 0;
+    for (size_t c = 1; c <= MAXC; c++)
+        if (s->hist[c] > best) best = s->hist[c];
+    return best * 2 > s->lines ? best : 0;
+}
+
+/* The candidates over the first SAMPLE_LINES complete non-blank lines. A "," record
+ * may span lines (a quoted newline): its count is the whole record's, and its lines
+ * are records, so "," may read further than the others. */
+static void tally_candidates(const char *t, size_t n, bool at_eof, delim_tally tally[N_CANDIDATES])
+{
+    bool in_quote = false;
     size_t pending = 0;   /* count of a CSV record spanning lines */
-    for (size_t p = 0; p < n && lines < SAMPLE_LINES;) {
+    for (size_t p = 0; p < n;) {
+        bool comma_open = tally[CAND_COMMA].lines < SAMPLE_LINES;
+        bool others_open = tally[CAND_TAB].lines < SAMPLE_LINES;
+        if (!comma_open && !others_open) break;
         const char *nl = memchr(t + p, '\n', n - p);
         if (!nl && !at_eof) break;   /* incomplete last line */
         size_t le = nl ? (size_t)(nl - t) : n;
         size_t q = p;
         while (q < le && is_blank(t[q])) q++;
-        if (q < le || in_quote) {
-            pending += count_delims(t, p, le, d, quote_aware, &in_quote);
-            if (!in_quote) {
-                lines++;
-                if (pending) with++;
-                hist[pending > MAXC ? MAXC : pending]++;
-                pending = 0;
+        bool comma_counts = comma_open && (q < le || in_quote);
+        bool others_count = others_open && q < le;
+        if (comma_counts || others_count) {
+            size_t counts[N_CANDIDATES] = {0};
+            count_candidates(t, p, le, counts, &in_quote);
+            if (comma_counts) {
+                pending += counts[CAND_COMMA];
+                if (!in_quote) {
+                    tally_line(&tally[CAND_COMMA], pending);
+                    pending = 0;
+                }
             }
+            for (size_t i = 1; others_count && i < N_CANDIDATES; i++) tally_line(&tally[i], counts[i]);
         }
         p = le + 1;
     }
-    if (lines == 0 || with * 2 <= lines) return 0;
-    size_t best = 0;
-    for (size_t c = 1; c <= MAXC; c++)
-        if (hist[c] > best) best = hist[c];
-    return best * 2 > lines ? best : 0;
 }
 
-/* The best delimiter candidate, or -1. */
+/* The best delimiter candidate (the first of the best scores), or -1. */
 static int best_delimiter(const char *t, size_t n, bool at_eof)
 {
+    delim_tally tally[N_CANDIDATES];
+    memset(tally, 0, sizeof tally);
+    tally_candidates(t, n, at_eof, tally);
     int best = -1;
     size_t best_score = 0;
     for (size_t i = 0; i < N_CANDIDATES; i++) {
-        size_t sc = delimiter_score(t, n, at_eof, &candidates[i]);
+        size_t sc = tally_score(&tally[i]);
         if (sc > best_score) {
             best_score = sc;
             best = (int)i;
