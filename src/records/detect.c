@@ -8,6 +8,9 @@
 #include "internal.h"
 
 #include <pthread.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <strings.h>
 
@@ -196,35 +199,87 @@ static const unsigned char candidate_byte[256] = {
     [','] = CAND_COMMA + 1, ['\t'] = CAND_TAB + 1,    ['|'] = CAND_PIPE + 1, [';'] = CAND_SEMI + 1,
     ['-'] = CAND_DASHES + 1, [' '] = CAND_HASH + 1, [':'] = CAND_COLON + 1, ['"'] = QUOTE};
 
-/* Counts on line t[b..e) into counts[]: "," outside quotes (*in_quote carries an open
- * quote into the next line), the other candidates wherever they are, non-overlapping
- * and from the left ("-----" holds one "----", " # # " one " # "), as a search would. */
+/* Where a line's counting stands: the candidates so far, an open quote (carried into
+ * the next line), the "-" run ending at last_dash, where " # " may next start. */
+typedef struct {
+    size_t *counts;
+    bool *in_quote;
+    size_t dash_run, last_dash, hash_from;
+} line_count;
+
+/* Candidate byte t[i] (of line t[..e)) counted: "," outside quotes, "----" and " # "
+ * non-overlapping and from the left ("-----" holds one "----", " # # " one " # "), as
+ * a search would find them. */
+static void count_at(line_count *c, const char *t, size_t i, size_t e)
+{
+    unsigned k = candidate_byte[(unsigned char)t[i]];
+    if (k == QUOTE) {
+        *c->in_quote = !*c->in_quote;
+    } else if (k == CAND_COMMA + 1) {
+        c->counts[CAND_COMMA] += !*c->in_quote;
+    } else if (k == CAND_DASHES + 1) {
+        c->dash_run = c->dash_run && c->last_dash + 1 == i ? c->dash_run + 1 : 1;
+        c->last_dash = i;
+        if (c->dash_run == 4) {
+            c->counts[CAND_DASHES]++;
+            c->dash_run = 0;
+        }
+    } else if (k == CAND_HASH + 1) {
+        if (i >= c->hash_from && e - i >= 3 && t[i + 1] == '#' && t[i + 2] == ' ') {
+            c->counts[CAND_HASH]++;
+            c->hash_from = i + 3;
+        }
+    } else {
+        c->counts[k - 1]++;
+    }
+}
+
+/* Bit j set when p[j] is a candidate byte or a quote, for 16 bytes at a time: SSE2
+ * compares them all at once (most bytes are none: CJK text, digits, letters). */
+#if defined(__SSE2__)
+typedef struct {
+    __m128i byte[8];
+} candidate_set;
+
+static void candidate_set_init(candidate_set *s)
+{
+    static const char bytes[8] = {',', '"', '\t', '|', ';', '-', ' ', ':'};
+    for (int j = 0; j < 8; j++) s->byte[j] = _mm_set1_epi8(bytes[j]);
+}
+
+static unsigned candidate_mask16(const candidate_set *s, const char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i hit = _mm_cmpeq_epi8(v, s->byte[0]);
+    for (int j = 1; j < 8; j++) hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, s->byte[j]));
+    return (unsigned)_mm_movemask_epi8(hit);
+}
+#else
+typedef int candidate_set;
+static void candidate_set_init(candidate_set *s) { *s = 0; }
+
+static unsigned candidate_mask16(const candidate_set *s, const char *p)
+{
+    (void)s;
+    unsigned m = 0;
+    for (unsigned j = 0; j < 16; j++) m |= (unsigned)(candidate_byte[(unsigned char)p[j]] != 0) << j;
+    return m;
+}
+#endif
+
+/* Counts on line t[b..e) into counts[]; *in_quote carries an open quote across lines. */
 static void count_candidates(const char *t, size_t b, size_t e, size_t counts[N_CANDIDATES],
                              bool *in_quote)
 {
-    size_t dash_run = 0, hash_from = b;
-    for (size_t i = b; i < e; i++) {
-        unsigned k = candidate_byte[(unsigned char)t[i]];
-        if (k != CAND_DASHES + 1) dash_run = 0;
-        if (!k) continue;
-        if (k == QUOTE) {
-            *in_quote = !*in_quote;
-        } else if (k == CAND_COMMA + 1) {
-            counts[CAND_COMMA] += !*in_quote;
-        } else if (k == CAND_DASHES + 1) {
-            if (++dash_run == 4) {
-                counts[CAND_DASHES]++;
-                dash_run = 0;
-            }
-        } else if (k == CAND_HASH + 1) {
-            if (i >= hash_from && e - i >= 3 && t[i + 1] == '#' && t[i + 2] == ' ') {
-                counts[CAND_HASH]++;
-                hash_from = i + 3;
-            }
-        } else {
-            counts[k - 1]++;
-        }
-    }
+    line_count c = {.counts = counts, .in_quote = in_quote, .hash_from = b};
+    candidate_set set;
+    candidate_set_init(&set);
+    size_t i = b;
+    for (; e - i >= 16; i += 16)
+        for (unsigned m = candidate_mask16(&set, t + i); m; m &= m - 1)
+            count_at(&c, t, i + (size_t)__builtin_ctz(m), e);
+    for (; i < e; i++)
+        if (candidate_byte[(unsigned char)t[i]]) count_at(&c, t, i, e);
 }
 
 /* One candidate's lines: how many, how many carry it, and how many carry it how often. */
