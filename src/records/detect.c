@@ -196,7 +196,7 @@ _Static_assert(N_CANDIDATES == 7, "one CAND_ index per candidate, in the table's
  * byte of the first lines is asked. "-" and " " start "----" and " # ". */
 enum { QUOTE = N_CANDIDATES + 1 };
 static const unsigned char candidate_byte[256] = {
-    [','] = CAND_COMMA + 1, ['\t'] = CAND_TAB + 1,    ['|'] = CAND_PIPE + 1, [';'] = CAND_SEMI + 1,
+    [','] = CAND_COMMA + 1, ['\t'] = CAND_TAB + 1, ['|'] = CAND_PIPE + 1, [';'] = CAND_SEMI + 1,
     ['-'] = CAND_DASHES + 1, [' '] = CAND_HASH + 1, [':'] = CAND_COLON + 1, ['"'] = QUOTE};
 
 /* Where a line's counting stands: the candidates so far, an open quote (carried into
@@ -234,8 +234,9 @@ static void count_at(line_count *c, const char *t, size_t i, size_t e)
     }
 }
 
-/* Bit j set when p[j] is a candidate byte or a quote, for 16 bytes at a time: SSE2
- * compares them all at once (most bytes are none: CJK text, digits, letters). */
+/* Bit j set when p[j] is a candidate byte or a quote (a byte of candidate_byte), for
+ * 16 bytes at a time: SSE2 compares them all at once (most bytes are none: CJK text,
+ * digits, letters). */
 #if defined(__SSE2__)
 typedef struct {
     __m128i byte[8];
