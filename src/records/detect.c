@@ -1,11 +1,16 @@
 /* detect.c - guessing the layout of an input from the start of its text: the format
  * and delimiter (pt_detect_dialect), and whether the first row names the columns
- * (pt_detect_header). Run once per input on the reader thread, so clarity wins over
- * speed here. Also the small name/parse helpers of the records API.
+ * (pt_detect_header). Run once per input on the reader thread; a directory of many
+ * small files pays it per file, so each pass over the sample counts (one pass for all
+ * delimiter candidates, no word comparisons on lines that cannot start SQL). Also the
+ * small name/parse helpers of the records API.
  */
 #include "internal.h"
 
 #include <pthread.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <strings.h>
 
@@ -118,6 +123,15 @@ static bool contains_ci(const char *t, size_t n, const char *word)
     return false;
 }
 
+/* Can a line starting with c be one that looks_like_sql looks for: a dump header
+ * "--", a "/" "*" comment, CREATE / COPY, INSERT, REPLACE? Every line of the sample is
+ * asked, so the others are passed over without comparing words. */
+static bool may_start_sql(char c)
+{
+    char l = c >= 'A' && c <= 'Z' ? (char)(c | 0x20) : c;
+    return l == '-' || l == '/' || l == 'c' || l == 'i' || l == 'r';
+}
+
 /* A dump header comment (pg_dump puts one on its second line), or CREATE TABLE / INSERT INTO starting a line outside comments. */
 static bool looks_like_sql(const char *t, size_t n)
 {
@@ -139,6 +153,10 @@ static bool looks_like_sql(const char *t, size_t n)
             }
         }
         while (q < le && (t[q] == ' ' || t[q] == '\t')) q++;
+        if (q >= le || !may_start_sql(t[q])) {   /* most lines of most inputs */
+            line = le + 1;
+            continue;
+        }
         for (int i = 0; dump_headers[i]; i++)
             if (starts_with_ci(t, le, q, dump_headers[i])) return true;
         if (q + 1 < le && t[q] == '/' && t[q + 1] == '*') {
@@ -169,69 +187,171 @@ static const delim_candidate candidates[] = {
     {",", 1}, {"\t", 1}, {"|", 1}, {";", 1}, {"----", 4}, {" # ", 3}, {":", 1}};
 #define N_CANDIDATES (sizeof candidates / sizeof *candidates)
 
-/* Occurrences of delim in t[b..e), non-overlapping; for "," quoted text is skipped and
- * *in_quote carries an open quote into the next line. */
-static size_t count_delims(const char *t, size_t b, size_t e, const delim_candidate *d,
-                           bool quote_aware, bool *in_quote)
+/* How often each candidate occurs on one line, all in one pass over its bytes (one
+ * search per candidate cost more than the rest of detection for a small file). */
+enum { CAND_COMMA, CAND_TAB, CAND_PIPE, CAND_SEMI, CAND_DASHES, CAND_HASH, CAND_COLON };
+_Static_assert(N_CANDIDATES == 7, "one CAND_ index per candidate, in the table's order");
+
+/* The candidate a byte is (its CAND_ index + 1), or QUOTE, or 0: a table, as every
+ * byte of the first lines is asked. "-" and " " start "----" and " # ". */
+enum { QUOTE = N_CANDIDATES + 1 };
+static const unsigned char candidate_byte[256] = {
+    [','] = CAND_COMMA + 1, ['\t'] = CAND_TAB + 1, ['|'] = CAND_PIPE + 1, [';'] = CAND_SEMI + 1,
+    ['-'] = CAND_DASHES + 1, [' '] = CAND_HASH + 1, [':'] = CAND_COLON + 1, ['"'] = QUOTE};
+
+/* Where a line's counting stands: the candidates so far, an open quote (carried into
+ * the next line), the "-" run ending at last_dash, where " # " may next start. */
+typedef struct {
+    size_t *counts;
+    bool *in_quote;
+    size_t dash_run, last_dash, hash_from;
+} line_count;
+
+/* Candidate byte t[i] (of line t[..e)) counted: "," outside quotes, "----" and " # "
+ * non-overlapping and from the left ("-----" holds one "----", " # # " one " # "), as
+ * a search would find them. */
+static void count_at(line_count *c, const char *t, size_t i, size_t e)
 {
-    size_t count = 0;
-    if (quote_aware) {
-        for (size_t i = b; i < e; i++) {
-            if (t[i] == '"') *in_quote = !*in_quote;
-            else if (t[i] == d->s[0] && !*in_quote) count++;
+    unsigned k = candidate_byte[(unsigned char)t[i]];
+    if (k == QUOTE) {
+        *c->in_quote = !*c->in_quote;
+    } else if (k == CAND_COMMA + 1) {
+        c->counts[CAND_COMMA] += !*c->in_quote;
+    } else if (k == CAND_DASHES + 1) {
+        c->dash_run = c->dash_run && c->last_dash + 1 == i ? c->dash_run + 1 : 1;
+        c->last_dash = i;
+        if (c->dash_run == 4) {
+            c->counts[CAND_DASHES]++;
+            c->dash_run = 0;
         }
-        return count;
+    } else if (k == CAND_HASH + 1) {
+        if (i >= c->hash_from && e - i >= 3 && t[i + 1] == '#' && t[i + 2] == ' ') {
+            c->counts[CAND_HASH]++;
+            c->hash_from = i + 3;
+        }
+    } else {
+        c->counts[k - 1]++;
     }
-    for (size_t i = b; i + d->len <= e;) {
-        /* memchr for one byte: memmem's setup costs more than a short line's search */
-        const char *hit = d->len == 1 ? memchr(t + i, d->s[0], e - i) : memmem(t + i, e - i, d->s, d->len);
-        if (!hit) break;
-        count++;
-        i = (size_t)(hit - t) + d->len;
-    }
-    return count;
 }
 
-/* How consistent delimiter d is over the first complete lines: the number of lines
- * carrying its most common non-zero count, or 0 when it does not qualify (it must be
- * on most lines and that count on more than half of them). */
-static size_t delimiter_score(const char *t, size_t n, bool at_eof, const delim_candidate *d)
+/* Bit j set when p[j] is a candidate byte or a quote (a byte of candidate_byte), for
+ * 16 bytes at a time: SSE2 compares them all at once (most bytes are none: CJK text,
+ * digits, letters). */
+#if defined(__SSE2__)
+typedef struct {
+    __m128i byte[8];
+} candidate_set;
+
+static void candidate_set_init(candidate_set *s)
 {
-    enum { MAXC = 64 };
-    size_t hist[MAXC + 1] = {0}, lines = 0, with = 0;
-    bool quote_aware = d->len == 1 && d->s[0] == ',', in_quote = false;
+    static const char bytes[8] = {',', '"', '\t', '|', ';', '-', ' ', ':'};
+    for (int j = 0; j < 8; j++) s->byte[j] = _mm_set1_epi8(bytes[j]);
+}
+
+static unsigned candidate_mask16(const candidate_set *s, const char *p)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i hit = _mm_cmpeq_epi8(v, s->byte[0]);
+    for (int j = 1; j < 8; j++) hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, s->byte[j]));
+    return (unsigned)_mm_movemask_epi8(hit);
+}
+#else
+typedef int candidate_set;
+static void candidate_set_init(candidate_set *s) { *s = 0; }
+
+static unsigned candidate_mask16(const candidate_set *s, const char *p)
+{
+    (void)s;
+    unsigned m = 0;
+    for (unsigned j = 0; j < 16; j++) m |= (unsigned)(candidate_byte[(unsigned char)p[j]] != 0) << j;
+    return m;
+}
+#endif
+
+/* Counts on line t[b..e) into counts[]; *in_quote carries an open quote across lines. */
+static void count_candidates(const char *t, size_t b, size_t e, size_t counts[N_CANDIDATES],
+                             bool *in_quote)
+{
+    line_count c = {.counts = counts, .in_quote = in_quote, .hash_from = b};
+    candidate_set set;
+    candidate_set_init(&set);
+    size_t i = b;
+    for (; e - i >= 16; i += 16)
+        for (unsigned m = candidate_mask16(&set, t + i); m; m &= m - 1)
+            count_at(&c, t, i + (size_t)__builtin_ctz(m), e);
+    for (; i < e; i++)
+        if (candidate_byte[(unsigned char)t[i]]) count_at(&c, t, i, e);
+}
+
+/* One candidate's lines: how many, how many carry it, and how many carry it how often. */
+enum { MAXC = 64 };
+typedef struct {
+    size_t hist[MAXC + 1], lines, with;
+} delim_tally;
+
+static void tally_line(delim_tally *s, size_t count)
+{
+    s->lines++;
+    if (count) s->with++;
+    s->hist[count > MAXC ? MAXC : count]++;
+}
+
+/* How consistent a candidate is: the number of lines carrying its most common non-zero
+ * count, or 0 when it does not qualify (it must be on most lines and that count on more
+ * than half of them). */
+static size_t tally_score(const delim_tally *s)
+{
+    if (s->lines == 0 || s->with * 2 <= s->lines) return 0;
+    size_t best = 0;
+    for (size_t c = 1; c <= MAXC; c++)
+        if (s->hist[c] > best) best = s->hist[c];
+    return best * 2 > s->lines ? best : 0;
+}
+
+/* The candidates over the first SAMPLE_LINES complete non-blank lines. A "," record
+ * may span lines (a quoted newline): its count is the whole record's, and its lines
+ * are records, so "," may read further than the others. */
+static void tally_candidates(const char *t, size_t n, bool at_eof, delim_tally tally[N_CANDIDATES])
+{
+    bool in_quote = false;
     size_t pending = 0;   /* count of a CSV record spanning lines */
-    for (size_t p = 0; p < n && lines < SAMPLE_LINES;) {
+    for (size_t p = 0; p < n;) {
+        bool comma_open = tally[CAND_COMMA].lines < SAMPLE_LINES;
+        bool others_open = tally[CAND_TAB].lines < SAMPLE_LINES;
+        if (!comma_open && !others_open) break;
         const char *nl = memchr(t + p, '\n', n - p);
         if (!nl && !at_eof) break;   /* incomplete last line */
         size_t le = nl ? (size_t)(nl - t) : n;
         size_t q = p;
         while (q < le && is_blank(t[q])) q++;
-        if (q < le || in_quote) {
-            pending += count_delims(t, p, le, d, quote_aware, &in_quote);
-            if (!in_quote) {
-                lines++;
-                if (pending) with++;
-                hist[pending > MAXC ? MAXC : pending]++;
-                pending = 0;
+        bool comma_counts = comma_open && (q < le || in_quote);
+        bool others_count = others_open && q < le;
+        if (comma_counts || others_count) {
+            size_t counts[N_CANDIDATES] = {0};
+            count_candidates(t, p, le, counts, &in_quote);
+            if (comma_counts) {
+                pending += counts[CAND_COMMA];
+                if (!in_quote) {
+                    tally_line(&tally[CAND_COMMA], pending);
+                    pending = 0;
+                }
             }
+            for (size_t i = 1; others_count && i < N_CANDIDATES; i++) tally_line(&tally[i], counts[i]);
         }
         p = le + 1;
     }
-    if (lines == 0 || with * 2 <= lines) return 0;
-    size_t best = 0;
-    for (size_t c = 1; c <= MAXC; c++)
-        if (hist[c] > best) best = hist[c];
-    return best * 2 > lines ? best : 0;
 }
 
-/* The best delimiter candidate, or -1. */
+/* The best delimiter candidate (the first of the best scores), or -1. */
 static int best_delimiter(const char *t, size_t n, bool at_eof)
 {
+    delim_tally tally[N_CANDIDATES];
+    memset(tally, 0, sizeof tally);
+    tally_candidates(t, n, at_eof, tally);
     int best = -1;
     size_t best_score = 0;
     for (size_t i = 0; i < N_CANDIDATES; i++) {
-        size_t sc = delimiter_score(t, n, at_eof, &candidates[i]);
+        size_t sc = tally_score(&tally[i]);
         if (sc > best_score) {
             best_score = sc;
             best = (int)i;

@@ -7,7 +7,9 @@
 #include "../../src/records/findbyte.h"
 #include "../../src/records/internal.h"
 
+#include <dirent.h>
 #include <stdlib.h>
+#include <strings.h>
 
 static pt_dialect detect(const char *s)
 {
@@ -905,6 +907,553 @@ static void test_sql_statement_end_agrees_with_a_loop(void)
     CHECK(found);
 }
 
+/* ---- detection as it was: the reference for the one-pass detector ------------------ *
+ * pt_detect_dialect and pt_blocks_detect were made cheaper per input (issue 13: 10,000
+ * small files cost detection 10,000 times) without changing any decision. Below is the
+ * format part of detect.c and pt_blocks_detect as they were before (names prefixed
+ * ref_), kept only to compare with: both must decide alike on the fixtures, the fuzz
+ * seeds and generated texts, whole and cut. */
+
+#define REF_SAMPLE_MAX (64 * 1024)
+#define REF_SAMPLE_LINES 50
+
+static bool ref_is_space_byte(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static void ref_trim(const char *t, size_t *b, size_t *e)
+{
+    while (*b < *e && ref_is_space_byte(t[*b])) ++*b;
+    while (*e > *b && ref_is_space_byte(t[*e - 1])) --*e;
+}
+
+static bool ref_pt_blocks_detect(const char *t, size_t n, bool at_eof)
+{
+    enum { MAX_LINES = 200, MAX_DISTINCT = 64 };
+    size_t lines = 0, labelled = 0, blocks = 0, distinct = 0;
+    bool in_block = false;
+    struct label { const char *s; size_t len; } seen[MAX_DISTINCT];
+    if (!memmem(t, n, "\n\n", 2) && !memmem(t, n, "\n\r\n", 3)) return false;   /* no blank line */
+    for (size_t p = 0; p < n && lines < MAX_LINES;) {
+        const char *nl = memchr(t + p, '\n', n - p);
+        if (!nl && !at_eof) break;
+        size_t le = nl ? (size_t)(nl - t) : n, b = p, e = le;
+        p = le + 1;
+        ref_trim(t, &b, &e);
+        if (b == e) {
+            in_block = false;
+            continue;
+        }
+        lines++;
+        if (!in_block) blocks++;
+        in_block = true;
+        size_t lab_end, vb;
+        if (!pt_blocks_label(t, b, e, &lab_end, &vb)) continue;
+        labelled++;
+        bool known = false;
+        for (size_t i = 0; i < distinct && !known; i++)
+            known = seen[i].len == lab_end - b && memcmp(seen[i].s, t + b, lab_end - b) == 0;
+        if (!known && distinct < MAX_DISTINCT) seen[distinct++] = (struct label){t + b, lab_end - b};
+    }
+    /* Several blocks of two lines or more, four in five lines labelled, and a third of
+     * the labels repeating one met before (the same fields, person after person). */
+    return blocks >= 2 && lines >= 2 * blocks && labelled >= 4 && labelled * 5 >= lines * 4 &&
+           (labelled - distinct) * 3 >= labelled;
+}
+
+
+static bool ref_is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+static bool ref_starts_with_ci(const char *t, size_t n, size_t p, const char *word)
+{
+    size_t k = strlen(word);
+    return n - p >= k && strncasecmp(t + p, word, k) == 0;
+}
+
+/* The first line holds one object; not when it is the only line and wraps an array of
+ * objects ({"data":[{...},{...}]} on one line is a JSON document of several records). */
+static bool ref_looks_like_jsonl(const char *t, size_t n, bool at_eof)
+{
+    size_t p = 0;
+    while (p < n && ref_is_blank(t[p])) p++;
+    if (p >= n || t[p] != '{') return false;
+    const char *nl = memchr(t + p, '\n', n - p);
+    /* A first line longer than the sample: a document when an array of objects starts
+     * in it ({"data":[{...},... on one line of any length), else a long JSON Lines line. */
+    if (!nl && !at_eof) return !pt_json_has_record_array(t, p, n);
+    size_t le = nl ? (size_t)(nl - t) : n;
+    if (!pt_json_line_is_object(t + p, le - p)) return false;
+    size_t q = le;
+    while (q < n && ref_is_blank(t[q])) q++;
+    if (q >= n && at_eof && pt_json_has_record_array(t, p, le)) return false;
+    return true;
+}
+
+/* A JSON document: '[' then an object, or '{' then a key or '}' (and not JSON Lines). */
+static bool ref_looks_like_json(const char *t, size_t n)
+{
+    size_t p = 0;
+    while (p < n && ref_is_blank(t[p])) p++;
+    if (p >= n || (t[p] != '{' && t[p] != '[')) return false;
+    char open = t[p];
+    p++;
+    while (p < n && ref_is_blank(t[p])) p++;
+    if (p >= n) return false;
+    if (open == '{') return t[p] == '"' || t[p] == '}';
+    if (t[p] != '{') return false;
+    p++;
+    while (p < n && ref_is_blank(t[p])) p++;
+    return p < n && (t[p] == '"' || t[p] == '}');
+}
+
+static bool ref_contains_ci(const char *t, size_t n, const char *word)
+{
+    size_t k = strlen(word);
+    for (size_t i = 0; i + k <= n; i++)
+        if (strncasecmp(t + i, word, k) == 0) return true;
+    return false;
+}
+
+/* A dump header comment (pg_dump puts one on its second line), or CREATE TABLE / INSERT INTO starting a line outside comments. */
+static bool ref_looks_like_sql(const char *t, size_t n)
+{
+    static const char *const dump_headers[] = {"-- MySQL dump", "-- MariaDB dump",
+                                               "-- PostgreSQL database dump",
+                                               "-- Dumped from database", NULL};
+    bool in_block = false;
+    for (size_t line = 0; line < n;) {
+        const char *nl = memchr(t + line, '\n', n - line);
+        size_t le = nl ? (size_t)(nl - t) : n;
+        size_t q = line;
+        if (in_block) {
+            const char *e = memmem(t + q, le - q, "*/", 2);
+            if (e) {
+                in_block = false;
+                q = (size_t)(e - t) + 2;
+            } else {
+                q = le;
+            }
+        }
+        while (q < le && (t[q] == ' ' || t[q] == '\t')) q++;
+        for (int i = 0; dump_headers[i]; i++)
+            if (ref_starts_with_ci(t, le, q, dump_headers[i])) return true;
+        if (q + 1 < le && t[q] == '/' && t[q + 1] == '*') {
+            const char *e = memmem(t + q + 2, le - q - 2, "*/", 2);
+            if (!e) in_block = true;
+        } else if (ref_starts_with_ci(t, le, q, "CREATE TABLE") ||
+                   ref_starts_with_ci(t, le, q, "INSERT INTO") ||
+                   ref_starts_with_ci(t, le, q, "INSERT IGNORE INTO") ||
+                   ref_starts_with_ci(t, le, q, "REPLACE INTO")) {
+            return true;
+        } else if ((ref_starts_with_ci(t, le, q, "INSERT [") || ref_starts_with_ci(t, le, q, "INSERT \"")) &&
+                   ref_contains_ci(t + q, le - q, "VALUES")) {
+            return true;   /* SQL Server: INSERT [dbo].[T] (...) VALUES (...) */
+        } else if (ref_starts_with_ci(t, le, q, "COPY ") && ref_contains_ci(t + q, le - q, "FROM stdin")) {
+            return true;   /* pg_dump without its header comment */
+        }
+        line = le + 1;
+    }
+    return false;
+}
+
+typedef struct {
+    const char *s;
+    size_t len;
+} ref_delim_candidate;
+
+static const ref_delim_candidate ref_candidates[] = {
+    {",", 1}, {"\t", 1}, {"|", 1}, {";", 1}, {"----", 4}, {" # ", 3}, {":", 1}};
+#define ref_N_CANDIDATES (sizeof ref_candidates / sizeof *ref_candidates)
+
+/* Occurrences of delim in t[b..e), non-overlapping; for "," quoted text is skipped and
+ * *in_quote carries an open quote into the next line. */
+static size_t ref_count_delims(const char *t, size_t b, size_t e, const ref_delim_candidate *d,
+                           bool quote_aware, bool *in_quote)
+{
+    size_t count = 0;
+    if (quote_aware) {
+        for (size_t i = b; i < e; i++) {
+            if (t[i] == '"') *in_quote = !*in_quote;
+            else if (t[i] == d->s[0] && !*in_quote) count++;
+        }
+        return count;
+    }
+    for (size_t i = b; i + d->len <= e;) {
+        /* memchr for one byte: memmem's setup costs more than a short line's search */
+        const char *hit = d->len == 1 ? memchr(t + i, d->s[0], e - i) : memmem(t + i, e - i, d->s, d->len);
+        if (!hit) break;
+        count++;
+        i = (size_t)(hit - t) + d->len;
+    }
+    return count;
+}
+
+/* How consistent delimiter d is over the first complete lines: the number of lines
+ * carrying its most common non-zero count, or 0 when it does not qualify (it must be
+ * on most lines and that count on more than half of them). */
+static size_t ref_delimiter_score(const char *t, size_t n, bool at_eof, const ref_delim_candidate *d)
+{
+    enum { MAXC = 64 };
+    size_t hist[MAXC + 1] = {0}, lines = 0, with = 0;
+    bool quote_aware = d->len == 1 && d->s[0] == ',', in_quote = false;
+    size_t pending = 0;   /* count of a CSV record spanning lines */
+    for (size_t p = 0; p < n && lines < REF_SAMPLE_LINES;) {
+        const char *nl = memchr(t + p, '\n', n - p);
+        if (!nl && !at_eof) break;   /* incomplete last line */
+        size_t le = nl ? (size_t)(nl - t) : n;
+        size_t q = p;
+        while (q < le && ref_is_blank(t[q])) q++;
+        if (q < le || in_quote) {
+            pending += ref_count_delims(t, p, le, d, quote_aware, &in_quote);
+            if (!in_quote) {
+                lines++;
+                if (pending) with++;
+                hist[pending > MAXC ? MAXC : pending]++;
+                pending = 0;
+            }
+        }
+        p = le + 1;
+    }
+    if (lines == 0 || with * 2 <= lines) return 0;
+    size_t best = 0;
+    for (size_t c = 1; c <= MAXC; c++)
+        if (hist[c] > best) best = hist[c];
+    return best * 2 > lines ? best : 0;
+}
+
+/* The best delimiter candidate, or -1. */
+static int ref_best_delimiter(const char *t, size_t n, bool at_eof)
+{
+    int best = -1;
+    size_t best_score = 0;
+    for (size_t i = 0; i < ref_N_CANDIDATES; i++) {
+        size_t sc = ref_delimiter_score(t, n, at_eof, &ref_candidates[i]);
+        if (sc > best_score) {
+            best_score = sc;
+            best = (int)i;
+        }
+    }
+    return best;
+}
+
+/* ---- combo lists ------------------------------------------------------------------ *
+ * A credential list (撞库 combo list: "account:password", "account----password") has two
+ * fields on every line and looks delimited. Split, its lines lose what makes them
+ * account passwords (the combo patterns see the whole line), so such a file is read as
+ * lines. It is one when most sample lines are one account (an e-mail address, a mobile
+ * or QQ number; after "----" also a user name), the delimiter once, and a password of 3
+ * to 64 printable ASCII characters. */
+
+static bool ref_is_email_account(const char *s, size_t n)
+{
+    const char *at = memchr(s, '@', n);
+    if (!at || at == s || n > 100) return false;
+    size_t rest = n - (size_t)(at - s) - 1;
+    const char *dot = memchr(at + 1, '.', rest);
+    if (!dot || dot == at + 1 || dot == s + n - 1) return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f) return false;
+    return true;
+}
+
+static bool ref_is_number_account(const char *s, size_t n)
+{
+    size_t i = n && s[0] == '+' ? 1 : 0;
+    if (n - i < 5 || n - i > 13) return false;
+    for (; i < n; i++)
+        if (s[i] < '0' || s[i] > '9') return false;
+    return true;
+}
+
+static bool ref_is_user_name(const char *s, size_t n)
+{
+    if (n < 3 || n > 32 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+        return false;
+    for (size_t i = 1; i < n; i++) {
+        char c = s[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alnum && c != '_' && c != '.') return false;   /* ASCII, whatever the locale */
+    }
+    return true;
+}
+
+static bool ref_is_password(const char *s, size_t n)
+{
+    if (n < 3 || n > 64) return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f) return false;
+    return true;
+}
+
+/* line t[b..e) is "account<d>password" with d once. */
+static bool ref_combo_line(const char *t, size_t b, size_t e, const ref_delim_candidate *d)
+{
+    while (e > b && (t[e - 1] == '\r' || t[e - 1] == ' ')) e--;
+    const char *hit = memmem(t + b, e - b, d->s, d->len);
+    if (!hit) return false;
+    size_t a_len = (size_t)(hit - (t + b)), p = a_len + d->len;
+    if (memmem(hit + d->len, e - b - p, d->s, d->len)) return false;
+    const char *acc = t + b;
+    bool account = ref_is_email_account(acc, a_len) || ref_is_number_account(acc, a_len) ||
+                   (d->len == 4 && ref_is_user_name(acc, a_len));
+    return account && ref_is_password(t + b + p, e - b - p);
+}
+
+static bool ref_looks_like_combo_list(const char *t, size_t n, bool at_eof, const ref_delim_candidate *d)
+{
+    if (!(d->len == 1 && (d->s[0] == ':' || d->s[0] == '|' || d->s[0] == ';')) && d->len != 4)
+        return false;
+    size_t lines = 0, combos = 0;
+    for (size_t p = 0; p < n && lines < REF_SAMPLE_LINES;) {
+        const char *nl = memchr(t + p, '\n', n - p);
+        if (!nl && !at_eof) break;
+        size_t le = nl ? (size_t)(nl - t) : n;
+        size_t q = p;
+        while (q < le && ref_is_blank(t[q])) q++;
+        if (q < le) {
+            lines++;
+            combos += ref_combo_line(t, q, le, d);
+        }
+        p = le + 1;
+    }
+    return lines > 0 && combos * 5 >= lines * 4;   /* 80% */
+}
+
+static void ref_set_delim(pt_dialect *d, const char *s, size_t len)
+{
+    memset(d->delim, 0, sizeof d->delim);
+    memcpy(d->delim, s, len);
+    d->delim_len = len;
+}
+
+static pt_format ref_format_for_delim(const pt_dialect *d)
+{
+    if (d->delim_len == 1 && d->delim[0] == ',') return PT_FMT_CSV;
+    if (d->delim_len == 1 && d->delim[0] == '\t') return PT_FMT_TSV;
+    return PT_FMT_DELIMITED;
+}
+
+static pt_dialect ref_pt_detect_dialect(const char *sample, size_t n, bool at_eof, pt_dialect forced)
+{
+    pt_dialect d = forced;
+    if (d.delim_len > 7) d.delim_len = 7;
+    if (!sample) n = 0;
+    if (n > REF_SAMPLE_MAX) {
+        n = REF_SAMPLE_MAX;
+        at_eof = false;
+    }
+    if (d.format == PT_FMT_AUTO && d.delim_len) {
+        d.format = ref_format_for_delim(&d);
+        return d;
+    }
+    if (d.format == PT_FMT_AUTO) {
+        if (ref_looks_like_jsonl(sample, n, at_eof)) d.format = PT_FMT_JSONL;
+        else if (ref_looks_like_json(sample, n)) d.format = PT_FMT_JSON;
+        else if (ref_looks_like_sql(sample, n)) d.format = PT_FMT_SQL;
+        else if (ref_pt_blocks_detect(sample, n, at_eof)) d.format = PT_FMT_BLOCKS;
+    }
+    if (d.format == PT_FMT_JSON) d.json_wrapper = pt_json_detect_wrapper(sample, n);
+    if (d.format == PT_FMT_JSONL || d.format == PT_FMT_SQL || d.format == PT_FMT_LINES ||
+        d.format == PT_FMT_JSON || d.format == PT_FMT_BLOCKS)
+        return d;
+    if (d.delim_len) return d;
+    /* CSV, TSV, DELIMITED without a delimiter, or AUTO still undecided. */
+    if (d.format == PT_FMT_CSV) {
+        ref_set_delim(&d, ",", 1);
+        return d;
+    }
+    if (d.format == PT_FMT_TSV) {
+        ref_set_delim(&d, "\t", 1);
+        return d;
+    }
+    int best = ref_best_delimiter(sample, n, at_eof);
+    if (d.format == PT_FMT_DELIMITED) {
+        const ref_delim_candidate *c = &ref_candidates[best >= 0 ? best : 2];   /* default "|" */
+        ref_set_delim(&d, c->s, c->len);
+        return d;
+    }
+    if (best < 0 || ref_looks_like_combo_list(sample, n, at_eof, &ref_candidates[best])) {
+        d.format = PT_FMT_LINES;
+        return d;
+    }
+    ref_set_delim(&d, ref_candidates[best].s, ref_candidates[best].len);
+    d.format = ref_format_for_delim(&d);
+    return d;
+}
+
+
+static bool same_dialect(pt_dialect a, pt_dialect b)
+{
+    return a.format == b.format && a.delim_len == b.delim_len &&
+           memcmp(a.delim, b.delim, a.delim_len) == 0 && a.json_wrapper == b.json_wrapper;
+}
+
+static size_t detect_cases, detect_mismatches;
+
+/* Both detectors on t[0..n) as a whole input and as a sample of a longer one, with no
+ * format forced and with DELIMITED forced (the delimiter still guessed). */
+static void compare_detectors_at(const char *t, size_t n, const char *what)
+{
+    const pt_format forced[] = {PT_FMT_AUTO, PT_FMT_DELIMITED};
+    for (int eof = 0; eof < 2; eof++) {
+        for (size_t f = 0; f < sizeof forced / sizeof *forced; f++) {
+            pt_dialect want_in = {0};
+            want_in.format = forced[f];
+            pt_dialect got = pt_detect_dialect(t, n, eof, want_in);
+            pt_dialect want = ref_pt_detect_dialect(t, n, eof, want_in);
+            detect_cases++;
+            if (!same_dialect(got, want) && detect_mismatches++ < 5)
+                printf("#   %s: %zu bytes, at_eof %d, forced %s: %s \"%.*s\", before %s \"%.*s\"\n",
+                       what, n, eof, pt_format_name(forced[f]), pt_format_name(got.format),
+                       (int)got.delim_len, got.delim, pt_format_name(want.format),
+                       (int)want.delim_len, want.delim);
+        }
+        bool blocks = pt_blocks_detect(t, n, eof), blocks_before = ref_pt_blocks_detect(t, n, eof);
+        detect_cases++;
+        if (blocks != blocks_before && detect_mismatches++ < 5)
+            printf("#   %s: %zu bytes, at_eof %d: blocks %d, before %d\n", what, n, eof, blocks,
+                   blocks_before);
+    }
+}
+
+/* The whole text and some of its starts: after the first line, mid-line, halves. */
+static void compare_detectors(const char *t, size_t n, const char *what, uint64_t *rng)
+{
+    compare_detectors_at(t, n, what);
+    if (!n) return;
+    const char *nl = memchr(t, '\n', n);
+    if (nl) compare_detectors_at(t, (size_t)(nl - t) + 1, what);
+    compare_detectors_at(t, n - 1, what);
+    compare_detectors_at(t, n / 2, what);
+    for (int i = 0; i < 3; i++) {
+        *rng = *rng * 6364136223846793005ull + 1442695040888963407ull;
+        compare_detectors_at(t, (size_t)(*rng >> 33) % n, what);
+    }
+}
+
+/* Every file of dir (the demo fixtures, the fuzz seeds) through both; the count read. */
+static size_t compare_on_files(const char *dir, uint64_t *rng)
+{
+    size_t files = 0;
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.') continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "rb");
+        if (!f) continue;
+        char *buf = malloc(256 * 1024);
+        size_t n = fread(buf, 1, 256 * 1024, f);
+        fclose(f);
+        compare_detectors(buf, n, path, rng);
+        free(buf);
+        files++;
+    }
+    closedir(d);
+    return files;
+}
+
+/* Lines that make or break each format and delimiter: a generated text is lines of one
+ * family with others mixed in, so that scores come close and ties, quotes across lines,
+ * blank lines, combo lists, SQL starts and labelled blocks all occur. */
+static const char *const gen_lines[] = {
+    "张三,110105194912310021,13812345678", "a,b,c", "\"a,b\",c,d", "\"multi", "line\",x,y",
+    "\"a", "", "b\",c", "a\"b,c", "a\tb\tc", "a\tb", "a|b|c", "qq|123456", "a;b;c", "x;y",
+    "x----y----z", "user@mail.com----pass123", "zhangsan----abc123", "13812345678:abc123",
+    "a@b.cn:pw1234", "a@b.cn|secret", "13912345678;pass", "u # p # q", "u # p", " # # ", "------",
+    "-----", "--------", "a:b:c", "a:b", "姓名：张三", "手机：13812345678", "Name: Bob",
+    "地址：北京市", "电话: 1", "身份证号：110105194912310021", " ", "\t", "\r", "  \t ",
+    "-- MySQL dump 10.13", "CREATE TABLE t (a int);", "insert into t values (1);", "/* comment",
+    "end */ INSERT INTO x VALUES (1);", "/* c */ create table u (b int);",
+    "COPY t (a) FROM stdin;", "copy t from STDIN", "INSERT [dbo].[T] VALUES (1)",
+    "INSERT \"T\" values (2)", "Replace into t values (3)", "  -- PostgreSQL database dump",
+    "-- Dumped from database version 14", "REPLACE", "insert", "{\"a\":1}", "{\"a\":[{\"b\":1}]}",
+    "[{\"a\":1}]", "{\"data\":[{\"a\":1},{\"b\":2}]}", "{", "[", "}", "]", "plain words here",
+    "1,2", "1|2", "1;2", "1\t2", "-,-,-", "\",\",\",\""};
+#define N_GEN_LINES (sizeof gen_lines / sizeof *gen_lines)
+#define N_GEN_PLAIN 40   /* the lines before "-- MySQL dump" */
+
+static uint64_t gen_next(uint64_t *rng, uint64_t bound)
+{
+    *rng = *rng * 6364136223846793005ull + 1442695040888963407ull;
+    return (*rng >> 33) % bound;
+}
+
+/* A text of lines: mostly one family line (or fields joined by one candidate), some
+ * others, "\n" or "\r\n" endings, maybe no final newline. */
+static size_t gen_text(char *out, size_t cap, uint64_t *rng)
+{
+    static const char *const delims[] = {",", "\t", "|", ";", "----", " # ", ":", "，"};
+    const char *family = gen_lines[gen_next(rng, N_GEN_LINES)];
+    const char *delim = delims[gen_next(rng, sizeof delims / sizeof *delims)];
+    size_t fields = 1 + gen_next(rng, 5), lines = 1 + gen_next(rng, 130), n = 0;
+    bool crlf = gen_next(rng, 4) == 0;
+    unsigned mix = (unsigned)gen_next(rng, 3);   /* 0: joined fields, 1: family line, 2: any */
+    for (size_t l = 0; l < lines && n + 300 < cap; l++) {
+        uint64_t r = gen_next(rng, 10);
+        if (r < 2 || mix == 2) {   /* SQL and JSON starts rarely, or they would decide most */
+            size_t pool = mix == 2 || gen_next(rng, 40) == 0 ? N_GEN_LINES : N_GEN_PLAIN;
+            n += (size_t)snprintf(out + n, cap - n, "%s", gen_lines[gen_next(rng, pool)]);
+        } else if (mix == 1) {
+            n += (size_t)snprintf(out + n, cap - n, "%s", family);
+        } else {
+            size_t k = fields + (r == 2) - (r == 3 && fields > 1);   /* now and then one more or less */
+            for (size_t f = 0; f < k; f++)
+                n += (size_t)snprintf(out + n, cap - n, "%s%s%u", f ? delim : "",
+                                      gen_next(rng, 8) ? "v" : "\"q", (unsigned)gen_next(rng, 100));
+        }
+        if (l + 1 < lines || gen_next(rng, 2)) n += (size_t)snprintf(out + n, cap - n, crlf ? "\r\n" : "\n");
+        if (gen_next(rng, 12) == 0) n += (size_t)snprintf(out + n, cap - n, crlf ? "\r\n" : "\n");
+    }
+    return n;
+}
+
+/* A long input: only the first 64 KiB are looked at, so what lies after must not count
+ * (a CREATE TABLE line after 64 KiB of CSV; a quote open across the cut). */
+static void compare_on_long_input(uint64_t *rng)
+{
+    size_t cap = 80 * 1024, n = 0;
+    char *t = malloc(cap);
+    while (n < 64 * 1024 - 20) n += (size_t)snprintf(t + n, cap - n, "a,b,\"c\n%zu\",d\n", n);
+    n += (size_t)snprintf(t + n, cap - n, "\"open,x\nCREATE TABLE t (a int);\n");
+    compare_detectors(t, n, "long input", rng);
+    compare_detectors_at(t, 64 * 1024, "long input at 64 KiB");
+    compare_detectors_at(t, 64 * 1024 + 1, "long input at 64 KiB + 1");
+    free(t);
+}
+
+/* The one-pass detector decides as the one it replaced, on every case. */
+static void test_detect_same_as_before(void)
+{
+    uint64_t rng = 13;
+    size_t fixtures = compare_on_files("tests/fixtures/demo", &rng);
+    CHECK(fixtures >= 4);
+    size_t seeds = 0;
+    const char *const corpora[] = {"csv", "delimited", "split_formats", "blocks", "sql", "jsonl",
+                                   "json", "split", "pgcopy", "source"};
+    for (size_t i = 0; i < sizeof corpora / sizeof *corpora; i++) {
+        char dir[128];
+        snprintf(dir, sizeof dir, "tests/fuzz/corpus/%s", corpora[i]);
+        seeds += compare_on_files(dir, &rng);
+    }
+    CHECK(seeds >= 50);
+    compare_on_long_input(&rng);
+    char *t = malloc(64 * 1024);
+    CHECK_STR(gen_lines[N_GEN_PLAIN], "-- MySQL dump 10.13");
+    for (int i = 0; i < 4000; i++) {
+        size_t n = gen_text(t, 64 * 1024, &rng);
+        compare_detectors(t, n, "generated", &rng);
+    }
+    free(t);
+    CHECK(detect_cases > 100000);
+    CHECK_EQ(detect_mismatches, 0);
+}
+
 int main(void)
 {
     RUN(test_find_bytes_agree_with_a_loop);
@@ -929,5 +1478,6 @@ int main(void)
     RUN(test_sql_chunk_starts_mid_values);
     RUN(test_sql_tuple_bounded_by_statement);
     RUN(test_sql_statement_end_agrees_with_a_loop);
+    RUN(test_detect_same_as_before);
     return CHECK_DONE();
 }
