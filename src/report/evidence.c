@@ -95,7 +95,8 @@ struct pt_evidence {
     bool failed;
     int error;
     buf row, cell;             /* scratch for one row and one cell of several values */
-    pt_digest *id_digest;      /* reused for each row's identity */
+    buf id_text;               /* a row's identifying cells, as hashed */
+    EVP_MD_CTX *id_ctx;        /* SHA-256 of them, reused for each row */
     rejected_row *rejected;    /* the first rejected values of each pattern */
     size_t n_rejected, rejected_cap;
     uint8_t *rejected_of;      /* [n_patterns]: rows kept per pattern */
@@ -132,10 +133,13 @@ static void cell(buf *b, const char *s, size_t n, bool first)
     }
     put(b, "\"", 1);
     if (n && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) put(b, "'", 1);
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"') put(b, "\"", 1);
-        put(b, s + i, 1);
+    const char *q, *end = s + n;
+    while ((q = memchr(s, '"', (size_t)(end - s))) != NULL) {   /* runs between quotes */
+        put(b, s, (size_t)(q - s) + 1);
+        put(b, "\"", 1);
+        s = q + 1;
     }
+    put(b, s, (size_t)(end - s));
     put(b, "\"", 1);
 }
 
@@ -147,8 +151,10 @@ static void cell_str(buf *b, const char *s, bool first)
 static void cell_u64(buf *b, uint64_t v, bool first)
 {
     char t[24];
-    snprintf(t, sizeof t, "%llu", (unsigned long long)v);
-    cell_str(b, t, first);
+    size_t k = sizeof t;
+    do t[--k] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    cell(b, t + k, sizeof t - k, first);
 }
 
 static const char *const columns[] = {"input", "member", "line", "offset", "tier", "categories",
@@ -167,23 +173,39 @@ static void header(buf *b, bool with_key)
  * its identifying cells as a CSV reader gets them back (with the apostrophe put before
  * = + - @), each as "LENGTH:BYTES,". Sample rows: the values cell; rows of the list:
  * input, member, line and values. */
-static void id_cell(pt_digest *d, const char *s, size_t n)
+static void id_cell(pt_evidence *ev, const char *s, size_t n)
 {
     bool apos = n && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@');
-    char len[32];
-    int k = snprintf(len, sizeof len, "%zu:", n + apos);
-    pt_digest_update(d, len, (size_t)k);
-    if (apos) pt_digest_update(d, "'", 1);
-    pt_digest_update(d, s, n);
-    pt_digest_update(d, ",", 1);
+    char len[24];
+    size_t k = sizeof len;
+    len[--k] = ':';
+    size_t v = n + apos;
+    do len[--k] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    put(&ev->id_text, len + k, sizeof len - k);
+    if (apos) put(&ev->id_text, "'", 1);
+    put(&ev->id_text, s, n);
+    put(&ev->id_text, ",", 1);
 }
 
-static void id_final(pt_digest *d, char out[64])
+/* SHA-256 (hex) of the cells given to id_cell since the last one: one digest call a row
+ * (the cells are collected first; a call per cell cost more than the hashing). */
+static void id_final(pt_evidence *ev, char out[64])
 {
-    char md5[33], sha[65];
-    pt_digest_final(d, md5, sha);
-    pt_digest_reset(d);
-    memcpy(out, sha, 64);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!EVP_DigestInit_ex(ev->id_ctx, EVP_sha256(), NULL) ||
+        !EVP_DigestUpdate(ev->id_ctx, ev->id_text.p ? ev->id_text.p : "", ev->id_text.len) ||
+        !EVP_DigestFinal_ex(ev->id_ctx, md, &len) || len != 32) {
+        fprintf(stderr, "pitally: libcrypto cannot hash (SHA-256)\n");
+        abort();
+    }
+    static const char hex[] = "0123456789abcdef";
+    for (unsigned i = 0; i < 32; i++) {
+        out[2 * i] = hex[md[i] >> 4];
+        out[2 * i + 1] = hex[md[i] & 15];
+    }
+    ev->id_text.len = 0;
 }
 
 /* The input cell and the member cell: "a.zip!/b.csv" is input a.zip, member b.csv. */
@@ -197,19 +219,18 @@ static void input_cells(buf *b, const char *name, bool first)
 /* The row of a piece, without the sample key and review columns; its identity in id. */
 static void piece_row(pt_evidence *ev, const pt_piece_event *e, buf *b, char id[64])
 {
-    pt_digest *d = ev->id_digest;
     bool listed = e->tier == 0;
     input_cells(b, e->input_name, true);
     if (listed) {
         const char *bang = strstr(e->input_name, "!/");
-        id_cell(d, e->input_name, bang ? (size_t)(bang - e->input_name) : strlen(e->input_name));
-        id_cell(d, bang ? bang + 2 : "", bang ? strlen(bang + 2) : 0);
+        id_cell(ev, e->input_name, bang ? (size_t)(bang - e->input_name) : strlen(e->input_name));
+        id_cell(ev, bang ? bang + 2 : "", bang ? strlen(bang + 2) : 0);
     }
     cell_u64(b, e->line, false);
     if (listed) {
         char t[24];
         snprintf(t, sizeof t, "%llu", (unsigned long long)e->line);
-        id_cell(d, t, strlen(t));
+        id_cell(ev, t, strlen(t));
     }
     cell_u64(b, e->offset, false);
     cell_str(b, ev->pol->tiers[e->tier].id, false);
@@ -247,8 +268,8 @@ static void piece_row(pt_evidence *ev, const pt_piece_event *e, buf *b, char id[
         }
     }
     cell(b, t.p ? t.p : "", t.len, false);
-    id_cell(d, t.p ? t.p : "", t.len);
-    id_final(d, id);
+    id_cell(ev, t.p ? t.p : "", t.len);
+    id_final(ev, id);
     ev->cell = t;
 }
 
@@ -400,7 +421,11 @@ pt_evidence *pt_evidence_open(const char *dir, const pt_policy *pol, const pt_pa
     ev->seed = seed;
     ev->mask = mask;
     use_random_key(ev);
-    ev->id_digest = pt_digest_new();
+    ev->id_ctx = EVP_MD_CTX_new();
+    if (!ev->id_ctx) {
+        fprintf(stderr, "pitally: libcrypto cannot hash (SHA-256)\n");
+        abort();
+    }
     ev->rejected_of = pt_xcalloc(ps->n ? ps->n : 1, 1);
     char name[64];
     snprintf(name, sizeof name, "%s.csv", pol->tiers[0].id);
@@ -897,7 +922,8 @@ void pt_evidence_free(pt_evidence *ev)
     free(ev->list_tmp);
     free(ev->row.p);
     free(ev->cell.p);
-    pt_digest_free(ev->id_digest);
+    EVP_MD_CTX_free(ev->id_ctx);
+    free(ev->id_text.p);
     EVP_CIPHER_CTX_free(ev->draw_key);
     EVP_CIPHER_CTX_free(ev->tag_key);
     free(ev->rejected);
