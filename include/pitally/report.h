@@ -120,6 +120,9 @@ int pt_evidence_finish(pt_evidence *ev, const pt_scan_result *r, char *err, size
 void pt_evidence_free(pt_evidence *ev);
 
 /* The attachable HTML report: self-contained, prints to A4, in r->lang. */
+/* Text for an HTML page: & < > " ' and control characters as references (html.c; the
+ * review page uses it too). */
+void pt_html_text(FILE *out, const char *s);
 int pt_report_html(FILE *out, const pt_scan_result *r, const pt_policy *pol,
                    const pt_patterns *ps);
 

@@ -662,23 +662,7 @@ static int write_json(FILE *f, void *ctx)
 
 /* Like the scan's HTML report (src/report/html.c): one self-contained file, no script
  * and no external asset, A4, in Chinese with --lang zh. Values are masked: the page is
- * meant to leave the lab. */
-
-static void html_esc(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
-        default:
-            if ((unsigned char)*s < 0x20 && *s != '\t') fprintf(f, "&#x%x;", (unsigned char)*s);
-            else fputc(*s, f);
-        }
-    }
-}
+ * meant to leave the lab. Text goes through pt_html_text, the scan report's escaper. */
 
 /* A values cell "pattern=value; pattern=value", each value masked as its pattern says
  * (the first 3 and last 4 characters kept when the pattern is not known). */
@@ -700,7 +684,7 @@ static void html_masked_values(FILE *f, const char *cell, const pt_patterns *ps)
         size_t vn = n - (size_t)(v - cell);
         char masked[PT_SAMPLE_VALUE_MAX];
         pt_mask_value(v, vn, head, tail, masked, sizeof masked);
-        html_esc(f, masked);
+        pt_html_text(f, masked);
         if (!end) break;
         fputs("; ", f);
         cell = end + 2;
@@ -732,7 +716,7 @@ static void html_verdict(FILE *f, const review_out *ro, const char *title, const
             pt_level_name(v->level), level_words(v->level, ro->o->zh), H("Grounds", "依据"));
     for (size_t i = 0; i < v->n_grounds; i++) {
         if (i) fputs(", ", f);
-        html_esc(f, v->grounds[i]);
+        pt_html_text(f, v->grounds[i]);
     }
     fprintf(f, "%s</p></div>\n", v->n_grounds ? "" : H("none", "无"));
 }
@@ -744,7 +728,7 @@ static void html_head(FILE *f, const review_out *ro)
             ro->o->zh ? "zh-CN" : "en", H("review", "抽样核实"), html_style);
     fprintf(f, "<h1>pitally — %s</h1>\n<p class=\"note\">", H("sampling verification", "抽样核实结果"));
     fprintf(f, "%s: ", H("Evidence directory", "证据目录"));
-    html_esc(f, ro->o->dir);
+    pt_html_text(f, ro->o->dir);
     fprintf(f, "; pitally %s</p>\n<div class=\"verdicts\" id=\"verdicts\">\n", PT_VERSION);
     html_verdict(f, ro, H("As scanned", "扫描结论"), ro->scanned);
     html_verdict(f, ro, H("As verified", "核实后结论"), ro->verified);
@@ -785,7 +769,7 @@ static void html_chart(FILE *f, const review_out *ro)
         double y = 4 + 34.0 * (double)t;
         double r[2] = {(double)tr->distinct / (double)tr->threshold, (double)tr->adjusted / (double)tr->threshold};
         fprintf(f, "<text x=\"0\" y=\"%.0f\">", y + 14);
-        html_esc(f, tr->id);
+        pt_html_text(f, tr->id);
         fputs("</text>\n", f);
         for (int k = 0; k < 2; k++) {
             double w = (r[k] > max ? max : r[k]) / max * width;
@@ -814,9 +798,9 @@ static void html_tiers(FILE *f, const review_out *ro)
         char lb[32];
         fmt_bound(lb, sizeof lb, tr->lower);
         fputs("<tr><td>", f);
-        html_esc(f, tr->id);
+        pt_html_text(f, tr->id);
         fputs("<br><span class=\"note\">", f);
-        html_esc(f, tier_label(ro->pol, t, ro->o->zh));
+        pt_html_text(f, tier_label(ro->pol, t, ro->o->zh));
         fprintf(f, "</span></td><td>%s</td>",
                 tr->list ? H("list", "清单") : tr->rows >= tr->distinct ? H("whole", "全部") : H("sample", "抽样"));
         fprintf(f, "<td class=\"n\">%llu</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td>"
@@ -836,13 +820,13 @@ static void html_files(FILE *f, const review_out *ro)
             H("Review files, as read", "核实文件（读取时）"), H("File", "文件"), H("Encoding", "编码"));
     for (size_t t = 0; t < ro->n_tiers; t++) {
         fputs("<tr><td>", f);
-        html_esc(f, ro->tiers[t].file);
+        pt_html_text(f, ro->tiers[t].file);
         fputs("</td><td>", f);
-        html_esc(f, ro->tiers[t].encoding);
+        pt_html_text(f, ro->tiers[t].encoding);
         fprintf(f, "</td><td class=\"hash\">%s</td></tr>\n", ro->tiers[t].sha256);
     }
     fprintf(f, "<tr><td>%s</td><td></td><td class=\"hash\">", H("Policy", "规则"));
-    html_esc(f, ro->o->policy_file);
+    pt_html_text(f, ro->o->policy_file);
     fprintf(f, "<br>%s</td></tr>\n</table>\n", ro->policy_sha);
 }
 
@@ -852,18 +836,18 @@ static void html_unconfirmed(FILE *f, const review_out *ro)
         const tier_review *tr = &ro->tiers[t];
         if (!tr->list || !tr->n_unconf) continue;
         fprintf(f, "<h2>%s: ", H("Not counted (rejected or not reviewed)", "未计入（非真实或未核实）"));
-        html_esc(f, tr->file);
+        pt_html_text(f, tr->file);
         fprintf(f, ", %zu</h2>\n<table id=\"unconfirmed\"><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n",
                 tr->n_unconf, H("Line", "行"), H("Mark", "标记"), H("Input: line", "检材：行"),
                 H("Values (masked)", "信息（已脱敏）"));
         for (size_t i = 0; i < tr->n_unconf; i++) {
             const unconfirmed *u = &tr->unconf[i];
             fprintf(f, "<tr><td class=\"n\">%llu</td><td>", (unsigned long long)u->line);
-            html_esc(f, *u->mark ? u->mark : H("not reviewed", "未核实"));
+            pt_html_text(f, *u->mark ? u->mark : H("not reviewed", "未核实"));
             fputs("</td><td>", f);
-            html_esc(f, u->input);
+            pt_html_text(f, u->input);
             fputc(':', f);
-            html_esc(f, u->input_line);
+            pt_html_text(f, u->input_line);
             fputs("</td><td>", f);
             html_masked_values(f, u->values, ro->ps);
             fputs("</td></tr>\n", f);

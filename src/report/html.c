@@ -33,7 +33,7 @@ static const char *T(const page *p, const char *en, const char *zh)
     return p->zh ? zh : en;
 }
 
-static void esc(FILE *out, const char *s)
+void pt_html_text(FILE *out, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
@@ -96,7 +96,7 @@ static void verdict_box(const page *p)
     const pt_verdict *v = &p->r->verdict;
     fprintf(o, "<h1>pitally — %s</h1>\n", T(p, "personal information tally", "公民个人信息数量统计"));
     fprintf(o, "<p class=\"note\">%s: ", T(p, "Policy", "适用规则"));
-    esc(o, p->pol->name);
+    pt_html_text(o, p->pol->name);
     fprintf(o, "%s</p>\n", p->r->facts.professional ? T(p, "; item (8): thresholds halved", "；第（八）项：标准减半") : "");
     fprintf(o, "<div class=\"verdict\" id=\"verdict\"><div class=\"level %s\">%s</div>\n",
             pt_level_name(v->level), level_name(p, v->level));
@@ -106,13 +106,13 @@ static void verdict_box(const page *p)
     fprintf(o, "<p>%s: ", T(p, "Grounds", "依据"));
     for (size_t i = 0; i < v->n_grounds; i++) {
         if (i) fputs(", ", o);
-        esc(o, v->grounds[i]);
+        pt_html_text(o, v->grounds[i]);
     }
     fprintf(o, "%s<br>%s: %.4f</p>\n", v->n_grounds ? "" : T(p, "none", "无"),
             T(p, "Combined ratio, item (6)", "第（六）项折算比例"), v->combined_ratio);
     for (size_t i = 0; i < v->n_notes; i++) {
         fputs("<p class=\"note\">", o);
-        esc(o, v->notes[i]);
+        pt_html_text(o, v->notes[i]);
         fputs("</p>\n", o);
     }
     fputs("</div>\n", o);
@@ -124,7 +124,7 @@ static void ratio_bar(FILE *o, double y, const char *label, double ratio)
     const double x0 = 150, width = 480, max = 12;
     double w = (ratio > max ? max : ratio) / max * width;
     fprintf(o, "<text x=\"0\" y=\"%.0f\">", y + 11);
-    esc(o, label);
+    pt_html_text(o, label);
     fprintf(o, "</text><rect x=\"%.0f\" y=\"%.0f\" width=\"%.1f\" height=\"14\" fill=\"%s\"/>"
                "<text x=\"%.1f\" y=\"%.0f\">%.3f×</text>\n",
             x0, y, w < 1 && ratio > 0 ? 1 : w, ratio >= 10 ? "#a00" : ratio >= 1 ? "#d60" : "#48a",
@@ -155,7 +155,7 @@ static void charts(const page *p)
         double th = r->verdict.tier_threshold[t] > 0 ? r->verdict.tier_threshold[t] : (double)p->pol->tiers[t].threshold;
         fprintf(o, "<tr><td>%s</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%g</td><td>",
                 p->pol->tiers[t].id, r->totals.tiers[t].raw, r->totals.tiers[t].distinct, th);
-        esc(o, tier_label(p, t));
+        pt_html_text(o, tier_label(p, t));
         fputs("</td></tr>\n", o);
     }
     fputs("</table>\n", o);
@@ -179,7 +179,7 @@ static void doubt(const page *p)
             const pt_pattern *pat = &p->ps->v[d[k].pattern];
             fprintf(o, "<tr><td class=\"n\">%" PRIu64 "</td><td>%s → %s</td><td>", d[k].pieces,
                     pt_colview_tier(p->pol, d[k].from), pt_colview_tier(p->pol, d[k].to));
-            esc(o, pat->id);
+            pt_html_text(o, pat->id);
             fputs("</td><td>", o);
             if (pat->shapes)
                 fputs(T(p, "the record shape these values need is partly there, or the record lacks its parties or account (see record shapes)",
@@ -210,7 +210,7 @@ static void categories(const page *p)
     for (size_t c = 0; c < p->pol->n_categories; c++) {
         if (!r->totals.categories[c]) continue;
         fputs("<tr><td>", o);
-        esc(o, category_name(p, c));
+        pt_html_text(o, category_name(p, c));
         fprintf(o, "</td><td>%s</td><td class=\"n\">%" PRIu64 "</td><td><svg width=\"200\" height=\"10\">"
                    "<rect width=\"%.1f\" height=\"10\" fill=\"#48a\"/></svg></td></tr>\n",
                 p->pol->tiers[p->pol->category_tier[c]].id, r->totals.categories[c],
@@ -235,7 +235,7 @@ static void subjects(const page *p)
         unsigned k = p->ps->subject_kind_order[j];
         if (!r->subjects_by[k]) continue;
         fputs("<tr><td>", o);
-        esc(o, p->ps->subject_kinds[k]);
+        pt_html_text(o, p->ps->subject_kinds[k]);
         fprintf(o, "</td><td class=\"n\">%" PRIu64 "</td></tr>\n", r->subjects_by[k]);
     }
     if (r->subjects_by[0])   /* merged from a state that kept no kinds */
@@ -254,7 +254,7 @@ static void inputs(const page *p)
     for (size_t i = 0; i < r->n_inputs; i++) {
         const pt_input_result *in = &r->inputs[i];
         fputs("<tr><td>", o);
-        esc(o, in->path);
+        pt_html_text(o, in->path);
         fprintf(o, "</td><td>%s</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64 " / %" PRIu64
                    "</td><td class=\"n\">%" PRIu64 "</td><td class=\"hash\">%s<br>%s</td></tr>\n",
                 pt_input_status(in), in->counts.records, in->counts.pieces.raw, in->counts.pieces.distinct,
@@ -270,13 +270,13 @@ static void inputs(const page *p)
                               T(p, "Line (byte offset)", "行（字节偏移）"), T(p, "Message", "说明"));
             any = true;
             fputs("<tr><td>", o);
-            esc(o, in->path);
+            pt_html_text(o, in->path);
             fputs("</td><td>", o);
-            esc(o, in->errors.v[k].kind);
+            pt_html_text(o, in->errors.v[k].kind);
             fputs("</td><td class=\"n\">", o);
             if (in->errors.v[k].line) fprintf(o, "%" PRIu64 " ", in->errors.v[k].line);
             fprintf(o, "(%" PRIu64 ")</td><td>", in->errors.v[k].offset);
-            esc(o, in->errors.v[k].message);
+            pt_html_text(o, in->errors.v[k].message);
             fputs("</td></tr>\n", o);
         }
     }
@@ -301,19 +301,19 @@ static void shape_rows(const page *p, const pt_input_result *in)
         if (!t->shape_why[k]) continue;
         const pt_shape *sh = &p->ps->shapes[k];
         fputs("<tr><td>", o);
-        esc(o, in->path);
+        pt_html_text(o, in->path);
         fputs("</td><td>", o);
-        esc(o, sh->id);
+        pt_html_text(o, sh->id);
         if (sh->description) {
             fputs("<br><span class=\"note\">", o);
-            esc(o, sh->description);
+            pt_html_text(o, sh->description);
             fputs("</span>", o);
         }
         fprintf(o, "</td><td>%s</td><td>", t->shapes_hold >> k & 1
                 ? T(p, "holds", "成立")
                 : T(p, "partial: its values are doubt, counted in the lower tier",
                     "部分具备：其值存疑，按较低一项计"));
-        esc(o, t->shape_why[k]);
+        pt_html_text(o, t->shape_why[k]);
         fputs("</td></tr>\n", o);
     }
 }
@@ -348,15 +348,15 @@ static void samples(const page *p, const pt_patterns *ps)
         uint64_t x = r->pattern_rejected ? r->pattern_rejected[i] : 0;
         if (!m && !x) continue;
         fputs("<tr><td>", o);
-        esc(o, ps->v[i].id);
+        pt_html_text(o, ps->v[i].id);
         fprintf(o, "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64 "</td><td>", m, x);
         const pt_sample *s;
         size_t n = pt_samples_of(&r->samples, i, &s);
         for (size_t k = 0; k < n; k++) {
             if (k) fputs("<br>", o);
-            esc(o, s[k].value);
+            pt_html_text(o, s[k].value);
             fputs(" — ", o);
-            if (s[k].input < r->n_inputs) esc(o, r->inputs[s[k].input].path);
+            if (s[k].input < r->n_inputs) pt_html_text(o, r->inputs[s[k].input].path);
             if (s[k].line) fprintf(o, ":%" PRIu64, s[k].line);
             fprintf(o, " (%" PRIu64 ")", s[k].offset);
         }
@@ -375,20 +375,20 @@ static void run_record(const page *p)
     fprintf(o, ", %u %s</td></tr>\n", p->r->threads, T(p, "threads", "线程"));
     if (rr) {
         fprintf(o, "<tr><th>%s</th><td>", T(p, "Command", "命令"));
-        esc(o, rr->command);
+        pt_html_text(o, rr->command);
         fprintf(o, "</td></tr>\n<tr><th>%s</th><td>%s — %s UTC</td></tr>\n<tr><th>%s</th><td>",
                 T(p, "Time", "时间"), rr->started_utc, rr->ended_utc, T(p, "Host", "主机"));
-        esc(o, rr->host);
+        pt_html_text(o, rr->host);
         fputs("</td></tr>\n", o);
         for (size_t i = 0; i < rr->n_rule_files; i++) {
             fprintf(o, "<tr><th>%s</th><td>", T(p, "Rules", "规则文件"));
-            esc(o, rr->rule_files[i].path);
+            pt_html_text(o, rr->rule_files[i].path);
             fprintf(o, "<br><span class=\"hash\">%s</span></td></tr>\n", rr->rule_files[i].sha256);
         }
         fprintf(o, "<tr><th>%s</th><td>", T(p, "Overrides", "覆盖设置"));
         for (size_t i = 0; i < rr->n_overrides; i++) {
             if (i) fputs("<br>", o);
-            esc(o, rr->overrides[i]);
+            pt_html_text(o, rr->overrides[i]);
         }
         fprintf(o, "%s</td></tr>\n", rr->n_overrides ? "" : T(p, "none", "无"));
     }
