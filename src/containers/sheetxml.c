@@ -392,8 +392,8 @@ static void end_cell(pt_sheet_csv *c)
         num[k] = 0;
         char *end;
         unsigned long long i = strtoull(num, &end, 10);
-        if (k && *end == 0 && i < c->sst->n)
-            pt_buf_csv_field(&c->out, c->sst->arena + c->sst->off[i],
+        if (k && *end == 0 && i < c->sst->n)   /* no arena: every shared string is empty */
+            pt_buf_csv_field(&c->out, c->sst->arena ? c->sst->arena + c->sst->off[i] : "",
                              (size_t)(c->sst->off[i + 1] - c->sst->off[i]));
         else if (k)
             c->bad_sst++;
