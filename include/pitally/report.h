@@ -123,6 +123,8 @@ void pt_evidence_free(pt_evidence *ev);
 /* Text for an HTML page: & < > " ' and control characters as references (html.c; the
  * review page uses it too). */
 void pt_html_text(FILE *out, const char *s);
+/* The pages' style sheet (A4, CJK fonts, tables, the verdict box), without <style>. */
+extern const char pt_html_style[];
 int pt_report_html(FILE *out, const pt_scan_result *r, const pt_policy *pol,
                    const pt_patterns *ps);
 

@@ -691,22 +691,9 @@ static void html_masked_values(FILE *f, const char *cell, const pt_patterns *ps)
     }
 }
 
-static const char html_style[] =
-    "<style>\n"
-    "@page { size: A4; margin: 16mm 14mm; }\n"
-    "body { font-family: 'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif;"
-    " font-size: 10.5pt; color: #111; max-width: 190mm; margin: 0 auto; }\n"
-    "h1 { font-size: 16pt; margin: 0 0 4pt; } h2 { font-size: 12pt; margin: 14pt 0 4pt;"
-    " border-bottom: 1px solid #999; break-after: avoid; }\n"
-    "table { border-collapse: collapse; width: 100%; font-size: 9pt; }\n"
-    "th, td { border: 1px solid #bbb; padding: 2pt 4pt; text-align: left; vertical-align: top; }\n"
-    "td.n { text-align: right; font-variant-numeric: tabular-nums; }\n"
-    "tr { break-inside: avoid; } .hash { font-family: monospace; font-size: 7.5pt; word-break: break-all; }\n"
-    ".verdicts { display: flex; gap: 8pt; } .verdict { flex: 1; border: 2px solid #333; padding: 6pt 10pt; margin: 6pt 0; }\n"
-    ".level { font-size: 14pt; font-weight: bold; } .none { color: #235; } .serious { color: #a40; }"
-    " .especially_serious { color: #a00; }\n"
-    ".note { color: #444; font-size: 9pt; } svg text { font-size: 9px; font-family: sans-serif; }\n"
-    "</style>\n";
+/* The scan report's page style (pt_html_style), and the two verdicts side by side. */
+static const char html_style_extra[] =
+    ".verdicts { display: flex; gap: 8pt; } .verdict { flex: 1; } .level { font-size: 14pt; }\n";
 
 #define H(en_, zh_) (ro->o->zh ? (zh_) : (en_))
 
@@ -724,8 +711,8 @@ static void html_verdict(FILE *f, const review_out *ro, const char *title, const
 static void html_head(FILE *f, const review_out *ro)
 {
     fprintf(f, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
-               "<title>pitally %s</title>\n%s</head>\n<body>\n",
-            ro->o->zh ? "zh-CN" : "en", H("review", "抽样核实"), html_style);
+               "<title>pitally %s</title>\n<style>\n%s%s</style>\n</head>\n<body>\n",
+            ro->o->zh ? "zh-CN" : "en", H("review", "抽样核实"), pt_html_style, html_style_extra);
     fprintf(f, "<h1>pitally — %s</h1>\n<p class=\"note\">", H("sampling verification", "抽样核实结果"));
     fprintf(f, "%s: ", H("Evidence directory", "证据目录"));
     pt_html_text(f, ro->o->dir);

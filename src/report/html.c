@@ -33,6 +33,21 @@ static const char *T(const page *p, const char *en, const char *zh)
     return p->zh ? zh : en;
 }
 
+const char pt_html_style[] =
+    "@page { size: A4; margin: 16mm 14mm; }\n"
+    "body { font-family: 'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif;"
+    " font-size: 10.5pt; color: #111; max-width: 190mm; margin: 0 auto; }\n"
+    "h1 { font-size: 16pt; margin: 0 0 4pt; } h2 { font-size: 12pt; margin: 14pt 0 4pt;"
+    " border-bottom: 1px solid #999; break-after: avoid; }\n"
+    "table { border-collapse: collapse; width: 100%; font-size: 9pt; }\n"
+    "th, td { border: 1px solid #bbb; padding: 2pt 4pt; text-align: left; vertical-align: top; }\n"
+    "td.n { text-align: right; font-variant-numeric: tabular-nums; }\n"
+    "tr { break-inside: avoid; } .hash { font-family: monospace; font-size: 7.5pt; word-break: break-all; }\n"
+    ".verdict { border: 2px solid #333; padding: 6pt 10pt; margin: 6pt 0; }\n"
+    ".level { font-size: 15pt; font-weight: bold; } .none { color: #235; } .serious { color: #a40; }"
+    " .especially_serious { color: #a00; }\n"
+    ".note { color: #444; font-size: 9pt; } svg text { font-size: 9px; font-family: sans-serif; }\n";
+
 void pt_html_text(FILE *out, const char *s)
 {
     for (; s && *s; s++) {
@@ -73,21 +88,7 @@ static void head(const page *p)
     FILE *o = p->out;
     fprintf(o, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n", p->zh ? "zh-CN" : "en");
     fprintf(o, "<title>pitally %s</title>\n", T(p, "report", "鉴定辅助报告"));
-    fputs("<style>\n"
-          "@page { size: A4; margin: 16mm 14mm; }\n"
-          "body { font-family: 'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif;"
-          " font-size: 10.5pt; color: #111; max-width: 190mm; margin: 0 auto; }\n"
-          "h1 { font-size: 16pt; margin: 0 0 4pt; } h2 { font-size: 12pt; margin: 14pt 0 4pt;"
-          " border-bottom: 1px solid #999; break-after: avoid; }\n"
-          "table { border-collapse: collapse; width: 100%; font-size: 9pt; }\n"
-          "th, td { border: 1px solid #bbb; padding: 2pt 4pt; text-align: left; vertical-align: top; }\n"
-          "td.n { text-align: right; font-variant-numeric: tabular-nums; }\n"
-          "tr { break-inside: avoid; } .hash { font-family: monospace; font-size: 7.5pt; word-break: break-all; }\n"
-          ".verdict { border: 2px solid #333; padding: 6pt 10pt; margin: 6pt 0; }\n"
-          ".level { font-size: 15pt; font-weight: bold; } .none { color: #235; } .serious { color: #a40; }"
-          " .especially_serious { color: #a00; }\n"
-          ".note { color: #444; font-size: 9pt; } svg text { font-size: 9px; font-family: sans-serif; }\n"
-          "</style>\n</head>\n<body>\n", o);
+    fprintf(o, "<style>\n%s</style>\n</head>\n<body>\n", pt_html_style);
 }
 
 static void verdict_box(const page *p)
