@@ -87,6 +87,24 @@ bool pt_colplan_any_disabled(const pt_colstats *plan);
 int32_t pt_colplan_column(const pt_colstats *plan, const pt_column *col);
 /* Copy plan's decisions into the cells of an input's table cols (for the report). */
 void pt_colstats_finish(pt_colstats *cols, const pt_colstats *plan);
+
+/* One pass for an input that its sample covers whole (pipeline.c): classify it under a
+ * guessed plan with shadow on, decide its plan from the counts, and keep the result if
+ * the plan is the guess.
+ * Does a scan under plan (NULL: a sample being classified) skip pattern p? Role-only
+ * patterns, and those needing a shape that neither holds nor is partial. */
+bool pt_colplan_skips(const pt_colstats *plan, const pt_pattern *p);
+/* With shadow on, the patterns the plan skips still run, for their column counts only
+ * (matches, validator passes, as a sample counts them), and nothing else: no value, no
+ * rejection, no doubt. The counts are then a sample's, exactly, when no pattern yields
+ * to one that a plan may skip (pt_colplan_shadow_exact). */
+void pt_scanner_set_shadow(pt_scanner *s, bool on);
+bool pt_colplan_shadow_exact(const pt_patterns *ps);
+/* Do plans a and b decide alike everything a scan under them reads (shapes that hold or
+ * are partial, the alternatives that hold, the disabled cells)? */
+bool pt_colplan_same(const pt_colstats *a, const pt_colstats *b);
+/* Remove from t the cells of the patterns that a scan under plan skips (the shadow's). */
+void pt_colstats_drop_skipped(pt_colstats *t, const pt_patterns *ps, const pt_colstats *plan);
 /* The doubt of one record into t (the table the scanner filled, whose columns
  * doubt_column points into): counted is the tier it counts in (-1: not a piece),
  * declared the categories the examiner declared for the input. */

@@ -259,9 +259,10 @@ static void why_append(char *buf, size_t len, const char *fmt, const char *a, co
 }
 
 /* One alternative: its roles in the shape's order each take the first unused columns
- * that fill them, as many as it wants. */
+ * that fill them, as many as it wants. words: say so in res->why (only for the
+ * alternative chosen: every input's plan tries them all). */
 static void try_alt(const pt_colstats *plan, const pt_shape *sh, const pt_shape_alt *a,
-                    bool *used, alt_result *res)
+                    bool *used, alt_result *res, bool words)
 {
     memset(used, 0, plan->n * sizeof *used);
     res->missing = res->met = 0;
@@ -269,24 +270,27 @@ static void try_alt(const pt_colstats *plan, const pt_shape *sh, const pt_shape_
     for (size_t r = 0; r < sh->n_roles; r++) {
         if (!a->min[r]) continue;
         unsigned got = 0;
-        why_append(res->why, sizeof res->why, "%s%s:", res->why[0] ? "; " : "", sh->roles[r].name);
+        if (words)
+            why_append(res->why, sizeof res->why, "%s%s:", res->why[0] ? "; " : "", sh->roles[r].name);
         for (size_t c = 0; c < plan->n && got < a->min[r]; c++) {
             if (used[c] || !fills_role(plan, c, &sh->roles[r])) continue;
             used[c] = true;
             got++;
+            if (!words) continue;
             char name[PT_COLUMN_KEY_MAX + 16];
             if (plan->cols[c].key) snprintf(name, sizeof name, "%s", plan->cols[c].key);
             else snprintf(name, sizeof name, "#%d", plan->cols[c].position + 1);
             why_append(res->why, sizeof res->why, "%s%s", got > 1 ? ", " : " ", name);
         }
-        if (got < a->min[r]) {
-            char want[48];
-            snprintf(want, sizeof want, "%u of %u columns", got, (unsigned)a->min[r]);
-            why_append(res->why, sizeof res->why, " (MISSING: %s%s)", want, "");
-            res->missing++;
-        } else {
+        if (got >= a->min[r]) {
             res->met++;
+            continue;
         }
+        res->missing++;
+        if (!words) continue;
+        char want[48];
+        snprintf(want, sizeof want, "%u of %u columns", got, (unsigned)a->min[r]);
+        why_append(res->why, sizeof res->why, " (MISSING: %s%s)", want, "");
     }
 }
 
@@ -308,8 +312,9 @@ static bool decide_hold(pt_colstats *plan, const pt_shape *sh, size_t k, bool *u
 {
     alt_result res;
     for (size_t a = 0; a < sh->n_alts; a++) {
-        try_alt(plan, sh, &sh->alts[a], used, &res);
+        try_alt(plan, sh, &sh->alts[a], used, &res, false);
         if (res.missing) continue;
+        try_alt(plan, sh, &sh->alts[a], used, &res, true);
         plan->shapes_hold |= (uint32_t)1 << k;
         plan->shape_alt[k] = (uint8_t)a;
         plan->shape_why[k] = pt_xstrdup(res.why);
@@ -326,8 +331,9 @@ static void decide_partial(pt_colstats *plan, const pt_patterns *ps, size_t k, b
     alt_result res;
     if (!shape_values_seen(plan, ps, k)) return;
     for (size_t a = 0; a < sh->n_alts; a++) {
-        try_alt(plan, sh, &sh->alts[a], used, &res);
+        try_alt(plan, sh, &sh->alts[a], used, &res, false);
         if (res.missing != 1 || res.met < 2) continue;
+        try_alt(plan, sh, &sh->alts[a], used, &res, true);
         plan->shapes_partial |= (uint32_t)1 << k;
         plan->shape_why[k] = pt_xstrdup(res.why);
         return;
@@ -416,4 +422,59 @@ void pt_colstats_note_record(pt_colstats *t, const pt_policy *pol, const pt_reco
     if (other < 0) other = (int)pol->n_tiers - 1;
     if (other == counted) return;
     pt_colstats_add_doubt(t, counted, other, cls->doubt_column, (uint32_t)cls->doubt_pattern, 1);
+}
+
+/* ---- one pass for a whole small input (pipeline.c) ---------------------------------- */
+
+bool pt_colplan_skips(const pt_colstats *plan, const pt_pattern *p)
+{
+    uint32_t live = plan ? plan->shapes_hold | plan->shapes_partial : 0;
+    return p->role_only || (p->shapes && !(p->shapes & live));
+}
+
+bool pt_colplan_shadow_exact(const pt_patterns *ps)
+{
+    for (size_t i = 0; i < ps->n; i++)
+        for (size_t k = 0; k < ps->v[i].n_yields_to; k++) {
+            const pt_pattern *to = &ps->v[ps->v[i].yields_to[k]];
+            if (to->role_only || to->shapes) return false;
+        }
+    return true;
+}
+
+/* Is every cell disabled in a disabled in b too (the same column by position and name)? */
+static bool disabled_within(const pt_colstats *a, const pt_colstats *b)
+{
+    for (size_t c = 0; c < a->n; c++) {
+        const pt_column *col = &a->cols[c];
+        int32_t bc = -2;
+        for (uint32_t k = 0; k < col->n_pats; k++) {
+            if (!col->pats[k].disabled) continue;
+            if (bc == -2) bc = find_column(b, col->hash, col->position, col->key, col->key_len);
+            const pt_column_pattern *cell = bc >= 0 ? pt_colstats_find_cell(b, bc, col->pats[k].pattern)
+                                                    : NULL;
+            if (!cell || !cell->disabled) return false;
+        }
+    }
+    return true;
+}
+
+bool pt_colplan_same(const pt_colstats *a, const pt_colstats *b)
+{
+    if (a->shapes_hold != b->shapes_hold || a->shapes_partial != b->shapes_partial) return false;
+    for (size_t k = 0; k < PT_MAX_SHAPES; k++)
+        if ((a->shapes_hold >> k & 1) && a->shape_alt[k] != b->shape_alt[k]) return false;
+    return disabled_within(a, b) && disabled_within(b, a);
+}
+
+void pt_colstats_drop_skipped(pt_colstats *t, const pt_patterns *ps, const pt_colstats *plan)
+{
+    for (size_t c = 0; c < t->n; c++) {
+        pt_column *col = &t->cols[c];
+        uint32_t kept = 0;
+        for (uint32_t k = 0; k < col->n_pats; k++)
+            if (!pt_colplan_skips(plan, &ps->v[col->pats[k].pattern])) col->pats[kept++] = col->pats[k];
+        col->n_pats = kept;
+        col->hint = 0;
+    }
 }

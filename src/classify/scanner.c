@@ -262,6 +262,8 @@ struct pt_scanner {
      * nor is partial in the input; so shapes cost no regex per field after the sample */
     uint64_t *skip_bits;
     bool any_skip;
+    bool shadow;                   /* run the skipped ones for column counts only */
+    bool in_shadow;                /* the candidate running is a skipped one */
     /* where a shape holds, a record counts its shape's values only when it carries the
      * shape's parties or account itself (a row whose card fails Luhn has no account):
      * the values wait in pending until the record's end; rec_passed has a bit per
@@ -691,13 +693,11 @@ static void shape_caches_free(pt_scanner *s)
  * a sample being classified, which needs every role; no stats at all, no shapes. */
 static void set_skips(pt_scanner *s, const pt_colstats *plan, const pt_colstats *stats)
 {
-    uint32_t live = plan ? plan->shapes_hold | plan->shapes_partial : 0;
     memset(s->skip_bits, 0, s->words * sizeof *s->skip_bits);
     s->any_skip = false;
     if (stats && !plan) return;
     for (size_t i = 0; i < s->ps->n; i++) {
-        const pt_pattern *p = &s->ps->v[i];
-        if (!p->role_only && !(p->shapes && !(p->shapes & live))) continue;
+        if (!pt_colplan_skips(plan, &s->ps->v[i])) continue;
         s->skip_bits[i >> 6] |= (uint64_t)1 << (i & 63);
         s->any_skip = true;
     }
@@ -1087,6 +1087,7 @@ static void offer_reject(pt_scanner *s, size_t i, const char *v, size_t n, uint8
 
 static void reject_value(pt_scanner *s, size_t i, const char *v, size_t n, uint8_t reason)
 {
+    if (s->in_shadow) return;
     if (s->rejected) s->rejected[i]++;
     if (s->rejects) offer_reject(s, i, v, n, reason);
 }
@@ -1234,6 +1235,7 @@ static void judge_match(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
         cell->checked++;
         cell->passed++;
     }
+    if (s->in_shadow) return;
     if (p->column_evidence && s->plan && disabled_here(s, i)) {
         note_doubt(s, i);
         return;
@@ -1547,12 +1549,13 @@ static void run_candidate(pt_scanner *s, uint32_t it, bool value, uint64_t bytes
         if (s->trace) fprintf(s->trace, "  %s: any value of this key counts\n", p->id);
         pt_column_pattern *cell = column_cell(s, i);
         if (cell) cell->matches++, cell->checked++, cell->passed++;
+        if (s->in_shadow) return;
         accept_value(s, i, v, n, cell);
         push_span(s, i, 0, n);
         return;
     }
     bool hit = value && match_values(s, i, bytes, v, n);
-    if (!hit && PT_ITEM_MASKED(it)) count_masked(s, i, bytes, v, n);
+    if (!hit && PT_ITEM_MASKED(it) && !s->in_shadow) count_masked(s, i, bytes, v, n);
 }
 
 /* Whether the value regex of item it may match field v[0..n): the cheap cases inline.
@@ -1685,6 +1688,11 @@ static void flush_positions(pt_scanner *s)
     }
 }
 
+void pt_scanner_set_shadow(pt_scanner *s, bool on)
+{
+    s->shadow = on;
+}
+
 void pt_scanner_set_columns(pt_scanner *s, const pt_colstats *plan, pt_colstats *stats)
 {
     flush_positions(s);
@@ -1726,12 +1734,15 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
     unsigned first = (unsigned)__builtin_ctzll(ctx->class_bit[(unsigned char)v[0]]);
     size_t k = shape_items(s, ctx, bytes, n, first, &items);
     for (size_t j = 0; j < k; j++) {
-        if (s->any_skip && bit_test(s->skip_bits, PT_ITEM_IDX(items[j]))) continue;
+        bool skipped = s->any_skip && bit_test(s->skip_bits, PT_ITEM_IDX(items[j]));
+        if (skipped && !s->shadow) continue;
+        s->in_shadow = skipped;
         if (item_claimed(s, items[j], n)) continue;
         /* the value checks have no side effects: done first, most candidates stop here */
         bool value = item_value_possible(s, items[j], v, n);
         if (value || PT_ITEM_MASKED(items[j])) run_candidate(s, items[j], value, bytes, v, n);
     }
+    s->in_shadow = false;
 }
 
 /* ---- the record ---------------------------------------------------------------------- */

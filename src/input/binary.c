@@ -53,14 +53,19 @@ static bool is_bzip2(const uint8_t *p, size_t n)
            (memcmp(p + 4, block, 6) == 0 || memcmp(p + 4, eos, 6) == 0);
 }
 
-/* Controls that text does not hold. Kept out: TAB LF VT FF CR, SUB (an old DOS end of
- * file), ESC (colour codes in logs) and SOH (Hive's default field separator). */
+/* Controls that text does not hold: all below 0x20 and DEL, less TAB LF VT FF CR, SUB
+ * (an old DOS end of file), ESC (colour codes in logs) and SOH (Hive's default field
+ * separator). A table: every input's first bytes go through it. */
+static const uint8_t odd_byte[256] = {
+    [0x00] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1, [0x07] = 1,
+    [0x08] = 1, [0x0E] = 1, [0x0F] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1,
+    [0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1C] = 1,
+    [0x1D] = 1, [0x1E] = 1, [0x1F] = 1, [0x7F] = 1,
+};
+
 static bool is_odd_control(uint32_t c)
 {
-    if (c == 0x7F) return true;
-    if (c >= 0x20) return false;
-    return !(c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r' || c == 0x1A ||
-             c == 0x1B || c == 0x01);
+    return c < 256 && odd_byte[c];
 }
 
 /* Odd controls among the first units: bytes, or UTF-16 code units (where ASCII text
@@ -72,7 +77,9 @@ static void control_density(const uint8_t *p, size_t n, pt_encoding enc, size_t 
     if (n > DENSITY_SAMPLE) n = DENSITY_SAMPLE;
     *odd = 0;
     if (!utf16) {
-        for (size_t i = 0; i < n; i++) *odd += is_odd_control(p[i]);
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) k += odd_byte[p[i]];
+        *odd = k;
         *units = n;
         return;
     }

@@ -22,4 +22,8 @@ void pt_queue_push(pt_queue *q, void *item);
 void *pt_queue_pop(pt_queue *q);
 void pt_queue_close(pt_queue *q);
 
+/* Tests: off, every input's plan is decided on the reading thread, the reference that
+ * classify_whole_input (pipeline.c) must agree with; on by default. */
+void pt_scan_set_plan_in_worker(pt_scan *s, bool on);
+
 #endif

@@ -52,6 +52,8 @@ typedef struct {
     /* column-level evidence (columns.h), NULL for plain lines: the sample's decisions,
      * and the input's column counts, merged at each commit */
     pt_colstats *plan, *cols;
+    bool plan_in_worker;       /* its sample is all of it, in one chunk: the worker that
+                                  classifies it decides its plan (classify_whole_input) */
 } input_ctx;
 
 /* What a piece sink is told of a piece beyond its fingerprint: kept per chunk until
@@ -105,6 +107,10 @@ typedef struct {
     pt_reciter *it;
     pt_scanner *scanner;
     uint64_t *matched, *rejected;
+    /* classify_whole_input: the plan of the last whole input this worker classified,
+     * the next one's guess, and the counters of a pass that may be thrown away */
+    pt_colstats *guess;
+    uint64_t *try_matched, *try_rejected;
 } worker;
 
 struct pt_scan {
@@ -134,6 +140,7 @@ struct pt_scan {
     void *reject_ctx;
     pt_reciter *sample_it;     /* the reader's, for the column sample (columns_sample) */
     pt_scanner *sample_scanner;
+    bool plan_in_worker;       /* classify_whole_input may run (pt_colplan_shadow_exact) */
 };
 
 /* ---- per-input state ---- */
@@ -338,7 +345,7 @@ static void start_lists(pt_scan *s, worker *w, chunk *c)
     pt_scanner_set_rejects(w->scanner, &c->rejects);
 }
 
-static void classify_chunk(worker *w, chunk *c)
+static void classify_records(worker *w, chunk *c, const pt_colstats *plan)
 {
     pt_scan *s = w->scan;
     memset(&c->local, 0, sizeof c->local);
@@ -352,7 +359,7 @@ static void classify_chunk(worker *w, chunk *c)
         if (!c->cols) c->cols = pt_colstats_new(false);
         pt_colstats_reset(c->cols, c->in->cols);
     }
-    pt_scanner_set_columns(w->scanner, c->in->plan, c->in->cols ? c->cols : NULL);
+    pt_scanner_set_columns(w->scanner, plan, c->in->cols ? c->cols : NULL);
     int rc;
     while ((rc = pt_reciter_next(w->it, &rec)) != 0) {
         if (rc < 0) {
@@ -370,7 +377,56 @@ static void classify_chunk(worker *w, chunk *c)
     }
     lines_to(c, c->view.offset + c->view.len);   /* the next chunk's first line */
     pt_scanner_set_columns(w->scanner, NULL, NULL);   /* the chunk's column counts complete */
-    encipher_chunk(s, c);
+}
+
+/* An input its column sample covers whole, in one chunk. The reader would classify
+ * its records twice: once as the sample, to decide the plan, and once to count under
+ * it. Instead its worker classifies them once under a guess at the plan, the plan of
+ * the last such input it classified (for a directory of files of one layout, the
+ * right one), with shadow on: the patterns the guess skips still run, for the
+ * sample's column counts. The plan those counts decide is the input's. If it is the
+ * guess, the pass counted what a pass under it counts, and stands; else the records
+ * are classified again under it. Either way the result is the reader's, exactly
+ * (pt_colplan_shadow_exact); the guess changes only the time taken. */
+static void classify_whole_input(worker *w, chunk *c)
+{
+    pt_scan *s = w->scan;
+    input_ctx *in = c->in;
+    uint64_t *matched = w->matched, *rejected = w->rejected;
+    memset(w->try_matched, 0, s->ps->n * sizeof *w->try_matched);
+    memset(w->try_rejected, 0, s->ps->n * sizeof *w->try_rejected);
+    w->matched = w->try_matched;
+    w->rejected = w->try_rejected;
+    pt_scanner_set_shadow(w->scanner, true);
+    classify_records(w, c, w->guess);
+    pt_scanner_set_shadow(w->scanner, false);
+    w->matched = matched;
+    w->rejected = rejected;
+    in->plan = pt_colstats_new(in->cols->by_key);
+    pt_colstats_merge(in->plan, c->cols);
+    in->plan->sample_records = c->local.records;
+    pt_colplan_decide(in->plan, s->ps);
+    if (!c->cols->truncated && pt_colplan_same(in->plan, w->guess)) {
+        pt_colstats_drop_skipped(c->cols, s->ps, in->plan);
+        for (size_t p = 0; p < s->ps->n; p++) {
+            matched[p] += w->try_matched[p];
+            rejected[p] += w->try_rejected[p];
+        }
+        return;
+    }
+    pt_errlist_free(&c->errs);
+    classify_records(w, c, in->plan);
+    pt_colstats_free(w->guess);
+    w->guess = pt_colstats_new(in->plan->by_key);
+    pt_colstats_merge(w->guess, in->plan);
+    pt_colplan_decide(w->guess, s->ps);
+}
+
+static void classify_chunk(worker *w, chunk *c)
+{
+    if (c->in->plan_in_worker) classify_whole_input(w, c);
+    else classify_records(w, c, c->in->plan);
+    encipher_chunk(w->scan, c);
 }
 
 static void emit_pieces(pt_scan *s, chunk *c)
@@ -563,24 +619,14 @@ static size_t forced_cut(const char *buf, size_t len)
     return nl ? (size_t)(nl - buf) + 1 : len;
 }
 
-/* Column-level evidence (columns.h): classify the records of the first
- * PT_COLUMN_SAMPLE_BYTES of text after the header (whatever the chunk size: the same
- * sample for any run) on this thread, and decide from their counts. The last record of
- * a sample that is not the whole input may be cut off: it is left out. */
-static void columns_sample(reader *rd, chunk *c)
+/* Column-level evidence (columns.h): classify the records of the first len bytes of
+ * text after the header on this thread, and decide from their counts. The last record
+ * of a sample that is not the whole input may be cut off: it is left out. */
+static void classify_sample(reader *rd, chunk *c, size_t len, bool whole)
 {
     pt_scan *s = rd->s;
     input_ctx *in = rd->in;
-    if (rd->dialect.format == PT_FMT_LINES) return;
-    fill(rd, c, PT_COLUMN_SAMPLE_BYTES);
-    size_t len = c->len < PT_COLUMN_SAMPLE_BYTES ? c->len : PT_COLUMN_SAMPLE_BYTES;
-    bool whole = rd->eof && len == c->len;
-    bool by_key = rd->dialect.format == PT_FMT_JSONL;
-    in->plan = pt_colstats_new(by_key);
-    in->cols = pt_colstats_new(by_key);
-    /* header names stay put; SQL column lists and JSON paths may be scratch */
-    in->cols->stable_keys = rd->dialect.format == PT_FMT_CSV || rd->dialect.format == PT_FMT_TSV ||
-                            rd->dialect.format == PT_FMT_DELIMITED;
+    in->plan = pt_colstats_new(in->cols->by_key);
     pt_splitter *sp = pt_splitter_new(&rd->dialect);   /* the SQL tables of the sample */
     pt_splitter_cut(sp, c->buf, len, whole);
     pt_chunk_view view = {c->buf, len, rd->offset, rd->dialect,
@@ -607,6 +653,24 @@ static void columns_sample(reader *rd, chunk *c)
     in->plan->sample_records = k;
     pt_colplan_decide(in->plan, s->ps);
     pt_splitter_free(sp);
+}
+
+/* The sample is the records of the first PT_COLUMN_SAMPLE_BYTES of text after the
+ * header, whatever the chunk size: the same sample for any run. When that is the whole
+ * input, its worker decides the plan (classify_whole_input). */
+static void columns_sample(reader *rd, chunk *c)
+{
+    input_ctx *in = rd->in;
+    if (rd->dialect.format == PT_FMT_LINES) return;
+    fill(rd, c, PT_COLUMN_SAMPLE_BYTES);
+    size_t len = c->len < PT_COLUMN_SAMPLE_BYTES ? c->len : PT_COLUMN_SAMPLE_BYTES;
+    bool whole = rd->eof && len == c->len;
+    in->cols = pt_colstats_new(rd->dialect.format == PT_FMT_JSONL);
+    /* header names stay put; SQL column lists and JSON paths may be scratch */
+    in->cols->stable_keys = rd->dialect.format == PT_FMT_CSV || rd->dialect.format == PT_FMT_TSV ||
+                            rd->dialect.format == PT_FMT_DELIMITED;
+    if (whole && rd->s->plan_in_worker) in->plan_in_worker = true;   /* unless cut in two */
+    else classify_sample(rd, c, len, whole);
 }
 
 /* Detection sees exactly the first SAMPLE_BYTES (or the whole input if shorter): fill
@@ -647,6 +711,10 @@ static void read_chunks(reader *rd)
             pt_errlist_add(&rd->in->reader_errs, "record_too_long", rd->offset,
                            "no record boundary within %zu bytes; cut at byte %llu", s->max_record,
                            (unsigned long long)(rd->offset + cut));
+        }
+        if (rd->in->plan_in_worker && !(rd->eof && cut == c->len)) {
+            rd->in->plan_in_worker = false;   /* not one chunk after all */
+            classify_sample(rd, c, c->len, true);
         }
         keep_carry(rd, c->buf + cut, c->len - cut);
         if (cut) dispatch(rd, c, cut, tables);
@@ -739,6 +807,11 @@ void pt_scan_set_shard(pt_scan *s, uint32_t k, uint32_t n, uint64_t table)
     pt_tally_set_shard(s->tally, k, n, table);
 }
 
+void pt_scan_set_plan_in_worker(pt_scan *s, bool on)
+{
+    s->plan_in_worker = on && pt_colplan_shadow_exact(s->ps);
+}
+
 void pt_scan_set_order(pt_scan *s, uint64_t order)
 {
     s->order = order;
@@ -780,6 +853,9 @@ static void start_workers(pt_scan *s)
         pt_scanner_log_matches(w->scanner, s->o.pieces != NULL);
         w->matched = pt_xcalloc(s->ps->n ? s->ps->n : 1, sizeof *w->matched);
         w->rejected = pt_xcalloc(s->ps->n ? s->ps->n : 1, sizeof *w->rejected);
+        w->try_matched = pt_xcalloc(s->ps->n ? s->ps->n : 1, sizeof *w->try_matched);
+        w->try_rejected = pt_xcalloc(s->ps->n ? s->ps->n : 1, sizeof *w->try_rejected);
+        w->guess = pt_colstats_new(false);   /* the neutral plan: no shape, nothing disabled */
         pthread_create(&w->thread, NULL, worker_main, w);
     }
 }
@@ -799,6 +875,9 @@ static void stop_workers(pt_scan *s)
         pt_scanner_free(w->scanner);
         free(w->matched);
         free(w->rejected);
+        free(w->try_matched);
+        free(w->try_rejected);
+        pt_colstats_free(w->guess);
     }
 }
 
@@ -855,6 +934,7 @@ pt_scan *pt_scan_start(const pt_scan_options *o, const pt_patterns *ps, const pt
     pthread_mutex_init(&s->commit_lock, NULL);
     pthread_cond_init(&s->committed, NULL);
     atomic_init(&s->records_done, 0);
+    s->plan_in_worker = pt_colplan_shadow_exact(ps);
     make_pool(s);
     s->workers = pt_xcalloc(s->n_workers, sizeof *s->workers);
     start_workers(s);

@@ -2,6 +2,7 @@
  * through a piece sink in input order for any thread count and chunk size, and the
  * tally saved, loaded and merged into what one scan over everything gives. Expected
  * counts are worked out from the inputs in the comments. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "check.h"
 #include "pitally/pipeline.h"
 #include "pitally/report.h"
+#include "../../src/pipeline/internal.h"
 #include "../../src/tally/sets.h"
 
 static pt_policy pol;
@@ -211,6 +213,227 @@ static void test_state_refused(void)
     pt_tally_free(t);
 }
 
+
+/* ---- a whole small input in one pass (pipeline.c classify_whole_input) ---- */
+
+/* GB 11643 check character of the 17 digits in id[0..17). */
+static char id_check(const char *id)
+{
+    static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+    int sum = 0;
+    for (int i = 0; i < 17; i++) sum += (id[i] - '0') * w[i];
+    return "10X98765432"[sum % 11];
+}
+
+/* A Luhn-valid 16-digit card: 621483 + 9 digits from k + the check digit. */
+static void luhn_card(char out[17], unsigned k)
+{
+    snprintf(out, 17, "621483%09u", k);
+    int sum = 0;
+    for (int i = 14; i >= 0; i--) {
+        int d = out[i] - '0';
+        if ((14 - i) % 2 == 0) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+        sum += d;
+    }
+    out[15] = (char)('0' + (10 - sum % 10) % 10);
+    out[16] = '\0';
+}
+
+#define WHOLE_TEXTS 14
+static char *whole_texts[WHOLE_TEXTS];
+
+static char *append(char *buf, size_t *len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static char *append(char *buf, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    buf = realloc(buf, *len + (size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(buf + *len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    *len += (size_t)n;
+    return buf;
+}
+
+static char *cards_amounts(char *b, size_t *len, unsigned first, int rows)
+{
+    char card[17];
+    b = append(b, len, "银行卡号,金额,时间\n");
+    for (int i = 0; i < rows; i++) {
+        luhn_card(card, first + (unsigned)i);
+        if (i % 7 == 3) card[15] = card[15] == '9' ? '0' : (char)(card[15] + 1);   /* fails Luhn */
+        b = append(b, len, "%s,%d.%02d,2024-03-%02d 10:00:00\n", card, 100 + i, i % 100, 1 + i % 28);
+    }
+    return b;
+}
+
+/* 25 IDs, 20 of them with a wrong check character. */
+static char *bad_ids(char *b, size_t *len, int first)
+{
+    char id[19];
+    b = append(b, len, "身份证号,手机号\n");
+    for (int i = 0; i < 25; i++) {
+        snprintf(id, sizeof id, "11010519800101%03d", first + i);
+        id[17] = id_check(id);
+        if (i >= 5) id[17] = id[17] == '1' ? '2' : '1';
+        id[18] = '\0';
+        b = append(b, len, "%s,158%08d\n", id, 8000 + first + i);
+    }
+    return b;
+}
+
+/* Layouts that decide every kind of plan: none (names and mobiles), shapes that hold
+ * (card + amount: property; two parties + time + duration: a communication record; two
+ * parties + text: communication content; lat/lng + time: whereabouts), partial ones (two
+ * parties + duration, no time; a room + check-in, no check-out), a column disabled by
+ * its sample (20 IDs of 25 fail their check character), JSON Lines and an SQL dump;
+ * layouts twice running (the guess holds) and one input larger than the sample
+ * (decided on the reader). */
+static void make_whole_texts(void)
+{
+    size_t len;
+    char card[17];
+    for (int t = 0; t < WHOLE_TEXTS; t++) {
+        char *b = NULL;
+        len = 0;
+        switch (t) {
+        case 0: case 13:
+            b = append(b, &len, "姓名,手机号\n");
+            for (int i = 0; i < 30; i++) b = append(b, &len, "人%d,138%08d\n", i, 1000 + i * 7);
+            break;
+        case 1: case 2:
+            b = cards_amounts(b, &len, (unsigned)t * 1000, 30);
+            break;
+        case 3:
+            b = append(b, &len, "主叫号码,被叫号码,开始时间,通话时长\n");
+            for (int i = 0; i < 30; i++)
+                b = append(b, &len, "139%08d,137%08d,2024-05-%02d 08:%02d:00,%d\n", 2000 + i, 3000 + i,
+                           1 + i % 28, i, 30 + i);
+            break;
+        case 4:
+            b = append(b, &len, "发送人,接收人,消息内容\n");
+            for (int i = 0; i < 30; i++)
+                b = append(b, &len, "135%08d,136%08d,明天下午三点在老地方见面%d\n", 4000 + i, 5000 + i, i);
+            break;
+        case 5:
+            b = append(b, &len, "纬度,经度,定位时间\n");
+            for (int i = 0; i < 30; i++)
+                b = append(b, &len, "31.%04d,121.%04d,2024-06-%02d 12:%02d:00\n", 2000 + i, 4000 + i,
+                           1 + i % 28, i);
+            break;
+        case 6:
+            b = append(b, &len, "主叫号码,被叫号码,通话时长\n");
+            for (int i = 0; i < 30; i++)
+                b = append(b, &len, "139%08d,137%08d,%d\n", 6000 + i, 7000 + i, 20 + i);
+            break;
+        case 7: case 8:
+            b = bad_ids(b, &len, 100 * t);
+            break;
+        case 9:
+            for (int i = 0; i < 30; i++) {
+                luhn_card(card, (unsigned)(7000 + i));
+                b = append(b, &len, "{\"user\":{\"phone\":\"186%08d\",\"bank_card\":\"%s\"},\"amount\":%d}\n",
+                           9000 + i, card, 10 + i);
+            }
+            break;
+        case 10:
+            b = append(b, &len, "INSERT INTO `t` (`name`,`mobile`,`time`) VALUES ");
+            for (int i = 0; i < 30; i++)
+                b = append(b, &len, "%s('人%d','150%08d','2024-01-01 00:00:%02d')", i ? "," : "", i, 100 + i, i);
+            b = append(b, &len, ";\n");
+            break;
+        case 11:
+            b = cards_amounts(b, &len, 20000, 2000);   /* about 80 KiB: more than the sample */
+            break;
+        case 12:
+            b = append(b, &len, "姓名,房间号,入住时间\n");
+            for (int i = 0; i < 30; i++)
+                b = append(b, &len, "人%d,%d,2024-07-%02d 14:00:00\n", i, 8101 + i, 1 + i % 28);
+            break;
+        }
+        whole_texts[t] = b;
+    }
+}
+
+static char *report_of(unsigned threads, bool plan_in_worker, const char *const *texts, size_t n,
+                       event_log *log)
+{
+    pt_scan_options o = {.threads = threads, .progress = PT_PROGRESS_NEVER};
+    pt_source_options_default(&o.source);
+    pt_piece_sink sink = {log, log_piece};
+    o.pieces = &sink;
+    pt_tally *t = pt_tally_new(ps.n);
+    pt_scan *s = pt_scan_start(&o, &ps, &pol, t);
+    pt_scan_set_plan_in_worker(s, plan_in_worker);
+    for (size_t i = 0; i < n; i++) {
+        pt_memory_input m;
+        pt_raw_input raw = pt_raw_memory(&m, texts[i], strlen(texts[i]));
+        char name[32];
+        snprintf(name, sizeof name, "mem%zu", i);
+        CHECK(pt_scan_input(s, name, &raw, NULL));
+    }
+    pt_scan_finish(s);
+    pt_scan_result r;
+    pt_case_facts facts = {0};
+    pt_scan_result_from_tally(&r, t, &pol, &facts);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    CHECK_EQ(pt_report_json(f, &r, &pol, &ps), 0);
+    fclose(f);
+    pt_scan_result_free(&r);
+    pt_tally_free(t);
+    return text;
+}
+
+static void check_same_run(const char *const *texts, size_t n)
+{
+    static event_log want, got;   /* big: off the stack */
+    memset(&want, 0, sizeof want);
+    char *reference = report_of(1, false, texts, n, &want);
+    for (unsigned threads = 1; threads <= 3; threads += 2) {
+        memset(&got, 0, sizeof got);
+        char *one_pass = report_of(threads, true, texts, n, &got);
+        CHECK_STR(one_pass, reference);
+        CHECK_EQ(got.n, want.n);
+        for (size_t i = 0; i < got.n && i < want.n; i++) {
+            CHECK_EQ(got.v[i].fp[0], want.v[i].fp[0]);
+            CHECK_EQ(got.v[i].tier, want.v[i].tier);
+            CHECK_STR(got.values[i], want.values[i]);
+        }
+        free(one_pass);
+    }
+    free(reference);
+}
+
+/* The plan decided in the worker, in one pass under a guess, gives the report the
+ * reader's sample gives, byte for byte: plans of every kind, guesses right (a layout
+ * again) and wrong (a new layout), forwards and backwards. The reports are checked to
+ * hold what the layouts should decide, so that the comparison is not of two empty runs. */
+static void test_plan_in_worker(void)
+{
+    make_whole_texts();
+    const char *fwd[WHOLE_TEXTS], *back[WHOLE_TEXTS];
+    for (int i = 0; i < WHOLE_TEXTS; i++) {
+        fwd[i] = whole_texts[i];
+        back[i] = whole_texts[WHOLE_TEXTS - 1 - i];
+    }
+    check_same_run(fwd, WHOLE_TEXTS);
+    check_same_run(back, WHOLE_TEXTS);
+    event_log log = {0};
+    char *r = report_of(2, true, fwd, WHOLE_TEXTS, &log);
+    CHECK(strstr(r, "\"property\"") != NULL);
+    CHECK(strstr(r, "\"communication_record\"") != NULL);
+    CHECK(strstr(r, "\"communication_content\"") != NULL);
+    CHECK(strstr(r, "\"whereabouts\"") != NULL);
+    CHECK(strstr(r, "\"disabled\"") != NULL);   /* the IDs' column */
+    CHECK(strstr(r, "\"holds\": false") != NULL || strstr(r, "\"holds\":false") != NULL);
+    free(r);
+    for (int i = 0; i < WHOLE_TEXTS; i++) free(whole_texts[i]);
+}
+
 /* FIPS-197 appendix C.1: AES-128, key 00 01 .. 0f, plaintext 00 11 .. ff, cipher
  * 69 c4 e0 d8 6a 7b 04 30 d8 cd b7 80 70 b4 c5 5a; fingerprints are little-endian words. */
 static void test_casekey_is_aes(void)
@@ -375,6 +598,7 @@ int main(void)
     RUN(test_sets_hold_enciphered);
     RUN(test_merge_order);
     RUN(test_merge_files);
+    RUN(test_plan_in_worker);
     pt_patterns_free(&ps);
     pt_policy_free(&pol);
     return CHECK_DONE();
