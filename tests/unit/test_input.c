@@ -2,6 +2,7 @@
  * reporting and chunking. Every expected byte string is written out by hand (UTF-8 and
  * GBK code tables, the UTF-16 surrogate formula), never taken from the program. */
 #include "check.h"
+#include "../../src/input/binary.h"
 #include "pitally/fileio.h"
 #include "pitally/input.h"
 
@@ -850,6 +851,26 @@ static void test_text_with_some_controls_is_text(void)
     pt_errlist_free(&errs);
 }
 
+/* The density threshold counted exactly, whatever the controls' places in the blocks
+ * the count takes at a time: 1000 bytes with 50 odd controls (NUL, BEL, DEL, 0x1F) is
+ * 5%, not over it: text; one more is binary. The controls text holds (TAB LF VT FF CR,
+ * SOH, SUB, ESC) count for nothing however many there are. */
+static void test_control_density_exact(void)
+{
+    static const char odd[] = {'\0', '\a', '\x7f', '\x1f'};
+    static const char fine[] = {'\t', '\n', '\v', '\f', '\r', '\x01', '\x1a', '\x1b'};
+    for (size_t shift = 0; shift < 17; shift += 8) {
+        char text[1000];
+        for (size_t i = 0; i < sizeof text; i++) text[i] = i % 3 ? 'a' : fine[i % 8];
+        for (size_t k = 0; k < 50; k++) text[k * 19 + shift + 3] = odd[k % 4];
+        char why[128];
+        CHECK(!pt_input_looks_binary((const uint8_t *)text, sizeof text, PT_ENC_UTF8, why, sizeof why));
+        text[50 * 19 + shift + 4] = '\0';
+        CHECK(pt_input_looks_binary((const uint8_t *)text, sizeof text, PT_ENC_UTF8, why, sizeof why));
+        CHECK(strstr(why, "51 control characters") != NULL);
+    }
+}
+
 static void test_scan_binary_option(void)
 {
     pt_source_options o;
@@ -924,6 +945,7 @@ int main(void)
     RUN(test_binary_magic);
     RUN(test_binary_random_and_nested_gzip);
     RUN(test_text_with_some_controls_is_text);
+    RUN(test_control_density_exact);
     RUN(test_scan_binary_option);
     RUN(test_utf16_more_surrogates);
     return CHECK_DONE();
