@@ -9,7 +9,8 @@
  *
  * Decisions: an input's leading sample (the records of its first PT_COLUMN_SAMPLE_BYTES
  * bytes of text after the header) is classified once, on the reading thread, into a
- * table of its own (the plan). A pattern with column_evidence (patterns.h) whose matches
+ * table of its own (the plan); an input shorter than that, in one pass by its worker
+ * (pipeline.c, classify_whole_input). A pattern with column_evidence (patterns.h) whose matches
  * in a column of the sample pass its validator too rarely (fewer than min_pass_percent of
  * at least min_sample values) is disabled for that column in the whole input: its values
  * there count nothing, and what they would have counted is doubt (存疑有利于被告).
