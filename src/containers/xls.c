@@ -20,6 +20,8 @@ typedef struct {
     pt_buf line;
     size_t pos;
     uint64_t out, lossy;
+    uint64_t lines;        /* newlines given out so far, blank ones included */
+    uint64_t blanks;       /* blank lines due before the row in line */
     char first_lossy[64];
     uint64_t first_lossy_off;
     pt_errlist *errs;
@@ -67,8 +69,16 @@ static void put_row(xls_stream *x)
         }
         values += x->line.len > before;
     }
-    if (values) pt_buf_put(&x->line, "\n", 1);
-    else x->line.len = 0;
+    if (!values) {
+        x->line.len = 0;
+        return;
+    }
+    pt_buf_put(&x->line, "\n", 1);
+    /* a blank line for each empty row above, so that the row's line is its row number
+     * in Excel, as for .xlsx (sheetxml.c); a line break in a cell above took one */
+    x->blanks = x->row > x->lines ? x->row - x->lines : 0;
+    x->lines += x->blanks;
+    for (size_t i = 0; i < x->line.len; i++) x->lines += x->line.p[i] == '\n';
 }
 
 static ssize_t xls_read(void *ctx, void *buf, size_t cap)
@@ -89,6 +99,13 @@ static ssize_t xls_read(void *ctx, void *buf, size_t cap)
         }
         put_row(x);
         x->row++;
+    }
+    if (x->blanks) {
+        size_t n = x->blanks < cap ? x->blanks : cap;
+        memset(buf, '\n', n);
+        x->blanks -= n;
+        x->out += n;
+        return (ssize_t)n;
     }
     size_t n = x->line.len - x->pos;
     if (n > cap) n = cap;

@@ -390,3 +390,21 @@ def test_sample_lines_xlsx_rows(tmp):
         xlsx(path, sheets, STRINGS)
         r = scan([path])
         eq(sample_lines(r), lines, name + " sample lines")
+
+
+def test_sample_lines_xls_rows(tmp):
+    """The same for .xls: a header on row 1, rows 2 and 3 empty, 张伟 on row 4 with a
+    two-line note, rows 5 and 6 empty, 李娜 on row 7 (the note's break takes row 5's
+    line): samples at lines 4 and 7."""
+    import biff
+    sheets = [("S", [(0, 0, "姓名"), (0, 1, "手机号"), (0, 2, "备注"),
+                     (3, 0, "张伟"), (3, 1, 13812345678.0), (3, 2, "第一行\n第二行"),
+                     (6, 0, "李娜"), (6, 1, 13912345678.0)])]
+    path = os.path.join(tmp, "gaps.xls")
+    fx.write(path, biff.cfb(biff.workbook_stream(sheets, ["姓名", "手机号", "备注", "张伟",
+                                                          "第一行\n第二行", "李娜"])))
+    r = scan([path])
+    sheet = [i for i in r["inputs"] if i["path"].endswith("gaps.xls!/S")]
+    eq(len(sheet), 1, "the sheet is an input")
+    eq(counts(sheet[0]), (2, 2, 2), "two records")
+    eq(sample_lines(r, "cn_mobile"), [4, 7], "sample lines are Excel rows")
