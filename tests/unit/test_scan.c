@@ -228,7 +228,7 @@ static char id_check(const char *id)
 /* A Luhn-valid 16-digit card: 621483 + 9 digits from k + the check digit. */
 static void luhn_card(char out[17], unsigned k)
 {
-    snprintf(out, 17, "621483%09u", k);
+    snprintf(out, 17, "621483%09u", k % 1000000000u);
     int sum = 0;
     for (int i = 14; i >= 0; i--) {
         int d = out[i] - '0';
@@ -275,7 +275,7 @@ static char *bad_ids(char *b, size_t *len, int first)
     char id[19];
     b = append(b, len, "身份证号,手机号\n");
     for (int i = 0; i < 25; i++) {
-        snprintf(id, sizeof id, "11010519800101%03d", first + i);
+        snprintf(id, sizeof id, "11010519800101%03u", (unsigned)(first + i) % 1000u);
         id[17] = id_check(id);
         if (i >= 5) id[17] = id[17] == '1' ? '2' : '1';
         id[18] = '\0';
