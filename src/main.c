@@ -40,7 +40,7 @@ static void print_libraries(void)
 #endif
     printf("  gzip inflate: %s\n", pt_input_inflate_backend());
     printf("  libyaml %s\n", yaml_get_version_string());
-    printf("  %s\n", OpenSSL_version(OPENSSL_VERSION));
+    printf("  %s (%s)\n", OpenSSL_version(OPENSSL_VERSION), pt_digest_path());
     unsigned xxh = XXH_versionNumber();
     printf("  xxHash %u.%u.%u\n", xxh / 10000, xxh / 100 % 100, xxh % 100);
 }

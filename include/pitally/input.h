@@ -84,6 +84,9 @@ void pt_digest_final(pt_digest *d, char md5_hex[33], char sha256_hex[65]);
 void pt_digest_free(pt_digest *d);
 /* Start again, as new (after pt_digest_final): one digest serves many short messages. */
 void pt_digest_reset(pt_digest *d);
+/* Which of libcrypto's code paths hash here, in words for the run record: SHA-256 with
+ * the CPU's SHA extensions (SHA-NI) or without, MD5 in assembly. */
+const char *pt_digest_path(void);
 
 /* A buffer in memory as a raw input; m holds the position and must outlive it. */
 typedef struct {

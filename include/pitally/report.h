@@ -32,6 +32,7 @@ typedef struct {
     const char *cwd;              /* where it ran: relative paths are relative to it */
     char started_utc[32], ended_utc[32];
     const char *host;
+    const char *hash_path;        /* libcrypto's code path for the custody hashes */
     const char *patterns_dir, *policy_file;
     pt_rule_file *rule_files;     /* every pattern file and the policy, with SHA-256 */
     size_t n_rule_files;

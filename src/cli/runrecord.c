@@ -104,6 +104,7 @@ void pt_run_record_start(pt_run_record *rr, int argc, char **argv, const char *p
     char host[256] = "";
     if (gethostname(host, sizeof host - 1) != 0) snprintf(host, sizeof host, "%s", "unknown");
     rr->host = pt_xstrdup(host);
+    rr->hash_path = pt_digest_path();
     /* resolved, so that the record names the files, not the way the binary found them */
     char *dir = realpath(patterns_dir, NULL), *pol = realpath(policy_file, NULL);
     rr->patterns_dir = dir ? dir : pt_xstrdup(patterns_dir);

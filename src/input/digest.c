@@ -6,6 +6,9 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 struct pt_digest {
     EVP_MD_CTX *md5, *sha256;
@@ -63,4 +66,28 @@ void pt_digest_free(pt_digest *d)
     EVP_MD_CTX_free(d->md5);
     EVP_MD_CTX_free(d->sha256);
     free(d);
+}
+
+/* libcrypto picks its SHA-256 code from CPUID, as here, unless OPENSSL_ia32cap masks
+ * bits (then it is said). Multi-buffer hashing is not offered through EVP digests (only
+ * to TLS record ciphers), so one input is hashed by one stream, as md5sum does. */
+const char *pt_digest_path(void)
+{
+    bool sha_ni = false;
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a, b, c, d;
+    if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) sha_ni = (b >> 29) & 1;
+#endif
+    bool masked = getenv("OPENSSL_ia32cap") != NULL;
+#if defined(__x86_64__) || defined(__i386__)
+    if (sha_ni)
+        return masked ? "SHA-256: SHA-NI if OPENSSL_ia32cap leaves it on; MD5: x86-64 assembly"
+                      : "SHA-256: SHA-NI (the CPU's SHA extensions); MD5: x86-64 assembly";
+    return masked ? "SHA-256: SSSE3/AVX2 assembly (no SHA-NI; OPENSSL_ia32cap set); MD5: x86-64 assembly"
+                  : "SHA-256: SSSE3/AVX2 assembly (the CPU has no SHA-NI); MD5: x86-64 assembly";
+#else
+    (void)sha_ni;
+    (void)masked;
+    return "SHA-256 and MD5: libcrypto's code for this CPU";
+#endif
 }

@@ -82,6 +82,7 @@ static void write_run(jw *w, const pt_scan_result *r)
         str_if(w, "started_utc", rr->started_utc);
         str_if(w, "ended_utc", rr->ended_utc);
         str_if(w, "host", rr->host);
+        str_if(w, "hash_path", rr->hash_path);
         str_if(w, "patterns_dir", rr->patterns_dir);
         str_if(w, "policy_file", rr->policy_file);
         jw_open(w, "rule_files", '[', false);

@@ -367,6 +367,7 @@ static void print_run(FILE *out, const pt_scan_result *r)
     fprintf(out, "  %s to %s (UTC), %.2f s\n", rr->started_utc, rr->ended_utc, r->elapsed_s);
     fprintf(out, "  command: %s\n", cmd);
     free(cmd);
+    if (rr->hash_path) fprintf(out, "  %s%s\n", T("custody hashes: ", "保全哈希："), rr->hash_path);
     for (size_t i = 0; i < rr->n_rule_files; i++) {
         char *p = safe_text(rr->rule_files[i].path);
         fprintf(out, "  rules: %s  %s\n", rr->rule_files[i].sha256, p);

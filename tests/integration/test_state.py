@@ -212,6 +212,12 @@ def test_run_record(tmp):
                 eq(files.get(name), hashlib.sha256(f.read()).hexdigest(), "sha256 of " + name)
     if not (run_["started_utc"] <= run_["ended_utc"]):
         raise Failure("start after end: %r" % run_)
+    # which code path hashed (issue 14): SHA-NI or not, as the CPU says
+    with open("/proc/cpuinfo") as f:
+        sha_ni = " sha_ni" in f.read()
+    path = run_.get("hash_path", "")
+    if "MD5" not in path or ("SHA-NI (" in path) != sha_ni:
+        raise Failure("hash_path %r does not match the CPU (sha_ni: %s)" % (path, sha_ni))
     p = run(["scan", "--patterns", PATTERNS, "--tier", "contact=art5_4", paths[0]])
     line = [l for l in p.stdout.decode().splitlines() if l.startswith("Overridden by:")]
     if not line or "--tier contact=art5_4" not in line[0]:
