@@ -381,6 +381,11 @@ static void run_record(const page *p)
                 T(p, "Time", "时间"), rr->started_utc, rr->ended_utc, T(p, "Host", "主机"));
         pt_html_text(o, rr->host);
         fputs("</td></tr>\n", o);
+        if (rr->hash_path) {
+            fprintf(o, "<tr><th>%s</th><td>", T(p, "Custody hashes", "保全哈希"));
+            pt_html_text(o, rr->hash_path);
+            fputs("</td></tr>\n", o);
+        }
         for (size_t i = 0; i < rr->n_rule_files; i++) {
             fprintf(o, "<tr><th>%s</th><td>", T(p, "Rules", "规则文件"));
             pt_html_text(o, rr->rule_files[i].path);
