@@ -37,12 +37,27 @@ size_t jw_utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
+/* How many bytes from p on are printable ASCII that JSON takes as they are. */
+static size_t plain_run(const unsigned char *p, size_t n)
+{
+    size_t k = 0;
+    while (k < n && p[k] >= 0x20 && p[k] < 0x80 && p[k] != '"' && p[k] != '\\') k++;
+    return k;
+}
+
 void jw_string(FILE *out, const char *s)
 {
     putc_unlocked('"', out);
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     size_t n = strlen((const char *)p);
     while (n > 0) {
+        size_t run = plain_run(p, n);   /* names and numbers: written whole */
+        if (run) {
+            fwrite_unlocked(p, 1, run, out);
+            p += run;
+            n -= run;
+            if (n == 0) break;
+        }
         unsigned char c = *p;
         size_t len = 1;
         if (c == '"') fputs_unlocked("\\\"", out);
@@ -60,6 +75,15 @@ void jw_string(FILE *out, const char *s)
     putc_unlocked('"', out);
 }
 
+/* A newline and two spaces per level, in one write. */
+static const char newline_spaces[] = "\n                                  ";
+_Static_assert(sizeof newline_spaces - 1 >= 1 + 2 * JW_MAX_DEPTH, "indentation buffer too short");
+
+static void newline_indent(FILE *out, int depth)
+{
+    fwrite_unlocked(newline_spaces, 1, 1 + 2 * (size_t)(depth > 0 ? depth : 0), out);
+}
+
 /* Comma, newline and indentation before a value, then its key if any. */
 static void jw_sep(jw *w, const char *key)
 {
@@ -69,8 +93,7 @@ static void jw_sep(jw *w, const char *key)
         if (w->inline_[d]) {
             if (!w->first[d]) putc_unlocked(' ', w->out);
         } else {
-            putc_unlocked('\n', w->out);
-            for (int i = 0; i < d; i++) fputs_unlocked("  ", w->out);
+            newline_indent(w->out, d);
         }
     }
     w->first[d] = false;
@@ -93,10 +116,7 @@ void jw_open(jw *w, const char *key, char bracket, bool on_one_line)
 void jw_close(jw *w, char bracket)
 {
     int d = w->depth;
-    if (!w->first[d] && !w->inline_[d]) {
-        putc_unlocked('\n', w->out);
-        for (int i = 0; i < d - 1; i++) fputs_unlocked("  ", w->out);
-    }
+    if (!w->first[d] && !w->inline_[d]) newline_indent(w->out, d - 1);
     putc_unlocked(bracket, w->out);
     if (w->depth > 0) w->depth--;
     if (w->depth == 0) putc_unlocked('\n', w->out);
