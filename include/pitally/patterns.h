@@ -71,24 +71,6 @@ typedef enum { PT_NORM_NONE = 0, PT_NORM_DIGITS, PT_NORM_LOWER, PT_NORM_UPPER, P
 
 typedef bool (*pt_validator_fn)(const char *s, size_t n);
 
-/* Facts about one compiled regex that let the scanner skip a field without running it,
- * all derived from pcre2_pattern_info (never from pattern ids). */
-typedef struct {
-    uint32_t min_length;   /* characters; a field with fewer bytes cannot match */
-    bool has_first;        /* first: bit b%64 of word b/64 set when a match can start with byte b */
-    uint64_t first[4];
-    bool has_required;     /* required: every match contains one of these bytes */
-    uint64_t required[4];
-    bool has_required2;    /* and one of these (a second, independent any-of set) */
-    uint64_t required2[4];
-    uint8_t must[4];       /* ASCII punctuation every match contains (all of them), */
-    uint8_t n_must;        /* read off top-level literals of the source ('@' of e-mail) */
-    bool has_run;          /* every match is a run of >= run_min bytes of run_set: an */
-    uint32_t run_min;      /* ID needs 18 bytes of [0-9Xx] in a row (from the source) */
-    uint64_t run_set[4];
-    bool jit;              /* JIT-compiled: pcre2_jit_match may be used */
-} pt_regex_facts;
-
 typedef struct {
     char *id;
     char *set;
@@ -100,21 +82,15 @@ typedef struct {
     bool requires_header;
     char *value_src, *header_src, *masked_src;
     void *value_re, *header_re, *masked_re;   /* pcre2_code_8*, NULL when absent */
-    /* The value and masked regexes compiled without PCRE2_UCP, JIT-compiled, or NULL:
-     * for a subject made only of ASCII bytes they match exactly what the UCP ones match
-     * (UCP only widens \d \w \s \b and the POSIX classes to code points above 127),
-     * at up to half the cost (\d is a byte range instead of a Unicode property lookup). */
-    void *value_re_ascii, *masked_re_ascii;
+    /* what matching derives from the regexes (facts to skip a field without running
+     * them, ASCII variants): the classifier's own (src/classify/classify_internal.h) */
+    struct pt_pattern_fast *fast;
     char *validator_name;
     pt_validator_fn validator;
     pt_norm normalize;
     unsigned normalize_tail;
     unsigned subject_rank;
     unsigned mask_head, mask_tail;
-    /* cheap prefilter facts, from pcre2_pattern_info */
-    uint32_t min_length;
-    /* additions (classify helper): */
-    pt_regex_facts value_facts, masked_facts;
     int *yields_to;        /* indices of patterns this one yields to */
     size_t n_yields_to;
     char *description;

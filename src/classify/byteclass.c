@@ -65,7 +65,7 @@ void pt_byteclasses_build(pt_byteclasses *bc, const pt_patterns *ps)
     refine(bc, &n, ascii);
     /* must bytes and required sets first: they are the most selective */
     for (size_t i = 0; i < ps->n; i++) {
-        pt_regex_facts v = ps->v[i].value_facts, m = ps->v[i].masked_facts;
+        pt_regex_facts v = ps->v[i].fast->value_facts, m = ps->v[i].fast->masked_facts;
         v.has_first = m.has_first = false;
         refine_facts(bc, &n, &v);
         refine_facts(bc, &n, &m);
@@ -73,8 +73,8 @@ void pt_byteclasses_build(pt_byteclasses *bc, const pt_patterns *ps)
     for (size_t i = 0; i < ps->n; i++)
         if (ps->v[i].value_src) refine_tokens(bc, &n, ps->v[i].value_src);
     for (size_t i = 0; i < ps->n; i++) {
-        if (ps->v[i].value_facts.has_first) refine(bc, &n, ps->v[i].value_facts.first);
-        if (ps->v[i].masked_facts.has_first) refine(bc, &n, ps->v[i].masked_facts.first);
+        if (ps->v[i].fast->value_facts.has_first) refine(bc, &n, ps->v[i].fast->value_facts.first);
+        if (ps->v[i].fast->masked_facts.has_first) refine(bc, &n, ps->v[i].fast->masked_facts.first);
     }
 }
 

@@ -43,6 +43,34 @@ typedef struct {
     uint8_t cls[256];
 } pt_byteclasses;
 
+/* Facts about one compiled regex that let the scanner skip a field without running it,
+ * all derived from pcre2_pattern_info (never from pattern ids). */
+typedef struct {
+    uint32_t min_length;   /* characters; a field with fewer bytes cannot match */
+    bool has_first;        /* first: bit b%64 of word b/64 set when a match can start with byte b */
+    uint64_t first[4];
+    bool has_required;     /* required: every match contains one of these bytes */
+    uint64_t required[4];
+    bool has_required2;    /* and one of these (a second, independent any-of set) */
+    uint64_t required2[4];
+    uint8_t must[4];       /* ASCII punctuation every match contains (all of them), */
+    uint8_t n_must;        /* read off top-level literals of the source ('@' of e-mail) */
+    bool has_run;          /* every match is a run of >= run_min bytes of run_set: an */
+    uint32_t run_min;      /* ID needs 18 bytes of [0-9Xx] in a row (from the source) */
+    uint64_t run_set[4];
+    bool jit;              /* JIT-compiled: pcre2_jit_match may be used */
+} pt_regex_facts;
+
+/* What the classifier derives from a pattern's regexes (pt_pattern.fast). The value and
+ * masked regexes compiled without PCRE2_UCP, JIT-compiled, or NULL: for a subject made
+ * only of ASCII bytes they match exactly what the UCP ones match (UCP only widens \d \w
+ * \s \b and the POSIX classes to code points above 127), at up to half the cost (\d is
+ * a byte range instead of a Unicode property lookup). */
+struct pt_pattern_fast {
+    void *value_re_ascii, *masked_re_ascii;
+    pt_regex_facts value_facts, masked_facts;
+};
+
 /* A pt_regex_facts in class-mask form. first/required: the field must contain a byte
  * of one of these classes (0: no such fact); must: of each of these classes. */
 typedef struct {

@@ -348,6 +348,7 @@ static int parse_regexes(loader *L, yaml_node_t *map, pt_pattern *p, uint32_t *m
     yaml_node_t *header = pt_yaml_get(&L->doc, map, "header");
     yaml_node_t *masked = pt_yaml_get(&L->doc, map, "masked");
     pcre2_code *re = NULL;
+    if (!p->fast) p->fast = pt_xcalloc(1, sizeof *p->fast);
     if (header) {
         if (compile_regex(L, header, p->id, "header", PCRE2_CASELESS, &re, NULL, max_captures))
             return -1;
@@ -361,18 +362,17 @@ static int parse_regexes(loader *L, yaml_node_t *map, pt_pattern *p, uint32_t *m
         return FAIL(L, map, "pattern '%s': missing value regex (required unless requires_header "
                     "is true)", p->id);
     if (value) {
-        if (compile_regex(L, value, p->id, "value", anchor, &re, &p->value_facts, max_captures))
+        if (compile_regex(L, value, p->id, "value", anchor, &re, &p->fast->value_facts, max_captures))
             return -1;
         p->value_re = re;
-        p->value_re_ascii = compile_ascii_variant(value, anchor);
+        p->fast->value_re_ascii = compile_ascii_variant(value, anchor);
         p->value_src = pt_xstrdup(pt_yaml_scalar(value));
-        p->min_length = p->value_facts.min_length;
     }
     if (masked) {
-        if (compile_regex(L, masked, p->id, "masked", anchor, &re, &p->masked_facts, max_captures))
+        if (compile_regex(L, masked, p->id, "masked", anchor, &re, &p->fast->masked_facts, max_captures))
             return -1;
         p->masked_re = re;
-        p->masked_re_ascii = compile_ascii_variant(masked, anchor);
+        p->fast->masked_re_ascii = compile_ascii_variant(masked, anchor);
         p->masked_src = pt_xstrdup(pt_yaml_scalar(masked));
     }
     return 0;
@@ -592,8 +592,11 @@ static void free_pattern(pt_pattern *p)
     pcre2_code_free((pcre2_code *)p->value_re);
     pcre2_code_free((pcre2_code *)p->header_re);
     pcre2_code_free((pcre2_code *)p->masked_re);
-    pcre2_code_free((pcre2_code *)p->value_re_ascii);
-    pcre2_code_free((pcre2_code *)p->masked_re_ascii);
+    if (p->fast) {
+        pcre2_code_free((pcre2_code *)p->fast->value_re_ascii);
+        pcre2_code_free((pcre2_code *)p->fast->masked_re_ascii);
+        free(p->fast);
+    }
     free(p->validator_name);
     free(p->yields_to);
     free(p->description);

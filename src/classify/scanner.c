@@ -437,8 +437,8 @@ static void build_list(const pt_prefilter *pf, const pt_patterns *ps, const uint
         if (always_claimed(pf, list, n, i)) continue;
         list[n++] = (uint16_t)i;
         const candidate *c = &pf->cands[i];
-        uint32_t m = c->header_only ? 1 : p->value_facts.min_length;
-        if (c->has_masked && p->masked_facts.min_length < m) m = p->masked_facts.min_length;
+        uint32_t m = c->header_only ? 1 : p->fast->value_facts.min_length;
+        if (c->has_masked && p->fast->masked_facts.min_length < m) m = p->fast->masked_facts.min_length;
         if (m < min) min = m;
         pattern_bounds(pf, i, ctx);
     }
@@ -487,7 +487,7 @@ static void alternative_checks(const pt_prefilter *pf, const pt_pattern *p, cand
     bool ok = n > 0, tighter = false;
     size_t m = 0;   /* alternatives of the same bytes and boundaries are merged */
     for (size_t k = 0; k < n; k++) {
-        pt_token_check_build(&alts[m], src[k], &p->value_facts, &pf->classes);
+        pt_token_check_build(&alts[m], src[k], &p->fast->value_facts, &pf->classes);
         free(src[k]);
         pt_token_check *a = &alts[m];
         ok = ok && a->ok && a->bounded;
@@ -549,18 +549,18 @@ static void build_candidates(pt_prefilter *pf, const pt_patterns *ps)
     for (size_t i = 0; i < ps->n; i++) {
         const pt_pattern *p = &ps->v[i];
         candidate *c = &pf->cands[i];
-        pt_mask_facts_of(&pf->classes, &p->value_facts, &c->value);
-        pt_mask_facts_of(&pf->classes, &p->masked_facts, &c->masked);
+        pt_mask_facts_of(&pf->classes, &p->fast->value_facts, &c->value);
+        pt_mask_facts_of(&pf->classes, &p->fast->masked_facts, &c->masked);
         c->field = p->match == PT_MATCH_FIELD;
         c->header_only = !p->value_re;
         c->has_yields = p->n_yields_to > 0;
         c->has_masked = p->masked_re != NULL;
         if (p->value_re)
-            pt_token_check_build(&pf->tokens[i], p->value_src, &p->value_facts, &pf->classes);
+            pt_token_check_build(&pf->tokens[i], p->value_src, &p->fast->value_facts, &pf->classes);
         c->token = &pf->tokens[i];
         if (!c->has_masked) c->masked.min_length = 0;
-        c->first_exact = !p->value_facts.has_first ||
-                         pt_byteclasses_inner(&pf->classes, p->value_facts.first) == c->value.first;
+        c->first_exact = !p->fast->value_facts.has_first ||
+                         pt_byteclasses_inner(&pf->classes, p->fast->value_facts.first) == c->value.first;
         if (p->value_re) literal_facts(pf, p, c);
         if (c->token->ok && c->token->bounded && !c->field) {
             add_token_bytes(pf, p);
@@ -1100,11 +1100,11 @@ static void reject_value(pt_scanner *s, size_t i, const char *v, size_t n, uint8
 static int run_value_re(const pt_scanner *s, const pt_pattern *p, bool masked, const char *v,
                         size_t n, size_t start)
 {
-    const void *ascii = masked ? p->masked_re_ascii : p->value_re_ascii;
+    const void *ascii = masked ? p->fast->masked_re_ascii : p->fast->value_re_ascii;
     if (ascii && s->field_ascii && !s->reference)
         return pcre2_jit_match((const pcre2_code *)ascii, (PCRE2_SPTR)v, n, start, 0, s->md, s->mc);
-    return masked ? pt_regex_run(p->masked_re, &p->masked_facts, v, n, start, s->md, s->mc)
-                  : pt_regex_run(p->value_re, &p->value_facts, v, n, start, s->md, s->mc);
+    return masked ? pt_regex_run(p->masked_re, &p->fast->masked_facts, v, n, start, s->md, s->mc)
+                  : pt_regex_run(p->value_re, &p->fast->value_facts, v, n, start, s->md, s->mc);
 }
 
 /* Does a match (accepted or rejected) of a pattern that p yields to overlap [start, end)? */
@@ -1260,7 +1260,7 @@ static bool match_values(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
     const pt_pattern *p = &s->ps->v[i];
     bool any = false;
     size_t start = 0;
-    while (start <= n && n - start >= p->value_facts.min_length) {
+    while (start <= n && n - start >= p->fast->value_facts.min_length) {
         if (run_value_re(s, p, false, v, n, start) <= 0) break;
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
         size_t ms = ov[0], me = ov[1];

@@ -418,7 +418,7 @@ static void test_source_facts_hold_in_every_match(void)
         for (int which = 0; which < 2; which++) {
             const pt_pattern *p = &ps.v[i];
             const pcre2_code *re = which ? p->masked_re : p->value_re;
-            const pt_regex_facts *f = which ? &p->masked_facts : &p->value_facts;
+            const pt_regex_facts *f = which ? &p->fast->masked_facts : &p->fast->value_facts;
             if (!re) continue;
             for (int k = 0; k < 1500; k++) {
                 text t;
@@ -485,11 +485,11 @@ static void test_alternative_scans_admit_every_match(void)
         pt_token_check *alts = calloc(n ? n : 1, sizeof *alts), whole;
         bool ok = n > 0;
         for (size_t k = 0; k < n; k++) {
-            pt_token_check_build(&alts[k], src[k], &p->value_facts, &bc);
+            pt_token_check_build(&alts[k], src[k], &p->fast->value_facts, &bc);
             ok = ok && alts[k].ok;
             free(src[k]);
         }
-        pt_token_check_build(&whole, p->value_src, &p->value_facts, &bc);
+        pt_token_check_build(&whole, p->value_src, &p->fast->value_facts, &bc);
         for (int r = 0; ok && r < 12000; r++) {
             text t;
             make_field(&t);
@@ -558,7 +558,7 @@ static void test_token_scan_admits_every_match(void)
         const pt_pattern *p = &ps.v[i];
         if (!p->value_re || p->match != PT_MATCH_EMBEDDED) continue;
         pt_token_check *tc = malloc(sizeof *tc);
-        pt_token_check_build(tc, p->value_src, &p->value_facts, &bc);
+        pt_token_check_build(tc, p->value_src, &p->fast->value_facts, &bc);
         if (!tc->ok) {
             free(tc);
             continue;
@@ -931,7 +931,7 @@ static void test_ascii_variants_agree(void)
         const pt_pattern *p = &ps.v[i];
         for (int which = 0; which < 2; which++) {
             const pcre2_code *ucp = which ? p->masked_re : p->value_re;
-            const pcre2_code *ascii = which ? p->masked_re_ascii : p->value_re_ascii;
+            const pcre2_code *ascii = which ? p->fast->masked_re_ascii : p->fast->value_re_ascii;
             if (!ucp || !ascii) continue;
             variants++;
             for (int k = 0; k < 1500 + (int)(sizeof edge / sizeof edge[0]); k++) {
