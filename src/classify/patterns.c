@@ -167,15 +167,19 @@ static int compile_regex(loader *L, yaml_node_t *node, const char *id, const cha
     return 0;
 }
 
-/* The ASCII-subject variant of a value or masked regex (see pt_pattern): the same source
- * and options without PCRE2_UCP, kept only when it JIT-compiles (NULL otherwise: the UCP
- * regex is used). */
-static pcre2_code *compile_ascii_variant(yaml_node_t *node, uint32_t extra)
+/* Is every byte of s ASCII? */
+static bool ascii_only(const char *s)
 {
-    const char *src = pt_yaml_scalar(node);
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80) return false;
+    return true;
+}
+
+/* src compiled with opts and JIT-compiled, or NULL. */
+static pcre2_code *compile_jit_only(const char *src, uint32_t opts)
+{
     int errcode;
     PCRE2_SIZE erroff;
-    uint32_t opts = (regex_options() | extra) & ~(uint32_t)PCRE2_UCP;
     pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, opts, &errcode, &erroff,
                                    NULL);
     size_t jitsize = 0;
@@ -185,6 +189,23 @@ static pcre2_code *compile_ascii_variant(yaml_node_t *node, uint32_t extra)
         re = NULL;
     }
     return re;
+}
+
+/* The ASCII-subject variant of a value or masked regex (see pt_pattern), kept only when
+ * it JIT-compiles (NULL otherwise: the UCP regex is used). A source made only of ASCII
+ * bytes is compiled without UTF at all: on an ASCII subject a character is a byte, and
+ * every item of such a source (literals, classes, \x{hh} below 256) stands for the same
+ * characters either way, while the byte-mode JIT skips UTF-8 decoding and the checks of
+ * MATCH_INVALID_UTF. A source with UTF-8 in it ("号?" would become two bytes and an
+ * optional third) keeps UTF, without UCP; so does one that byte mode refuses
+ * (\x{4e00}). */
+static pcre2_code *compile_ascii_variant(yaml_node_t *node, uint32_t extra)
+{
+    const char *src = pt_yaml_scalar(node);
+    uint32_t opts = (regex_options() | extra) & ~(uint32_t)PCRE2_UCP;
+    pcre2_code *re = NULL;
+    if (ascii_only(src)) re = compile_jit_only(src, opts & ~(uint32_t)(PCRE2_UTF | PCRE2_MATCH_INVALID_UTF));
+    return re ? re : compile_jit_only(src, opts);
 }
 
 /* ---- one pattern ------------------------------------------------------------------- */

@@ -264,6 +264,12 @@ struct pt_scanner {
     bool any_skip;
     bool shadow;                   /* run the skipped ones for column counts only */
     bool in_shadow;                /* the candidate running is a skipped one */
+    /* The skip sets the shape caches were filled under (a scanner meets one or two: a
+     * sample's and a plan's), a row of words each: a cached shape leaves out the skipped
+     * patterns of its set, whose number is in bits 30-31 of its key (shape_items). In
+     * shadow the lists leave out nothing (no_skips): the skipped ones run too. */
+    uint64_t *skip_sets, *no_skips;
+    unsigned n_skip_sets, skip_set;
     /* where a shape holds, a record counts its shape's values only when it carries the
      * shape's parties or account itself (a row whose card fails Luhn has no account):
      * the values wait in pending until the record's end; rec_passed has a bit per
@@ -691,16 +697,37 @@ static void shape_caches_free(pt_scanner *s)
 
 /* Which patterns need not run under this plan (see skip_bits): stats without a plan is
  * a sample being classified, which needs every role; no stats at all, no shapes. */
+#define SKIP_SETS 4   /* bits 30-31 of a shape key */
+
+/* The number of the current skip set among those the shape caches hold, added when
+ * new; a fifth set clears the caches (their shapes left out another set's patterns). */
+static void choose_skip_set(pt_scanner *s)
+{
+    size_t bytes = s->words * sizeof *s->skip_bits;
+    const uint64_t *bits = s->shadow ? s->no_skips : s->skip_bits;
+    for (unsigned k = 0; k < s->n_skip_sets; k++)
+        if (memcmp(s->skip_sets + k * s->words, bits, bytes) == 0) {
+            s->skip_set = k;
+            return;
+        }
+    if (s->n_skip_sets == SKIP_SETS) {
+        shape_caches_free(s);   /* made again when next needed */
+        s->n_skip_sets = 0;
+    }
+    s->skip_set = s->n_skip_sets++;
+    memcpy(s->skip_sets + s->skip_set * s->words, bits, bytes);
+}
+
 static void set_skips(pt_scanner *s, const pt_colstats *plan, const pt_colstats *stats)
 {
     memset(s->skip_bits, 0, s->words * sizeof *s->skip_bits);
     s->any_skip = false;
-    if (stats && !plan) return;
-    for (size_t i = 0; i < s->ps->n; i++) {
+    for (size_t i = 0; i < s->ps->n && !(stats && !plan); i++) {
         if (!pt_colplan_skips(plan, &s->ps->v[i])) continue;
         s->skip_bits[i >> 6] |= (uint64_t)1 << (i & 63);
         s->any_skip = true;
     }
+    choose_skip_set(s);
 }
 
 pt_scanner *pt_scanner_new(const pt_patterns *ps, const pt_policy *pol)
@@ -727,6 +754,8 @@ pt_scanner *pt_scanner_new(const pt_patterns *ps, const pt_policy *pol)
     s->key_gen = 1;
     s->key_bits = pt_xcalloc(s->words, sizeof(uint64_t));
     s->skip_bits = pt_xcalloc(s->words, sizeof(uint64_t));
+    s->skip_sets = pt_xcalloc(SKIP_SETS * s->words, sizeof(uint64_t));
+    s->no_skips = pt_xcalloc(s->words, sizeof(uint64_t));
     s->rec_passed = pt_xcalloc(s->words, sizeof(uint64_t));
     set_skips(s, NULL, NULL);
     s->uncached_list = pt_xcalloc(ps->n ? ps->n : 1, sizeof(uint16_t));
@@ -751,6 +780,8 @@ void pt_scanner_free(pt_scanner *s)
     free(s->key_arena);
     free(s->key_bits);
     free(s->skip_bits);
+    free(s->skip_sets);
+    free(s->no_skips);
     free(s->rec_passed);
     free(s->pending);
     free(s->uncached_list);
@@ -1451,27 +1482,35 @@ static size_t coarse_candidates(pt_scanner *s, const key_ctx *ctx, uint64_t m,
     return k;
 }
 
+/* Is pattern i not to run at all here (skip_bits; in shadow, each runs)? */
+static inline bool skipped(const pt_scanner *s, size_t i)
+{
+    return s->any_skip && !s->shadow && bit_test(s->skip_bits, i);
+}
+
 /* The candidates of ctx that a field of class mask m, n bytes and first byte of class
- * fcls reaches, in order, each with what is left to check (memoized in the shape
- * cache; a miss looks only at what the coarse cache admits). */
+ * fcls reaches, in order, each with what is left to check, the skipped ones left out
+ * (memoized in the shape cache under the skip set; a miss looks only at what the coarse
+ * cache admits). */
 static size_t shape_items(pt_scanner *s, const key_ctx *ctx, uint64_t m, size_t n,
                           unsigned fcls, const uint32_t **items)
 {
     if (s->reference) {   /* every candidate, every regex */
+        size_t k = 0;
         for (size_t j = 0; j < ctx->n; j++)
-            s->shape_scratch[j] = reference_item(s, ctx->list[j]);
+            if (!skipped(s, ctx->list[j])) s->shape_scratch[k++] = reference_item(s, ctx->list[j]);
         *items = s->shape_scratch;
-        return ctx->n;
+        return k;
     }
     size_t rep;
     uint32_t len_key = shape_length(ctx, n, &rep);
-    uint32_t key = len_key | (uint32_t)fcls << 24;
+    uint32_t key = len_key | (uint32_t)fcls << 24 | (uint32_t)s->skip_set << 30;
     field_view f = exact_view(m, fcls);
     size_t slot = 0;
     if (!ctx->id) {   /* not cached: every candidate, exactly */
         size_t k = 0;
         for (size_t j = 0; j < ctx->n; j++) {
-            uint32_t it = shape_item(s, ctx->list[j], &f, rep);
+            uint32_t it = skipped(s, ctx->list[j]) ? UINT32_MAX : shape_item(s, ctx->list[j], &f, rep);
             if (it != UINT32_MAX) s->shape_scratch[k++] = it;
         }
         *items = s->shape_scratch;
@@ -1492,7 +1531,7 @@ static size_t shape_items(pt_scanner *s, const key_ctx *ctx, uint64_t m, size_t 
     uint32_t *out = pt_shape_reserve(&s->shapes, ctx->id, m, key, nc, &slot);
     size_t k = 0;
     for (size_t j = 0; j < nc; j++) {
-        uint32_t it = shape_item(s, cands[j], &f, rep);
+        uint32_t it = skipped(s, cands[j]) ? UINT32_MAX : shape_item(s, cands[j], &f, rep);
         if (it != UINT32_MAX) out[k++] = it;
     }
     pt_shape_commit(&s->shapes, slot, ctx->id, m, key, k);
@@ -1691,6 +1730,7 @@ static void flush_positions(pt_scanner *s)
 void pt_scanner_set_shadow(pt_scanner *s, bool on)
 {
     s->shadow = on;
+    choose_skip_set(s);   /* the lists to use: all of them in shadow */
 }
 
 void pt_scanner_set_columns(pt_scanner *s, const pt_colstats *plan, pt_colstats *stats)
@@ -1734,9 +1774,7 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
     unsigned first = (unsigned)__builtin_ctzll(ctx->class_bit[(unsigned char)v[0]]);
     size_t k = shape_items(s, ctx, bytes, n, first, &items);
     for (size_t j = 0; j < k; j++) {
-        bool skipped = s->any_skip && bit_test(s->skip_bits, PT_ITEM_IDX(items[j]));
-        if (skipped && !s->shadow) continue;
-        s->in_shadow = skipped;
+        s->in_shadow = s->shadow && bit_test(s->skip_bits, PT_ITEM_IDX(items[j]));
         if (item_claimed(s, items[j], n)) continue;
         /* the value checks have no side effects: done first, most candidates stop here */
         bool value = item_value_possible(s, items[j], v, n);
