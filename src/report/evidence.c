@@ -40,6 +40,7 @@
 #include <xxhash.h>
 
 #include "colview.h"
+#include "rowids.h"
 #include "jsonw.h"
 #include "pitally/input.h"
 #include "pitally/pipeline.h"
@@ -47,13 +48,11 @@
 
 #define REVIEW_COLUMN "核实"   /* filled by the examiner: 是/否 (pitally review) */
 #define KEY_PREFIX "k"         /* before a sample key's hex: Excel would read 1e5... as a number */
+#define LIST_FLUSH (1u << 20)  /* rows of the list are written a MiB at a time */
 
 /* ---- CSV cells ---- */
 
-typedef struct {
-    char *p;
-    size_t len, cap;
-} buf;
+typedef pt_piece_bytes buf;   /* p, len, cap; put keeps p NUL-terminated */
 
 typedef struct {
     uint32_t input, pattern;   /* input: index into the result's inputs */
@@ -89,14 +88,19 @@ struct pt_evidence {
     FILE *list;                /* the listed tier, streaming */
     char *list_tmp, *list_path;
     uint64_t listed;
-    char (*list_ids)[64];      /* SHA-256 (hex) of each listed row's identifying cells */
-    size_t list_ids_cap;
+    buf out;                   /* rows of the list not yet written (up to LIST_FLUSH) */
+    pt_rowids *list_ids;       /* SHA-256 of each listed row's identifying cells */
+    char list_sha[65];         /* the list's content digest (rowids.h) */
+    uint32_t head_input;       /* the input whose cells are in head and id_head */
+    bool have_head;
+    buf head, id_head;         /* its input and member cells, as written and as hashed */
     sample_heap heaps[PT_MAX_TIERS];
     bool failed;
     int error;
-    buf row, cell;             /* scratch for one row and one cell of several values */
+    buf scratch;               /* a piece formatted at the commit (a sample row) */
     buf id_text;               /* a row's identifying cells, as hashed */
     EVP_MD_CTX *id_ctx;        /* SHA-256 of them, reused for each row */
+    EVP_MD *sha256;            /* fetched once (an implicit fetch a row costs) */
     rejected_row *rejected;    /* the first rejected values of each pattern */
     size_t n_rejected, rejected_cap;
     uint8_t *rejected_of;      /* [n_patterns]: rows kept per pattern */
@@ -104,12 +108,18 @@ struct pt_evidence {
     size_t rows_columns;
 };
 
-static void put(buf *b, const char *s, size_t n)
+/* Room for n more bytes and the NUL: a pointer into b stays valid while they are put. */
+static void reserve(buf *b, size_t n)
 {
     if (b->len + n + 1 > b->cap) {
         while (b->len + n + 1 > b->cap) b->cap = b->cap ? b->cap * 2 : 256;
         b->p = pt_xrealloc(b->p, b->cap);
     }
+}
+
+static void put(buf *b, const char *s, size_t n)
+{
+    reserve(b, n);
     memcpy(b->p + b->len, s, n);
     b->len += n;
     b->p[b->len] = '\0';
@@ -120,14 +130,24 @@ static void puts_(buf *b, const char *s)
     put(b, s, strlen(s));
 }
 
-/* One CSV cell (RFC 4180), with a leading apostrophe before = + - @ (no formula). */
-static void cell(buf *b, const char *s, size_t n, bool first)
+static bool formula_start(const char *s, size_t n)
 {
-    if (!first) put(b, ",", 1);
-    bool quote = n && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@');
-    for (size_t i = 0; i < n && !quote; i++)
-        quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
-    if (!quote) {
+    return n && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@');
+}
+
+static bool needs_quotes(const char *s, size_t n)
+{
+    if (formula_start(s, n)) return true;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r') return true;
+    return false;
+}
+
+/* The text of a CSV cell (RFC 4180), with a leading apostrophe before = + - @ (no
+ * formula); at most 2n + 3 bytes. */
+static void cell_body(buf *b, const char *s, size_t n)
+{
+    if (!needs_quotes(s, n)) {
         put(b, s, n);
         return;
     }
@@ -141,6 +161,26 @@ static void cell(buf *b, const char *s, size_t n, bool first)
     }
     put(b, s, (size_t)(end - s));
     put(b, "\"", 1);
+}
+
+static void cell(buf *b, const char *s, size_t n, bool first)
+{
+    if (!first) put(b, ",", 1);
+    cell_body(b, s, n);
+}
+
+/* The cell whose text was just put at b->p[from, len), quoted in place if it must be:
+ * it is copied past the longest quoted form first, so nothing moves under cell_body. */
+static void quote_tail(buf *b, size_t from)
+{
+    size_t n = b->len - from;
+    if (!needs_quotes(b->p + from, n)) return;
+    size_t copy_at = from + 2 * n + 4;
+    b->len = copy_at;
+    reserve(b, n);
+    memcpy(b->p + copy_at, b->p + from, n);
+    b->len = from;
+    cell_body(b, b->p + copy_at, n);
 }
 
 static void cell_str(buf *b, const char *s, bool first)
@@ -172,40 +212,49 @@ static void header(buf *b, bool with_key)
 /* The identity of a row, which pitally review checks (docs/review.md): SHA-256 over
  * its identifying cells as a CSV reader gets them back (with the apostrophe put before
  * = + - @), each as "LENGTH:BYTES,". Sample rows: the values cell; rows of the list:
- * input, member, line and values. */
-static void id_cell(pt_evidence *ev, const char *s, size_t n)
+ * input, member, line and values. id_cell puts one such cell into t (s may point into
+ * t: room is made first). */
+static void id_cell(buf *t, const char *s, size_t n)
 {
-    bool apos = n && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@');
+    bool apos = formula_start(s, n);
     char len[24];
     size_t k = sizeof len;
     len[--k] = ':';
     size_t v = n + apos;
     do len[--k] = (char)('0' + v % 10);
     while ((v /= 10) != 0);
-    put(&ev->id_text, len + k, sizeof len - k);
-    if (apos) put(&ev->id_text, "'", 1);
-    put(&ev->id_text, s, n);
-    put(&ev->id_text, ",", 1);
+    bool inside = t->p && s >= t->p && s < t->p + t->len;
+    size_t at = inside ? (size_t)(s - t->p) : 0;
+    reserve(t, sizeof len + n + 2);
+    if (inside) s = t->p + at;
+    put(t, len + k, sizeof len - k);
+    if (apos) put(t, "'", 1);
+    put(t, s, n);
+    put(t, ",", 1);
 }
 
-/* SHA-256 (hex) of the cells given to id_cell since the last one: one digest call a row
- * (the cells are collected first; a call per cell cost more than the hashing). */
-static void id_final(pt_evidence *ev, char out[64])
+/* SHA-256 of an identity text: one digest call a row (the cells are collected first;
+ * a call per cell cost more than the hashing). */
+static void id_digest(pt_evidence *ev, const char *text, size_t n, unsigned char md[32])
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    if (!EVP_DigestInit_ex(ev->id_ctx, EVP_sha256(), NULL) ||
-        !EVP_DigestUpdate(ev->id_ctx, ev->id_text.p ? ev->id_text.p : "", ev->id_text.len) ||
-        !EVP_DigestFinal_ex(ev->id_ctx, md, &len) || len != 32) {
+    if (!EVP_DigestInit_ex(ev->id_ctx, ev->sha256, NULL) ||
+        !EVP_DigestUpdate(ev->id_ctx, text, n) || !EVP_DigestFinal_ex(ev->id_ctx, md, &len) ||
+        len != 32) {
         fprintf(stderr, "pitally: libcrypto cannot hash (SHA-256)\n");
         abort();
     }
+}
+
+static void id_hex(pt_evidence *ev, const char *text, size_t n, char out[64])
+{
+    unsigned char md[32];
+    id_digest(ev, text, n, md);
     static const char hex[] = "0123456789abcdef";
     for (unsigned i = 0; i < 32; i++) {
         out[2 * i] = hex[md[i] >> 4];
         out[2 * i + 1] = hex[md[i] & 15];
     }
-    ev->id_text.len = 0;
 }
 
 /* The input cell and the member cell: "a.zip!/b.csv" is input a.zip, member b.csv. */
@@ -216,61 +265,127 @@ static void input_cells(buf *b, const char *name, bool first)
     cell_str(b, bang ? bang + 2 : "", false);
 }
 
-/* The row of a piece, without the sample key and review columns; its identity in id. */
-static void piece_row(pt_evidence *ev, const pt_piece_event *e, buf *b, char id[64])
+/* ---- a piece's row ----
+ * Formatted by the workers (pt_evidence_prepare), in parallel, into the chunk: all but
+ * what only the commit knows (the line) and what is the same for every row of an input
+ * (the input and member cells, kept by the commit). What format_piece writes:
+ *   uint32 n, the identity text of the values cell (n bytes: "LENGTH:BYTES,"),
+ *   then the row's cells from offset to values: ",offset,tier,categories,patterns,values".
+ * The commit puts "input,member,line" before those cells and the review column after. */
+
+static void categories_text(const pt_evidence *ev, uint64_t categories, buf *b)
 {
-    bool listed = e->tier == 0;
-    input_cells(b, e->input_name, true);
-    if (listed) {
-        const char *bang = strstr(e->input_name, "!/");
-        id_cell(ev, e->input_name, bang ? (size_t)(bang - e->input_name) : strlen(e->input_name));
-        id_cell(ev, bang ? bang + 2 : "", bang ? strlen(bang + 2) : 0);
-    }
-    cell_u64(b, e->line, false);
-    if (listed) {
-        char t[24];
-        snprintf(t, sizeof t, "%llu", (unsigned long long)e->line);
-        id_cell(ev, t, strlen(t));
-    }
-    cell_u64(b, e->offset, false);
-    cell_str(b, ev->pol->tiers[e->tier].id, false);
-    buf t = ev->cell;   /* the scratch cell, given back below (it may have grown) */
-    t.len = 0;
+    bool any = false;
     for (size_t k = 0; k < ev->pol->n_categories; k++)
-        if (e->categories >> k & 1) {
-            if (t.len) puts_(&t, ";");
-            puts_(&t, ev->pol->categories[k]);
+        if (categories >> k & 1) {
+            if (any) put(b, ";", 1);
+            puts_(b, ev->pol->categories[k]);
+            any = true;
         }
-    cell(b, t.p ? t.p : "", t.len, false);
-    t.len = 0;
+}
+
+static void patterns_text(const pt_evidence *ev, const pt_piece_event *e, buf *b)
+{
+    bool any = false;
     for (size_t i = 0; i < e->n_matches; i++) {
-        const char *id = ev->ps->v[e->matches[i].pattern].id;
         bool seen = false;   /* each pattern once (by its id: cn_name is not cn_name_text) */
         for (size_t k = 0; k < i && !seen; k++) seen = e->matches[k].pattern == e->matches[i].pattern;
         if (seen) continue;
-        if (t.len) puts_(&t, ";");
-        puts_(&t, id);
+        if (any) put(b, ";", 1);
+        puts_(b, ev->ps->v[e->matches[i].pattern].id);
+        any = true;
     }
-    cell(b, t.p ? t.p : "", t.len, false);
-    t.len = 0;
+}
+
+static void values_text(const pt_evidence *ev, const pt_piece_event *e, buf *b)
+{
     for (size_t i = 0; i < e->n_matches; i++) {
         const pt_pattern *p = &ev->ps->v[e->matches[i].pattern];
-        if (t.len) puts_(&t, "; ");
-        puts_(&t, p->id);
-        puts_(&t, "=");
+        if (i) put(b, "; ", 2);
+        puts_(b, p->id);
+        put(b, "=", 1);
         if (ev->mask) {
             char masked[PT_SAMPLE_VALUE_MAX];
             pt_mask_value(e->matches[i].value, e->matches[i].len, p->mask_head, p->mask_tail,
                           masked, sizeof masked);
-            puts_(&t, masked);
+            puts_(b, masked);
         } else {
-            put(&t, e->matches[i].value, e->matches[i].len);
+            put(b, e->matches[i].value, e->matches[i].len);
         }
     }
-    cell(b, t.p ? t.p : "", t.len, false);
-    id_cell(ev, t.p ? t.p : "", t.len);
-    id_final(ev, id);
-    ev->cell = t;
+}
+
+/* Appends the piece's prepared form to out (above). Thread-safe: reads ev only. The
+ * values text is put first, at a, to be hashed and quoted from, and dropped at the end. */
+static void format_piece(const pt_evidence *ev, const pt_piece_event *e, buf *out)
+{
+    size_t head = out->len;
+    uint32_t id_len = 0;
+    put(out, (const char *)&id_len, sizeof id_len);
+    size_t a = out->len;
+    values_text(ev, e, out);
+    size_t n = out->len - a, id_at = out->len;
+    id_cell(out, out->p + a, n);
+    id_len = (uint32_t)(out->len - id_at);
+    cell_u64(out, e->offset, false);
+    cell_str(out, ev->pol->tiers[e->tier].id, false);
+    put(out, ",", 1);
+    size_t from = out->len;
+    categories_text(ev, e->categories, out);
+    quote_tail(out, from);
+    put(out, ",", 1);
+    from = out->len;
+    patterns_text(ev, e, out);
+    quote_tail(out, from);
+    put(out, ",", 1);
+    reserve(out, 2 * n + 4);   /* the values cell, quoted from the text at a: nothing moves */
+    cell_body(out, out->p + a, n);
+    memmove(out->p + a, out->p + id_at, out->len - id_at);
+    out->len -= n;
+    out->p[out->len] = '\0';
+    memcpy(out->p + head, &id_len, sizeof id_len);
+}
+
+/* The parts of a prepared piece. */
+typedef struct {
+    const char *id_text, *cells;
+    size_t id_len, cells_len;
+} prepared;
+
+static prepared parts(const char *p, size_t len)
+{
+    uint32_t id_len;
+    memcpy(&id_len, p, sizeof id_len);
+    const char *id = p + sizeof id_len;
+    return (prepared){id, id + id_len, id_len, len - sizeof id_len - id_len};
+}
+
+bool pt_evidence_prepare(const void *ctx, const pt_piece_event *e, pt_piece_bytes *out)
+{
+    const pt_evidence *ev = ctx;
+    if (e->tier != 0) return true;   /* a sample's row: formatted at the commit if drawn */
+    format_piece(ev, e, out);
+    return false;
+}
+
+/* The piece as the commit gives it: prepared by a worker, or formatted here. */
+static prepared piece_parts(pt_evidence *ev, const pt_piece_event *e)
+{
+    if (e->prepared) return parts(e->prepared, e->prepared_len);
+    ev->scratch.len = 0;
+    format_piece(ev, e, &ev->scratch);
+    return parts(ev->scratch.p, ev->scratch.len);
+}
+
+/* The row of a sample's piece, without the sample key and review columns; its identity
+ * in id. */
+static void piece_row(pt_evidence *ev, const pt_piece_event *e, buf *b, char id[64])
+{
+    prepared x = piece_parts(ev, e);
+    input_cells(b, e->input_name, true);
+    cell_u64(b, e->line, false);
+    put(b, x.cells, x.cells_len);
+    id_hex(ev, x.id_text, x.id_len, id);
 }
 
 /* ---- keys ----
@@ -422,7 +537,8 @@ pt_evidence *pt_evidence_open(const char *dir, const pt_policy *pol, const pt_pa
     ev->mask = mask;
     use_random_key(ev);
     ev->id_ctx = EVP_MD_CTX_new();
-    if (!ev->id_ctx) {
+    ev->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (!ev->id_ctx || !ev->sha256) {
         fprintf(stderr, "pitally: libcrypto cannot hash (SHA-256)\n");
         abort();
     }
@@ -430,6 +546,10 @@ pt_evidence *pt_evidence_open(const char *dir, const pt_policy *pol, const pt_pa
     char name[64];
     snprintf(name, sizeof name, "%s.csv", pol->tiers[0].id);
     ev->list_path = join(dir, name);
+    snprintf(name, sizeof name, ".%s.ids.tmp", pol->tiers[0].id);
+    char *ids_tmp = join(dir, name);
+    ev->list_ids = pt_rowids_new(ids_tmp, 0);
+    free(ids_tmp);
     snprintf(name, sizeof name, ".%s.csv.tmp", pol->tiers[0].id);
     ev->list_tmp = join(dir, name);
     int fd = open(ev->list_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -509,30 +629,66 @@ static void offer(pt_evidence *ev, const pt_piece_event *e)
     }
 }
 
+static void flush_list(pt_evidence *ev)
+{
+    if (ev->out.len && fwrite(ev->out.p, 1, ev->out.len, ev->list) != ev->out.len && !ev->failed) {
+        ev->failed = true;
+        ev->error = errno;
+    }
+    ev->out.len = 0;
+}
+
+/* The input and member cells of the input of e, as written and as hashed: the same
+ * for all its rows. */
+static void list_head(pt_evidence *ev, const pt_piece_event *e)
+{
+    if (ev->have_head && ev->head_input == e->input) return;
+    ev->head.len = ev->id_head.len = 0;
+    input_cells(&ev->head, e->input_name, true);
+    const char *name = e->input_name, *bang = strstr(name, "!/");
+    id_cell(&ev->id_head, name, bang ? (size_t)(bang - name) : strlen(name));
+    id_cell(&ev->id_head, bang ? bang + 2 : "", bang ? strlen(bang + 2) : 0);
+    ev->head_input = e->input;
+    ev->have_head = true;
+}
+
+/* A row of the list: the cells only the commit knows around those the worker
+ * prepared; its identity to the list's digest. */
+static void list_piece(pt_evidence *ev, const pt_piece_event *e)
+{
+    prepared x = piece_parts(ev, e);
+    list_head(ev, e);
+    char line[24];
+    size_t k = sizeof line;
+    uint64_t v = e->line;
+    do line[--k] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    buf *o = &ev->out;
+    put(o, ev->head.p, ev->head.len);
+    put(o, ",", 1);
+    put(o, line + k, sizeof line - k);
+    put(o, x.cells, x.cells_len);
+    put(o, ",\r\n", 3);   /* the review column, empty */
+    buf *t = &ev->id_text;
+    t->len = 0;
+    put(t, ev->id_head.p, ev->id_head.len);
+    id_cell(t, line + k, sizeof line - k);
+    put(t, x.id_text, x.id_len);
+    unsigned char md[32];
+    id_digest(ev, t->p, t->len, md);
+    pt_rowids_add(ev->list_ids, md);
+    ev->listed++;
+    if (o->len >= LIST_FLUSH) flush_list(ev);
+}
+
 void pt_evidence_piece(void *ctx, const pt_piece_event *e)
 {
     pt_evidence *ev = ctx;
     if (!e->new_in_run && !e->tier_raised) return;   /* counted before, in this tier */
     if (e->tier_raised)   /* it leaves the less serious tier it was in */
         for (size_t t = (size_t)e->tier + 1; t < ev->pol->n_tiers; t++) heap_remove(&ev->heaps[t], e->fp);
-    if (e->tier == 0) {
-        buf *b = &ev->row;
-        b->len = 0;
-        if (ev->listed == ev->list_ids_cap) {
-            ev->list_ids_cap = ev->list_ids_cap ? 2 * ev->list_ids_cap : 1024;
-            ev->list_ids = pt_xrealloc(ev->list_ids, ev->list_ids_cap * sizeof *ev->list_ids);
-        }
-        piece_row(ev, e, b, ev->list_ids[ev->listed]);
-        cell_str(b, "", false);
-        put(b, "\r\n", 2);
-        if (fwrite(b->p, 1, b->len, ev->list) != b->len && !ev->failed) {
-            ev->failed = true;
-            ev->error = errno;
-        }
-        ev->listed++;
-    } else {
-        offer(ev, e);
-    }
+    if (e->tier == 0) list_piece(ev, e);
+    else offer(ev, e);
 }
 
 /* ---- rejected values ---- */
@@ -838,10 +994,14 @@ static int write_manifest_json(FILE *f, void *ctx)
         char name[64], sha[65];
         bool list = t == 0;
         size_t rows = list ? (size_t)ev->listed : ev->heaps[t].n;
-        char (*ids)[64] = list ? ev->list_ids : pt_xmalloc((rows ? rows : 1) * sizeof *ids);
-        for (size_t i = 0; !list && i < rows; i++) memcpy(ids[i], ev->heaps[t].v[i].id, 64);
-        content_sha256(ids, rows, sha);
-        if (!list) free(ids);
+        if (list) {
+            memcpy(sha, ev->list_sha, sizeof sha);
+        } else {
+            char (*ids)[64] = pt_xmalloc((rows ? rows : 1) * sizeof *ids);
+            for (size_t i = 0; i < rows; i++) memcpy(ids[i], ev->heaps[t].v[i].id, 64);
+            content_sha256(ids, rows, sha);
+            free(ids);
+        }
         snprintf(name, sizeof name, list ? "%s.csv" : "sample_%s.csv", pol->tiers[t].id);
         fprintf(f, "%s\n    {\"id\": ", t ? "," : "");
         jw_string(f, pol->tiers[t].id);
@@ -873,6 +1033,11 @@ static int write_manifest_json(FILE *f, void *ctx)
 
 int pt_evidence_finish(pt_evidence *ev, const pt_scan_result *r, char *err, size_t errlen)
 {
+    flush_list(ev);
+    if (pt_rowids_digest(ev->list_ids, ev->list_sha) != 0) {
+        snprintf(err, errlen, "%s: the rows' identities: %s", ev->dir, strerror(errno));
+        return -1;
+    }
     if (fflush(ev->list) != 0 || fsync(fileno(ev->list)) != 0 || ev->failed) {
         snprintf(err, errlen, "%s: %s", ev->list_tmp, strerror(ev->error ? ev->error : errno));
         return -1;
@@ -920,14 +1085,17 @@ void pt_evidence_free(pt_evidence *ev)
     free(ev->dir);
     free(ev->list_path);
     free(ev->list_tmp);
-    free(ev->row.p);
-    free(ev->cell.p);
+    free(ev->out.p);
+    free(ev->head.p);
+    free(ev->id_head.p);
+    free(ev->scratch.p);
     EVP_MD_CTX_free(ev->id_ctx);
+    EVP_MD_free(ev->sha256);
     free(ev->id_text.p);
     EVP_CIPHER_CTX_free(ev->draw_key);
     EVP_CIPHER_CTX_free(ev->tag_key);
     free(ev->rejected);
     free(ev->rejected_of);
-    free(ev->list_ids);
+    pt_rowids_free(ev->list_ids);
     free(ev);
 }
