@@ -2,9 +2,11 @@
  * one by one, and a reproducible sample of the others.
  *
  *  - <tier>.csv for the most serious tier of the policy (art5_3): every distinct piece
- *    of that tier, one row each, in input order, streamed to disk as the scan commits
- *    (the rows are not kept; only a 32-byte hash of each, for manifest.json's file
- *    digest, which pitally review checks). A piece is listed when it enters the tier:
+ *    of that tier, one row each, in input order, streamed to disk as the scan commits.
+ *    The workers format the rows (pt_evidence_prepare), the commit adds the cells only
+ *    it knows and writes them (list_piece); the rows' identities, for manifest.json's
+ *    file digest which pitally review checks, are sorted on disk in bounded memory
+ *    (rowids.h). A piece is listed when it enters the tier:
  *    new in the run, or seen before in a less serious tier (declared provenance), so
  *    the rows are exactly the tier's distinct count.
  *  - sample_<tier>.csv for every other tier: the N pieces whose keyed hash of the
