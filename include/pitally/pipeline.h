@@ -33,7 +33,8 @@ typedef struct {
     const pt_match *matches; /* the values accepted in the record (none when the sink's
                                 prepare said they were not needed) */
     size_t n_matches;
-    const char *prepared;    /* what the sink's prepare wrote for this piece, or NULL */
+    const char *prepared;    /* what the sink's prepare wrote for this piece, or NULL;
+                                valid until the sink's end_batch returns */
     size_t prepared_len;
 } pt_piece_event;
 
@@ -61,11 +62,13 @@ typedef struct {
  * new_in_* and tier_raised not yet filled; it may append to out what it wants back
  * at the commit (in prepared, prepared_len: the costly per-piece work, done by the
  * workers), and returns whether piece needs the matches too (they are then copied
- * into the chunk until the commit). It must not change ctx. */
+ * into the chunk until the commit). It must not change ctx. end_batch lets a sink
+ * that held on to prepared bytes (to write them without a copy) be done with them. */
 typedef struct {
     void *ctx;
     void (*piece)(void *ctx, const pt_piece_event *e);
     bool (*prepare)(const void *ctx, const pt_piece_event *e, pt_piece_bytes *out);
+    void (*end_batch)(void *ctx);   /* optional: after the pieces of one commit */
 } pt_piece_sink;
 
 typedef struct {

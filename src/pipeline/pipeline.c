@@ -475,6 +475,7 @@ static void emit_pieces(pt_scan *s, chunk *c)
             .prepared_len = n->prepared_len};
     }
     for (size_t i = 0; i < c->n_fps; i++) s->o.pieces->piece(s->o.pieces->ctx, &ev[i]);
+    if (s->o.pieces->end_batch) s->o.pieces->end_batch(s->o.pieces->ctx);
     free(ev);
     free(m);
 }

@@ -38,6 +38,7 @@
 #include <openssl/evp.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <xxhash.h>
 #if defined(__SSE2__)
@@ -53,7 +54,8 @@
 
 #define REVIEW_COLUMN "核实"   /* filled by the examiner: 是/否 (pitally review) */
 #define KEY_PREFIX "k"         /* before a sample key's hex: Excel would read 1e5... as a number */
-#define LIST_FLUSH (1u << 20)  /* rows of the list are written a MiB at a time */
+#define LIST_IOV 1024          /* pieces of rows of the list per writev (IOV_MAX) */
+#define IOV_PER_ROW 4          /* input and member, line, the prepared cells, review */
 
 /* ---- CSV cells ---- */
 
@@ -93,7 +95,11 @@ struct pt_evidence {
     FILE *list;                /* the listed tier, streaming */
     char *list_tmp, *list_path;
     uint64_t listed;
-    buf out;                   /* rows of the list not yet written (up to LIST_FLUSH) */
+    /* rows of the list not yet written, as pieces (list_piece): the prepared cells are
+     * written from the chunk where the worker put them, with no copy */
+    struct iovec iov[LIST_IOV];
+    size_t n_iov;
+    char lines[LIST_IOV / IOV_PER_ROW][24];   /* their line cells */
     pt_rowids *list_ids;       /* SHA-256 of each listed row's identifying cells */
     char list_sha[65];         /* the list's content digest (rowids.h) */
     uint32_t head_input;       /* the input whose cells are in head and id_head */
@@ -270,6 +276,19 @@ static void id_digest(pt_evidence *ev, const char *text, size_t n, unsigned char
     unsigned int len = 0;
     if (!EVP_DigestInit_ex(ev->id_ctx, ev->sha256, NULL) ||
         !EVP_DigestUpdate(ev->id_ctx, text, n) || !EVP_DigestFinal_ex(ev->id_ctx, md, &len) ||
+        len != 32) {
+        fprintf(stderr, "pitally: libcrypto cannot hash (SHA-256)\n");
+        abort();
+    }
+}
+
+/* The same over two parts, a and b, hashed where they are. */
+static void id_digest2(pt_evidence *ev, const char *a, size_t na, const char *b, size_t nb,
+                       unsigned char md[32])
+{
+    unsigned int len = 0;
+    if (!EVP_DigestInit_ex(ev->id_ctx, ev->sha256, NULL) || !EVP_DigestUpdate(ev->id_ctx, a, na) ||
+        !EVP_DigestUpdate(ev->id_ctx, b, nb) || !EVP_DigestFinal_ex(ev->id_ctx, md, &len) ||
         len != 32) {
         fprintf(stderr, "pitally: libcrypto cannot hash (SHA-256)\n");
         abort();
@@ -599,7 +618,12 @@ pt_evidence *pt_evidence_open(const char *dir, const pt_policy *pol, const pt_pa
     }
     buf b = {0};
     header(&b, false);
-    fwrite(b.p, 1, b.len, ev->list);
+    if (fwrite(b.p, 1, b.len, ev->list) != b.len || fflush(ev->list) != 0) {   /* the rows go by writev */
+        snprintf(err, errlen, "%s: %s", ev->list_tmp, strerror(errno));
+        free(b.p);
+        pt_evidence_free(ev);
+        return NULL;
+    }
     free(b.p);
     return ev;
 }
@@ -667,13 +691,36 @@ static void offer(pt_evidence *ev, const pt_piece_event *e)
     }
 }
 
+/* Writes the rows held (after a short write, what is left of them). */
 static void flush_list(pt_evidence *ev)
 {
-    if (ev->out.len && fwrite(ev->out.p, 1, ev->out.len, ev->list) != ev->out.len && !ev->failed) {
-        ev->failed = true;
-        ev->error = errno;
+    struct iovec *v = ev->iov;
+    int n = (int)ev->n_iov;
+    while (n > 0 && !ev->failed) {
+        ssize_t k = writev(fileno(ev->list), v, n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) {
+            ev->failed = true;
+            ev->error = k < 0 ? errno : EIO;
+            break;
+        }
+        for (; n > 0 && (size_t)k >= v->iov_len; v++, n--) k -= (ssize_t)v->iov_len;
+        if (n > 0) {
+            v->iov_base = (char *)v->iov_base + k;
+            v->iov_len -= (size_t)k;
+        }
     }
-    ev->out.len = 0;
+    ev->n_iov = 0;
+}
+
+void pt_evidence_end_batch(void *ctx)
+{
+    flush_list(ctx);   /* the chunk's prepared bytes are about to be reused */
+}
+
+static void hold(pt_evidence *ev, const void *p, size_t n)
+{
+    ev->iov[ev->n_iov++] = (struct iovec){(void *)(uintptr_t)p, n};
 }
 
 /* The input and member cells of the input of e, as written and as hashed: the same
@@ -681,6 +728,7 @@ static void flush_list(pt_evidence *ev)
 static void list_head(pt_evidence *ev, const pt_piece_event *e)
 {
     if (ev->have_head && ev->head_input == e->input) return;
+    flush_list(ev);   /* rows held point at the head */
     ev->head.len = ev->id_head.len = 0;
     input_cells(&ev->head, e->input_name, true);
     const char *name = e->input_name, *bang = strstr(name, "!/");
@@ -694,29 +742,28 @@ static void list_head(pt_evidence *ev, const pt_piece_event *e)
  * prepared; its identity to the list's digest. */
 static void list_piece(pt_evidence *ev, const pt_piece_event *e)
 {
-    prepared x = piece_parts(ev, e);
     list_head(ev, e);
-    char line[24];
-    size_t k = sizeof line;
+    if (ev->n_iov + IOV_PER_ROW > LIST_IOV) flush_list(ev);
+    prepared x = piece_parts(ev, e);
+    char *line = ev->lines[ev->n_iov / IOV_PER_ROW];
+    size_t k = sizeof ev->lines[0];
     uint64_t v = e->line;
     do line[--k] = (char)('0' + v % 10);
     while ((v /= 10) != 0);
-    buf *o = &ev->out;
-    put(o, ev->head.p, ev->head.len);
-    put(o, ",", 1);
-    put(o, line + k, sizeof line - k);
-    put(o, x.cells, x.cells_len);
-    put(o, ",\r\n", 3);   /* the review column, empty */
+    line[--k] = ',';
+    hold(ev, ev->head.p, ev->head.len);
+    hold(ev, line + k, sizeof ev->lines[0] - k);
+    hold(ev, x.cells, x.cells_len);
+    hold(ev, ",\r\n", 3);   /* the review column, empty */
     buf *t = &ev->id_text;
     t->len = 0;
     put(t, ev->id_head.p, ev->id_head.len);
-    id_cell(t, line + k, sizeof line - k);
-    put(t, x.id_text, x.id_len);
+    id_cell(t, line + k + 1, sizeof ev->lines[0] - k - 1);
     unsigned char md[32];
-    id_digest(ev, t->p, t->len, md);
+    id_digest2(ev, t->p, t->len, x.id_text, x.id_len, md);
     pt_rowids_add(ev->list_ids, md);
     ev->listed++;
-    if (o->len >= LIST_FLUSH) flush_list(ev);
+    if (!e->prepared) flush_list(ev);   /* formatted here, in scratch: written now */
 }
 
 void pt_evidence_piece(void *ctx, const pt_piece_event *e)
@@ -1123,7 +1170,6 @@ void pt_evidence_free(pt_evidence *ev)
     free(ev->dir);
     free(ev->list_path);
     free(ev->list_tmp);
-    free(ev->out.p);
     free(ev->head.p);
     free(ev->id_head.p);
     free(ev->scratch.p);
