@@ -56,6 +56,7 @@
 #define KEY_PREFIX "k"         /* before a sample key's hex: Excel would read 1e5... as a number */
 #define LIST_IOV 1024          /* pieces of rows of the list per writev (IOV_MAX) */
 #define IOV_PER_ROW 4          /* input and member, line, the prepared cells, review */
+#define WRITEBACK_STEP (32u << 20)   /* the list goes to disk as it grows (early_writeback) */
 
 /* ---- CSV cells ---- */
 
@@ -99,6 +100,7 @@ struct pt_evidence {
      * written from the chunk where the worker put them, with no copy */
     struct iovec iov[LIST_IOV];
     size_t n_iov;
+    uint64_t written, synced;  /* bytes of rows written, and handed to writeback */
     char lines[LIST_IOV / IOV_PER_ROW][24];   /* their line cells */
     pt_rowids *list_ids;       /* SHA-256 of each listed row's identifying cells */
     char list_sha[65];         /* the list's content digest (rowids.h) */
@@ -624,6 +626,7 @@ pt_evidence *pt_evidence_open(const char *dir, const pt_policy *pol, const pt_pa
         pt_evidence_free(ev);
         return NULL;
     }
+    ev->written = b.len;
     free(b.p);
     return ev;
 }
@@ -691,6 +694,19 @@ static void offer(pt_evidence *ev, const pt_piece_event *e)
     }
 }
 
+/* The list can be a GiB. Left to the kernel, its pages stay dirty until the fsync at
+ * the end (far below the background writeback threshold of a large machine), and the
+ * whole file is then written while nothing else runs: seconds of wall time on a disk
+ * of 200 MB/s. Handing each WRITEBACK_STEP to writeback as it is written (without
+ * waiting) overlaps the disk with the scan; the fsync still makes it durable. */
+static void early_writeback(pt_evidence *ev)
+{
+    if (ev->written - ev->synced < WRITEBACK_STEP) return;
+    sync_file_range(fileno(ev->list), (off64_t)ev->synced, (off64_t)(ev->written - ev->synced),
+                    SYNC_FILE_RANGE_WRITE);   /* only a hint: its failure changes nothing */
+    ev->synced = ev->written;
+}
+
 /* Writes the rows held (after a short write, what is left of them). */
 static void flush_list(pt_evidence *ev)
 {
@@ -704,6 +720,7 @@ static void flush_list(pt_evidence *ev)
             ev->error = k < 0 ? errno : EIO;
             break;
         }
+        ev->written += (uint64_t)k;
         for (; n > 0 && (size_t)k >= v->iov_len; v++, n--) k -= (ssize_t)v->iov_len;
         if (n > 0) {
             v->iov_base = (char *)v->iov_base + k;
@@ -711,6 +728,7 @@ static void flush_list(pt_evidence *ev)
         }
     }
     ev->n_iov = 0;
+    early_writeback(ev);
 }
 
 void pt_evidence_end_batch(void *ctx)
