@@ -43,7 +43,7 @@ int main(int argc, char **argv)
     static const char dump[] = "姓名,手机号,身份证号\n"
                                "张伟,13812345678,11010519491231002X\n"
                                "张伟,13812345678,11010519491231002X\n";
-    pt_piece_sink sink = {&pol, on_piece};
+    pt_piece_sink sink = {.ctx = &pol, .piece = on_piece};
     pt_scan_options o = {.threads = 2, .progress = PT_PROGRESS_NEVER, .pieces = &sink};
     pt_source_options_default(&o.source);
 

@@ -30,9 +30,19 @@ typedef struct {
     uint64_t fp[2];          /* fingerprint of its personal-information content */
     bool new_in_input, new_in_run;
     bool tier_raised;        /* seen before in a less serious tier; counted in this one now */
-    const pt_match *matches; /* the values accepted in the record */
+    const pt_match *matches; /* the values accepted in the record (none when the sink's
+                                prepare said they were not needed) */
     size_t n_matches;
+    const char *prepared;    /* what the sink's prepare wrote for this piece, or NULL;
+                                valid until the sink's end_batch returns */
+    size_t prepared_len;
 } pt_piece_event;
+
+/* A growing byte buffer a sink's prepare appends to. */
+typedef struct {
+    char *p;
+    size_t len, cap;
+} pt_piece_bytes;
 
 /* A value a pattern matched and did not accept (masked copy, failed validator), among
  * the first PT_REJECTS_PER_PATTERN of its pattern in each chunk. Pointers are valid
@@ -46,10 +56,19 @@ typedef struct {
     uint8_t reason;          /* PT_REJECT_MASKED or PT_REJECT_VALIDATOR */
 } pt_rejected_event;
 
-/* Receives every piece in order (evidence lists). Called from one thread at a time. */
+/* Receives every piece in order (evidence lists). piece is called from one thread at a
+ * time, at the commit. prepare (optional) is called by the workers, in parallel, for
+ * every piece as it is classified, before it is known to be new, with the event's line,
+ * new_in_* and tier_raised not yet filled; it may append to out what it wants back
+ * at the commit (in prepared, prepared_len: the costly per-piece work, done by the
+ * workers), and returns whether piece needs the matches too (they are then copied
+ * into the chunk until the commit). It must not change ctx. end_batch lets a sink
+ * that held on to prepared bytes (to write them without a copy) be done with them. */
 typedef struct {
     void *ctx;
     void (*piece)(void *ctx, const pt_piece_event *e);
+    bool (*prepare)(const void *ctx, const pt_piece_event *e, pt_piece_bytes *out);
+    void (*end_batch)(void *ctx);   /* optional: after the pieces of one commit */
 } pt_piece_sink;
 
 typedef struct {

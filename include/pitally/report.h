@@ -114,6 +114,11 @@ pt_evidence *pt_evidence_open(const char *dir, const pt_policy *pol, const pt_pa
  * sample); without it the tags are under a random key and --mask draws by one too. */
 void pt_evidence_set_case_key(pt_evidence *ev, const pt_casekey *k);
 void pt_evidence_piece(void *ctx, const pt_piece_event *e);
+/* A piece sink's prepare (ctx = the pt_evidence): the row of a piece of the list,
+ * formatted on the worker. */
+bool pt_evidence_prepare(const void *ctx, const pt_piece_event *e, pt_piece_bytes *out);
+/* A piece sink's end_batch: the rows of the list held since the last one are written. */
+void pt_evidence_end_batch(void *ctx);
 /* A piece sink's rejected callback: the first rejected values of each pattern, for
  * rejected.csv. */
 void pt_evidence_rejected(void *ctx, const pt_rejected_event *e);

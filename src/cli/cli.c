@@ -653,7 +653,7 @@ static int cmd_scan(int argc, char **argv, rules *ru, cli_options *co)
             return EXIT_REPORT_WRITE;
         }
         if (co->scan.case_key) pt_evidence_set_case_key(ev, co->scan.case_key);
-        sink = (pt_piece_sink){ev, pt_evidence_piece};
+        sink = (pt_piece_sink){ev, pt_evidence_piece, pt_evidence_prepare, pt_evidence_end_batch};
         co->scan.pieces = &sink;
     }
     pt_run_record rr;

@@ -57,12 +57,14 @@ typedef struct {
 } input_ctx;
 
 /* What a piece sink is told of a piece beyond its fingerprint: kept per chunk until
- * the commit, with the accepted values copied into the chunk's arena. */
+ * the commit, with what the sink's prepare wrote, and the accepted values copied into
+ * the chunk's arena when it wants them. */
 typedef struct {
     uint64_t offset, categories;
     uint64_t fp[2];            /* the plain fingerprint: the sets get it enciphered */
     uint64_t line_in_chunk;    /* newlines between the chunk's start and the record */
     size_t first_match, n_matches;
+    size_t prepared_at, prepared_len;   /* in the chunk's prepared bytes */
 } piece_note;
 
 typedef struct {
@@ -91,6 +93,7 @@ typedef struct {
     size_t n_matches, matches_cap;
     char *arena;               /* the values of the matches */
     size_t arena_len, arena_cap;
+    pt_piece_bytes prepared;   /* what the sink's prepare wrote for the pieces */
     uint64_t record_bytes;     /* of its text in records (see input_ctx) */
     size_t line_pos;           /* newlines counted up to here */
     uint64_t lines;            /* newlines in buf[0, line_pos) */
@@ -269,6 +272,28 @@ static uint64_t chunk_line_of(void *ctx, uint64_t offset)
     return lines_to(ctx, offset) + 1;
 }
 
+/* The sink's share of the piece, on the worker: what it prepares, and the values when
+ * it wants them at the commit. */
+static void note_for_sink(pt_scan *s, chunk *c, piece_note *note, int tier,
+                          const pt_scanner *scanner)
+{
+    const pt_piece_sink *sink = s->o.pieces;
+    bool keep = true;
+    note->prepared_at = c->prepared.len;
+    if (sink->prepare) {
+        const pt_match *m;
+        size_t n = pt_scanner_matches(scanner, &m);
+        pt_piece_event e = {.input = c->in->no, .input_name = c->in->res->path,
+                            .offset = note->offset, .categories = note->categories,
+                            .tier = tier, .fp = {note->fp[0], note->fp[1]}, .matches = m,
+                            .n_matches = n};
+        keep = sink->prepare(sink->ctx, &e, &c->prepared);
+    }
+    note->prepared_len = c->prepared.len - note->prepared_at;
+    if (keep) keep_matches(c, note, scanner);
+    else note->first_match = c->n_matches, note->n_matches = 0;
+}
+
 static void note_piece(pt_scan *s, chunk *c, const pt_record_class *cls, uint64_t categories,
                        int tier, uint64_t offset, const pt_scanner *scanner)
 {
@@ -284,7 +309,7 @@ static void note_piece(pt_scan *s, chunk *c, const pt_record_class *cls, uint64_
         *note = (piece_note){.offset = offset, .categories = categories,
                              .fp = {cls->fp[0], cls->fp[1]}};
         note->line_in_chunk = lines_to(c, offset);
-        keep_matches(c, note, scanner);
+        note_for_sink(s, c, note, tier, scanner);
     }
     c->n_fps++;
     if (cls->has_subject) {
@@ -445,9 +470,12 @@ static void emit_pieces(pt_scan *s, chunk *c)
             .line = in->lines_before + n->line_in_chunk + 1, .categories = n->categories,
             .tier = it->tier, .fp = {n->fp[0], n->fp[1]}, .new_in_input = it->new_in_input,
             .new_in_run = it->new_in_run, .tier_raised = it->tier_raised,
-            .matches = m + n->first_match, .n_matches = n->n_matches};
+            .matches = m + n->first_match, .n_matches = n->n_matches,
+            .prepared = n->prepared_len ? c->prepared.p + n->prepared_at : NULL,
+            .prepared_len = n->prepared_len};
     }
     for (size_t i = 0; i < c->n_fps; i++) s->o.pieces->piece(s->o.pieces->ctx, &ev[i]);
+    if (s->o.pieces->end_batch) s->o.pieces->end_batch(s->o.pieces->ctx);
     free(ev);
     free(m);
 }
@@ -491,6 +519,7 @@ static void commit_chunk(pt_scan *s, chunk *c)
     if (s->o.pieces && c->n_fps) emit_pieces(s, c);
     if (s->on_reject) emit_rejects(s, c);
     in->lines_before += c->lines;   /* commits are in order: the next chunk's first line */
+    c->prepared.len = 0;            /* for the chunk's next use */
     atomic_fetch_add(&s->records_done, c->local.records);
     c->in = NULL;
     input_release(s, in);
@@ -906,6 +935,7 @@ static void free_pool(pt_scan *s)
         free(c->notes);
         free(c->matches);
         free(c->arena);
+        free(c->prepared.p);
         pt_colstats_free(c->cols);
         pt_samples_free(&c->samples);
         pt_samples_free(&c->rejects);

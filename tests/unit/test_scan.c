@@ -52,7 +52,7 @@ static pt_tally *scan_keyed(unsigned threads, size_t chunk, const char *const *t
     pt_scan_options o = {.threads = threads, .chunk_size = chunk, .progress = PT_PROGRESS_NEVER,
                          .case_key = key};
     pt_source_options_default(&o.source);
-    pt_piece_sink sink = {log, log_piece};
+    pt_piece_sink sink = {.ctx = log, .piece = log_piece};
     if (log) o.pieces = &sink;
     pt_tally *t = pt_tally_new(ps.n);
     pt_scan *s = pt_scan_start(&o, &ps, &pol, t);
@@ -362,7 +362,7 @@ static char *report_of(unsigned threads, bool plan_in_worker, const char *const 
 {
     pt_scan_options o = {.threads = threads, .progress = PT_PROGRESS_NEVER};
     pt_source_options_default(&o.source);
-    pt_piece_sink sink = {log, log_piece};
+    pt_piece_sink sink = {.ctx = log, .piece = log_piece};
     o.pieces = &sink;
     pt_tally *t = pt_tally_new(ps.n);
     pt_scan *s = pt_scan_start(&o, &ps, &pol, t);
