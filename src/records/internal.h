@@ -78,6 +78,8 @@ struct pt_reciter {
     int sql_mode;
     size_t sql_end;             /* end of the current statement (after its ';', or the text end) */
     bool sql_resumed;           /* reading tuples of a cut statement (see sql.c) */
+    bool sql_lazy;              /* sql_end not lexed yet: tuples checked as parsed (sql.c) */
+    size_t sql_start;           /* where the current statement starts */
     const pt_columns *tcols;
     bool use_icols;
     pt_rbuf icol_buf;

@@ -553,16 +553,101 @@ static size_t tuple_string(pt_reciter *it, size_t p, size_t col)
     return i + 1;
 }
 
+/* ---- tuples read before their statement's end is known ----
+ *
+ * A statement's end is where pt_sql_statement_end (the splitter's lexer) puts it, and
+ * tuples are read only up to there. Lexing a whole INSERT first to find it would be a
+ * second pass over every byte of its tuples, so the tuples of an INSERT are read first
+ * ("lazily", bounded by the chunk) while checking that the lexer would not end the
+ * statement inside them: both read strings alike (the same quotes, escapes and doubled
+ * quotes), so it suffices that no byte outside the strings is a ';', a comment start or
+ * a newline starting a statement line. At the first tuple where that does not hold, or
+ * anything else is unusual (an error, a tail after the tuples), the end is lexed from
+ * the statement's start as before and the tuple read again: the records are the same
+ * either way, the common case just reads each byte once. */
+
+/* Blanks t[b..e) as skip_space passed them: would the lexer go through them without
+ * ending the statement? (No comment, and no newline that starts a statement line.) */
+static bool blanks_keep_statement(const char *t, size_t n, size_t b, size_t e)
+{
+    for (size_t i = b; i < e; i++) {
+        char c = t[i];
+        if (c == '\n' ? statement_line_at(t, n, i + 1) : !is_space(c)) return false;
+    }
+    return true;
+}
+
+/* skip_space inside a tuple: *suspect when the lexer might read the blanks otherwise. */
+static inline size_t tuple_space(const char *t, size_t n, size_t p, bool *suspect)
+{
+    if (p < n && (unsigned char)t[p] > ' ' && t[p] != '-' && t[p] != '/') return p;
+    size_t q = skip_space_slow(t, n, p);
+    if (!blanks_keep_statement(t, n, p, q)) *suspect = true;
+    return q;
+}
+
+/* next_list_separator inside a tuple, with *suspect set at a byte outside strings that
+ * the lexer may end the statement at (';', a newline) or read as a comment start. */
+static size_t tuple_value_end(const char *t, size_t n, size_t p, bool *suspect)
+{
+    int depth = 0;
+    bool closed;
+    if (p < n && (t[p] == ',' || t[p] == ')')) return p;   /* most: right after a string */
+    while (p < n) {
+        char c = t[p];
+        if (c == '\'' || c == '"' || c == '`') {
+            p = pt_sql_skip_quoted(t, n, p, &closed);
+            continue;
+        }
+        if (c == '(') {
+            depth++;
+        } else if (c == ')') {
+            if (depth == 0) return p;
+            depth--;
+        } else if (c == ',' && depth == 0) {
+            return p;
+        } else if (c == ';' || c == '\n' || (c == '-' && p + 1 < n && t[p + 1] == '-') ||
+                   (c == '/' && p + 1 < n && t[p + 1] == '*')) {
+            *suspect = true;
+        }
+        p++;
+    }
+    return n;
+}
+
+/* An INSERT's head t[p..v) (up to VALUES): does the lexer pass it, not ending the
+ * statement and outside any string at v? Checked conservatively: only identifiers in
+ * backticks (an even number of them) and no byte the lexer may stop at otherwise. */
+static bool head_passes_lexer(const char *t, size_t p, size_t v)
+{
+    size_t backticks = 0;
+    for (size_t i = p; i < v; i++) {
+        char c = t[i];
+        if (c == ';' || c == '\n' || c == '\'' || c == '"' || c == '-' || c == '/' || c == '\\')
+            return false;
+        backticks += c == '`';
+    }
+    return backticks % 2 == 0;
+}
+
+/* Leave the lazy reading: lex the statement's end from its start, as before. */
+static void sql_end_exact(pt_reciter *it)
+{
+    bool found;
+    it->sql_end = pt_sql_statement_end(it->ch.text, it->ch.len, it->sql_start, &found);
+    it->sql_lazy = false;
+}
+
 /* Parse the tuple whose '(' is at p into the record. Returns the position after its
- * ')', or SIZE_MAX with *why and *at set. */
-static size_t parse_tuple(pt_reciter *it, size_t p, const char **why, size_t *at)
+ * ')', or SIZE_MAX with *why and *at set. *suspect: see tuple_value_end. */
+static size_t parse_tuple(pt_reciter *it, size_t p, const char **why, size_t *at, bool *suspect)
 {
     const char *t = it->ch.text;
-    size_t n = it->sql_end;   /* the statement, as the splitter lexes it */
-    p = skip_space(t, n, p + 1);
+    size_t n = it->sql_end;   /* the statement, as the splitter lexes it (or the chunk) */
+    p = tuple_space(t, n, p + 1, suspect);
     if (p < n && t[p] == ')') return p + 1;
     for (size_t col = 0;; col++) {
-        p = skip_space(t, n, p);
+        p = tuple_space(t, n, p, suspect);
         *at = p;
         if (p >= n) {
             *why = "tuple cut off at the end of the text";
@@ -580,10 +665,9 @@ static size_t parse_tuple(pt_reciter *it, size_t p, const char **why, size_t *at
                 *why = "unterminated string in tuple";
                 return SIZE_MAX;
             }
-            size_t e = next_list_separator(t, n, p);   /* skip ::casts, COLLATE ... */
-            p = e;
+            p = tuple_value_end(t, n, p, suspect);   /* skip ::casts, COLLATE ... */
         } else {
-            size_t e = next_list_separator(t, n, p), v = e;
+            size_t e = tuple_value_end(t, n, p, suspect), v = e;
             while (v > p && is_space(t[v - 1])) v--;
             if (v == p) {
                 *why = "empty value in tuple";
@@ -626,6 +710,7 @@ void pt_sql_start(pt_reciter *it)
     it->tcols = &h->cols;
     it->use_icols = false;
     it->sql_end = it->ch.len;
+    it->sql_lazy = false;
 }
 
 /* A COPY statement at p that reads FROM stdin: take its columns (its own list, else
@@ -808,11 +893,25 @@ static void next_statement(pt_reciter *it)
         it->pos = n;
         return;
     }
+    it->sql_start = p;
+    it->sql_resumed = false;
+    bool insert = keyword_at(t, n, p, "INSERT") || keyword_at(t, n, p, "REPLACE");
+    size_t head = p + (t[p] == 'I' || t[p] == 'i' ? 6 : 7);
+    if (insert) {   /* its tuples are read lazily (see above) when its head allows */
+        it->sql_end = n;
+        it->sql_lazy = true;
+        size_t v = parse_insert_head(it, head);
+        if (v && head_passes_lexer(t, p, v)) {
+            it->pos = v;
+            it->sql_mode = SQL_TUPLE_FIRST;
+            return;
+        }
+    }
+    it->sql_lazy = false;
     size_t end = pt_sql_statement_end(t, n, p, &found);
     it->sql_end = end;
-    it->sql_resumed = false;
-    if (keyword_at(t, n, p, "INSERT") || keyword_at(t, n, p, "REPLACE")) {
-        size_t v = parse_insert_head(it, p + (t[p] == 'I' || t[p] == 'i' ? 6 : 7));
+    if (insert) {
+        size_t v = parse_insert_head(it, head);
         if (v) {
             it->pos = v;
             it->sql_mode = SQL_TUPLE_FIRST;
@@ -842,6 +941,7 @@ static int resume_cut_values(pt_reciter *it, size_t p)
     it->pos = b;
     it->sql_mode = SQL_TUPLE_FIRST;
     it->sql_resumed = true;
+    it->sql_lazy = false;
     return pt_rec_error(it, "sql", p,
                         "text at byte %llu starts no statement (the rest of a cut INSERT?); "
                         "its tuples are read without column names from byte %llu",
@@ -868,6 +968,11 @@ int pt_sql_next(pt_reciter *it, pt_record *rec)
         }
         size_t n = it->sql_end;
         size_t p = skip_space(t, n, it->pos);
+        if (it->sql_lazy && (p >= n || !blanks_keep_statement(t, n, it->pos, p) ||
+                             (t[p] != ',' && t[p] != '(' && t[p] != ';'))) {
+            sql_end_exact(it);   /* anything unusual: read it as before */
+            continue;
+        }
         if (p >= n) {   /* the statement ended without its ';' (the end of the text) */
             it->sql_mode = SQL_STATEMENT;
             it->pos = n;
@@ -877,6 +982,12 @@ int pt_sql_next(pt_reciter *it, pt_record *rec)
             if (t[p] == ',') {
                 it->sql_mode = SQL_TUPLE_FIRST;
                 it->pos = p + 1;
+            } else if (it->sql_lazy && t[p] == ';') {
+                /* every byte before it passed the lexer's rules: its end, too */
+                it->sql_mode = SQL_STATEMENT;
+                it->pos = p + 1;
+            } else if (it->sql_lazy) {
+                sql_end_exact(it);
             } else {
                 /* ';' or a tail such as ON DUPLICATE KEY UPDATE: end of statement. In
                  * resumed text the lexer started inside a string and its end is wrong;
@@ -886,6 +997,10 @@ int pt_sql_next(pt_reciter *it, pt_record *rec)
             }
             continue;
         }
+        if (t[p] != '(' && it->sql_lazy) {
+            sql_end_exact(it);
+            continue;
+        }
         if (t[p] != '(') {
             it->sql_mode = SQL_STATEMENT;
             it->pos = n;
@@ -893,8 +1008,13 @@ int pt_sql_next(pt_reciter *it, pt_record *rec)
         }
         const char *why = NULL;
         size_t at = p;
+        bool suspect = false;
         pt_rec_begin(it);
-        size_t e = parse_tuple(it, p, &why, &at);
+        size_t e = parse_tuple(it, p, &why, &at, &suspect);
+        if (it->sql_lazy && (e == SIZE_MAX || suspect)) {
+            sql_end_exact(it);   /* read the tuple again, bounded by the statement */
+            continue;
+        }
         if (e == SIZE_MAX) {
             it->pos = recover_after_tuple(it, at);
             it->sql_mode = SQL_TUPLE_NEXT;
