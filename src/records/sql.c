@@ -25,10 +25,21 @@ static bool is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
 
-static bool is_word_byte(char c)
+/* Is byte c in the set of the 256-bit map m (bit c of m[c / 64])? */
+static inline bool in_byte_map(const uint64_t m[4], char c)
 {
-    unsigned char u = (unsigned char)c, l = u | 0x20;   /* ASCII letters, whatever the locale */
-    return (u >= '0' && u <= '9') || (l >= 'a' && l <= 'z') || c == '_' || c == '$' || u >= 0x80;
+    unsigned char u = (unsigned char)c;
+    return (m[u >> 6] >> (u & 63)) & 1;
+}
+
+/* ASCII letters and digits (whatever the locale), '_', '$' and every byte >= 0x80. */
+static inline bool is_word_byte(char c)
+{
+    static const uint64_t word[4] = {
+        1ULL << '$' | 0x3FFULL << '0',
+        0x3FFFFFFULL << ('A' - 64) | 1ULL << ('_' - 64) | 0x3FFFFFFULL << ('a' - 64),
+        ~0ULL, ~0ULL};
+    return in_byte_map(word, c);
 }
 
 static size_t skip_space_slow(const char *t, size_t n, size_t p)
@@ -489,7 +500,7 @@ static size_t parse_insert_head(pt_reciter *it, size_t p)
     return 0;
 }
 
-static void tuple_key(const pt_reciter *it, size_t col, const char **k, size_t *kl)
+static inline void tuple_key(const pt_reciter *it, size_t col, const char **k, size_t *kl)
 {
     if (it->use_icols) {
         if (col < it->n_icols) {
@@ -590,10 +601,17 @@ static inline size_t tuple_space(const char *t, size_t n, size_t p, bool *suspec
  * the lexer may end the statement at (';', a newline) or read as a comment start. */
 static size_t tuple_value_end(const char *t, size_t n, size_t p, bool *suspect)
 {
+    /* the bytes the loop below stops at: quotes, parentheses, ',' and the suspects */
+    static const uint64_t stop[4] = {
+        1ULL << '\n' | 1ULL << '"' | 1ULL << '\'' | 1ULL << '(' | 1ULL << ')' | 1ULL << ',' |
+            1ULL << '-' | 1ULL << '/' | 1ULL << ';',
+        1ULL << ('`' - 64), 0, 0};
     int depth = 0;
     bool closed;
     if (p < n && (t[p] == ',' || t[p] == ')')) return p;   /* most: right after a string */
     while (p < n) {
+        while (p < n && !in_byte_map(stop, t[p])) p++;   /* a number's digits, a word */
+        if (p >= n) break;
         char c = t[p];
         if (c == '\'' || c == '"' || c == '`') {
             p = pt_sql_skip_quoted(t, n, p, &closed);
@@ -656,7 +674,7 @@ static size_t parse_tuple(pt_reciter *it, size_t p, const char **why, size_t *at
         char c = t[p];
         size_t lit = p;
         /* Prefixed literals: E'..' N'..' _utf8mb4'..' are strings; x'..' b'..' stay text. */
-        while (lit < n && is_word_byte(t[lit]) && lit - p < 16) lit++;
+        while (c != '\'' && c != '"' && lit < n && is_word_byte(t[lit]) && lit - p < 16) lit++;
         bool prefixed = lit > p && lit < n && t[lit] == '\'';
         bool hex = prefixed && lit == p + 1 && strchr("xXbB", c);
         if (c == '\'' || c == '"' || (prefixed && !hex)) {
