@@ -149,13 +149,73 @@ static inline unsigned lexer_bytes(const char *t, size_t n, size_t b)
     return m;
 }
 
+#if defined(__SSE2__)
+#define PT_SQL_PLAIN_BLOCKS 1
+
+/* Bit i of the result is the parity of the set bits of x at positions <= i. */
+static inline uint64_t prefix_xor64(uint64_t x)
+{
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+
+/* Most of a dump is tuples of single-quoted strings without backslashes. Over 64 such
+ * bytes at t + b, entered outside strings or inside a '...' one (*in_string), the lexer
+ * only toggles in and out at each quote (a doubled quote toggles twice), so which bytes
+ * are in strings is the prefix parity of the quotes. When no other byte the lexer stops
+ * at is outside the strings, the block changes nothing but *in_string: true then. */
+static inline bool lexer_plain_block(const char *t, size_t b, bool *in_string)
+{
+    uint64_t quotes = 0, others = 0;
+    unsigned backslashes = 0;
+    for (int k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + b + 16 * k));
+        __m128i o = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(';')),
+                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+        o = _mm_or_si128(o, _mm_cmpeq_epi8(v, _mm_set1_epi8('`')));
+        o = _mm_or_si128(o, _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+        o = _mm_or_si128(o, _mm_cmpeq_epi8(v, _mm_set1_epi8('/')));
+        o = _mm_or_si128(o, _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+        quotes |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\''))) << (16 * k);
+        others |= (uint64_t)(uint16_t)_mm_movemask_epi8(o) << (16 * k);
+        backslashes |= (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+    }
+    if (backslashes) return false;
+    uint64_t inside = prefix_xor64(quotes) ^ (*in_string ? ~0ULL : 0);
+    if (others & ~inside) return false;
+    *in_string = inside >> 63;
+    return true;
+}
+#endif
+
 /* One lexer pass, 16 bytes a step: the mask of a block's meaningful bytes is walked in
  * order, inside a string (q: its quote) or outside, instead of searching again from
- * each quote (a tuple of strings stops the search every few bytes). */
+ * each quote (a tuple of strings stops the search every few bytes). Runs of 64 plain
+ * bytes (lexer_plain_block) are passed at once; after a block that is not, its bytes
+ * are walked before the next try. */
 size_t pt_sql_statement_end(const char *t, size_t n, size_t p, bool *found)
 {
     char q = 0;   /* the quote of the string p is in, or 0 */
+#ifdef PT_SQL_PLAIN_BLOCKS
+    size_t walk_until = p;   /* walk, do not try a plain block, before here */
+#endif
     while (p < n) {
+#ifdef PT_SQL_PLAIN_BLOCKS
+        if (p >= walk_until && p + 64 <= n && (q == 0 || q == '\'')) {
+            bool in_string = q != 0;
+            if (lexer_plain_block(t, p, &in_string)) {
+                q = in_string ? '\'' : 0;
+                p += 64;
+                continue;
+            }
+            walk_until = p + 64;
+        }
+#endif
         size_t b = p, next = b + 16;
         for (unsigned m = lexer_bytes(t, n, b); m; m &= m - 1) {
             size_t i = b + (size_t)__builtin_ctz(m);
