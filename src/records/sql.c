@@ -668,7 +668,6 @@ static size_t tuple_value_end(const char *t, size_t n, size_t p, bool *suspect)
         1ULL << ('`' - 64), 0, 0};
     int depth = 0;
     bool closed;
-    if (p < n && (t[p] == ',' || t[p] == ')')) return p;   /* most: right after a string */
     while (p < n) {
         while (p < n && !in_byte_map(stop, t[p])) p++;   /* a number's digits, a word */
         if (p >= n) break;
@@ -743,7 +742,8 @@ static size_t parse_tuple(pt_reciter *it, size_t p, const char **why, size_t *at
                 *why = "unterminated string in tuple";
                 return SIZE_MAX;
             }
-            p = tuple_value_end(t, n, p, suspect);   /* skip ::casts, COLLATE ... */
+            if (p < n && t[p] != ',' && t[p] != ')')   /* most strings end their value */
+                p = tuple_value_end(t, n, p, suspect);   /* skip ::casts, COLLATE ... */
         } else {
             size_t e = tuple_value_end(t, n, p, suspect), v = e;
             while (v > p && is_space(t[v - 1])) v--;
@@ -751,7 +751,7 @@ static size_t parse_tuple(pt_reciter *it, size_t p, const char **why, size_t *at
                 *why = "empty value in tuple";
                 return SIZE_MAX;
             }
-            if (!(v - p == 4 && strncasecmp(t + p, "NULL", 4) == 0)) {
+            if (!(v - p == 4 && (t[p] | 0x20) == 'n' && strncasecmp(t + p, "NULL", 4) == 0)) {
                 const char *k;
                 size_t kl;
                 tuple_key(it, col, &k, &kl);
