@@ -24,6 +24,7 @@ void pt_rbuf_free(pt_rbuf *b);
 
 static inline void pt_rbuf_append(pt_rbuf *b, const char *s, size_t n)
 {
+    if (n == 0) return;   /* (and b->p may still be NULL) */
     if (b->cap - b->len < n) pt_rbuf_reserve(b, n);
     char *d = b->p + b->len;
     if (n >= 8 && n <= 16) {   /* keys and short values: two overlapping moves, no call */
@@ -38,7 +39,7 @@ static inline void pt_rbuf_append(pt_rbuf *b, const char *s, size_t n)
         memcpy(&tail, s + n - 4, 4);
         memcpy(d, &head, 4);
         memcpy(d + n - 4, &tail, 4);
-    } else if (n) {
+    } else {
         memcpy(d, s, n);
     }
     b->len += n;
