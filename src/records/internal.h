@@ -24,8 +24,24 @@ void pt_rbuf_free(pt_rbuf *b);
 
 static inline void pt_rbuf_append(pt_rbuf *b, const char *s, size_t n)
 {
+    if (n == 0) return;   /* (and b->p may still be NULL) */
     if (b->cap - b->len < n) pt_rbuf_reserve(b, n);
-    if (n) memcpy(b->p + b->len, s, n);
+    char *d = b->p + b->len;
+    if (n >= 8 && n <= 16) {   /* keys and short values: two overlapping moves, no call */
+        uint64_t head, tail;
+        memcpy(&head, s, 8);
+        memcpy(&tail, s + n - 8, 8);
+        memcpy(d, &head, 8);
+        memcpy(d + n - 8, &tail, 8);
+    } else if (n >= 4 && n < 8) {
+        uint32_t head, tail;
+        memcpy(&head, s, 4);
+        memcpy(&tail, s + n - 4, 4);
+        memcpy(d, &head, 4);
+        memcpy(d + n - 4, &tail, 4);
+    } else {
+        memcpy(d, s, n);
+    }
     b->len += n;
 }
 
@@ -78,6 +94,8 @@ struct pt_reciter {
     int sql_mode;
     size_t sql_end;             /* end of the current statement (after its ';', or the text end) */
     bool sql_resumed;           /* reading tuples of a cut statement (see sql.c) */
+    bool sql_lazy;              /* sql_end not lexed yet: tuples checked as parsed (sql.c) */
+    size_t sql_start;           /* where the current statement starts */
     const pt_columns *tcols;
     bool use_icols;
     pt_rbuf icol_buf;

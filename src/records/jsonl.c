@@ -317,6 +317,165 @@ static bool parse_value(json_parser *jp, int depth)
     return parse_number(jp);
 }
 
+/* ---- the fast path ----
+ *
+ * Most records are objects of plain members: keys without escapes, values that are
+ * strings without escapes, numbers, literals, or objects and arrays of the same. They
+ * are read here with the text position in a local and each leaf added at once (a key
+ * of the top object straight from the text, a nested one written to the scratch buffer
+ * once, as its path). Anything else (an escape, a MongoDB or _source key, deep nesting,
+ * any syntax error) gives up, and the record is read again by the parser above, so
+ * both give the same fields and only the general one words errors. */
+
+#define FAST_MAX_DEPTH 16
+#define FAST_GIVE_UP SIZE_MAX
+
+/* Compact JSON has no blanks: one test, most of the time. */
+static inline size_t fast_ws(const char *s, size_t n, size_t i)
+{
+    if (i < n && (unsigned char)s[i] > ' ') return i;
+    while (i < n && is_json_space(s[i])) i++;
+    return i;
+}
+
+static __attribute__((noinline)) void fast_leaf_nested(pt_reciter *it, const char *key, size_t kl,
+                                                      const char *val, size_t vl)
+{
+    size_t key_scr = it->scratch.len;
+    pt_rbuf_append(&it->scratch, it->path.p, it->path.len);
+    if (it->path.len) pt_rbuf_putc(&it->scratch, '.');
+    pt_rbuf_append(&it->scratch, key, kl);
+    pt_rec_add(it, NULL, it->scratch.len - key_scr, key_scr, val, vl, PT_NO_SCRATCH);
+}
+
+/* A leaf whose key is key[0..kl) in an object or array at depth: the text's key at
+ * the top, else the path so far, a dot (unless the path is empty) and key. */
+static inline void fast_leaf(pt_reciter *it, int depth, const char *key, size_t kl,
+                             const char *val, size_t vl)
+{
+    if (vl == 0 && !it->keep_empty) return;
+    if (depth == 1)
+        pt_rec_add(it, key, kl, PT_NO_SCRATCH, val, vl, PT_NO_SCRATCH);
+    else
+        fast_leaf_nested(it, key, kl, val, vl);
+}
+
+static size_t fast_object(pt_reciter *it, const char *s, size_t n, size_t i, int depth);
+static size_t fast_array(pt_reciter *it, const char *s, size_t n, size_t i, int depth);
+
+/* The value at s[i] (not a blank) of the member or element key[0..kl) at depth:
+ * the position after it, or FAST_GIVE_UP. */
+static size_t fast_value(pt_reciter *it, const char *s, size_t n, size_t i, int depth,
+                         const char *key, size_t kl)
+{
+    char c = s[i];
+    if (c == '"') {
+        size_t b = i + 1, e = pt_find_byte2(s, b, n, '"', '\\');
+        if (e >= n || s[e] != '"') return FAST_GIVE_UP;
+        fast_leaf(it, depth, key, kl, s + b, e - b);
+        return e + 1;
+    }
+    if (c == '{' || c == '[') {
+        if (depth >= FAST_MAX_DEPTH) return FAST_GIVE_UP;
+        if (it->path.len) pt_rbuf_putc(&it->path, '.');
+        pt_rbuf_append(&it->path, key, kl);
+        return c == '{' ? fast_object(it, s, n, i, depth + 1) : fast_array(it, s, n, i, depth + 1);
+    }
+    if (c == 't' || c == 'f' || c == 'n') {
+        const char *word = c == 't' ? "true" : c == 'f' ? "false" : "null";
+        size_t len = c == 'f' ? 5 : 4;
+        if (n - i < len || memcmp(s + i, word, len) != 0) return FAST_GIVE_UP;
+        if (c != 'n') fast_leaf(it, depth, key, kl, s + i, len);
+        return i + len;
+    }
+    size_t b = i;   /* a number, read as parse_number reads it */
+    bool digit = false;
+    for (; i < n && is_number_byte(s[i]); i++) digit |= s[i] >= '0' && s[i] <= '9';
+    if (!digit || (s[b] != '-' && !(s[b] >= '0' && s[b] <= '9'))) return FAST_GIVE_UP;
+    fast_leaf(it, depth, key, kl, s + b, i - b);
+    return i;
+}
+
+/* s[i] is '{' of an object at depth whose path is it->path. */
+static size_t fast_object(pt_reciter *it, const char *s, size_t n, size_t i, int depth)
+{
+    size_t base = it->path.len;
+    i = fast_ws(s, n, i + 1);
+    if (i < n && s[i] == '}') return i + 1;
+    for (;;) {
+        if (i >= n || s[i] != '"') return FAST_GIVE_UP;
+        size_t kb = i + 1, ke = pt_find_byte2(s, kb, n, '"', '\\'), kl = ke - kb;
+        if (ke >= n || s[ke] != '"') return FAST_GIVE_UP;
+        if ((kl && s[kb] == '$') || (depth == 1 && kl == 7 && memcmp(s + kb, "_source", 7) == 0))
+            return FAST_GIVE_UP;   /* may wrap a value (see parse_object) */
+        i = fast_ws(s, n, ke + 1);
+        if (i >= n || s[i] != ':') return FAST_GIVE_UP;
+        i = fast_ws(s, n, i + 1);
+        if (i >= n) return FAST_GIVE_UP;
+        if (s[i] == '"') {   /* most values: a string, read here without a call */
+            size_t vb = i + 1, ve = pt_find_byte2(s, vb, n, '"', '\\');
+            if (ve >= n || s[ve] != '"') return FAST_GIVE_UP;
+            fast_leaf(it, depth, s + kb, kl, s + vb, ve - vb);
+            i = ve + 1;
+        } else {
+            i = fast_value(it, s, n, i, depth, s + kb, kl);
+            if (i == FAST_GIVE_UP) return FAST_GIVE_UP;
+            it->path.len = base;
+        }
+        i = fast_ws(s, n, i);
+        if (i < n && s[i] == ',') {
+            i = fast_ws(s, n, i + 1);
+            continue;
+        }
+        if (i < n && s[i] == '}') return i + 1;
+        return FAST_GIVE_UP;
+    }
+}
+
+/* s[i] is '[' of an array at depth (its elements' keys are their indexes). */
+static size_t fast_array(pt_reciter *it, const char *s, size_t n, size_t i, int depth)
+{
+    size_t base = it->path.len;
+    i = fast_ws(s, n, i + 1);
+    if (i < n && s[i] == ']') return i + 1;
+    for (size_t index = 0;; index++) {
+        char num[24];
+        size_t len = 0;
+        for (size_t v = index; len == 0 || v; v /= 10) num[len++] = (char)('0' + v % 10);
+        for (size_t a = 0, b = len - 1; a < b; a++, b--) {
+            char t = num[a];
+            num[a] = num[b];
+            num[b] = t;
+        }
+        if (i >= n) return FAST_GIVE_UP;
+        i = fast_value(it, s, n, i, depth, num, len);
+        if (i == FAST_GIVE_UP) return FAST_GIVE_UP;
+        it->path.len = base;
+        i = fast_ws(s, n, i);
+        if (i < n && s[i] == ',') {
+            i = fast_ws(s, n, i + 1);
+            continue;
+        }
+        if (i < n && s[i] == ']') return i + 1;
+        return FAST_GIVE_UP;
+    }
+}
+
+/* The object at t[b] read by the fast path, the record's fields appended: the position
+ * after it, or FAST_GIVE_UP with the record and the path as they were. */
+static size_t fast_record(pt_reciter *it, const char *t, size_t b, size_t n)
+{
+    size_t n_raw = it->n_raw, scratch = it->scratch.len;
+    it->path.len = 0;
+    size_t e = b < n && t[b] == '{' ? fast_object(it, t, n, b, 1) : FAST_GIVE_UP;
+    if (e == FAST_GIVE_UP) {
+        it->n_raw = n_raw;
+        it->scratch.len = scratch;
+    }
+    it->path.len = 0;
+    return e;
+}
+
 /* Parse s[0..n) as one object with nothing but whitespace after it. */
 static bool parse_line(json_parser *jp)
 {
@@ -356,8 +515,14 @@ int pt_jsonl_next(pt_reciter *it, pt_record *rec)
         size_t b = start;
         while (b < le && (t[b] == ' ' || t[b] == '\t' || t[b] == '\r')) b++;
         if (b == le) continue;   /* blank line */
-        json_parser jp = {.it = it, .s = t + start, .n = le - start};
         pt_rec_begin(it);
+        size_t e = fast_record(it, t, b, le);
+        if (e != FAST_GIVE_UP && fast_ws(t, le, e) == le) {
+            pt_rec_finish(it, rec, start);
+            return 1;
+        }
+        pt_rec_begin(it);   /* (text after the object: the general parser words it) */
+        json_parser jp = {.it = it, .s = t + start, .n = le - start};
         it->path.len = 0;
         if (!parse_line(&jp))
             return pt_rec_error(it, "json", start, "invalid JSON object at column %zu: %s",

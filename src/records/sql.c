@@ -25,10 +25,21 @@ static bool is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
 
-static bool is_word_byte(char c)
+/* Is byte c in the set of the 256-bit map m (bit c of m[c / 64])? */
+static inline bool in_byte_map(const uint64_t m[4], char c)
 {
-    unsigned char u = (unsigned char)c, l = u | 0x20;   /* ASCII letters, whatever the locale */
-    return (u >= '0' && u <= '9') || (l >= 'a' && l <= 'z') || c == '_' || c == '$' || u >= 0x80;
+    unsigned char u = (unsigned char)c;
+    return (m[u >> 6] >> (u & 63)) & 1;
+}
+
+/* ASCII letters and digits (whatever the locale), '_', '$' and every byte >= 0x80. */
+static inline bool is_word_byte(char c)
+{
+    static const uint64_t word[4] = {
+        1ULL << '$' | 0x3FFULL << '0',
+        0x3FFFFFFULL << ('A' - 64) | 1ULL << ('_' - 64) | 0x3FFFFFFULL << ('a' - 64),
+        ~0ULL, ~0ULL};
+    return in_byte_map(word, c);
 }
 
 static size_t skip_space_slow(const char *t, size_t n, size_t p)
@@ -138,13 +149,73 @@ static inline unsigned lexer_bytes(const char *t, size_t n, size_t b)
     return m;
 }
 
+#if defined(__SSE2__)
+#define PT_SQL_PLAIN_BLOCKS 1
+
+/* Bit i of the result is the parity of the set bits of x at positions <= i. */
+static inline uint64_t prefix_xor64(uint64_t x)
+{
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+
+/* Most of a dump is tuples of single-quoted strings without backslashes. Over 64 such
+ * bytes at t + b, entered outside strings or inside a '...' one (*in_string), the lexer
+ * only toggles in and out at each quote (a doubled quote toggles twice), so which bytes
+ * are in strings is the prefix parity of the quotes. When no other byte the lexer stops
+ * at is outside the strings, the block changes nothing but *in_string: true then. */
+static inline bool lexer_plain_block(const char *t, size_t b, bool *in_string)
+{
+    uint64_t quotes = 0, others = 0;
+    unsigned backslashes = 0;
+    for (int k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + b + 16 * k));
+        __m128i o = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(';')),
+                                 _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+        o = _mm_or_si128(o, _mm_cmpeq_epi8(v, _mm_set1_epi8('`')));
+        o = _mm_or_si128(o, _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+        o = _mm_or_si128(o, _mm_cmpeq_epi8(v, _mm_set1_epi8('/')));
+        o = _mm_or_si128(o, _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+        quotes |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\''))) << (16 * k);
+        others |= (uint64_t)(uint16_t)_mm_movemask_epi8(o) << (16 * k);
+        backslashes |= (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+    }
+    if (backslashes) return false;
+    uint64_t inside = prefix_xor64(quotes) ^ (*in_string ? ~0ULL : 0);
+    if (others & ~inside) return false;
+    *in_string = inside >> 63;
+    return true;
+}
+#endif
+
 /* One lexer pass, 16 bytes a step: the mask of a block's meaningful bytes is walked in
  * order, inside a string (q: its quote) or outside, instead of searching again from
- * each quote (a tuple of strings stops the search every few bytes). */
+ * each quote (a tuple of strings stops the search every few bytes). Runs of 64 plain
+ * bytes (lexer_plain_block) are passed at once; after a block that is not, its bytes
+ * are walked before the next try. */
 size_t pt_sql_statement_end(const char *t, size_t n, size_t p, bool *found)
 {
     char q = 0;   /* the quote of the string p is in, or 0 */
+#ifdef PT_SQL_PLAIN_BLOCKS
+    size_t walk_until = p;   /* walk, do not try a plain block, before here */
+#endif
     while (p < n) {
+#ifdef PT_SQL_PLAIN_BLOCKS
+        if (p >= walk_until && p + 64 <= n && (q == 0 || q == '\'')) {
+            bool in_string = q != 0;
+            if (lexer_plain_block(t, p, &in_string)) {
+                q = in_string ? '\'' : 0;
+                p += 64;
+                continue;
+            }
+            walk_until = p + 64;
+        }
+#endif
         size_t b = p, next = b + 16;
         for (unsigned m = lexer_bytes(t, n, b); m; m &= m - 1) {
             size_t i = b + (size_t)__builtin_ctz(m);
@@ -489,7 +560,7 @@ static size_t parse_insert_head(pt_reciter *it, size_t p)
     return 0;
 }
 
-static void tuple_key(const pt_reciter *it, size_t col, const char **k, size_t *kl)
+static inline void tuple_key(const pt_reciter *it, size_t col, const char **k, size_t *kl)
 {
     if (it->use_icols) {
         if (col < it->n_icols) {
@@ -553,16 +624,107 @@ static size_t tuple_string(pt_reciter *it, size_t p, size_t col)
     return i + 1;
 }
 
+/* ---- tuples read before their statement's end is known ----
+ *
+ * A statement's end is where pt_sql_statement_end (the splitter's lexer) puts it, and
+ * tuples are read only up to there. Lexing a whole INSERT first to find it would be a
+ * second pass over every byte of its tuples, so the tuples of an INSERT are read first
+ * ("lazily", bounded by the chunk) while checking that the lexer would not end the
+ * statement inside them: both read strings alike (the same quotes, escapes and doubled
+ * quotes), so it suffices that no byte outside the strings is a ';', a comment start or
+ * a newline starting a statement line. At the first tuple where that does not hold, or
+ * anything else is unusual (an error, a tail after the tuples), the end is lexed from
+ * the statement's start as before and the tuple read again: the records are the same
+ * either way, the common case just reads each byte once. */
+
+/* Blanks t[b..e) as skip_space passed them: would the lexer go through them without
+ * ending the statement? (No comment, and no newline that starts a statement line.) */
+static bool blanks_keep_statement(const char *t, size_t n, size_t b, size_t e)
+{
+    for (size_t i = b; i < e; i++) {
+        char c = t[i];
+        if (c == '\n' ? statement_line_at(t, n, i + 1) : !is_space(c)) return false;
+    }
+    return true;
+}
+
+/* skip_space inside a tuple: *suspect when the lexer might read the blanks otherwise. */
+static inline size_t tuple_space(const char *t, size_t n, size_t p, bool *suspect)
+{
+    if (p < n && (unsigned char)t[p] > ' ' && t[p] != '-' && t[p] != '/') return p;
+    size_t q = skip_space_slow(t, n, p);
+    if (!blanks_keep_statement(t, n, p, q)) *suspect = true;
+    return q;
+}
+
+/* next_list_separator inside a tuple, with *suspect set at a byte outside strings that
+ * the lexer may end the statement at (';', a newline) or read as a comment start. */
+static size_t tuple_value_end(const char *t, size_t n, size_t p, bool *suspect)
+{
+    /* the bytes the loop below stops at: quotes, parentheses, ',' and the suspects */
+    static const uint64_t stop[4] = {
+        1ULL << '\n' | 1ULL << '"' | 1ULL << '\'' | 1ULL << '(' | 1ULL << ')' | 1ULL << ',' |
+            1ULL << '-' | 1ULL << '/' | 1ULL << ';',
+        1ULL << ('`' - 64), 0, 0};
+    int depth = 0;
+    bool closed;
+    while (p < n) {
+        while (p < n && !in_byte_map(stop, t[p])) p++;   /* a number's digits, a word */
+        if (p >= n) break;
+        char c = t[p];
+        if (c == '\'' || c == '"' || c == '`') {
+            p = pt_sql_skip_quoted(t, n, p, &closed);
+            continue;
+        }
+        if (c == '(') {
+            depth++;
+        } else if (c == ')') {
+            if (depth == 0) return p;
+            depth--;
+        } else if (c == ',' && depth == 0) {
+            return p;
+        } else if (c == ';' || c == '\n' || (c == '-' && p + 1 < n && t[p + 1] == '-') ||
+                   (c == '/' && p + 1 < n && t[p + 1] == '*')) {
+            *suspect = true;
+        }
+        p++;
+    }
+    return n;
+}
+
+/* An INSERT's head t[p..v) (up to VALUES): does the lexer pass it, not ending the
+ * statement and outside any string at v? Checked conservatively: only identifiers in
+ * backticks (an even number of them) and no byte the lexer may stop at otherwise. */
+static bool head_passes_lexer(const char *t, size_t p, size_t v)
+{
+    size_t backticks = 0;
+    for (size_t i = p; i < v; i++) {
+        char c = t[i];
+        if (c == ';' || c == '\n' || c == '\'' || c == '"' || c == '-' || c == '/' || c == '\\')
+            return false;
+        backticks += c == '`';
+    }
+    return backticks % 2 == 0;
+}
+
+/* Leave the lazy reading: lex the statement's end from its start, as before. */
+static void sql_end_exact(pt_reciter *it)
+{
+    bool found;
+    it->sql_end = pt_sql_statement_end(it->ch.text, it->ch.len, it->sql_start, &found);
+    it->sql_lazy = false;
+}
+
 /* Parse the tuple whose '(' is at p into the record. Returns the position after its
- * ')', or SIZE_MAX with *why and *at set. */
-static size_t parse_tuple(pt_reciter *it, size_t p, const char **why, size_t *at)
+ * ')', or SIZE_MAX with *why and *at set. *suspect: see tuple_value_end. */
+static size_t parse_tuple(pt_reciter *it, size_t p, const char **why, size_t *at, bool *suspect)
 {
     const char *t = it->ch.text;
-    size_t n = it->sql_end;   /* the statement, as the splitter lexes it */
-    p = skip_space(t, n, p + 1);
+    size_t n = it->sql_end;   /* the statement, as the splitter lexes it (or the chunk) */
+    p = tuple_space(t, n, p + 1, suspect);
     if (p < n && t[p] == ')') return p + 1;
     for (size_t col = 0;; col++) {
-        p = skip_space(t, n, p);
+        p = tuple_space(t, n, p, suspect);
         *at = p;
         if (p >= n) {
             *why = "tuple cut off at the end of the text";
@@ -571,7 +733,7 @@ static size_t parse_tuple(pt_reciter *it, size_t p, const char **why, size_t *at
         char c = t[p];
         size_t lit = p;
         /* Prefixed literals: E'..' N'..' _utf8mb4'..' are strings; x'..' b'..' stay text. */
-        while (lit < n && is_word_byte(t[lit]) && lit - p < 16) lit++;
+        while (c != '\'' && c != '"' && lit < n && is_word_byte(t[lit]) && lit - p < 16) lit++;
         bool prefixed = lit > p && lit < n && t[lit] == '\'';
         bool hex = prefixed && lit == p + 1 && strchr("xXbB", c);
         if (c == '\'' || c == '"' || (prefixed && !hex)) {
@@ -580,16 +742,16 @@ static size_t parse_tuple(pt_reciter *it, size_t p, const char **why, size_t *at
                 *why = "unterminated string in tuple";
                 return SIZE_MAX;
             }
-            size_t e = next_list_separator(t, n, p);   /* skip ::casts, COLLATE ... */
-            p = e;
+            if (p < n && t[p] != ',' && t[p] != ')')   /* most strings end their value */
+                p = tuple_value_end(t, n, p, suspect);   /* skip ::casts, COLLATE ... */
         } else {
-            size_t e = next_list_separator(t, n, p), v = e;
+            size_t e = tuple_value_end(t, n, p, suspect), v = e;
             while (v > p && is_space(t[v - 1])) v--;
             if (v == p) {
                 *why = "empty value in tuple";
                 return SIZE_MAX;
             }
-            if (!(v - p == 4 && strncasecmp(t + p, "NULL", 4) == 0)) {
+            if (!(v - p == 4 && (t[p] | 0x20) == 'n' && strncasecmp(t + p, "NULL", 4) == 0)) {
                 const char *k;
                 size_t kl;
                 tuple_key(it, col, &k, &kl);
@@ -626,6 +788,7 @@ void pt_sql_start(pt_reciter *it)
     it->tcols = &h->cols;
     it->use_icols = false;
     it->sql_end = it->ch.len;
+    it->sql_lazy = false;
 }
 
 /* A COPY statement at p that reads FROM stdin: take its columns (its own list, else
@@ -808,11 +971,25 @@ static void next_statement(pt_reciter *it)
         it->pos = n;
         return;
     }
+    it->sql_start = p;
+    it->sql_resumed = false;
+    bool insert = keyword_at(t, n, p, "INSERT") || keyword_at(t, n, p, "REPLACE");
+    size_t head = p + (t[p] == 'I' || t[p] == 'i' ? 6 : 7);
+    if (insert) {   /* its tuples are read lazily (see above) when its head allows */
+        it->sql_end = n;
+        it->sql_lazy = true;
+        size_t v = parse_insert_head(it, head);
+        if (v && head_passes_lexer(t, p, v)) {
+            it->pos = v;
+            it->sql_mode = SQL_TUPLE_FIRST;
+            return;
+        }
+    }
+    it->sql_lazy = false;
     size_t end = pt_sql_statement_end(t, n, p, &found);
     it->sql_end = end;
-    it->sql_resumed = false;
-    if (keyword_at(t, n, p, "INSERT") || keyword_at(t, n, p, "REPLACE")) {
-        size_t v = parse_insert_head(it, p + (t[p] == 'I' || t[p] == 'i' ? 6 : 7));
+    if (insert) {
+        size_t v = parse_insert_head(it, head);
         if (v) {
             it->pos = v;
             it->sql_mode = SQL_TUPLE_FIRST;
@@ -842,6 +1019,7 @@ static int resume_cut_values(pt_reciter *it, size_t p)
     it->pos = b;
     it->sql_mode = SQL_TUPLE_FIRST;
     it->sql_resumed = true;
+    it->sql_lazy = false;
     return pt_rec_error(it, "sql", p,
                         "text at byte %llu starts no statement (the rest of a cut INSERT?); "
                         "its tuples are read without column names from byte %llu",
@@ -868,6 +1046,11 @@ int pt_sql_next(pt_reciter *it, pt_record *rec)
         }
         size_t n = it->sql_end;
         size_t p = skip_space(t, n, it->pos);
+        if (it->sql_lazy && (p >= n || !blanks_keep_statement(t, n, it->pos, p) ||
+                             (t[p] != ',' && t[p] != '(' && t[p] != ';'))) {
+            sql_end_exact(it);   /* anything unusual: read it as before */
+            continue;
+        }
         if (p >= n) {   /* the statement ended without its ';' (the end of the text) */
             it->sql_mode = SQL_STATEMENT;
             it->pos = n;
@@ -877,6 +1060,12 @@ int pt_sql_next(pt_reciter *it, pt_record *rec)
             if (t[p] == ',') {
                 it->sql_mode = SQL_TUPLE_FIRST;
                 it->pos = p + 1;
+            } else if (it->sql_lazy && t[p] == ';') {
+                /* every byte before it passed the lexer's rules: its end, too */
+                it->sql_mode = SQL_STATEMENT;
+                it->pos = p + 1;
+            } else if (it->sql_lazy) {
+                sql_end_exact(it);
             } else {
                 /* ';' or a tail such as ON DUPLICATE KEY UPDATE: end of statement. In
                  * resumed text the lexer started inside a string and its end is wrong;
@@ -886,6 +1075,10 @@ int pt_sql_next(pt_reciter *it, pt_record *rec)
             }
             continue;
         }
+        if (t[p] != '(' && it->sql_lazy) {
+            sql_end_exact(it);
+            continue;
+        }
         if (t[p] != '(') {
             it->sql_mode = SQL_STATEMENT;
             it->pos = n;
@@ -893,8 +1086,13 @@ int pt_sql_next(pt_reciter *it, pt_record *rec)
         }
         const char *why = NULL;
         size_t at = p;
+        bool suspect = false;
         pt_rec_begin(it);
-        size_t e = parse_tuple(it, p, &why, &at);
+        size_t e = parse_tuple(it, p, &why, &at, &suspect);
+        if (it->sql_lazy && (e == SIZE_MAX || suspect)) {
+            sql_end_exact(it);   /* read the tuple again, bounded by the statement */
+            continue;
+        }
         if (e == SIZE_MAX) {
             it->pos = recover_after_tuple(it, at);
             it->sql_mode = SQL_TUPLE_NEXT;

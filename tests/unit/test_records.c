@@ -795,6 +795,70 @@ static void test_sql_tuple_bounded_by_statement(void)
                             dialect_of(PT_FMT_CSV, ","));
 }
 
+/* An INSERT's tuples are read before its end is lexed (sql.c); where the lexer would
+ * end it inside the tuples, or between them, they are read as bounded by that end. */
+static void test_sql_lazy_tuples(void)
+{
+    static const struct {
+        const char *text, *want;   /* want: records_text of the text read whole */
+    } cases[] = {
+        /* a newline starting a statement line ends the first INSERT without its ';' */
+        {"INSERT INTO t VALUES (1,'a;b'),(2,'c')\nINSERT INTO t VALUES (3,'d');\n",
+         "21:=1|=a;b|;31:=2|=c|;60:=3|=d|;"},
+        /* a comment between tuples, holding a ';' the lexer skips */
+        {"INSERT INTO t VALUES (1,2) -- c;\n,(3,4);", "21:=1|=2|;34:=3|=4|;"},
+        /* a tail after the tuples: the statement ends at its ';' outside the string */
+        {"INSERT INTO t VALUES (1,'x') ON DUPLICATE KEY UPDATE a='y;z';INSERT INTO t VALUES "
+         "(2,'w');", "21:=1|=x|;82:=2|=w|;"},
+        /* a negative number (one '-') and a newline between tuples: no statement ends */
+        {"INSERT INTO t VALUES (-1,'a'),\n(2,'b');", "21:=-1|=a|;31:=2|=b|;"},
+        /* names from the column list; a ';' in a value outside strings ends the statement
+         * and cuts the tuple (one error); "4);" after it starts nothing and holds no "),(" */
+        {"INSERT INTO `t` (`id`,`n`) VALUES (1,'\xe5\xbc\xa0'),(2,3;4);",
+         "34:id=1|n=\xe5\xbc\xa0|;E;"},
+    };
+    static char got[1024];
+    pt_reciter *it = pt_reciter_new();
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        pt_chunk_view v = {.text = cases[i].text, .len = strlen(cases[i].text),
+                           .dialect = dialect_of(PT_FMT_SQL, NULL)};
+        got[0] = '\0';
+        records_text(it, &v, got, sizeof got);
+        CHECK_STR(got, cases[i].want);
+        check_split_equivalence(cases[i].text, dialect_of(PT_FMT_SQL, NULL));
+    }
+    pt_reciter_free(it);
+}
+
+/* The JSONL fast path gives the fields the general parser gives, and a record it gives
+ * up on halfway (a MongoDB key) is read again without the fields it had added. */
+static void test_jsonl_fast_path(void)
+{
+    static const struct {
+        const char *line, *want;
+    } cases[] = {
+        /* a nested empty key keeps its dot; an empty top key adds none; arrays index */
+        {"{\"a\":{\"b\":\"x\",\"\":{\"c\":1}},\"\":{\"d\":true},\"t\":[1,{\"u\":\"v\"},[2]],"
+         "\"n\":null,\"e\":\"\",\"f\":false}\n",
+         "0:a.b=x|a..c=1|d=true|t.0=1|t.1.u=v|t.2.0=2|f=false|;"},
+        {"{\"a\":{\"b\":\"x\\u0021\"}}\n", "0:a.b=x!|;"},   /* an escape: the general parser */
+        {"{ \"k\" : [ \"v\" , 2 ] , \"m\":-0.5e+3 }\n", "0:k.0=v|k.1=2|m=-0.5e+3|;"},
+        {"{\"p\":\"1\",\"q\":{\"r\":\"2\",\"$oid\":\"3\"}}\n", "0:p=1|q.r=2|q=3|;"},
+        {"{\"p\":\"1\",\"q\":tru}\n", "E;"},
+        {"{\"p\":\"1\"} x\n", "E;"},
+    };
+    static char got[1024];
+    pt_reciter *it = pt_reciter_new();
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        pt_chunk_view v = {.text = cases[i].line, .len = strlen(cases[i].line),
+                           .dialect = dialect_of(PT_FMT_JSONL, NULL)};
+        got[0] = '\0';
+        records_text(it, &v, got, sizeof got);
+        CHECK_STR(got, cases[i].want);
+    }
+    pt_reciter_free(it);
+}
+
 /* The 16-bytes-a-step searches give the index a byte-by-byte search gives: stop bytes
  * at every position (block edges included), none at all, and bytes >= 0x80 around. */
 static void test_find_bytes_agree_with_a_loop(void)
@@ -877,14 +941,22 @@ static void test_sql_statement_end_agrees_with_a_loop(void)
     static const char *const atoms[] = {"'", "\"", "`", "\\", ";", "-", "--", "/", "/*",
                                         "*/", "\n", "\nINSERT ", "\nGO\n", "\nGO 2\n", "''",
                                         "a", "abcdefghijklmno", "\xe5\xbc\xa0", " ", "x"};
-    char buf[200];
+    /* mostly tuples of plain '...' strings, so that runs of 64 plain bytes are met, with
+     * now and then a byte that makes a block not plain, in a string or out of it */
+    static const char *const tuple_atoms[] = {
+        "'", "'", "'", "'", "''", ",", ",", "(", "),(", "12", "5282.70", "'2024-04-08'",
+        "'\xe5\xbc\xa0\xe4\xbc\x9f'", "'13812345678'", "abcdefghijklmno", "a", "'a;b'", "'x\\'y'",
+        ";", "-", "\n", "\nINSERT ", "`", "\"", "/*", "--"};
+    char buf[400];
     unsigned long bad = 0;
     uint64_t r = 99;
-    for (int round = 0; round < 50000; round++) {
-        size_t n = 0, want = (size_t)(round % 180);
+    for (int round = 0; round < 80000; round++) {
+        bool tuples = round >= 50000;
+        size_t n = 0, want = (size_t)(round % (tuples ? 390 : 180));
         while (n < want) {
             r = r * 6364136223846793005ull + 1442695040888963407ull;
-            const char *a = atoms[(r >> 33) % (sizeof atoms / sizeof *atoms)];
+            size_t pick = (r >> 33) % (tuples ? (r >> 20) % 8 ? 17 : 26 : 20);
+            const char *a = tuples ? tuple_atoms[pick] : atoms[pick];
             size_t k = strlen(a);
             if (n + k > sizeof buf) break;
             memcpy(buf + n, a, k);
@@ -903,6 +975,10 @@ static void test_sql_statement_end_agrees_with_a_loop(void)
     CHECK_EQ(bad, 0);
     const char *s = "INSERT INTO t VALUES ('a;b','c''d;','e\\';f'),(`g;`);x";
     bool found;
+    /* 64 plain bytes (up to the '(' of "(3,"), then the ';' outside strings at 70 */
+    const char *plain = "INSERT INTO t VALUES ('a;b','2024-01-02','c''d',2),('e','f-g'),(3,'h');";
+    CHECK_EQ(pt_sql_statement_end(plain, strlen(plain), 0, &found), 71);
+    CHECK(found);
     CHECK_EQ(pt_sql_statement_end(s, strlen(s), 0, &found), 52);   /* after the ";" before x */
     CHECK(found);
 }
@@ -1478,6 +1554,8 @@ int main(void)
     RUN(test_sql_chunk_starts_mid_values);
     RUN(test_sql_tuple_bounded_by_statement);
     RUN(test_sql_statement_end_agrees_with_a_loop);
+    RUN(test_sql_lazy_tuples);
+    RUN(test_jsonl_fast_path);
     RUN(test_detect_same_as_before);
     return CHECK_DONE();
 }
