@@ -731,9 +731,12 @@ static size_t parse_tuple(pt_reciter *it, size_t p, const char **why, size_t *at
             return SIZE_MAX;
         }
         char c = t[p];
-        size_t lit = p;
+        size_t lit = p;   /* after the word bytes (at most 16) the value starts with */
         /* Prefixed literals: E'..' N'..' _utf8mb4'..' are strings; x'..' b'..' stay text. */
-        while (c != '\'' && c != '"' && lit < n && is_word_byte(t[lit]) && lit - p < 16) lit++;
+        if (c != '\'' && c != '"') {
+            size_t lim = n - p > 16 ? p + 16 : n;
+            while (lit < lim && is_word_byte(t[lit])) lit++;
+        }
         bool prefixed = lit > p && lit < n && t[lit] == '\'';
         bool hex = prefixed && lit == p + 1 && strchr("xXbB", c);
         if (c == '\'' || c == '"' || (prefixed && !hex)) {
@@ -745,7 +748,8 @@ static size_t parse_tuple(pt_reciter *it, size_t p, const char **why, size_t *at
             if (p < n && t[p] != ',' && t[p] != ')')   /* most strings end their value */
                 p = tuple_value_end(t, n, p, suspect);   /* skip ::casts, COLLATE ... */
         } else {
-            size_t e = tuple_value_end(t, n, p, suspect), v = e;
+            /* (word bytes stop nothing there: on from lit) */
+            size_t e = tuple_value_end(t, n, lit, suspect), v = e;
             while (v > p && is_space(t[v - 1])) v--;
             if (v == p) {
                 *why = "empty value in tuple";
