@@ -8,7 +8,8 @@
 # mobile / e-mail / bank-card regexes (and, for information, `rg -c`, `igzip -dc`, `gzip -dc`).
 #
 # Every configuration is timed with /usr/bin/time -v (peak RSS) around a nanosecond wall
-# clock, best of BENCH_REPEAT runs on a warm page cache. MB/s and records/s are always of the
+# clock, best of BENCH_REPEAT runs on a warm page cache (spread: how much slower the slowest
+# run was). MB/s and records/s are always of the
 # *uncompressed* CSV, so gzip rows compare with plain ones. At the end the JSON reports of
 # every pitally configuration must agree in every count; if not (or if a pitally run failed)
 # the script exits non-zero. The table also goes to bench/data/last.md as markdown.
@@ -235,7 +236,7 @@ measure() {
     shift 4
     if [ -d "$input" ]; then find "$input" -type f -exec cat {} + >/dev/null
     else cat "$input" >/dev/null; fi   # warm the page cache
-    best="" rss=0 status=ok cpu=-
+    best="" worst="" rss=0 status=ok cpu=-
     i=0
     while [ "$i" -lt "$REPEAT" ]; do
         i=$((i + 1))
@@ -250,6 +251,7 @@ measure() {
             break
         fi
         ns=$((t1 - t0))
+        if [ -z "$worst" ] || [ "$ns" -gt "$worst" ]; then worst=$ns; fi
         if [ -z "$best" ] || [ "$ns" -lt "$best" ]; then
             best=$ns
             cpu=$(awk -v u="$(time_value "$DATA/time-$key.txt" 'User time (seconds)')" \
@@ -261,11 +263,14 @@ measure() {
     done
     if [ "$status" = ok ]; then
         secs=$(awk -v ns="$best" 'BEGIN { printf "%.3f", ns / 1e9 }')
+        # the spread over the runs: the slowest run's time over the best one's
+        spread=$(awk -v w="$worst" -v b="$best" 'BEGIN { printf "+%.0f%%", (w / b - 1) * 100 }')
     else
         secs=-
         rss=-
+        spread=-
     fi
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "$label" "$secs" "$rss" "$status" "$cpu" >>"$ROWS"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "$label" "$secs" "$rss" "$status" "$cpu" "$spread" >>"$ROWS"
     if [ "$status" = ok ]; then say "bench: $label: ${secs}s"; else say "bench: $label: $status"; fi
 }
 
@@ -469,18 +474,18 @@ tool_versions() {
 print_table() {
     md="$DATA/last.md"
     awk -F '\t' -v bytes="$CSV_BYTES" -v recs="$RECORDS" -v md="$md" '
-    function row(label, s, mbs, rps, rss, cpu, status) {
-        printf "%-44s %9s %9s %12s %9s %7s  %s\n", label, s, mbs, rps, rss, cpu, status
-        printf "| %s | %s | %s | %s | %s | %s | %s |\n", label, s, mbs, rps, rss, cpu, status >> md
+    function row(label, s, spread, mbs, rps, rss, cpu, status) {
+        printf "%-44s %9s %7s %9s %12s %9s %7s  %s\n", label, s, spread, mbs, rps, rss, cpu, status
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", label, s, spread, mbs, rps, rss, cpu, status >> md
     }
     BEGIN {
-        printf "%-44s %9s %9s %12s %9s %7s\n", "configuration", "seconds", "MB/s", "records/s", "RSS MiB", "CPU s"
-        print "| configuration | seconds | MB/s | records/s | peak RSS MiB | CPU s | status |" >> md
-        print "|---|---:|---:|---:|---:|---:|---|" >> md
+        printf "%-44s %9s %7s %9s %12s %9s %7s\n", "configuration", "seconds", "spread", "MB/s", "records/s", "RSS MiB", "CPU s"
+        print "| configuration | seconds | spread | MB/s | records/s | peak RSS MiB | CPU s | status |" >> md
+        print "|---|---:|---:|---:|---:|---:|---:|---|" >> md
     }
     {
-        if ($3 == "-") { row($2, "-", "-", "-", "-", "-", $5); next }
-        row($2, $3, sprintf("%.1f", bytes / 1e6 / $3), sprintf("%.0f", recs / $3),
+        if ($3 == "-") { row($2, "-", "-", "-", "-", "-", "-", $5); next }
+        row($2, $3, ($7 == "" ? "-" : $7), sprintf("%.1f", bytes / 1e6 / $3), sprintf("%.0f", recs / $3),
             sprintf("%.1f", $4 / 1024), ($6 == "" ? "-" : $6), ($5 == "ok" ? "" : $5))
     }' "$ROWS"
 }
