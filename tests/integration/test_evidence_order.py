@@ -3,7 +3,8 @@ workers format its rows and the commit writes them (issue 11), so a row lost, re
 or written out of order between chunks would show here. Two inputs of 300 card rows,
 cut into chunks of about 1 KiB (a dozen chunks each), scanned with -j1, -j2 and -j4:
 the files must be byte for byte the same, and the rows exactly those worked out below,
-in input order. Collected by run.py."""
+in input order. And a piece raised into the list by --declare (tier_raised): listed where
+it was raised, taken out of the sample of its old tier. Collected by run.py."""
 import csv
 import json
 import os
@@ -59,3 +60,33 @@ def test_list_rows_same_for_any_thread_count(tmp):
         name, card = card_row(k)
         got = (x["input"], int(x["line"]), "bank_card=" + card in x["values"], name in x["values"])
         eq(got, (path, line, True, True), "row %d of the list" % (n + 1))
+
+
+def test_piece_raised_by_declare_moves_to_the_list(tmp):
+    # p.csv: 10 rows (name, mobile), distinct: art5_5 pieces (identity and contact).
+    # q.csv, declared property (art5_3): rows 3..5 of p.csv again, then 2 new rows. Its
+    # 5 pieces are art5_3: the 3 seen in p.csv are raised (listed now, where q.csv has
+    # them, and taken out of the art5_5 sample), the 2 new ones are new. So the list is
+    # q.csv lines 2..6, and the art5_5 sample (asked 100, so all of the tier) is the
+    # other 7 rows of p.csv: lines 2, 3 and 7..11.
+    people = [(NAMES[i % 5], "139%08d" % (55500000 + i)) for i in range(10)]
+    p, q = os.path.join(tmp, "p.csv"), os.path.join(tmp, "q.csv")
+    fx.write(p, fx.csv_text(people, ("姓名", "手机号")).encode())
+    q_rows = people[2:5] + [(NAMES[0], "13700000001"), (NAMES[1], "13700000002")]
+    fx.write(q, fx.csv_text(q_rows, ("姓名", "手机号")).encode())
+    files = {}
+    for j in ("1", "2"):
+        ev = os.path.join(tmp, "ev" + j)
+        r = scan([p, q], "-j", j, "--chunk-size", "64", "--declare", q + "=property",
+                 "--evidence", ev, "--sample", "100")
+        eq(r["totals"]["tiers"]["art5_3"]["distinct"], 5, "art5_3 distinct (-j%s)" % j)
+        with open(os.path.join(ev, "art5_3.csv"), "rb") as f:
+            files[j] = f.read()
+        with open(os.path.join(ev, "art5_3.csv"), encoding="utf-8-sig", newline="") as f:
+            listed = [(x["input"], int(x["line"])) for x in csv.DictReader(f)]
+        eq(listed, [(q, n) for n in range(2, 7)], "the list (-j%s)" % j)
+        with open(os.path.join(ev, "sample_art5_5.csv"), encoding="utf-8-sig", newline="") as f:
+            drawn = [(x["input"], int(x["line"])) for x in csv.DictReader(f)]
+        eq(drawn, [(p, n) for n in (2, 3, 7, 8, 9, 10, 11)], "the art5_5 sample (-j%s)" % j)
+    if files["1"] != files["2"]:
+        raise Failure("art5_3.csv of -j2 differs from that of -j1")
