@@ -695,8 +695,6 @@ static void shape_caches_free(pt_scanner *s)
     shape_caches_unmade(s);
 }
 
-/* Which patterns need not run under this plan (see skip_bits): stats without a plan is
- * a sample being classified, which needs every role; no stats at all, no shapes. */
 #define SKIP_SETS 4   /* bits 30-31 of a shape key */
 
 /* The number of the current skip set among those the shape caches hold, added when
@@ -718,6 +716,8 @@ static void choose_skip_set(pt_scanner *s)
     memcpy(s->skip_sets + s->skip_set * s->words, bits, bytes);
 }
 
+/* Which patterns need not run under this plan (see skip_bits): stats without a plan is
+ * a sample being classified, which needs every role; no stats at all, no shapes. */
 static void set_skips(pt_scanner *s, const pt_colstats *plan, const pt_colstats *stats)
 {
     memset(s->skip_bits, 0, s->words * sizeof *s->skip_bits);

@@ -375,6 +375,7 @@ static void classify_records(worker *w, chunk *c, const pt_colstats *plan)
     pt_scan *s = w->scan;
     memset(&c->local, 0, sizeof c->local);
     c->n_fps = c->n_subjects = c->n_matches = c->arena_len = c->line_pos = 0;
+    c->prepared.len = 0;   /* a whole input classified again starts its rows afresh */
     c->lines = c->record_bytes = 0;
     pt_record rec;
     pt_record_class cls;
