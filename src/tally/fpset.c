@@ -256,6 +256,14 @@ static void group_by_shard(void *items, size_t n, size_t size, const uint8_t *sh
  * At most PREFETCH_RUN at once, about what the memory system keeps in flight. */
 #define PREFETCH_RUN 64
 
+/* A small input's batch (a few hundred items) has about one item per shard, so a run
+ * holds one probe and nothing to overlap it with: such a batch fetches every slot it
+ * will probe first, across shards (halves the dedup time of 10,000 files of 200
+ * records, perf). The other shards' tables are read without their locks: one thread
+ * commits at a time (pipeline.c), so none is being resized, and a prefetch of a stale
+ * address would be harmless anyway. */
+#define SMALL_BATCH 512
+
 /* ---- pieces ---- */
 
 pt_fpset *pt_fpset_new(void)
@@ -281,6 +289,11 @@ void pt_fpset_insert_batch(pt_fpset *s, uint32_t input_id, pt_fp_item *items, si
     free(shard_no);
     uint32_t tag = (input_id + 1) & TAG_INPUT_MASK;
     size_t i = 0;
+    if (n <= SMALL_BATCH)
+        for (size_t k = 0; k < n; k++) {
+            const shard *sh = &s->t.shards[shard_of(items[k].fp[1])];
+            __builtin_prefetch(&sh->slots[home_slot(items[k].fp[0] ? items[k].fp[0] : 1, sh->cap)], 1);
+        }
     while (i < n) {
         unsigned no = shard_of(items[i].fp[1]);
         shard *sh = &s->t.shards[no];
@@ -383,6 +396,11 @@ uint64_t pt_hashset_insert_batch(pt_hashset *s, uint64_t *hashes, size_t n)
     free(shard_no);
     uint64_t added = 0;
     size_t i = 0;
+    if (n <= SMALL_BATCH)
+        for (size_t k = 0; k < n; k++) {
+            const shard *sh = &s->t.shards[shard_of(hashes[k])];
+            __builtin_prefetch(&sh->keys[home_slot(hashes[k] ? hashes[k] : 1, sh->cap)], 1);
+        }
     while (i < n) {
         unsigned no = shard_of(hashes[i]);
         shard *sh = &s->t.shards[no];
