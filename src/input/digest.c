@@ -73,21 +73,15 @@ void pt_digest_free(pt_digest *d)
  * to TLS record ciphers), so one input is hashed by one stream, as md5sum does. */
 const char *pt_digest_path(void)
 {
-    bool sha_ni = false;
 #if defined(__x86_64__) || defined(__i386__)
     unsigned a, b, c, d;
-    if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) sha_ni = (b >> 29) & 1;
-#endif
-    bool masked = getenv("OPENSSL_ia32cap") != NULL;
-#if defined(__x86_64__) || defined(__i386__)
-    if (sha_ni)
-        return masked ? "SHA-256: SHA-NI if OPENSSL_ia32cap leaves it on; MD5: x86-64 assembly"
-                      : "SHA-256: SHA-NI (the CPU's SHA extensions); MD5: x86-64 assembly";
-    return masked ? "SHA-256: SSSE3/AVX2 assembly (no SHA-NI; OPENSSL_ia32cap set); MD5: x86-64 assembly"
+    bool sha_ni = __get_cpuid_count(7, 0, &a, &b, &c, &d) && ((b >> 29) & 1);
+    if (getenv("OPENSSL_ia32cap"))   /* bits may be masked: say what the CPU offers */
+        return sha_ni ? "SHA-256: SHA-NI if OPENSSL_ia32cap leaves it on; MD5: x86-64 assembly"
+                      : "SHA-256: SSSE3/AVX2 assembly (no SHA-NI; OPENSSL_ia32cap set); MD5: x86-64 assembly";
+    return sha_ni ? "SHA-256: SHA-NI (the CPU's SHA extensions); MD5: x86-64 assembly"
                   : "SHA-256: SSSE3/AVX2 assembly (the CPU has no SHA-NI); MD5: x86-64 assembly";
 #else
-    (void)sha_ni;
-    (void)masked;
     return "SHA-256 and MD5: libcrypto's code for this CPU";
 #endif
 }

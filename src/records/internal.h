@@ -201,4 +201,17 @@ size_t pt_sql_copy_from_stdin(const char *t, size_t n, size_t p, pt_rbuf *name, 
 size_t pt_sql_copy_end(const char *t, size_t n, size_t p, bool at_end, bool *ended);
 bool pt_sql_table_name_matches(const char *have, const char *want, size_t want_len);
 
+/* Bit i of the result is the parity of the set bits of x at positions <= i: which bytes
+ * of a 64-byte block lie inside quotes, from a mask of its quote bytes (split.c, sql.c). */
+static inline uint64_t pt_prefix_xor(uint64_t x)
+{
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+
 #endif

@@ -338,6 +338,16 @@ static inline size_t fast_ws(const char *s, size_t n, size_t i)
     return i;
 }
 
+/* After a member or an element at s[i]: the next one's start (past the ','), or at the
+ * closer, the position after it with *done; FAST_GIVE_UP for anything else. */
+static size_t fast_after_member(const char *s, size_t n, size_t i, char closer, bool *done)
+{
+    i = fast_ws(s, n, i);
+    if (i < n && s[i] == ',') return fast_ws(s, n, i + 1);
+    *done = i < n && s[i] == closer;
+    return *done ? i + 1 : FAST_GIVE_UP;
+}
+
 static __attribute__((noinline)) void fast_leaf_nested(pt_reciter *it, const char *key, size_t kl,
                                                       const char *val, size_t vl)
 {
@@ -422,13 +432,9 @@ static size_t fast_object(pt_reciter *it, const char *s, size_t n, size_t i, int
             if (i == FAST_GIVE_UP) return FAST_GIVE_UP;
             it->path.len = base;
         }
-        i = fast_ws(s, n, i);
-        if (i < n && s[i] == ',') {
-            i = fast_ws(s, n, i + 1);
-            continue;
-        }
-        if (i < n && s[i] == '}') return i + 1;
-        return FAST_GIVE_UP;
+        bool done = false;
+        i = fast_after_member(s, n, i, '}', &done);
+        if (i == FAST_GIVE_UP || done) return i;
     }
 }
 
@@ -439,25 +445,17 @@ static size_t fast_array(pt_reciter *it, const char *s, size_t n, size_t i, int 
     i = fast_ws(s, n, i + 1);
     if (i < n && s[i] == ']') return i + 1;
     for (size_t index = 0;; index++) {
-        char num[24];
-        size_t len = 0;
-        for (size_t v = index; len == 0 || v; v /= 10) num[len++] = (char)('0' + v % 10);
-        for (size_t a = 0, b = len - 1; a < b; a++, b--) {
-            char t = num[a];
-            num[a] = num[b];
-            num[b] = t;
-        }
+        char num[24], *digits = num + sizeof num;   /* the index in decimal, from the end */
+        size_t v = index;
+        do *--digits = (char)('0' + v % 10);
+        while (v /= 10);
         if (i >= n) return FAST_GIVE_UP;
-        i = fast_value(it, s, n, i, depth, num, len);
+        i = fast_value(it, s, n, i, depth, digits, (size_t)(num + sizeof num - digits));
         if (i == FAST_GIVE_UP) return FAST_GIVE_UP;
         it->path.len = base;
-        i = fast_ws(s, n, i);
-        if (i < n && s[i] == ',') {
-            i = fast_ws(s, n, i + 1);
-            continue;
-        }
-        if (i < n && s[i] == ']') return i + 1;
-        return FAST_GIVE_UP;
+        bool done = false;
+        i = fast_after_member(s, n, i, ']', &done);
+        if (i == FAST_GIVE_UP || done) return i;
     }
 }
 

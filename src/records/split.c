@@ -99,18 +99,6 @@ typedef struct {
     uint64_t quote, newline, delim;
 } csv_masks;
 
-/* Bit i of the result is the parity of the set bits of x at positions <= i. */
-static inline uint64_t prefix_xor(uint64_t x)
-{
-    x ^= x << 1;
-    x ^= x << 2;
-    x ^= x << 4;
-    x ^= x << 8;
-    x ^= x << 16;
-    x ^= x << 32;
-    return x;
-}
-
 static void masks_portable(const char *p, size_t len, char delim, csv_masks *m)
 {
     *m = (csv_masks){0};
@@ -142,7 +130,7 @@ static void csv_block_exact(csv_scan *st, const csv_masks *m, uint64_t starts, s
             inside = true;
         } else {
             uint64_t q = m->quote & from;
-            uint64_t closes = q & prefix_xor(q) & ~quote_next;
+            uint64_t closes = q & pt_prefix_xor(q) & ~quote_next;
             if (!closes) break;
             pos = (unsigned)__builtin_ctzll(closes) + 1;
             inside = false;
@@ -157,7 +145,7 @@ static inline void csv_block(csv_scan *st, const csv_masks *m, size_t base)
 {
     uint64_t starts = (m->delim | m->newline) << 1 | (uint64_t)st->field_start;
     st->field_start = (m->delim | m->newline) >> 63;
-    uint64_t inside = prefix_xor(m->quote) ^ (st->inside ? ~0ULL : 0);
+    uint64_t inside = pt_prefix_xor(m->quote) ^ (st->inside ? ~0ULL : 0);
     uint64_t openers = m->quote & inside;   /* quotes that leave "outside" */
     uint64_t may_open = starts | m->quote << 1 | (uint64_t)st->reopen;
     if (openers & ~may_open) {

@@ -152,18 +152,6 @@ static inline unsigned lexer_bytes(const char *t, size_t n, size_t b)
 #if defined(__SSE2__)
 #define PT_SQL_PLAIN_BLOCKS 1
 
-/* Bit i of the result is the parity of the set bits of x at positions <= i. */
-static inline uint64_t prefix_xor64(uint64_t x)
-{
-    x ^= x << 1;
-    x ^= x << 2;
-    x ^= x << 4;
-    x ^= x << 8;
-    x ^= x << 16;
-    x ^= x << 32;
-    return x;
-}
-
 /* Most of a dump is tuples of single-quoted strings without backslashes. Over 64 such
  * bytes at t + b, entered outside strings or inside a '...' one (*in_string), the lexer
  * only toggles in and out at each quote (a doubled quote toggles twice), so which bytes
@@ -186,7 +174,7 @@ static inline bool lexer_plain_block(const char *t, size_t b, bool *in_string)
         backslashes |= (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
     }
     if (backslashes) return false;
-    uint64_t inside = prefix_xor64(quotes) ^ (*in_string ? ~0ULL : 0);
+    uint64_t inside = pt_prefix_xor(quotes) ^ (*in_string ? ~0ULL : 0);
     if (others & ~inside) return false;
     *in_string = inside >> 63;
     return true;
@@ -329,12 +317,20 @@ static bool is_constraint_word(const char *w, size_t len)
 }
 
 /* From p inside a parenthesised list, the position of the next ',' or ')' at depth 0
- * (strings and nested parentheses skipped), or n. */
-static size_t next_list_separator(const char *t, size_t n, size_t p)
+ * (strings and nested parentheses skipped), or n; *suspect set at a byte outside strings
+ * that the lexer may end the statement at (';', a newline) or read as a comment start. */
+static size_t tuple_value_end(const char *t, size_t n, size_t p, bool *suspect)
 {
+    /* the bytes the loop below stops at: quotes, parentheses, ',' and the suspects */
+    static const uint64_t stop[4] = {
+        1ULL << '\n' | 1ULL << '"' | 1ULL << '\'' | 1ULL << '(' | 1ULL << ')' | 1ULL << ',' |
+            1ULL << '-' | 1ULL << '/' | 1ULL << ';',
+        1ULL << ('`' - 64), 0, 0};
     int depth = 0;
     bool closed;
     while (p < n) {
+        while (p < n && !in_byte_map(stop, t[p])) p++;   /* a number's digits, a word */
+        if (p >= n) break;
         char c = t[p];
         if (c == '\'' || c == '"' || c == '`') {
             p = pt_sql_skip_quoted(t, n, p, &closed);
@@ -347,10 +343,20 @@ static size_t next_list_separator(const char *t, size_t n, size_t p)
             depth--;
         } else if (c == ',' && depth == 0) {
             return p;
+        } else if (c == ';' || c == '\n' || (c == '-' && p + 1 < n && t[p + 1] == '-') ||
+                   (c == '/' && p + 1 < n && t[p + 1] == '*')) {
+            *suspect = true;
         }
         p++;
     }
     return n;
+}
+
+/* The same, for a column list or a CREATE TABLE's definitions (no lexer to second-guess). */
+static size_t next_list_separator(const char *t, size_t n, size_t p)
+{
+    bool suspect = false;
+    return tuple_value_end(t, n, p, &suspect);
 }
 
 static void columns_push(pt_columns *c, size_t *cap, const char *name, size_t len)
@@ -655,41 +661,6 @@ static inline size_t tuple_space(const char *t, size_t n, size_t p, bool *suspec
     size_t q = skip_space_slow(t, n, p);
     if (!blanks_keep_statement(t, n, p, q)) *suspect = true;
     return q;
-}
-
-/* next_list_separator inside a tuple, with *suspect set at a byte outside strings that
- * the lexer may end the statement at (';', a newline) or read as a comment start. */
-static size_t tuple_value_end(const char *t, size_t n, size_t p, bool *suspect)
-{
-    /* the bytes the loop below stops at: quotes, parentheses, ',' and the suspects */
-    static const uint64_t stop[4] = {
-        1ULL << '\n' | 1ULL << '"' | 1ULL << '\'' | 1ULL << '(' | 1ULL << ')' | 1ULL << ',' |
-            1ULL << '-' | 1ULL << '/' | 1ULL << ';',
-        1ULL << ('`' - 64), 0, 0};
-    int depth = 0;
-    bool closed;
-    while (p < n) {
-        while (p < n && !in_byte_map(stop, t[p])) p++;   /* a number's digits, a word */
-        if (p >= n) break;
-        char c = t[p];
-        if (c == '\'' || c == '"' || c == '`') {
-            p = pt_sql_skip_quoted(t, n, p, &closed);
-            continue;
-        }
-        if (c == '(') {
-            depth++;
-        } else if (c == ')') {
-            if (depth == 0) return p;
-            depth--;
-        } else if (c == ',' && depth == 0) {
-            return p;
-        } else if (c == ';' || c == '\n' || (c == '-' && p + 1 < n && t[p + 1] == '-') ||
-                   (c == '/' && p + 1 < n && t[p + 1] == '*')) {
-            *suspect = true;
-        }
-        p++;
-    }
-    return n;
 }
 
 /* An INSERT's head t[p..v) (up to VALUES): does the lexer pass it, not ending the

@@ -846,6 +846,9 @@ static void test_jsonl_fast_path(void)
         {"{\"p\":\"1\",\"q\":{\"r\":\"2\",\"$oid\":\"3\"}}\n", "0:p=1|q.r=2|q=3|;"},
         {"{\"p\":\"1\",\"q\":tru}\n", "E;"},
         {"{\"p\":\"1\"} x\n", "E;"},
+        /* an index of two digits */
+        {"{\"a\":[1,2,3,4,5,6,7,8,9,10,\"x\"]}\n",
+         "0:a.0=1|a.1=2|a.2=3|a.3=4|a.4=5|a.5=6|a.6=7|a.7=8|a.8=9|a.9=10|a.10=x|;"},
     };
     static char got[1024];
     pt_reciter *it = pt_reciter_new();
