@@ -65,6 +65,23 @@ static void encipher(const pt_casekey *k, uint8_t *blocks, size_t n)
     EVP_CIPHER_CTX_free(c);
 }
 
+/* The blocks hold each 64-bit word little-endian (states depend on that byte order). On a
+ * little-endian host that is the word's own bytes, so a word moves in and out of its block
+ * with one load or store instead of a loop over its bytes (~250 instructions a record on
+ * the bench CSV). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+static void put_le64(uint8_t *b, uint64_t v)
+{
+    memcpy(b, &v, 8);
+}
+
+static uint64_t get_le64(const uint8_t *b)
+{
+    uint64_t v;
+    memcpy(&v, b, 8);
+    return v;
+}
+#else
 static void put_le64(uint8_t *b, uint64_t v)
 {
     for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
@@ -76,6 +93,7 @@ static uint64_t get_le64(const uint8_t *b)
     for (int i = 7; i >= 0; i--) v = (v << 8) | b[i];
     return v;
 }
+#endif
 
 void pt_casekey_init(pt_casekey *k, const uint8_t key[PT_CASEKEY_BYTES])
 {
@@ -129,8 +147,8 @@ void pt_casekey_subjects(const pt_casekey *k, uint64_t *hashes, size_t n, uint8_
 {
     const uint64_t kind = PT_SUBJECT_KINDS - 1;
     for (size_t i = 0; i < n; i++) {
-        memset(scratch + 16 * i, 0, 16);
         put_le64(scratch + 16 * i, hashes[i] & ~kind);
+        put_le64(scratch + 16 * i + 8, 0);
     }
     encipher(k, scratch, n);
     for (size_t i = 0; i < n; i++)
