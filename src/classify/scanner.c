@@ -1748,6 +1748,23 @@ void pt_scanner_set_columns(pt_scanner *s, const pt_colstats *plan, pt_colstats 
     s->cur_col = -1;
 }
 
+/* The candidate items of a field, in order. shadow (a constant at each call, so each
+ * call compiles to its own loop): some may be skipped ones, run for the column counts
+ * only (in_shadow); outside shadow passes no item is, and the loop never asks. */
+static inline __attribute__((always_inline)) void run_items(pt_scanner *s, const uint32_t *items,
+                                                           size_t k, uint64_t bytes,
+                                                           const char *v, size_t n, bool shadow)
+{
+    for (size_t j = 0; j < k; j++) {
+        if (shadow) s->in_shadow = bit_test(s->skip_bits, PT_ITEM_IDX(items[j]));
+        if (item_claimed(s, items[j], n)) continue;
+        /* the value checks have no side effects: done first, most candidates stop here */
+        bool value = item_value_possible(s, items[j], v, n);
+        if (value || PT_ITEM_MASKED(items[j])) run_candidate(s, items[j], value, bytes, v, n);
+    }
+    if (shadow) s->in_shadow = false;
+}
+
 static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
 {
     const char *v = f->val;
@@ -1773,14 +1790,10 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
     const uint32_t *items;
     unsigned first = (unsigned)__builtin_ctzll(ctx->class_bit[(unsigned char)v[0]]);
     size_t k = shape_items(s, ctx, bytes, n, first, &items);
-    for (size_t j = 0; j < k; j++) {
-        s->in_shadow = s->shadow && bit_test(s->skip_bits, PT_ITEM_IDX(items[j]));
-        if (item_claimed(s, items[j], n)) continue;
-        /* the value checks have no side effects: done first, most candidates stop here */
-        bool value = item_value_possible(s, items[j], v, n);
-        if (value || PT_ITEM_MASKED(items[j])) run_candidate(s, items[j], value, bytes, v, n);
-    }
-    s->in_shadow = false;
+    if (__builtin_expect(s->shadow, 0))
+        run_items(s, items, k, bytes, v, n, true);
+    else
+        run_items(s, items, k, bytes, v, n, false);
 }
 
 /* ---- the record ---------------------------------------------------------------------- */
