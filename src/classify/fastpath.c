@@ -201,10 +201,12 @@ void pt_literal_index_find(const pt_literal_index *x, const char *v, size_t n, u
 
 #define SHAPE_ITEMS_PER_SLOT 8
 
-void pt_shape_cache_init(pt_shape_cache *c, size_t n_slots, size_t max_items_per_shape)
+void pt_shape_cache_init(pt_shape_cache *c, size_t n_slots, size_t max_slots,
+                         size_t max_items_per_shape)
 {
     memset(c, 0, sizeof *c);
     c->n_slots = n_slots;
+    c->max_slots = max_slots > n_slots ? max_slots : n_slots;
     c->slots = pt_xcalloc(c->n_slots, sizeof *c->slots);
     size_t items = n_slots * SHAPE_ITEMS_PER_SLOT;
     c->cap_items = items > 4 * max_items_per_shape ? items : 4 * max_items_per_shape;
@@ -218,15 +220,45 @@ void pt_shape_cache_free(pt_shape_cache *c)
     memset(c, 0, sizeof *c);
 }
 
+/* Twice the slots, each shape moved to its place in them (its items stay where they are). */
+static void grow_slots(pt_shape_cache *c)
+{
+    size_t n = c->n_slots * 2;
+    pt_shape_slot *slots = pt_xcalloc(n, sizeof *slots);
+    for (size_t k = 0; k < c->n_slots; k++) {
+        const pt_shape_slot *s = &c->slots[k];
+        if (s->ctx == 0) continue;
+        size_t i = pt_shape_hash(s->ctx, s->mask, s->len, n);
+        while (slots[i].ctx) i = (i + 1) & (n - 1);
+        slots[i] = *s;
+    }
+    free(c->slots);
+    c->slots = slots;
+    c->n_slots = n;
+}
+
 uint32_t *pt_shape_reserve(pt_shape_cache *c, uint32_t ctx, uint64_t mask, uint32_t len,
                            size_t n, size_t *slot)
 {
-    if (c->used + 1 > c->n_slots / 4 * 3 || c->cap_items - c->n_items < n) {
+    bool slots_full = c->used + 1 > c->n_slots / 4 * 3;
+    bool items_full = c->cap_items - c->n_items < n;
+    if (!slots_full && !items_full) return c->items + c->n_items;
+    if (slots_full && c->n_slots < c->max_slots) {
+        grow_slots(c);
+        slots_full = false;
+    }
+    if (items_full && c->cap_items < c->max_slots * SHAPE_ITEMS_PER_SLOT) {
+        /* the items grow too (to as many a slot as at first): their offsets stay valid */
+        c->cap_items = c->cap_items * 2 > c->n_items + n ? c->cap_items * 2 : c->n_items + n;
+        c->items = pt_xrealloc(c->items, c->cap_items * sizeof *c->items);
+        items_full = false;
+    }
+    if (slots_full || items_full) {
         memset(c->slots, 0, c->n_slots * sizeof *c->slots);
         c->used = 0;
         c->n_items = 0;
-        pt_shape_find(c, ctx, mask, len, slot);
     }
+    pt_shape_find(c, ctx, mask, len, slot);   /* its slot in the new or cleared table */
     return c->items + c->n_items;
 }
 

@@ -1057,6 +1057,44 @@ static void test_fullwidth_digit_mobile(void)
     pt_scanner_free(sc);
 }
 
+/* The shape cache keeps every shape it was given while it grows (8 slots at first, up to
+ * 32: 3/4 of 32 = 24 shapes fit), each with its own items, and is cleared only past that:
+ * shape k (context 1 + k % 3, mask k * 2^40 + 1, length k) has k % 5 items k, k+1, ... */
+static void test_shape_cache_grows_then_clears(void)
+{
+    pt_shape_cache c;
+    pt_shape_cache_init(&c, 8, 32, 4);
+    for (uint32_t k = 0; k < 24; k++) {
+        size_t slot = 0;
+        uint64_t mask = (uint64_t)k << 40 | 1;
+        CHECK(pt_shape_find(&c, 1 + k % 3, mask, k, &slot) == NULL);
+        uint32_t *out = pt_shape_reserve(&c, 1 + k % 3, mask, k, k % 5, &slot);
+        for (uint32_t j = 0; j < k % 5; j++) out[j] = k + j;
+        pt_shape_commit(&c, slot, 1 + k % 3, mask, k, k % 5);
+    }
+    CHECK_EQ(c.n_slots, 32);   /* 8 -> 16 at the 7th shape, 16 -> 32 at the 13th */
+    for (uint32_t k = 0; k < 24; k++) {   /* all 24 still there, items intact */
+        size_t slot = 0;
+        const pt_shape_slot *hit = pt_shape_find(&c, 1 + k % 3, (uint64_t)k << 40 | 1, k, &slot);
+        CHECK(hit != NULL);
+        if (!hit) continue;
+        CHECK_EQ(hit->n, k % 5);
+        for (uint32_t j = 0; j < hit->n; j++) CHECK_EQ(c.items[hit->off + j], k + j);
+    }
+    /* the 25th shape finds the cache at its largest and full: cleared, it is alone */
+    size_t slot = 0;
+    CHECK(pt_shape_find(&c, 9, 7, 99, &slot) == NULL);
+    uint32_t *out = pt_shape_reserve(&c, 9, 7, 99, 1, &slot);
+    out[0] = 4242;
+    pt_shape_commit(&c, slot, 9, 7, 99, 1);
+    CHECK_EQ(c.n_slots, 32);
+    CHECK_EQ(c.used, 1);
+    CHECK(pt_shape_find(&c, 1, 1, 0, &slot) == NULL);
+    const pt_shape_slot *hit = pt_shape_find(&c, 9, 7, 99, &slot);
+    CHECK(hit && hit->n == 1 && c.items[hit->off] == 4242);
+    pt_shape_cache_free(&c);
+}
+
 int main(void)
 {
     char err[512];
@@ -1065,6 +1103,7 @@ int main(void)
         printf("not ok load: %s\n", err);
         return 1;
     }
+    RUN(test_shape_cache_grows_then_clears);
     RUN(test_token_facts_by_hand);
     RUN(test_token_facts_non_ascii);
     RUN(test_han_bytes_cover_pcre2);
