@@ -26,10 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
+#include "../records/split_internal.h"
 #include "internal.h"
 
 #define DEFAULT_CHUNK (1u << 20)
@@ -199,40 +197,11 @@ static void *grow_array(void *v, size_t *cap, size_t need, size_t size)
     return pt_xrealloc(v, c * size);
 }
 
-/* Every chunk is counted whole (the next one's first line depends on it). SSE2: a
- * byte lane of acc counts the newlines in its column (cmpeq gives -1, subtracted), and
- * psadbw sums the lanes before any can pass 255. Elsewhere eight bytes at a time: a
- * byte of x = w ^ "\n\n.." is zero where w has a newline, and ((x & 0x7f..) + 0x7f..) | x
- * has the high bit of each nonzero byte set, with no carry between bytes; the
- * multiply adds the eight 0/1 bytes (no popcount instruction in the baseline x86-64:
- * __builtin_popcountll was a libgcc call, 2.6% of the worker's instructions). */
+/* Every chunk is counted whole (the next one's first line depends on it): with AVX2
+ * where the CPU has it (src/records/split.c). */
 static uint64_t count_newlines(const char *p, size_t n)
 {
-    uint64_t k = 0;
-    size_t i = 0;
-#if defined(__SSE2__)
-    const __m128i nl16 = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
-    while (i + 16 <= n) {
-        __m128i acc = zero;
-        for (size_t stop = i + 255 * 16 <= n ? i + 255 * 16 : n; i + 16 <= stop; i += 16) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v, nl16));
-        }
-        __m128i sums = _mm_sad_epu8(acc, zero);
-        k += (uint64_t)_mm_cvtsi128_si64(sums) + (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
-    }
-#else
-    const uint64_t nl = 0x0a0a0a0a0a0a0a0aULL, low7 = 0x7f7f7f7f7f7f7f7fULL;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        uint64_t x = w ^ nl;
-        uint64_t nonzero = ((x & low7) + low7) | x;
-        k += ((~nonzero & ~low7) >> 7) * 0x0101010101010101ULL >> 56;
-    }
-#endif
-    for (; i < n; i++) k += p[i] == '\n';
-    return k;
+    return pt_count_newlines(p, n);
 }
 
 /* The values the scanner accepted in the record, copied: the chunk's own text may be

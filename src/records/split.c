@@ -309,6 +309,88 @@ size_t pt_split_csv_with(const char *buf, size_t n, char delim, pt_split_masks h
     return st.cut;
 }
 
+/* ---- newlines (line numbers) ---------------------------------------------------------
+ *
+ * The workers count every chunk's newlines (the next chunk's first line depends on
+ * them), so this runs over all the text once more. A byte lane of an accumulator counts
+ * the newlines in its column (cmpeq gives -1, subtracted), and psadbw sums the lanes
+ * before any can pass 255: 32 bytes a compare with AVX2, two accumulators so that the
+ * two halves of 64 bytes do not wait for each other; 16 with SSE2. Portably eight bytes
+ * at a time: a byte of x = w ^ "\n\n.." is zero where w has a newline, and
+ * ((x & 0x7f..) + 0x7f..) | x has the high bit of each nonzero byte set, with no carry
+ * between bytes; the multiply adds the eight 0/1 bytes (no popcount instruction in the
+ * baseline x86-64: __builtin_popcountll is a libgcc call). */
+
+static uint64_t newlines_portable(const char *p, size_t n)
+{
+    const uint64_t nl = 0x0a0a0a0a0a0a0a0aULL, low7 = 0x7f7f7f7f7f7f7f7fULL;
+    uint64_t k = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        uint64_t x = w ^ nl;
+        uint64_t nonzero = ((x & low7) + low7) | x;
+        k += ((~nonzero & ~low7) >> 7) * 0x0101010101010101ULL >> 56;
+    }
+    for (; i < n; i++) k += p[i] == '\n';
+    return k;
+}
+
+#ifdef PT_SPLIT_X86
+static uint64_t newlines_sse2(const char *p, size_t n)
+{
+    const __m128i nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+    uint64_t k = 0;
+    size_t i = 0;
+    while (i + 16 <= n) {
+        __m128i acc = zero;
+        for (size_t stop = i + 255 * 16 <= n ? i + 255 * 16 : n; i + 16 <= stop; i += 16)
+            acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i)), nl));
+        __m128i sums = _mm_sad_epu8(acc, zero);
+        k += (uint64_t)_mm_cvtsi128_si64(sums) + (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
+    }
+    return k + newlines_portable(p + i, n - i);
+}
+
+__attribute__((target("avx2"))) static uint64_t newlines_avx2(const char *p, size_t n)
+{
+    const __m256i nl = _mm256_set1_epi8('\n'), zero = _mm256_setzero_si256();
+    uint64_t k = 0;
+    size_t i = 0;
+    while (i + 64 <= n) {
+        __m256i a = zero, b = zero;
+        for (size_t stop = i + 255 * 64 <= n ? i + 255 * 64 : n; i + 64 <= stop; i += 64) {
+            __m256i lo = _mm256_loadu_si256((const __m256i *)(p + i));
+            __m256i hi = _mm256_loadu_si256((const __m256i *)(p + i + 32));
+            a = _mm256_sub_epi8(a, _mm256_cmpeq_epi8(lo, nl));
+            b = _mm256_sub_epi8(b, _mm256_cmpeq_epi8(hi, nl));
+        }
+        __m256i sums = _mm256_add_epi64(_mm256_sad_epu8(a, zero), _mm256_sad_epu8(b, zero));
+        __m128i two = _mm_add_epi64(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
+        k += (uint64_t)_mm_cvtsi128_si64(two) + (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(two, two));
+    }
+    return k + newlines_sse2(p + i, n - i);
+}
+#endif
+
+uint64_t pt_count_newlines_with(const char *p, size_t n, pt_split_masks how)
+{
+    if (how == PT_SPLIT_AUTO)
+        how = pt_split_masks_available(PT_SPLIT_AVX2) ? PT_SPLIT_AVX2 : PT_SPLIT_SSE2;
+    if (!pt_split_masks_available(how)) how = PT_SPLIT_PORTABLE;
+#ifdef PT_SPLIT_X86
+    if (how == PT_SPLIT_AVX2) return newlines_avx2(p, n);
+    if (how == PT_SPLIT_SSE2) return newlines_sse2(p, n);
+#endif
+    return newlines_portable(p, n);
+}
+
+uint64_t pt_count_newlines(const char *p, size_t n)
+{
+    return pt_count_newlines_with(p, n, PT_SPLIT_AUTO);
+}
+
 static size_t cut_csv(const char *buf, size_t n, char delim)
 {
     return pt_split_csv_with(buf, n, delim, PT_SPLIT_AUTO);

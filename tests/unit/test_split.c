@@ -11,6 +11,7 @@
 #include "../../src/records/split_internal.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 /* The rules, one byte at a time. */
 static size_t oracle_cut(const char *b, size_t n, char delim)
@@ -184,11 +185,72 @@ static void test_long_records(void)
     free(buf);
 }
 
+/* The newline count (line numbers), every way the machine has, against a byte loop: each
+ * start offset 0..63 in a buffer (every alignment of the vector loads) and each length
+ * 0..300, over random text whose newline density changes by round (none, some, all).
+ * Then 40,000 newlines in a row: far past the 255 blocks after which a byte lane of a
+ * vector accumulator must be summed (one lane would count 625 per 64-byte stride). */
+static size_t oracle_newlines(const char *b, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) k += b[i] == '\n';
+    return k;
+}
+
+static int compare_newlines(const char *b, size_t n, const char *label)
+{
+    uint64_t want = oracle_newlines(b, n);
+    int bad = 0;
+    for (size_t k = 0; k < N_WAYS; k++) {
+        if (!pt_split_masks_available(ways[k])) continue;
+        uint64_t got = pt_count_newlines_with(b, n, ways[k]);
+        if (got != want) {
+            printf("#   %s (n %zu, at %p): %llu newlines, %s counts %llu\n", label, n,
+                   (const void *)b, (unsigned long long)want, way_names[k], (unsigned long long)got);
+            bad = 1;
+        }
+    }
+    if (pt_count_newlines(b, n) != want) bad = 1;
+    return bad;
+}
+
+static void test_newline_count(void)
+{
+    static char buf[64 + 300];
+    uint64_t seed = 7;
+    int failures = 0;
+    for (unsigned round = 0; round < 4; round++) {
+        for (size_t i = 0; i < sizeof buf; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            unsigned r = (unsigned)(seed >> 33);
+            /* round 0: no newline; 1: one byte in 16; 2: one in 2; 3: all; \r and a
+             * byte with the high bit (a \n ^ 0x80 look-alike) as the others */
+            bool nl = round == 3 || (round == 1 && r % 16 == 0) || (round == 2 && r % 2 == 0);
+            buf[i] = nl ? '\n' : "a\r\x8a,"[r % 4];
+        }
+        for (size_t at = 0; at < 64; at++)
+            for (size_t n = 0; n <= 300; n++)
+                if (compare_newlines(buf + at, n, "random") && ++failures > 5) {
+                    CHECK_EQ(failures, 0);
+                    return;
+                }
+    }
+    size_t big = 40000;
+    char *all = malloc(big + 1);
+    memset(all, '\n', big);
+    for (size_t at = 0; at < 2; at++) failures += compare_newlines(all + at, big - at, "all newlines");
+    CHECK_EQ(pt_count_newlines(all, big), 40000);
+    free(all);
+    CHECK_EQ(pt_count_newlines("a\nb\n\n", 5), 3);
+    CHECK_EQ(failures, 0);
+}
+
 int main(void)
 {
     RUN(test_hand_cases);
     RUN(test_quoted_field_across_blocks);
     RUN(test_random_against_oracle);
     RUN(test_long_records);
+    RUN(test_newline_count);
     return CHECK_DONE();
 }
