@@ -1067,11 +1067,18 @@ static inline int32_t current_column(pt_scanner *s)
     return s->cur_col;
 }
 
-/* The counters of pattern i in the field's column, or NULL. */
+/* The counters of pattern i in the field's column, or NULL. A column holds the cells
+ * of the few patterns that match there, and those of one column take turns (an order
+ * number's two patterns, an amount's), so the last one found (the hint) misses often:
+ * the first cells are looked at here before the call that also adds a new one. */
 static inline pt_column_pattern *column_cell(pt_scanner *s, size_t i)
 {
     int32_t c = current_column(s);
     if (c < 0) return NULL;
+    pt_column *col = &s->cstats->cols[c];
+    uint32_t first = col->n_pats < 4 ? col->n_pats : 4;
+    for (uint32_t k = 0; k < first; k++)
+        if (col->pats[k].pattern == (uint32_t)i) return &col->pats[k];
     return pt_colstats_cell(s->cstats, c, (uint32_t)i);
 }
 
