@@ -278,6 +278,10 @@ struct pt_scanner {
      * pattern that passed in the record */
     const uint8_t *shape_alt;      /* the plan's (the alternative that holds) */
     uint64_t *rec_passed;
+    /* for each shape that holds, the roles a record must carry (role_patterns): a row of
+     * words per role, the role's counting patterns a bit each; worked out once per plan */
+    uint64_t *role_bits;           /* PT_MAX_SHAPES x PT_SHAPE_ROLES_MAX rows */
+    uint8_t n_role_rows[PT_MAX_SHAPES];
     struct pending_value { uint32_t pattern; int32_t col; const char *v; size_t n; } *pending;
     size_t n_pending, cap_pending;
 };
@@ -759,6 +763,7 @@ pt_scanner *pt_scanner_new(const pt_patterns *ps, const pt_policy *pol)
     s->skip_sets = pt_xcalloc(SKIP_SETS * s->words, sizeof(uint64_t));
     s->no_skips = pt_xcalloc(s->words, sizeof(uint64_t));
     s->rec_passed = pt_xcalloc(s->words, sizeof(uint64_t));
+    s->role_bits = pt_xcalloc((size_t)PT_MAX_SHAPES * PT_SHAPE_ROLES_MAX * s->words, sizeof(uint64_t));
     set_skips(s, NULL, NULL);
     s->uncached_list = pt_xcalloc(ps->n ? ps->n : 1, sizeof(uint16_t));
     s->next_ctx_id = (uint32_t)s->pf->n_ctxs;
@@ -785,6 +790,7 @@ void pt_scanner_free(pt_scanner *s)
     free(s->skip_sets);
     free(s->no_skips);
     free(s->rec_passed);
+    free(s->role_bits);
     free(s->pending);
     free(s->uncached_list);
     for (size_t k = 0; s->dyn && k < DYN_MAX; k++) {
@@ -1742,6 +1748,36 @@ void pt_scanner_set_shadow(pt_scanner *s, bool on)
     choose_skip_set(s);   /* the lists to use: all of them in shadow */
 }
 
+/* The rows of role_bits for the shapes that hold: for each role of the holding
+ * alternative that wants a column (min) and that some counting pattern fills, those
+ * patterns (a role filled only by role_only patterns was judged for its column). */
+static void role_patterns(pt_scanner *s)
+{
+    for (uint32_t live = s->shapes_hold; live; live &= live - 1) {
+        unsigned k = (unsigned)__builtin_ctz(live);
+        const pt_shape *sh = &s->ps->shapes[k];
+        const pt_shape_alt *a = &sh->alts[s->shape_alt[k]];
+        uint64_t *row = s->role_bits + (size_t)k * PT_SHAPE_ROLES_MAX * s->words;
+        size_t rows = 0;
+        for (size_t r = 0; r < sh->n_roles; r++) {
+            if (!a->min[r]) continue;
+            memset(row, 0, s->words * sizeof *row);
+            bool counted = false;
+            for (size_t m = 0; m < sh->roles[r].n_patterns; m++) {
+                uint32_t j = sh->roles[r].patterns[m];
+                if (s->ps->v[j].role_only) continue;
+                counted = true;
+                row[j >> 6] |= (uint64_t)1 << (j & 63);
+            }
+            if (counted) {
+                row += s->words;
+                rows++;
+            }
+        }
+        s->n_role_rows[k] = (uint8_t)rows;
+    }
+}
+
 void pt_scanner_set_columns(pt_scanner *s, const pt_colstats *plan, pt_colstats *stats)
 {
     flush_positions(s);
@@ -1753,6 +1789,7 @@ void pt_scanner_set_columns(pt_scanner *s, const pt_colstats *plan, pt_colstats 
     s->shapes_partial = stats && plan ? plan->shapes_partial : 0;
     set_skips(s, stats ? plan : NULL, stats);
     s->shape_alt = plan ? plan->shape_alt : NULL;
+    role_patterns(s);
     s->cs_gen++;
     s->cur_col = -1;
 }
@@ -1844,35 +1881,30 @@ static void fingerprint(pt_scanner *s, uint64_t fp[2])
  * role_only patterns (a time, a direction) were judged for the column as a whole. */
 static bool record_has_roles(const pt_scanner *s, size_t k)
 {
-    const pt_shape *sh = &s->ps->shapes[k];
-    const pt_shape_alt *a = &sh->alts[s->shape_alt[k]];
-    for (size_t r = 0; r < sh->n_roles; r++) {
-        const pt_shape_role *role = &sh->roles[r];
-        if (!a->min[r]) continue;
-        bool counted = false, present = false;
-        for (size_t m = 0; m < role->n_patterns; m++) {
-            uint32_t j = role->patterns[m];
-            if (s->ps->v[j].role_only) continue;
-            counted = true;
-            present = present || bit_test(s->rec_passed, j);
-        }
-        if (counted && !present) return false;
+    const uint64_t *row = s->role_bits + k * PT_SHAPE_ROLES_MAX * s->words;
+    for (size_t r = 0; r < s->n_role_rows[k]; r++, row += s->words) {
+        uint64_t any = 0;
+        for (size_t w = 0; w < s->words; w++) any |= row[w] & s->rec_passed[w];
+        if (!any) return false;
     }
     return true;
 }
 
 /* The values of holding shapes (shape_allows): accepted where the record carries its
- * shape's roles, doubt where it does not. */
+ * shape's roles, doubt where it does not. Each shape is judged once for the record. */
 static void settle_pending(pt_scanner *s)
 {
+    uint32_t judged = 0, carried = 0;
     for (size_t q = 0; q < s->n_pending; q++) {
         const struct pending_value *pv = &s->pending[q];
         const pt_pattern *p = &s->ps->v[pv->pattern];
         uint32_t live = p->shapes & s->shapes_hold;
-        bool ok = false;
-        for (size_t k = 0; live >> k; k++)
-            if ((live >> k & 1) && record_has_roles(s, k)) ok = true;
-        if (!ok) {
+        for (uint32_t todo = live & ~judged; todo; todo &= todo - 1) {
+            unsigned k = (unsigned)__builtin_ctz(todo);
+            if (record_has_roles(s, k)) carried |= (uint32_t)1 << k;
+        }
+        judged |= live;
+        if (!(live & carried)) {
             s->cur_col = pv->col;   /* note_doubt names the value's column */
             note_doubt(s, pv->pattern);
             continue;
