@@ -144,6 +144,8 @@ int pt_literal_index_add(pt_literal_index *x, const char *s, size_t n)
     unsigned key = kind == PT_LIT_CP ? (unsigned)cp : kind == PT_LIT_PAIR ? u[0] | (unsigned)u[1] << 8 : hash3(u);
     bit_set(kind == PT_LIT_CP ? x->first_cp : kind == PT_LIT_PAIR ? x->prefix2 : x->prefix3, key);
     if (kind != PT_LIT_CP) x->starts[u[0]] |= (uint8_t)(kind == PT_LIT_PAIR ? 2 : 1);
+    for (unsigned c = 0; c < 256; c++)
+        x->stop[c] = (uint8_t)(x->starts[c] | (c - 0xE0u < 0x10u ? 4 : 0));
     x->kind[x->n] = (uint8_t)kind;
     x->key[x->n] = (uint16_t)key;
     x->next[x->n] = x->head[key % 1024];
@@ -170,8 +172,12 @@ void pt_literal_index_find(const pt_literal_index *x, const char *v, size_t n, u
     found[0] = found[1] = found[2] = found[3] = 0;
     size_t i = 0;
     while (i + 1 < n) {
-        unsigned c = s[i];
-        if (c - 0xE0u < 0x10u && i + 2 < n) {
+        unsigned c = s[i], stop = x->stop[c];
+        if (!stop) {   /* most ASCII bytes: no literal starts here */
+            i++;
+            continue;
+        }
+        if ((stop & 4) && i + 2 < n) {
             unsigned c1 = s[i + 1] ^ 0x80u, c2 = s[i + 2] ^ 0x80u;
             if ((c1 | c2) < 0x40u) {
                 /* a whole 3-byte character (Han): only a PT_LIT_CP literal can start

@@ -126,6 +126,8 @@ typedef struct {
     uint64_t prefix3[1024];  /* hashed first 3 bytes of the other literals of 3 bytes or more */
     uint64_t prefix2[1024];  /* first 2 bytes of the literals of 2 bytes */
     uint8_t starts[256];     /* 1 | 2: some PT_LIT_HASH3 | PT_LIT_PAIR literal starts with the byte */
+    uint8_t stop[256];       /* starts, | 4 for the lead bytes of 3-byte characters: the walk
+                                passes over the other bytes with one test each */
     uint16_t key[PT_LIT_INDEX_MAX];   /* code point, hash3 of the first 3 bytes, or the 2 bytes */
     uint16_t head[1024];     /* 1 + first literal of bucket key % 1024, 0: none */
     uint16_t next[PT_LIT_INDEX_MAX];  /* 1 + next literal of the same bucket */
