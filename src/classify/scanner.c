@@ -282,7 +282,7 @@ struct pt_scanner {
      * words per role, the role's counting patterns a bit each; worked out once per plan */
     uint64_t *role_bits;           /* PT_MAX_SHAPES x PT_SHAPE_ROLES_MAX rows */
     uint8_t n_role_rows[PT_MAX_SHAPES];
-    struct pending_value { uint32_t pattern; int32_t col; const char *v; size_t n; } *pending;
+    struct pending_value { uint32_t pattern; int32_t col; const char *v; size_t n; bool whole; } *pending;
     size_t n_pending, cap_pending;
 };
 
@@ -1088,8 +1088,12 @@ static inline pt_column_pattern *column_cell(pt_scanner *s, size_t i)
     return pt_colstats_cell(s->cstats, c, (uint32_t)i);
 }
 
-/* cell: pattern i's counters in the field's column, or NULL. */
-static void accept_value(pt_scanner *s, size_t i, const char *v, size_t n, pt_column_pattern *cell)
+/* cell: pattern i's counters in the field's column, or NULL. whole: v is the field as
+ * classify_field trimmed it (a header-only pattern's value, a match spanning the field),
+ * which a trim leaves as it is: a normalization that only trims is then no call at all
+ * (four or five values a record of a dump). */
+static void accept_value(pt_scanner *s, size_t i, const char *v, size_t n, pt_column_pattern *cell,
+                         bool whole)
 {
     const pt_pattern *p = &s->ps->v[i];
     if (s->matched) s->matched[i]++;
@@ -1098,12 +1102,15 @@ static void accept_value(pt_scanner *s, size_t i, const char *v, size_t n, pt_co
     if (s->samples) offer_sample(s, i, v, n);
     s->categories |= (uint64_t)1 << p->category;
     if (p->identifier) s->piece = true;
-    if (n > s->cap_norm) {
-        while (s->cap_norm < n) s->cap_norm *= 2;
-        s->norm = pt_xrealloc(s->norm, s->cap_norm);
-    }
     size_t m = n;
-    const char *norm = pt_value_normalized(p, v, &m, s->norm);
+    const char *norm = v;
+    if (!whole || (p->normalize != PT_NORM_TRIM && p->normalize != PT_NORM_NONE) || p->normalize_tail) {
+        if (n > s->cap_norm) {
+            while (s->cap_norm < n) s->cap_norm *= 2;
+            s->norm = pt_xrealloc(s->norm, s->cap_norm);
+        }
+        norm = pt_value_normalized(p, v, &m, s->norm);
+    }
     push_elem(s, XXH3_64bits_withSeed(norm, m, (uint64_t)p->category + 1));
     bool subject = p->subject_rank && p->subject_rank < s->best_rank;
     if (subject) {   /* the low 4 bits name the kind of identifier (tally.h) */
@@ -1203,7 +1210,7 @@ static void note_doubt(pt_scanner *s, size_t i)
 
 /* Does pattern i (role_only, or needing a record shape) count here? Where its shape is
  * partly there, its value is doubt. */
-static bool shape_allows(pt_scanner *s, size_t i, const char *v, size_t n)
+static bool shape_allows(pt_scanner *s, size_t i, const char *v, size_t n, bool whole)
 {
     const pt_pattern *p = &s->ps->v[i];
     if (p->role_only) {
@@ -1216,7 +1223,7 @@ static bool shape_allows(pt_scanner *s, size_t i, const char *v, size_t n)
             s->cap_pending = s->cap_pending ? s->cap_pending * 2 : 8;
             s->pending = pt_xrealloc(s->pending, s->cap_pending * sizeof *s->pending);
         }
-        s->pending[s->n_pending++] = (struct pending_value){(uint32_t)i, current_column(s), v, n};
+        s->pending[s->n_pending++] = (struct pending_value){(uint32_t)i, current_column(s), v, n, whole};
         return false;
     }
     if (s->shapes_partial & p->shapes) note_doubt(s, i);
@@ -1229,8 +1236,8 @@ static bool shape_allows(pt_scanner *s, size_t i, const char *v, size_t n)
     return false;
 }
 
-/* One regex match v[start..end) of pattern i in field v. */
-static void judge_match(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
+/* One regex match v[start..end) of pattern i in field v[0..field_n). */
+static void judge_match(pt_scanner *s, size_t i, uint64_t bytes, const char *v, size_t field_n,
                         size_t start, size_t end)
 {
     const pt_pattern *p = &s->ps->v[i];
@@ -1287,8 +1294,9 @@ static void judge_match(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
         return;
     }
     if (s->shapes_hold) s->rec_passed[i >> 6] |= (uint64_t)1 << (i & 63);
-    if ((p->shapes || p->role_only) && !shape_allows(s, i, m, n)) return;
-    accept_value(s, i, m, n, cell);
+    bool whole = start == 0 && end == field_n;   /* the trimmed field itself */
+    if ((p->shapes || p->role_only) && !shape_allows(s, i, m, n, whole)) return;
+    accept_value(s, i, m, n, cell, whole);
 }
 
 /* Next search position after an empty match at pos: one UTF-8 character on. */
@@ -1312,7 +1320,7 @@ static bool match_values(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
         size_t ms = ov[0], me = ov[1];
         if (ms > me || me > n) break;   /* \K tricks: give up on this field */
         any = true;
-        if (me > ms) judge_match(s, i, bytes, v, ms, me);
+        if (me > ms) judge_match(s, i, bytes, v, n, ms, me);
         if (p->match == PT_MATCH_FIELD) break;
         start = me > ms ? me : next_char(v, n, ms);   /* always moves forward */
     }
@@ -1604,7 +1612,7 @@ static void run_candidate(pt_scanner *s, uint32_t it, bool value, uint64_t bytes
         pt_column_pattern *cell = column_cell(s, i);
         if (cell) cell->matches++, cell->checked++, cell->passed++;
         if (s->in_shadow) return;
-        accept_value(s, i, v, n, cell);
+        accept_value(s, i, v, n, cell, true);
         push_span(s, i, 0, n);
         return;
     }
@@ -1910,7 +1918,7 @@ static void settle_pending(pt_scanner *s)
             continue;
         }
         pt_column_pattern *cell = pv->col >= 0 ? pt_colstats_cell(s->cstats, pv->col, pv->pattern) : NULL;
-        accept_value(s, pv->pattern, pv->v, pv->n, cell);
+        accept_value(s, pv->pattern, pv->v, pv->n, cell, pv->whole);
     }
     s->n_pending = 0;
 }
