@@ -1940,7 +1940,8 @@ void pt_scanner_classify(pt_scanner *s, const pt_record *rec, pt_record_class *o
     s->doubt_col = -1;
     s->doubt_pat = -1;
     s->cur_col = -1;
-    if (s->shapes_hold) memset(s->rec_passed, 0, s->words * sizeof *s->rec_passed);
+    if (s->shapes_hold)   /* a word or two: a loop, not a call to memset */
+        for (size_t w = 0; w < s->words; w++) s->rec_passed[w] = 0;
     for (size_t i = 0; rec && i < rec->n; i++) classify_field(s, &rec->fields[i], i);
     if (s->n_pending) settle_pending(s);
     memset(out, 0, sizeof *out);

@@ -21,6 +21,18 @@
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+/* Are the 8 bytes at s all ASCII digits? (SWAR: a byte below '0' borrows into its high
+ * bit, one above '9' carries into it once 127 - '9' is added; bytes >= 0x80 have it.) */
+static bool eight_digits(const char *s)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = ones * 0x80;
+    uint64_t x;
+    memcpy(&x, s, 8);
+    uint64_t below = (x - ones * '0') & ~x & highs;
+    uint64_t above = ((x + ones * (127 - '9')) | x) & highs;
+    return (below | above) == 0;
+}
+
 static void say_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void say_fmt(char *buf, size_t len, const char *fmt, ...)
 {
@@ -267,6 +279,7 @@ static bool bank_card_verdict(const char *s, size_t n, char *why, size_t whylen)
     if (!s) return false;
     /* the digits: s itself when it is all digits (most values), else copied out of
      * their spaces or hyphens */
+    while (count + 8 <= n && count + 8 <= sizeof copy && eight_digits(s + count)) count += 8;
     while (count < n && count < sizeof copy && is_digit(s[count])) count++;
     const char *digits = s;
     if (count < n) {

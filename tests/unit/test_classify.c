@@ -13,6 +13,7 @@
 #include "pitally/classify.h"
 #include "pitally/patterns.h"
 #include "pitally/policy.h"
+#include "pitally/validators.h"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -718,6 +719,32 @@ static void test_scanner_new_cost(void)
     }
 }
 
+/* The card validator reads a run of digits 8 bytes at a time (SWAR) before the bytes
+ * one by one: a byte that is not a digit at any position 0..18 of a 19-digit card must
+ * stop the run there. 6222021234567890128: UnionPay (62, 16-19 digits); Luhn from the
+ * right, every second digit doubled (digits of 2*d summed): 8 + (2+4) + 1 + 0 + 9 +
+ * (1+6) + 7 + (1+2) + 5 + 8 + 3 + 4 + 1 + 0 + 2 + 4 + 2 + 4 + 6 = 80, divisible by 10.
+ * A space or hyphen in place of a digit drops that digit: 18 digits, another sum, but
+ * a byte that is neither (':' and '/' just around the digits, a letter, 0xB0 and 0x80,
+ * which a borrow or carry could make look like a digit) makes it no card at all. */
+static void test_card_digit_runs(void)
+{
+    const char *card = "6222021234567890128";
+    CHECK(pt_valid_bank_card(card, 19));
+    const char bad[] = {':', '/', 'a', (char)0xB0, (char)0x80};
+    for (size_t k = 0; k < 19; k++)
+        for (size_t b = 0; b < sizeof bad; b++) {
+            char v[20];
+            memcpy(v, card, 19);
+            v[k] = bad[b];
+            CHECK(!pt_valid_bank_card(v, 19));
+        }
+    /* the same digits split 4-4-4-4-3 by spaces: the run stops at byte 4, the rest is
+     * copied out of its separators, the same 19 digits and sum */
+    CHECK(pt_valid_bank_card("6222 0212 3456 7890 128", 23));
+    CHECK(pt_valid_bank_card("6222-0212-3456-7890-128", 23));
+}
+
 int main(void)
 {
     char err[512];
@@ -734,6 +761,7 @@ int main(void)
     matched = calloc(ps.n, sizeof *matched);
     rejected = calloc(ps.n, sizeof *rejected);
 
+    RUN(test_card_digit_runs);
     RUN(test_load_shipped_set);
     RUN(test_person_row);
     RUN(test_subject_falls_back_to_mobile);
