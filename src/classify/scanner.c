@@ -92,6 +92,10 @@ typedef struct {
     /* the key's column in the column table while stat_gen is the scanner's cs_gen */
     uint32_t stat_gen;
     int32_t stat_idx;
+    /* with stable keys (a header row), the key's address while ptr_gen is the scanner's
+     * cs_gen: the same address then holds the same name, and a field costs no compare */
+    const char *ptr;
+    uint32_t ptr_gen;
     char key[COLUMN_KEY_MAX];
 } column_slot;
 
@@ -1007,7 +1011,11 @@ static const key_ctx *column_context(pt_scanner *s, const pt_field *f, size_t co
     }
     if (col >= COLUMNS || f->key_len > COLUMN_KEY_MAX) return key_context(s, f->key, f->key_len);
     column_slot *c = &s->columns[col];
-    if (c->gen == s->key_gen && c->len == f->key_len && same_bytes(c->key, f->key, f->key_len)) {
+    if (c->gen == s->key_gen && c->len == f->key_len &&
+        ((s->stable_keys && c->ptr == f->key && c->ptr_gen == s->cs_gen) ||
+         same_bytes(c->key, f->key, f->key_len))) {
+        c->ptr = f->key;
+        c->ptr_gen = s->cs_gen;
         s->key_slot = c;
         return c->ctx;
     }
@@ -1017,6 +1025,8 @@ static const key_ctx *column_context(pt_scanner *s, const pt_field *f, size_t co
     c->gen = s->key_gen;
     c->len = (uint32_t)f->key_len;
     c->stat_gen = 0;
+    c->ptr = f->key;
+    c->ptr_gen = s->cs_gen;
     memcpy(c->key, f->key, f->key_len);
     s->key_slot = c;
     return ctx;
