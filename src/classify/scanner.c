@@ -1572,6 +1572,13 @@ static size_t shape_items(pt_scanner *s, const key_ctx *ctx, uint64_t m, size_t 
     return k;
 }
 
+/* Does the field hold one of c's required literals (field_lits, once known)? */
+static inline bool holds_literal(const pt_scanner *s, const candidate *c)
+{
+    return ((c->lit_ids[0] & s->field_lits[0]) | (c->lit_ids[1] & s->field_lits[1]) |
+            (c->lit_ids[2] & s->field_lits[2]) | (c->lit_ids[3] & s->field_lits[3])) != 0;
+}
+
 /* The run-time part of candidate item it for field v[0..n). */
 static bool value_possible(pt_scanner *s, uint32_t it, const char *v, size_t n)
 {
@@ -1582,9 +1589,7 @@ static bool value_possible(pt_scanner *s, uint32_t it, const char *v, size_t n)
             pt_literal_index_find(&s->pf->lits, v, n, s->field_lits);
             s->field_lits_known = true;
         }
-        if (!((c->lit_ids[0] & s->field_lits[0]) | (c->lit_ids[1] & s->field_lits[1]) |
-              (c->lit_ids[2] & s->field_lits[2]) | (c->lit_ids[3] & s->field_lits[3])))
-            return false;
+        if (!holds_literal(s, c)) return false;
     }
     switch (PT_ITEM_VS(it)) {
     case PT_VS_PASS: return true;
@@ -1638,6 +1643,10 @@ static inline bool item_value_possible(pt_scanner *s, uint32_t it, const char *v
     if (PT_ITEM_READY(it)) return true;
     unsigned vs = PT_ITEM_VS(it);
     if (vs == PT_VS_NO) return false;
+    /* once the field was walked for literals, the label patterns it lacks (a dozen on
+     * a field of text) stop at a bit test, with no call */
+    if (PT_ITEM_LIT(it) && s->field_lits_known && !holds_literal(s, &s->cands[PT_ITEM_IDX(it)]))
+        return false;
     if (vs == PT_VS_SCAN_ASCII) {
         if (!s->field_runs_known) {
             pt_token_runs(s->pf->token_bytes, s->pf->token_min, v, n, &s->field_runs);
