@@ -46,6 +46,7 @@
 #endif
 
 #include "colview.h"
+#include "evidence_internal.h"
 #include "rowids.h"
 #include "jsonw.h"
 #include "pitally/input.h"
@@ -76,11 +77,19 @@ typedef struct {
     uint64_t offset;
     char *row;                 /* the CSV line without the key column */
     char id[64];               /* SHA-256 (hex) of the row's identifying cells */
+    uint8_t *raw;              /* its record for the state (evidence_internal.h), or NULL */
+    size_t raw_len;
 } sample_row;
 
+/* The candidates of a tier: the pool is PT_EV_POOL_FACTOR times the sample, so that a
+ * piece that leaves the tier (raised by --declare) does not leave a hole, and so that a
+ * merge of shards can prove its sample (evmerge.c). What it holds is exactly the tier's
+ * pieces whose key is below theta, the smallest key ever turned away or pushed out
+ * (UINT64_MAX: none was): the file takes the sample's n smallest of them. */
 typedef struct {
-    sample_row *v;             /* max-heap by key, at most n */
+    sample_row *v;             /* max-heap by key, at most the pool */
     size_t n;
+    uint64_t theta;
 } sample_heap;
 
 struct pt_evidence {
@@ -108,6 +117,12 @@ struct pt_evidence {
     bool have_head;
     buf head, id_head;         /* its input and member cells, as written and as hashed */
     sample_heap heaps[PT_MAX_TIERS];
+    size_t pool;               /* candidates kept per tier: PT_EV_POOL_FACTOR * sample_n */
+    FILE *capture;             /* scan --state: the records of the pieces listed, for the
+                                  state's evidence section (NULL: not kept) */
+    char *capture_path;
+    bool merging;              /* the pieces' fingerprints come enciphered (a merge) */
+    pt_evbytes rec;            /* a record being made */
     bool failed;
     int error;
     buf scratch;               /* a piece formatted at the commit (a sample row) */
@@ -422,7 +437,7 @@ bool pt_evidence_prepare(const void *ctx, const pt_piece_event *e, pt_piece_byte
     const pt_evidence *ev = ctx;
     if (e->tier != 0) return true;   /* a sample's row: formatted at the commit if drawn */
     format_piece(ev, e, out);
-    return false;
+    return ev->capture != NULL;      /* the state keeps the values as found */
 }
 
 /* The piece as the commit gives it: prepared by a worker, or formatted here. */
@@ -589,9 +604,9 @@ pt_evidence *pt_evidence_open(const char *dir, const pt_policy *pol, const pt_pa
     ev->dir = pt_xstrdup(dir);
     ev->pol = pol;
     ev->ps = ps;
-    ev->sample_n = sample_n;
-    ev->seed = seed;
+    pt_evidence_set_draw(ev, sample_n, seed);
     ev->mask = mask;
+    for (size_t t = 0; t < PT_MAX_TIERS; t++) ev->heaps[t].theta = UINT64_MAX;
     use_random_key(ev);
     ev->id_ctx = EVP_MD_CTX_new();
     ev->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
@@ -665,6 +680,7 @@ static void heap_remove(sample_heap *h, const uint64_t fp[2])
     for (size_t i = 0; i < h->n; i++) {
         if (h->v[i].fp[0] != fp[0] || h->v[i].fp[1] != fp[1]) continue;
         free(h->v[i].row);
+        free(h->v[i].raw);
         h->v[i] = h->v[--h->n];
         if (i < h->n) {
             sift_down(h, i);
@@ -674,21 +690,46 @@ static void heap_remove(sample_heap *h, const uint64_t fp[2])
     }
 }
 
+/* The fingerprint as the state's sets hold it: enciphered under the case key (a merge's
+ * pieces come so already). */
+static void enciphered(const pt_evidence *ev, const uint64_t fp[2], uint64_t out[2])
+{
+    uint8_t block[16];
+    memcpy(block, fp, 16);
+    if (!ev->merging && ev->draw_key) encipher_block(ev->draw_key, block);
+    memcpy(out, block, 16);
+}
+
 static void offer(pt_evidence *ev, const pt_piece_event *e)
 {
     sample_heap *h = &ev->heaps[e->tier];
     uint64_t key = draw_key(ev, e->fp);
-    if (ev->sample_n == 0 || (h->n == ev->sample_n && key >= h->v[0].key)) return;
+    if (ev->pool == 0) return;
+    if (h->n == ev->pool && key >= h->v[0].key) {
+        if (key < h->theta) h->theta = key;   /* turned away: the pool is below it */
+        return;
+    }
     buf b = {0};
-    sample_row r = {key, {e->fp[0], e->fp[1]}, e->input, e->offset, NULL, {0}};
+    sample_row r = {key, {e->fp[0], e->fp[1]}, e->input, e->offset, NULL, {0}, NULL, 0};
     piece_row(ev, e, &b, r.id);
     r.row = b.p;
-    if (h->n < ev->sample_n) {
-        if (!h->v) h->v = pt_xcalloc(ev->sample_n, sizeof *h->v);
+    if (ev->capture) {
+        uint64_t enc[2];
+        enciphered(ev, e->fp, enc);
+        ev->rec.len = 0;
+        pt_ev_put_record(&ev->rec, e, enc);
+        r.raw = pt_xmalloc(ev->rec.len);
+        memcpy(r.raw, ev->rec.p, ev->rec.len);
+        r.raw_len = ev->rec.len;
+    }
+    if (h->n < ev->pool) {
+        if (!h->v) h->v = pt_xcalloc(ev->pool, sizeof *h->v);
         h->v[h->n++] = r;
         sift_up(h, h->n - 1);
     } else {
+        if (h->v[0].key < h->theta) h->theta = h->v[0].key;   /* pushed out */
         free(h->v[0].row);
+        free(h->v[0].raw);
         h->v[0] = r;
         sift_down(h, 0);
     }
@@ -756,6 +797,19 @@ static void list_head(pt_evidence *ev, const pt_piece_event *e)
     ev->have_head = true;
 }
 
+/* The record of a listed piece, for the state's evidence section (scan --state). */
+static void capture_listed(pt_evidence *ev, const pt_piece_event *e)
+{
+    uint64_t enc[2];
+    enciphered(ev, e->fp, enc);
+    ev->rec.len = 0;
+    pt_ev_put_record(&ev->rec, e, enc);
+    if (fwrite(ev->rec.p, 1, ev->rec.len, ev->capture) != ev->rec.len && !ev->failed) {
+        ev->failed = true;
+        ev->error = errno ? errno : EIO;
+    }
+}
+
 /* A row of the list: the cells only the commit knows around those the worker
  * prepared; its identity to the list's digest. */
 static void list_piece(pt_evidence *ev, const pt_piece_event *e)
@@ -781,6 +835,7 @@ static void list_piece(pt_evidence *ev, const pt_piece_event *e)
     id_digest2(ev, t->p, t->len, x.id_text, x.id_len, md);
     pt_rowids_add(ev->list_ids, md);
     ev->listed++;
+    if (ev->capture) capture_listed(ev, e);
     if (!e->prepared) flush_list(ev);   /* formatted here, in scratch: written now */
 }
 
@@ -960,6 +1015,24 @@ static int by_position(const void *a, const void *b)
     const sample_row *x = a, *y = b;
     if (x->input != y->input) return x->input < y->input ? -1 : 1;
     return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+static int by_draw(const void *a, const void *b)
+{
+    const sample_row *x = a, *y = b;
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* The pool down to the sample: its n smallest keys. */
+static void keep_smallest(sample_heap *h, size_t n)
+{
+    if (h->n <= n) return;
+    qsort(h->v, h->n, sizeof *h->v, by_draw);
+    for (size_t i = n; i < h->n; i++) {
+        free(h->v[i].row);
+        free(h->v[i].raw);
+    }
+    h->n = n;
 }
 
 typedef struct {
@@ -1153,6 +1226,7 @@ int pt_evidence_finish(pt_evidence *ev, const pt_scan_result *r, char *err, size
     }
     for (size_t t = 1; t < ev->pol->n_tiers; t++) {
         sample_heap *h = &ev->heaps[t];
+        keep_smallest(h, ev->sample_n);
         if (h->n) qsort(h->v, h->n, sizeof *h->v, by_position);   /* h->v is NULL when empty */
         char name[64];
         snprintf(name, sizeof name, "sample_%s.csv", ev->pol->tiers[t].id);
@@ -1182,9 +1256,15 @@ void pt_evidence_free(pt_evidence *ev)
         unlink(ev->list_tmp);
     }
     for (size_t t = 0; t < PT_MAX_TIERS; t++) {
-        for (size_t i = 0; i < ev->heaps[t].n; i++) free(ev->heaps[t].v[i].row);
+        for (size_t i = 0; i < ev->heaps[t].n; i++) {
+            free(ev->heaps[t].v[i].row);
+            free(ev->heaps[t].v[i].raw);
+        }
         free(ev->heaps[t].v);
     }
+    if (ev->capture) fclose(ev->capture);
+    free(ev->capture_path);
+    free(ev->rec.p);
     free(ev->dir);
     free(ev->list_path);
     free(ev->list_tmp);
@@ -1201,4 +1281,209 @@ void pt_evidence_free(pt_evidence *ev)
     free(ev->pattern_id_len);
     pt_rowids_free(ev->list_ids);
     free(ev);
+}
+
+/* ---- the state's evidence section (scan --state; evmerge.c reads it) ----
+ * [the records of the pieces listed, in input order]
+ * [head: varint sample size, varint pool, u64-le seed, varint tiers; per tier after the
+ *  first: u64-le theta, varint count, its candidates' records; varint rejected rows, each
+ *  varint input, pattern, offset, line, byte reason, varint length and the value as
+ *  found; varint pieces listed]
+ * [u64-le length of the head] */
+
+void pt_ev_put(pt_evbytes *b, const void *p, size_t n)
+{
+    if (b->len + n > b->cap) {
+        b->cap = b->cap ? 2 * b->cap : 256;
+        while (b->cap < b->len + n) b->cap *= 2;
+        b->p = pt_xrealloc(b->p, b->cap);
+    }
+    if (n) memcpy(b->p + b->len, p, n);
+    b->len += n;
+}
+
+void pt_ev_put_var(pt_evbytes *b, uint64_t v)
+{
+    uint8_t t[10];
+    size_t n = 0;
+    do {
+        t[n] = (uint8_t)(v & 0x7f);
+        v >>= 7;
+        if (v) t[n] |= 0x80;
+        n++;
+    } while (v);
+    pt_ev_put(b, t, n);
+}
+
+void pt_ev_put_u64le(pt_evbytes *b, uint64_t v)
+{
+    uint8_t t[8];
+    for (int i = 0; i < 8; i++) t[i] = (uint8_t)(v >> (8 * i));
+    pt_ev_put(b, t, 8);
+}
+
+bool pt_ev_get_var(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+        uint8_t c = *(*p)++;
+        *v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) return true;
+    }
+    return false;
+}
+
+static uint64_t get_u64le(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+    return v;
+}
+
+void pt_ev_put_record(pt_evbytes *b, const pt_piece_event *e, const uint64_t enc[2])
+{
+    pt_evbytes body = {0};
+    pt_ev_put_u64le(&body, enc[0]);
+    pt_ev_put_u64le(&body, enc[1]);
+    pt_ev_put_var(&body, e->input);
+    pt_ev_put_var(&body, e->offset);
+    pt_ev_put_var(&body, e->line);
+    pt_ev_put_var(&body, e->categories);
+    uint8_t tier = (uint8_t)e->tier;
+    pt_ev_put(&body, &tier, 1);
+    pt_ev_put_var(&body, e->n_matches);
+    for (size_t i = 0; i < e->n_matches; i++) {
+        pt_ev_put_var(&body, e->matches[i].pattern);
+        pt_ev_put_var(&body, e->matches[i].len);
+        pt_ev_put(&body, e->matches[i].value, e->matches[i].len);
+    }
+    pt_ev_put_var(b, body.len);
+    pt_ev_put(b, body.p, body.len);
+    free(body.p);
+}
+
+bool pt_ev_get_record(const uint8_t *p, size_t n, size_t n_patterns, pt_evrecord *out)
+{
+    const uint8_t *end = p + n;
+    pt_piece_event *e = &out->e;
+    *e = (pt_piece_event){0};
+    if (n < 17) return false;
+    e->fp[0] = get_u64le(p);
+    e->fp[1] = get_u64le(p + 8);
+    p += 16;
+    uint64_t input, m;
+    if (!pt_ev_get_var(&p, end, &input) || input > UINT32_MAX || !pt_ev_get_var(&p, end, &e->offset) ||
+        !pt_ev_get_var(&p, end, &e->line) || !pt_ev_get_var(&p, end, &e->categories) || p >= end)
+        return false;
+    e->input = (uint32_t)input;
+    e->tier = *p++;
+    if (e->tier >= PT_MAX_TIERS || !pt_ev_get_var(&p, end, &m) || m > n) return false;
+    if (m > out->cap) {
+        out->cap = m;
+        out->matches = pt_xrealloc(out->matches, m * sizeof *out->matches);
+    }
+    for (size_t i = 0; i < m; i++) {
+        uint64_t pattern, len;
+        if (!pt_ev_get_var(&p, end, &pattern) || pattern >= n_patterns ||
+            !pt_ev_get_var(&p, end, &len) || len > (size_t)(end - p))
+            return false;
+        out->matches[i] = (pt_match){(uint32_t)pattern, (const char *)p, (size_t)len};
+        p += len;
+    }
+    e->matches = out->matches;
+    e->n_matches = (size_t)m;
+    e->new_in_run = e->new_in_input = true;
+    return p == end;
+}
+
+uint64_t pt_ev_draw_key(const uint64_t enc[2], uint64_t seed)
+{
+    uint8_t block[16];
+    memcpy(block, enc, 16);
+    return XXH3_64bits_withSeed(block, sizeof block, seed);
+}
+
+int pt_evidence_capture(pt_evidence *ev, char *err, size_t errlen)
+{
+    if (!ev->draw_key) {
+        snprintf(err, errlen, "the evidence kept in a state needs the case key");
+        return -1;
+    }
+    char name[64];
+    snprintf(name, sizeof name, ".%s.state.tmp", ev->pol->tiers[0].id);
+    ev->capture_path = join(ev->dir, name);
+    int fd = open(ev->capture_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    ev->capture = fd >= 0 ? fdopen(fd, "w+") : NULL;
+    if (!ev->capture) {
+        snprintf(err, errlen, "%s: %s", ev->capture_path, strerror(errno));
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    unlink(ev->capture_path);   /* held open only: nothing left behind */
+    return 0;
+}
+
+FILE *pt_evidence_section(pt_evidence *ev, char *err, size_t errlen)
+{
+    if (!ev->capture) return NULL;
+    pt_evbytes head = {0};
+    pt_ev_put_var(&head, ev->sample_n);
+    pt_ev_put_var(&head, ev->pool);
+    pt_ev_put_u64le(&head, ev->seed);
+    pt_ev_put_var(&head, ev->pol->n_tiers);
+    for (size_t t = 1; t < ev->pol->n_tiers; t++) {
+        const sample_heap *h = &ev->heaps[t];
+        pt_ev_put_u64le(&head, h->theta);
+        pt_ev_put_var(&head, h->n);
+        for (size_t i = 0; i < h->n; i++) pt_ev_put(&head, h->v[i].raw, h->v[i].raw_len);
+    }
+    pt_ev_put_var(&head, ev->n_rejected);
+    for (size_t i = 0; i < ev->n_rejected; i++) {
+        const rejected_row *x = &ev->rejected[i];
+        pt_ev_put_var(&head, x->input);
+        pt_ev_put_var(&head, x->pattern);
+        pt_ev_put_var(&head, x->offset);
+        pt_ev_put_var(&head, x->line);
+        pt_ev_put(&head, &x->reason, 1);
+        size_t n = strlen(x->value);
+        pt_ev_put_var(&head, n);
+        pt_ev_put(&head, x->value, n);
+    }
+    pt_ev_put_var(&head, ev->listed);
+    pt_ev_put_u64le(&head, head.len);
+    bool ok = fseeko(ev->capture, 0, SEEK_END) == 0 && !ev->failed &&
+              fwrite(head.p, 1, head.len, ev->capture) == head.len && fflush(ev->capture) == 0;
+    free(head.p);
+    if (!ok) {
+        snprintf(err, errlen, "%s: %s", ev->capture_path, strerror(ev->error ? ev->error : errno));
+        return NULL;
+    }
+    FILE *f = ev->capture;
+    ev->capture = NULL;
+    rewind(f);
+    return f;
+}
+
+void pt_evidence_merge_keys(pt_evidence *ev, const pt_casekey *k)
+{
+    use_key(ev, k->key, false);   /* the tags; the draw is of the enciphered fingerprints */
+    ev->draw = "case key";
+    ev->merging = true;
+}
+
+size_t pt_evidence_sample_n(const pt_evidence *ev)
+{
+    return ev->sample_n;
+}
+
+uint64_t pt_evidence_seed(const pt_evidence *ev)
+{
+    return ev->seed;
+}
+
+void pt_evidence_set_draw(pt_evidence *ev, size_t sample_n, uint64_t seed)
+{
+    ev->sample_n = sample_n;
+    ev->pool = PT_EV_POOL_FACTOR * sample_n;
+    ev->seed = seed;
 }
