@@ -13,7 +13,9 @@
  *    fingerprint is smallest (a bottom-N sketch, as a MinHash keeps). The hash is keyed
  *    by --seed, so another seed draws another sample; it depends only on the set of
  *    distinct pieces, so the same inputs and seed give the same sample for any thread
- *    count, chunk size or order of the inputs. Rows are written in input order.
+ *    count, chunk size or order of the inputs. Rows are written in input order. A pool
+ *    of PT_EV_POOL_FACTOR * N candidates is kept (sample_heap), so that pieces raised
+ *    out of the tier by --declare leave no hole unless more than 3N of them do.
  *  - rejected.csv: the first PT_REJECTS_PER_PATTERN values of each pattern that were
  *    matched and not accepted (masked copy, failed validator), with where and why: what
  *    an examiner checks to see that nothing real was thrown away. Their values are
@@ -22,6 +24,10 @@
  *    from the value (a birth date).
  *  - columns.csv: the columns view of the JSON report, one row per column of each input.
  *  - manifest.txt: what the files are, the seed and sample size, the counts.
+ *  - with --state (pt_evidence_capture), the state's evidence section: every listed
+ *    piece's record (values as found) streamed to an unlinked file in DIR, then each
+ *    tier's pool and the rejected rows (pt_evidence_section), for merge --evidence
+ *    (evmerge.c, which replays the merged pieces into a pt_evidence as a scan gives them).
  * Values are written as found (the examiner compares them with the original), or masked
  * with --mask for copies that leave the lab. The directory is 0700, every file 0600,
  * each written to a temporary name and renamed into place. CSV in UTF-8 with a BOM, so

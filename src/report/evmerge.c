@@ -523,25 +523,45 @@ static void put_out(pt_evmerge *m, const pt_evbytes *b)
     }
 }
 
+static bool earlier(const state *a, const state *b)
+{
+    return a->place_input < b->place_input ||
+           (a->place_input == b->place_input && a->place_offset < b->place_offset);
+}
+
+/* A min-heap of the live states by their current row's place. */
+static void sift_down(state **h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && earlier(h[l], h[m])) m = l;
+        if (r < n && earlier(h[r], h[m])) m = r;
+        if (m == i) return;
+        state *t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
 static int row_pass(pt_evmerge *m, const pt_tally *all, size_t *bad, char *err, size_t errlen)
 {
-    for (size_t i = 0; i < m->k; i++)
+    state **heap = pt_xmalloc((m->k ? m->k : 1) * sizeof *heap);
+    size_t live = 0;
+    for (size_t i = 0; i < m->k; i++) {
         if (!advance(m, &m->st[i])) {
             *bad = i;
             snprintf(err, errlen, "its evidence section is malformed (the list)");
+            free(heap);
             return -1;
         }
+        if (m->st[i].live) heap[live++] = &m->st[i];
+    }
+    for (size_t i = live; i-- > 0;) sift_down(heap, live, i);
     size_t next_loser = 0;
     pt_evbytes b = {0};
-    for (;;) {
-        state *first = NULL;   /* the states are few: a scan for the earliest */
-        for (size_t i = 0; i < m->k; i++) {
-            state *s = &m->st[i];
-            if (s->live && (!first || s->place_input < first->place_input ||
-                            (s->place_input == first->place_input && s->place_offset < first->place_offset)))
-                first = s;
-        }
-        if (!first) break;
+    while (live) {
+        state *first = heap[0];
         uint64_t place[2] = {first->place_input, first->place_offset};
         while (next_loser < m->n_losers / 2 && by_place(&m->losers[2 * next_loser], place) < 0) next_loser++;
         bool lost = next_loser < m->n_losers / 2 && by_place(&m->losers[2 * next_loser], place) == 0;
@@ -558,10 +578,14 @@ static int row_pass(pt_evmerge *m, const pt_tally *all, size_t *bad, char *err, 
             *bad = (size_t)(first - m->st);
             snprintf(err, errlen, "its evidence section is malformed (the list)");
             free(b.p);
+            free(heap);
             return -1;
         }
+        if (!first->live) heap[0] = heap[--live];
+        sift_down(heap, live, 0);
     }
     free(b.p);
+    free(heap);
     if (m->out_listed != all->streamed_distinct[0]) {   /* a piece is listed where it is raised */
         *bad = 0;
         snprintf(err, errlen, "the lists of the states give %llu pieces of tier %s, the sets %llu: "
