@@ -711,8 +711,11 @@ static void offer(pt_evidence *ev, const pt_piece_event *e)
     sample_heap *h = &ev->heaps[e->tier];
     uint64_t key = draw_key(ev, e->fp);
     if (ev->pool == 0) return;
+    /* beyond the bound: a piece pushed out earlier had a smaller key, so taking this one
+     * (into room a raised piece left) would make the pool other than "all below theta" */
+    if (key >= h->theta) return;
     if (h->n == ev->pool && key >= h->v[0].key) {
-        if (key < h->theta) h->theta = key;   /* turned away: the pool is below it */
+        h->theta = key;   /* turned away: the pool is below it */
         return;
     }
     buf b = {0};

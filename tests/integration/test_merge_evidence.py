@@ -192,3 +192,19 @@ def test_merge_evidence_refusals(tmp):
         d = os.path.join(tmp, name)
         left = [n for n in os.listdir(d) if not n.startswith(".")] if os.path.isdir(d) else []
         eq(left, [], name + ": no evidence file after a refusal")
+
+
+def test_raised_piece_leaves_the_merged_sample(tmp):
+    """--sample 40: every one of the 39 art5_5 pieces is drawn (shard 2 keeps all 40 of
+    c.csv as candidates: its pool is 160), so the sample holds exactly the tier. The
+    piece raised in shard 4 is among shard 2's art5_5 candidates; the merge must drop it
+    by its merged tier, art5_3: 39 rows, none of them c.csv's line 5 (row 4)."""
+    case, key, people = write_case(tmp)
+    one = whole(tmp, case, key, "one", "--sample", "40")
+    states = scan_shards(tmp, case, key, "s", "--sample", "40")
+    merged, _ = merge(tmp, key, "merged", states)
+    same_dirs(one, merged, "merge of 4 shards, the whole tier drawn")
+    s5 = rows(os.path.join(merged, "sample_art5_5.csv"))
+    eq(len(s5), 39, "the whole art5_5 tier")
+    eq(sorted(int(x["line"]) for x in s5), [n for n in range(2, 42) if n != 5],
+       "c.csv's lines but the raised row's")
