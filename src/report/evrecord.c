@@ -56,26 +56,38 @@ static uint64_t get_u64le(const uint8_t *p)
     return v;
 }
 
+static size_t var_size(uint64_t v)
+{
+    size_t n = 1;
+    while (v >>= 7) n++;
+    return n;
+}
+
+/* Written straight into b, its length first: the size is counted before (a record a
+ * listed piece, millions of them: no buffer of its own, no second copy). */
 void pt_ev_put_record(pt_evbytes *b, const pt_piece_event *e, const uint64_t enc[2])
 {
-    pt_evbytes body = {0};
-    pt_ev_put_u64le(&body, enc[0]);
-    pt_ev_put_u64le(&body, enc[1]);
-    pt_ev_put_var(&body, e->input);
-    pt_ev_put_var(&body, e->offset);
-    pt_ev_put_var(&body, e->line);
-    pt_ev_put_var(&body, e->categories);
+    size_t body = 16 + var_size(e->input) + var_size(e->offset) + var_size(e->line) +
+                  var_size(e->categories) + 1 + var_size(e->n_matches);
+    for (size_t i = 0; i < e->n_matches; i++)
+        body += var_size(e->matches[i].pattern) + var_size(e->matches[i].len) + e->matches[i].len;
+    pt_ev_put_var(b, body);
+    size_t start = b->len;
+    pt_ev_put_u64le(b, enc[0]);
+    pt_ev_put_u64le(b, enc[1]);
+    pt_ev_put_var(b, e->input);
+    pt_ev_put_var(b, e->offset);
+    pt_ev_put_var(b, e->line);
+    pt_ev_put_var(b, e->categories);
     uint8_t tier = (uint8_t)e->tier;
-    pt_ev_put(&body, &tier, 1);
-    pt_ev_put_var(&body, e->n_matches);
+    pt_ev_put(b, &tier, 1);
+    pt_ev_put_var(b, e->n_matches);
     for (size_t i = 0; i < e->n_matches; i++) {
-        pt_ev_put_var(&body, e->matches[i].pattern);
-        pt_ev_put_var(&body, e->matches[i].len);
-        pt_ev_put(&body, e->matches[i].value, e->matches[i].len);
+        pt_ev_put_var(b, e->matches[i].pattern);
+        pt_ev_put_var(b, e->matches[i].len);
+        pt_ev_put(b, e->matches[i].value, e->matches[i].len);
     }
-    pt_ev_put_var(b, body.len);
-    pt_ev_put(b, body.p, body.len);
-    free(body.p);
+    if (b->len - start != body) abort();   /* the count above and the writes disagree */
 }
 
 bool pt_ev_get_record(const uint8_t *p, size_t n, size_t n_patterns, pt_evrecord *out)
