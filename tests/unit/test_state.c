@@ -13,6 +13,7 @@
 #include "pitally/tally.h"
 #include "../../src/tally/sets.h"
 #include "../../src/tally/state_internal.h"
+#include "../../src/report/evidence_internal.h"
 
 static FILE *bytes_file(const char *s)
 {
@@ -192,8 +193,43 @@ static void test_merge_hooks(void)
     fclose(out);
 }
 
+/* A piece's record (evidence_internal.h) back as it went in; cut short, refused. */
+static void test_record_round_trip(void)
+{
+    pt_match m[2] = {{3, "张伟", 6}, {1, "13812345678", 11}};
+    pt_piece_event e = {.input = 300, .offset = 1u << 20, .line = 4096, .categories = 0x21,
+                        .tier = 2, .matches = m, .n_matches = 2};
+    uint64_t enc[2] = {0x0123456789abcdefull, 0xfedcba9876543210ull};
+    pt_evbytes b = {0};
+    pt_ev_put_record(&b, &e, enc);
+    const uint8_t *p = b.p;
+    uint64_t len;
+    CHECK(pt_ev_get_var(&p, b.p + b.len, &len));
+    /* 16 + input 2 + offset 3 + line 2 + categories 1 + tier 1 + n 1 + (1 + 1 + 6) + (1 + 1 + 11) */
+    CHECK_EQ(len, 47);
+    CHECK_EQ(len, b.len - (size_t)(p - b.p));
+    pt_evrecord r = {0};
+    CHECK(pt_ev_get_record(p, (size_t)len, 4, &r));
+    CHECK(r.e.fp[0] == enc[0] && r.e.fp[1] == enc[1]);
+    CHECK_EQ(r.e.input, 300);
+    CHECK_EQ(r.e.offset, 1u << 20);
+    CHECK_EQ(r.e.line, 4096);
+    CHECK_EQ(r.e.categories, 0x21);
+    CHECK_EQ(r.e.tier, 2);
+    CHECK_EQ(r.e.n_matches, 2);
+    if (r.e.n_matches == 2) {
+        CHECK_EQ(r.e.matches[1].pattern, 1);
+        CHECK(r.e.matches[1].len == 11 && memcmp(r.e.matches[1].value, "13812345678", 11) == 0);
+    }
+    CHECK(!pt_ev_get_record(p, (size_t)len - 1, 4, &r));   /* a value cut short */
+    CHECK(!pt_ev_get_record(p, (size_t)len, 3, &r));       /* pattern 3 of only 3 */
+    free(r.matches);
+    free(b.p);
+}
+
 int main(void)
 {
+    RUN(test_record_round_trip);
     RUN(test_section_round_trip);
     RUN(test_refused);
     RUN(test_merge_hooks);
