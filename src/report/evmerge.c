@@ -170,7 +170,7 @@ static bool read_at(int fd, uint64_t at, void *p, size_t n)
 static bool fill(list_reader *r, size_t need)
 {
     if (r->n - r->pos >= need) return true;
-    memmove(r->buf, r->buf + r->pos, r->n - r->pos);
+    if (r->n > r->pos) memmove(r->buf, r->buf + r->pos, r->n - r->pos);   /* buf NULL at first */
     r->n -= r->pos;
     r->pos = 0;
     if (need > r->cap) {
