@@ -7,11 +7,13 @@
  *    tier. Each shard listed its own first such occurrence, so the merge keeps, for each
  *    piece, the row of the earliest place in the merged order (inputs as the merge sorts
  *    them, then the offset). A key pass sorts every state's (piece, place) on disk in
- *    bounded memory (rowids.h) and notes the places that lose (a piece listed by an
- *    earlier one too: only pieces seen by several shards); the rows are then read again,
- *    all the states side by side in place order, and the winners replayed into the
- *    evidence writer, which formats them as a scan does (--mask included). Memory: the
- *    losing places (16 bytes each), a record per state, the sort's windows.
+ *    bounded memory (rowids.h); the first place of each piece wins, and the winning
+ *    places are sorted again, by place, on disk. The rows are then read again, all the
+ *    states side by side in place order (a heap), driven by the winners: a row before
+ *    the next winning place lost (its piece was listed earlier by another state), the
+ *    row at it is replayed into the evidence writer, which formats it as a scan does
+ *    (--mask included). Memory: a record per state and the sorts' windows and runs
+ *    (4 MiB each), whatever the number of rows.
  *  - the samples: each state keeps, per tier, the pieces of that tier whose draw key is
  *    below its theta (evidence.c: at most PT_EV_POOL_FACTOR times the sample). A piece
  *    whose merged tier is t is of tier t in some state, and with a key below the
@@ -97,10 +99,16 @@ struct pt_evmerge {
     size_t n_cand;
     rejected *rej;
     size_t n_rej;
-    uint64_t *losers;          /* places (input, offset) pairs, sorted */
-    size_t n_losers, cap_losers;
+    pt_rowids *winners;        /* the winning places, sorted on disk (key pass) */
     uint8_t last_key[9];
     bool have_last;
+    /* the row pass, driven by the winners in place order */
+    const pt_tally *all;
+    state **heap;              /* the live states by their current row's place */
+    size_t live;
+    pt_evbytes row;
+    size_t bad;                /* the state whose list went wrong, when failed */
+    bool failed;
     FILE *out;                 /* the merged state's section being written */
     uint64_t out_listed;
     pt_merge_hooks hooks;
@@ -145,7 +153,9 @@ void pt_evmerge_free(pt_evmerge *m)
     free(m->cand);
     for (size_t i = 0; i < m->n_rej; i++) free(m->rej[i].value);
     free(m->rej);
-    free(m->losers);
+    pt_rowids_free(m->winners);
+    free(m->heap);
+    free(m->row.p);
     free(m->hooks.probes);
     if (m->out) fclose(m->out);
     free(m->tmp_prefix);
@@ -419,28 +429,17 @@ static uint64_t be64(const uint8_t *b)
     return v;
 }
 
-/* Sorted by piece, then place: the first of each piece wins, the others lose. */
-static void note_loser(void *ctx, const uint8_t id[32])
+/* Sorted by piece, then place: the first of each piece wins (its place, to be sorted
+ * again by place), the others lose. */
+static void note_winner(void *ctx, const uint8_t id[32])
 {
     pt_evmerge *m = ctx;
-    if (m->have_last && memcmp(m->last_key, id, 9) == 0) {
-        if (m->n_losers + 2 > m->cap_losers) {
-            m->cap_losers = m->cap_losers ? 2 * m->cap_losers : 256;
-            m->losers = pt_xrealloc(m->losers, m->cap_losers * sizeof *m->losers);
-        }
-        m->losers[m->n_losers++] = be64(id + 16);
-        m->losers[m->n_losers++] = be64(id + 24);
-        return;
-    }
+    if (m->have_last && memcmp(m->last_key, id, 9) == 0) return;
     memcpy(m->last_key, id, 9);
     m->have_last = true;
-}
-
-static int by_place(const void *a, const void *b)
-{
-    const uint64_t *x = a, *y = b;
-    if (x[0] != y[0]) return x[0] < y[0] ? -1 : 1;
-    return x[1] < y[1] ? -1 : x[1] > y[1];
+    uint8_t place[32] = {0};
+    memcpy(place, id + 16, 16);
+    pt_rowids_add(m->winners, place);
 }
 
 static char *tmp_name(const pt_evmerge *m, const char *suffix)
@@ -487,12 +486,14 @@ static int key_pass(pt_evmerge *m, size_t *bad, char *err, size_t errlen)
         start_list(s, s->rd.fd);
     }
     free(r.matches);
-    if (rc == 0 && pt_rowids_each(sorter, note_loser, m) != 0) {
+    path = tmp_name(m, ".wins.tmp");
+    m->winners = pt_rowids_new(path, 0);
+    free(path);
+    if (rc == 0 && pt_rowids_each(sorter, note_winner, m) != 0) {
         snprintf(err, errlen, "the list's keys: %s", strerror(errno));
         rc = -1;
     }
     pt_rowids_free(sorter);
-    if (m->n_losers) qsort(m->losers, m->n_losers / 2, 2 * sizeof *m->losers, by_place);
     return rc;
 }
 
@@ -544,48 +545,66 @@ static void sift_down(state **h, size_t n, size_t i)
     }
 }
 
+static void pop_row(pt_evmerge *m)
+{
+    state *first = m->heap[0];
+    if (!advance(m, first)) {
+        m->failed = true;
+        m->bad = (size_t)(first - m->st);
+    }
+    if (!first->live) m->heap[0] = m->heap[--m->live];
+    sift_down(m->heap, m->live, 0);
+}
+
+/* The next winning place: the rows before it lost (their piece is listed earlier by
+ * another state); the row at it is written. */
+static void write_winner(void *ctx, const uint8_t place[32])
+{
+    pt_evmerge *m = ctx;
+    uint64_t input = be64(place), offset = be64(place + 8);
+    while (!m->failed && m->live &&
+           (m->heap[0]->place_input < input ||
+            (m->heap[0]->place_input == input && m->heap[0]->place_offset < offset)))
+        pop_row(m);
+    if (m->failed) return;
+    state *first = m->live ? m->heap[0] : NULL;
+    if (!first || first->place_input != input || first->place_offset != offset) {
+        m->failed = true;   /* a place the key pass saw and the row pass does not */
+        m->bad = first ? (size_t)(first - m->st) : 0;
+        return;
+    }
+    pt_piece_event *e = &first->rec.e;
+    e->input_name = m->all->inputs[e->input]->path;
+    if (m->ev) pt_evidence_piece(m->ev, e);
+    m->row.len = 0;
+    pt_ev_put_record(&m->row, e, e->fp);
+    put_out(m, &m->row);
+    m->out_listed++;
+    pop_row(m);
+}
+
 static int row_pass(pt_evmerge *m, const pt_tally *all, size_t *bad, char *err, size_t errlen)
 {
-    state **heap = pt_xmalloc((m->k ? m->k : 1) * sizeof *heap);
-    size_t live = 0;
-    for (size_t i = 0; i < m->k; i++) {
+    m->all = all;
+    m->heap = pt_xmalloc((m->k ? m->k : 1) * sizeof *m->heap);
+    for (size_t i = 0; i < m->k && !m->failed; i++) {
         if (!advance(m, &m->st[i])) {
-            *bad = i;
-            snprintf(err, errlen, "its evidence section is malformed (the list)");
-            free(heap);
-            return -1;
+            m->failed = true;
+            m->bad = i;
         }
-        if (m->st[i].live) heap[live++] = &m->st[i];
+        if (m->st[i].live) m->heap[m->live++] = &m->st[i];
     }
-    for (size_t i = live; i-- > 0;) sift_down(heap, live, i);
-    size_t next_loser = 0;
-    pt_evbytes b = {0};
-    while (live) {
-        state *first = heap[0];
-        uint64_t place[2] = {first->place_input, first->place_offset};
-        while (next_loser < m->n_losers / 2 && by_place(&m->losers[2 * next_loser], place) < 0) next_loser++;
-        bool lost = next_loser < m->n_losers / 2 && by_place(&m->losers[2 * next_loser], place) == 0;
-        if (!lost) {
-            pt_piece_event *e = &first->rec.e;
-            e->input_name = all->inputs[e->input]->path;
-            if (m->ev) pt_evidence_piece(m->ev, e);
-            b.len = 0;
-            pt_ev_put_record(&b, e, e->fp);
-            put_out(m, &b);
-            m->out_listed++;
-        }
-        if (!advance(m, first)) {
-            *bad = (size_t)(first - m->st);
-            snprintf(err, errlen, "its evidence section is malformed (the list)");
-            free(b.p);
-            free(heap);
-            return -1;
-        }
-        if (!first->live) heap[0] = heap[--live];
-        sift_down(heap, live, 0);
+    for (size_t i = m->live; i-- > 0;) sift_down(m->heap, m->live, i);
+    if (!m->failed && pt_rowids_each(m->winners, write_winner, m) != 0) {
+        snprintf(err, errlen, "the list's places: %s", strerror(errno));
+        return -1;
     }
-    free(b.p);
-    free(heap);
+    while (!m->failed && m->live) pop_row(m);   /* losers after the last winner: read, checked */
+    if (m->failed) {
+        *bad = m->bad;
+        snprintf(err, errlen, "its evidence section is malformed (the list)");
+        return -1;
+    }
     if (m->out_listed != all->streamed_distinct[0]) {   /* a piece is listed where it is raised */
         *bad = 0;
         snprintf(err, errlen, "the lists of the states give %llu pieces of tier %s, the sets %llu: "
