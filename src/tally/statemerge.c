@@ -235,7 +235,7 @@ int pt_tally_merge_files_ev(FILE *const *files, size_t k, uint64_t rules_digest,
         pt_tally_free(all);
         all = m.all = NULL;
     }
-    if (all && hooks) {
+    if (all && hooks && hooks->probes) {   /* NULL + 0 is undefined */
         m.probe = hooks->probes;
         m.probe_end = hooks->probes + hooks->n_probes;
     }
