@@ -151,6 +151,10 @@ def test_merge_of_merges_and_mask(tmp):
     same_dirs(one, tree, "merge of two merges")
     again, _ = merge(tmp, key, "again", [top])
     same_dirs(one, again, "the merged state merged alone")
+    # a smaller sample than the shards drew: the 2 smallest of pools of 16 are proven
+    two = whole(tmp, case, key, "two", "--sample", "2", "--seed", "9")
+    smaller, _ = merge(tmp, key, "smaller", states, "--sample", "2")
+    same_dirs(two, smaller, "merge --sample 2 of shards drawn with --sample 4")
     # --mask on the merge masks as --mask on the scan (keyed by the case key: same rows)
     masked_one = whole(tmp, case, key, "masked_one", "--sample", "4", "--seed", "9", "--mask")
     masked, _ = merge(tmp, key, "masked", states, "--mask")
