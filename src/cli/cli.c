@@ -716,6 +716,8 @@ typedef struct {
     uint64_t digest;
     const pt_tally *base;        /* --baseline, or NULL */
     pt_merge_hooks *hooks;       /* the evidence sections' merge (evmerge.h), or NULL */
+    bool evidence;               /* the hooks write an evidence directory (merge --evidence) */
+    bool ran;                    /* the merge was run (the hooks used) */
     pt_tally *result;
     int rc;                      /* 0, or -1: a state was refused (said on stderr) */
 } merge_job;
@@ -725,6 +727,7 @@ static int run_merge(FILE *out, void *ctx)
     merge_job *j = ctx;
     char err[512];
     size_t bad = 0;
+    j->ran = true;
     for (size_t i = 0; i < j->k; i++) rewind(j->files[i]);
     int rc = pt_tally_merge_files_ev(j->files, j->k, j->digest, j->base, j->hooks, out, &j->result,
                                      &bad, err, sizeof err);
@@ -769,7 +772,8 @@ static int merge_states(merge_job *j, const char *state_path)
     fprintf(stderr, "pitally: cannot write the state: %s\n", err);
     pt_tally_free(j->result);   /* the report is still made, without the state */
     j->result = NULL;
-    if (j->hooks) return EXIT_REPORT_WRITE;   /* the evidence was replayed once already */
+    if (j->evidence && j->ran) return EXIT_REPORT_WRITE;   /* its directory was written once */
+    if (!j->evidence) j->hooks = NULL;   /* only the lost state's section: the report goes on */
     return run_merge(NULL, j) == 0 ? EXIT_REPORT_WRITE : PT_EXIT_USAGE;
 }
 
@@ -824,6 +828,7 @@ static int cmd_merge(int argc, char **argv, rules *ru, cli_options *co)
         em = pt_evmerge_new(ev, &ru->policy, &ru->patterns, co->sample_given, co->seed_given,
                             co->case_key.id, tmp, co->state_path != NULL);
         j.hooks = pt_evmerge_hooks(em);
+        j.evidence = ev != NULL;
     }
     if (rc == PT_EXIT_OK) rc = open_states(&j);
     if (rc == PT_EXIT_OK) rc = merge_states(&j, co->state_path);

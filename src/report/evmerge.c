@@ -376,12 +376,13 @@ static int on_heads(void *ctx, const pt_tally *all, FILE *const *files,
     pt_evmerge *m = ctx;
     m->k = k;
     m->st = pt_xcalloc(k, sizeof *m->st);
-    bool every = true;
+    bool every = true, any = false;
     for (size_t i = 0; i < k; i++) {
         state *s = &m->st[i];
         *s = (state){.has = sec[i].len > 0, .at = sec[i].at, .len = sec[i].len,
                      .input = sec[i].input, .n_inputs = sec[i].n_inputs};
         every = every && s->has;
+        any = any || s->has;
         if (!s->has && m->ev) {
             *bad = i;
             snprintf(err, errlen, "it holds no evidence: merge --evidence needs every shard "
@@ -396,8 +397,8 @@ static int on_heads(void *ctx, const pt_tally *all, FILE *const *files,
                  (unsigned long long)m->key_id);
         return -1;
     }
-    if (!every) {   /* a merged state without evidence: the program says so */
-        m->dropped = m->want_section;
+    if (!every) {   /* a merged state without evidence: said when some had it */
+        m->dropped = m->want_section && any;
         m->want_section = false;
         return 0;
     }

@@ -22,8 +22,8 @@ pt_evmerge *pt_evmerge_new(pt_evidence *ev, const pt_policy *pol, const pt_patte
                            bool sample_fixed, bool seed_fixed, uint64_t key_id,
                            const char *tmp_prefix, bool section);
 pt_merge_hooks *pt_evmerge_hooks(pt_evmerge *m);
-/* Whether the merged state was written without an evidence section because a state had
- * none (said once by the program). */
+/* Whether the merged state was written without an evidence section because some states
+ * had one and others none (said once by the program). */
 bool pt_evmerge_dropped(const pt_evmerge *m);
 void pt_evmerge_free(pt_evmerge *m);
 
