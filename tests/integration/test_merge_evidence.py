@@ -212,3 +212,26 @@ def test_raised_piece_leaves_the_merged_sample(tmp):
     eq(len(s5), 39, "the whole art5_5 tier")
     eq(sorted(int(x["line"]) for x in s5), [n for n in range(2, 42) if n != 5],
        "c.csv's lines but the raised row's")
+
+
+def test_merge_of_whole_scans(tmp):
+    """Not shards: two whole scans, of a.csv c.csv and of d.csv e.csv. A merge puts the
+    inputs in the order of their number in their own scan's list, stably (docs/shards.md,
+    Merge order): a (1st of the first), d (1st of the second), c, e. The directory equals
+    one scan of the paths in that order: d.csv's 5 repeated cards are listed from a.csv,
+    the piece e.csv raises leaves c.csv's art5_5 sample; 28 rows, as in the shards."""
+    case, key, _ = write_case(tmp)
+    paths = [os.path.join(case, n) for n in ("a.csv", "c.csv", "d.csv", "e.csv")]
+    ev = os.path.join(tmp, "one")
+    run(["scan"] + OPTS + ["--json", os.devnull, "--case-key", key, "--evidence", ev, "--sample", "3"]
+        + declare(case) + [paths[0], paths[2], paths[1], paths[3]])
+    states = []
+    for name, part in (("first", paths[:2]), ("second", paths[2:])):
+        st = os.path.join(tmp, name + ".pst")
+        run(["scan"] + OPTS + ["--json", os.devnull, "--case-key", key, "--state", st,
+                               "--evidence", os.path.join(tmp, name), "--sample", "3"]
+            + declare(case) + part)
+        states.append(st)
+    merged, _ = merge(tmp, key, "merged", states)
+    same_dirs(ev, merged, "merge of two whole scans")
+    eq(len(rows(os.path.join(merged, "art5_3.csv"))), 28, "art5_3 rows")
