@@ -235,3 +235,40 @@ def test_merge_of_whole_scans(tmp):
     merged, _ = merge(tmp, key, "merged", states)
     same_dirs(ev, merged, "merge of two whole scans")
     eq(len(rows(os.path.join(merged, "art5_3.csv"))), 28, "art5_3 rows")
+
+
+def bad_card(i):
+    """fx.bank_card(i) with its Luhn check digit changed: matched, and rejected"""
+    good = fx.bank_card(i)
+    return good[:-1] + str((int(good[-1]) + 1) % 10)
+
+
+def test_rejected_rows_merge(tmp):
+    """rejected.csv keeps the first 20 rejected values of each pattern in input order.
+    f1.csv holds 15 cards failing Luhn (lines 2..16), f2.csv 15 more (lines 2..16) and
+    2 more rows, so it is the larger (20 + 17 * 24 = 428 bytes against 20 + 15 * 24 =
+    380): shard 1 of 2 scans f2, shard 2 scans f1. Each shard keeps its own 15; the
+    merge must keep f1's 15 and the first 5 of f2 (lines 2..6), as one scan does."""
+    case = os.path.join(tmp, "case")
+    f1 = [(NAMES[i % 5], bad_card(3000 + i)) for i in range(15)]
+    f2 = [(NAMES[i % 5], bad_card(4000 + i)) for i in range(15)]
+    f2 += [(NAMES[0], fx.bank_card(5000)), (NAMES[1], fx.bank_card(5001))]
+    fx.write(os.path.join(case, "f1.csv"), fx.csv_text(f1, ("姓名", "银行卡号")).encode())
+    fx.write(os.path.join(case, "f2.csv"), fx.csv_text(f2, ("姓名", "银行卡号")).encode())
+    key = os.path.join(tmp, "case.key")
+    fx.write(key, b"0f0e0d0c0b0a09080706050403020100\n")
+    one = os.path.join(tmp, "one")
+    run(["scan"] + OPTS + ["--json", os.devnull, "--case-key", key, "--evidence", one, case])
+    states = []
+    for k in (1, 2):
+        st = os.path.join(tmp, "r%d.pst" % k)
+        run(["scan"] + OPTS + ["--json", os.devnull, "--case-key", key, "--shard", "%d/2" % k,
+                               "--state", st, "--evidence", os.path.join(tmp, "r%d" % k), case])
+        states.append(st)
+        own = rows(os.path.join(tmp, "r%d" % k, "rejected.csv"))
+        eq(len(own), 15, "shard %d keeps its 15 rejected cards" % k)
+    merged, _ = merge(tmp, key, "merged", states)
+    same_dirs(one, merged, "rejected rows merged")
+    got = [(os.path.basename(x["input"]), int(x["line"])) for x in rows(os.path.join(merged, "rejected.csv"))]
+    eq(got, [("f1.csv", n) for n in range(2, 17)] + [("f2.csv", n) for n in range(2, 7)],
+       "the first 20 rejected cards in input order")
