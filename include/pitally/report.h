@@ -113,6 +113,14 @@ pt_evidence *pt_evidence_open(const char *dir, const pt_policy *pol, const pt_pa
 /* Draw the samples and tag their rows under the case key (same key and seed, same
  * sample); without it the tags are under a random key and --mask draws by one too. */
 void pt_evidence_set_case_key(pt_evidence *ev, const pt_casekey *k);
+/* scan --state with --evidence: keep what merge --evidence needs (the pieces listed and
+ * each tier's sample candidates, values as found) for the state's evidence section; after
+ * pt_evidence_set_case_key. 0, or -1 with err. */
+int pt_evidence_capture(pt_evidence *ev, char *err, size_t errlen);
+/* The evidence section (src/report/evmerge.c says what it holds), after the scan and
+ * before pt_evidence_finish: a file read from its start, for pt_tally_save_section; the
+ * caller closes it. NULL when nothing was captured, or with err. */
+FILE *pt_evidence_section(pt_evidence *ev, char *err, size_t errlen);
 void pt_evidence_piece(void *ctx, const pt_piece_event *e);
 /* A piece sink's prepare (ctx = the pt_evidence): the row of a piece of the list,
  * formatted on the worker. */

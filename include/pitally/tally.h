@@ -187,8 +187,42 @@ void pt_baseline_diff_free(pt_baseline_diff *d);
  * PT_STATE_VERSION). rules_digest identifies the patterns and policy in force: a load
  * with another digest is refused, as is a corrupt, truncated or other-version file.
  * Return 0, or -1 with err. */
-#define PT_STATE_VERSION 5
+#define PT_STATE_VERSION 6
 int pt_tally_save(const pt_tally *t, uint64_t rules_digest, FILE *f, char *err, size_t errlen);
+/* The same with an evidence section (scan --state --evidence): the bytes of section, from
+ * its start to its end, carried as they are (src/report/evmerge.c reads them). */
+int pt_tally_save_section(const pt_tally *t, uint64_t rules_digest, FILE *section, FILE *f,
+                          char *err, size_t errlen);
+
+/* What the evidence merge (src/report/evmerge.c) needs from the streamed merge of the
+ * sets, without the tally knowing what evidence is. */
+typedef struct {
+    uint8_t shard;
+    uint64_t key;          /* a piece as the sets hold it (shard, key) */
+    int tier;              /* out: its tier in the union, -1 when absent */
+} pt_tier_probe;
+
+typedef struct {
+    uint64_t at, len;      /* the file's evidence section: offset and bytes; len 0: none */
+    const uint32_t *input; /* the merged index of each of the file's inputs */
+    size_t n_inputs;
+} pt_state_section;
+
+typedef struct {
+    void *ctx;
+    /* After the heads are merged (all: the merged tally, its sets not read yet): the
+     * sections of the k files. It may set probes (sorted by shard, then key) whose tiers
+     * the pass over the sets fills. 0, or -1 with *bad and err to refuse a file. */
+    int (*heads)(void *ctx, const pt_tally *all, FILE *const *files,
+                 const pt_state_section *sections, size_t k, size_t *bad, char *err,
+                 size_t errlen);
+    /* After the sets: *section (NULL: none) is the merged state's evidence section. */
+    int (*sets)(void *ctx, const pt_tally *all, FILE **section, size_t *bad, char *err,
+                size_t errlen);
+    pt_tier_probe *probes;
+    size_t n_probes;
+} pt_merge_hooks;
+
 pt_tally *pt_tally_load(FILE *f, uint64_t rules_digest, char *err, size_t errlen);
 /* Merge k state files (seekable) in one pass and bounded memory (statemerge.c): *result
  * is their tally with the sets left on disk (sets_on_disk, their counts kept), and out,
@@ -200,5 +234,9 @@ pt_tally *pt_tally_load(FILE *f, uint64_t rules_digest, char *err, size_t errlen
 int pt_tally_merge_files(FILE *const *files, size_t k, uint64_t rules_digest,
                          const pt_tally *base, FILE *out, pt_tally **result, size_t *bad_file,
                          char *err, size_t errlen);
+/* The same, with the evidence merge's hooks (NULL: none). */
+int pt_tally_merge_files_ev(FILE *const *files, size_t k, uint64_t rules_digest,
+                            const pt_tally *base, pt_merge_hooks *hooks, FILE *out,
+                            pt_tally **result, size_t *bad_file, char *err, size_t errlen);
 
 #endif

@@ -18,6 +18,7 @@
 #include "pitally/fileio.h"
 #include "pitally/pipeline.h"
 #include "pitally/report.h"
+#include "../report/evmerge.h"
 #include "pitally/validators.h"
 
 #define EXIT_REPORT_WRITE 4
@@ -66,8 +67,10 @@ static const char usage_text[] =
     "  --max-record BYTES         longest record (default 16 MiB)\n"
     "       pitally merge STATE... [--json FILE] [--state FILE] [--tier ...] [--professional]\n"
     "                             [--income CNY] [--baseline F] [--fail-on L] [--quiet]\n"
-    "                             [--summary F] [--partial]: shards' states as one scan over\n"
-    "                             them all (--partial: some shards may be missing)\n"
+    "                             [--summary F] [--partial] [--evidence DIR [--mask]]:\n"
+    "                             shards' states as one scan over them all (--partial: some\n"
+    "                             shards may be missing; --evidence: shards scanned with\n"
+    "                             --state and --evidence, docs/shards.md)\n"
     "       pitally keygen FILE      a new case key (owner-only) for --case-key\n"
     "       pitally verify REPORT.json  hash the inputs again and rerun the recorded scan:\n"
     "                             \"reproduced\" (exit 0), or what differs (exit 1)\n"
@@ -234,6 +237,7 @@ typedef struct {
     const char *html_path;       /* --html */
     const char *lang;            /* --lang en|zh */
     uint64_t sample_n, seed;     /* --sample (default 400), --seed */
+    bool sample_given, seed_given;   /* merge --evidence takes the states' otherwise */
     bool mask;                   /* --mask: evidence values masked */
     const char **declares;       /* --declare PATH=CATEGORY specs */
     size_t n_declares;
@@ -353,9 +357,11 @@ static int parse_options(int argc, char **argv, cli_options *co, rules *ru, bool
         case OPT_EVIDENCE: co->evidence_dir = optarg; break;
         case OPT_SAMPLE:
             if (!parse_u64(optarg, &co->sample_n) || co->sample_n > 1000000) return usage_error("bad sample size '%s' (0 to 1000000)", optarg);
+            co->sample_given = true;
             break;
         case OPT_SEED:
             if (!parse_u64(optarg, &co->seed)) return usage_error("bad seed '%s' (a whole number)", optarg);
+            co->seed_given = true;
             break;
         case OPT_MASK: co->mask = true; break;
         case OPT_HTML: co->html_path = optarg; break;
@@ -489,13 +495,14 @@ static pt_tally *run_scan(int argc, char **argv, rules *ru, cli_options *co)
 typedef struct {
     const pt_tally *t;
     uint64_t digest;
+    FILE *section;               /* the evidence kept for merge --evidence, or NULL */
 } state_job;
 
 static int write_state(FILE *f, void *ctx)
 {
     const state_job *j = ctx;
     char err[256];
-    return pt_tally_save(j->t, j->digest, f, err, sizeof err);
+    return pt_tally_save_section(j->t, j->digest, j->section, f, err, sizeof err);
 }
 
 static uint64_t digest_of(const rules *ru, const cli_options *co)
@@ -504,11 +511,18 @@ static uint64_t digest_of(const rules *ru, const cli_options *co)
 }
 
 /* The state file holds fingerprints of personal data: owner-only (0600). */
-static int save_state(const char *path, const pt_tally *t, const rules *ru, const cli_options *co)
+static int save_state(const char *path, const pt_tally *t, const rules *ru, const cli_options *co,
+                      pt_evidence *ev)
 {
-    state_job j = {t, digest_of(ru, co)};
-    char err[1024];
-    if (pt_output_to_path(path, write_state, &j, 0600, err, sizeof err) != 0) {
+    char err[1024] = "";
+    state_job j = {t, digest_of(ru, co), ev ? pt_evidence_section(ev, err, sizeof err) : NULL};
+    if (ev && !j.section && err[0]) {
+        fprintf(stderr, "pitally: cannot write the state's evidence: %s\n", err);
+        return EXIT_REPORT_WRITE;
+    }
+    int rc = pt_output_to_path(path, write_state, &j, 0600, err, sizeof err);
+    if (j.section) fclose(j.section);
+    if (rc != 0) {
         fprintf(stderr, "pitally: cannot write the state: %s\n", err);
         return EXIT_REPORT_WRITE;
     }
@@ -557,7 +571,7 @@ static void tell_unscanned(const pt_scan_result *r)
 static int finish_run(pt_tally *t, double started, rules *ru, cli_options *co, pt_run_record *rr,
                       pt_evidence *ev)
 {
-    int rc = co->state_path && !t->sets_on_disk ? save_state(co->state_path, t, ru, co)
+    int rc = co->state_path && !t->sets_on_disk ? save_state(co->state_path, t, ru, co, ev)
                                                 : PT_EXIT_OK;
     int crc = pt_nightly_compare(&co->nightly, t);   /* before the inputs leave t */
     pt_scan_result result;
@@ -653,6 +667,11 @@ static int cmd_scan(int argc, char **argv, rules *ru, cli_options *co)
             return EXIT_REPORT_WRITE;
         }
         if (co->scan.case_key) pt_evidence_set_case_key(ev, co->scan.case_key);
+        if (co->state_path && pt_evidence_capture(ev, err, sizeof err) != 0) {   /* for merge --evidence */
+            fprintf(stderr, "pitally: --evidence: %s\n", err);
+            pt_evidence_free(ev);
+            return EXIT_REPORT_WRITE;
+        }
         sink = (pt_piece_sink){ev, pt_evidence_piece, pt_evidence_prepare, pt_evidence_end_batch};
         co->scan.pieces = &sink;
     }
@@ -696,6 +715,9 @@ typedef struct {
     char **names;
     uint64_t digest;
     const pt_tally *base;        /* --baseline, or NULL */
+    pt_merge_hooks *hooks;       /* the evidence sections' merge (evmerge.h), or NULL */
+    bool evidence;               /* the hooks write an evidence directory (merge --evidence) */
+    bool ran;                    /* the merge was run (the hooks used) */
     pt_tally *result;
     int rc;                      /* 0, or -1: a state was refused (said on stderr) */
 } merge_job;
@@ -705,9 +727,10 @@ static int run_merge(FILE *out, void *ctx)
     merge_job *j = ctx;
     char err[512];
     size_t bad = 0;
+    j->ran = true;
     for (size_t i = 0; i < j->k; i++) rewind(j->files[i]);
-    int rc = pt_tally_merge_files(j->files, j->k, j->digest, j->base, out, &j->result, &bad, err,
-                                  sizeof err);
+    int rc = pt_tally_merge_files_ev(j->files, j->k, j->digest, j->base, j->hooks, out, &j->result,
+                                     &bad, err, sizeof err);
     if (rc == -1) {
         fprintf(stderr, "pitally: merge: %s: %s\n", j->names[bad], err);
         j->rc = -1;
@@ -749,7 +772,34 @@ static int merge_states(merge_job *j, const char *state_path)
     fprintf(stderr, "pitally: cannot write the state: %s\n", err);
     pt_tally_free(j->result);   /* the report is still made, without the state */
     j->result = NULL;
+    if (j->evidence && j->ran) return EXIT_REPORT_WRITE;   /* its directory was written once */
+    if (!j->evidence) j->hooks = NULL;   /* only the lost state's section: the report goes on */
     return run_merge(NULL, j) == 0 ? EXIT_REPORT_WRITE : PT_EXIT_USAGE;
+}
+
+/* merge --evidence DIR: the directory, its tags under the case key (--case-key, else the
+ * key beside the first state), which the states' draws were keyed by too. */
+static int open_merge_evidence(cli_options *co, const rules *ru, const char *first, pt_evidence **ev)
+{
+    *ev = NULL;
+    if (!co->evidence_dir) return PT_EXIT_OK;
+    size_t n = strlen(first) + 5;
+    char beside[n];
+    snprintf(beside, n, "%s.key", first);
+    const char *key = co->case_key_path ? co->case_key_path : beside;
+    if (!co->case_key_path && access(beside, F_OK) != 0)
+        return usage_error("merge --evidence needs the case key the shards were scanned under: "
+                           "--case-key FILE (none beside %s)", first);
+    if (pt_case_key_load(key, &co->case_key) != 0) return PT_EXIT_USAGE;
+    char err[1024];
+    *ev = pt_evidence_open(co->evidence_dir, &ru->policy, &ru->patterns, (size_t)co->sample_n,
+                           co->seed, co->mask, err, sizeof err);
+    if (!*ev) {
+        fprintf(stderr, "pitally: --evidence: %s\n", err);
+        return EXIT_REPORT_WRITE;
+    }
+    pt_evidence_merge_keys(*ev, &co->case_key);
+    return PT_EXIT_OK;
 }
 
 /* pitally merge STATE...: the tallies of shards, as one scan over all their inputs,
@@ -758,8 +808,6 @@ static int cmd_merge(int argc, char **argv, rules *ru, cli_options *co)
 {
     if (optind >= argc) return usage_error("%s", "merge needs at least one STATE file");
     if (co->shard.n) return usage_error("%s", "--shard is an option of scan: merge takes every shard's state");
-    if (co->evidence_dir)   /* the piece lists are not in the state files yet */
-        return usage_error("%s", "merge --evidence is not available yet: use scan --evidence on the whole set");
     int rc = load_rules(ru, argv[0]);
     if (rc == PT_EXIT_OK) rc = apply_tier_overrides(ru, co);
     if (rc != PT_EXIT_OK) return rc;
@@ -769,9 +817,26 @@ static int cmd_merge(int argc, char **argv, rules *ru, cli_options *co)
         (rc = pt_nightly_load_baseline(&co->nightly, j.digest)) != PT_EXIT_OK)
         return rc;
     j.base = co->nightly.base;
-    rc = open_states(&j);
+    pt_evidence *ev = NULL;
+    rc = open_merge_evidence(co, ru, argv[optind], &ev);
+    pt_evmerge *em = NULL;
+    if (rc == PT_EXIT_OK && (ev || co->state_path)) {
+        size_t n = strlen(co->evidence_dir ? co->evidence_dir : co->state_path) + 8;
+        char tmp[n];   /* the merge's temporary files: in the directory, or beside the state */
+        snprintf(tmp, n, "%s%s", co->evidence_dir ? co->evidence_dir : co->state_path,
+                 co->evidence_dir ? "/.merge" : "");
+        em = pt_evmerge_new(ev, &ru->policy, &ru->patterns, co->sample_given, co->seed_given,
+                            co->case_key.id, tmp, co->state_path != NULL);
+        j.hooks = pt_evmerge_hooks(em);
+        j.evidence = ev != NULL;
+    }
+    if (rc == PT_EXIT_OK) rc = open_states(&j);
     if (rc == PT_EXIT_OK) rc = merge_states(&j, co->state_path);
     close_states(&j);
+    if (em && pt_evmerge_dropped(em))
+        fprintf(stderr, "pitally: merge: %s has no evidence section: a state merged has none "
+                "(merge --evidence will need every shard scanned with --evidence)\n", co->state_path);
+    pt_evmerge_free(em);
     if (j.result && co->case_key_path && check_merge_key(co, j.result) != PT_EXIT_OK) rc = PT_EXIT_USAGE;
     if (j.result && co->nightly.baseline_path &&
         pt_nightly_check_key(&co->nightly, j.result->key_id) != PT_EXIT_OK)
@@ -780,13 +845,15 @@ static int cmd_merge(int argc, char **argv, rules *ru, cli_options *co)
         rc = PT_EXIT_USAGE;
     if (!j.result || rc == PT_EXIT_USAGE) {
         pt_tally_free(j.result);
+        pt_evidence_free(ev);
         return rc == PT_EXIT_OK ? PT_EXIT_USAGE : rc;
     }
     pt_run_record rr;
     start_record(&rr, co, ru);
     snprintf(rr.case_key_id, sizeof rr.case_key_id, "%016llx", (unsigned long long)j.result->key_id);
-    int frc = finish_run(j.result, started, ru, co, &rr, NULL);
+    int frc = finish_run(j.result, started, ru, co, &rr, ev);
     pt_run_record_free(&rr);
+    pt_evidence_free(ev);
     return rc != PT_EXIT_OK ? rc : frc;
 }
 

@@ -13,7 +13,9 @@
  *    fingerprint is smallest (a bottom-N sketch, as a MinHash keeps). The hash is keyed
  *    by --seed, so another seed draws another sample; it depends only on the set of
  *    distinct pieces, so the same inputs and seed give the same sample for any thread
- *    count, chunk size or order of the inputs. Rows are written in input order.
+ *    count, chunk size or order of the inputs. Rows are written in input order. A pool
+ *    of PT_EV_POOL_FACTOR * N candidates is kept (sample_heap), so that pieces raised
+ *    out of the tier by --declare leave no hole unless more than 3N of them do.
  *  - rejected.csv: the first PT_REJECTS_PER_PATTERN values of each pattern that were
  *    matched and not accepted (masked copy, failed validator), with where and why: what
  *    an examiner checks to see that nothing real was thrown away. Their values are
@@ -22,6 +24,10 @@
  *    from the value (a birth date).
  *  - columns.csv: the columns view of the JSON report, one row per column of each input.
  *  - manifest.txt: what the files are, the seed and sample size, the counts.
+ *  - with --state (pt_evidence_capture), the state's evidence section: every listed
+ *    piece's record (values as found) streamed to an unlinked file in DIR, then each
+ *    tier's pool and the rejected rows (pt_evidence_section), for merge --evidence
+ *    (evmerge.c, which replays the merged pieces into a pt_evidence as a scan gives them).
  * Values are written as found (the examiner compares them with the original), or masked
  * with --mask for copies that leave the lab. The directory is 0700, every file 0600,
  * each written to a temporary name and renamed into place. CSV in UTF-8 with a BOM, so
@@ -46,6 +52,7 @@
 #endif
 
 #include "colview.h"
+#include "evidence_internal.h"
 #include "rowids.h"
 #include "jsonw.h"
 #include "pitally/input.h"
@@ -76,11 +83,19 @@ typedef struct {
     uint64_t offset;
     char *row;                 /* the CSV line without the key column */
     char id[64];               /* SHA-256 (hex) of the row's identifying cells */
+    uint8_t *raw;              /* its record for the state (evidence_internal.h), or NULL */
+    size_t raw_len;
 } sample_row;
 
+/* The candidates of a tier: the pool is PT_EV_POOL_FACTOR times the sample, so that a
+ * piece that leaves the tier (raised by --declare) does not leave a hole, and so that a
+ * merge of shards can prove its sample (evmerge.c). What it holds is exactly the tier's
+ * pieces whose key is below theta, the smallest key ever turned away or pushed out
+ * (UINT64_MAX: none was): the file takes the sample's n smallest of them. */
 typedef struct {
-    sample_row *v;             /* max-heap by key, at most n */
+    sample_row *v;             /* max-heap by key, at most the pool */
     size_t n;
+    uint64_t theta;
 } sample_heap;
 
 struct pt_evidence {
@@ -108,6 +123,12 @@ struct pt_evidence {
     bool have_head;
     buf head, id_head;         /* its input and member cells, as written and as hashed */
     sample_heap heaps[PT_MAX_TIERS];
+    size_t pool;               /* candidates kept per tier: PT_EV_POOL_FACTOR * sample_n */
+    FILE *capture;             /* scan --state: the records of the pieces listed, for the
+                                  state's evidence section (NULL: not kept) */
+    char *capture_path;
+    bool merging;              /* the pieces' fingerprints come enciphered (a merge) */
+    pt_evbytes rec;            /* a record being made */
     bool failed;
     int error;
     buf scratch;               /* a piece formatted at the commit (a sample row) */
@@ -422,7 +443,7 @@ bool pt_evidence_prepare(const void *ctx, const pt_piece_event *e, pt_piece_byte
     const pt_evidence *ev = ctx;
     if (e->tier != 0) return true;   /* a sample's row: formatted at the commit if drawn */
     format_piece(ev, e, out);
-    return false;
+    return ev->capture != NULL;      /* the state keeps the values as found */
 }
 
 /* The piece as the commit gives it: prepared by a worker, or formatted here. */
@@ -589,9 +610,9 @@ pt_evidence *pt_evidence_open(const char *dir, const pt_policy *pol, const pt_pa
     ev->dir = pt_xstrdup(dir);
     ev->pol = pol;
     ev->ps = ps;
-    ev->sample_n = sample_n;
-    ev->seed = seed;
+    pt_evidence_set_draw(ev, sample_n, seed);
     ev->mask = mask;
+    for (size_t t = 0; t < PT_MAX_TIERS; t++) ev->heaps[t].theta = UINT64_MAX;
     use_random_key(ev);
     ev->id_ctx = EVP_MD_CTX_new();
     ev->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
@@ -665,6 +686,7 @@ static void heap_remove(sample_heap *h, const uint64_t fp[2])
     for (size_t i = 0; i < h->n; i++) {
         if (h->v[i].fp[0] != fp[0] || h->v[i].fp[1] != fp[1]) continue;
         free(h->v[i].row);
+        free(h->v[i].raw);
         h->v[i] = h->v[--h->n];
         if (i < h->n) {
             sift_down(h, i);
@@ -674,21 +696,49 @@ static void heap_remove(sample_heap *h, const uint64_t fp[2])
     }
 }
 
+/* The fingerprint as the state's sets hold it: enciphered under the case key (a merge's
+ * pieces come so already). */
+static void enciphered(const pt_evidence *ev, const uint64_t fp[2], uint64_t out[2])
+{
+    uint8_t block[16];
+    memcpy(block, fp, 16);
+    if (!ev->merging && ev->draw_key) encipher_block(ev->draw_key, block);
+    memcpy(out, block, 16);
+}
+
 static void offer(pt_evidence *ev, const pt_piece_event *e)
 {
     sample_heap *h = &ev->heaps[e->tier];
     uint64_t key = draw_key(ev, e->fp);
-    if (ev->sample_n == 0 || (h->n == ev->sample_n && key >= h->v[0].key)) return;
+    if (ev->pool == 0) return;
+    /* beyond the bound: a piece pushed out earlier had a smaller key, so taking this one
+     * (into room a raised piece left) would make the pool other than "all below theta" */
+    if (key >= h->theta) return;
+    if (h->n == ev->pool && key >= h->v[0].key) {
+        h->theta = key;   /* turned away: the pool is below it */
+        return;
+    }
     buf b = {0};
-    sample_row r = {key, {e->fp[0], e->fp[1]}, e->input, e->offset, NULL, {0}};
+    sample_row r = {key, {e->fp[0], e->fp[1]}, e->input, e->offset, NULL, {0}, NULL, 0};
     piece_row(ev, e, &b, r.id);
     r.row = b.p;
-    if (h->n < ev->sample_n) {
-        if (!h->v) h->v = pt_xcalloc(ev->sample_n, sizeof *h->v);
+    if (ev->capture) {
+        uint64_t enc[2];
+        enciphered(ev, e->fp, enc);
+        ev->rec.len = 0;
+        pt_ev_put_record(&ev->rec, e, enc);
+        r.raw = pt_xmalloc(ev->rec.len);
+        memcpy(r.raw, ev->rec.p, ev->rec.len);
+        r.raw_len = ev->rec.len;
+    }
+    if (h->n < ev->pool) {
+        if (!h->v) h->v = pt_xcalloc(ev->pool, sizeof *h->v);
         h->v[h->n++] = r;
         sift_up(h, h->n - 1);
     } else {
+        if (h->v[0].key < h->theta) h->theta = h->v[0].key;   /* pushed out */
         free(h->v[0].row);
+        free(h->v[0].raw);
         h->v[0] = r;
         sift_down(h, 0);
     }
@@ -756,6 +806,19 @@ static void list_head(pt_evidence *ev, const pt_piece_event *e)
     ev->have_head = true;
 }
 
+/* The record of a listed piece, for the state's evidence section (scan --state). */
+static void capture_listed(pt_evidence *ev, const pt_piece_event *e)
+{
+    uint64_t enc[2];
+    enciphered(ev, e->fp, enc);
+    ev->rec.len = 0;
+    pt_ev_put_record(&ev->rec, e, enc);
+    if (fwrite(ev->rec.p, 1, ev->rec.len, ev->capture) != ev->rec.len && !ev->failed) {
+        ev->failed = true;
+        ev->error = errno ? errno : EIO;
+    }
+}
+
 /* A row of the list: the cells only the commit knows around those the worker
  * prepared; its identity to the list's digest. */
 static void list_piece(pt_evidence *ev, const pt_piece_event *e)
@@ -781,6 +844,7 @@ static void list_piece(pt_evidence *ev, const pt_piece_event *e)
     id_digest2(ev, t->p, t->len, x.id_text, x.id_len, md);
     pt_rowids_add(ev->list_ids, md);
     ev->listed++;
+    if (ev->capture) capture_listed(ev, e);
     if (!e->prepared) flush_list(ev);   /* formatted here, in scratch: written now */
 }
 
@@ -960,6 +1024,24 @@ static int by_position(const void *a, const void *b)
     const sample_row *x = a, *y = b;
     if (x->input != y->input) return x->input < y->input ? -1 : 1;
     return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+static int by_draw(const void *a, const void *b)
+{
+    const sample_row *x = a, *y = b;
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* The pool down to the sample: its n smallest keys. */
+static void keep_smallest(sample_heap *h, size_t n)
+{
+    if (h->n <= n) return;
+    qsort(h->v, h->n, sizeof *h->v, by_draw);
+    for (size_t i = n; i < h->n; i++) {
+        free(h->v[i].row);
+        free(h->v[i].raw);
+    }
+    h->n = n;
 }
 
 typedef struct {
@@ -1153,6 +1235,7 @@ int pt_evidence_finish(pt_evidence *ev, const pt_scan_result *r, char *err, size
     }
     for (size_t t = 1; t < ev->pol->n_tiers; t++) {
         sample_heap *h = &ev->heaps[t];
+        keep_smallest(h, ev->sample_n);
         if (h->n) qsort(h->v, h->n, sizeof *h->v, by_position);   /* h->v is NULL when empty */
         char name[64];
         snprintf(name, sizeof name, "sample_%s.csv", ev->pol->tiers[t].id);
@@ -1182,9 +1265,15 @@ void pt_evidence_free(pt_evidence *ev)
         unlink(ev->list_tmp);
     }
     for (size_t t = 0; t < PT_MAX_TIERS; t++) {
-        for (size_t i = 0; i < ev->heaps[t].n; i++) free(ev->heaps[t].v[i].row);
+        for (size_t i = 0; i < ev->heaps[t].n; i++) {
+            free(ev->heaps[t].v[i].row);
+            free(ev->heaps[t].v[i].raw);
+        }
         free(ev->heaps[t].v);
     }
+    if (ev->capture) fclose(ev->capture);
+    free(ev->capture_path);
+    free(ev->rec.p);
     free(ev->dir);
     free(ev->list_path);
     free(ev->list_tmp);
@@ -1201,4 +1290,97 @@ void pt_evidence_free(pt_evidence *ev)
     free(ev->pattern_id_len);
     pt_rowids_free(ev->list_ids);
     free(ev);
+}
+
+/* ---- the state's evidence section (scan --state; evmerge.c reads it) ----
+ * [the records of the pieces listed, in input order]
+ * [head: varint sample size, varint pool, u64-le seed, varint tiers; per tier after the
+ *  first: u64-le theta, varint count, its candidates' records; varint rejected rows, each
+ *  varint input, pattern, offset, line, byte reason, varint length and the value as
+ *  found; varint pieces listed]
+ * [u64-le length of the head] */
+
+int pt_evidence_capture(pt_evidence *ev, char *err, size_t errlen)
+{
+    if (!ev->draw_key) {
+        snprintf(err, errlen, "the evidence kept in a state needs the case key");
+        return -1;
+    }
+    char name[64];
+    snprintf(name, sizeof name, ".%s.state.tmp", ev->pol->tiers[0].id);
+    ev->capture_path = join(ev->dir, name);
+    int fd = open(ev->capture_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    ev->capture = fd >= 0 ? fdopen(fd, "w+") : NULL;
+    if (!ev->capture) {
+        snprintf(err, errlen, "%s: %s", ev->capture_path, strerror(errno));
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    unlink(ev->capture_path);   /* held open only: nothing left behind */
+    return 0;
+}
+
+FILE *pt_evidence_section(pt_evidence *ev, char *err, size_t errlen)
+{
+    if (!ev->capture) return NULL;
+    pt_evbytes head = {0};
+    pt_ev_put_var(&head, ev->sample_n);
+    pt_ev_put_var(&head, ev->pool);
+    pt_ev_put_u64le(&head, ev->seed);
+    pt_ev_put_var(&head, ev->pol->n_tiers);
+    for (size_t t = 1; t < ev->pol->n_tiers; t++) {
+        const sample_heap *h = &ev->heaps[t];
+        pt_ev_put_u64le(&head, h->theta);
+        pt_ev_put_var(&head, h->n);
+        for (size_t i = 0; i < h->n; i++) pt_ev_put(&head, h->v[i].raw, h->v[i].raw_len);
+    }
+    pt_ev_put_var(&head, ev->n_rejected);
+    for (size_t i = 0; i < ev->n_rejected; i++) {
+        const rejected_row *x = &ev->rejected[i];
+        pt_ev_put_var(&head, x->input);
+        pt_ev_put_var(&head, x->pattern);
+        pt_ev_put_var(&head, x->offset);
+        pt_ev_put_var(&head, x->line);
+        pt_ev_put(&head, &x->reason, 1);
+        size_t n = strlen(x->value);
+        pt_ev_put_var(&head, n);
+        pt_ev_put(&head, x->value, n);
+    }
+    pt_ev_put_var(&head, ev->listed);
+    pt_ev_put_u64le(&head, head.len);
+    bool ok = fseeko(ev->capture, 0, SEEK_END) == 0 && !ev->failed &&
+              fwrite(head.p, 1, head.len, ev->capture) == head.len && fflush(ev->capture) == 0;
+    free(head.p);
+    if (!ok) {
+        snprintf(err, errlen, "%s: %s", ev->capture_path, strerror(ev->error ? ev->error : errno));
+        return NULL;
+    }
+    FILE *f = ev->capture;
+    ev->capture = NULL;
+    rewind(f);
+    return f;
+}
+
+void pt_evidence_merge_keys(pt_evidence *ev, const pt_casekey *k)
+{
+    use_key(ev, k->key, false);   /* the tags; the draw is of the enciphered fingerprints */
+    ev->draw = "case key";
+    ev->merging = true;
+}
+
+size_t pt_evidence_sample_n(const pt_evidence *ev)
+{
+    return ev->sample_n;
+}
+
+uint64_t pt_evidence_seed(const pt_evidence *ev)
+{
+    return ev->seed;
+}
+
+void pt_evidence_set_draw(pt_evidence *ev, size_t sample_n, uint64_t seed)
+{
+    ev->sample_n = sample_n;
+    ev->pool = PT_EV_POOL_FACTOR * sample_n;
+    ev->seed = seed;
 }

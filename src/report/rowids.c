@@ -189,8 +189,15 @@ static void sift(cursor **heap, size_t n, size_t i)
     }
 }
 
-/* The runs in the file, merged in order into h. */
-static void merge_runs(pt_rowids *r, hex_digest *h)
+typedef void each_fn(void *ctx, const uint8_t id[32]);
+
+static void hex_each(void *ctx, const uint8_t id[32])
+{
+    hex_add(ctx, (const row_id *)(const void *)id);
+}
+
+/* The runs in the file, merged in order into fn. */
+static void merge_runs(pt_rowids *r, each_fn *fn, void *ctx)
 {
     size_t win_ids = MERGE_BYTES / sizeof(row_id) / r->n_runs;
     if (win_ids == 0) win_ids = 1;
@@ -206,13 +213,38 @@ static void merge_runs(pt_rowids *r, hex_digest *h)
     for (size_t i = n; i-- > 0;) sift(heap, n, i);
     while (n && !r->error) {
         cursor *c = heap[0];
-        hex_add(h, &c->win[c->pos++]);
+        fn(ctx, c->win[c->pos++].b);
         if (c->pos == c->n && !refill(r, c, win_ids)) heap[0] = heap[--n];
         sift(heap, n, 0);
     }
     for (size_t i = 0; i < r->n_runs; i++) free(cs[i].win);
     free(cs);
     free(heap);
+}
+
+/* Every identity added, in order, to fn; the identities are gone after it. */
+static void walk(pt_rowids *r, each_fn *fn, void *ctx)
+{
+    if (r->n_runs == 0) {   /* one run: sorted in memory, no file */
+        if (r->n) sort_run(r, r->ids, r->n);
+        for (size_t i = 0; i < r->n; i++) fn(ctx, r->ids[i].b);
+        return;
+    }
+    if (r->n) spill(r);
+    free(r->ids);
+    free(r->sorted);
+    r->ids = r->sorted = NULL;   /* the merge windows take their place */
+    if (!r->error) merge_runs(r, fn, ctx);
+}
+
+int pt_rowids_each(pt_rowids *r, void (*fn)(void *ctx, const uint8_t id[32]), void *ctx)
+{
+    walk(r, fn, ctx);
+    if (r->error) {
+        errno = r->error;
+        return -1;
+    }
+    return 0;
 }
 
 int pt_rowids_digest(pt_rowids *r, char out[65])
@@ -224,16 +256,7 @@ int pt_rowids_digest(pt_rowids *r, char out[65])
         fprintf(stderr, "pitally: libcrypto cannot hash (SHA-256)\n");
         abort();
     }
-    if (r->n_runs == 0) {   /* one run: sorted in memory, no file */
-        if (r->n) sort_run(r, r->ids, r->n);
-        for (size_t i = 0; i < r->n; i++) hex_add(h, &r->ids[i]);
-    } else {
-        if (r->n) spill(r);
-        free(r->ids);
-        free(r->sorted);
-        r->ids = r->sorted = NULL;   /* the merge windows take their place */
-        if (!r->error) merge_runs(r, h);
-    }
+    walk(r, hex_each, h);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_DigestUpdate(h->ctx, h->text, h->len);

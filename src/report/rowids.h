@@ -18,6 +18,9 @@ pt_rowids *pt_rowids_new(const char *tmp_path, size_t run_ids);
 void pt_rowids_add(pt_rowids *r, const uint8_t id[32]);
 /* The digest (hex) of all the identities added; -1 with errno after an I/O error. */
 int pt_rowids_digest(pt_rowids *r, char out[65]);
+/* Every identity added, in sorted order (memcmp), to fn, once (evmerge.c sorts its
+ * 32-byte keys with it). 0, or -1 with errno after an I/O error. */
+int pt_rowids_each(pt_rowids *r, void (*fn)(void *ctx, const uint8_t id[32]), void *ctx);
 void pt_rowids_free(pt_rowids *r);
 
 #endif

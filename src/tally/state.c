@@ -1,7 +1,7 @@
 /* state.c - the state file: a tally saved to disk so that scans of shards can be merged
  * later (pitally/tally.h; the streaming merge of many is statemerge.c).
  *
- * Layout (version 5), every integer an unsigned LEB128 varint unless said otherwise:
+ * Layout (version 6), every integer an unsigned LEB128 varint unless said otherwise:
  *   "PTSTATE\n"  u32-le version  u32-le 0  u64-le rules digest  u64-le case key id
  *   u64-le length of the head, then the head:
  *     shards: N (0: not shards), and for N > 0 the table digest and the shards held as
@@ -19,6 +19,7 @@
  *   pieces: per set shard (256) a run: count, the tiers 2 to a byte, the sorted keys as
  *     deltas
  *   subjects: per set shard a run: count, the sorted keys as deltas
+ *   the evidence section: L bytes (none when L is 0), then u64-le L
  *   u64-le XXH64 of every byte before it
  * The keys are the sets' own: fingerprints enciphered under the case key (casekey.c), so
  * the file holds no hash that could be reversed by trying every mobile number or ID.
@@ -29,6 +30,11 @@
  * delta takes ~(64 - log2 n)/7 bytes.
  * The checksum is over the whole file and checked, in a first pass, before anything is
  * believed; a file is refused whole, never half loaded.
+ * The evidence section (version 6) is what scan --state --evidence DIR keeps for merge
+ * --evidence: the pieces listed and the sample candidates with their values. Its format
+ * is the evidence code's (src/report/evmerge.c); this file only carries its bytes. It is
+ * last, with its length after it, so that a reader finds it from the end of the file
+ * (pt_state_stream.section_at) without decoding the runs before it.
  */
 #include "pitally/tally.h"
 #include "sets.h"
@@ -361,13 +367,36 @@ int pt_state_end(writer *w, char *err, size_t errlen)
     return 0;
 }
 
-int pt_tally_save(const pt_tally *t, uint64_t rules_digest, FILE *f, char *err, size_t errlen)
+void pt_state_put_section(writer *w, FILE *section)
+{
+    uint64_t n = 0;
+    if (section) {
+        uint8_t buf[1 << 16];
+        size_t k;
+        rewind(section);
+        while ((k = fread(buf, 1, sizeof buf, section)) > 0) {
+            put(w, buf, k);
+            n += k;
+        }
+        if (ferror(section)) w->failed = true;
+    }
+    put_u64le(w, n);
+}
+
+int pt_tally_save_section(const pt_tally *t, uint64_t rules_digest, FILE *section, FILE *f,
+                          char *err, size_t errlen)
 {
     writer w;
     pt_state_begin(&w, f, rules_digest, t);
     for (unsigned s = 0; s < N_SHARDS; s++) put_piece_shard(&w, t, s);
     for (unsigned s = 0; s < N_SHARDS; s++) put_subject_shard(&w, t, s);
+    pt_state_put_section(&w, section);
     return pt_state_end(&w, err, errlen);
+}
+
+int pt_tally_save(const pt_tally *t, uint64_t rules_digest, FILE *f, char *err, size_t errlen)
+{
+    return pt_tally_save_section(t, rules_digest, NULL, f, err, errlen);
 }
 
 /* ---- reading the head, from memory ---- */
@@ -671,6 +700,20 @@ static pt_tally *read_head(pt_state_stream *st, size_t head_len)
     return t;
 }
 
+/* The evidence section's length, from the 8 bytes before the checksum; then back at
+ * the head. */
+static const char *section_length(FILE *f, uint64_t len, uint64_t head, uint64_t *section)
+{
+    uint8_t b[8];
+    if (len < 56 || fseeko(f, (off_t)(len - 16), SEEK_SET) != 0 || fread(b, 1, 8, f) != 8 ||
+        fseek(f, 40, SEEK_SET) != 0)
+        return "malformed contents behind a valid checksum";
+    *section = le64(b);
+    if (*section > len - 56 || head > len - 56 - *section)
+        return "malformed contents behind a valid checksum";
+    return NULL;
+}
+
 pt_tally *pt_state_open(FILE *f, uint64_t rules_digest, pt_state_stream *st, char *err,
                         size_t errlen)
 {
@@ -681,9 +724,11 @@ pt_tally *pt_state_open(FILE *f, uint64_t rules_digest, pt_state_stream *st, cha
     if (!why) why = check_sum(f, &len);
     if (!why && le64(hdr + 16) != rules_digest) why = "made with other patterns or another policy";
     if (!why && le64(hdr + 32) > len - 48) why = "malformed contents behind a valid checksum";
+    uint64_t section = 0;
+    if (!why) why = section_length(f, len, le64(hdr + 32), &section);
     pt_tally *t = NULL;
     if (!why) {
-        *st = (pt_state_stream){f, len - 48, false};
+        *st = (pt_state_stream){f, len - 56 - section, false, len - 56 - section + 40, section};
         t = read_head(st, (size_t)le64(hdr + 32));
         if (!t) why = "malformed contents behind a valid checksum";
     }

@@ -23,6 +23,9 @@ typedef struct {
  * (patterns, inputs, counters, samples) of t. Sets follow (pt_state_put_run), then
  * pt_state_end. */
 void pt_state_begin(pt_state_writer *w, FILE *f, uint64_t rules_digest, const pt_tally *t);
+/* The evidence section (its bytes from section's start to its end, or none when NULL)
+ * and its length: after the runs, before pt_state_end. */
+void pt_state_put_section(pt_state_writer *w, FILE *section);
 /* One sorted run: n, the tiers (with_tiers), the gaps between the keys Rice-coded. keys
  * ascending. */
 void pt_state_put_run(pt_state_writer *w, const uint64_t *keys, const uint8_t *tiers, size_t n,
@@ -36,6 +39,7 @@ typedef struct {
     FILE *f;
     uint64_t left;
     bool bad;
+    uint64_t section_at, section_len;   /* the evidence section: where in f, bytes (0: none) */
 } pt_state_stream;
 
 /* Check f (magic, version, checksum, rules digest) and read its head into a new tally

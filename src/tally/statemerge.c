@@ -9,6 +9,10 @@
  * and written out if asked. Memory: the heads (per input and per pattern), one cursor per
  * file, and one shard of the union when a merged state is written (1/256 of it) -
  * whatever the number of pieces.
+ * The evidence sections (state.c) are another module's (src/report/evmerge.c): hooks
+ * tell it where each file's is, what each file's inputs became in the merged order, and
+ * the merged tier of the few pieces it asks about (its sample candidates: probes sorted
+ * like the union, looked up as the union streams by, at no cost per piece).
  */
 #include "pitally/tally.h"
 #include "sets.h"
@@ -70,6 +74,7 @@ typedef struct {
     uint64_t *keys;            /* one shard of the union, when written */
     uint8_t *tiers;
     size_t cap;
+    pt_tier_probe *probe, *probe_end;   /* the evidence's questions not answered yet */
 } merger;
 
 static void keep(merger *m, size_t *n, uint64_t key, unsigned tier)
@@ -104,6 +109,15 @@ static void against_base(merger *m, unsigned shard, bool piece, uint64_t key, un
     else if ((int)tier < was) m->all->streamed_raised[tier]++;   /* lower: more serious */
 }
 
+/* The probes up to (shard, key): key's tier, those passed over absent. */
+static void answer(merger *m, unsigned shard, uint64_t key, unsigned tier)
+{
+    for (; m->probe < m->probe_end &&
+           (m->probe->shard < shard || (m->probe->shard == shard && m->probe->key <= key));
+         m->probe++)
+        m->probe->tier = m->probe->shard == shard && m->probe->key == key ? (int)tier : -1;
+}
+
 /* The union of shard s's runs of every file: counted into the tally's streamed counts. */
 static void merge_shard(merger *m, unsigned shard, bool with_tiers)
 {
@@ -120,7 +134,10 @@ static void merge_shard(merger *m, unsigned shard, bool with_tiers)
             advance(m, y.file);
             if (y.tier < tier) tier = y.tier;         /* tiers are ordered most serious first */
         }
-        if (with_tiers) m->all->streamed_distinct[tier]++;
+        if (with_tiers) {
+            m->all->streamed_distinct[tier]++;
+            answer(m, shard, x.key, tier);
+        }
         else {
             m->all->streamed_subjects++;
             m->all->streamed_subjects_by[x.key & (PT_SUBJECT_KINDS - 1)]++;
@@ -131,21 +148,61 @@ static void merge_shard(merger *m, unsigned shard, bool with_tiers)
     if (m->w) pt_state_put_run(m->w, m->keys, m->tiers, n, with_tiers);
 }
 
-/* Every file's head into one tally (inputs in order, key ids alike). */
+typedef struct {
+    const pt_input_result *in;
+    uint32_t merged;
+} input_place;
+
+static int by_pointer(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)((const input_place *)a)->in, y = (uintptr_t)((const input_place *)b)->in;
+    return x < y ? -1 : x > y;
+}
+
+/* Where each file's inputs went in the merged order: the inputs move whole (pointers)
+ * into all, so each is found there by its address. */
+static void place_inputs(const pt_tally *all, const pt_input_result *const *const *was,
+                         pt_state_section *sec, size_t k)
+{
+    input_place *v = pt_xmalloc((all->n_inputs ? all->n_inputs : 1) * sizeof *v);
+    for (size_t i = 0; i < all->n_inputs; i++) v[i] = (input_place){all->inputs[i], (uint32_t)i};
+    if (all->n_inputs) qsort(v, all->n_inputs, sizeof *v, by_pointer);
+    for (size_t f = 0; f < k; f++) {
+        uint32_t *idx = pt_xmalloc((sec[f].n_inputs ? sec[f].n_inputs : 1) * sizeof *idx);
+        for (size_t j = 0; j < sec[f].n_inputs; j++) {
+            input_place key = {was[f][j], 0};
+            input_place *hit = bsearch(&key, v, all->n_inputs, sizeof *v, by_pointer);
+            idx[j] = hit ? hit->merged : UINT32_MAX;
+        }
+        sec[f].input = idx;
+    }
+    free(v);
+}
+
+/* Every file's head into one tally (inputs in order, key ids alike); sec (when not NULL)
+ * gets each file's section and input places. */
 static pt_tally *merge_heads(FILE *const *files, size_t k, uint64_t digest, pt_state_stream *st,
-                             size_t *bad_file, char *err, size_t errlen)
+                             pt_state_section *sec, size_t *bad_file, char *err, size_t errlen)
 {
     pt_tally **heads = pt_xcalloc(k, sizeof *heads);
+    const pt_input_result ***was = pt_xcalloc(k, sizeof *was);
     size_t n = 0;
-    for (; n < k; n++)
+    for (; n < k; n++) {
         if (!(heads[n] = pt_state_open(files[n], digest, &st[n], err, errlen))) break;
+        was[n] = pt_xmalloc((heads[n]->n_inputs ? heads[n]->n_inputs : 1) * sizeof **was);
+        for (size_t j = 0; j < heads[n]->n_inputs; j++) was[n][j] = heads[n]->inputs[j];
+        if (sec) sec[n] = (pt_state_section){st[n].section_at, st[n].section_len, NULL, heads[n]->n_inputs};
+    }
     pt_tally *all = NULL;
     size_t bad = 0;
     if (n < k) *bad_file = n;
     else if (pt_tally_merge_all(heads[0], heads + 1, k - 1, &bad, err, errlen) != 0)
         *bad_file = bad + 1;
     else all = heads[0];
+    if (all && sec) place_inputs(all, (const pt_input_result *const *const *)was, sec, k);
     for (size_t i = all ? 1 : 0; i < n; i++) pt_tally_free(heads[i]);
+    for (size_t i = 0; i < n; i++) free(was[i]);
+    free(was);
     free(heads);
     return all;
 }
@@ -153,6 +210,14 @@ static pt_tally *merge_heads(FILE *const *files, size_t k, uint64_t digest, pt_s
 int pt_tally_merge_files(FILE *const *files, size_t k, uint64_t rules_digest,
                          const pt_tally *base, FILE *out, pt_tally **result, size_t *bad_file,
                          char *err, size_t errlen)
+{
+    return pt_tally_merge_files_ev(files, k, rules_digest, base, NULL, out, result, bad_file, err,
+                                   errlen);
+}
+
+int pt_tally_merge_files_ev(FILE *const *files, size_t k, uint64_t rules_digest,
+                            const pt_tally *base, pt_merge_hooks *hooks, FILE *out,
+                            pt_tally **result, size_t *bad_file, char *err, size_t errlen)
 {
     *result = NULL;
     *bad_file = 0;
@@ -163,8 +228,17 @@ int pt_tally_merge_files(FILE *const *files, size_t k, uint64_t rules_digest,
     merger m = {.k = k, .st = pt_xcalloc(k, sizeof *m.st), .runs = pt_xcalloc(k, sizeof *m.runs),
                 .base = base};
     m.h.v = pt_xmalloc(k * sizeof *m.h.v);
-    pt_tally *all = merge_heads(files, k, rules_digest, m.st, bad_file, err, errlen);
+    pt_state_section *sec = hooks ? pt_xcalloc(k, sizeof *sec) : NULL;
+    pt_tally *all = merge_heads(files, k, rules_digest, m.st, sec, bad_file, err, errlen);
     m.all = all;
+    if (all && hooks && hooks->heads(hooks->ctx, all, files, sec, k, bad_file, err, errlen) != 0) {
+        pt_tally_free(all);
+        all = m.all = NULL;
+    }
+    if (all && hooks && hooks->probes) {   /* NULL + 0 is undefined */
+        m.probe = hooks->probes;
+        m.probe_end = hooks->probes + hooks->n_probes;
+    }
     if (all && base && base->key_id != all->key_id) m.base = NULL;   /* compare refuses it */
     pt_state_writer w;
     if (all && out) {
@@ -180,6 +254,16 @@ int pt_tally_merge_files(FILE *const *files, size_t k, uint64_t rules_digest,
             pt_tally_free(all);
             all = NULL;
         }
+    for (; m.probe < m.probe_end; m.probe++) m.probe->tier = -1;
+    FILE *section = NULL;
+    if (all && hooks && hooks->sets(hooks->ctx, all, &section, bad_file, err, errlen) != 0) {
+        pt_tally_free(all);
+        all = NULL;
+    }
+    if (m.w && all) pt_state_put_section(&w, section);
+    if (section) fclose(section);
+    for (size_t i = 0; sec && i < k; i++) free((void *)sec[i].input);
+    free(sec);
     int rc = all ? 0 : -1;
     if (m.w && all && pt_state_end(&w, err, errlen) != 0) rc = -2;
     else if (m.w && !all) pt_state_end(&w, err, 0);   /* frees the hash; the file is dropped */

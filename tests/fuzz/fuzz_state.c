@@ -4,12 +4,23 @@
  *    written with pt_state_put_run and read back, every key and tier must come back;
  *  - the input as the body of a state file, framed with a valid header and checksum so
  *    that the parser behind the checksum is what gets fuzzed: pt_tally_load must refuse
- *    it or load it, never crash, and a loaded tally must save and load again. */
+ *    it or load it, never crash, and a loaded tally must save and load again;
+ *  - a state that loads is merged with the evidence merge's hooks (src/report/evmerge.c),
+ *    which read its evidence section (the seed evidence_state has a real one): refused or
+ *    merged, never a crash, and a merged state with a section merges again. */
 #include "fuzz_common.h"
 
 #include <xxhash.h>
 
 #include "../../src/tally/state_internal.h"
+#include "../../src/report/evmerge.h"
+
+#ifndef FUZZ_POLICY_PATH
+#define FUZZ_POLICY_PATH "patterns/policy.yaml"
+#endif
+#ifndef FUZZ_PATTERNS_DIR
+#define FUZZ_PATTERNS_DIR "patterns"
+#endif
 
 static int by_u64(const void *a, const void *b)
 {
@@ -36,7 +47,7 @@ static void round_trip_run(const uint8_t *data, size_t size)
     FUZZ_REQUIRE(f && fwrite(w.buf ? w.buf : &extra, 1, w.len, f) == w.len);
     FUZZ_REQUIRE(fwrite(&extra, 1, 1, f) == 1);
     rewind(f);
-    pt_state_stream st = {f, w.len + 1, false};
+    pt_state_stream st = {f, w.len + 1, false, 0, 0};
     pt_state_run r = {0};
     FUZZ_REQUIRE(pt_state_run_open(&r, &st, with_tiers));
     FUZZ_REQUIRE(r.n == m);
@@ -61,6 +72,45 @@ static void put_le64(uint8_t *b, uint64_t v)
     for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
 }
 
+static pt_policy policy;
+static pt_patterns patterns;
+
+static void load_rules(void)
+{
+    static int loaded;
+    char err[512];
+    if (loaded) return;
+    if (pt_policy_load(&policy, FUZZ_POLICY_PATH, err, sizeof err) != 0 ||
+        pt_patterns_load(&patterns, FUZZ_PATTERNS_DIR, &policy, err, sizeof err) != 0) {
+        fprintf(stderr, "fuzz_state: %s\n", err);
+        abort();
+    }
+    loaded = 1;
+}
+
+/* The state in file merged alone, its evidence section through evmerge; 0 when merged.
+ * With again, the merged state (when it has a section) must merge once more. */
+static int merge_evidence(FILE *file, int again)
+{
+    load_rules();
+    char prefix[128];
+    snprintf(prefix, sizeof prefix, "%s/ev", fuzz_tmpdir());
+    pt_evmerge *em = pt_evmerge_new(NULL, &policy, &patterns, false, false, 0, prefix, true);
+    FILE *out = tmpfile();
+    pt_tally *m = NULL;
+    size_t bad;
+    char err[512];
+    rewind(file);
+    int rc = pt_tally_merge_files_ev(&file, 1, 0, NULL, pt_evmerge_hooks(em), out, &m, &bad, err,
+                                     sizeof err);
+    FUZZ_REQUIRE(rc == 0 ? m != NULL : err[0] != '\0');
+    if (rc == 0 && again) FUZZ_REQUIRE(merge_evidence(out, 0) == 0);
+    pt_tally_free(m);
+    pt_evmerge_free(em);
+    fclose(out);
+    return rc;
+}
+
 static void load_framed(const uint8_t *data, size_t size)
 {
     /* header: magic, version, digest 0, key id 0, and the head length from the input's
@@ -79,9 +129,12 @@ static void load_framed(const uint8_t *data, size_t size)
     put_le64(file + 32, head % (size + 1));
     memcpy(file + 40, data, size);
     put_le64(file + 40 + size, XXH64(file, 40 + size, 0));
-    FILE *f = fmemopen(file, len, "r");
+    FILE *f = tmpfile();   /* a real file: the evidence merge reads it with pread */
+    FUZZ_REQUIRE(f && fwrite(file, 1, len, f) == len && fflush(f) == 0);
+    rewind(f);
     char err[256];
     pt_tally *t = pt_tally_load(f, 0, err, sizeof err);
+    if (t) merge_evidence(f, 1);
     fclose(f);
     if (t) {
         FILE *g = tmpfile();
