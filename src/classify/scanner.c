@@ -1893,10 +1893,17 @@ static void sort_u64(uint64_t *v, size_t n)
         qsort(v, n, sizeof *v, cmp_u64);
         return;
     }
-    for (size_t i = 1; i < n; i++) {
+    if (n < 2) return;
+    size_t least = 0;   /* first, so that it ends every shift: no bound in the inner loop */
+    for (size_t i = 1; i < n; i++)
+        if (v[i] < v[least]) least = i;
+    uint64_t t = v[0];
+    v[0] = v[least];
+    v[least] = t;
+    for (size_t i = 2; i < n; i++) {
         uint64_t x = v[i];
         size_t j = i;
-        for (; j > 0 && v[j - 1] > x; j--) v[j] = v[j - 1];
+        for (; v[j - 1] > x; j--) v[j] = v[j - 1];
         v[j] = x;
     }
 }
