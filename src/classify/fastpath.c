@@ -186,6 +186,17 @@ void pt_literal_index_find(const pt_literal_index *x, const char *v, size_t n, u
                 if ((x->first_cp[hi] >> c2) & 1)
                     literals_at(x, hi << 6 | c2, PT_LIT_CP, s + i, n - i, found);
                 i += 3;
+                /* Han text runs on: the next character's lead byte, with no table */
+                while (i + 2 < n && s[i] - 0xE0u < 0x10u) {
+                    c = s[i];
+                    c1 = s[i + 1] ^ 0x80u;
+                    c2 = s[i + 2] ^ 0x80u;
+                    if ((c1 | c2) >= 0x40u) break;
+                    hi = (c & 0x0Fu) << 6 | c1;
+                    if ((x->first_cp[hi] >> c2) & 1)
+                        literals_at(x, hi << 6 | c2, PT_LIT_CP, s + i, n - i, found);
+                    i += 3;
+                }
                 continue;
             }
         }

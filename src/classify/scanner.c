@@ -191,6 +191,7 @@ struct pt_scanner {
     const candidate *cands;        /* pf->cands */
     uint64_t ascii_classes;        /* pf->ascii_classes */
     pcre2_match_data *md;
+    PCRE2_SIZE *ov;                /* md's ovector (it stays put): no call per match */
     pcre2_match_context *mc;
     pcre2_jit_stack *jit_stack;
     FILE *trace;
@@ -751,6 +752,7 @@ pt_scanner *pt_scanner_new(const pt_patterns *ps, const pt_policy *pol)
     s->ascii_classes = s->pf->ascii_classes;
     s->md = pcre2_match_data_create(ps->max_captures + 1, NULL);
     s->mc = pcre2_match_context_create(NULL);
+    s->ov = s->md ? pcre2_get_ovector_pointer(s->md) : NULL;
     s->jit_stack = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
     if (!s->md || !s->mc) {
         fprintf(stderr, "pitally: out of memory creating a scanner\n");
@@ -1326,7 +1328,7 @@ static bool match_values(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
     size_t start = 0;
     while (start <= n && n - start >= p->fast->value_facts.min_length) {
         if (run_value_re(s, p, false, v, n, start) <= 0) break;
-        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+        const PCRE2_SIZE *ov = s->ov;
         size_t ms = ov[0], me = ov[1];
         if (ms > me || me > n) break;   /* \K tricks: give up on this field */
         any = true;
@@ -1346,7 +1348,7 @@ static void count_masked(pt_scanner *s, size_t i, uint64_t bytes, const char *v,
     size_t start = 0;
     while (start < n) {
         if (run_value_re(s, p, true, v, n, start) <= 0) break;
-        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+        const PCRE2_SIZE *ov = s->ov;
         size_t ms = ov[0], me = ov[1];
         if (ms > me || me > n) break;
         if (s->trace)
@@ -1891,10 +1893,17 @@ static void sort_u64(uint64_t *v, size_t n)
         qsort(v, n, sizeof *v, cmp_u64);
         return;
     }
-    for (size_t i = 1; i < n; i++) {
+    if (n < 2) return;
+    size_t least = 0;   /* first, so that it ends every shift: no bound in the inner loop */
+    for (size_t i = 1; i < n; i++)
+        if (v[i] < v[least]) least = i;
+    uint64_t t = v[0];
+    v[0] = v[least];
+    v[least] = t;
+    for (size_t i = 2; i < n; i++) {
         uint64_t x = v[i];
         size_t j = i;
-        for (; j > 0 && v[j - 1] > x; j--) v[j] = v[j - 1];
+        for (; v[j - 1] > x; j--) v[j] = v[j - 1];
         v[j] = x;
     }
 }

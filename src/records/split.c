@@ -8,6 +8,8 @@
  * so that later chunks know the column names; inside a pg_dump COPY block it cuts after
  * a row and notes the block for the next chunk. JSON documents are walked (json.c) and
  * cut between values, the walk's state noted; labelled blocks after a blank line.
+ * The workers' newline count (line numbers) is here too, with the same vector ways and
+ * runtime choice as the CSV masks.
  */
 #include "internal.h"
 #include "split_internal.h"
