@@ -165,10 +165,12 @@ static void put_string(const sink *s, const char *str)
         }
         unsigned char c = *p;
         switch (byte_class[c]) {
-        case B_PLAIN:
-            *o++ = (char)c;
-            p++;
+        case B_PLAIN: {   /* a short string or a tail: up to ROOM plain bytes in a row */
+            const unsigned char *stop = end - p > ROOM ? p + ROOM : end;
+            do *o++ = (char)*p++;
+            while (p < stop && byte_class[*p] == B_PLAIN);
             break;
+        }
         case B_SHORT:
             *o++ = '\\';
             *o++ = short_escape(c);
