@@ -144,6 +144,7 @@ static inline bool word_needs_escape(uint64_t x)
 static void put_string(const sink *s, const char *str)
 {
     static const char hex[] = "0123456789abcdef";
+    static const char replacement[6] = {'\\', 'u', 'f', 'f', 'f', 'd'};   /* U+FFFD */
     enum { ROOM = 16 };
     if (*s->len + ROOM > s->cap) sink_flush(s);
     char *o = s->buf + *s->len, *lim = s->buf + s->cap - ROOM;
@@ -156,12 +157,15 @@ static void put_string(const sink *s, const char *str)
             sink_flush(s);
             o = s->buf;
         }
-        uint64_t word;
-        if (end - p >= 8 && (memcpy(&word, p, 8), !word_needs_escape(word))) {
-            memcpy(o, &word, 8);
-            o += 8;
-            p += 8;
-            continue;
+        if (end - p >= 8) {
+            uint64_t word;
+            memcpy(&word, p, 8);
+            if (!word_needs_escape(word)) {
+                memcpy(o, p, 8);
+                o += 8;
+                p += 8;
+                continue;
+            }
         }
         unsigned char c = *p;
         switch (byte_class[c]) {
@@ -177,7 +181,9 @@ static void put_string(const sink *s, const char *str)
             p++;
             break;
         case B_CONTROL:
-            memcpy(o, "\\u00", 4);
+            o[0] = '\\';
+            o[1] = 'u';
+            o[2] = o[3] = '0';
             o[4] = hex[c >> 4];
             o[5] = hex[c & 15];
             o += 6;
@@ -190,8 +196,8 @@ static void put_string(const sink *s, const char *str)
                 o += len;
                 p += len;
             } else {
-                memcpy(o, "\\ufffd", 6);
-                o += 6;
+                memcpy(o, replacement, sizeof replacement);
+                o += sizeof replacement;
                 p++;
             }
         }
