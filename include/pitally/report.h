@@ -92,6 +92,20 @@ int pt_output_to_path(const char *path, pt_output_fn write, void *ctx, unsigned 
 int pt_report_to_path(const char *path, pt_report_fn fn, const pt_scan_result *r,
                       const pt_policy *pol, const pt_patterns *ps, char *err, size_t errlen);
 
+/* Several report sinks, each to its path. They only read the result, so when more than
+ * one is asked for each is written on a thread of its own (a report of 10,000 inputs
+ * takes a few hundred ms to format), unless two share a target ("-", a device, the
+ * same path): those are written one after another, in the given order. A sink with no
+ * path is skipped. Returns how many failed; err of each that failed says why. */
+typedef struct {
+    const char *path;
+    pt_report_fn fn;
+    int rc;            /* out: 0, or -1 */
+    char err[1024];    /* out: what failed */
+} pt_report_sink;
+size_t pt_reports_to_paths(pt_report_sink *sinks, size_t n, const pt_scan_result *r,
+                           const pt_policy *pol, const pt_patterns *ps);
+
 /* Write the JSON report. Returns 0, or -1 on a write error (errno set). */
 int pt_report_json(FILE *out, const pt_scan_result *r, const pt_policy *pol,
                    const pt_patterns *ps);

@@ -529,29 +529,23 @@ static int save_state(const char *path, const pt_tally *t, const rules *ru, cons
     return PT_EXIT_OK;
 }
 
-/* The report sinks the command line asked for, each to its path. */
+/* The report sinks the command line asked for, each to its path (at the same time:
+ * pt_reports_to_paths); failures named in this order. */
 static int write_reports(const cli_options *co, const pt_scan_result *r, const rules *ru)
 {
-    const struct {
-        const char *path, *what;
-        pt_report_fn fn;
-    } sinks[] = {
+    static const char *const what[] = {"text report", "JSON report", "HTML report"};
+    pt_report_sink sinks[] = {
         {(co->json_path && !strcmp(co->json_path, "-")) || co->nightly.quiet ? NULL : "-",
-         "text report", pt_report_text},
-        {co->json_path, "JSON report", pt_report_json},
-        {co->html_path, "HTML report", pt_report_html},
+         pt_report_text, 0, ""},
+        {co->json_path, pt_report_json, 0, ""},
+        {co->html_path, pt_report_html, 0, ""},
     };
-    int rc = PT_EXIT_OK;
-    for (size_t i = 0; i < sizeof sinks / sizeof *sinks; i++) {
-        char err[1024];
-        if (!sinks[i].path) continue;
-        if (pt_report_to_path(sinks[i].path, sinks[i].fn, r, &ru->policy, &ru->patterns, err,
-                              sizeof err) != 0) {
-            fprintf(stderr, "pitally: cannot write the %s: %s\n", sinks[i].what, err);
-            rc = EXIT_REPORT_WRITE;
-        }
-    }
-    return rc;
+    size_t n = sizeof sinks / sizeof *sinks;
+    if (!pt_reports_to_paths(sinks, n, r, &ru->policy, &ru->patterns)) return PT_EXIT_OK;
+    for (size_t i = 0; i < n; i++)
+        if (sinks[i].path && sinks[i].rc != 0)
+            fprintf(stderr, "pitally: cannot write the %s: %s\n", what[i], sinks[i].err);
+    return EXIT_REPORT_WRITE;
 }
 
 /* Never silent: every input that gave no record is named on stderr with the reason,

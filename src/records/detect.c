@@ -6,6 +6,7 @@
  * small name/parse helpers of the records API.
  */
 #include "internal.h"
+#include "detect_internal.h"
 
 #include <pthread.h>
 #if defined(__SSE2__)
@@ -190,97 +191,98 @@ static const delim_candidate candidates[] = {
 /* How often each candidate occurs on one line, all in one pass over its bytes (one
  * search per candidate cost more than the rest of detection for a small file). */
 enum { CAND_COMMA, CAND_TAB, CAND_PIPE, CAND_SEMI, CAND_DASHES, CAND_HASH, CAND_COLON };
-_Static_assert(N_CANDIDATES == 7, "one CAND_ index per candidate, in the table's order");
+_Static_assert(N_CANDIDATES == 7 && N_CANDIDATES == PT_DETECT_CANDIDATES,
+               "one CAND_ index per candidate, in the table's order");
 
 /* The candidate a byte is (its CAND_ index + 1), or QUOTE, or 0: a table, as every
- * byte of the first lines is asked. "-" and " " start "----" and " # ". */
+ * byte of the first lines is asked. "-" starts "----"; " # " is found by its "#" (rare
+ * in data, where the space is everywhere). */
 enum { QUOTE = N_CANDIDATES + 1 };
 static const unsigned char candidate_byte[256] = {
     [','] = CAND_COMMA + 1, ['\t'] = CAND_TAB + 1, ['|'] = CAND_PIPE + 1, [';'] = CAND_SEMI + 1,
-    ['-'] = CAND_DASHES + 1, [' '] = CAND_HASH + 1, [':'] = CAND_COLON + 1, ['"'] = QUOTE};
+    ['-'] = CAND_DASHES + 1, ['#'] = CAND_HASH + 1, [':'] = CAND_COLON + 1, ['"'] = QUOTE};
 
 /* Where a line's counting stands: the candidates so far, an open quote (carried into
  * the next line), the "-" run ending at last_dash, where " # " may next start. */
 typedef struct {
     size_t *counts;
     bool *in_quote;
+    size_t b, e;   /* the line, t[b..e) */
     size_t dash_run, last_dash, hash_from;
 } line_count;
 
-/* Candidate byte t[i] (of line t[..e)) counted: "," outside quotes, "----" and " # "
- * non-overlapping and from the left ("-----" holds one "----", " # # " one " # "), as
- * a search would find them. */
-static void count_at(line_count *c, const char *t, size_t i, size_t e)
+/* A "-" at t[i]: "----" counted non-overlapping from the left ("-----" holds one). */
+static void count_dash(line_count *c, size_t i)
 {
-    unsigned k = candidate_byte[(unsigned char)t[i]];
-    if (k == QUOTE) {
-        *c->in_quote = !*c->in_quote;
-    } else if (k == CAND_COMMA + 1) {
-        c->counts[CAND_COMMA] += !*c->in_quote;
-    } else if (k == CAND_DASHES + 1) {
-        c->dash_run = c->dash_run && c->last_dash + 1 == i ? c->dash_run + 1 : 1;
-        c->last_dash = i;
-        if (c->dash_run == 4) {
-            c->counts[CAND_DASHES]++;
-            c->dash_run = 0;
-        }
-    } else if (k == CAND_HASH + 1) {
-        if (i >= c->hash_from && e - i >= 3 && t[i + 1] == '#' && t[i + 2] == ' ') {
-            c->counts[CAND_HASH]++;
-            c->hash_from = i + 3;
-        }
-    } else {
-        c->counts[k - 1]++;
+    c->dash_run = c->dash_run && c->last_dash + 1 == i ? c->dash_run + 1 : 1;
+    c->last_dash = i;
+    if (c->dash_run == 4) {
+        c->counts[CAND_DASHES]++;
+        c->dash_run = 0;
     }
 }
 
-/* Bit j set when p[j] is a candidate byte or a quote (a byte of candidate_byte), for
- * 16 bytes at a time: SSE2 compares them all at once (most bytes are none: CJK text,
- * digits, letters). */
+/* A "#" at t[i]: " # " around it counted non-overlapping from the left (" # # " holds
+ * one), as a search for " # " finds them. */
+static void count_hash(line_count *c, const char *t, size_t i)
+{
+    if (i > c->b && i - 1 >= c->hash_from && i + 1 < c->e && t[i - 1] == ' ' && t[i + 1] == ' ') {
+        c->counts[CAND_HASH]++;
+        c->hash_from = i + 2;
+    }
+}
+
+/* Candidate byte t[i] counted: "," outside quotes, the others where they are. */
+static void count_at(line_count *c, const char *t, size_t i)
+{
+    unsigned k = candidate_byte[(unsigned char)t[i]];
+    if (k == QUOTE) *c->in_quote = !*c->in_quote;
+    else if (k == CAND_COMMA + 1) c->counts[CAND_COMMA] += !*c->in_quote;
+    else if (k == CAND_DASHES + 1) count_dash(c, i);
+    else if (k == CAND_HASH + 1) count_hash(c, t, i);
+    else c->counts[k - 1]++;
+}
+
+/* The scalar count of t[i..c->e). */
+static void count_bytes(line_count *c, const char *t, size_t i)
+{
+    for (; i < c->e; i++)
+        if (candidate_byte[(unsigned char)t[i]]) count_at(c, t, i);
+}
+
 #if defined(__SSE2__)
-typedef struct {
-    __m128i byte[8];
-} candidate_set;
-
-static void candidate_set_init(candidate_set *s)
+/* 16 bytes at a time (SSE2, in every x86-64): the bytes of candidate_byte found by five
+ * compares, and only those counted (most bytes are none: CJK text, digits, letters;
+ * the space, everywhere in text, is no longer one of them). Six of the eight come in
+ * pairs that differ in the lowest bit only: "," "-" (0x2C 0x2D), '"' "#" (0x22 0x23),
+ * ":" ";" (0x3A 0x3B), so one compare of the byte without that bit finds a pair. */
+static void count_block(line_count *c, const char *t, size_t i)
 {
-    static const char bytes[8] = {',', '"', '\t', '|', ';', '-', ' ', ':'};
-    for (int j = 0; j < 8; j++) s->byte[j] = _mm_set1_epi8(bytes[j]);
-}
-
-static unsigned candidate_mask16(const candidate_set *s, const char *p)
-{
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-    __m128i hit = _mm_cmpeq_epi8(v, s->byte[0]);
-    for (int j = 1; j < 8; j++) hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, s->byte[j]));
-    return (unsigned)_mm_movemask_epi8(hit);
-}
-#else
-typedef int candidate_set;
-static void candidate_set_init(candidate_set *s) { *s = 0; }
-
-static unsigned candidate_mask16(const candidate_set *s, const char *p)
-{
-    (void)s;
-    unsigned m = 0;
-    for (unsigned j = 0; j < 16; j++) m |= (unsigned)(candidate_byte[(unsigned char)p[j]] != 0) << j;
-    return m;
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + i));
+    __m128i pair = _mm_and_si128(v, _mm_set1_epi8((char)0xFE));
+    __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(pair, _mm_set1_epi8(0x2C)),
+                               _mm_cmpeq_epi8(pair, _mm_set1_epi8(0x22)));
+    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(pair, _mm_set1_epi8(0x3A)));
+    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
+    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8('|')));
+    for (unsigned m = (unsigned)_mm_movemask_epi8(hit); m; m &= m - 1)
+        count_at(c, t, i + (size_t)__builtin_ctz(m));
 }
 #endif
 
-/* Counts on line t[b..e) into counts[]; *in_quote carries an open quote across lines. */
-static void count_candidates(const char *t, size_t b, size_t e, size_t counts[N_CANDIDATES],
-                             bool *in_quote)
+/* Counts on line t[b..e) into counts[]; *in_quote carries an open quote across lines.
+ * scalar: the byte-by-byte count only (the reference the tests hold the blocks to). */
+void pt_detect_count_candidates(const char *t, size_t b, size_t e, size_t counts[N_CANDIDATES],
+                                bool *in_quote, bool scalar)
 {
-    line_count c = {.counts = counts, .in_quote = in_quote, .hash_from = b};
-    candidate_set set;
-    candidate_set_init(&set);
+    line_count c = {.counts = counts, .in_quote = in_quote, .b = b, .e = e, .hash_from = b};
     size_t i = b;
-    for (; e - i >= 16; i += 16)
-        for (unsigned m = candidate_mask16(&set, t + i); m; m &= m - 1)
-            count_at(&c, t, i + (size_t)__builtin_ctz(m), e);
-    for (; i < e; i++)
-        if (candidate_byte[(unsigned char)t[i]]) count_at(&c, t, i, e);
+#if defined(__SSE2__)
+    for (; !scalar && e - i >= 16; i += 16) count_block(&c, t, i);
+#else
+    (void)scalar;
+#endif
+    count_bytes(&c, t, i);
 }
 
 /* One candidate's lines: how many, how many carry it, and how many carry it how often. */
@@ -328,7 +330,7 @@ static void tally_candidates(const char *t, size_t n, bool at_eof, delim_tally t
         bool others_count = others_open && q < le;
         if (comma_counts || others_count) {
             size_t counts[N_CANDIDATES] = {0};
-            count_candidates(t, p, le, counts, &in_quote);
+            pt_detect_count_candidates(t, p, le, counts, &in_quote, false);
             if (comma_counts) {
                 pending += counts[CAND_COMMA];
                 if (!in_quote) {

@@ -5,24 +5,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const pt_colstats *sort_table;
+/* A column with its index: the comparator needs no context (no static table), so that
+ * reports written on several threads at once can sort at the same time. */
+typedef struct {
+    const pt_column *col;
+    size_t index;
+} col_ref;
 
 static int cmp_col(const void *a, const void *b)
 {
-    const pt_column *x = &sort_table->cols[*(const size_t *)a];
-    const pt_column *y = &sort_table->cols[*(const size_t *)b];
+    const col_ref *ra = a, *rb = b;
+    const pt_column *x = ra->col, *y = rb->col;
     if (x->position != y->position) return x->position < y->position ? -1 : 1;
     if (x->first != y->first) return x->first < y->first ? -1 : 1;
-    if (!x->key || !y->key) return (x->key != NULL) - (y->key != NULL);
-    return strcmp(x->key, y->key);
+    if (x->key && y->key) {
+        int c = strcmp(x->key, y->key);
+        if (c) return c;
+    } else if (x->key || y->key) {
+        return (x->key != NULL) - (y->key != NULL);
+    }
+    return ra->index < rb->index ? -1 : ra->index > rb->index;   /* ties: table order */
 }
 
 void pt_colview_order(const pt_colstats *t, size_t *out)
 {
-    for (size_t i = 0; i < t->n; i++) out[i] = i;
-    sort_table = t;   /* the reports are written by one thread */
-    qsort(out, t->n, sizeof *out, cmp_col);
-    sort_table = NULL;
+    col_ref *refs = pt_xmalloc((t->n ? t->n : 1) * sizeof *refs);
+    for (size_t i = 0; i < t->n; i++) refs[i] = (col_ref){&t->cols[i], i};
+    qsort(refs, t->n, sizeof *refs, cmp_col);
+    for (size_t i = 0; i < t->n; i++) out[i] = refs[i].index;
+    free(refs);
 }
 
 const pt_column_pattern *pt_colview_cell(const pt_column *c, int pattern)

@@ -8,7 +8,7 @@
 #include "pitally/report.h"
 
 /* The column order of the reports: by position (JSON key paths: none), then the first
- * record, then the name. out: t->n indices. */
+ * record, then the name, then the table's order. out: t->n indices. */
 void pt_colview_order(const pt_colstats *t, size_t *out);
 
 typedef struct {

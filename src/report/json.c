@@ -158,6 +158,25 @@ static void rate_or_null(jw *w, const char *key, uint64_t num, uint64_t den, boo
     else jw_str(w, key, NULL);
 }
 
+/* The cells of c in pattern-set order, one per pattern (the first, as pt_colview_cell
+ * finds it), those of patterns outside the set left out: indices into c->pats. A column
+ * has few cells, so an insertion sort (stable) beats looking each pattern of the set up. */
+static size_t cells_in_set_order(const pt_column *c, const pt_patterns *ps, uint32_t *order)
+{
+    size_t n = 0;
+    for (uint32_t k = 0; k < c->n_pats; k++) {
+        uint32_t pat = c->pats[k].pattern;
+        if (pat >= ps->n) continue;
+        size_t j = n;
+        while (j > 0 && c->pats[order[j - 1]].pattern > pat) j--;
+        if (j > 0 && c->pats[order[j - 1]].pattern == pat) continue;   /* a later duplicate */
+        memmove(order + j + 1, order + j, (n - j) * sizeof *order);
+        order[j] = k;
+        n++;
+    }
+    return n;
+}
+
 /* The columns view (SPEC 5): per column its name, what it holds and why it was read so. */
 static void write_column(jw *w, const pt_column *c, const pt_input_result *in,
                          const pt_policy *pol, const pt_patterns *ps)
@@ -178,10 +197,12 @@ static void write_column(jw *w, const pt_column *c, const pt_input_result *in,
     jw_str(w, "decision", pt_colview_decide(c, &v, pol, ps, why, sizeof why));
     jw_str(w, "why", why);
     jw_open(w, "patterns", '[', false);
-    for (size_t i = 0; i < ps->n; i++) {   /* pattern-set order */
-        const pt_column_pattern *cell = pt_colview_cell(c, (int)i);
-        if (!cell) continue;
-        const pt_pattern *p = &ps->v[i];
+    uint32_t stack_order[64];
+    uint32_t *order = c->n_pats <= 64 ? stack_order : pt_xmalloc(c->n_pats * sizeof *order);
+    size_t n = cells_in_set_order(c, ps, order);
+    for (size_t k = 0; k < n; k++) {
+        const pt_column_pattern *cell = &c->pats[order[k]];
+        const pt_pattern *p = &ps->v[cell->pattern];
         jw_open(w, NULL, '{', true);
         jw_str(w, "id", p->id);
         jw_u64(w, "matches", cell->matches);
@@ -196,6 +217,7 @@ static void write_column(jw *w, const pt_column *c, const pt_input_result *in,
         }
         jw_close(w, '}');
     }
+    if (order != stack_order) free(order);
     jw_close(w, ']');
     jw_close(w, '}');
 }

@@ -153,18 +153,23 @@ static void table_free(table *t)
 
 /* ---- formatting numbers ----------------------------------------------------------- */
 
-/* Small rotating buffers, so that one printf can take several formatted numbers. */
-static char *fmt_buf(void)
+/* Small rotating buffers, so that one printf can take several formatted numbers; one
+ * set per section being printed (on the stack), so that reports written on several
+ * threads at once never share one. */
+typedef struct {
+    char buf[16][48];
+    unsigned next;
+} numbufs;
+
+static char *fmt_buf(numbufs *nb)
 {
-    static char bufs[16][48];
-    static unsigned next;
-    return bufs[next++ % 16];
+    return nb->buf[nb->next++ % 16];
 }
 
 /* Counts with thousands separators: 12,345,678 records read at a glance. */
-static const char *u64s(uint64_t v)
+static const char *u64s(numbufs *nb, uint64_t v)
 {
-    char digits[24], *b = fmt_buf(), *o = b;
+    char digits[24], *b = fmt_buf(nb), *o = b;
     int n = snprintf(digits, sizeof digits, "%" PRIu64, v);
     for (int i = 0; i < n; i++) {
         if (i > 0 && (n - i) % 3 == 0) *o++ = ',';
@@ -174,17 +179,17 @@ static const char *u64s(uint64_t v)
     return b;
 }
 
-static const char *nums(double v)
+static const char *nums(numbufs *nb, double v)
 {
-    char *b = fmt_buf();
+    char *b = fmt_buf(nb);
     jw_format_number(b, 48, v);
     return b;
 }
 
 /* Ratios to four decimals: enough to see how far from 1 (or 10) a case is. */
-static const char *ratios(double v)
+static const char *ratios(numbufs *nb, double v)
 {
-    char *b = fmt_buf();
+    char *b = fmt_buf(nb);
     snprintf(b, 48, "%.4f", v);
     return b;
 }
@@ -212,12 +217,13 @@ static void print_heading(FILE *out, const char *title)
 
 static void print_verdict(FILE *out, const pt_scan_result *r, const pt_policy *pol)
 {
+    numbufs nb = {.next = 0};
     const pt_verdict *v = &r->verdict;
     char *name = safe_text(pol->name);
     fprintf(out, "pitally %s - personal information tally\n", PT_VERSION);
     fprintf(out, T("Policy: %s   professional (item 八): %s   income: CNY %s\n",
                   "适用规则：%s   第（八）项（履职或提供服务中获得）：%s   违法所得：%s 元\n"), name,
-            r->facts.professional ? T("yes", "是") : T("no", "否"), u64s(r->facts.income_cny));
+            r->facts.professional ? T("yes", "是") : T("no", "否"), u64s(&nb, r->facts.income_cny));
     free(name);
     if (r->run && r->run->n_overrides) {   /* the policy's own name still says "default" */
         fprintf(out, "Overridden by:");
@@ -235,11 +241,12 @@ static void print_verdict(FILE *out, const pt_scan_result *r, const pt_policy *p
     fprintf(out, "%s", T("Grounds: ", "依据："));
     for (size_t i = 0; i < v->n_grounds; i++) fprintf(out, "%s%s", i ? ", " : "", v->grounds[i]);
     fprintf(out, "%s\n", v->n_grounds ? "" : "(none)");
-    fprintf(out, T("Combined ratio (item 六): %s\n", "第（六）项折算比例：%s\n"), ratios(v->combined_ratio));
+    fprintf(out, T("Combined ratio (item 六): %s\n", "第（六）项折算比例：%s\n"), ratios(&nb, v->combined_ratio));
 }
 
 static void print_tiers(FILE *out, const pt_scan_result *r, const pt_policy *pol)
 {
+    numbufs nb = {.next = 0};
     static const char *const heads[] = {"Tier", ">Raw", ">Distinct", ">Threshold", ">Ratio",
                                         "Label"};
     table t;
@@ -247,9 +254,9 @@ static void print_tiers(FILE *out, const pt_scan_result *r, const pt_policy *pol
     for (size_t i = 0; i < pol->n_tiers; i++) {
         double th = r->verdict.tier_threshold[i] > 0 ? r->verdict.tier_threshold[i]
                                                      : (double)pol->tiers[i].threshold;
-        const char *row[] = {pol->tiers[i].id, u64s(r->totals.tiers[i].raw),
-                             u64s(r->totals.tiers[i].distinct), nums(th),
-                             ratios(r->verdict.tier_ratio[i]), T(pol->tiers[i].label, pol->tiers[i].label_zh ? pol->tiers[i].label_zh : pol->tiers[i].label)};
+        const char *row[] = {pol->tiers[i].id, u64s(&nb, r->totals.tiers[i].raw),
+                             u64s(&nb, r->totals.tiers[i].distinct), nums(&nb, th),
+                             ratios(&nb, r->verdict.tier_ratio[i]), T(pol->tiers[i].label, pol->tiers[i].label_zh ? pol->tiers[i].label_zh : pol->tiers[i].label)};
         table_row(&t, row);
     }
     print_heading(out, T("Pieces by tier (distinct counts decide; thresholds in force):", "各项条数（以去重条数认定；适用的入罪标准）："));
@@ -260,25 +267,27 @@ static void print_tiers(FILE *out, const pt_scan_result *r, const pt_policy *pol
 /* One line: how many subjects each kind of identifier decided (resident ID first). */
 static void print_subjects_by(FILE *out, const pt_scan_result *r, const pt_patterns *ps)
 {
+    numbufs nb = {.next = 0};
     if (!r->subjects || !ps) return;
     fprintf(out, "Subjects by the identifier that decided:");
     const char *sep = " ";
     for (size_t j = 0; j + 1 < ps->n_subject_kinds; j++) {
         unsigned k = ps->subject_kind_order[j];
         if (!r->subjects_by[k]) continue;
-        fprintf(out, "%s%s %s", sep, u64s(r->subjects_by[k]), ps->subject_kinds[k]);
+        fprintf(out, "%s%s %s", sep, u64s(&nb, r->subjects_by[k]), ps->subject_kinds[k]);
         sep = ", ";
     }
-    if (r->subjects_by[0]) fprintf(out, "%s%s unknown (a state without kinds)", sep, u64s(r->subjects_by[0]));
+    if (r->subjects_by[0]) fprintf(out, "%s%s unknown (a state without kinds)", sep, u64s(&nb, r->subjects_by[0]));
     fputc('\n', out);
 }
 
 static void print_totals(FILE *out, const pt_scan_result *r, const pt_policy *pol,
                          const pt_patterns *ps)
 {
+    numbufs nb = {.next = 0};
     fprintf(out, "\nTotals: %s inputs, %s bytes, %s records, pieces %s raw / %s distinct, "
-            "%s subjects\n", u64s(r->n_inputs), u64s(r->total_bytes), u64s(r->totals.records),
-            u64s(r->totals.pieces.raw), u64s(r->totals.pieces.distinct), u64s(r->subjects));
+            "%s subjects\n", u64s(&nb, r->n_inputs), u64s(&nb, r->total_bytes), u64s(&nb, r->totals.records),
+            u64s(&nb, r->totals.pieces.raw), u64s(&nb, r->totals.pieces.distinct), u64s(&nb, r->subjects));
     print_subjects_by(out, r, ps);
     static const char *const heads[] = {"Category", "Tier", ">Records"};
     table t;
@@ -288,7 +297,7 @@ static void print_totals(FILE *out, const pt_scan_result *r, const pt_policy *po
         int tier = pol->category_tier[c];
         const char *row[] = {T(pol->categories[c], pol->category_zh[c] ? pol->category_zh[c] : pol->categories[c]),
                              tier >= 0 && (size_t)tier < pol->n_tiers ? pol->tiers[tier].id : "?",
-                             u64s(r->totals.categories[c])};
+                             u64s(&nb, r->totals.categories[c])};
         table_row(&t, row);
     }
     print_heading(out, T("Categories (records containing each):", "信息类别（含该类信息的记录数）："));
@@ -310,6 +319,7 @@ static void print_baseline_paths(FILE *out, const pt_baseline_diff *d, pt_base_k
 
 static void print_baseline(FILE *out, const pt_scan_result *r, const pt_policy *pol)
 {
+    numbufs nb = {.next = 0};
     if (!r->baseline) return;
     const pt_baseline_diff *d = &r->baseline->diff;
     char *path = safe_text(r->baseline->path);
@@ -318,9 +328,9 @@ static void print_baseline(FILE *out, const pt_scan_result *r, const pt_policy *
     free(path);
     fprintf(out, T("  inputs: %s new, %s changed, %s gone, %s unchanged, %s without a hash to compare\n",
                    "  输入：新增 %s，已变更 %s，已消失 %s，未变更 %s，无可比对哈希 %s\n"),
-            u64s(d->inputs[PT_BASE_NEW]), u64s(d->inputs[PT_BASE_CHANGED]),
-            u64s(d->inputs[PT_BASE_GONE]), u64s(d->inputs[PT_BASE_UNCHANGED]),
-            u64s(d->inputs[PT_BASE_UNHASHED]));
+            u64s(&nb, d->inputs[PT_BASE_NEW]), u64s(&nb, d->inputs[PT_BASE_CHANGED]),
+            u64s(&nb, d->inputs[PT_BASE_GONE]), u64s(&nb, d->inputs[PT_BASE_UNCHANGED]),
+            u64s(&nb, d->inputs[PT_BASE_UNHASHED]));
     print_baseline_paths(out, d, PT_BASE_NEW, "new");
     print_baseline_paths(out, d, PT_BASE_CHANGED, "changed");
     print_baseline_paths(out, d, PT_BASE_GONE, "gone");
@@ -331,12 +341,12 @@ static void print_baseline(FILE *out, const pt_scan_result *r, const pt_policy *
     table t;
     table_init(&t, 3, heads);
     for (size_t i = 0; i < pol->n_tiers; i++) {
-        const char *row[] = {pol->tiers[i].id, u64s(d->pieces_new[i]), u64s(d->pieces_raised[i])};
+        const char *row[] = {pol->tiers[i].id, u64s(&nb, d->pieces_new[i]), u64s(&nb, d->pieces_raised[i])};
         table_row(&t, row);
     }
     table_print(out, &t, 2);
     table_free(&t);
-    fprintf(out, T("  new subjects: %s\n", "  新增信息主体：%s\n"), u64s(d->subjects_new));
+    fprintf(out, T("  new subjects: %s\n", "  新增信息主体：%s\n"), u64s(&nb, d->subjects_new));
 }
 
 const char *pt_input_status(const pt_input_result *in)
@@ -411,6 +421,7 @@ static void print_declared(FILE *out, const pt_scan_result *r, const pt_policy *
 
 static void print_inputs(FILE *out, const pt_scan_result *r, const pt_policy *pol)
 {
+    numbufs nb = {.next = 0};
     static const char *const heads[] = {"Path", "Status", "Compression", "Encoding", "Format",
                                         ">Bytes", ">Records", ">Raw", ">Distinct", ">Errors"};
     table t;
@@ -421,9 +432,9 @@ static void print_inputs(FILE *out, const pt_scan_result *r, const pt_policy *po
         const char *row[] = {in->path ? in->path : "", pt_input_status(in),
                              in->compression ? in->compression : "-",
                              in->encoding ? in->encoding : "-", in->format ? in->format : "-",
-                             u64s(in->bytes), u64s(in->counts.records),
-                             u64s(in->counts.pieces.raw), u64s(in->counts.pieces.distinct),
-                             u64s(in->errors.n)};
+                             u64s(&nb, in->bytes), u64s(&nb, in->counts.records),
+                             u64s(&nb, in->counts.pieces.raw), u64s(&nb, in->counts.pieces.distinct),
+                             u64s(&nb, in->errors.n)};
         table_row(&t, row);
         n_errors += in->errors.n;
     }
@@ -442,10 +453,10 @@ static void print_inputs(FILE *out, const pt_scan_result *r, const pt_policy *po
             char *msg = safe_text(in->errors.v[k].message);
             if (in->errors.v[k].line)   /* the line first: where an examiner looks */
                 fprintf(out, "  %s: %s at line %" PRIu64 " (offset %s): %s\n", path, kind,
-                        in->errors.v[k].line, u64s(in->errors.v[k].offset), msg);
+                        in->errors.v[k].line, u64s(&nb, in->errors.v[k].offset), msg);
             else
                 fprintf(out, "  %s: %s at offset %s: %s\n", path, kind,
-                        u64s(in->errors.v[k].offset), msg);
+                        u64s(&nb, in->errors.v[k].offset), msg);
             free(kind);
             free(msg);
         }
@@ -470,6 +481,7 @@ static void print_shapes(FILE *out, const pt_colstats *t, const pt_patterns *ps)
 static void print_columns(FILE *out, const pt_scan_result *r, const pt_policy *pol,
                           const pt_patterns *ps)
 {
+    numbufs nb = {.next = 0};
     bool any = false;
     char why[512], name[PT_COLUMN_KEY_MAX + 16];
     for (size_t i = 0; ps && i < r->n_inputs; i++) {
@@ -502,7 +514,7 @@ static void print_columns(FILE *out, const pt_scan_result *r, const pt_policy *p
             if (v.category >= 0) {
                 const pt_column_pattern *pc = pt_colview_cell(c, v.pattern);
                 fprintf(out, "%s (%s, %s accepted)", pol->categories[v.category],
-                        ps->v[v.pattern].id, u64s(pc ? pc->accepted : 0));
+                        ps->v[v.pattern].id, u64s(&nb, pc ? pc->accepted : 0));
             } else {
                 fprintf(out, "no category");
             }
@@ -526,6 +538,7 @@ static void print_columns(FILE *out, const pt_scan_result *r, const pt_policy *p
 static void print_doubt(FILE *out, const pt_scan_result *r, const pt_policy *pol,
                         const pt_patterns *ps)
 {
+    numbufs nb = {.next = 0};
     pt_doubt_total *d;
     size_t n = pt_colview_doubt_totals(r, &d);
     if (n && ps) {
@@ -537,13 +550,13 @@ static void print_doubt(FILE *out, const pt_scan_result *r, const pt_policy *pol
             if (p->shapes) {   /* a record shape only partly there (patterns/shapes.yaml) */
                 fprintf(out, "  %s pieces %s -> %s: %s values, where the record shape they "
                              "need is partly there or the record lacks its parties or account\n",
-                        u64s(d[k].pieces), pt_colview_tier(pol, d[k].from),
+                        u64s(&nb, d[k].pieces), pt_colview_tier(pol, d[k].from),
                         pt_colview_tier(pol, d[k].to), p->id);
                 continue;
             }
             fprintf(out, "  %s pieces %s -> %s: %s values that pass %s, in columns where fewer "
                          "than %u%% of the sample pass it (see Columns)\n",
-                    u64s(d[k].pieces), pt_colview_tier(pol, d[k].from), pt_colview_tier(pol, d[k].to),
+                    u64s(&nb, d[k].pieces), pt_colview_tier(pol, d[k].from), pt_colview_tier(pol, d[k].to),
                     p->id, p->validator_name, p->col_min_pass_percent);
         }
     }
@@ -558,6 +571,7 @@ static const char *base_name(const char *path)
 
 static void print_patterns(FILE *out, const pt_scan_result *r, const pt_patterns *ps)
 {
+    numbufs nb = {.next = 0};
     static const char *const heads[] = {"Pattern", ">Matched", ">Rejected", "First match (masked) at input:line"};
     table t;
     table_init(&t, 4, heads);
@@ -571,7 +585,7 @@ static void print_patterns(FILE *out, const pt_scan_result *r, const pt_patterns
             snprintf(where, sizeof where, "%s  %s:%s%" PRIu64, first->value,
                      base_name(r->inputs[first->input].path), first->line ? "" : "@",
                      first->line ? first->line : first->offset);   /* @: an offset (no line kept) */
-        const char *row[] = {ps->v[i].id ? ps->v[i].id : "?", u64s(m), u64s(x), where};
+        const char *row[] = {ps->v[i].id ? ps->v[i].id : "?", u64s(&nb, m), u64s(&nb, x), where};
         table_row(&t, row);
     }
     print_heading(out, "Patterns (rejected: masked values or failed checksums; the JSON report "

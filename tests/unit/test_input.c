@@ -816,6 +816,39 @@ static void test_binary_magic(void)
     pt_errlist_free(&errs);
 }
 
+/* The control count that decides "binary", against its definition (bytes below 0x20
+ * less SOH, TAB to CR, SUB and ESC; and DEL), on buffers of every length and alignment
+ * around the vector widths: text bytes, newlines and about one odd control in seven. */
+static void test_binary_control_count(void)
+{
+    srand(11);
+    int bad = 0;
+    static uint8_t buf[4200];
+    for (int round = 0; round < 3000; round++) {
+        size_t at = (size_t)(rand() % 64), n = 32 + (size_t)(rand() % (round < 2000 ? 200 : 4000));
+        uint8_t *p = buf + at;
+        for (size_t i = 0; i < n; i++) {
+            int r = rand() % 12;
+            p[i] = r == 0 ? (uint8_t)(rand() % 0x20) : r == 1 ? 0x7F : r == 2 ? '\n'
+                   : (uint8_t)(0x20 + rand() % 0xE0);
+        }
+        p[0] = 'a';   /* no magic by chance */
+        size_t want = 0;
+        for (size_t i = 0; i < n; i++) {
+            bool allowed = p[i] == 0x01 || (p[i] >= 0x09 && p[i] <= 0x0D) || p[i] == 0x1A ||
+                           p[i] == 0x1B;
+            want += (p[i] < 0x20 && !allowed) || p[i] == 0x7F;
+        }
+        char why[128], expect[128];
+        bool binary = pt_input_looks_binary(p, n, PT_ENC_UTF8, why, sizeof why);
+        snprintf(expect, sizeof expect, "%zu control characters in the first %zu bytes", want, n);
+        if (binary != (want * 20 > n) || (binary && strcmp(why, expect) != 0)) {
+            if (bad++ < 3) printf("#   n %zu at %zu: want %zu, binary %d, why %s\n", n, at, want, binary, binary ? why : "");
+        }
+    }
+    CHECK_EQ(bad, 0);
+}
+
 static void test_binary_random_and_nested_gzip(void)
 {
     unsigned char *rnd = random_bytes(8192, 7);
@@ -944,6 +977,7 @@ int main(void)
     RUN(test_gzip_bomb_output_cap);
     RUN(test_binary_magic);
     RUN(test_binary_random_and_nested_gzip);
+    RUN(test_binary_control_count);
     RUN(test_text_with_some_controls_is_text);
     RUN(test_control_density_exact);
     RUN(test_scan_binary_option);

@@ -1,6 +1,6 @@
 /* test_report.c - stage 6: the JSON report (schema, escaping, tests/report_check.py),
- * writing it to paths (atomic replace for files, direct for devices and pipes) and
- * the text report.
+ * writing it to paths (atomic replace for files, direct for devices and pipes), the
+ * text report, and several reports written at once.
  *
  * The scan result is built by hand: two inputs, 30 art5_3 + 200 art5_4 + 5 art5_5
  * distinct pieces in total: 30/50 + 200/500 + 5/5000 = 1.001, no tier alone reaches its
@@ -444,6 +444,56 @@ static void test_text_report(void)
     pt_scan_result_free(&r);
 }
 
+/* The text, JSON and HTML reports written at once (a thread each) are the bytes each
+ * gives when written alone; a sink that cannot be written fails alone and says why; two
+ * sinks on one path are written in turn, so the path holds the last one whole. */
+static void test_reports_at_once(void)
+{
+    pt_scan_result r;
+    build_result(&r, false);
+    static const pt_report_fn fns[3] = {pt_report_text, pt_report_json, pt_report_html};
+    static const char *const names[3] = {"at_once.txt", "at_once.json", "at_once.html"};
+    char paths[3][256], alone[3][256];
+    pt_report_sink sinks[3];
+    for (int i = 0; i < 3; i++) {
+        path_in_tmp(paths[i], sizeof paths[i], names[i]);
+        snprintf(alone[i], sizeof alone[i], "%s/alone.%s", tmpdir, names[i]);
+        sinks[i] = (pt_report_sink){paths[i], fns[i], 0, ""};
+    }
+    for (int round = 0; round < 20; round++) {   /* threads race differently each time */
+        CHECK_EQ(pt_reports_to_paths(sinks, 3, &r, &pol, &ps), 0);
+        for (int i = 0; i < 3; i++) {
+            CHECK_EQ(pt_report_to_path(alone[i], fns[i], &r, &pol, &ps, err, sizeof err), 0);
+            char *a = slurp(paths[i]), *b = slurp(alone[i]);
+            CHECK(a && b && *a && strcmp(a, b) == 0);
+            free(a);
+            free(b);
+        }
+    }
+
+    char missing[300];
+    path_in_tmp(missing, sizeof missing, "no/such/dir/r.json");
+    sinks[1].path = missing;
+    CHECK_EQ(pt_reports_to_paths(sinks, 3, &r, &pol, &ps), 1);
+    CHECK_EQ(sinks[0].rc, 0);
+    CHECK_EQ(sinks[1].rc, -1);
+    CHECK(has(sinks[1].err, "no/such/dir"));
+    CHECK_EQ(sinks[2].rc, 0);
+
+    sinks[1].path = paths[0];   /* JSON and text to one path: the JSON, written second */
+    sinks[2].path = NULL;
+    CHECK_EQ(pt_reports_to_paths(sinks, 3, &r, &pol, &ps), 0);
+    char *last = slurp(paths[0]), *json = slurp(alone[1]);
+    CHECK(last && json && strcmp(last, json) == 0);
+    free(last);
+    free(json);
+    for (int i = 0; i < 3; i++) {
+        unlink(paths[i]);
+        unlink(alone[i]);
+    }
+    pt_scan_result_free(&r);
+}
+
 int main(void)
 {
     if (pt_policy_load(&pol, "patterns/policy.yaml", err, sizeof err) != 0) {
@@ -468,6 +518,7 @@ int main(void)
     RUN(test_path_regular_file);
     RUN(test_path_missing_directory);
     RUN(test_path_devices_and_pipes);
+    RUN(test_reports_at_once);
     RUN(test_path_stdout);
     RUN(test_text_report);
 
