@@ -1,10 +1,15 @@
 /* test_shard.c - src/fileio/shard.c: K/N parsing, the size-balanced assignment (longest
  * first, to the least loaded shard, ties to the lowest) and the archives whose members
- * are shared out. Every expected shard is worked out by hand in the comments. */
+ * are shared out. Every expected shard is worked out by hand in the comments.
+ * And the cut points of a split input (src/records/boundary.c): on random CSV, the first
+ * record boundary at or after every offset, against a list of boundaries made here by
+ * reading the whole text once, byte by byte, from its start. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "pitally/fileio.h"
+#include "pitally/records.h"
 
 static void test_parse(void)
 {
@@ -106,6 +111,163 @@ static void test_more_shards_than_inputs(void)
     pt_paths_free(&l);
 }
 
+/* ---- cut points of a split input ---- */
+
+/* The record boundaries of the whole text b[0..n), read once from its start by the
+ * iterator's rules: a quote opens a quoted field only at a field start (the start, after
+ * the delimiter or a newline), "" inside is a quote, any other quote is literal; a
+ * boundary follows each newline outside quoted fields; 0 and n (the end) are boundaries.
+ * Without quotes (TSV, JSONL, lines): after every newline. */
+static void oracle_boundaries(const char *b, size_t n, char delim, bool quotes, bool *mark)
+{
+    memset(mark, 0, n + 1);
+    mark[0] = mark[n] = true;
+    bool field_start = true;
+    for (size_t i = 0; i < n;) {
+        if (quotes && b[i] == '"' && field_start) {
+            size_t j = i + 1;
+            while (j < n && !(b[j] == '"' && (j + 1 >= n || b[j + 1] != '"')))
+                j += b[j] == '"' ? 2 : 1;
+            i = j + 1;   /* after the closing quote (or past the end): no field start */
+            field_start = false;
+            continue;
+        }
+        if (b[i] == '\n') mark[i + 1] = true;
+        field_start = b[i] == delim || b[i] == '\n';
+        i++;
+    }
+}
+
+/* Random CSV that is hard to cut: quoted fields holding newlines, delimiters and "",
+ * stray quotes in the middle of fields, empty lines, a quote never closed near the end
+ * now and then. */
+static size_t random_csv(char *b, size_t cap, unsigned *seed)
+{
+    size_t n = 0;
+    while (n + 16 < cap) {
+        unsigned r = (unsigned)rand_r(seed) % 100;
+        if (r < 8) {             /* a quoted field with a newline, a delimiter and a "" */
+            static const char q[] = "\"a\nb,\"\"c\"";
+            memcpy(b + n, q, sizeof q - 1);
+            n += sizeof q - 1;
+        } else if (r < 12) b[n++] = '"';       /* a quote: opens, closes or is literal */
+        else if (r < 25) b[n++] = ',';
+        else if (r < 40) b[n++] = '\n';
+        else b[n++] = (char)('a' + r % 26);
+    }
+    return n;
+}
+
+static pt_splitter *splitter_of(pt_format f)
+{
+    pt_dialect d = {.format = f, .delim_len = 1};
+    d.delim[0] = f == PT_FMT_TSV ? '\t' : ',';
+    return pt_splitter_new(&d);
+}
+
+/* Every offset of the text, and every offset after a boundary taken as the buffer's
+ * start: the first boundary at or after it, with and without the end of the input. */
+static int check_every_offset(const char *b, size_t n, pt_format f, const bool *mark)
+{
+    pt_splitter *sp = splitter_of(f);
+    int bad = 0;
+    for (size_t start = 0; start <= n && !bad; start++) {
+        if (!mark[start] || (start % 7 && start)) continue;   /* a seventh of the starts */
+        const char *p = b + start;
+        size_t len = n - start;
+        size_t next = PT_BOUNDARY_NONE;   /* the first boundary at or after from */
+        for (size_t from = len + 1; from-- > 0;) {
+            if (mark[start + from]) next = from;
+            /* without the end: the end of buf is a boundary only after a newline (or at 0) */
+            bool end_known = len == 0 || p[len - 1] == '\n';
+            size_t want_eof = next, want = next == len && !end_known ? PT_BOUNDARY_NONE : next;
+            size_t got_eof = pt_boundary_first_from(sp, p, len, from, true);
+            size_t got = pt_boundary_first_from(sp, p, len, from, false);
+            if (got_eof != want_eof || got != want) {
+                printf("#   format %d, start %zu, from %zu: want %zu/%zu, got %zu/%zu\n", (int)f,
+                       start, from, want_eof, want, got_eof, got);
+                bad = 1;
+                break;
+            }
+        }
+    }
+    pt_splitter_free(sp);
+    return bad;
+}
+
+static void test_cut_points_random_csv(void)
+{
+    unsigned seed = 12;
+    static char b[6000];
+    static bool mark[sizeof b + 1];
+    for (int round = 0; round < 12; round++) {
+        size_t n = random_csv(b, (size_t)(500 + round * 450), &seed);
+        oracle_boundaries(b, n, ',', true, mark);
+        CHECK(!check_every_offset(b, n, PT_FMT_CSV, mark));
+        oracle_boundaries(b, n, ',', false, mark);
+        CHECK(!check_every_offset(b, n, PT_FMT_LINES, mark));
+    }
+}
+
+/* The reader's chunk starts, whatever the chunk size, are boundaries of the whole text:
+ * a boundary is a property of the text, so parts cut at boundaries hold the records one
+ * scan holds. */
+static void test_chunk_starts_are_boundaries(void)
+{
+    unsigned seed = 5;
+    static char b[20000];
+    static bool mark[sizeof b + 1];
+    size_t n = random_csv(b, sizeof b, &seed);
+    oracle_boundaries(b, n, ',', true, mark);
+    pt_splitter *sp = splitter_of(PT_FMT_CSV);
+    for (size_t chunk = 64; chunk <= 4096; chunk *= 2) {
+        size_t at = 0, cuts = 0;
+        while (at < n) {
+            size_t len = n - at < chunk ? n - at : chunk;
+            size_t cut = pt_splitter_cut(sp, b + at, len, at + len == n);
+            while (cut == 0) {   /* a record longer than the chunk: read more, as the reader */
+                len = n - at < 2 * len ? n - at : 2 * len;
+                cut = pt_splitter_cut(sp, b + at, len, at + len == n);
+            }
+            at += cut;
+            cuts++;
+            CHECK(mark[at]);
+        }
+        CHECK(cuts > 1);
+    }
+    pt_splitter_free(sp);
+}
+
+/* By hand: a header, a quoted field holding a newline across the nominal cut, a stray
+ * quote (5'10" is literal: not at a field start).
+ *   "id,note\n"            0..7    boundary 8
+ *   "1,\"a\nb\"\n"         8..15   (the newline at 12 is quoted) boundary 16
+ *   "2,5'10\"\n"           16..23  boundary 24
+ *   "3,x"                  24..26  the end, 27, is a boundary at the end of the input */
+static void test_cut_points_by_hand(void)
+{
+    static const char t[] = "id,note\n1,\"a\nb\"\n2,5'10\"\n3,x";
+    size_t n = sizeof t - 1;
+    pt_splitter *sp = splitter_of(PT_FMT_CSV);
+    CHECK_EQ(n, 27);
+    CHECK_EQ(pt_boundary_first_from(sp, t, n, 0, true), 0);
+    CHECK_EQ(pt_boundary_first_from(sp, t, n, 8, true), 8);
+    CHECK_EQ(pt_boundary_first_from(sp, t, n, 9, true), 16);
+    CHECK_EQ(pt_boundary_first_from(sp, t, n, 13, true), 16);   /* not 13: quoted */
+    CHECK_EQ(pt_boundary_first_from(sp, t, n, 17, true), 24);
+    CHECK_EQ(pt_boundary_first_from(sp, t, n, 25, true), 27);
+    CHECK_EQ(pt_boundary_first_from(sp, t, n, 25, false), PT_BOUNDARY_NONE);
+    CHECK_EQ(pt_boundary_first_from(sp, t, n, 28, false), PT_BOUNDARY_NONE);
+    pt_splitter_free(sp);
+    sp = splitter_of(PT_FMT_LINES);   /* lines: the quoted newline is a boundary too */
+    CHECK_EQ(pt_boundary_first_from(sp, t, n, 9, true), 13);
+    pt_splitter_free(sp);
+    CHECK(pt_boundary_format_ok(PT_FMT_JSONL));
+    CHECK(!pt_boundary_format_ok(PT_FMT_SQL));
+    CHECK(!pt_boundary_format_ok(PT_FMT_JSON));
+    CHECK(!pt_boundary_format_ok(PT_FMT_BLOCKS));
+}
+
 int main(void)
 {
     RUN(test_parse);
@@ -113,5 +275,8 @@ int main(void)
     RUN(test_assign);
     RUN(test_ties_and_archive_turns);
     RUN(test_more_shards_than_inputs);
+    RUN(test_cut_points_by_hand);
+    RUN(test_cut_points_random_csv);
+    RUN(test_chunk_starts_are_boundaries);
     return CHECK_DONE();
 }
