@@ -10,6 +10,7 @@
 #include "check.h"
 #include "pitally/fileio.h"
 #include "pitally/records.h"
+#include "pitally/tally.h"
 
 static void test_parse(void)
 {
@@ -268,6 +269,142 @@ static void test_cut_points_by_hand(void)
     CHECK(!pt_boundary_format_ok(PT_FMT_BLOCKS));
 }
 
+/* ---- a split input scanned part by part (pt_input_attrs.part) ---- */
+
+static pt_policy pol;
+static pt_patterns ps;
+
+/* rows data rows after a header; row i holds mobile 1390000000 + i % 7 (7 distinct), and
+ * every third row a quoted note holding a newline, a delimiter and a "" (its quoted
+ * newline is no record boundary), every fifth a stray quote (5'10" is literal). The
+ * records are the rows: rows of them. */
+static size_t make_csv(char *b, size_t cap, unsigned rows)
+{
+    size_t n = (size_t)snprintf(b, cap, "name,mobile,note\n");
+    for (unsigned i = 0; i < rows; i++) {
+        const char *note = i % 3 == 0 ? "\"line one\nline, \"\"two\"\"\"" : i % 5 == 0 ? "5'10\" tall" : "none";
+        n += (size_t)snprintf(b + n, cap - n, "n%u,1390000000%u,%s\n", i, i % 7, note);
+    }
+    return n;
+}
+
+static pt_tally *scan_part(const char *text, size_t n, size_t chunk, uint32_t part, uint32_t parts)
+{
+    pt_scan_options o = {.threads = 2, .chunk_size = chunk, .progress = PT_PROGRESS_NEVER};
+    pt_source_options_default(&o.source);
+    pt_tally *t = pt_tally_new(ps.n);
+    pt_scan *s = pt_scan_start(&o, &ps, &pol, t);
+    pt_memory_input m;
+    pt_raw_input raw = pt_raw_memory(&m, text, n);
+    pt_input_attrs a = {.part = part, .parts = parts, .part_size = n};
+    CHECK(pt_scan_input(s, "big.csv", &raw, parts > 1 ? &a : NULL));
+    pt_scan_finish(s);
+    return t;
+}
+
+/* The samples of pattern p in parts[0..n) joined in part order, the first `per` of them,
+ * equal to the whole scan's: same offsets, lines and values. */
+static int same_samples(pt_tally *whole, pt_tally **parts, size_t n_parts)
+{
+    const pt_samples *w = &whole->samples;
+    for (size_t p = 0; p < w->n_patterns; p++) {
+        size_t k = 0;
+        for (size_t q = 0; q < n_parts && k < w->count[p]; q++) {
+            const pt_samples *x = &parts[q]->samples;
+            for (size_t i = 0; i < x->count[p] && k < w->count[p]; i++, k++) {
+                const pt_sample *a = &w->v[p * w->per + k], *b = &x->v[p * x->per + i];
+                if (a->offset != b->offset || a->line != b->line || strcmp(a->value, b->value)) {
+                    printf("#   pattern %zu sample %zu: whole %llu line %llu, part %zu %llu line %llu\n",
+                           p, k, (unsigned long long)a->offset, (unsigned long long)a->line, q,
+                           (unsigned long long)b->offset, (unsigned long long)b->line);
+                    return 1;
+                }
+            }
+        }
+        if (k != w->count[p]) return 1;
+    }
+    return 0;
+}
+
+/* 300 rows (a few KiB), cut in 2, 3 and 4 parts, each scanned with tiny and usual chunks:
+ * the parts' records add up to the 300 rows, their raw pieces to the whole scan's (300
+ * mobiles, one per row), and their first samples are the whole scan's, lines included.
+ * Only the last part, which reads to the end, holds the file's bytes and hashes. */
+static void test_parts_add_up(void)
+{
+    static char text[64 << 10];
+    size_t n = make_csv(text, sizeof text, 300);
+    pt_tally *whole = scan_part(text, n, 1 << 20, 0, 1);
+    CHECK_EQ(whole->inputs[0]->counts.records, 300);
+    CHECK_EQ(whole->inputs[0]->counts.pieces.raw, 300);
+    for (uint32_t parts = 2; parts <= 4; parts++)
+        for (size_t chunk = 256; chunk <= (1 << 20); chunk *= 4096) {
+            pt_tally *t[4];
+            uint64_t records = 0, raw = 0;
+            for (uint32_t p = 0; p < parts; p++) {
+                t[p] = scan_part(text, n, chunk, p, parts);
+                const pt_input_result *r = t[p]->inputs[0];
+                records += r->counts.records;
+                raw += r->counts.pieces.raw;
+                CHECK(r->counts.records > 0);   /* each part near a third of the text */
+                CHECK_EQ(r->part, p);
+                CHECK_EQ(r->parts, parts);
+                CHECK_EQ(r->bytes, p + 1 == parts ? n : 0);
+                CHECK_EQ(strcmp(r->md5, p + 1 == parts ? whole->inputs[0]->md5 : ""), 0);
+                CHECK_EQ(r->errors.n, 0);
+            }
+            CHECK_EQ(records, 300);
+            CHECK_EQ(raw, 300);
+            CHECK(!same_samples(whole, t, parts));
+            for (uint32_t p = 0; p < parts; p++) pt_tally_free(t[p]);
+        }
+    pt_tally_free(whole);
+}
+
+/* A nominal cut just before a quoted newline, in 2 parts:
+ *   "a,b\n"                    0..3    (line 1)
+ *   "1,\"yyyyyyyyyyyy\nx\"\n"    4..22   (lines 2-3; the newline at 19 is quoted)
+ *   "2,13900000001\n"          23..36  (line 4)
+ * 37 bytes: the nominal cut is 37 / 2 = 18; the first newline after it is 19, but it is
+ * quoted: the first boundary at or after 18 is 23. Part 0: row 1; part 1: row 2, whose
+ * mobile is sampled at offset 23, line 4. */
+static void test_part_cut_in_quotes(void)
+{
+    static const char text[] = "a,b\n1,\"yyyyyyyyyyyy\nx\"\n2,13900000001\n";
+    size_t n = sizeof text - 1;
+    CHECK_EQ(n, 37);
+    pt_tally *t0 = scan_part(text, n, 1 << 20, 0, 2), *t1 = scan_part(text, n, 1 << 20, 1, 2);
+    CHECK_EQ(t0->inputs[0]->counts.records, 1);
+    CHECK_EQ(t0->inputs[0]->counts.pieces.raw, 0);
+    CHECK_EQ(t1->inputs[0]->counts.records, 1);
+    CHECK_EQ(t1->inputs[0]->counts.pieces.raw, 1);
+    size_t sampled = 0;
+    for (size_t p = 0; p < t1->samples.n_patterns; p++)
+        for (size_t i = 0; i < t1->samples.count[p]; i++, sampled++) {
+            CHECK_EQ(t1->samples.v[p * t1->samples.per + i].offset, 23);
+            CHECK_EQ(t1->samples.v[p * t1->samples.per + i].line, 4);
+        }
+    CHECK_EQ(sampled, 1);
+    pt_tally_free(t0);
+    pt_tally_free(t1);
+}
+
+/* A format cut with state carried along (JSON documents) is not split: part 0 is the whole
+ * input, with its hashes, part 1 is empty and reads nothing. */
+static void test_unsplittable_format(void)
+{
+    static const char text[] = "[{\"mobile\":\"13900000001\"},\n{\"mobile\":\"13900000002\"}]\n";
+    size_t n = sizeof text - 1;
+    pt_tally *t0 = scan_part(text, n, 1 << 20, 0, 2), *t1 = scan_part(text, n, 1 << 20, 1, 2);
+    CHECK_EQ(t0->inputs[0]->counts.records, 2);
+    CHECK_EQ(t0->inputs[0]->bytes, n);
+    CHECK_EQ(t1->inputs[0]->counts.records, 0);
+    CHECK_EQ(t1->inputs[0]->bytes, 0);
+    CHECK_EQ(t1->inputs[0]->errors.n, 0);   /* no "no_records": the merge judges the whole */
+    pt_tally_free(t0);
+    pt_tally_free(t1);
+}
+
 int main(void)
 {
     RUN(test_parse);
@@ -278,5 +415,16 @@ int main(void)
     RUN(test_cut_points_by_hand);
     RUN(test_cut_points_random_csv);
     RUN(test_chunk_starts_are_boundaries);
+    char err[512];
+    if (pt_policy_load(&pol, "patterns/policy.yaml", err, sizeof err) != 0 ||
+        pt_patterns_load(&ps, "patterns", &pol, err, sizeof err) != 0) {
+        fprintf(stderr, "not ok setup: %s\n", err);
+        return 1;
+    }
+    RUN(test_parts_add_up);
+    RUN(test_part_cut_in_quotes);
+    RUN(test_unsplittable_format);
+    pt_patterns_free(&ps);
+    pt_policy_free(&pol);
     return CHECK_DONE();
 }
