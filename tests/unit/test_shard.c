@@ -112,6 +112,69 @@ static void test_more_shards_than_inputs(void)
     pt_paths_free(&l);
 }
 
+/* big.csv 100 bytes (may be split), a 20, b 10, 3 shards, split from 50 bytes.
+ * Total 130, mean 130 / 3 = 43: big (>= 50, > 43) is split in min(3, ceil(100 / 21)) = 3
+ * parts (21 = half the mean), nominal cuts 0, 33, 66, 100: parts of 33, 33, 34.
+ * Placed longest first: big#2 34 -> 1 (34, 0, 0); big#0 33 -> 2 (34, 33, 0); big#1 33 ->
+ * 3 (34, 33, 33); a 20 -> 2, the lowest of 2 and 3 at 33 (34, 53, 33); b 10 -> 3. */
+static void test_assign_split(void)
+{
+    pt_path_list l = {0};
+    add(&l, "big.csv", 100, false);
+    add(&l, "a", 20, false);
+    add(&l, "b", 10, false);
+    l.v[0].split_ok = true;
+    pt_shard_assign_split(&l, 3, 50);
+    CHECK_EQ(l.v[0].parts, 3);
+    CHECK_EQ(l.v[0].part_shards[0], 2);
+    CHECK_EQ(l.v[0].part_shards[1], 3);
+    CHECK_EQ(l.v[0].part_shards[2], 1);
+    CHECK_EQ(l.v[0].shard, 2);   /* part 0's */
+    CHECK_EQ(l.v[1].shard, 2);
+    CHECK_EQ(l.v[2].shard, 3);
+    CHECK_EQ(l.v[1].parts, 1);
+    /* below split_min, or not splittable, or pt_shard_assign: whole (big -> 1, a -> 2, b -> 3) */
+    pt_shard_assign_split(&l, 3, 101);
+    CHECK_EQ(l.v[0].parts, 1);
+    CHECK(l.v[0].part_shards == NULL);
+    CHECK_EQ(l.v[0].shard, 1);
+    pt_shard_assign(&l, 3);
+    CHECK_EQ(l.v[0].parts, 1);
+    l.v[0].split_ok = false;
+    pt_shard_assign_split(&l, 3, 50);
+    CHECK_EQ(l.v[0].parts, 1);
+    /* one shard: nothing to split */
+    l.v[0].split_ok = true;
+    pt_shard_assign_split(&l, 1, 0);
+    CHECK_EQ(l.v[0].parts, 1);
+    pt_paths_free(&l);
+}
+
+/* Not more than the mean share: big.csv 100 with c 200 in 2 shards (mean 150) stays
+ * whole. 7 shards, big.csv 100 alone (mean 14, half 7): min(7, ceil(100 / 7) = 15) = 7
+ * parts, nominal sizes 14 or 15, one per shard. */
+static void test_assign_split_limits(void)
+{
+    pt_path_list l = {0};
+    add(&l, "big.csv", 100, false);
+    add(&l, "c", 200, false);
+    l.v[0].split_ok = true;
+    pt_shard_assign_split(&l, 2, 0);
+    CHECK_EQ(l.v[0].parts, 1);
+    pt_paths_free(&l);
+    add(&l, "big.csv", 100, false);
+    l.v[0].split_ok = true;
+    pt_shard_assign_split(&l, 7, 0);
+    CHECK_EQ(l.v[0].parts, 7);
+    bool seen[8] = {0};
+    for (unsigned p = 0; p < 7; p++) {
+        CHECK(l.v[0].part_shards[p] >= 1 && l.v[0].part_shards[p] <= 7);
+        CHECK(!seen[l.v[0].part_shards[p]]);
+        seen[l.v[0].part_shards[p]] = true;
+    }
+    pt_paths_free(&l);
+}
+
 /* ---- cut points of a split input ---- */
 
 /* The record boundaries of the whole text b[0..n), read once from its start by the
@@ -412,6 +475,8 @@ int main(void)
     RUN(test_assign);
     RUN(test_ties_and_archive_turns);
     RUN(test_more_shards_than_inputs);
+    RUN(test_assign_split);
+    RUN(test_assign_split_limits);
     RUN(test_cut_points_by_hand);
     RUN(test_cut_points_random_csv);
     RUN(test_chunk_starts_are_boundaries);
