@@ -29,6 +29,11 @@ typedef struct {
     unsigned shard;      /* pt_shard_assign: the shard (1..N) that lists it */
     bool members_shared; /* pt_shard_assign: an archive (database) every shard opens for
                             its members (tables) */
+    bool split_ok;       /* set before pt_shard_assign: a plain (uncompressed) text file
+                            that may be split into parts at record boundaries */
+    uint32_t parts;      /* pt_shard_assign: > 1 when split; part_shards[p] scans part p
+                            (pt_input_attrs), and shard is part 0's */
+    unsigned *part_shards;
 } pt_input_path;
 
 typedef struct {
@@ -71,6 +76,14 @@ bool pt_shard_is_archive_name(const char *path);
  * named as such are listed by the shards in turn and their members shared out. The same
  * list gives the same table in every process. */
 void pt_shard_assign(pt_path_list *l, unsigned n);
+
+/* pt_shard_assign that also splits a big text file (split_ok) into parts, each placed
+ * like a file: a file of at least split_min bytes and more than the mean bytes per shard
+ * (total / n) goes in P = min(n, ceil(2 x size / mean)) parts, part p nominally bytes
+ * [p x size / P, (p + 1) x size / P), so that the parts are about half a shard's share
+ * and the longest-first placing can balance them. pt_shard_assign never splits. */
+#define PT_SPLIT_MIN_DEFAULT (64ull << 20)
+void pt_shard_assign_split(pt_path_list *l, unsigned n, uint64_t split_min);
 
 /* The input order of an entry of the whole collection (pt_scan_set_order): file
  * number (from 1) in the expanded list times 2^32, plus the member number in its

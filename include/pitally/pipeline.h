@@ -98,6 +98,13 @@ typedef struct {
     pt_errlist *errors;         /* NULL, or problems the program meets while this input is
                                    read (raw's read callback may add to it): moved into the
                                    input's errors when pt_scan_input returns */
+    /* parts > 1: scan only part `part` (from 0) of this input's text (scan --shard,
+     * docs/shards.md). Part p covers the text from the first record boundary at or after
+     * p * part_size / parts to the first at or after (p + 1) * part_size / parts (the last
+     * part: to the end), the header and layout taken from the input's head as a whole
+     * scan takes them; lines and offsets are the whole text's. */
+    uint32_t part, parts;
+    uint64_t part_size;         /* what the nominal cut points divide: the file's size */
 } pt_input_attrs;
 
 typedef struct pt_scan pt_scan;

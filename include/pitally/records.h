@@ -112,6 +112,17 @@ size_t pt_splitter_cut(pt_splitter *s, const char *buf, size_t n, bool at_eof);
 const pt_sql_table *pt_splitter_tables(const pt_splitter *s);
 void pt_splitter_free(pt_splitter *s);
 
+/* Parts of one input split at record boundaries (scan --shard, boundary.c). Formats
+ * whose boundaries the splitter finds with no state carried between cuts, so that a
+ * boundary depends only on the text before it: CSV, TSV, delimited, JSONL, lines. */
+bool pt_boundary_format_ok(pt_format f);
+/* buf[0..len) starts at a record boundary and sp splits the format (pt_boundary_format_ok).
+ * Returns the first boundary at or after from (from itself when it is one; the end of
+ * buf when at_eof and none comes before), or PT_BOUNDARY_NONE when buf does not reach it. */
+#define PT_BOUNDARY_NONE ((size_t)-1)
+size_t pt_boundary_first_from(pt_splitter *sp, const char *buf, size_t len, size_t from,
+                              bool at_eof);
+
 /* One (key, value) pair. key == NULL when the input has no column names. */
 typedef struct {
     const char *key;

@@ -89,6 +89,9 @@ typedef struct {
     uint64_t order;           /* its place in the whole collection when scans are shards of
                                  it (pt_scan_set_order); 0: as it came. A merge sorts by it */
     char md5[33], sha256[65]; /* custody hashes of the raw bytes; "" when not read whole */
+    uint32_t part, parts;     /* parts > 1: the entry holds part `part` (from 0) of a split
+                                 input (pt_input_attrs); its bytes and hashes are the whole
+                                 file's in the last part, 0 and "" in the others */
     pt_counts counts;         /* distinct: within this input */
     pt_errlist errors;
     struct pt_colstats *columns;   /* per-column counts, decisions and doubt (columns.h);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <xxhash.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -132,7 +133,64 @@ typedef struct {
 
 static bool is_mine(const paths_run *r, const pt_input_path *p)
 {
-    return !r->shard || p->shard == r->shard->k;
+    if (!r->shard) return true;
+    for (uint32_t q = 0; q < p->parts && p->part_shards; q++)
+        if (p->part_shards[q] == r->shard->k) return true;
+    return p->shard == r->shard->k;
+}
+
+/* ---- a big text file split into parts (docs/shards.md) ---- */
+
+/* Off until `pitally merge` joins the parts of a file into one input (per-input distinct
+ * pieces need each part's key set in its state): the table, the pipeline's parts and
+ * their tests are in place, the merge is not. */
+static const bool split_files = false;
+
+/* May p be split? Decided alike by every shard from its name and first bytes, read only
+ * for a file big enough to be split: not an archive, workbook, database, compressed
+ * file, SQL dump or JSON document by name, and its head neither compressed nor a
+ * container nor UTF-16 (NULs) - the pipeline reads a part from the text's start, and
+ * a format it cannot split goes whole as part 0 anyway; this spares the others the read. */
+static bool split_candidate(const pt_input_path *p)
+{
+    static const char *const whole[] = {".gz", ".bz2", ".xz", ".zst", ".lz4", ".z", ".xlsx",
+                                        ".xls", ".json", ".sql", ".zip"};
+    if (p->unreadable || p->size < PT_SPLIT_MIN_DEFAULT || !strcmp(p->path, "-") ||
+        pt_shard_is_archive_name(p->path))
+        return false;
+    size_t len = strlen(p->path);
+    for (size_t i = 0; i < sizeof whole / sizeof *whole; i++) {
+        size_t n = strlen(whole[i]);
+        if (len > n && strcasecmp(p->path + len - n, whole[i]) == 0) return false;
+    }
+    uint8_t head[4096];
+    int fd = open(p->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    ssize_t n = pread(fd, head, sizeof head, 0);
+    close(fd);
+    if (n < 4 || (head[0] == 0x1f && head[1] == 0x8b)) return false;
+    if (memchr(head, 0, (size_t)n) || pt_container_sniff(head, (size_t)n) != PT_CONTAINER_NONE)
+        return false;
+    return true;
+}
+
+/* This shard's parts of a split file, each an input of its own that the merge joins. */
+static void scan_parts(paths_run *r, pt_input_path *p)
+{
+    for (uint32_t q = 0; q < p->parts; q++) {
+        if (p->part_shards[q] != r->shard->k) continue;
+        pt_raw_input raw;
+        if (pt_file_open(p->path, &raw, &p->errors) != 0) {
+            pt_scan_unread(r->s, p->path, &p->errors);
+            continue;
+        }
+        pt_input_attrs a = {0};
+        if (r->attrs) r->attrs(r->attrs_ctx, p->path, &a);
+        a.part = q;
+        a.parts = p->parts;
+        a.part_size = p->size;
+        r->opened += pt_scan_input(r->s, p->path, &raw, &a);
+    }
 }
 
 /* Which of an archive's members this process scans: NULL for all of them. */
@@ -151,6 +209,11 @@ static void scan_listed(paths_run *r, pt_input_path *p, size_t i)
     pt_scan_set_order(r->s, PT_ORDER_FILE(i));
     if (p->unreadable || pt_file_open(p->path, &raw, &p->errors) != 0) {
         pt_scan_unread(r->s, p->path, &p->errors);
+        return;
+    }
+    if (p->parts > 1) {
+        raw.close(raw.ctx);
+        scan_parts(r, p);
         return;
     }
     pt_input_attrs a = {0};
@@ -214,6 +277,10 @@ static uint64_t table_digest(const pt_path_list *l)
         uint64_t v[3] = {p->size, p->shard, p->members_shared};
         XXH64_update(h, p->path, strlen(p->path) + 1);
         XXH64_update(h, v, sizeof v);
+        if (p->parts > 1) {   /* a split file: its parts and who scans each */
+            XXH64_update(h, &p->parts, sizeof p->parts);
+            XXH64_update(h, p->part_shards, p->parts * sizeof *p->part_shards);
+        }
     }
     uint64_t d = XXH64_digest(h);
     XXH64_freeState(h);
@@ -229,7 +296,9 @@ size_t pt_scan_paths_shard(pt_scan *s, const char *const *paths, size_t n_paths,
     paths_run r = {.s = s, .shard = shard && shard->n > 1 ? shard : NULL, .attrs = attrs,
                    .attrs_ctx = attrs_ctx};
     if (r.shard) {
-        pt_shard_assign(&list, r.shard->n);
+        if (split_files)
+            for (size_t i = 0; i < list.n; i++) list.v[i].split_ok = split_candidate(&list.v[i]);
+        pt_shard_assign_split(&list, r.shard->n, PT_SPLIT_MIN_DEFAULT);
         pt_scan_set_shard(s, r.shard->k, r.shard->n, table_digest(&list));
     }
     uint64_t total = 0;

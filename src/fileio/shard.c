@@ -18,6 +18,10 @@
  *   every shard reads the whole archive (libarchive skips a member by reading past it;
  *   a compressed tar is inflated whole by each). Anything else, an archive not named
  *   as one and a workbook included, is scanned whole by one shard, like any file.
+ * - pt_shard_assign_split also splits a big plain text file (the caller says which may
+ *   be split) into parts cut at record boundaries, each part placed like a file of its
+ *   nominal size (docs/shards.md); the pipeline finds the exact boundaries
+ *   (pt_input_attrs.part), the same in every shard.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -77,43 +81,90 @@ static void sift_down(shard_load *h, size_t n, size_t i)
     }
 }
 
-/* The order files are placed in: bigger first, then by path, then by list position
- * (a path named twice is in the list twice). */
+/* The order files (and parts) are placed in: bigger first, then by path, then by list
+ * position (a path named twice is in the list twice), then by part. */
 typedef struct {
     const pt_input_path *p;
     size_t index;
+    uint64_t bytes;   /* the file's size, or the part's nominal size */
+    uint32_t part;
 } placed;
 
 static int bigger_first(const void *a, const void *b)
 {
     const placed *x = a, *y = b;
-    if (x->p->size != y->p->size) return x->p->size > y->p->size ? -1 : 1;
+    if (x->bytes != y->bytes) return x->bytes > y->bytes ? -1 : 1;
     int c = strcmp(x->p->path, y->p->path);
     if (c) return c;
-    return x->index < y->index ? -1 : x->index > y->index;
+    if (x->index != y->index) return x->index < y->index ? -1 : 1;
+    return x->part < y->part ? -1 : x->part > y->part;
 }
 
-void pt_shard_assign(pt_path_list *l, unsigned n)
+/* Nominal offset p/parts of size, without overflow (the pipeline cuts at the same). */
+static uint64_t nominal_cut(uint64_t size, uint32_t p, uint32_t parts)
+{
+    return size / parts * p + size % parts * p / parts;
+}
+
+/* How many parts a file goes in: 1 unless it is splittable, at least split_min bytes
+ * and more than a shard's mean share; then parts of about half the mean, at most n. */
+static uint32_t parts_of(const pt_input_path *p, unsigned n, uint64_t mean, uint64_t split_min)
+{
+    if (n < 2 || !p->split_ok || p->unreadable || p->members_shared || mean == 0 ||
+        p->size < split_min || p->size <= mean)
+        return 1;
+    uint64_t half = mean / 2 ? mean / 2 : 1;
+    uint64_t want = (p->size + half - 1) / half;
+    return want < n ? (uint32_t)want : n;
+}
+
+void pt_shard_assign_split(pt_path_list *l, unsigned n, uint64_t split_min)
 {
     if (n < 1) n = 1;
-    placed *order = pt_xcalloc(l->n ? l->n : 1, sizeof *order);
-    size_t n_files = 0, n_archives = 0;
+    size_t n_archives = 0, n_items = 0;
+    uint64_t total = 0;
     for (size_t i = 0; i < l->n; i++) {
         pt_input_path *p = &l->v[i];
         p->members_shared = n > 1 && !p->unreadable && strcmp(p->path, "-") != 0 &&
                             pt_shard_is_archive_name(p->path);
         if (p->members_shared) p->shard = (unsigned)(n_archives++ % n) + 1;
-        else order[n_files++] = (placed){p, i};
+        else total += p->size;
     }
-    if (n_files) qsort(order, n_files, sizeof *order, bigger_first);
+    for (size_t i = 0; i < l->n; i++) {
+        pt_input_path *p = &l->v[i];
+        free(p->part_shards);
+        p->part_shards = NULL;
+        p->parts = p->members_shared ? 1 : parts_of(p, n, total / n, split_min);
+        if (p->parts > 1) p->part_shards = pt_xcalloc(p->parts, sizeof *p->part_shards);
+        if (!p->members_shared) n_items += p->parts;
+    }
+    placed *order = pt_xcalloc(n_items ? n_items : 1, sizeof *order);
+    size_t k = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        const pt_input_path *p = &l->v[i];
+        if (p->members_shared) continue;
+        for (uint32_t part = 0; part < p->parts; part++)
+            order[k++] = (placed){p, i,
+                                  nominal_cut(p->size, part + 1, p->parts) -
+                                      nominal_cut(p->size, part, p->parts),
+                                  part};
+    }
+    if (n_items) qsort(order, n_items, sizeof *order, bigger_first);
     /* every shard starts at 0 bytes: heap order is shard order already */
     shard_load *heap = pt_xcalloc(n, sizeof *heap);
     for (unsigned s = 0; s < n; s++) heap[s] = (shard_load){0, s + 1};
-    for (size_t i = 0; i < n_files; i++) {
-        l->v[order[i].index].shard = heap[0].shard;
-        heap[0].bytes += order[i].p->size;
+    for (size_t i = 0; i < n_items; i++) {
+        pt_input_path *p = &l->v[order[i].index];
+        if (p->parts > 1) p->part_shards[order[i].part] = heap[0].shard;
+        if (order[i].part == 0) p->shard = heap[0].shard;
+        heap[0].bytes += order[i].bytes;
         sift_down(heap, n, 0);
     }
     free(heap);
     free(order);
+}
+
+void pt_shard_assign(pt_path_list *l, unsigned n)
+{
+    pt_shard_assign_split(l, n, UINT64_MAX);
 }

@@ -228,6 +228,7 @@ void pt_paths_free(pt_path_list *l)
     for (size_t i = 0; i < l->n; i++) {
         free(l->v[i].path);
         pt_errlist_free(&l->v[i].errors);
+        free(l->v[i].part_shards);
     }
     free(l->v);
     memset(l, 0, sizeof *l);

@@ -52,6 +52,8 @@ typedef struct {
     pt_colstats *plan, *cols;
     bool plan_in_worker;       /* its sample is all of it, in one chunk: the worker that
                                   classifies it decides its plan (classify_whole_input) */
+    bool part;                 /* one part of a split input: the whole input's judgments
+                                  (no records, text outside records) are the merge's */
 } input_ctx;
 
 /* What a piece sink is told of a piece beyond its fingerprint: kept per chunk until
@@ -170,7 +172,9 @@ static void input_release(pt_scan *s, input_ctx *in)
     if (atomic_fetch_sub(&in->refs, 1) != 1) return;
     pt_input_result *res = in->res;
     pt_errlist_move(&res->errors, &in->reader_errs);
-    if (res->readable && !res->skipped && res->bytes > 0 && res->counts.records == 0)
+    if (in->part) {
+        /* judged on the whole input when its parts are merged */
+    } else if (res->readable && !res->skipped && res->bytes > 0 && res->counts.records == 0)
         pt_errlist_add(&res->errors, "no_records", 0,
                        "%llu bytes read as %s, but no record found in them",
                        (unsigned long long)res->bytes, res->format);
@@ -540,6 +544,11 @@ typedef struct {
     uint64_t offset;        /* decoded-text offset of the next chunk */
     bool eof;
     size_t carry_len;
+    /* a part of a split input (pt_input_attrs): the nominal offsets of its start and end
+     * (UINT64_MAX: the end of the text); both 0 and UINT64_MAX for a whole input */
+    bool is_part;
+    uint32_t part_no;
+    uint64_t part_from, part_to;
 } reader;
 
 static void ensure_cap(chunk *c, size_t want)
@@ -668,7 +677,8 @@ static void columns_sample(reader *rd, chunk *c)
     /* header names stay put; SQL column lists and JSON paths may be scratch */
     in->cols->stable_keys = rd->dialect.format == PT_FMT_CSV || rd->dialect.format == PT_FMT_TSV ||
                             rd->dialect.format == PT_FMT_DELIMITED;
-    if (whole && rd->s->plan_in_worker) in->plan_in_worker = true;   /* unless cut in two */
+    if (whole && rd->s->plan_in_worker && !rd->is_part)
+        in->plan_in_worker = true;   /* unless cut in two */
     else classify_sample(rd, c, len, whole);
 }
 
@@ -691,21 +701,83 @@ static void detect_layout(reader *rd, chunk *c)
     columns_sample(rd, c);
 }
 
+/* ---- a part of a split input (docs/shards.md) ---- */
+
+/* The first record boundary at or after the nominal offset at in c (whose text starts
+ * at rd->offset, a boundary), or PT_BOUNDARY_NONE when c does not reach it yet. */
+static size_t part_boundary(reader *rd, chunk *c, uint64_t at)
+{
+    if (at <= rd->offset) return 0;
+    uint64_t rel = at - rd->offset;
+    if (rel > c->len) return rd->eof ? c->len : PT_BOUNDARY_NONE;
+    return pt_boundary_first_from(rd->in->splitter, c->buf, c->len, (size_t)rel, rd->eof);
+}
+
+/* Text before the part's start is read and cut as a whole scan cuts it (a CSV quote's
+ * state is only known from the start), never classified; its lines are counted so that
+ * the part's lines are the whole text's. */
+static void skip_before_part(reader *rd, chunk *c)
+{
+    pt_scan *s = rd->s;
+    for (;;) {
+        fill(rd, c, s->chunk_target > c->len ? s->chunk_target : c->len);
+        size_t drop = part_boundary(rd, c, rd->part_from);
+        bool found = drop != PT_BOUNDARY_NONE;
+        if (!found) drop = pt_splitter_cut(rd->in->splitter, c->buf, c->len, false);
+        if (!found && drop == 0) {
+            if (c->len < s->max_record) {
+                fill(rd, c, c->len * 2 < s->max_record ? c->len * 2 : s->max_record);
+                continue;
+            }
+            drop = forced_cut(c->buf, c->len);
+        }
+        rd->in->lines_before += count_newlines(c->buf, drop);
+        memmove(c->buf, c->buf + drop, c->len - drop);
+        c->len -= drop;
+        rd->offset += drop;
+        if (found) return;
+    }
+}
+
+/* Where the part ends in c, when c reaches it: cut there (nothing may be left). */
+static bool cut_at_part_end(reader *rd, chunk *c, size_t *cut)
+{
+    if (rd->part_to == UINT64_MAX) return false;
+    size_t end = part_boundary(rd, c, rd->part_to);
+    if (end == PT_BOUNDARY_NONE) return false;
+    *cut = end;
+    return true;
+}
+
 static void read_chunks(reader *rd)
 {
     pt_scan *s = rd->s;
     chunk *c = take_chunk(rd);
     detect_layout(rd, c);
     rd->in->splitter = pt_splitter_new(&rd->dialect);
+    if (rd->is_part && !pt_boundary_format_ok(rd->dialect.format)) {
+        /* read as a format cut with state carried along (SQL, JSON, blocks): part 0 is
+         * the whole input, the others are empty, in every shard alike */
+        rd->part_from = rd->part_no == 0 ? 0 : UINT64_MAX;
+        rd->part_to = UINT64_MAX;
+    }
+    if (rd->part_from == UINT64_MAX) {
+        pt_queue_push(&s->pool, c);
+        return;
+    }
+    if (rd->part_from > 0) skip_before_part(rd, c);
     for (;;) {
         fill(rd, c, s->chunk_target > c->len ? s->chunk_target : c->len);
         const pt_sql_table *tables = pt_splitter_tables(rd->in->splitter);
         size_t cut = pt_splitter_cut(rd->in->splitter, c->buf, c->len, rd->eof);
-        if (cut == 0 && !rd->eof && c->len < s->max_record) {
+        bool part_ends = cut_at_part_end(rd, c, &cut);
+        if (part_ends) {
+            /* the rest of the text is the next parts' */
+        } else if (cut == 0 && !rd->eof && c->len < s->max_record) {
             fill(rd, c, c->len * 2 < s->max_record ? c->len * 2 : s->max_record);
             continue;
         }
-        if (cut == 0 && !rd->eof) {
+        if (cut == 0 && !rd->eof && !part_ends) {
             cut = forced_cut(c->buf, c->len);
             pt_errlist_add(&rd->in->reader_errs, "record_too_long", rd->offset,
                            "no record boundary within %zu bytes; cut at byte %llu", s->max_record,
@@ -715,13 +787,13 @@ static void read_chunks(reader *rd)
             rd->in->plan_in_worker = false;   /* not one chunk after all */
             classify_sample(rd, c, c->len, true);
         }
-        keep_carry(rd, c->buf + cut, c->len - cut);
+        keep_carry(rd, c->buf + cut, part_ends ? 0 : c->len - cut);
         if (cut) dispatch(rd, c, cut, tables);
         else pt_queue_push(&s->pool, c);
         if (s->on_progress)
             s->on_progress(s->progress_ctx, pt_source_bytes_in(rd->src),
                              atomic_load(&s->records_done));
-        if (rd->eof && rd->carry_len == 0) break;
+        if (part_ends || (rd->eof && rd->carry_len == 0)) break;
         c = take_chunk(rd);
     }
 }
@@ -736,6 +808,22 @@ static input_ctx *new_input(pt_scan *s, const char *name, const pt_input_attrs *
     in->res->declared = in->declared;
     atomic_init(&in->refs, 1);
     return in;
+}
+
+/* Nominal offset p/parts of size, without overflow for any size. */
+static uint64_t nominal_cut(uint64_t size, uint32_t p, uint32_t parts)
+{
+    return size / parts * p + size % parts * p / parts;
+}
+
+static void set_part(reader *rd, const pt_input_attrs *a)
+{
+    rd->is_part = rd->in->part = true;
+    rd->part_no = a->part;
+    rd->part_from = a->part == 0 ? 0 : nominal_cut(a->part_size, a->part, a->parts);
+    rd->part_to = a->part + 1 >= a->parts ? UINT64_MAX : nominal_cut(a->part_size, a->part + 1, a->parts);
+    rd->in->res->part = a->part;
+    rd->in->res->parts = a->parts;
 }
 
 bool pt_scan_input(pt_scan *s, const char *name, const pt_raw_input *raw,
@@ -753,12 +841,18 @@ bool pt_scan_input(pt_scan *s, const char *name, const pt_raw_input *raw,
         return false;
     }
     res->readable = true;
-    reader rd = {.s = s, .src = src, .in = in, .forced = s->o.dialect};
+    reader rd = {.s = s, .src = src, .in = in, .forced = s->o.dialect, .part_to = UINT64_MAX};
     if (attrs && attrs->format != PT_FMT_AUTO) rd.forced = (pt_dialect){.format = attrs->format};
+    if (attrs && attrs->parts > 1) set_part(&rd, attrs);
     read_chunks(&rd);
     in->text_bytes = rd.offset;
     res->bytes = pt_source_bytes_in(src);
-    if (!pt_source_digests(src, res->md5, res->sha256)) res->md5[0] = res->sha256[0] = '\0';
+    if (rd.part_to != UINT64_MAX || rd.part_from == UINT64_MAX) {
+        res->bytes = 0;   /* the whole file's bytes and hashes are the part read to its end's */
+        res->md5[0] = res->sha256[0] = '\0';
+    } else if (!pt_source_digests(src, res->md5, res->sha256)) {
+        res->md5[0] = res->sha256[0] = '\0';
+    }
     res->compression = pt_compression_name(pt_source_compression(src));
     res->skipped = pt_source_skipped(src);
     if (!res->skipped) {
