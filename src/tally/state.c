@@ -16,9 +16,9 @@
  *       column + 1, pattern, pieces; columns.h)
  *     per pattern: matched, rejected
  *     per pattern: samples (count, then input, offset, line, masked value)
- *   pieces: per set shard (256) a run: count, the tiers 2 to a byte, the sorted keys as
- *     deltas
- *   subjects: per set shard a run: count, the sorted keys as deltas
+ *   pieces: per set shard (256) a run: count, the tiers 2 to a byte, the gaps between
+ *     the sorted keys Rice-coded (pt_state_put_run)
+ *   subjects: per set shard a run: count, the gaps Rice-coded likewise
  *   the evidence section: L bytes (none when L is 0), then u64-le L
  *   u64-le XXH64 of every byte before it
  * The keys are the sets' own: fingerprints enciphered under the case key (casekey.c), so
@@ -26,8 +26,8 @@
  * Why this order: the head is small (per input, per pattern) and read whole; the runs,
  * which grow with the pieces, are read one at a time, each with its tiers ahead of its
  * keys, so a merge of many files streams them shard by shard in bounded memory.
- * Sorted keys as deltas: n random 64-bit keys in a shard differ by about 2^64/n, so a
- * delta takes ~(64 - log2 n)/7 bytes.
+ * Sorted keys as Rice-coded gaps: n random 64-bit keys in a shard differ by about 2^64/n,
+ * so a gap takes about log2(2^64/n) + 2 bits, near the entropy bound of such a set.
  * The checksum is over the whole file and checked, in a first pass, before anything is
  * believed; a file is refused whole, never half loaded.
  * The evidence section (version 6) is what scan --state --evidence DIR keeps for merge
