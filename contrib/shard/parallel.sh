@@ -8,6 +8,9 @@
 # K = 1..N, each writing OUTDIR/shard-K.pst (its state) and OUTDIR/shard-K.json (its
 # own report), then `pitally merge` of the N states: the text report on stdout,
 # OUTDIR/report.json, and OUTDIR/case.pst (the merged state, for a later merge).
+# With PITALLY_EVIDENCE=1 each shard also keeps its evidence (OUTDIR/shard-K.ev, and
+# in its state) and the merge writes OUTDIR/evidence: the directory one scan --evidence
+# would write (docs/evidence.md); neither may exist yet.
 # Every shard is given the same PATHs: each computes the same assignment and scans
 # its own part (docs/shards.md).
 #
@@ -17,6 +20,7 @@
 #                      shard and the merge must share (--patterns DIR --tier C=T
 #                      --professional --income CNY ...)
 #   PITALLY_SCAN_OPTS  options for the shards only (-j 4, --format csv, --declare ...)
+#   PITALLY_EVIDENCE   1: piece lists and samples (--evidence) for the whole case
 #   PARALLEL_JOBS      shards run at once (default: N; on one machine -j of each shard
 #                      times this should not exceed the cores)
 #   PARALLEL_SSHLOGINFILE  run the shards on these ssh hosts (GNU parallel
@@ -46,6 +50,8 @@ chmod 700 "$out"
 
 # shellcheck disable=SC2086  # the OPTS are lists of words
 set -- --progress never ${PITALLY_OPTS:-} ${PITALLY_SCAN_OPTS:-} -- "$@"
+evidence=${PITALLY_EVIDENCE:-0}
+[ "$evidence" != 1 ] || set -- --evidence "$out/shard-{}.ev" "$@"
 ssh_opts=
 [ -z "${PARALLEL_SSHLOGINFILE:-}" ] || ssh_opts="--sshloginfile $PARALLEL_SSHLOGINFILE"
 
@@ -56,10 +62,12 @@ seq 1 "$n" | parallel -q --halt now,fail=1 -j "${PARALLEL_JOBS:-$n}" $ssh_opts \
     --case-key "$out/case.key" "$@" >/dev/null
 
 set --
+[ "$evidence" != 1 ] || set -- --evidence "$out/evidence" --case-key "$out/case.key"
+set -- "$@" --json "$out/report.json" --state "$out/case.pst" --
 k=1
 while [ "$k" -le "$n" ]; do
     set -- "$@" "$out/shard-$k.pst"
     k=$((k + 1))
 done
 # shellcheck disable=SC2086  # PITALLY_OPTS are words
-exec "$pitally" merge ${PITALLY_OPTS:-} --json "$out/report.json" --state "$out/case.pst" -- "$@"
+exec "$pitally" merge ${PITALLY_OPTS:-} "$@"

@@ -257,6 +257,54 @@ def test_gnu_parallel_recipe(tmp):
     eq(comparable(merged), comparable(whole), "parallel.sh 4 shards, merged")
 
 
+
+def luhn(body):
+    """body with its Luhn check digit appended"""
+    total = 0
+    for i, d in enumerate(reversed(body)):
+        v = int(d) * (2 if i % 2 == 0 else 1)
+        total += v - 9 if v > 9 else v
+    return body + str((10 - total % 10) % 10)
+
+
+def test_gnu_parallel_recipe_evidence(tmp):
+    """PITALLY_EVIDENCE=1: the recipe's shards keep their evidence and the merge writes
+    OUTDIR/evidence, file for file the directory of one scan --evidence under the same
+    case key (the list is the case's art5_3 pieces, so it holds rows: checked too)."""
+    if not shutil.which("parallel"):
+        raise Failure("GNU parallel is not installed (Debian package parallel, make test installs it)")
+    case = write_case(os.path.join(tmp, "the case"))
+    # and a file of art5_3 pieces: a bank card (Luhn-valid) beside an amount is property
+    with open(os.path.join(case, "cards.csv"), "w", encoding="utf-8") as f:
+        f.write("姓名,银行卡号,金额\n")
+        for i in range(30):
+            f.write("张%s,%s,%d.50\n" % ("一二三四五六七八九十"[i % 10], luhn("62220200%07d" % i), 100 + i))
+    out = os.path.join(tmp, "out")
+    env = dict(os.environ, PITALLY=BIN, PITALLY_OPTS="--patterns " + PATTERNS,
+               PITALLY_SCAN_OPTS="-j 1", PITALLY_EVIDENCE="1")
+    p = subprocess.run([os.path.join(CONTRIB, "parallel.sh"), "4", out, case], env=env,
+                       capture_output=True, timeout=300)
+    if p.returncode != 0:
+        raise Failure("parallel.sh: exit %d: %s" % (p.returncode, p.stderr.decode()[-800:]))
+    merged_ev = os.path.join(out, "evidence")
+    eq(stat.S_IMODE(os.stat(merged_ev).st_mode), 0o700, "the merged evidence is owner-only")
+    whole_ev = os.path.join(tmp, "whole.ev")
+    p = run(["scan", "--json", "-", "--patterns", PATTERNS, "--progress", "never",
+             "--case-key", os.path.join(out, "case.key"), "--evidence", whole_ev, case])
+    whole = json.loads(p.stdout)
+    names = sorted(os.listdir(whole_ev))
+    eq(sorted(os.listdir(merged_ev)), names, "the evidence files")
+    for n in names:
+        with open(os.path.join(whole_ev, n), "rb") as f, open(os.path.join(merged_ev, n), "rb") as g:
+            if f.read() != g.read():
+                raise Failure("parallel.sh evidence: %s differs from one scan's" % n)
+    with open(os.path.join(merged_ev, "art5_3.csv"), encoding="utf-8-sig") as f:
+        listed = sum(1 for _ in f) - 1
+    # 30 records of cards.csv, each a distinct card beside an amount: 30 art5_3 pieces;
+    # write_case's files hold none
+    eq(listed, 30, "rows of art5_3.csv")
+    eq(whole["totals"]["tiers"]["art5_3"]["distinct"], 30, "art5_3 distinct of one scan")
+
 def fake_path(tmp):
     """a directory with `pitally` in it, for the scripts that call it by name"""
     bindir = os.path.join(tmp, "bin")
