@@ -6,6 +6,7 @@
 #include <xxhash.h>
 
 #include "evidence_internal.h"
+#include "../util/varint.h"
 
 void pt_ev_put(pt_evbytes *b, const void *p, size_t n)
 {
@@ -20,15 +21,8 @@ void pt_ev_put(pt_evbytes *b, const void *p, size_t n)
 
 void pt_ev_put_var(pt_evbytes *b, uint64_t v)
 {
-    uint8_t t[10];
-    size_t n = 0;
-    do {
-        t[n] = (uint8_t)(v & 0x7f);
-        v >>= 7;
-        if (v) t[n] |= 0x80;
-        n++;
-    } while (v);
-    pt_ev_put(b, t, n);
+    uint8_t t[PT_VARINT_MAX];
+    pt_ev_put(b, t, pt_varint_put(t, v));
 }
 
 void pt_ev_put_u64le(pt_evbytes *b, uint64_t v)

@@ -40,6 +40,7 @@
 #include "sets.h"
 #include "pitally/columns.h"
 #include "state_internal.h"
+#include "../util/varint.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -99,15 +100,8 @@ static void put_u64le(writer *w, uint64_t v)
 
 static void put_var(writer *w, uint64_t v)
 {
-    uint8_t b[10];
-    size_t n = 0;
-    do {
-        b[n] = (uint8_t)(v & 0x7f);
-        v >>= 7;
-        if (v) b[n] |= 0x80;
-        n++;
-    } while (v);
-    put(w, b, n);
+    uint8_t b[PT_VARINT_MAX];
+    put(w, b, pt_varint_put(b, v));
 }
 
 static void put_str(writer *w, const char *s)
