@@ -1337,14 +1337,9 @@ FILE *pt_evidence_section(pt_evidence *ev, char *err, size_t errlen)
     pt_ev_put_var(&head, ev->n_rejected);
     for (size_t i = 0; i < ev->n_rejected; i++) {
         const rejected_row *x = &ev->rejected[i];
-        pt_ev_put_var(&head, x->input);
-        pt_ev_put_var(&head, x->pattern);
-        pt_ev_put_var(&head, x->offset);
-        pt_ev_put_var(&head, x->line);
-        pt_ev_put(&head, &x->reason, 1);
-        size_t n = strlen(x->value);
-        pt_ev_put_var(&head, n);
-        pt_ev_put(&head, x->value, n);
+        pt_rejected_event e = {.input = x->input, .offset = x->offset, .line = x->line,
+                               .pattern = x->pattern, .value = x->value, .reason = x->reason};
+        pt_ev_put_rejected(&head, &e);
     }
     pt_ev_put_var(&head, ev->listed);
     pt_ev_put_u64le(&head, head.len);

@@ -43,6 +43,9 @@ typedef struct {
 void pt_ev_put_record(pt_evbytes *b, const pt_piece_event *e, const uint64_t enc[2]);
 /* Decode one record (without the leading length) of n bytes at p; false when malformed. */
 bool pt_ev_get_record(const uint8_t *p, size_t n, size_t n_patterns, pt_evrecord *out);
+/* Append a rejected value's record to b (input as the state numbers it; input_name unused):
+ * input, pattern, offset, line, the reason byte, the value's length and bytes. */
+void pt_ev_put_rejected(pt_evbytes *b, const pt_rejected_event *e);
 /* A varint at *p (before end), *p moved past it; false when malformed. */
 bool pt_ev_get_var(const uint8_t **p, const uint8_t *end, uint64_t *v);
 

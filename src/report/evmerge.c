@@ -743,14 +743,7 @@ static void rejected_rows(pt_evmerge *m, const pt_tally *all, pt_evbytes *head)
         pt_rejected_event e = {x->input, all->inputs[x->input]->path, x->offset, x->line,
                                x->pattern, x->value, x->reason};
         if (m->ev) pt_evidence_rejected(m->ev, &e);
-        pt_ev_put_var(&rows, x->input);
-        pt_ev_put_var(&rows, x->pattern);
-        pt_ev_put_var(&rows, x->offset);
-        pt_ev_put_var(&rows, x->line);
-        pt_ev_put(&rows, &x->reason, 1);
-        size_t len = strlen(x->value);
-        pt_ev_put_var(&rows, len);
-        pt_ev_put(&rows, x->value, len);
+        pt_ev_put_rejected(&rows, &e);
         n++;
     }
     pt_ev_put_var(head, n);

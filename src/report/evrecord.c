@@ -32,6 +32,18 @@ void pt_ev_put_u64le(pt_evbytes *b, uint64_t v)
     pt_ev_put(b, t, 8);
 }
 
+void pt_ev_put_rejected(pt_evbytes *b, const pt_rejected_event *e)
+{
+    pt_ev_put_var(b, e->input);
+    pt_ev_put_var(b, e->pattern);
+    pt_ev_put_var(b, e->offset);
+    pt_ev_put_var(b, e->line);
+    pt_ev_put(b, &e->reason, 1);
+    size_t n = strlen(e->value);
+    pt_ev_put_var(b, n);
+    pt_ev_put(b, e->value, n);
+}
+
 bool pt_ev_get_var(const uint8_t **p, const uint8_t *end, uint64_t *v)
 {
     *v = 0;
