@@ -192,6 +192,20 @@ static int check_mergeable(const pt_tally *dst, const pt_tally *src, char *err, 
     return 0;
 }
 
+/* Two whole scans (not shards of one collection) are of different collections: one scan
+ * of their paths in the order given lists the first's inputs before the second's. So the
+ * second's places (file number << 32 | member, pt_scan_set_order) move past the first's
+ * last file; shards keep theirs, which interleave as one scan's list did. A place of 0 (an
+ * input given without one) moves too, so it stays after what came before it. */
+static void follow_on(const pt_tally *dst, pt_tally *src)
+{
+    if (dst->shard_n || src->shard_n) return;
+    uint64_t last = 0;
+    for (size_t i = 0; i < dst->n_inputs; i++)
+        if (dst->inputs[i]->order >> 32 > last) last = dst->inputs[i]->order >> 32;
+    for (size_t i = 0; i < src->n_inputs; i++) src->inputs[i]->order += (last + 1) << 32;
+}
+
 int pt_tally_merge_all(pt_tally *dst, pt_tally *const *srcs, size_t n, size_t *bad, char *err,
                        size_t errlen)
 {
@@ -214,6 +228,7 @@ int pt_tally_merge_all(pt_tally *dst, pt_tally *const *srcs, size_t n, size_t *b
     for (size_t k = 0; k < n; k++) {
         pt_tally *src = srcs[k];
         uint32_t shift = (uint32_t)dst->n_inputs;
+        follow_on(dst, src);
         for (size_t i = 0; i < src->n_inputs; i++) push_input(dst, src->inputs[i]);
         src->n_inputs = 0;
         for (size_t p = 0; p < dst->n_patterns; p++) {

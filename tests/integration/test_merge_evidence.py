@@ -215,16 +215,16 @@ def test_raised_piece_leaves_the_merged_sample(tmp):
 
 
 def test_merge_of_whole_scans(tmp):
-    """Not shards: two whole scans, of a.csv c.csv and of d.csv e.csv. A merge puts the
-    inputs in the order of their number in their own scan's list, stably (docs/shards.md,
-    Merge order): a (1st of the first), d (1st of the second), c, e. The directory equals
-    one scan of the paths in that order: d.csv's 5 repeated cards are listed from a.csv,
-    the piece e.csv raises leaves c.csv's art5_5 sample; 28 rows, as in the shards."""
+    """Not shards: two whole scans, of a.csv c.csv and of d.csv e.csv. Whole scans are of
+    different collections, so a merge lists the first's inputs, then the second's
+    (docs/shards.md, Merge order): a, c, d, e. The directory equals one scan of the paths
+    in that order: d.csv's 5 repeated cards are listed from a.csv, the piece e.csv raises
+    leaves c.csv's art5_5 sample; 28 rows, as in the shards."""
     case, key, _ = write_case(tmp)
     paths = [os.path.join(case, n) for n in ("a.csv", "c.csv", "d.csv", "e.csv")]
     ev = os.path.join(tmp, "one")
     run(["scan"] + OPTS + ["--json", os.devnull, "--case-key", key, "--evidence", ev, "--sample", "3"]
-        + declare(case) + [paths[0], paths[2], paths[1], paths[3]])
+        + declare(case) + paths)
     states = []
     for name, part in (("first", paths[:2]), ("second", paths[2:])):
         st = os.path.join(tmp, name + ".pst")

@@ -507,6 +507,8 @@ static void test_merge_order(void)
     const char *a[] = {input_a}, *b[] = {input_b};
     pt_tally *first = scan_keyed(1, 0, a, 1, NULL, NULL, 1);
     pt_tally *second = scan_keyed(1, 0, b, 1, NULL, NULL, 2);
+    pt_tally_set_shard(first, 1, 2, 0x5eed);
+    pt_tally_set_shard(second, 2, 2, 0x5eed);
     char err[256];
     CHECK_EQ(pt_tally_merge(second, first, err, sizeof err), 0);
     CHECK_EQ(second->n_inputs, 2);
@@ -519,6 +521,25 @@ static void test_merge_order(void)
         for (size_t i = 1; i < n; i++) CHECK(!pt_sample_before(v[i].input, v[i].offset, &v[i - 1]));
         if (n) CHECK_EQ(v[0].input, 0);
     }
+    pt_tally_free(first);
+    pt_tally_free(second);
+}
+
+/* Whole scans are of different collections: merged, the first's inputs come first,
+ * whatever their places in their own scans (one scan of the paths in the order given
+ * lists them so). Here the first holds input_b (2 records) at place 2, the second
+ * input_a (3 records) at place 1: input_b stays first. */
+static void test_merge_whole_scans_follow_on(void)
+{
+    const char *a[] = {input_a}, *b[] = {input_b};
+    pt_tally *first = scan_keyed(1, 0, b, 1, NULL, NULL, 2);
+    pt_tally *second = scan_keyed(1, 0, a, 1, NULL, NULL, 1);
+    char err[256];
+    CHECK_EQ(pt_tally_merge(first, second, err, sizeof err), 0);
+    CHECK_EQ(first->n_inputs, 2);
+    CHECK_EQ(first->inputs[0]->counts.records, 2);
+    CHECK_EQ(first->inputs[1]->counts.records, 3);
+    CHECK(first->inputs[0]->order < first->inputs[1]->order);
     pt_tally_free(first);
     pt_tally_free(second);
 }
@@ -597,6 +618,7 @@ int main(void)
     RUN(test_casekey_is_aes);
     RUN(test_sets_hold_enciphered);
     RUN(test_merge_order);
+    RUN(test_merge_whole_scans_follow_on);
     RUN(test_merge_files);
     RUN(test_plan_in_worker);
     pt_patterns_free(&ps);

@@ -160,6 +160,8 @@ static void test_merge_hooks(void)
 {
     /* file 0 holds the later input (order 2): the merge puts it second */
     pt_tally *a = small_tally("late.csv", 2), *b = small_tally("early.csv", 1);
+    pt_tally_set_shard(a, 2, 2, 0x5eed);   /* shards of one collection: their places interleave */
+    pt_tally_set_shard(b, 1, 2, 0x5eed);
     pt_fpset_add(b->pieces, 3, 77, 0);   /* in b the piece (3, 77) is of tier 0 */
     FILE *files[2] = {saved(a, "AAA"), saved(b, "BBBBB")}, *out = tmpfile();
     pt_tier_probe probes[3] = {{3, 77, 9}, {3, 78, 9}, {200, 5, 9}};   /* sorted */
