@@ -9,6 +9,8 @@
  *
  * Long stretches of UTF-8 are first vouched for 16 or 32 bytes at a time by utf8_simd.c;
  * the byte-by-byte check here still decides every stop, so offsets and counts are its.
+ * The prefix that the encoding guess already found valid (pt_decode_step.vouched) is
+ * copied without a second check: it holds no stop, so the output is the same.
  */
 #include "input_internal.h"
 #include "utf8_simd.h"
@@ -156,13 +158,32 @@ size_t pt_input_utf8_valid_prefix(const uint8_t *p, size_t n, pt_utf8_stop *stop
     return i + pt_input_utf8_valid_prefix_scalar(p + i, n - i, stop);
 }
 
+/* How many of the vouched bytes p[0..vouched) to copy into window bytes of room: all
+ * that fit, less a sequence the window would cut (the byte after the copy must then be a
+ * lead byte; valid UTF-8 has at most 3 continuation bytes in a row). */
+static size_t vouched_copy(const uint8_t *p, size_t vouched, size_t window)
+{
+    if (vouched <= window) return vouched;
+    size_t copy = window;
+    while (copy > 0 && (p[copy] & 0xC0) == 0x80) copy--;
+    return copy;
+}
+
 void pt_input_decode_utf8(pt_decode_step *st)
 {
     size_t i = 0, o = 0;
     const size_t n = st->in_len;
+    const size_t vouched = st->vouched < n ? st->vouched : n;
     while (i < n && st->out_cap - o >= 4) {
         size_t left = n - i, room = st->out_cap - o;
         size_t window = left < room ? left : room;
+        if (i < vouched) { /* checked by the encoding guess: copied, not checked again */
+            size_t copy = vouched_copy(st->in + i, vouched - i, window);
+            memcpy(st->out + o, st->in + i, copy);
+            o += copy;
+            i += copy;
+            continue;
+        }
         pt_utf8_stop stop;
         size_t valid = pt_input_utf8_valid_prefix(st->in + i, window, &stop);
         memcpy(st->out + o, st->in + i, valid);
@@ -363,6 +384,13 @@ static void gb18030_stats(const uint8_t *p, size_t n, size_t *nonascii, size_t *
 
 pt_encoding pt_input_sniff_encoding(const uint8_t *p, size_t n)
 {
+    size_t utf8_valid;
+    return pt_input_sniff_encoding_vouched(p, n, &utf8_valid);
+}
+
+pt_encoding pt_input_sniff_encoding_vouched(const uint8_t *p, size_t n, size_t *utf8_valid)
+{
+    *utf8_valid = 0;
     if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) return PT_ENC_UTF8;
     if (n >= 2 && p[0] == 0xFF && p[1] == 0xFE) return PT_ENC_UTF16LE;
     if (n >= 2 && p[0] == 0xFE && p[1] == 0xFF) return PT_ENC_UTF16BE;
@@ -373,6 +401,7 @@ pt_encoding pt_input_sniff_encoding(const uint8_t *p, size_t n)
     size_t multi, u8_invalid;
     if (!memchr(p, 0, n)) {
         size_t ok = pt_utf8_valid_upto(p, n);
+        *utf8_valid = ok; /* whatever the verdict: the decoder need not check these again */
         utf8_stats(p + ok, n - ok, &multi, &u8_invalid);
         if (u8_invalid == 0) return PT_ENC_UTF8;
     }

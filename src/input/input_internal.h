@@ -77,6 +77,9 @@ typedef struct {
     size_t in_used;   /* set by the decoder */
     size_t out_made;  /* set by the decoder */
     pt_badseq *bad;
+    /* UTF-8 only: in[0..vouched) is known to be complete valid UTF-8 sequences (the
+     * encoding guess checked them), so it is copied without a second check. 0 is safe. */
+    size_t vouched;
 } pt_decode_step;
 
 void pt_input_decode_utf8(pt_decode_step *st);
@@ -94,6 +97,10 @@ size_t pt_input_utf8_valid_prefix(const uint8_t *p, size_t n, pt_utf8_stop *stop
 /* Guess the encoding of the first decompressed bytes p[0..n) (BOM, UTF-16 NUL pattern,
  * UTF-8 validity, GB18030 structure). Never returns PT_ENC_AUTO. */
 pt_encoding pt_input_sniff_encoding(const uint8_t *p, size_t n);
+/* The same guess; *utf8_valid is the length of a prefix of p it found to be complete
+ * valid UTF-8 sequences (0 when it did not look), for pt_decode_step.vouched. For a
+ * small clean UTF-8 file that is nearly all of it: its one UTF-8 check. */
+pt_encoding pt_input_sniff_encoding_vouched(const uint8_t *p, size_t n, size_t *utf8_valid);
 /* Length of the byte-order mark of encoding e at the start of p[0..n), or 0. */
 size_t pt_input_bom_length(pt_encoding e, const uint8_t *p, size_t n);
 

@@ -4,10 +4,12 @@
  * include/pitally/input.h for the contract. It never opens a file itself.
  *
  * Data path:  raw --read--> [zin] --inflate--> [pending] --decode--> caller's buffer
- * For plain files the read goes straight into [pending] (no zin). For plain UTF-8, once
- * the sniffed prefix is drained, read(2) goes straight into the caller's buffer and the
- * bytes are only validated in place: the one per-byte cost of the fast path. Anything
- * that is not valid (rare) is moved back into [pending] for the replacing decoder.
+ * For plain files the read goes straight into [pending] (no zin). For plain UTF-8, the
+ * sniffed prefix was checked by the encoding guess, which says how far it is valid: the
+ * decoder copies that far unchecked (a small file is checked once, not twice). Once it
+ * is drained, read(2) goes straight into the caller's buffer and the bytes are only
+ * validated in place: the one per-byte cost of the fast path. Anything that is not valid
+ * (rare) is moved back into [pending] for the replacing decoder.
  *
  * Memory is bounded: two 256 KiB buffers, zlib's window and iconv's state, whatever the
  * size of the input.
@@ -46,6 +48,7 @@ struct pt_source {
     size_t pos, len;
     uint64_t pending_offset; /* decompressed-byte offset of pending[pos] */
     bool pending_eof;        /* no more decompressed bytes will come */
+    size_t vouched;          /* pending[pos..pos+vouched) checked as UTF-8 by the guess */
 
     /* gzip only: compressed bytes zin[zpos..zlen) */
     uint8_t *zin;
@@ -270,10 +273,13 @@ static void choose_encoding(pt_source *s, pt_encoding forced)
 
     const uint8_t *p = s->pending + s->pos;
     size_t n = pending_bytes(s);
-    s->enc = known ? forced : pt_input_sniff_encoding(p, n);
+    size_t utf8_valid = 0;
+    s->enc = known ? forced : pt_input_sniff_encoding_vouched(p, n, &utf8_valid);
     size_t bom = pt_input_bom_length(s->enc, p, n);
     s->pos += bom;
     s->pending_offset += bom;
+    /* a guess that found a BOM checked nothing; only UTF-8 decoding uses the rest */
+    s->vouched = bom == 0 ? utf8_valid : 0;
 
     if (s->enc == PT_ENC_GB18030) {
         s->gb_cd = iconv_open("UTF-8", "GB18030");
@@ -344,6 +350,7 @@ static size_t decode_pending(pt_source *s, uint8_t *out, size_t cap)
         .out = out,
         .out_cap = cap,
         .bad = &s->bad,
+        .vouched = s->enc == PT_ENC_UTF8 ? s->vouched : 0,
     };
     switch (s->enc) {
     case PT_ENC_UTF16LE: pt_input_decode_utf16(&st, false); break;
@@ -353,6 +360,7 @@ static size_t decode_pending(pt_source *s, uint8_t *out, size_t cap)
     }
     s->pos += st.in_used;
     s->pending_offset += st.in_used;
+    s->vouched = st.in_used < s->vouched ? s->vouched - st.in_used : 0;
     return st.out_made;
 }
 
@@ -371,6 +379,7 @@ static size_t read_utf8_direct(pt_source *s, uint8_t *out, size_t cap)
     size_t carry = pending_bytes(s);
     memcpy(out, s->pending + s->pos, carry);
     s->pos = s->len = 0;
+    s->vouched = 0; /* the carried bytes are checked again below */
     size_t want = cap - carry;
     if (want > PENDING_CAP - carry) want = PENDING_CAP - carry;
     size_t n = read_raw(s, out + carry, want);

@@ -661,6 +661,45 @@ static void test_big_plain_with_damage(void)
     free(expect);
 }
 
+/* A small file (all of it in the 64 KiB the encoding guess checks) with a valid head and
+ * a damaged tail: the decoder copies what the guess vouched for and still finds every
+ * bad byte. 1500 lines of 24 bytes = 36000; 张 of line 1400 (offset 24 * 1400 = 33600)
+ * becomes FF FF FF (3 replacements), and the file ends in E4 B8, a 中 cut by the end
+ * of the file (1 replacement): 4 in all, the first at 33600. Still UTF-8: 4499 valid
+ * multi-byte sequences (3 a line, less the 张) against 3 invalid ones. */
+static void test_small_file_valid_head_invalid_tail(void)
+{
+    size_t unit = strlen(BIG_UNIT), lines = 1500, at = 24 * 1400;
+    size_t len = unit * lines + 2;
+    char *text = malloc(len), *expect = malloc(len + 6 + 1 + 1);
+    for (size_t i = 0; i < lines; i++) memcpy(text + i * unit, BIG_UNIT, unit);
+    memcpy(text + unit * lines, "\xE4\xB8", 2);
+    memcpy(expect, text, at);
+    memcpy(expect + at, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD", 9);
+    memset(text + at, 0xFF, 3);
+    memcpy(expect + at + 9, text + at + 3, unit * lines - at - 3);
+    memcpy(expect + unit * lines + 6, "\xEF\xBF\xBD", 3); /* 2 cut bytes become 3 */
+    size_t expect_len = unit * lines + 6 + 3;
+
+    size_t caps[] = {16, 4093, 65536};
+    for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+        pt_errlist errs = {0};
+        result r = read_bytes(text, len, PT_ENC_AUTO, &errs, caps[c]);
+        CHECK_EQ(r.enc, PT_ENC_UTF8);
+        CHECK_EQ(r.len, expect_len);
+        CHECK(r.len == expect_len && memcmp(r.data, expect, expect_len) == 0);
+        CHECK_EQ(errs.n, 1);
+        if (errs.n == 1) {
+            CHECK_EQ(errs.v[0].offset, at);
+            CHECK(strncmp(errs.v[0].message, "4 invalid utf-8 sequences", 25) == 0);
+        }
+        free(r.data);
+        pt_errlist_free(&errs);
+    }
+    free(text);
+    free(expect);
+}
+
 static void test_big_gzip_three_members(void)
 {
     size_t len;
@@ -972,6 +1011,7 @@ int main(void)
     RUN(test_damaged_utf8_still_utf8);
     RUN(test_small_cap_never_splits);
     RUN(test_big_plain_with_damage);
+    RUN(test_small_file_valid_head_invalid_tail);
     RUN(test_big_gzip_three_members);
     RUN(test_gzip_bomb_ratio);
     RUN(test_gzip_bomb_output_cap);

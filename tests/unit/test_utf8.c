@@ -334,6 +334,69 @@ static void test_decoder_counts_unchanged(void)
     free(out);
 }
 
+/* Decodes in[0..n) through out_cap-byte steps as source.c does, passing on what is left
+ * of the vouched prefix; returns the bytes made into out. */
+static size_t decode_in_steps(const uint8_t *in, size_t n, size_t vouched, size_t out_cap,
+                              uint8_t *out, pt_badseq *bad)
+{
+    size_t i = 0, o = 0;
+    while (i < n) {
+        pt_decode_step st = {.in = in + i, .in_len = n - i, .in_offset = i, .at_eof = true,
+                             .out = out + o, .out_cap = out_cap, .bad = bad,
+                             .vouched = vouched};
+        pt_input_decode_utf8(&st);
+        if (st.in_used == 0) break; /* never happens: room is at least 4 */
+        pt_utf8_stop stop; /* each step makes whole sequences (a consumer may cut there) */
+        CHECK_EQ(pt_input_utf8_valid_prefix_scalar(out + o, st.out_made, &stop), st.out_made);
+        i += st.in_used;
+        o += st.out_made;
+        vouched = st.in_used < vouched ? vouched - st.in_used : 0;
+    }
+    return o;
+}
+
+/* A head the encoding guess vouched for and a tail with a bad byte: copying the vouched
+ * bytes unchecked gives what checking them gives, even when a step's room cuts a
+ * vouched 3-byte sequence (out_cap 4 and 7 cut 中 E4 B8 AD mid-way). */
+static void test_decoder_vouched_head_invalid_tail(void)
+{
+    size_t n = 40000;
+    uint8_t *in = malloc(n), *orig = malloc(n), *out = malloc(n * 3 + 16);
+    uint8_t *expect = malloc(n * 3 + 16);
+    fill_valid(orig, n, 1);
+    memcpy(in, orig, n);
+    size_t plant = boundary_at_or_before(in, 30001);
+    in[plant] = 0xFF;
+    /* FF over the lead of 中 leaves its two continuations stray: 3 replacements, the
+     * first at plant; FF over ',' is 1 */
+    size_t stray = orig[plant] == 0xE4 ? 2 : 0, want = 1 + stray;
+    memcpy(expect, orig, plant);
+    for (size_t k = 0; k < want; k++) memcpy(expect + plant + 3 * k, "\xEF\xBF\xBD", 3);
+    size_t rest = n - plant - want;
+    memcpy(expect + plant + 3 * want, orig + plant + want, rest);
+    size_t expect_len = plant + 3 * want + rest;
+
+    size_t sniffed;
+    CHECK_EQ(pt_input_sniff_encoding_vouched(in, n, &sniffed), PT_ENC_UTF8);
+    CHECK(sniffed <= plant); /* the guess never vouches for the bad byte */
+    size_t vouched[] = {0, sniffed, plant};
+    size_t caps[] = {4, 7, 4093, n * 3 + 16};
+    for (size_t v = 0; v < sizeof vouched / sizeof vouched[0]; v++) {
+        for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+            pt_badseq bad = {0};
+            size_t made = decode_in_steps(in, n, vouched[v], caps[c], out, &bad);
+            CHECK_EQ(made, expect_len);
+            CHECK(made == expect_len && memcmp(out, expect, made) == 0);
+            CHECK_EQ(bad.count, want);
+            CHECK_EQ(bad.first, plant);
+        }
+    }
+    free(in);
+    free(orig);
+    free(out);
+    free(expect);
+}
+
 int main(void)
 {
     RUN(test_valid_text_all_lengths);
@@ -342,5 +405,6 @@ int main(void)
     RUN(test_random_against_scalar);
     RUN(test_short_inputs_exhaustive);
     RUN(test_decoder_counts_unchanged);
+    RUN(test_decoder_vouched_head_invalid_tail);
     return CHECK_DONE();
 }
