@@ -22,7 +22,8 @@ void pt_ev_put(pt_evbytes *b, const void *p, size_t n)
 void pt_ev_put_var(pt_evbytes *b, uint64_t v)
 {
     uint8_t t[PT_VARINT_MAX];
-    pt_ev_put(b, t, pt_varint_put(t, v));
+    size_t n = pt_varint_put(t, v);
+    pt_ev_put(b, t, n);
 }
 
 void pt_ev_put_u64le(pt_evbytes *b, uint64_t v)

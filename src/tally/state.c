@@ -101,7 +101,8 @@ static void put_u64le(writer *w, uint64_t v)
 static void put_var(writer *w, uint64_t v)
 {
     uint8_t b[PT_VARINT_MAX];
-    put(w, b, pt_varint_put(b, v));
+    size_t n = pt_varint_put(b, v);
+    put(w, b, n);
 }
 
 static void put_str(writer *w, const char *s)
