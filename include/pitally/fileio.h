@@ -62,6 +62,9 @@ size_t pt_scan_paths(pt_scan *s, const char *const *paths, size_t n_paths,
 /* This process is shard k of n (1 <= k <= n). */
 typedef struct {
     unsigned k, n;
+    uint64_t split_min;   /* a text file this big or bigger may be split into parts
+                             (pt_shard_assign_split); 0: PT_SPLIT_MIN_DEFAULT, UINT64_MAX:
+                             none (scan --split-above) */
 } pt_shard;
 
 /* "K/N", both whole numbers, 1 <= K <= N <= PT_SHARD_MAX. */

@@ -91,7 +91,14 @@ typedef struct {
     char md5[33], sha256[65]; /* custody hashes of the raw bytes; "" when not read whole */
     uint32_t part, parts;     /* parts > 1: the entry holds part `part` (from 0) of a split
                                  input (pt_input_attrs); its bytes and hashes are the whole
-                                 file's in the last part, 0 and "" in the others */
+                                 file's in the part that read it to its end (the last; part
+                                 0 when the format could not be split), 0 and "" in the
+                                 others. A merge of all the parts joins them (parts 0) */
+    uint64_t text_bytes, record_bytes;   /* a part's: the text read up to its end, and of
+                                 it the bytes in its records; a join judges the whole input
+                                 with them (pt_input_judge) */
+    struct pt_partkeys *part_keys;   /* a part's own distinct pieces (src/tally/parts.h): the
+                                 join's per-input distinct counts are their union */
     pt_counts counts;         /* distinct: within this input */
     pt_errlist errors;
     struct pt_colstats *columns;   /* per-column counts, decisions and doubt (columns.h);
@@ -123,6 +130,12 @@ typedef struct {
     /* and, when it was given a baseline, what pt_tally_compare counts from the sets */
     uint64_t streamed_new[PT_MAX_TIERS], streamed_raised[PT_MAX_TIERS], streamed_subjects_new;
 } pt_tally;
+
+/* The judgments made on a whole input once its records are counted ("never silent"):
+ * no record in bytes read, or records covering less than half of its text_bytes of text
+ * (record_bytes of it in records). The scan makes them at an input's end, a merge on the
+ * join of a split input's parts (a part makes none). */
+void pt_input_judge(pt_input_result *res, uint64_t text_bytes, uint64_t record_bytes);
 
 pt_tally *pt_tally_new(size_t n_patterns);
 void pt_tally_free(pt_tally *t);
@@ -190,7 +203,7 @@ void pt_baseline_diff_free(pt_baseline_diff *d);
  * PT_STATE_VERSION). rules_digest identifies the patterns and policy in force: a load
  * with another digest is refused, as is a corrupt, truncated or other-version file.
  * Return 0, or -1 with err. */
-#define PT_STATE_VERSION 6
+#define PT_STATE_VERSION 7
 int pt_tally_save(const pt_tally *t, uint64_t rules_digest, FILE *f, char *err, size_t errlen);
 /* The same with an evidence section (scan --state --evidence): the bytes of section, from
  * its start to its end, carried as they are (src/report/evmerge.c reads them). */

@@ -34,6 +34,8 @@ static const char usage_text[] =
     "                             are enciphered under it; default FILE: STATE.key, made if\n"
     "                             absent. Every shard and merge of a case needs the same one\n"
     "  --shard K/N                scan only part K of N of the inputs (docs/shards.md)\n"
+    "  --split-above BYTES        with --shard: a text file of BYTES or more (default 64 MiB)\n"
+    "                             and more than a shard's share is split into parts\n"
     "  --declare PATH=CATEGORY    declared provenance: inputs matching the glob PATH (or\n"
     "                             under the directory PATH) carry CATEGORY (repeatable)\n"
     "  --evidence DIR             piece list of the most serious tier and samples of the\n"
@@ -177,7 +179,7 @@ enum {
     OPT_BUSINESS, OPT_FORMAT, OPT_ENCODING, OPT_DELIMITER, OPT_HEADER, OPT_PROGRESS,
     OPT_CHUNK, OPT_MAXREC, OPT_CHECK, OPT_BINARY, OPT_MAX_OUTPUT, OPT_MAX_RATIO, OPT_STATE,
     OPT_DECLARE, OPT_EVIDENCE, OPT_SAMPLE, OPT_SEED, OPT_MASK, OPT_HTML, OPT_LANG, OPT_CASE_KEY,
-    OPT_SHARD,
+    OPT_SHARD, OPT_SPLIT_ABOVE,
     OPT_BASELINE, OPT_FAIL_ON, OPT_QUIET, OPT_SUMMARY,  /* nightly jobs (nightly.c) */
     OPT_RECORD, OPT_PARTIAL
 };
@@ -189,6 +191,7 @@ static const struct option long_options[] = {
     {"case-key", required_argument, NULL, OPT_CASE_KEY},
     {"partial", no_argument, NULL, OPT_PARTIAL},
     {"shard", required_argument, NULL, OPT_SHARD},
+    {"split-above", required_argument, NULL, OPT_SPLIT_ABOVE},
     {"baseline", required_argument, NULL, OPT_BASELINE},
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"quiet", no_argument, NULL, OPT_QUIET},
@@ -278,6 +281,7 @@ static const char *value_of(int opt)
     case OPT_EVIDENCE: case OPT_PATTERNS: return "DIR";
     case OPT_DECLARE: return "PATH=CATEGORY";
     case OPT_SHARD: return "K/N (part K of N, 1 <= K <= N)";
+    case OPT_SPLIT_ABOVE: return "BYTES (at least 1)";
     case OPT_TIER: return "CATEGORY=TIER";
     case OPT_LANG: return "en or zh";
     case OPT_BASELINE: return "FILE (a state)";
@@ -347,6 +351,10 @@ static int parse_options(int argc, char **argv, cli_options *co, rules *ru, bool
         case OPT_PARTIAL: co->partial = true; break;
         case OPT_SHARD:
             if (!pt_shard_parse(optarg, &co->shard)) return usage_error("bad shard '%s' (K/N: part K of N, 1 <= K <= N <= 65536)", optarg);
+            break;
+        case OPT_SPLIT_ABOVE:
+            if (!parse_u64(optarg, &v) || v < 1 || v == UINT64_MAX) return usage_error("bad --split-above '%s' (a number of bytes, at least 1)", optarg);
+            co->shard.split_min = v;
             break;
         case OPT_BASELINE: co->nightly.baseline_path = optarg; break;
         case OPT_FAIL_ON:
@@ -642,6 +650,10 @@ static int cmd_scan(int argc, char **argv, rules *ru, cli_options *co)
     for (int i = optind; co->shard.n && i < argc; i++)
         if (!strcmp(argv[i], "-"))   /* each process would read a stream of its own */
             return usage_error("%s", "--shard cannot read standard input (-): name the files");
+    if (co->shard.split_min && !co->shard.n)
+        return usage_error("%s", "--split-above is an option of scan --shard");
+    /* merge --evidence cannot join a split file's parts: a scan with evidence splits none */
+    if (co->evidence_dir) co->shard.split_min = UINT64_MAX;
     int rc = co->nightly.baseline_path ? PT_EXIT_OK : load_case_key(co);
     if (rc != PT_EXIT_OK) return rc;
     rc = load_rules(ru, argv[0]);
@@ -802,6 +814,7 @@ static int cmd_merge(int argc, char **argv, rules *ru, cli_options *co)
 {
     if (optind >= argc) return usage_error("%s", "merge needs at least one STATE file");
     if (co->shard.n) return usage_error("%s", "--shard is an option of scan: merge takes every shard's state");
+    if (co->shard.split_min) return usage_error("%s", "--split-above is an option of scan --shard");
     int rc = load_rules(ru, argv[0]);
     if (rc == PT_EXIT_OK) rc = apply_tier_overrides(ru, co);
     if (rc != PT_EXIT_OK) return rc;

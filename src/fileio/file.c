@@ -141,21 +141,16 @@ static bool is_mine(const paths_run *r, const pt_input_path *p)
 
 /* ---- a big text file split into parts (docs/shards.md) ---- */
 
-/* Off until `pitally merge` joins the parts of a file into one input (per-input distinct
- * pieces need each part's key set in its state): the table, the pipeline's parts and
- * their tests are in place, the merge is not. */
-static const bool split_files = false;
-
 /* May p be split? Decided alike by every shard from its name and first bytes, read only
  * for a file big enough to be split: not an archive, workbook, database, compressed
  * file, SQL dump or JSON document by name, and its head neither compressed nor a
  * container nor UTF-16 (NULs) - the pipeline reads a part from the text's start, and
  * a format it cannot split goes whole as part 0 anyway; this spares the others the read. */
-static bool split_candidate(const pt_input_path *p)
+static bool split_candidate(const pt_input_path *p, uint64_t split_min)
 {
     static const char *const whole[] = {".gz", ".bz2", ".xz", ".zst", ".lz4", ".z", ".xlsx",
                                         ".xls", ".json", ".sql", ".zip"};
-    if (p->unreadable || p->size < PT_SPLIT_MIN_DEFAULT || !strcmp(p->path, "-") ||
+    if (p->unreadable || p->size < split_min || !strcmp(p->path, "-") ||
         pt_shard_is_archive_name(p->path))
         return false;
     size_t len = strlen(p->path);
@@ -296,9 +291,10 @@ size_t pt_scan_paths_shard(pt_scan *s, const char *const *paths, size_t n_paths,
     paths_run r = {.s = s, .shard = shard && shard->n > 1 ? shard : NULL, .attrs = attrs,
                    .attrs_ctx = attrs_ctx};
     if (r.shard) {
-        if (split_files)
-            for (size_t i = 0; i < list.n; i++) list.v[i].split_ok = split_candidate(&list.v[i]);
-        pt_shard_assign_split(&list, r.shard->n, PT_SPLIT_MIN_DEFAULT);
+        uint64_t split_min = r.shard->split_min ? r.shard->split_min : PT_SPLIT_MIN_DEFAULT;
+        for (size_t i = 0; i < list.n; i++)
+            list.v[i].split_ok = split_min != UINT64_MAX && split_candidate(&list.v[i], split_min);
+        pt_shard_assign_split(&list, r.shard->n, split_min);
         pt_scan_set_shard(s, r.shard->k, r.shard->n, table_digest(&list));
     }
     uint64_t total = 0;

@@ -148,38 +148,18 @@ struct pt_scan {
 
 /* ---- per-input state ---- */
 
-/* "Never silent" (issue 9): records that cover less than half of an input's text mean
- * it was read in a layout it is not in, or its data is in statements pitally does not
- * read. A dump's schema and comments are a few KiB, so below that the share says
- * nothing and no entry is made. Only whole records count as covered. */
-#define UNCOVERED_MIN_BYTES 4096u
-static void note_uncovered(input_ctx *in)
-{
-    pt_input_result *res = in->res;
-    uint64_t text = in->text_bytes, covered = in->record_bytes;
-    if (covered > text) covered = text;
-    uint64_t outside = text - covered;
-    if (res->counts.records == 0 || outside < UNCOVERED_MIN_BYTES || outside * 2 <= text) return;
-    pt_errlist_add(&res->errors, "mostly_no_records", 0,
-                   "%llu of the %llu bytes of text (%llu%%), read as %s, fall in no record: "
-                   "the data may be in another layout (--format) or in statements not read",
-                   (unsigned long long)outside, (unsigned long long)text,
-                   (unsigned long long)(outside * 100 / text), res->format);
-}
-
 static void input_release(pt_scan *s, input_ctx *in)
 {
     if (atomic_fetch_sub(&in->refs, 1) != 1) return;
     pt_input_result *res = in->res;
     pt_errlist_move(&res->errors, &in->reader_errs);
     if (in->part) {
-        /* judged on the whole input when its parts are merged */
-    } else if (res->readable && !res->skipped && res->bytes > 0 && res->counts.records == 0)
-        pt_errlist_add(&res->errors, "no_records", 0,
-                       "%llu bytes read as %s, but no record found in them",
-                       (unsigned long long)res->bytes, res->format);
-    else if (res->readable && !res->skipped)
-        note_uncovered(in);
+        /* judged on the whole input when its parts are merged (pt_input_judge) */
+        res->text_bytes = in->text_bytes;
+        res->record_bytes = in->record_bytes;
+    } else {
+        pt_input_judge(res, in->text_bytes, in->record_bytes);
+    }
     pt_errlist_sort(&res->errors);
     pt_colstats_finish(in->cols, in->plan);
     pt_colstats_free(in->plan);

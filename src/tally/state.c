@@ -1,14 +1,15 @@
 /* state.c - the state file: a tally saved to disk so that scans of shards can be merged
  * later (pitally/tally.h; the streaming merge of many is statemerge.c).
  *
- * Layout (version 6), every integer an unsigned LEB128 varint unless said otherwise:
+ * Layout (version 7), every integer an unsigned LEB128 varint unless said otherwise:
  *   "PTSTATE\n"  u32-le version  u32-le 0  u64-le rules digest  u64-le case key id
  *   u64-le length of the head, then the head:
  *     shards: N (0: not shards), and for N > 0 the table digest and the shards held as
  *       ranges: count, then first and last of each
  *     n_patterns
  *     n_inputs, then per input: path, bytes, compression, encoding, format (strings are
- *       length + bytes), flags (1 readable, 2 skipped, 4 container), declared, order, md5,
+ *       length + bytes), flags (1 readable, 2 skipped, 4 container, 8 a part of a split
+ *       input: then part, parts, text bytes and record bytes follow), declared, order, md5,
  *       sha256, counts, errors (kind, message, offset, line), columns (0 none, else 1 + flags (1 by key, 2 truncated), the
  *       columns: count, then name (flag + string), position + 1, first + 1, fill, patterns:
  *       count, then pattern, matches, checked, passed, accepted, flags (1 judged,
@@ -16,6 +17,8 @@
  *       column + 1, pattern, pieces; columns.h)
  *     per pattern: matched, rejected
  *     per pattern: samples (count, then input, offset, line, masked value)
+ *   parts: per part entry of the head (flag 8), in head order, its own distinct pieces
+ *     (parts.h): a length L, then L bytes of runs as the pieces' below (none: no part)
  *   pieces: per set shard (256) a run: count, the tiers 2 to a byte, the gaps between
  *     the sorted keys Rice-coded (pt_state_put_run)
  *   subjects: per set shard a run: count, the gaps Rice-coded likewise
@@ -30,6 +33,10 @@
  * so a gap takes about log2(2^64/n) + 2 bits, near the entropy bound of such a set.
  * The checksum is over the whole file and checked, in a first pass, before anything is
  * believed; a file is refused whole, never half loaded.
+ * Version 7 added the parts (a split input, scan --shard); a file without one is a
+ * version 6 file but for the version number, so version 6 is read as well.
+ * The part section is ahead of the pieces so that a merge counts a joined input's
+ * distinct pieces (the union of its parts', statemerge.c) before it writes its head.
  * The evidence section (version 6) is what scan --state --evidence DIR keeps for merge
  * --evidence: the pieces listed and the sample candidates with their values. Its format
  * is the evidence code's (src/report/evmerge.c); this file only carries its bytes. It is
@@ -40,11 +47,13 @@
 #include "sets.h"
 #include "pitally/columns.h"
 #include "state_internal.h"
+#include "parts.h"
 #include "../util/varint.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <xxhash.h>
 
 #define MAGIC "PTSTATE\n"
@@ -77,6 +86,10 @@ typedef pt_state_writer writer;
 static void put(writer *w, const void *p, size_t n)
 {
     if (w->failed || n == 0) return;
+    if (w->count_only) {
+        w->len += n;
+        return;
+    }
     if (!w->f) {
         if (w->len + n > w->cap) {
             w->cap = w->cap ? 2 * w->cap : 1 << 16;
@@ -131,7 +144,15 @@ static void put_input(writer *w, const pt_input_result *in)
     put_str(w, in->compression);
     put_str(w, in->encoding);
     put_str(w, in->format);
-    put_var(w, (in->readable ? 1u : 0u) | (in->skipped ? 2u : 0u) | (in->container ? 4u : 0u));
+    bool part = in->parts > 1;
+    put_var(w, (in->readable ? 1u : 0u) | (in->skipped ? 2u : 0u) | (in->container ? 4u : 0u) |
+                   (part ? 8u : 0u));
+    if (part) {
+        put_var(w, in->part);
+        put_var(w, in->parts);
+        put_var(w, in->text_bytes);
+        put_var(w, in->record_bytes);
+    }
     put_var(w, in->declared);
     put_var(w, in->order);
     put_str(w, in->md5);
@@ -362,6 +383,49 @@ int pt_state_end(writer *w, char *err, size_t errlen)
     return 0;
 }
 
+/* A part's 256 runs (none held: every run empty). */
+static void put_part_runs(writer *w, pt_partkeys *pk)
+{
+    for (unsigned s = 0; s < N_SHARDS; s++) {
+        const uint64_t *keys = NULL;
+        const uint8_t *tiers = NULL;
+        size_t n = pk ? pt_partkeys_shard(pk, s, &keys, &tiers) : 0;
+        pt_state_put_run(w, keys, tiers, n, true);
+    }
+}
+
+/* A set on disk (a state being merged), copied as it is. */
+static void copy_part_runs(writer *w, const pt_partkeys *pk)
+{
+    uint8_t buf[1 << 16];
+    uint64_t left = pk->len;
+    if (fseeko(pk->f, (off_t)pk->at, SEEK_SET) != 0) w->failed = true;
+    while (left && !w->failed) {
+        size_t want = left < sizeof buf ? (size_t)left : sizeof buf;
+        if (fread(buf, 1, want, pk->f) != want) w->failed = true;
+        else put(w, buf, want);
+        left -= want;
+    }
+}
+
+void pt_state_put_parts(writer *w, const pt_tally *t)
+{
+    for (size_t i = 0; i < t->n_inputs; i++) {
+        const pt_input_result *in = t->inputs[i];
+        if (in->parts < 2) continue;
+        pt_partkeys *pk = in->part_keys;
+        if (pk && pk->f) {
+            put_var(w, pk->len);
+            copy_part_runs(w, pk);
+            continue;
+        }
+        writer size = {.count_only = true};
+        put_part_runs(&size, pk);
+        put_var(w, size.len);
+        put_part_runs(w, pk);
+    }
+}
+
 void pt_state_put_section(writer *w, FILE *section)
 {
     uint64_t n = 0;
@@ -383,6 +447,7 @@ int pt_tally_save_section(const pt_tally *t, uint64_t rules_digest, FILE *sectio
 {
     writer w;
     pt_state_begin(&w, f, rules_digest, t);
+    pt_state_put_parts(&w, t);
     for (unsigned s = 0; s < N_SHARDS; s++) put_piece_shard(&w, t, s);
     for (unsigned s = 0; s < N_SHARDS; s++) put_subject_shard(&w, t, s);
     pt_state_put_section(&w, section);
@@ -520,6 +585,13 @@ static void get_input(reader *r, pt_tally *t)
     in->readable = flags & 1;
     in->skipped = flags & 2;
     in->container = flags & 4;
+    if (flags & 8) {
+        uint64_t part = get_var(r), parts = get_var(r);
+        if (parts < 2 || parts > 65536 || part >= parts) r->bad = true;
+        else in->part = (uint32_t)part, in->parts = (uint32_t)parts;
+        in->text_bytes = get_var(r);
+        in->record_bytes = get_var(r);
+    }
     in->declared = get_var(r);
     in->order = get_var(r);
     char *md5 = get_str(r), *sha = get_str(r);
@@ -672,9 +744,10 @@ static const char *check_sum(FILE *f, uint64_t *len)
 static const char *check_header(FILE *f, uint8_t hdr[40], char *msg, size_t msglen)
 {
     if (fread(hdr, 1, 40, f) != 40 || memcmp(hdr, MAGIC, 8) != 0) return "not a pitally state file";
-    if (le64(hdr + 8) == PT_STATE_VERSION) return NULL;
+    /* version 6 is version 7 without split inputs: no part entry, no part section */
+    if (le64(hdr + 8) == PT_STATE_VERSION || le64(hdr + 8) == 6) return NULL;
     snprintf(msg, msglen, "a state file of another version (version %llu; this pitally reads "
-             "version %d)", (unsigned long long)le64(hdr + 8), PT_STATE_VERSION);
+             "versions 6 and %d)", (unsigned long long)le64(hdr + 8), PT_STATE_VERSION);
     return msg;
 }
 
@@ -723,7 +796,7 @@ pt_tally *pt_state_open(FILE *f, uint64_t rules_digest, pt_state_stream *st, cha
     if (!why) why = section_length(f, len, le64(hdr + 32), &section);
     pt_tally *t = NULL;
     if (!why) {
-        *st = (pt_state_stream){f, len - 56 - section, false, len - 56 - section + 40, section};
+        *st = (pt_state_stream){f, len - 56 - section, false, len - 56 - section + 40, section, 0};
         t = read_head(st, (size_t)le64(hdr + 32));
         if (!t) why = "malformed contents behind a valid checksum";
     }
@@ -843,6 +916,46 @@ void pt_state_run_free(pt_state_run *r)
     r->tiers_cap = 0;
 }
 
+/* One part's runs from the stream into memory: exactly len bytes of them. */
+static pt_partkeys *load_part(pt_state_stream *st, uint32_t part, uint64_t len)
+{
+    pt_partkeys *pk = pt_partkeys_new(part);
+    pt_state_run r = {0};
+    uint64_t left = st->left, key;
+    unsigned tier;
+    for (unsigned s = 0; s < N_SHARDS && pt_state_run_open(&r, st, true); s++)
+        while (pt_state_run_next(&r, &key, &tier)) pt_partkeys_push(pk, s, key, tier);
+    pt_state_run_free(&r);
+    if (left - st->left != len) st->bad = true;
+    return pk;
+}
+
+bool pt_state_get_parts(pt_state_stream *st, pt_tally *t, bool load)
+{
+    for (size_t i = 0; i < t->n_inputs && !st->bad; i++) {
+        pt_input_result *in = t->inputs[i];
+        if (in->parts < 2) continue;
+        uint64_t len = stream_var(st);
+        if (st->bad || len > st->left) {
+            st->bad = true;
+            break;
+        }
+        pt_partkeys_free(in->part_keys);
+        if (load) {
+            in->part_keys = load_part(st, in->part, len);
+            continue;
+        }
+        off_t at = ftello(st->f);
+        if (at < 0 || fseeko(st->f, (off_t)len, SEEK_CUR) != 0) st->bad = true;
+        else in->part_keys = pt_partkeys_on_disk(in->part, st->f, (uint64_t)at, len);
+        st->left -= len;
+    }
+    off_t runs = st->bad ? -1 : ftello(st->f);
+    if (runs < 0) st->bad = true;
+    else st->runs_at = (uint64_t)runs;
+    return !st->bad;
+}
+
 /* The runs of the stream into t's sets. */
 static void load_sets(pt_state_stream *st, pt_tally *t)
 {
@@ -871,7 +984,7 @@ pt_tally *pt_tally_load(FILE *f, uint64_t rules_digest, char *err, size_t errlen
     pt_state_stream st;
     pt_tally *t = pt_state_open(f, rules_digest, &st, err, errlen);
     if (!t) return NULL;
-    load_sets(&st, t);
+    if (pt_state_get_parts(&st, t, true)) load_sets(&st, t);
     if (st.bad || st.left != 0) {
         pt_tally_free(t);
         snprintf(err, errlen, "malformed contents behind a valid checksum");

@@ -15,6 +15,7 @@ typedef struct {
     FILE *f;
     XXH64_state_t *h;
     bool failed;
+    bool count_only;           /* with f NULL: only len grows (the size of what would be put) */
     uint8_t *buf;
     size_t len, cap;
 } pt_state_writer;
@@ -40,12 +41,21 @@ typedef struct {
     uint64_t left;
     bool bad;
     uint64_t section_at, section_len;   /* the evidence section: where in f, bytes (0: none) */
+    uint64_t runs_at;          /* where the pieces' runs start, after the part section */
 } pt_state_stream;
 
 /* Check f (magic, version, checksum, rules digest) and read its head into a new tally
  * (sets empty, key_id set); the stream is then at the first run. NULL with err. */
 pt_tally *pt_state_open(FILE *f, uint64_t rules_digest, pt_state_stream *st, char *err,
                         size_t errlen);
+
+/* The part section (parts.h): the key sets of t's part entries, in t's order; a set on
+ * disk is copied as it is. After the head, before the pieces' runs. */
+void pt_state_put_parts(pt_state_writer *w, const pt_tally *t);
+/* The part section of a stream opened by pt_state_open whose head is t: each part
+ * entry's set located (on disk, in the stream's file) or, with load, read into memory;
+ * the stream is then at the pieces' runs (runs_at). false when malformed. */
+bool pt_state_get_parts(pt_state_stream *st, pt_tally *t, bool load);
 
 /* A cursor over one run. */
 typedef struct {

@@ -13,13 +13,20 @@
  * tell it where each file's is, what each file's inputs became in the merged order, and
  * the merged tier of the few pieces it asks about (its sample candidates: probes sorted
  * like the union, looked up as the union streams by, at no cost per piece).
+ * The parts of a split input (parts.h) are joined with the heads (tally.c); their key
+ * sets stay on disk, each located in its file's part section, and a joined input's
+ * distinct pieces are counted from them (one set shard at a time) before the merged
+ * head is written. A part whose file is not whole here (--partial) stays a part, its
+ * set copied into the merged state as it is. Then every file is back at its pieces.
  */
 #include "pitally/tally.h"
 #include "sets.h"
 #include "state_internal.h"
+#include "parts.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #define N_SHARDS PT_DEDUP_SHARDS
 
@@ -179,6 +186,39 @@ static void place_inputs(const pt_tally *all, const pt_input_result *const *cons
     free(v);
 }
 
+static bool has_parts(const pt_tally *t)
+{
+    for (size_t i = 0; i < t->n_inputs; i++)
+        if (t->inputs[i]->parts > 1) return true;
+    return false;
+}
+
+/* The distinct pieces of every joined input, from its parts' sets on disk; false with
+ * *bad_file when one is malformed. */
+static bool count_joined(pt_tally *all, FILE *const *files, size_t k, size_t *bad_file)
+{
+    for (size_t i = 0; i < all->n_inputs; i++) {
+        pt_input_result *in = all->inputs[i];
+        if (in->parts > 1 || !in->part_keys) continue;
+        bool ok = pt_partkeys_count(in->part_keys, &in->counts);
+        for (const pt_partkeys *pk = in->part_keys; !ok && pk; pk = pk->next)
+            for (size_t f = 0; f < k; f++)
+                if (files[f] == pk->f) *bad_file = f;
+        pt_partkeys_free(in->part_keys);
+        in->part_keys = NULL;
+        if (!ok) return false;
+    }
+    return true;
+}
+
+/* Every file back at its pieces' runs (the part sets were read or copied meanwhile). */
+static bool back_to_runs(merger *m)
+{
+    for (size_t i = 0; i < m->k; i++)
+        if (fseeko(m->st[i].f, (off_t)m->st[i].runs_at, SEEK_SET) != 0) return false;
+    return true;
+}
+
 /* Every file's head into one tally (inputs in order, key ids alike); sec (when not NULL)
  * gets each file's section and input places. */
 static pt_tally *merge_heads(FILE *const *files, size_t k, uint64_t digest, pt_state_stream *st,
@@ -189,6 +229,19 @@ static pt_tally *merge_heads(FILE *const *files, size_t k, uint64_t digest, pt_s
     size_t n = 0;
     for (; n < k; n++) {
         if (!(heads[n] = pt_state_open(files[n], digest, &st[n], err, errlen))) break;
+        if (!pt_state_get_parts(&st[n], heads[n], false)) {
+            snprintf(err, errlen, "malformed contents behind a valid checksum");
+            pt_tally_free(heads[n]);
+            heads[n] = NULL;
+            break;
+        }
+        if (sec && has_parts(heads[n])) {
+            snprintf(err, errlen, "holds parts of a split input: merge --evidence cannot join "
+                     "them (a scan with --evidence splits no file)");
+            pt_tally_free(heads[n]);
+            heads[n] = NULL;
+            break;
+        }
         was[n] = pt_xmalloc((heads[n]->n_inputs ? heads[n]->n_inputs : 1) * sizeof **was);
         for (size_t j = 0; j < heads[n]->n_inputs; j++) was[n][j] = heads[n]->inputs[j];
         if (sec) sec[n] = (pt_state_section){st[n].section_at, st[n].section_len, NULL, heads[n]->n_inputs};
@@ -240,10 +293,21 @@ int pt_tally_merge_files_ev(FILE *const *files, size_t k, uint64_t rules_digest,
         m.probe_end = hooks->probes + hooks->n_probes;
     }
     if (all && base && base->key_id != all->key_id) m.base = NULL;   /* compare refuses it */
+    if (all && !count_joined(all, files, k, bad_file)) {
+        snprintf(err, errlen, "malformed contents behind a valid checksum");
+        pt_tally_free(all);
+        all = m.all = NULL;
+    }
     pt_state_writer w;
     if (all && out) {
         pt_state_begin(&w, out, rules_digest, all);
+        pt_state_put_parts(&w, all);
         m.w = &w;
+    }
+    if (all && !back_to_runs(&m)) {
+        snprintf(err, errlen, "cannot be read");
+        pt_tally_free(all);
+        all = m.all = NULL;
     }
     for (unsigned s = 0; all && s < N_SHARDS; s++) merge_shard(&m, s, true);
     for (unsigned s = 0; all && s < N_SHARDS; s++) merge_shard(&m, s, false);

@@ -4,6 +4,8 @@
  * takes a lock beyond the sets' own. */
 #include "pitally/tally.h"
 #include "sets.h"
+#include "parts.h"
+#include "pitally/classify.h"
 #include "pitally/columns.h"
 
 #include <stdlib.h>
@@ -27,6 +29,7 @@ static void free_input(pt_input_result *in)
     free(in->path);
     pt_errlist_free(&in->errors);
     pt_colstats_free(in->columns);
+    pt_partkeys_free(in->part_keys);
     free(in);
 }
 
@@ -131,6 +134,10 @@ void pt_tally_commit(pt_tally *t, uint32_t input, pt_input_result *in, pt_counts
                      pt_fp_item *items, size_t n_items, uint64_t *subjects, size_t n_subjects)
 {
     pt_fpset_insert_batch(t->pieces, input, items, n_items);
+    if (in->parts > 1) {   /* a part: its own set, for the join's union (parts.h) */
+        if (!in->part_keys) in->part_keys = pt_partkeys_new(in->part);
+        pt_partkeys_add(in->part_keys, items, n_items);
+    }
     for (size_t i = 0; i < n_items; i++) {
         if (!items[i].new_in_input) continue;
         local->pieces.distinct++;
@@ -140,16 +147,50 @@ void pt_tally_commit(pt_tally *t, uint32_t input, pt_input_result *in, pt_counts
     pt_counts_add(&in->counts, local);
 }
 
+/* "Never silent" (issue 9): records that cover less than half of an input's text mean
+ * it was read in a layout it is not in, or its data is in statements pitally does not
+ * read. A dump's schema and comments are a few KiB, so below that the share says
+ * nothing and no entry is made. Only whole records count as covered. */
+#define UNCOVERED_MIN_BYTES 4096u
+
+void pt_input_judge(pt_input_result *res, uint64_t text, uint64_t covered)
+{
+    if (!res->readable || res->skipped) return;
+    if (res->bytes > 0 && res->counts.records == 0) {
+        pt_errlist_add(&res->errors, "no_records", 0,
+                       "%llu bytes read as %s, but no record found in them",
+                       (unsigned long long)res->bytes, res->format);
+        return;
+    }
+    if (covered > text) covered = text;
+    uint64_t outside = text - covered;
+    if (res->counts.records == 0 || outside < UNCOVERED_MIN_BYTES || outside * 2 <= text) return;
+    pt_errlist_add(&res->errors, "mostly_no_records", 0,
+                   "%llu of the %llu bytes of text (%llu%%), read as %s, fall in no record: "
+                   "the data may be in another layout (--format) or in statements not read",
+                   (unsigned long long)outside, (unsigned long long)text,
+                   (unsigned long long)(outside * 100 / text), res->format);
+}
+
 typedef struct {
     uint64_t order;
+    uint32_t part;
     uint32_t index;
 } order_ref;
 
+/* By place; the parts of a split input (one place) by part number, whichever shard's
+ * state brought them */
 static int by_order(const void *a, const void *b)
 {
     const order_ref *x = a, *y = b;
     if (x->order != y->order) return x->order < y->order ? -1 : 1;
+    if (x->part != y->part) return x->part < y->part ? -1 : 1;
     return x->index < y->index ? -1 : x->index > y->index;   /* stable */
+}
+
+static bool in_order(const pt_input_result *a, const pt_input_result *b)
+{
+    return a->order < b->order || (a->order == b->order && a->part <= b->part);
 }
 
 /* Put the inputs in order of their order field, stably (O(n log n): a merge of many
@@ -159,11 +200,12 @@ static uint32_t *sort_inputs(pt_tally *t)
 {
     bool sorted = true;
     for (size_t i = 1; i < t->n_inputs && sorted; i++)
-        sorted = t->inputs[i - 1]->order <= t->inputs[i]->order;
+        sorted = in_order(t->inputs[i - 1], t->inputs[i]);
     if (sorted) return NULL;
     size_t n = t->n_inputs;
     order_ref *refs = pt_xmalloc(n * sizeof *refs);
-    for (size_t i = 0; i < n; i++) refs[i] = (order_ref){t->inputs[i]->order, (uint32_t)i};
+    for (size_t i = 0; i < n; i++)
+        refs[i] = (order_ref){t->inputs[i]->order, t->inputs[i]->part, (uint32_t)i};
     qsort(refs, n, sizeof *refs, by_order);
     uint32_t *new_of = pt_xmalloc(n * sizeof *new_of);
     pt_input_result **v = pt_xmalloc(n * sizeof *v);
@@ -174,6 +216,113 @@ static uint32_t *sort_inputs(pt_tally *t)
     memcpy(t->inputs, v, n * sizeof *v);
     free(v);
     free(refs);
+    return new_of;
+}
+
+/* ---- the join of a split input's parts (docs/shards.md) ---- */
+
+/* Do inputs[i..] hold every part of one split input, in order? */
+static size_t whole_group(const pt_tally *t, size_t i)
+{
+    const pt_input_result *first = t->inputs[i];
+    uint32_t parts = first->parts;
+    if (parts < 2 || first->part != 0 || t->n_inputs - i < parts) return 0;
+    for (uint32_t p = 1; p < parts; p++) {
+        const pt_input_result *in = t->inputs[i + p];
+        if (in->parts != parts || in->part != p || in->order != first->order ||
+            strcmp(in->path, first->path) != 0)
+            return 0;
+    }
+    return parts;
+}
+
+/* The column counts of a later part into the earlier ones'. Every part took its
+ * decisions from the same sample (the input's head), so a cell's decision is copied
+ * from whichever part has it. */
+static void join_columns(pt_input_result *d, pt_input_result *p)
+{
+    if (!p->columns) return;
+    if (!d->columns) {
+        d->columns = p->columns;
+        p->columns = NULL;
+        return;
+    }
+    pt_colstats_merge(d->columns, p->columns);
+    pt_colstats_finish(d->columns, p->columns);   /* its decisions, for the columns it added */
+}
+
+/* Part p into d (the parts before it, joined): sums, its errors, the bytes and hashes of
+ * the part that read the file to its end. */
+static void join_part(pt_input_result *d, pt_input_result *p)
+{
+    pt_counts_add(&d->counts, &p->counts);   /* distinct: the union's, counted after */
+    d->bytes += p->bytes;                    /* one part's only: the others hold 0 */
+    if (!d->md5[0] && p->md5[0]) {
+        memcpy(d->md5, p->md5, sizeof d->md5);
+        memcpy(d->sha256, p->sha256, sizeof d->sha256);
+    }
+    if (p->text_bytes > d->text_bytes) d->text_bytes = p->text_bytes;
+    d->record_bytes += p->record_bytes;
+    d->readable = d->readable && p->readable;
+    d->skipped = d->skipped || p->skipped;
+    pt_errlist_move(&d->errors, &p->errors);
+    join_columns(d, p);
+    pt_partkeys *tail = d->part_keys;
+    while (tail && tail->next) tail = tail->next;
+    if (tail) tail->next = p->part_keys;
+    else d->part_keys = p->part_keys;
+    p->part_keys = NULL;
+}
+
+/* Count a joined input's distinct pieces from its parts' sets when they are in memory
+ * (a streamed merge counts those on disk: statemerge.c). */
+static void count_joined(pt_input_result *in)
+{
+    for (const pt_partkeys *pk = in->part_keys; pk; pk = pk->next)
+        if (pk->f) return;
+    if (in->part_keys) pt_partkeys_count(in->part_keys, &in->counts);
+    else {
+        in->counts.pieces.distinct = 0;
+        for (int k = 0; k < PT_MAX_TIERS; k++) in->counts.tiers[k].distinct = 0;
+    }
+    pt_partkeys_free(in->part_keys);
+    in->part_keys = NULL;
+}
+
+/* Join every split input whose parts are all here (adjacent, once sorted) into its
+ * first part's entry, judged as one input. Returns for each index its new one, or NULL
+ * when nothing was joined. A merge of some shards (--partial) keeps the parts of a file
+ * it does not hold whole as they are, for a later merge. */
+static uint32_t *join_parts(pt_tally *t)
+{
+    uint32_t *new_of = NULL;
+    size_t out = 0;
+    for (size_t i = 0; i < t->n_inputs;) {
+        size_t n = whole_group(t, i);
+        if (n && !new_of) {
+            new_of = pt_xmalloc(t->n_inputs * sizeof *new_of);
+            for (size_t k = 0; k < i; k++) new_of[k] = (uint32_t)k;
+        }
+        if (new_of) new_of[i] = (uint32_t)out;
+        pt_input_result *d = t->inputs[i];
+        t->inputs[out++] = d;
+        if (!n) {
+            i++;
+            continue;
+        }
+        for (size_t p = 1; p < n; p++) {
+            new_of[i + p] = (uint32_t)(out - 1);
+            join_part(d, t->inputs[i + p]);
+            free_input(t->inputs[i + p]);
+        }
+        d->part = d->parts = 0;
+        pt_input_judge(d, d->text_bytes, d->record_bytes);
+        pt_errlist_sort(&d->errors);
+        d->text_bytes = d->record_bytes = 0;
+        count_joined(d);
+        i += n;
+    }
+    t->n_inputs = out;
     return new_of;
 }
 
@@ -240,8 +389,18 @@ int pt_tally_merge_all(pt_tally *dst, pt_tally *const *srcs, size_t n, size_t *b
             src->samples.v[i].input += shift;
     }
     /* every list is renumbered to the final order before they merge, so "first" means
-     * first in it; one sort for all the inputs */
+     * first in it; one sort for all the inputs, then the parts of a split input joined */
     uint32_t *new_of = sort_inputs(dst);
+    size_t n_sorted = dst->n_inputs;
+    uint32_t *joined = join_parts(dst);
+    if (joined && new_of)
+        for (size_t i = 0; i < n_sorted; i++) new_of[i] = joined[new_of[i]];
+    else if (joined) {
+        free(new_of);
+        new_of = joined;
+        joined = NULL;
+    }
+    free(joined);
     if (new_of) pt_samples_renumber(&dst->samples, new_of);
     for (size_t k = 0; k < n; k++) {
         if (new_of) pt_samples_renumber(&srcs[k]->samples, new_of);

@@ -14,7 +14,7 @@
 
 static void test_parse(void)
 {
-    pt_shard s = {0, 0};
+    pt_shard s = {0, 0, 0};
     CHECK(pt_shard_parse("1/1", &s));
     CHECK_EQ(s.k, 1);
     CHECK_EQ(s.n, 1);
@@ -25,7 +25,7 @@ static void test_parse(void)
                                       " 1/2", "1/-2", "-1/2", "01/2", "1/02", "1/65537",
                                       "1//2", "1/2/3", "99999999999999999999/2"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        s = (pt_shard){7, 7};
+        s = (pt_shard){7, 7, 0};
         CHECK(!pt_shard_parse(bad[i], &s));
         CHECK_EQ(s.k, 7);   /* untouched */
     }

@@ -1,0 +1,192 @@
+/* parts.c - the key sets of the parts of a split input and their union (parts.h). */
+#include "parts.h"
+#include "sets.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#define N_SHARDS PT_DEDUP_SHARDS
+
+pt_partkeys *pt_partkeys_new(uint32_t part)
+{
+    pt_partkeys *pk = pt_xcalloc(1, sizeof *pk);
+    pk->part = part;
+    return pk;
+}
+
+pt_partkeys *pt_partkeys_on_disk(uint32_t part, FILE *f, uint64_t at, uint64_t len)
+{
+    pt_partkeys *pk = pt_partkeys_new(part);
+    pk->f = f;
+    pk->at = at;
+    pk->len = len;
+    return pk;
+}
+
+void pt_partkeys_free(pt_partkeys *pk)
+{
+    while (pk) {
+        pt_partkeys *next = pk->next;
+        free(pk->keys);
+        free(pk->shard);
+        free(pk->tier);
+        free(pk->from);
+        free(pk);
+        pk = next;
+    }
+}
+
+void pt_partkeys_push(pt_partkeys *pk, unsigned shard, uint64_t key, unsigned tier)
+{
+    if (pk->n == pk->cap) {
+        pk->cap = pk->cap ? 2 * pk->cap : 1024;
+        pk->keys = pt_xrealloc(pk->keys, pk->cap * sizeof *pk->keys);
+        pk->shard = pt_xrealloc(pk->shard, pk->cap);
+        pk->tier = pt_xrealloc(pk->tier, pk->cap);
+    }
+    pk->keys[pk->n] = key;
+    pk->shard[pk->n] = (uint8_t)shard;
+    pk->tier[pk->n] = (uint8_t)tier;
+    pk->n++;
+    free(pk->from);   /* no longer sorted */
+    pk->from = NULL;
+}
+
+void pt_partkeys_add(pt_partkeys *pk, const pt_fp_item *items, size_t n)
+{
+    /* as the set holds them (fpset.c): shard from the top byte of fp[1], key fp[0], 0
+     * kept as 1 */
+    for (size_t i = 0; i < n; i++)
+        if (items[i].new_in_input)
+            pt_partkeys_push(pk, (unsigned)(items[i].fp[1] >> 56),
+                             items[i].fp[0] ? items[i].fp[0] : 1, items[i].tier);
+}
+
+static int by_key(const void *a, const void *b)
+{
+    uint64_t x = ((const uint64_t *)a)[0], y = ((const uint64_t *)b)[0];
+    return x < y ? -1 : x > y;
+}
+
+/* Group by shard (a counting sort), then sort each shard's keys. */
+static void sort_keys(pt_partkeys *pk)
+{
+    pk->from = pt_xcalloc(N_SHARDS + 1, sizeof *pk->from);
+    for (size_t i = 0; i < pk->n; i++) pk->from[pk->shard[i] + 1]++;
+    for (unsigned s = 0; s < N_SHARDS; s++) pk->from[s + 1] += pk->from[s];
+    uint64_t *pairs = pt_xmalloc((pk->n ? pk->n : 1) * 2 * sizeof *pairs);
+    size_t *at = pt_xmalloc(N_SHARDS * sizeof *at);
+    memcpy(at, pk->from, N_SHARDS * sizeof *at);
+    for (size_t i = 0; i < pk->n; i++) {
+        size_t k = at[pk->shard[i]]++;
+        pairs[2 * k] = pk->keys[i];
+        pairs[2 * k + 1] = pk->tier[i];
+    }
+    for (unsigned s = 0; s < N_SHARDS; s++)
+        if (pk->from[s + 1] > pk->from[s])
+            qsort(pairs + 2 * pk->from[s], pk->from[s + 1] - pk->from[s], 2 * sizeof *pairs,
+                  by_key);
+    for (size_t i = 0; i < pk->n; i++) {
+        pk->keys[i] = pairs[2 * i];
+        pk->tier[i] = (uint8_t)pairs[2 * i + 1];
+    }
+    for (unsigned s = 0; s < N_SHARDS; s++)
+        for (size_t i = pk->from[s]; i < pk->from[s + 1]; i++) pk->shard[i] = (uint8_t)s;
+    free(at);
+    free(pairs);
+}
+
+size_t pt_partkeys_shard(pt_partkeys *pk, unsigned s, const uint64_t **keys,
+                         const uint8_t **tiers)
+{
+    if (!pk->from) sort_keys(pk);
+    *keys = pk->keys + pk->from[s];
+    *tiers = pk->tier + pk->from[s];
+    return pk->from[s + 1] - pk->from[s];
+}
+
+/* ---- the union ---- */
+
+typedef struct {
+    uint64_t key;
+    uint32_t rank;   /* the part's place in the chain: the earliest part's tier counts */
+    uint8_t tier;
+} ranked;
+
+static int by_key_rank(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+typedef struct {
+    ranked *v;
+    size_t n, cap;
+} ranked_list;
+
+static void push(ranked_list *l, uint64_t key, uint32_t rank, unsigned tier)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 4096;
+        l->v = pt_xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = (ranked){key, rank, (uint8_t)tier};
+}
+
+/* Shard s of a set on disk: its next run, from *pos on. */
+static bool read_run(pt_partkeys *pk, uint64_t *pos, uint32_t rank, ranked_list *l,
+                     pt_state_run *r)
+{
+    pt_state_stream st = {pk->f, pk->at + pk->len - *pos, false, 0, 0, 0};
+    if (*pos > pk->at + pk->len || fseeko(pk->f, (off_t)*pos, SEEK_SET) != 0) return false;
+    if (!pt_state_run_open(r, &st, true)) return false;
+    uint64_t key;
+    unsigned tier;
+    while (pt_state_run_next(r, &key, &tier)) push(l, key, rank, tier);
+    if (st.bad || r->i != r->n) return false;
+    *pos = pk->at + pk->len - st.left;
+    return true;
+}
+
+bool pt_partkeys_count(pt_partkeys *chain, pt_counts *c)
+{
+    c->pieces.distinct = 0;
+    for (int t = 0; t < PT_MAX_TIERS; t++) c->tiers[t].distinct = 0;
+    size_t n_parts = 0;
+    for (pt_partkeys *pk = chain; pk; pk = pk->next) n_parts++;
+    uint64_t *pos = pt_xcalloc(n_parts ? n_parts : 1, sizeof *pos);
+    size_t i = 0;
+    for (pt_partkeys *pk = chain; pk; pk = pk->next) pos[i++] = pk->at;
+    ranked_list l = {0};
+    pt_state_run run = {0};
+    bool ok = true;
+    for (unsigned s = 0; s < N_SHARDS && ok; s++) {
+        l.n = 0;
+        uint32_t rank = 0;
+        for (pt_partkeys *pk = chain; pk && ok; pk = pk->next, rank++) {
+            if (pk->f) {
+                ok = read_run(pk, &pos[rank], rank, &l, &run);
+                continue;
+            }
+            const uint64_t *keys;
+            const uint8_t *tiers;
+            size_t n = pt_partkeys_shard(pk, s, &keys, &tiers);
+            for (size_t k = 0; k < n; k++) push(&l, keys[k], rank, tiers[k]);
+        }
+        if (l.n) qsort(l.v, l.n, sizeof *l.v, by_key_rank);
+        for (size_t k = 0; k < l.n; k++) {
+            if (k > 0 && l.v[k].key == l.v[k - 1].key) continue;
+            c->pieces.distinct++;
+            c->tiers[l.v[k].tier].distinct++;
+        }
+    }
+    i = 0;
+    for (pt_partkeys *pk = chain; pk && ok; pk = pk->next, i++)
+        if (pk->f && pos[i] != pk->at + pk->len) ok = false;   /* every byte of it is runs */
+    pt_state_run_free(&run);
+    free(l.v);
+    free(pos);
+    return ok;
+}
