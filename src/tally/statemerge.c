@@ -235,9 +235,9 @@ static pt_tally *merge_heads(FILE *const *files, size_t k, uint64_t digest, pt_s
             heads[n] = NULL;
             break;
         }
-        if (sec && has_parts(heads[n])) {
-            snprintf(err, errlen, "holds parts of a split input: merge --evidence cannot join "
-                     "them (a scan with --evidence splits no file)");
+        if (sec && st[n].section_len && has_parts(heads[n])) {   /* none is made so */
+            snprintf(err, errlen, "holds parts of a split input and evidence: merge "
+                     "--evidence cannot join them (a scan with --evidence splits no file)");
             pt_tally_free(heads[n]);
             heads[n] = NULL;
             break;

@@ -1,0 +1,304 @@
+"""test_shard_split.py - a huge text file split into parts under scan --shard (issue 12,
+docs/shards.md "A huge text file split into parts"): the shards each scan some parts of
+one file, cut at record boundaries (quote-aware), and pitally merge joins the parts into
+one input, so that the merged report is one scan's, byte for byte less `run`. The
+threshold is lowered with --split-above so that a small file splits. Every count below
+is worked out by hand from the files written here."""
+import gzip
+import json
+import os
+
+from run import PATTERNS, Failure, check_report, eq, run
+
+def nominal_cut(size, p, parts):
+    """src/fileio/shard.c: part p starts at p/parts of the size"""
+    return size // parts * p + size % parts * p // parts
+
+
+# ---- the CSV: rows of a fixed length whose third field is quoted over two lines ----
+
+HEAD = "编号,手机号,备注\n"   # 6 + 1 + 9 + 1 + 6 + 1 = 24 bytes (编号 备注 手机号: 3 bytes a character)
+K = 40                       # the letters on each line of the quoted field
+ROW = 23 + 2 * K             # n%05d (6) , (1) mobile (11) , (1) " a*K \n b*K " \n: 103 bytes
+DISTINCT_MOBILES = 800
+EMAILS = 4                   # the last 4 rows also hold an e-mail address
+
+
+def row(i, n_rows, pad):
+    """row i of n_rows; the last one padded with pad letters, to move the cut points"""
+    note = "a" * K + "\n" + "b" * K
+    if i == n_rows - 1:
+        note += "c" * pad
+    if i >= n_rows - EMAILS:
+        note += " e%05d@example.com" % i
+    return 'n%05d,138%08d,"%s"\n' % (i, i % DISTINCT_MOBILES, note)
+
+
+def inside_quote(offset):
+    """Is byte offset of the CSV inside a quoted field, before its newline (where a cut
+    that ignored quotes would end a record in the middle of one)?"""
+    at = (offset - len(HEAD.encode())) % ROW
+    return 20 <= at <= 20 + K   # the opening quote is byte 19 of a row, its newline 20 + K
+
+
+def csv_text(n_rows, pad):
+    return HEAD + "".join(row(i, n_rows, pad) for i in range(n_rows))
+
+
+def pick_rows():
+    """The first number of rows from 2400 on, and padding of the last row, whose nominal
+    cuts (2, 3 and 4 parts: the file splits into N parts for N shards, being nearly all
+    the bytes) all fall inside a quoted field before its newline: every part boundary has
+    to be found past a quote's newline. The rows before the last are 103 bytes, the last
+    4 hold 19 bytes more (" e%05d@example.com"), the last pad more."""
+    for n in range(2400, 2600):
+        for pad in range(400):
+            size = len(HEAD.encode()) + ROW * n + EMAILS * 19 + pad
+            cuts = [nominal_cut(size, p, parts) for parts in (2, 3, 4) for p in range(1, parts)]
+            if all(inside_quote(c) for c in cuts):
+                assert len(csv_text(n, pad).encode()) == size
+                return n, pad
+    raise Failure("no row count puts every cut inside a quote")
+
+
+# ---- running shards and merges ----
+
+def keygen(tmp):
+    key = os.path.join(tmp, "case.key")
+    if not os.path.exists(key):
+        run(["keygen", key])
+    return ["--case-key", key]
+
+
+def common(tmp):
+    return ["--patterns", PATTERNS, "--progress", "never"] + keygen(tmp)
+
+
+def whole_scan(tmp, paths, *extra):
+    """one scan's JSON report and text report (less its Run section)"""
+    js = os.path.join(tmp, "whole.json")
+    p = run(["scan", "--json", js] + common(tmp) + list(extra) + paths)
+    with open(js, encoding="utf-8") as f:
+        report = json.load(f)
+    check_report(report)
+    return report, strip_text(p.stdout)
+
+
+def strip_text(out):
+    text = out.decode("utf-8")
+    return text[:text.index("Run:")] if "Run:" in text else text
+
+
+def strip_json(report):
+    r = dict(report)
+    r.pop("run")
+    return json.dumps(r, sort_keys=True, ensure_ascii=False)
+
+
+def shard_states(tmp, paths, n, tag, *extra, split="4096"):
+    """scan --shard K/N for every K, each saving its state; returns the state paths and
+    the shards' own JSON reports"""
+    states, reports = [], []
+    for k in range(1, n + 1):
+        st = os.path.join(tmp, "%s.%d-%d.pst" % (tag, k, n))
+        js = os.path.join(tmp, "%s.%d-%d.json" % (tag, k, n))
+        run(["scan", "--shard", "%d/%d" % (k, n), "--split-above", split, "--state", st,
+             "--json", js] + common(tmp) + list(extra) + paths)
+        with open(js, encoding="utf-8") as f:
+            reports.append(json.load(f))
+        states.append(st)
+    return states, reports
+
+
+def merge(tmp, states, *extra):
+    js = os.path.join(tmp, "merged.json")
+    p = run(["merge", "--json", js] + common(tmp) + list(extra) + states)
+    with open(js, encoding="utf-8") as f:
+        report = json.load(f)
+    check_report(report)
+    return report, strip_text(p.stdout)
+
+
+def entries_of(reports, path):
+    """(shard, records) of every entry of path in the shards' own reports"""
+    return [(k + 1, i["records"]) for k, r in enumerate(reports) for i in r["inputs"]
+            if i["path"] == path]
+
+
+def same_as_whole(what, merged, whole):
+    if strip_json(merged[0]) != strip_json(whole[0]):
+        a, b = json.loads(strip_json(merged[0])), json.loads(strip_json(whole[0]))
+        for key in sorted(set(a) | set(b)):
+            if a.get(key) != b.get(key):
+                raise Failure("%s: the JSON report differs from one scan's in %r:\n%s\n%s" % (
+                    what, key, json.dumps(a.get(key), ensure_ascii=False)[:1500],
+                    json.dumps(b.get(key), ensure_ascii=False)[:1500]))
+    if merged[1] != whole[1]:
+        raise Failure("%s: the text report differs from one scan's:\n%s\n---\n%s" % (
+            what, merged[1][:3000], whole[1][:3000]))
+
+
+# ---- the tests ----
+
+def write_csv_case(tmp):
+    other = os.path.join(tmp, "other.csv")
+    with open(other, "w", encoding="utf-8") as f:
+        f.write("手机号\n13900000001\n")                 # 10 + 12 = 22 bytes, 1 record
+    n, pad = pick_rows()
+    big = os.path.join(tmp, "big.csv")
+    with open(big, "w", encoding="utf-8") as f:
+        f.write(csv_text(n, pad))
+    return big, other, n
+
+
+def test_split_csv_equals_one_scan(tmp):
+    """big.csv: a header and n rows of 103 bytes (the last 4 longer, with an e-mail),
+    each with a field quoted over two lines; every nominal cut for 2, 3 and 4 parts falls
+    inside such a field. As N = 2, 3, 4 shards (with other.csv, 1 record) the file goes
+    in N parts, one per shard, and the merge equals one scan."""
+    big, other, n = write_csv_case(tmp)
+    paths = [big, other]
+    whole = whole_scan(tmp, paths)
+    w = {i["path"]: i for i in whole[0]["inputs"]}
+    # by hand: n records; one piece each (the mobile; with the e-mail, the pair); the
+    # mobiles repeat every 800 rows, so n - 4 rows hold 800 distinct pieces, and the 4
+    # rows with an e-mail one each (a pair no other row has): 804 distinct, all contact
+    # (art5_5), raw n. other.csv: 1 record, 1 piece of another mobile.
+    eq(w[big]["records"], n, "records of big.csv")
+    eq(w[big]["pieces"], {"raw": n, "distinct": DISTINCT_MOBILES + EMAILS}, "pieces of big.csv")
+    eq(w[big]["tiers"]["art5_5"], {"raw": n, "distinct": DISTINCT_MOBILES + EMAILS},
+       "art5_5 of big.csv")
+    eq(whole[0]["totals"]["pieces"], {"raw": n + 1, "distinct": DISTINCT_MOBILES + EMAILS + 1},
+       "total pieces")
+    # the e-mails are in the last rows, so their samples are those of the last part:
+    # row i < n - 4 starts at byte 24 + 103 i, the rows after it 19 bytes longer each (the
+    # e-mail), all on line 2 + 2 i (the header is line 1, every row before takes two lines)
+    samples = whole[0]["totals"]["patterns"]["email"]["samples"]
+    first = n - EMAILS
+    eq([(s["offset"], s["line"]) for s in samples],
+       [(24 + ROW * i + 19 * (i - first), 2 + 2 * i) for i in range(first, first + 3)],
+       "e-mail samples (offset, line)")
+    for shards in (2, 3, 4):
+        states, reports = shard_states(tmp, paths, shards, "csv")
+        parts = entries_of(reports, big)
+        # N parts of about size / N each, one per shard (longest first, each to the
+        # least loaded shard), other.csv with the shard that got the smallest part
+        eq(sorted(k for k, _ in parts), list(range(1, shards + 1)), "shards holding a part (N=%d)" % shards)
+        eq(sum(r for _, r in parts), n, "records of the parts (N=%d)" % shards)
+        merged = merge(tmp, states)
+        same_as_whole("N=%d" % shards, merged, whole)
+        # and given in another order
+        merged = merge(tmp, states[::-1])
+        same_as_whole("N=%d, states reversed" % shards, merged, whole)
+
+
+def test_split_partial_merges(tmp):
+    """A tree of merges: shards 1+2 and 3+4 of 4 merged with --partial (each holding two
+    of the four parts of big.csv: they stay parts, with their key sets), then the two
+    merged states: the whole, equal to one scan. Also 1+3 with 2+4 (parts not adjacent)."""
+    big, other, n = write_csv_case(tmp)
+    paths = [big, other]
+    whole = whole_scan(tmp, paths)
+    states, _ = shard_states(tmp, paths, 4, "tree")
+    for a, b in (((0, 1), (2, 3)), ((0, 2), (1, 3)), ((3,), (0, 1, 2))):
+        left, right = os.path.join(tmp, "left.pst"), os.path.join(tmp, "right.pst")
+        merge(tmp, [states[i] for i in a], "--partial", "--state", left)
+        merge(tmp, [states[i] for i in b], "--partial", "--state", right)
+        same_as_whole("merge of %s and %s" % (a, b), merge(tmp, [left, right]), whole)
+
+
+def test_split_jsonl_errors_in_a_later_part(tmp):
+    """big.jsonl: n lines of {"id":i,"mobile":...}, one broken line near the end (in the
+    last part for 2, 3 and 4 parts). Its error names the whole file's line."""
+    lines = []
+    for i in range(3000):
+        lines.append('{"id":%d,"mobile":"138%08d","note":"%s"}\n' % (i, i % 500, "x" * 40))
+    bad = 2900
+    lines[bad] = '{"id":2900,"mobile":\n'   # not JSON: an error, not a record
+    big = os.path.join(tmp, "big.jsonl")
+    with open(big, "w", encoding="utf-8") as f:
+        f.write("".join(lines))
+    other = os.path.join(tmp, "other.jsonl")
+    with open(other, "w", encoding="utf-8") as f:
+        f.write('{"mobile":"13900000001"}\n')
+    paths = [big, other]
+    whole = whole_scan(tmp, paths)
+    w = {i["path"]: i for i in whole[0]["inputs"]}
+    # 2999 records (line 2901 is broken); mobiles repeat every 500 lines: 500 distinct
+    eq(w[big]["records"], 2999, "records of big.jsonl")
+    eq(w[big]["pieces"]["distinct"], 500, "distinct pieces of big.jsonl")
+    offset = sum(len(l) for l in lines[:bad])
+    size = sum(len(l) for l in lines)
+    eq(offset > nominal_cut(size, 3, 4), True, "the broken line is in the last part")
+    errs = [(e["kind"], e["line"]) for e in w[big]["errors"]]
+    eq(errs, [("json", bad + 1)], "the error and its line")
+    for shards in (2, 3, 4):
+        states, reports = shard_states(tmp, paths, shards, "jsonl")
+        eq(len(entries_of(reports, big)), shards, "parts of big.jsonl (N=%d)" % shards)
+        same_as_whole("JSONL, N=%d" % shards, merge(tmp, states), whole)
+
+
+def test_split_skips_gzip_and_sql(tmp):
+    """A gzip file and a SQL dump go whole to one shard whatever their size; a SQL dump
+    under another name is split by the table, but the head says SQL: part 0 is the whole
+    file, the other parts are empty entries, and the merge still equals one scan."""
+    text = "".join("INSERT INTO t VALUES ('n%d', '138%08d');\n" % (i, i % 300) for i in range(2000))
+    sql = os.path.join(tmp, "dump.sql")
+    with open(sql, "w", encoding="utf-8") as f:
+        f.write("CREATE TABLE t (name TEXT, mobile TEXT);\n" + text)
+    gz = os.path.join(tmp, "big.csv.gz")
+    with open(gz, "wb") as f:
+        f.write(gzip.compress(("手机号\n" + "".join("138%08d\n" % (i % 300) for i in range(5000))).encode(), 1))
+    hidden = os.path.join(tmp, "dump.txt")   # SQL under a name the table cannot tell
+    with open(hidden, "w", encoding="utf-8") as f:
+        f.write("CREATE TABLE u (name TEXT, mobile TEXT);\n" + text.replace("INTO t", "INTO u"))
+    for path in (sql, gz, hidden):
+        paths = [path]
+        whole = whole_scan(tmp, paths)
+        states, reports = shard_states(tmp, paths, 3, "whole", split="1")
+        entries = entries_of(reports, path)
+        if path == hidden:
+            # split by the table (3 parts), but read as SQL: 2000 records in part 0
+            eq(sorted(r for _, r in entries), [0, 0, 2000], "%s: parts' records" % path)
+        else:
+            eq(len(entries), 1, "%s goes whole to one shard" % path)
+        same_as_whole(path, merge(tmp, states), whole)
+
+
+def test_split_evidence_equals_one_scan(tmp):
+    """scan --shard --evidence splits no file (merge --evidence could not join the parts'
+    evidence): big.csv goes whole to one shard, and merge --evidence writes one scan's
+    directory, file for file."""
+    big, other, n = write_csv_case(tmp)
+    paths = [big, other]
+    whole_ev = os.path.join(tmp, "whole.ev")
+    whole = whole_scan(tmp, paths, "--evidence", whole_ev)
+    states, reports = [], []
+    for k in (1, 2, 3):   # each shard with an evidence directory of its own
+        st = os.path.join(tmp, "ev.%d.pst" % k)
+        js = os.path.join(tmp, "ev.%d.json" % k)
+        run(["scan", "--shard", "%d/3" % k, "--split-above", "1", "--state", st, "--json", js,
+             "--evidence", os.path.join(tmp, "ev%d" % k)] + common(tmp) + paths)
+        with open(js, encoding="utf-8") as f:
+            reports.append(json.load(f))
+        states.append(st)
+    eq(len(entries_of(reports, big)), 1, "big.csv is not split under --evidence")
+    merged_ev = os.path.join(tmp, "merged.ev")
+    merged = merge(tmp, states, "--evidence", merged_ev)
+    same_as_whole("--evidence", merged, whole)
+    names = sorted(os.listdir(whole_ev))
+    eq(sorted(os.listdir(merged_ev)), names, "the evidence files")
+    for name in names:
+        with open(os.path.join(whole_ev, name), "rb") as f, open(os.path.join(merged_ev, name), "rb") as g:
+            if f.read() != g.read():
+                raise Failure("merge --evidence: %s differs from one scan's" % name)
+
+
+def test_split_above_usage(tmp):
+    """--split-above takes a number of bytes, and belongs to scan --shard."""
+    path = os.path.join(tmp, "a.csv")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("手机号\n13900000001\n")
+    run(["scan", "--split-above", "100", path], expect_rc=1)
+    run(["scan", "--shard", "1/2", "--split-above", "0", path], expect_rc=1)
+    run(["scan", "--shard", "1/2", "--split-above", "x", path], expect_rc=1)
