@@ -1,4 +1,7 @@
-/* test_state.c - the state file's evidence section (version 6): carried byte for byte
+/* test_state.c - the state file's part section (version 7): the parts of a split input
+ * joined by a merge, in memory, streamed, and through a partial merge, their distinct
+ * pieces the union of their sets at each key's earliest part's tier; a version 6 file
+ * (version 7 without parts) still read. The evidence section: carried byte for byte
  * by a save and found again from the end of the file, kept apart from the sets a load
  * and a merge read; the merge's hooks see each file's section and where its inputs went,
  * answer the tiers asked about, and put their section into the merged state; a file of
@@ -13,6 +16,7 @@
 #include "pitally/tally.h"
 #include "../../src/tally/sets.h"
 #include "../../src/tally/state_internal.h"
+#include "../../src/tally/parts.h"
 #include "../../src/report/evidence_internal.h"
 
 static FILE *bytes_file(const char *s)
@@ -229,8 +233,159 @@ static void test_record_round_trip(void)
     free(b.p);
 }
 
+/* A version 6 file is a version 7 file without parts: read as it is. */
+static void test_version_6_read(void)
+{
+    pt_tally *t = small_tally("a.csv", 0);
+    FILE *f = saved(t, NULL);
+    FILE *v6 = patched(f, 8, 6);
+    char err[256];
+    pt_tally *back = pt_tally_load(v6, 42, err, sizeof err);
+    CHECK(back != NULL);
+    if (back) {
+        CHECK_EQ(back->n_inputs, 1);
+        CHECK_EQ(pt_fpset_size(back->pieces), 2);
+    }
+    pt_tally_free(back);
+    fclose(v6);
+    fclose(f);
+    pt_tally_free(t);
+}
+
+typedef struct {
+    unsigned shard;
+    uint64_t key;
+    unsigned tier;
+} part_key;
+
+/* Part `part` of 3 of big.csv (place 1 << 32) into t: a record per key, its keys in its
+ * own set and in t's. The last part read the file to its end: 1000 bytes, hashes, and
+ * 100000 bytes of text; every part has 300 bytes in records. */
+static void add_part(pt_tally *t, uint32_t part, const part_key *k, size_t n)
+{
+    pt_input_result *in = pt_tally_add_input(t, "big.csv");
+    in->order = 1ull << 32;
+    in->part = part;
+    in->parts = 3;
+    in->readable = true;
+    in->format = "csv";
+    in->record_bytes = 300;
+    in->text_bytes = part == 2 ? 100000 : 1000 * (part + 1);
+    if (part == 2) {
+        in->bytes = 1000;
+        memset(in->md5, 'a', 32);
+        memset(in->sha256, 'b', 64);
+    }
+    in->part_keys = pt_partkeys_new(part);
+    for (size_t i = 0; i < n; i++) {
+        pt_partkeys_push(in->part_keys, k[i].shard, k[i].key, k[i].tier);
+        pt_fpset_add(t->pieces, k[i].shard, k[i].key, k[i].tier);
+        in->counts.records++;
+        in->counts.pieces.raw++;
+        in->counts.pieces.distinct++;
+        in->counts.tiers[k[i].tier].raw++;
+        in->counts.tiers[k[i].tier].distinct++;
+    }
+}
+
+/* Shard 1 of 2 holds part 0, shard 2 parts 1 and 2. Key 10 is in parts 0 (tier 2) and
+ * 1 (tier 1): counted once, in tier 2 (its first occurrence in the file, part 0); key 30
+ * in parts 0 (tier 1) and 2 (tier 2): tier 1. Union: keys 10, 20, 30, 40, 31: 5
+ * distinct, tier 1: 1 (30), tier 2: 4. Records 3 + 2 + 2 = 7, raw 7 (tier 1: 30 and 10
+ * of part 1 = 2, tier 2: 5). Text 100000 bytes, 900 of them in records: mostly outside,
+ * one "mostly_no_records" entry, made on the joined input only. */
+static void shard_states(FILE **a, FILE **b)
+{
+    static const part_key p0[] = {{3, 10, 2}, {3, 20, 2}, {9, 30, 1}};
+    static const part_key p1[] = {{3, 10, 1}, {50, 40, 2}};
+    static const part_key p2[] = {{9, 30, 2}, {9, 31, 2}};
+    pt_tally *ta = pt_tally_new(2), *tb = pt_tally_new(2);
+    pt_tally_set_shard(ta, 1, 2, 99);
+    pt_tally_set_shard(tb, 2, 2, 99);
+    add_part(ta, 0, p0, 3);
+    add_part(tb, 1, p1, 2);
+    add_part(tb, 2, p2, 2);
+    *a = saved(ta, NULL);
+    *b = saved(tb, NULL);
+    pt_tally_free(ta);
+    pt_tally_free(tb);
+}
+
+static void check_joined(const pt_tally *t, const char *how)
+{
+    CHECK_EQ(t->n_inputs, 1);
+    if (t->n_inputs != 1) {
+        fprintf(stderr, "  (%s)\n", how);
+        return;
+    }
+    const pt_input_result *in = t->inputs[0];
+    CHECK_EQ(in->parts, 0);
+    CHECK_EQ(in->counts.records, 7);
+    CHECK_EQ(in->counts.pieces.raw, 7);
+    CHECK_EQ(in->counts.pieces.distinct, 5);
+    CHECK_EQ(in->counts.tiers[1].raw, 2);
+    CHECK_EQ(in->counts.tiers[1].distinct, 1);
+    CHECK_EQ(in->counts.tiers[2].raw, 5);
+    CHECK_EQ(in->counts.tiers[2].distinct, 4);
+    CHECK_EQ(in->bytes, 1000);
+    CHECK_EQ(strlen(in->sha256), 64);
+    CHECK_EQ(in->errors.n, 1);
+    if (in->errors.n == 1) CHECK_STR(in->errors.v[0].kind, "mostly_no_records");
+}
+
+static void test_parts_joined(void)
+{
+    FILE *a, *b;
+    shard_states(&a, &b);
+    char err[256];
+    /* in memory: loaded (their sets with them) and merged */
+    pt_tally *la = pt_tally_load(a, 42, err, sizeof err), *lb = pt_tally_load(b, 42, err, sizeof err);
+    CHECK(la && lb);
+    if (la && lb) {
+        CHECK_EQ(lb->n_inputs, 2);   /* a shard's parts stay parts */
+        CHECK_EQ(pt_tally_merge(lb, la, err, sizeof err), 0);   /* shard 2's first: sorted */
+        check_joined(lb, "in memory");
+    }
+    pt_tally_free(la);
+    pt_tally_free(lb);
+    /* streamed, with the merged state written and read again (a merge reads a file from
+     * its start) */
+    rewind(a);
+    rewind(b);
+    FILE *files[2] = {b, a}, *out = tmpfile();
+    pt_tally *m = NULL;
+    size_t bad;
+    CHECK_EQ(pt_tally_merge_files(files, 2, 42, NULL, out, &m, &bad, err, sizeof err), 0);
+    if (!m) fprintf(stderr, "  streamed: file %zu: %s\n", bad, err);
+    if (m) check_joined(m, "streamed");
+    pt_tally_free(m);
+    rewind(out);
+    pt_tally *back = pt_tally_load(out, 42, err, sizeof err);
+    CHECK(back != NULL);
+    if (back) check_joined(back, "the merged state");
+    pt_tally_free(back);
+    fclose(out);
+    /* shard 2 alone (--partial): its parts stay parts, their sets copied; then with 1 */
+    FILE *part = tmpfile();
+    rewind(b);
+    CHECK_EQ(pt_tally_merge_files(&b, 1, 42, NULL, part, &m, &bad, err, sizeof err), 0);
+    if (m) CHECK_EQ(m->n_inputs, 2);
+    pt_tally_free(m);
+    rewind(a);
+    rewind(part);
+    FILE *again[2] = {a, part};
+    CHECK_EQ(pt_tally_merge_files(again, 2, 42, NULL, NULL, &m, &bad, err, sizeof err), 0);
+    if (m) check_joined(m, "after a partial merge");
+    pt_tally_free(m);
+    fclose(part);
+    fclose(a);
+    fclose(b);
+}
+
 int main(void)
 {
+    RUN(test_version_6_read);
+    RUN(test_parts_joined);
     RUN(test_record_round_trip);
     RUN(test_section_round_trip);
     RUN(test_refused);
