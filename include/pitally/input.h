@@ -120,6 +120,10 @@ pt_encoding pt_source_encoding(const pt_source *s);
  * hash only. Returns false, with no hash, when the raw input could not be read to its
  * end (an I/O error, recorded). */
 bool pt_source_digests(pt_source *s, char md5_hex[33], char sha256_hex[65]);
+/* Hash no more of what is read: the caller will not ask for the hashes (a part of a split
+ * input that ends before the file does; its reader still reads the text before it).
+ * pt_source_digests then returns false. */
+void pt_source_stop_digests(pt_source *s);
 
 /* Raw bytes consumed so far (compressed bytes for gzip): the input's "bytes" in the
  * report once the source is exhausted, and the progress numerator. */

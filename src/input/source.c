@@ -31,7 +31,7 @@
 
 struct pt_source {
     pt_raw_input raw;
-    pt_digest *digest;   /* of every raw byte read */
+    pt_digest *digest;   /* of every raw byte read; NULL once stopped (pt_source_stop_digests) */
     pt_errlist *errs;
     pt_errlist own_errs; /* used when the caller passed no list */
     pt_source_options opt;
@@ -76,7 +76,7 @@ static size_t read_raw(pt_source *s, uint8_t *buf, size_t want)
         ssize_t n = s->raw.read(s->raw.ctx, buf, want);
         if (n > 0) {
             s->bytes_in += (uint64_t)n;
-            pt_digest_update(s->digest, buf, (size_t)n);
+            if (s->digest) pt_digest_update(s->digest, buf, (size_t)n);
             return (size_t)n;
         }
         if (n < 0 && errno == EINTR) continue;
@@ -437,8 +437,15 @@ size_t pt_source_read(pt_source *s, char *buf, size_t cap)
 
 /* ---- accessors ---- */
 
+void pt_source_stop_digests(pt_source *s)
+{
+    pt_digest_free(s->digest);
+    s->digest = NULL;
+}
+
 bool pt_source_digests(pt_source *s, char md5_hex[33], char sha256_hex[65])
 {
+    if (!s->digest) return false;
     uint8_t *buf = pt_xmalloc(READ_CHUNK);
     while (!s->raw_eof) {   /* the rest, hashed only: bytes_in keeps what was scanned */
         ssize_t n = s->raw.read(s->raw.ctx, buf, READ_CHUNK);

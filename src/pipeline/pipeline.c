@@ -741,6 +741,8 @@ static void read_chunks(reader *rd)
         rd->part_from = rd->part_no == 0 ? 0 : UINT64_MAX;
         rd->part_to = UINT64_MAX;
     }
+    if (rd->part_to != UINT64_MAX || rd->part_from == UINT64_MAX)
+        pt_source_stop_digests(rd->src);   /* the part read to the end reports the hashes */
     if (rd->part_from == UINT64_MAX) {
         pt_queue_push(&s->pool, c);
         return;

@@ -47,7 +47,7 @@ static void round_trip_run(const uint8_t *data, size_t size)
     FUZZ_REQUIRE(f && fwrite(w.buf ? w.buf : &extra, 1, w.len, f) == w.len);
     FUZZ_REQUIRE(fwrite(&extra, 1, 1, f) == 1);
     rewind(f);
-    pt_state_stream st = {f, w.len + 1, false, 0, 0};
+    pt_state_stream st = {f, w.len + 1, false, 0, 0, 0};
     pt_state_run r = {0};
     FUZZ_REQUIRE(pt_state_run_open(&r, &st, with_tiers));
     FUZZ_REQUIRE(r.n == m);
