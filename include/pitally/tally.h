@@ -5,8 +5,11 @@
  * most serious tier; and a set of subject hashes. Like a Redis RDB file and a
  * HyperLogLog merge, a tally can be saved, loaded and merged with another: every part
  * is a sum, a set union or a first-by-position list, so the merge of the tallies of
- * two scans is the tally one scan over both would give. The verdict is computed from a
- * finalised tally (pt_tally_finalize), never inside the scan.
+ * two scans is the tally one scan over both would give. The parts of a huge text file
+ * split among shards are entries of their own until a merge holds them all and joins
+ * them into one input; the distinct pieces within it are then the union of the sets each
+ * part keeps of its own (src/tally/parts.h). The verdict is computed from a finalised
+ * tally (pt_tally_finalize), never inside the scan.
  */
 #ifndef PITALLY_TALLY_H
 #define PITALLY_TALLY_H
@@ -149,7 +152,9 @@ void pt_tally_commit(pt_tally *t, uint32_t input, pt_input_result *in, pt_counts
                      pt_fp_item *items, size_t n_items, uint64_t *subjects, size_t n_subjects);
 /* Append src's inputs, counters and samples to dst and union the sets; src is emptied
  * (and may then be freed). Inputs are then in order of their order field (stable: equal
- * ones keep their place), which puts the inputs of shards back in the order of one scan.
+ * ones keep their place; the parts of a split input by part number), which puts the
+ * inputs of shards back in the order of one scan; a split input whose parts are all there
+ * is joined into one (docs/shards.md).
  * Fails (-1, err) when the pattern counts or the case keys differ. */
 int pt_tally_merge(pt_tally *dst, pt_tally *src, char *err, size_t errlen);
 /* The same for n tallies at once, with one sort of the inputs; on failure *bad is the
