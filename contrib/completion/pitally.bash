@@ -67,7 +67,7 @@ _pitally()
 
     local commands="scan merge patterns explain verify review keygen"
     local common="--patterns --policy --tier --help"
-    local scan_opts="--threads --json --state --case-key --shard --declare --evidence --sample --seed --mask
+    local scan_opts="--threads --json --state --case-key --shard --split-above --declare --evidence --sample --seed --mask
         --html --lang --patterns --policy --tier --professional --income --business-purchase
         --format --encoding --binary --max-output --max-ratio --delimiter --header --progress
         --chunk-size --max-record --baseline --fail-on --quiet --summary --help"
@@ -121,7 +121,7 @@ _pitally()
     --lang)
         COMPREPLY=($(compgen -W "en zh" -- "$cur"))
         return ;;
-    --shard)   # K/N: part K of N; nothing to offer but the form
+    --shard|--split-above)   # K/N, BYTES: nothing to offer but the form
         return ;;
     --tier)
         if [[ $cur == *=* ]]; then

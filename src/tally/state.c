@@ -10,11 +10,13 @@
  *     n_inputs, then per input: path, bytes, compression, encoding, format (strings are
  *       length + bytes), flags (1 readable, 2 skipped, 4 container, 8 a part of a split
  *       input: then part, parts, text bytes and record bytes follow), declared, order, md5,
- *       sha256, counts, errors (kind, message, offset, line), columns (0 none, else 1 + flags (1 by key, 2 truncated), the
+ *       sha256, counts, errors (kind, message, offset, line), columns (0 none, else 1 + flags (1 by key, 2 truncated, 4 shapes), the
  *       columns: count, then name (flag + string), position + 1, first + 1, fill, patterns:
  *       count, then pattern, matches, checked, passed, accepted, flags (1 judged,
  *       2 disabled), sample checked and passed; the doubt: count, then from + 1, to + 1,
- *       column + 1, pattern, pieces; columns.h)
+ *       column + 1, pattern, pieces; with flag 4 (version 7) the record shapes: those that
+ *       hold, those partly there, then count, and shape, alternative and why of each;
+ *       columns.h)
  *     per pattern: matched, rejected
  *     per pattern: samples (count, then input, offset, line, masked value)
  *   parts: per part entry of the head (flag 8), in head order, its own distinct pieces
@@ -33,8 +35,10 @@
  * so a gap takes about log2(2^64/n) + 2 bits, near the entropy bound of such a set.
  * The checksum is over the whole file and checked, in a first pass, before anything is
  * believed; a file is refused whole, never half loaded.
- * Version 7 added the parts (a split input, scan --shard); a file without one is a
- * version 6 file but for the version number, so version 6 is read as well.
+ * Version 7 added the parts (a split input, scan --shard) and the record shapes of an
+ * input's columns (which version 6 lost: a merge listed none), each behind a flag that a
+ * version 6 file never sets, with the part section empty when there is no part: so
+ * version 6 is read as well.
  * The part section is ahead of the pieces so that a merge counts a joined input's
  * distinct pieces (the union of its parts', statemerge.c) before it writes its head.
  * The evidence section (version 6) is what scan --state --evidence DIR keeps for merge
@@ -137,6 +141,29 @@ static void put_counts(writer *w, const pt_counts *c)
     for (int k = 0; k < PT_MAX_CATEGORIES; k++) put_var(w, c->categories[k]);
 }
 
+/* The record shapes decided from the input's sample (columns.h), which the reports list. */
+static bool has_shapes(const pt_colstats *c)
+{
+    for (size_t k = 0; k < PT_MAX_SHAPES; k++)
+        if (c->shape_why[k]) return true;
+    return (c->shapes_hold | c->shapes_partial) != 0;
+}
+
+static void put_shapes(writer *w, const pt_colstats *c)
+{
+    put_var(w, c->shapes_hold);
+    put_var(w, c->shapes_partial);
+    uint32_t n = 0;
+    for (size_t k = 0; k < PT_MAX_SHAPES; k++) n += c->shape_why[k] != NULL;
+    put_var(w, n);
+    for (size_t k = 0; k < PT_MAX_SHAPES; k++) {
+        if (!c->shape_why[k]) continue;
+        put_var(w, k);
+        put_var(w, c->shape_alt[k]);
+        put_str(w, c->shape_why[k]);
+    }
+}
+
 static void put_input(writer *w, const pt_input_result *in)
 {
     put_str(w, in->path);
@@ -166,7 +193,9 @@ static void put_input(writer *w, const pt_input_result *in)
         put_var(w, in->errors.v[i].line);
     }
     const pt_colstats *c = in->columns;
-    put_var(w, c ? 1u + (c->by_key ? 1u : 0u) + (c->truncated ? 2u : 0u) : 0u);
+    put_var(w, c ? 1u + (c->by_key ? 1u : 0u) + (c->truncated ? 2u : 0u) +
+                       (has_shapes(c) ? 4u : 0u)
+                 : 0u);
     if (!c) return;
     put_var(w, c->n);
     for (size_t i = 0; i < c->n; i++) {
@@ -198,6 +227,7 @@ static void put_input(writer *w, const pt_input_result *in)
         put_var(w, d->pattern);
         put_var(w, d->pieces);
     }
+    if (has_shapes(c)) put_shapes(w, c);
 }
 
 static int by_key(const void *a, const void *b)
@@ -518,12 +548,33 @@ static void get_counts(reader *r, pt_counts *c)
     for (int k = 0; k < PT_MAX_CATEGORIES; k++) c->categories[k] = get_var(r);
 }
 
+static void get_shapes(reader *r, pt_colstats *c)
+{
+    uint64_t hold = get_var(r), partial = get_var(r);
+    if (hold > UINT32_MAX || partial > UINT32_MAX) r->bad = true;
+    c->shapes_hold = (uint32_t)hold;
+    c->shapes_partial = (uint32_t)partial;
+    size_t n = get_count(r, 3);
+    for (size_t i = 0; i < n && !r->bad; i++) {
+        uint64_t k = get_var(r), alt = get_var(r);
+        char *why = get_str(r);
+        if (k >= PT_MAX_SHAPES || alt > UINT8_MAX || c->shape_why[k]) r->bad = true;
+        else {
+            c->shape_alt[k] = (uint8_t)alt;
+            c->shape_why[k] = why;
+            why = NULL;
+        }
+        free(why);
+    }
+}
+
 static pt_colstats *get_columns(reader *r, size_t n_patterns)
 {
     uint64_t flags = get_var(r);
     if (!flags || r->bad) return NULL;
     pt_colstats *c = pt_colstats_new((flags - 1) & 1);
     c->truncated = ((flags - 1) & 2) != 0;
+    bool shapes = ((flags - 1) & 4) != 0;
     size_t n = get_count(r, 6);
     for (size_t i = 0; i < n && !r->bad; i++) {
         bool has_key = get_var(r) != 0;
@@ -569,6 +620,7 @@ static pt_colstats *get_columns(reader *r, size_t n_patterns)
                                   col == (uint64_t)UINT32_MAX + 1 ? -1 : (int32_t)col - 1,
                                   (uint32_t)pat, pieces);
     }
+    if (shapes && !r->bad) get_shapes(r, c);
     return c;
 }
 

@@ -302,3 +302,30 @@ def test_split_above_usage(tmp):
     run(["scan", "--split-above", "100", path], expect_rc=1)
     run(["scan", "--shard", "1/2", "--split-above", "0", path], expect_rc=1)
     run(["scan", "--shard", "1/2", "--split-above", "x", path], expect_rc=1)
+
+
+def test_merge_keeps_record_shapes(tmp):
+    """cards.csv: 姓名,银行卡号,金额 with 300 rows of a Luhn-valid card beside an amount:
+    the record shape `property` holds for it (an account and an amount column), which
+    the reports list under the input's shapes. A state keeps the shapes (version 7;
+    version 6 lost them): one scan's state merged alone, and the file split into 2
+    parts, give one scan's report."""
+    from run import fx
+    cards = os.path.join(tmp, "cards.csv")
+    with open(cards, "w", encoding="utf-8") as f:
+        f.write("姓名,银行卡号,金额\n")
+        for i in range(300):
+            f.write("张%s,%s,%d.50\n" % ("一二三四五六七八九十"[i % 10], fx.luhn("62220200%07d" % i), 100 + i))
+    other = os.path.join(tmp, "other.csv")
+    with open(other, "w", encoding="utf-8") as f:
+        f.write("手机号\n13900000001\n")
+    paths = [cards, other]
+    whole = whole_scan(tmp, paths)
+    shapes = [(s["id"], s["holds"]) for s in whole[0]["inputs"][0]["shapes"]]
+    eq(shapes, [("property", True)], "shapes of cards.csv")
+    st = os.path.join(tmp, "one.pst")
+    run(["scan", "--state", st] + common(tmp) + paths)
+    same_as_whole("one scan's state", merge(tmp, [st]), whole)
+    states, reports = shard_states(tmp, paths, 2, "shapes", split="1")
+    eq(len(entries_of(reports, cards)), 2, "parts of cards.csv")
+    same_as_whole("2 shards", merge(tmp, states), whole)
