@@ -67,6 +67,21 @@ static inline uint64_t pt_class_mask(const uint64_t bit[256], const char *str, s
     return a | b;
 }
 
+/* The same from a table of classes (a quarter of the cache lines of the one above, for
+ * one more instruction a byte). */
+static inline uint64_t pt_class_mask8(const uint8_t cls[256], const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    uint64_t a = 0, b = 0;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        a |= (uint64_t)1 << cls[s[i]] | (uint64_t)1 << cls[s[i + 1]];
+        b |= (uint64_t)1 << cls[s[i + 2]] | (uint64_t)1 << cls[s[i + 3]];
+    }
+    for (; i < n; i++) a |= (uint64_t)1 << cls[s[i]];
+    return a | b;
+}
+
 /* The runs of at least min bytes of a byte set in a field: the longest one's length
  * (0: none) and the span from the first to the last of them. */
 typedef struct {

@@ -75,12 +75,14 @@ typedef struct key_ctx {
     uint32_t id;
     uint64_t bounds[2];
     bool exact_len;
+    /* the class each byte stands as for this key's candidates (class_projection): the
+     * class mask of its fields, from which every check is made, is 1 << of these. A
+     * byte a byte rather than a 64-bit mask a byte: the tables of a record's columns,
+     * touched byte by byte, took 2 KiB each and pushed the rest out of L1 */
+    uint8_t cls[256];
     /* shape_length of every length below 128 (the longer ones are those of 127),
      * worked out once: a field then costs two loads */
     uint8_t len_key[128], len_rep[128];
-    /* 1 << the class each byte stands as for this key's candidates (class_projection):
-     * the class mask of its fields, from which every check is made */
-    const uint64_t *class_bit;
 } key_ctx;
 
 /* The key context of field number i of the last records, by the key's bytes: valid
@@ -138,7 +140,6 @@ typedef struct {
 /* The compiled prefilter (issue 13, "compile once"): everything the scanner derives from
  * the pattern set, built once when the set is loaded (pt_prefilter_new, like YARA's
  * YR_RULES) and shared read-only by every scanner, which holds only scratch. */
-#define PROJ_POOL 64
 struct pt_prefilter {
     size_t n;                      /* patterns */
     size_t words;                  /* uint64_t words of a bit-per-pattern set */
@@ -159,10 +160,6 @@ struct pt_prefilter {
     uint64_t coarse_fine[64];      /* the byte classes of each coarse class */
     uint64_t coarse_single;        /* byte classes alone in their coarse class */
     uint64_t *yields_bits;         /* of every candidate, words each */
-    /* projected class_bit tables of the key contexts (class_projection), shared by the
-     * contexts with the same one; when full, contexts use class_bit itself */
-    uint64_t (*proj_pool)[256];
-    size_t n_proj, cap_proj;       /* cap_proj: at most PROJ_POOL */
     uint64_t *req_bits;            /* the requires_header patterns, a bit each */
     int *req_rank;                 /* per pattern: its rank among them, or -1 */
     /* key contexts: ctxs[0] for fields whose key matches no requires_header pattern's
@@ -180,7 +177,6 @@ typedef struct {
     uint64_t *bits;                /* the requires_header patterns matched (words) */
     uint16_t *list;
     key_ctx ctx;
-    uint64_t proj[256];
 } dyn_ctx;
 
 struct pt_scanner {
@@ -390,32 +386,19 @@ static void partition_candidate(class_partition *cp, const candidate *c)
     }
 }
 
-/* The class_bit table of ctx into t: each class replaced by the lowest class of its
- * group. false (t unused) when no classes merge. */
-static bool class_projection(const pt_prefilter *pf, const key_ctx *ctx, uint64_t t[256])
+/* ctx's cls: each byte's class replaced by the lowest class of its group (left as the
+ * byte classes themselves when no classes merge). */
+static void class_projection(const pt_prefilter *pf, key_ctx *ctx)
 {
     class_partition cp = {.group = {~(uint64_t)0}, .n = 1};
     partition_split(&cp, pf->ascii_classes);
     for (size_t j = 0; j < ctx->n; j++) partition_candidate(&cp, &pf->cands[ctx->list[j]]);
-    if (cp.n == 64) return false;
+    if (cp.n == 64) return;
     uint8_t stand_in[64];
     for (size_t k = 0; k < cp.n; k++)
         for (uint64_t b = cp.group[k]; b; b &= b - 1)
             stand_in[__builtin_ctzll(b)] = (uint8_t)__builtin_ctzll(cp.group[k]);
-    for (unsigned b = 0; b < 256; b++) t[b] = (uint64_t)1 << stand_in[pf->classes.cls[b]];
-    return true;
-}
-
-/* ctx's table from the prefilter's pool (an equal table is shared), or class_bit itself
- * when the pool is full or no classes merge. */
-static const uint64_t *pooled_projection(pt_prefilter *pf, const key_ctx *ctx)
-{
-    if (pf->n_proj == pf->cap_proj) return pf->class_bit;
-    uint64_t *t = pf->proj_pool[pf->n_proj];
-    if (!class_projection(pf, ctx, t)) return pf->class_bit;
-    for (size_t k = 0; k < pf->n_proj; k++)
-        if (memcmp(pf->proj_pool[k], t, sizeof pf->proj_pool[k]) == 0) return pf->proj_pool[k];
-    return pf->proj_pool[pf->n_proj++];
+    for (unsigned b = 0; b < 256; b++) ctx->cls[b] = stand_in[pf->classes.cls[b]];
 }
 
 /* Does a whole-field match of a pattern it yields to make candidate c skip a field? (A
@@ -438,8 +421,8 @@ static bool always_claimed(const pt_prefilter *pf, const uint16_t *list, size_t 
     return false;
 }
 
-/* The candidates for a key whose header matches are bits (NULL: none), in order; the
- * caller sets ctx's class_bit and id. */
+/* The candidates for a key whose header matches are bits (NULL: none), in order, with
+ * classes not projected; the caller projects them (class_projection) and sets the id. */
 static void build_list(const pt_prefilter *pf, const pt_patterns *ps, const uint64_t *bits,
                        uint16_t *list, key_ctx *ctx)
 {
@@ -463,7 +446,7 @@ static void build_list(const pt_prefilter *pf, const pt_patterns *ps, const uint
     ctx->list = list;
     ctx->n = n;
     ctx->min_length = min;
-    ctx->class_bit = pf->class_bit;
+    memcpy(ctx->cls, pf->classes.cls, sizeof ctx->cls);
     ctx->id = 0;
 }
 
@@ -648,8 +631,6 @@ pt_prefilter *pt_prefilter_new(const pt_patterns *ps)
     pf->n_ctxs = 1 + n_req;
     pf->ctxs = pt_xcalloc(pf->n_ctxs, sizeof *pf->ctxs);
     pf->ctx_lists = pt_xcalloc(pf->n_ctxs * n, sizeof *pf->ctx_lists);
-    pf->cap_proj = pf->n_ctxs < PROJ_POOL ? pf->n_ctxs : PROJ_POOL;
-    pf->proj_pool = pt_xcalloc(pf->cap_proj, sizeof *pf->proj_pool);
     uint64_t *one = pt_xcalloc(pf->words, sizeof *one);
     for (size_t k = 0; k < pf->n_ctxs; k++) {
         memset(one, 0, pf->words * sizeof *one);
@@ -657,7 +638,7 @@ pt_prefilter *pt_prefilter_new(const pt_patterns *ps)
             if (pf->req_rank[i] == (int)k - 1) one[i >> 6] |= (uint64_t)1 << (i & 63);
         key_ctx *ctx = &pf->ctxs[k];
         build_list(pf, ps, k > 0 ? one : NULL, pf->ctx_lists + k * n, ctx);
-        ctx->class_bit = pooled_projection(pf, ctx);
+        class_projection(pf, ctx);
         ctx->id = (uint32_t)(k + 1);
     }
     free(one);
@@ -670,7 +651,6 @@ void pt_prefilter_free(pt_prefilter *pf)
     for (size_t i = 0; pf->cands && i < pf->n; i++) free(pf->cands[i].alts);
     free(pf->cands);
     free(pf->tokens);
-    free(pf->proj_pool);
     free(pf->yields_bits);
     free(pf->req_bits);
     free(pf->req_rank);
@@ -931,7 +911,7 @@ static const key_ctx *context_of(pt_scanner *s, const uint64_t *bits, bool cache
     dyn_ctx *d = &s->dyn[s->n_dyn++];
     for (size_t w = 0; w < s->words; w++) d->bits[w] = bits[w] & pf->req_bits[w];
     build_list(pf, s->ps, d->bits, d->list, &d->ctx);
-    if (class_projection(pf, &d->ctx, d->proj)) d->ctx.class_bit = d->proj;
+    class_projection(pf, &d->ctx);
     d->ctx.id = new_ctx_id(s);
     return &d->ctx;
 }
@@ -1860,7 +1840,7 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
     const key_ctx *ctx = column_context(s, f, col);
     if (s->cstats) note_column(s, f, col);
     if (n < ctx->min_length && !s->reference) return;   /* too short for every candidate */
-    uint64_t bytes = pt_class_mask(ctx->class_bit, v, n);   /* as ctx's checks see it */
+    uint64_t bytes = pt_class_mask8(ctx->cls, v, n);   /* as ctx's checks see it */
     s->n_spans = 0;
     s->field_runs_known = false;
     s->field_lits_known = false;
@@ -1870,7 +1850,7 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
         return;
     }
     const uint32_t *items;
-    unsigned first = (unsigned)__builtin_ctzll(ctx->class_bit[(unsigned char)v[0]]);
+    unsigned first = ctx->cls[(unsigned char)v[0]];
     size_t k = shape_items(s, ctx, bytes, n, first, &items);
     if (__builtin_expect(s->shadow, 0))
         run_items(s, items, k, bytes, v, n, true);
