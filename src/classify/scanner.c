@@ -113,24 +113,26 @@ typedef struct {
 } colstat_slot;
 
 /* One pattern's prefilter facts, copied into a dense array so that rejecting a field
- * touches a few cache lines instead of every pt_pattern. */
+ * touches a few cache lines instead of every pt_pattern. The first 64 bytes (the array
+ * is 64-byte aligned) hold all that a field whose shape is cached reads of an item but
+ * the exact first bytes; the mask facts after them serve the making of shapes. */
 typedef struct {
-    pt_mask_facts value, masked;
-    bool field, header_only, has_yields, has_masked;
-    bool first_exact;              /* the value regex's first bytes are whole byte classes */
     const pt_token_check *token;   /* of the value regex (token->ok: it has token facts) */
     /* of its alternatives (pt_source_alternatives) when they are tighter: a field where
      * none of them finds room cannot hold a match either */
     pt_token_check *alts;
-    size_t n_alts;
     const uint64_t *yields_bits;   /* the patterns it yields to, a bit each (s->words) */
+    uint64_t lit_ids[4];           /* in the scanner's literal index */
+    bool field, header_only, has_yields, has_masked;
+    bool first_exact;              /* the value regex's first bytes are whole byte classes */
     /* required literals of the value regex: a field holds one of them only if it holds
      * every byte class of one (lit_masks); lit_dyn: look for them in the field too */
-    uint8_t n_lits;
     bool lit_dyn;
+    uint8_t n_lits;
+    uint8_t n_alts;                /* at most ALTS_MAX */
+    pt_mask_facts value, masked;
     uint64_t lit_masks[PT_LITS_MAX];
-    uint64_t lit_ids[4];           /* in the scanner's literal index */
-} candidate;
+} __attribute__((aligned(64))) candidate;
 
 typedef struct {
     size_t pattern;
@@ -147,7 +149,8 @@ struct pt_prefilter {
     pt_byteclasses classes;
     uint64_t class_bit[256];       /* 1 << class of each byte */
     uint64_t ascii_classes;        /* classes of bytes < 0x80 */
-    candidate *cands;              /* per pattern */
+    candidate *cands;              /* per pattern, 64-byte aligned in cands_mem */
+    void *cands_mem;
     pt_token_check *tokens;        /* per pattern */
     /* The ASCII bytes of the token sets of every bounded embedded-mode value regex and
      * the shortest of their minimum lengths: an ASCII-only match of any of them lies in a
@@ -508,7 +511,7 @@ static void alternative_checks(const pt_prefilter *pf, const pt_pattern *p, cand
     }
     if (ok && tighter) {
         c->alts = alts;
-        c->n_alts = m;
+        c->n_alts = (uint8_t)m;
     } else {
         free(alts);
     }
@@ -540,7 +543,8 @@ static void add_token_bytes(pt_prefilter *pf, const pt_pattern *p)
 static void build_candidates(pt_prefilter *pf, const pt_patterns *ps)
 {
     size_t n = ps->n ? ps->n : 1;
-    pf->cands = pt_xcalloc(n, sizeof *pf->cands);
+    pf->cands_mem = pt_xcalloc(n + 1, sizeof *pf->cands);   /* one more: room to align */
+    pf->cands = (candidate *)(((uintptr_t)pf->cands_mem + 63) & ~(uintptr_t)63);
     pf->tokens = pt_xcalloc(n, sizeof *pf->tokens);
     pt_byteclasses_build(&pf->classes, ps);
     for (unsigned b = 0; b < 256; b++) pf->class_bit[b] = (uint64_t)1 << pf->classes.cls[b];
@@ -649,7 +653,7 @@ void pt_prefilter_free(pt_prefilter *pf)
 {
     if (!pf) return;
     for (size_t i = 0; pf->cands && i < pf->n; i++) free(pf->cands[i].alts);
-    free(pf->cands);
+    free(pf->cands_mem);
     free(pf->tokens);
     free(pf->yields_bits);
     free(pf->req_bits);
