@@ -77,12 +77,13 @@ typedef struct key_ctx {
     bool exact_len;
     /* the class each byte stands as for this key's candidates (class_projection): the
      * class mask of its fields, from which every check is made, is 1 << of these. A
-     * byte a byte rather than a 64-bit mask a byte: the tables of a record's columns,
-     * touched byte by byte, took 2 KiB each and pushed the rest out of L1 */
-    uint8_t cls[256];
+     * byte a byte rather than a 64-bit mask a byte, and equal tables shared: the tables
+     * of a record's columns, touched byte by byte, took 2 KiB each and pushed the rest
+     * out of L1 */
+    const uint8_t *cls;
     /* shape_length of every length below 128 (the longer ones are those of 127),
-     * worked out once: a field then costs two loads */
-    uint8_t len_key[128], len_rep[128];
+     * worked out once: a field then costs one load of [0] (the key) and [1] (rep) */
+    uint8_t len_pair[128][2];
 } key_ctx;
 
 /* The key context of field number i of the last records, by the key's bytes: valid
@@ -171,6 +172,8 @@ struct pt_prefilter {
     key_ctx *ctxs;
     size_t n_ctxs;
     uint16_t *ctx_lists;           /* n per context */
+    uint8_t (*cls_pool)[256];      /* the contexts' distinct tables of classes, n_cls */
+    size_t n_cls;
 };
 
 /* The context of keys matching several requires_header patterns' headers, built by a
@@ -180,6 +183,7 @@ typedef struct {
     uint64_t *bits;                /* the requires_header patterns matched (words) */
     uint16_t *list;
     key_ctx ctx;
+    uint8_t cls[256];
 } dyn_ctx;
 
 struct pt_scanner {
@@ -329,8 +333,8 @@ static void length_keys(key_ctx *ctx)
             key++;
             rep = l;
         }
-        ctx->len_key[l] = (uint8_t)key;
-        ctx->len_rep[l] = (uint8_t)rep;
+        ctx->len_pair[l][0] = (uint8_t)key;
+        ctx->len_pair[l][1] = (uint8_t)rep;
     }
 }
 
@@ -389,19 +393,29 @@ static void partition_candidate(class_partition *cp, const candidate *c)
     }
 }
 
-/* ctx's cls: each byte's class replaced by the lowest class of its group (left as the
- * byte classes themselves when no classes merge). */
-static void class_projection(const pt_prefilter *pf, key_ctx *ctx)
+/* ctx's table of classes into t: each byte's class replaced by the lowest class of its
+ * group (the byte classes themselves when no classes merge). */
+static void class_projection(const pt_prefilter *pf, const key_ctx *ctx, uint8_t t[256])
 {
     class_partition cp = {.group = {~(uint64_t)0}, .n = 1};
     partition_split(&cp, pf->ascii_classes);
     for (size_t j = 0; j < ctx->n; j++) partition_candidate(&cp, &pf->cands[ctx->list[j]]);
-    if (cp.n == 64) return;
     uint8_t stand_in[64];
-    for (size_t k = 0; k < cp.n; k++)
+    for (unsigned c = 0; c < 64; c++) stand_in[c] = (uint8_t)c;
+    for (size_t k = 0; cp.n < 64 && k < cp.n; k++)
         for (uint64_t b = cp.group[k]; b; b &= b - 1)
             stand_in[__builtin_ctzll(b)] = (uint8_t)__builtin_ctzll(cp.group[k]);
-    for (unsigned b = 0; b < 256; b++) ctx->cls[b] = stand_in[pf->classes.cls[b]];
+    for (unsigned b = 0; b < 256; b++) t[b] = stand_in[pf->classes.cls[b]];
+}
+
+/* ctx's table from the prefilter's pool (room for one a context), an equal one shared. */
+static const uint8_t *pooled_projection(pt_prefilter *pf, const key_ctx *ctx)
+{
+    uint8_t *t = pf->cls_pool[pf->n_cls];
+    class_projection(pf, ctx, t);
+    for (size_t k = 0; k < pf->n_cls; k++)
+        if (memcmp(pf->cls_pool[k], t, sizeof pf->cls_pool[k]) == 0) return pf->cls_pool[k];
+    return pf->cls_pool[pf->n_cls++];
 }
 
 /* Does a whole-field match of a pattern it yields to make candidate c skip a field? (A
@@ -449,7 +463,7 @@ static void build_list(const pt_prefilter *pf, const pt_patterns *ps, const uint
     ctx->list = list;
     ctx->n = n;
     ctx->min_length = min;
-    memcpy(ctx->cls, pf->classes.cls, sizeof ctx->cls);
+    ctx->cls = pf->classes.cls;
     ctx->id = 0;
 }
 
@@ -635,6 +649,7 @@ pt_prefilter *pt_prefilter_new(const pt_patterns *ps)
     pf->n_ctxs = 1 + n_req;
     pf->ctxs = pt_xcalloc(pf->n_ctxs, sizeof *pf->ctxs);
     pf->ctx_lists = pt_xcalloc(pf->n_ctxs * n, sizeof *pf->ctx_lists);
+    pf->cls_pool = pt_xcalloc(pf->n_ctxs, sizeof *pf->cls_pool);
     uint64_t *one = pt_xcalloc(pf->words, sizeof *one);
     for (size_t k = 0; k < pf->n_ctxs; k++) {
         memset(one, 0, pf->words * sizeof *one);
@@ -642,7 +657,7 @@ pt_prefilter *pt_prefilter_new(const pt_patterns *ps)
             if (pf->req_rank[i] == (int)k - 1) one[i >> 6] |= (uint64_t)1 << (i & 63);
         key_ctx *ctx = &pf->ctxs[k];
         build_list(pf, ps, k > 0 ? one : NULL, pf->ctx_lists + k * n, ctx);
-        class_projection(pf, ctx);
+        ctx->cls = pooled_projection(pf, ctx);
         ctx->id = (uint32_t)(k + 1);
     }
     free(one);
@@ -660,6 +675,7 @@ void pt_prefilter_free(pt_prefilter *pf)
     free(pf->req_rank);
     free(pf->ctxs);
     free(pf->ctx_lists);
+    free(pf->cls_pool);
     free(pf);
 }
 
@@ -915,7 +931,8 @@ static const key_ctx *context_of(pt_scanner *s, const uint64_t *bits, bool cache
     dyn_ctx *d = &s->dyn[s->n_dyn++];
     for (size_t w = 0; w < s->words; w++) d->bits[w] = bits[w] & pf->req_bits[w];
     build_list(pf, s->ps, d->bits, d->list, &d->ctx);
-    class_projection(pf, &d->ctx);
+    class_projection(pf, &d->ctx, d->cls);
+    d->ctx.cls = d->cls;
     d->ctx.id = new_ctx_id(s);
     return &d->ctx;
 }
@@ -1473,8 +1490,8 @@ static uint32_t shape_length(const key_ctx *ctx, size_t n, size_t *rep)
         return n < (1u << 24) ? (uint32_t)n : (1u << 24) - 1;
     }
     unsigned l = n < 127 ? (unsigned)n : 127;
-    *rep = ctx->len_rep[l];
-    return ctx->len_key[l];
+    *rep = ctx->len_pair[l][1];
+    return ctx->len_pair[l][0];
 }
 
 /* The candidates of ctx that any field of the coarse view of (m, fcls) and n bytes
