@@ -143,6 +143,7 @@ int pt_literal_index_add(pt_literal_index *x, const char *s, size_t n)
     unsigned kind = cp >= 0 ? PT_LIT_CP : n == 2 ? PT_LIT_PAIR : PT_LIT_HASH3;
     unsigned key = kind == PT_LIT_CP ? (unsigned)cp : kind == PT_LIT_PAIR ? u[0] | (unsigned)u[1] << 8 : hash3(u);
     bit_set(kind == PT_LIT_CP ? x->first_cp : kind == PT_LIT_PAIR ? x->prefix2 : x->prefix3, key);
+    if (kind == PT_LIT_CP) bit_set(x->first_cp_fold, key & 1023u);
     if (kind != PT_LIT_CP) x->starts[u[0]] |= (uint8_t)(kind == PT_LIT_PAIR ? 2 : 1);
     for (unsigned c = 0; c < 256; c++)
         x->stop[c] = (uint8_t)(x->starts[c] | (c - 0xE0u < 0x10u ? 4 : 0));
@@ -166,6 +167,14 @@ static void literals_at(const pt_literal_index *x, unsigned key, unsigned kind,
     }
 }
 
+/* Does a PT_LIT_CP literal start with code point hi << 6 | lo? The fold first: its two
+ * lines stay in L1, where the Han characters of a record would pull a line of first_cp
+ * each (2.6 KiB of them over the Han block). */
+static inline bool cp_may_start(const pt_literal_index *x, unsigned hi, unsigned lo)
+{
+    return ((x->first_cp_fold[hi & 15u] >> lo) & 1) && ((x->first_cp[hi] >> lo) & 1);
+}
+
 void pt_literal_index_find(const pt_literal_index *x, const char *v, size_t n, uint64_t found[4])
 {
     const unsigned char *s = (const unsigned char *)v;
@@ -183,7 +192,7 @@ void pt_literal_index_find(const pt_literal_index *x, const char *v, size_t n, u
                 /* a whole 3-byte character (Han): only a PT_LIT_CP literal can start
                  * here, none inside it; cp >> 6 picks the word of first_cp */
                 unsigned hi = (c & 0x0Fu) << 6 | c1;
-                if ((x->first_cp[hi] >> c2) & 1)
+                if (cp_may_start(x, hi, c2))
                     literals_at(x, hi << 6 | c2, PT_LIT_CP, s + i, n - i, found);
                 i += 3;
                 /* Han text runs on: the next character's lead byte, with no table */
@@ -193,7 +202,7 @@ void pt_literal_index_find(const pt_literal_index *x, const char *v, size_t n, u
                     c2 = s[i + 2] ^ 0x80u;
                     if ((c1 | c2) >= 0x40u) break;
                     hi = (c & 0x0Fu) << 6 | c1;
-                    if ((x->first_cp[hi] >> c2) & 1)
+                    if (cp_may_start(x, hi, c2))
                         literals_at(x, hi << 6 | c2, PT_LIT_CP, s + i, n - i, found);
                     i += 3;
                 }

@@ -138,6 +138,7 @@ typedef struct {
     char s[PT_LIT_INDEX_MAX][PT_LIT_LEN];
     uint8_t kind[PT_LIT_INDEX_MAX];   /* PT_LIT_* */
     uint64_t first_cp[1024];  /* code points of the 3-byte characters literals start with */
+    uint64_t first_cp_fold[16];   /* the same modulo 1024 (a superset, looked at first) */
     uint64_t prefix3[1024];  /* hashed first 3 bytes of the other literals of 3 bytes or more */
     uint64_t prefix2[1024];  /* first 2 bytes of the literals of 2 bytes */
     uint8_t starts[256];     /* 1 | 2: some PT_LIT_HASH3 | PT_LIT_PAIR literal starts with the byte */
