@@ -1325,13 +1325,19 @@ static size_t next_char(const char *v, size_t n, size_t pos)
 static bool match_values(pt_scanner *s, size_t i, uint64_t bytes, const char *v, size_t n)
 {
     const pt_pattern *p = &s->ps->v[i];
+    /* a byte scan in place of the regex (field mode: the whole field or nothing) */
+    bool scan = p->fast->value_scan && s->field_ascii && !s->reference;
     bool any = false;
     size_t start = 0;
     while (start <= n && n - start >= p->fast->value_facts.min_length) {
-        if (run_value_re(s, p, false, v, n, start) <= 0) break;
-        const PCRE2_SIZE *ov = s->ov;
-        size_t ms = ov[0], me = ov[1];
-        if (ms > me || me > n) break;   /* \K tricks: give up on this field */
+        size_t ms = 0, me = n;
+        if (scan) {
+            if (!p->fast->value_scan(v, n)) break;
+        } else {
+            if (run_value_re(s, p, false, v, n, start) <= 0) break;
+            ms = s->ov[0], me = s->ov[1];
+            if (ms > me || me > n) break;   /* \K tricks: give up on this field */
+        }
         any = true;
         if (me > ms) judge_match(s, i, bytes, v, n, ms, me);
         if (p->match == PT_MATCH_FIELD) break;
