@@ -1,5 +1,6 @@
-/* fastpath.c - token checks and the shape cache of the scanner (see fastpath.h for what
- * they decide and why that is sound).
+/* fastpath.c - token checks, the literal index, the byte scans that stand in for a few
+ * field-mode regexes, and the shape cache of the scanner (see fastpath.h and
+ * classify_internal.h for what they decide and why that is sound).
  */
 #include "fastpath.h"
 
