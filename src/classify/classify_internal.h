@@ -69,7 +69,14 @@ typedef struct {
 struct pt_pattern_fast {
     void *value_re_ascii, *masked_re_ascii;
     pt_regex_facts value_facts, masked_facts;
+    /* a byte scan that says exactly what the field-mode value regex says of an ASCII
+     * field (the whole field matches), or NULL (pt_field_scanner_for) */
+    bool (*value_scan)(const char *v, size_t n);
 };
+
+/* The byte scan standing in for field-mode value regex src on ASCII fields, or NULL.
+ * Known by its source text, so a regex edited in the rules goes back to PCRE2. */
+bool (*pt_field_scanner_for(const char *src))(const char *v, size_t n);
 
 /* A pt_regex_facts in class-mask form. first/required: the field must contain a byte
  * of one of these classes (0: no such fact); must: of each of these classes. */

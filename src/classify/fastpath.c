@@ -1,5 +1,6 @@
-/* fastpath.c - token checks and the shape cache of the scanner (see fastpath.h for what
- * they decide and why that is sound).
+/* fastpath.c - token checks, the literal index, the byte scans that stand in for a few
+ * field-mode regexes, and the shape cache of the scanner (see fastpath.h and
+ * classify_internal.h for what they decide and why that is sound).
  */
 #include "fastpath.h"
 
@@ -143,6 +144,7 @@ int pt_literal_index_add(pt_literal_index *x, const char *s, size_t n)
     unsigned kind = cp >= 0 ? PT_LIT_CP : n == 2 ? PT_LIT_PAIR : PT_LIT_HASH3;
     unsigned key = kind == PT_LIT_CP ? (unsigned)cp : kind == PT_LIT_PAIR ? u[0] | (unsigned)u[1] << 8 : hash3(u);
     bit_set(kind == PT_LIT_CP ? x->first_cp : kind == PT_LIT_PAIR ? x->prefix2 : x->prefix3, key);
+    if (kind == PT_LIT_CP) bit_set(x->first_cp_fold, key & 1023u);
     if (kind != PT_LIT_CP) x->starts[u[0]] |= (uint8_t)(kind == PT_LIT_PAIR ? 2 : 1);
     for (unsigned c = 0; c < 256; c++)
         x->stop[c] = (uint8_t)(x->starts[c] | (c - 0xE0u < 0x10u ? 4 : 0));
@@ -166,6 +168,14 @@ static void literals_at(const pt_literal_index *x, unsigned key, unsigned kind,
     }
 }
 
+/* Does a PT_LIT_CP literal start with code point hi << 6 | lo? The fold first: its two
+ * lines stay in L1, where the Han characters of a record would pull a line of first_cp
+ * each (2.6 KiB of them over the Han block). */
+static inline bool cp_may_start(const pt_literal_index *x, unsigned hi, unsigned lo)
+{
+    return ((x->first_cp_fold[hi & 15u] >> lo) & 1) && ((x->first_cp[hi] >> lo) & 1);
+}
+
 void pt_literal_index_find(const pt_literal_index *x, const char *v, size_t n, uint64_t found[4])
 {
     const unsigned char *s = (const unsigned char *)v;
@@ -183,7 +193,7 @@ void pt_literal_index_find(const pt_literal_index *x, const char *v, size_t n, u
                 /* a whole 3-byte character (Han): only a PT_LIT_CP literal can start
                  * here, none inside it; cp >> 6 picks the word of first_cp */
                 unsigned hi = (c & 0x0Fu) << 6 | c1;
-                if ((x->first_cp[hi] >> c2) & 1)
+                if (cp_may_start(x, hi, c2))
                     literals_at(x, hi << 6 | c2, PT_LIT_CP, s + i, n - i, found);
                 i += 3;
                 /* Han text runs on: the next character's lead byte, with no table */
@@ -193,7 +203,7 @@ void pt_literal_index_find(const pt_literal_index *x, const char *v, size_t n, u
                     c2 = s[i + 2] ^ 0x80u;
                     if ((c1 | c2) >= 0x40u) break;
                     hi = (c & 0x0Fu) << 6 | c1;
-                    if ((x->first_cp[hi] >> c2) & 1)
+                    if (cp_may_start(x, hi, c2))
                         literals_at(x, hi << 6 | c2, PT_LIT_CP, s + i, n - i, found);
                     i += 3;
                 }
@@ -212,6 +222,59 @@ void pt_literal_index_find(const pt_literal_index *x, const char *v, size_t n, u
         }
         i++;
     }
+}
+
+/* ---- byte scans for field-mode regexes ---------------------------------------------- *
+ * A value regex run on every field of a column costs a PCRE2 call (the JIT's entry, the
+ * match data, the compiled code's header: a few cache lines each time) for what a few
+ * compares decide. These scans answer exactly what the regex answers, anchored at both
+ * ends (field mode), on ASCII fields, where \d is [0-9]; tests/unit/test_fastpath.c
+ * compares each with PCRE2 on crafted and random fields. */
+
+static size_t digit_run(const char *v, size_t n, size_t i)
+{
+    size_t k = i;
+    while (k < n && (unsigned char)(v[k] - '0') < 10) k++;
+    return k - i;
+}
+
+/* [-+]?\d{1,15}(?:\.\d{1,4})?|[-+]?\d{1,3}(?:,\d{3})+(?:\.\d{1,4})? : an amount, plain
+ * or with thousands separators. After the sign and the first digits, a comma leaves only
+ * the second alternative (the first allows no comma), anything else only the first (the
+ * second needs a comma there); neither can give back digits to make another split. */
+static bool scan_amount(const char *v, size_t n)
+{
+    size_t i = n && (v[0] == '-' || v[0] == '+');
+    size_t d = digit_run(v, n, i);
+    if (d == 0) return false;
+    size_t j = i + d;
+    if (j < n && v[j] == ',') {
+        if (d > 3) return false;
+        while (j < n && v[j] == ',') {
+            if (digit_run(v, n, j + 1) != 3) return false;   /* exactly 3, then no digit */
+            j += 4;
+        }
+    } else if (d > 15) {
+        return false;
+    }
+    if (j == n) return true;
+    if (v[j] != '.') return false;
+    size_t f = digit_run(v, n, j + 1);
+    return f >= 1 && f <= 4 && j + 1 + f == n;
+}
+
+static const struct {
+    const char *src;
+    bool (*scan)(const char *v, size_t n);
+} field_scanners[] = {
+    {"[-+]?\\d{1,15}(?:\\.\\d{1,4})?|[-+]?\\d{1,3}(?:,\\d{3})+(?:\\.\\d{1,4})?", scan_amount},
+};
+
+bool (*pt_field_scanner_for(const char *src))(const char *v, size_t n)
+{
+    for (size_t k = 0; src && k < sizeof field_scanners / sizeof field_scanners[0]; k++)
+        if (strcmp(field_scanners[k].src, src) == 0) return field_scanners[k].scan;
+    return NULL;
 }
 
 /* ---- the shape cache ---------------------------------------------------------------- */

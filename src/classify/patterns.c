@@ -388,6 +388,7 @@ static int parse_regexes(loader *L, yaml_node_t *map, pt_pattern *p, uint32_t *m
         p->value_re = re;
         p->fast->value_re_ascii = compile_ascii_variant(value, anchor);
         p->value_src = pt_xstrdup(pt_yaml_scalar(value));
+        if (p->match == PT_MATCH_FIELD) p->fast->value_scan = pt_field_scanner_for(p->value_src);
     }
     if (masked) {
         if (compile_regex(L, masked, p->id, "masked", anchor, &re, &p->fast->masked_facts, max_captures))

@@ -75,12 +75,15 @@ typedef struct key_ctx {
     uint32_t id;
     uint64_t bounds[2];
     bool exact_len;
+    /* the class each byte stands as for this key's candidates (class_projection): the
+     * class mask of its fields, from which every check is made, is 1 << of these. A
+     * byte a byte rather than a 64-bit mask a byte, and equal tables shared: the tables
+     * of a record's columns, touched byte by byte, took 2 KiB each and pushed the rest
+     * out of L1 */
+    const uint8_t *cls;
     /* shape_length of every length below 128 (the longer ones are those of 127),
-     * worked out once: a field then costs two loads */
-    uint8_t len_key[128], len_rep[128];
-    /* 1 << the class each byte stands as for this key's candidates (class_projection):
-     * the class mask of its fields, from which every check is made */
-    const uint64_t *class_bit;
+     * worked out once: a field then costs one load of [0] (the key) and [1] (rep) */
+    uint8_t len_pair[128][2];
 } key_ctx;
 
 /* The key context of field number i of the last records, by the key's bytes: valid
@@ -111,24 +114,26 @@ typedef struct {
 } colstat_slot;
 
 /* One pattern's prefilter facts, copied into a dense array so that rejecting a field
- * touches a few cache lines instead of every pt_pattern. */
+ * touches a few cache lines instead of every pt_pattern. The first 64 bytes (the array
+ * is 64-byte aligned) hold all that a field whose shape is cached reads of an item but
+ * the exact first bytes; the mask facts after them serve the making of shapes. */
 typedef struct {
-    pt_mask_facts value, masked;
-    bool field, header_only, has_yields, has_masked;
-    bool first_exact;              /* the value regex's first bytes are whole byte classes */
     const pt_token_check *token;   /* of the value regex (token->ok: it has token facts) */
     /* of its alternatives (pt_source_alternatives) when they are tighter: a field where
      * none of them finds room cannot hold a match either */
     pt_token_check *alts;
-    size_t n_alts;
     const uint64_t *yields_bits;   /* the patterns it yields to, a bit each (s->words) */
+    uint64_t lit_ids[4];           /* in the scanner's literal index */
+    bool field, header_only, has_yields, has_masked;
+    bool first_exact;              /* the value regex's first bytes are whole byte classes */
     /* required literals of the value regex: a field holds one of them only if it holds
      * every byte class of one (lit_masks); lit_dyn: look for them in the field too */
-    uint8_t n_lits;
     bool lit_dyn;
+    uint8_t n_lits;
+    uint8_t n_alts;                /* at most ALTS_MAX */
+    pt_mask_facts value, masked;
     uint64_t lit_masks[PT_LITS_MAX];
-    uint64_t lit_ids[4];           /* in the scanner's literal index */
-} candidate;
+} __attribute__((aligned(64))) candidate;
 
 typedef struct {
     size_t pattern;
@@ -138,7 +143,6 @@ typedef struct {
 /* The compiled prefilter (issue 13, "compile once"): everything the scanner derives from
  * the pattern set, built once when the set is loaded (pt_prefilter_new, like YARA's
  * YR_RULES) and shared read-only by every scanner, which holds only scratch. */
-#define PROJ_POOL 64
 struct pt_prefilter {
     size_t n;                      /* patterns */
     size_t words;                  /* uint64_t words of a bit-per-pattern set */
@@ -146,7 +150,8 @@ struct pt_prefilter {
     pt_byteclasses classes;
     uint64_t class_bit[256];       /* 1 << class of each byte */
     uint64_t ascii_classes;        /* classes of bytes < 0x80 */
-    candidate *cands;              /* per pattern */
+    candidate *cands;              /* per pattern, 64-byte aligned in cands_mem */
+    void *cands_mem;
     pt_token_check *tokens;        /* per pattern */
     /* The ASCII bytes of the token sets of every bounded embedded-mode value regex and
      * the shortest of their minimum lengths: an ASCII-only match of any of them lies in a
@@ -159,10 +164,6 @@ struct pt_prefilter {
     uint64_t coarse_fine[64];      /* the byte classes of each coarse class */
     uint64_t coarse_single;        /* byte classes alone in their coarse class */
     uint64_t *yields_bits;         /* of every candidate, words each */
-    /* projected class_bit tables of the key contexts (class_projection), shared by the
-     * contexts with the same one; when full, contexts use class_bit itself */
-    uint64_t (*proj_pool)[256];
-    size_t n_proj, cap_proj;       /* cap_proj: at most PROJ_POOL */
     uint64_t *req_bits;            /* the requires_header patterns, a bit each */
     int *req_rank;                 /* per pattern: its rank among them, or -1 */
     /* key contexts: ctxs[0] for fields whose key matches no requires_header pattern's
@@ -171,6 +172,8 @@ struct pt_prefilter {
     key_ctx *ctxs;
     size_t n_ctxs;
     uint16_t *ctx_lists;           /* n per context */
+    uint8_t (*cls_pool)[256];      /* the contexts' distinct tables of classes, n_cls */
+    size_t n_cls;
 };
 
 /* The context of keys matching several requires_header patterns' headers, built by a
@@ -180,7 +183,7 @@ typedef struct {
     uint64_t *bits;                /* the requires_header patterns matched (words) */
     uint16_t *list;
     key_ctx ctx;
-    uint64_t proj[256];
+    uint8_t cls[256];
 } dyn_ctx;
 
 struct pt_scanner {
@@ -330,8 +333,8 @@ static void length_keys(key_ctx *ctx)
             key++;
             rep = l;
         }
-        ctx->len_key[l] = (uint8_t)key;
-        ctx->len_rep[l] = (uint8_t)rep;
+        ctx->len_pair[l][0] = (uint8_t)key;
+        ctx->len_pair[l][1] = (uint8_t)rep;
     }
 }
 
@@ -390,32 +393,29 @@ static void partition_candidate(class_partition *cp, const candidate *c)
     }
 }
 
-/* The class_bit table of ctx into t: each class replaced by the lowest class of its
- * group. false (t unused) when no classes merge. */
-static bool class_projection(const pt_prefilter *pf, const key_ctx *ctx, uint64_t t[256])
+/* ctx's table of classes into t: each byte's class replaced by the lowest class of its
+ * group (the byte classes themselves when no classes merge). */
+static void class_projection(const pt_prefilter *pf, const key_ctx *ctx, uint8_t t[256])
 {
     class_partition cp = {.group = {~(uint64_t)0}, .n = 1};
     partition_split(&cp, pf->ascii_classes);
     for (size_t j = 0; j < ctx->n; j++) partition_candidate(&cp, &pf->cands[ctx->list[j]]);
-    if (cp.n == 64) return false;
     uint8_t stand_in[64];
-    for (size_t k = 0; k < cp.n; k++)
+    for (unsigned c = 0; c < 64; c++) stand_in[c] = (uint8_t)c;
+    for (size_t k = 0; cp.n < 64 && k < cp.n; k++)
         for (uint64_t b = cp.group[k]; b; b &= b - 1)
             stand_in[__builtin_ctzll(b)] = (uint8_t)__builtin_ctzll(cp.group[k]);
-    for (unsigned b = 0; b < 256; b++) t[b] = (uint64_t)1 << stand_in[pf->classes.cls[b]];
-    return true;
+    for (unsigned b = 0; b < 256; b++) t[b] = stand_in[pf->classes.cls[b]];
 }
 
-/* ctx's table from the prefilter's pool (an equal table is shared), or class_bit itself
- * when the pool is full or no classes merge. */
-static const uint64_t *pooled_projection(pt_prefilter *pf, const key_ctx *ctx)
+/* ctx's table from the prefilter's pool (room for one a context), an equal one shared. */
+static const uint8_t *pooled_projection(pt_prefilter *pf, const key_ctx *ctx)
 {
-    if (pf->n_proj == pf->cap_proj) return pf->class_bit;
-    uint64_t *t = pf->proj_pool[pf->n_proj];
-    if (!class_projection(pf, ctx, t)) return pf->class_bit;
-    for (size_t k = 0; k < pf->n_proj; k++)
-        if (memcmp(pf->proj_pool[k], t, sizeof pf->proj_pool[k]) == 0) return pf->proj_pool[k];
-    return pf->proj_pool[pf->n_proj++];
+    uint8_t *t = pf->cls_pool[pf->n_cls];
+    class_projection(pf, ctx, t);
+    for (size_t k = 0; k < pf->n_cls; k++)
+        if (memcmp(pf->cls_pool[k], t, sizeof pf->cls_pool[k]) == 0) return pf->cls_pool[k];
+    return pf->cls_pool[pf->n_cls++];
 }
 
 /* Does a whole-field match of a pattern it yields to make candidate c skip a field? (A
@@ -438,8 +438,8 @@ static bool always_claimed(const pt_prefilter *pf, const uint16_t *list, size_t 
     return false;
 }
 
-/* The candidates for a key whose header matches are bits (NULL: none), in order; the
- * caller sets ctx's class_bit and id. */
+/* The candidates for a key whose header matches are bits (NULL: none), in order, with
+ * classes not projected; the caller projects them (class_projection) and sets the id. */
 static void build_list(const pt_prefilter *pf, const pt_patterns *ps, const uint64_t *bits,
                        uint16_t *list, key_ctx *ctx)
 {
@@ -463,7 +463,7 @@ static void build_list(const pt_prefilter *pf, const pt_patterns *ps, const uint
     ctx->list = list;
     ctx->n = n;
     ctx->min_length = min;
-    ctx->class_bit = pf->class_bit;
+    ctx->cls = pf->classes.cls;
     ctx->id = 0;
 }
 
@@ -525,7 +525,7 @@ static void alternative_checks(const pt_prefilter *pf, const pt_pattern *p, cand
     }
     if (ok && tighter) {
         c->alts = alts;
-        c->n_alts = m;
+        c->n_alts = (uint8_t)m;
     } else {
         free(alts);
     }
@@ -557,7 +557,8 @@ static void add_token_bytes(pt_prefilter *pf, const pt_pattern *p)
 static void build_candidates(pt_prefilter *pf, const pt_patterns *ps)
 {
     size_t n = ps->n ? ps->n : 1;
-    pf->cands = pt_xcalloc(n, sizeof *pf->cands);
+    pf->cands_mem = pt_xcalloc(n + 1, sizeof *pf->cands);   /* one more: room to align */
+    pf->cands = (candidate *)(((uintptr_t)pf->cands_mem + 63) & ~(uintptr_t)63);
     pf->tokens = pt_xcalloc(n, sizeof *pf->tokens);
     pt_byteclasses_build(&pf->classes, ps);
     for (unsigned b = 0; b < 256; b++) pf->class_bit[b] = (uint64_t)1 << pf->classes.cls[b];
@@ -648,8 +649,7 @@ pt_prefilter *pt_prefilter_new(const pt_patterns *ps)
     pf->n_ctxs = 1 + n_req;
     pf->ctxs = pt_xcalloc(pf->n_ctxs, sizeof *pf->ctxs);
     pf->ctx_lists = pt_xcalloc(pf->n_ctxs * n, sizeof *pf->ctx_lists);
-    pf->cap_proj = pf->n_ctxs < PROJ_POOL ? pf->n_ctxs : PROJ_POOL;
-    pf->proj_pool = pt_xcalloc(pf->cap_proj, sizeof *pf->proj_pool);
+    pf->cls_pool = pt_xcalloc(pf->n_ctxs, sizeof *pf->cls_pool);
     uint64_t *one = pt_xcalloc(pf->words, sizeof *one);
     for (size_t k = 0; k < pf->n_ctxs; k++) {
         memset(one, 0, pf->words * sizeof *one);
@@ -657,7 +657,7 @@ pt_prefilter *pt_prefilter_new(const pt_patterns *ps)
             if (pf->req_rank[i] == (int)k - 1) one[i >> 6] |= (uint64_t)1 << (i & 63);
         key_ctx *ctx = &pf->ctxs[k];
         build_list(pf, ps, k > 0 ? one : NULL, pf->ctx_lists + k * n, ctx);
-        ctx->class_bit = pooled_projection(pf, ctx);
+        ctx->cls = pooled_projection(pf, ctx);
         ctx->id = (uint32_t)(k + 1);
     }
     free(one);
@@ -668,14 +668,14 @@ void pt_prefilter_free(pt_prefilter *pf)
 {
     if (!pf) return;
     for (size_t i = 0; pf->cands && i < pf->n; i++) free(pf->cands[i].alts);
-    free(pf->cands);
+    free(pf->cands_mem);
     free(pf->tokens);
-    free(pf->proj_pool);
     free(pf->yields_bits);
     free(pf->req_bits);
     free(pf->req_rank);
     free(pf->ctxs);
     free(pf->ctx_lists);
+    free(pf->cls_pool);
     free(pf);
 }
 
@@ -931,7 +931,8 @@ static const key_ctx *context_of(pt_scanner *s, const uint64_t *bits, bool cache
     dyn_ctx *d = &s->dyn[s->n_dyn++];
     for (size_t w = 0; w < s->words; w++) d->bits[w] = bits[w] & pf->req_bits[w];
     build_list(pf, s->ps, d->bits, d->list, &d->ctx);
-    if (class_projection(pf, &d->ctx, d->proj)) d->ctx.class_bit = d->proj;
+    class_projection(pf, &d->ctx, d->cls);
+    d->ctx.cls = d->cls;
     d->ctx.id = new_ctx_id(s);
     return &d->ctx;
 }
@@ -1324,13 +1325,19 @@ static size_t next_char(const char *v, size_t n, size_t pos)
 static bool match_values(pt_scanner *s, size_t i, uint64_t bytes, const char *v, size_t n)
 {
     const pt_pattern *p = &s->ps->v[i];
+    /* a byte scan in place of the regex (field mode: the whole field or nothing) */
+    bool scan = p->fast->value_scan && s->field_ascii && !s->reference;
     bool any = false;
     size_t start = 0;
     while (start <= n && n - start >= p->fast->value_facts.min_length) {
-        if (run_value_re(s, p, false, v, n, start) <= 0) break;
-        const PCRE2_SIZE *ov = s->ov;
-        size_t ms = ov[0], me = ov[1];
-        if (ms > me || me > n) break;   /* \K tricks: give up on this field */
+        size_t ms = 0, me = n;
+        if (scan) {
+            if (!p->fast->value_scan(v, n)) break;
+        } else {
+            if (run_value_re(s, p, false, v, n, start) <= 0) break;
+            ms = s->ov[0], me = s->ov[1];
+            if (ms > me || me > n) break;   /* \K tricks: give up on this field */
+        }
         any = true;
         if (me > ms) judge_match(s, i, bytes, v, n, ms, me);
         if (p->match == PT_MATCH_FIELD) break;
@@ -1489,8 +1496,8 @@ static uint32_t shape_length(const key_ctx *ctx, size_t n, size_t *rep)
         return n < (1u << 24) ? (uint32_t)n : (1u << 24) - 1;
     }
     unsigned l = n < 127 ? (unsigned)n : 127;
-    *rep = ctx->len_rep[l];
-    return ctx->len_key[l];
+    *rep = ctx->len_pair[l][1];
+    return ctx->len_pair[l][0];
 }
 
 /* The candidates of ctx that any field of the coarse view of (m, fcls) and n bytes
@@ -1860,7 +1867,7 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
     const key_ctx *ctx = column_context(s, f, col);
     if (s->cstats) note_column(s, f, col);
     if (n < ctx->min_length && !s->reference) return;   /* too short for every candidate */
-    uint64_t bytes = pt_class_mask(ctx->class_bit, v, n);   /* as ctx's checks see it */
+    uint64_t bytes = pt_class_mask8(ctx->cls, v, n);   /* as ctx's checks see it */
     s->n_spans = 0;
     s->field_runs_known = false;
     s->field_lits_known = false;
@@ -1870,7 +1877,7 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
         return;
     }
     const uint32_t *items;
-    unsigned first = (unsigned)__builtin_ctzll(ctx->class_bit[(unsigned char)v[0]]);
+    unsigned first = ctx->cls[(unsigned char)v[0]];
     size_t k = shape_items(s, ctx, bytes, n, first, &items);
     if (__builtin_expect(s->shadow, 0))
         run_items(s, items, k, bytes, v, n, true);

@@ -537,6 +537,15 @@ static void test_literal_index_finds_each_literal(void)
         }
     }
     CHECK(seen > 2000);
+    /* first_cp_fold keeps code points modulo 1024: U+92AB is 身 (U+8EAB) + 0x400, so it
+     * passes the fold and first_cp, exact, must still say no */
+    uint64_t found[4];
+    const char *fold_twin = "\xE9\x8A\xAB份证";   /* U+92AB then 份证 */
+    pt_literal_index_find(x, fold_twin, strlen(fold_twin), found);
+    CHECK(!((found[id[0] >> 6] >> (id[0] & 63)) & 1));
+    const char *real = "a身份证";
+    pt_literal_index_find(x, real, strlen(real), found);
+    CHECK((found[id[0] >> 6] >> (id[0] & 63)) & 1);
     free(x);
 }
 
@@ -1095,6 +1104,59 @@ static void test_shape_cache_grows_then_clears(void)
     pt_shape_cache_free(&c);
 }
 
+/* ---- byte scans for field-mode regexes ---- */
+
+/* Each byte scan says what its pattern's value regex (field mode: anchored at both ends)
+ * says of ASCII fields: by hand, then on random fields of the bytes that matter. */
+static void test_field_scans_agree_with_pcre2(void)
+{
+    /* the amount regex's scan, by hand: sign, 1-15 digits or 1-3 and groups of ",ddd",
+     * then ".d" to ".dddd" */
+    bool (*amount)(const char *, size_t) = pt_field_scanner_for(
+        "[-+]?\\d{1,15}(?:\\.\\d{1,4})?|[-+]?\\d{1,3}(?:,\\d{3})+(?:\\.\\d{1,4})?");
+    CHECK(amount != NULL);
+    static const struct {
+        const char *v;
+        bool yes;
+    } by_hand[] = {
+        {"1", true}, {"-1,234.5", true}, {"+12.3456", true}, {"123456789012345", true},
+        {"1,234,567.8901", true}, {"999,000", true}, {"1234567890123456", false} /* 16 */,
+        {"1234,567", false} /* 4 digits before a group */, {"1,23", false}, {"1,2345", false},
+        {"12.34567", false}, {"1,234.", false}, {".5", false}, {"1.2.3", false}, {"--1", false},
+        {"+", false}, {"", false}, {"1 ", false}, {"1,234,56", false}, {"12,345.67,8", false}};
+    for (size_t k = 0; k < sizeof by_hand / sizeof by_hand[0]; k++) {
+        bool got = amount && amount(by_hand[k].v, strlen(by_hand[k].v));
+        if (got != by_hand[k].yes) printf("#   amount \"%s\": %d\n", by_hand[k].v, got);
+        CHECK(got == by_hand[k].yes);
+    }
+    pcre2_match_data *md = pcre2_match_data_create(ps.max_captures + 1, NULL);
+    static const char alphabet[] = "0123456789012345678901234567890123456789-+.,.,x ";
+    size_t scans = 0, agreed_yes = 0;
+    srand(11);
+    for (size_t i = 0; i < ps.n; i++) {
+        const pt_pattern *p = &ps.v[i];
+        if (!p->fast->value_scan) continue;
+        scans++;
+        CHECK(p->match == PT_MATCH_FIELD);
+        for (int r = 0; r < 200000; r++) {
+            char f[24];
+            size_t n = (size_t)(rand() % 23);
+            for (size_t k = 0; k < n; k++) f[k] = alphabet[rand() % (int)(sizeof alphabet - 1)];
+            f[n] = '\0';
+            bool want = pcre2_match(p->value_re, (PCRE2_SPTR)f, n, 0, 0, md, NULL) > 0;
+            bool got = p->fast->value_scan(f, n);
+            if (want != got) printf("#   %s \"%s\": regex %d, scan %d\n", p->id, f, want, got);
+            CHECK(want == got);
+            agreed_yes += want;
+        }
+    }
+    /* the rules' account_amount uses the amount scan: if its regex is edited, this says
+     * the scan no longer applies (results stay right: PCRE2 runs instead) */
+    CHECK(scans >= 1);
+    CHECK(agreed_yes > 1000);
+    pcre2_match_data_free(md);
+}
+
 int main(void)
 {
     char err[512];
@@ -1122,6 +1184,7 @@ int main(void)
     RUN(test_skip_sets_agree);
     RUN(test_fullwidth_digit_mobile);
     RUN(test_ascii_variants_agree);
+    RUN(test_field_scans_agree_with_pcre2);
     pt_patterns_free(&ps);
     pt_policy_free(&pol);
     return CHECK_DONE();
