@@ -521,6 +521,14 @@ static bool may_fill(const pt_colstats *t, size_t c, const pt_shape_role *r,
     return may;
 }
 
+/* May pattern p run in some column with values? */
+static bool runs_somewhere(const pt_colstats *t, size_t p, const uint64_t *cands, size_t words)
+{
+    for (size_t c = 0; c < t->n; c++)
+        if (t->cols[c].fill && has_bit(cands + c * words, p)) return true;
+    return false;
+}
+
 /* Might a value of a pattern needing shape k pass somewhere (shape_values_seen, which
  * also leaves out those a holding shape counts: here, none is left out)? */
 static bool shape_values_may_pass(const pt_colstats *t, const pt_patterns *ps, size_t k,
@@ -530,8 +538,8 @@ static bool shape_values_may_pass(const pt_colstats *t, const pt_patterns *ps, s
         if (!(ps->v[p].shapes >> k & 1)) continue;
         for (size_t c = 0; c < t->n; c++) {
             if (has_bit(unknown, p)) {
-                if (t->cols[c].fill && has_bit(cands + c * words, p)) return true;
-                continue;
+                if (runs_somewhere(t, p, cands, words)) return true;
+                break;
             }
             const pt_column_pattern *cell = pt_colstats_find_cell(t, (int32_t)c, (uint32_t)p);
             if (cell && cell->passed) return true;
@@ -601,8 +609,9 @@ void pt_colplan_relevant(const pt_colstats *t, const pt_patterns *ps, const uint
         if (!shape_possible(t, ps, k, unknown, cands, words, &partial)) continue;
         role_patterns_relevant(t, &ps->shapes[k], unknown, cands, words, rel);
         if (!partial) continue;
-        for (size_t p = 0; p < ps->n; p++)   /* shape_values_seen's */
-            if ((ps->v[p].shapes >> k & 1) && has_bit(unknown, p)) put_bit(rel, p);
+        for (size_t p = 0; p < ps->n; p++)   /* shape_values_seen's, where they may run */
+            if ((ps->v[p].shapes >> k & 1) && has_bit(unknown, p) && runs_somewhere(t, p, cands, words))
+                put_bit(rel, p);
     }
 }
 
