@@ -652,3 +652,52 @@ void pt_colplan_shadow_needed(const pt_colstats *t, const pt_patterns *ps, const
     }
     free(unknown);
 }
+
+/* ---- a whole input's plan in its sample's column order (pipeline.c) ----------------- */
+
+typedef struct {
+    uint64_t first;
+    int32_t position;
+    size_t index;
+} sample_rank;
+
+static int cmp_sample_rank(const void *a, const void *b)
+{
+    const sample_rank *x = a, *y = b;
+    if (x->first != y->first) return x->first < y->first ? -1 : 1;
+    if (x->position != y->position) return x->position < y->position ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+void pt_colplan_merge_sample_order(pt_colstats *plan, const pt_colstats *t)
+{
+    sample_rank *rank = pt_xmalloc((t->n ? t->n : 1) * sizeof *rank);
+    uint32_t *map = pt_xmalloc((t->n ? t->n : 1) * sizeof *map);
+    for (size_t i = 0; i < t->n; i++) rank[i] = (sample_rank){t->cols[i].first, t->cols[i].position, i};
+    qsort(rank, t->n, sizeof *rank, cmp_sample_rank);
+    if (t->truncated) plan->truncated = true;
+    for (size_t r = 0; r < t->n; r++) {
+        const pt_column *s = &t->cols[rank[r].index];
+        int32_t c = column_of(plan, s->position, s->key, s->key_len, PT_COLUMNS_MAX);
+        map[rank[r].index] = c < 0 ? UINT32_MAX : (uint32_t)c;
+        if (c < 0) continue;
+        pt_column *d = &plan->cols[c];
+        if (s->first < d->first) d->first = s->first;
+        d->fill += s->fill;
+        for (uint32_t k = 0; k < s->n_pats; k++) {
+            const pt_column_pattern *sp = &s->pats[k];
+            pt_column_pattern *dp = pt_colstats_cell(plan, c, sp->pattern);
+            dp->matches += sp->matches;
+            dp->checked += sp->checked;
+            dp->passed += sp->passed;
+            dp->accepted += sp->accepted;
+        }
+    }
+    for (size_t k = 0; k < t->n_doubts; k++) {
+        const pt_doubt *d = &t->doubts[k];
+        add_doubt(plan, d->from, d->to, d->column < t->n ? map[d->column] : UINT32_MAX, d->pattern,
+                  d->pieces);
+    }
+    free(map);
+    free(rank);
+}

@@ -271,9 +271,8 @@ struct pt_scanner {
     bool any_skip;
     bool shadow;                   /* run the skipped ones for column counts only */
     bool in_shadow;                /* the candidate running is a skipped one */
-    /* in shadow, the skipped patterns whose counts are wanted on every field (the others
-     * run on a field only until its column is in the table, which keeps the table's
-     * column order a full shadow's: pt_scanner_set_shadow_needed); NULL: all of them */
+    /* in shadow, the skipped patterns whose counts are wanted (pt_scanner_set_shadow_needed);
+     * NULL: all of them */
     uint64_t *shadow_needed;
     /* The skip sets the shape caches were filled under (a scanner meets one or two: a
      * sample's and a plan's), a row of words each: a cached shape leaves out the skipped
@@ -281,11 +280,10 @@ struct pt_scanner {
      * shadow the lists leave out nothing (no_skips): the skipped ones run too. */
     uint64_t *skip_sets, *no_skips;
     unsigned n_skip_sets, skip_set;
-    /* a shadow with needed patterns: the set of every pattern (full_set) and the lazy
-     * one (lazy_bits, lazy_set), which a field uses once its column is in the table */
+    /* a shadow with needed patterns (lazy): the skipped patterns not needed, which its
+     * lists leave out */
     uint64_t *lazy_bits;
-    unsigned full_set, lazy_set;
-    bool lazy_now;
+    bool lazy;
     /* where a shape holds, a record counts its shape's values only when it carries the
      * shape's parties or account itself (a row whose card fails Luhn has no account):
      * the values wait in pending until the record's end; rec_passed has a bit per
@@ -732,26 +730,23 @@ static unsigned add_skip_set(pt_scanner *s, const uint64_t *bits)
 
 /* The number of the current skip set among those the shape caches hold, added when
  * new; a fifth set clears the caches (their shapes left out another set's patterns).
- * A shadow with needed patterns has two: every pattern (a field whose column is not in
- * the table yet) and the lazy one (skip_bits less the needed: the other fields). */
+ * In shadow the lists leave out no pattern, or, with needed patterns, the skipped ones
+ * not needed (lazy_bits). */
 static void choose_skip_set(pt_scanner *s)
 {
-    const uint64_t *bits = s->shadow ? s->no_skips : s->skip_bits;
-    bool lazy = s->shadow && s->shadow_needed && s->cstats;   /* no table: no fields */
-    if (lazy)
+    s->lazy = s->shadow && s->shadow_needed;
+    if (s->lazy)
         for (size_t w = 0; w < s->words; w++) s->lazy_bits[w] = s->skip_bits[w] & ~s->shadow_needed[w];
-    int k = find_skip_set(s, bits), l = lazy ? find_skip_set(s, s->lazy_bits) : k;
-    unsigned wanted = (k < 0) + (l < 0);
-    if (s->n_skip_sets + wanted > SKIP_SETS) {
-        shape_caches_free(s);   /* made again when next needed */
-        s->n_skip_sets = 0;
-        k = -1;
+    const uint64_t *bits = !s->shadow ? s->skip_bits : s->lazy ? s->lazy_bits : s->no_skips;
+    int k = find_skip_set(s, bits);
+    if (k < 0) {
+        if (s->n_skip_sets == SKIP_SETS) {
+            shape_caches_free(s);   /* made again when next needed */
+            s->n_skip_sets = 0;
+        }
+        k = (int)add_skip_set(s, bits);
     }
-    if (k < 0) k = (int)add_skip_set(s, bits);
-    if (lazy && (l = find_skip_set(s, s->lazy_bits)) < 0) l = (int)add_skip_set(s, s->lazy_bits);
-    s->skip_set = s->full_set = (unsigned)k;
-    s->lazy_set = lazy ? (unsigned)l : (unsigned)k;
-    s->lazy_now = false;
+    s->skip_set = (unsigned)k;
 }
 
 /* Which patterns need not run under this plan (see skip_bits): stats without a plan is
@@ -1547,11 +1542,11 @@ static size_t coarse_candidates(pt_scanner *s, const key_ctx *ctx, uint64_t m,
     return k;
 }
 
-/* Is pattern i not to run at all here (skip_bits; in shadow, each runs, but for the
- * lazy set's on a field whose column is in the table)? */
+/* Is pattern i not to run at all here (skip_bits; in shadow, each runs, or with needed
+ * patterns each but the lazy set's)? */
 static inline bool skipped(const pt_scanner *s, size_t i)
 {
-    if (__builtin_expect(s->shadow, 0)) return s->lazy_now && bit_test(s->lazy_bits, i);
+    if (__builtin_expect(s->shadow, 0)) return s->lazy && bit_test(s->lazy_bits, i);
     return s->any_skip && bit_test(s->skip_bits, i);
 }
 
@@ -1833,28 +1828,6 @@ void pt_scanner_key_patterns(pt_scanner *s, const char *key, size_t len, uint64_
     s->trace_bits = NULL;
 }
 
-/* In shadow: is the field's column in the table already (made by the first count of any
- * pattern in it)? A CSV field's column is made lazily (current_column), others' at once. */
-static inline bool column_made(const pt_scanner *s)
-{
-    return s->cur_col != COL_LAZY || s->pos_col[s->cur_pos] != COL_LAZY;
-}
-
-/* In shadow: the field's candidate lists leave out the skipped patterns not needed
- * once its column is made (their shapes are cached under the lazy set). */
-static inline void shadow_lists(pt_scanner *s)
-{
-    s->lazy_now = s->shadow_needed && column_made(s);
-    s->skip_set = s->lazy_now ? s->lazy_set : s->full_set;
-}
-
-/* In shadow: a skipped pattern whose counts no decision needs (shadow_needed), on a
- * field whose column is made: it would change nothing the plan reads. */
-static inline bool shadow_idle(const pt_scanner *s, size_t i)
-{
-    return s->in_shadow && s->shadow_needed && !bit_test(s->shadow_needed, i) && column_made(s);
-}
-
 /* The rows of role_bits for the shapes that hold: for each role of the holding
  * alternative that wants a column (min) and that some counting pattern fills, those
  * patterns (a role filled only by role_only patterns was judged for its column). */
@@ -1914,10 +1887,7 @@ static inline __attribute__((always_inline)) void run_items(pt_scanner *s, const
          * (nothing yields to a skipped pattern: neither depends on in_shadow) */
         bool value = item_value_possible(s, items[j], v, n);
         if (!value && !PT_ITEM_MASKED(items[j])) continue;
-        if (shadow) {
-            s->in_shadow = bit_test(s->skip_bits, PT_ITEM_IDX(items[j]));
-            if (shadow_idle(s, PT_ITEM_IDX(items[j]))) continue;
-        }
+        if (shadow) s->in_shadow = bit_test(s->skip_bits, PT_ITEM_IDX(items[j]));
         if (s->cands[PT_ITEM_IDX(items[j])].header_only)
             run_header_only(s, PT_ITEM_IDX(items[j]), v, n);
         else
@@ -1950,7 +1920,6 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
     }
     const uint32_t *items;
     unsigned first = (unsigned)__builtin_ctzll(ctx->class_bit[(unsigned char)v[0]]);
-    if (__builtin_expect(s->shadow, 0)) shadow_lists(s);
     size_t k = shape_items(s, ctx, bytes, n, first, &items);
     if (__builtin_expect(s->shadow, 0))
         run_items(s, items, k, bytes, v, n, true);

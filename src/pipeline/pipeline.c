@@ -398,9 +398,11 @@ static void classify_records(worker *w, chunk *c, const pt_colstats *plan)
  * Most skipped patterns decide nothing in a given layout (the time column's roles in a
  * table with no coordinates, no party, no duration), and were most of the shadow's
  * cost. After an input shadowed in full, the worker keeps the few whose counts matter
- * (pt_colplan_shadow_needed); the next inputs count only those on every field, and
- * their pass stands if pt_colplan_relevant finds every other one irrelevant to the
- * plan of their own counts; else the pass is made again in full. */
+ * (pt_colplan_shadow_needed); the next inputs count only those, and their pass stands
+ * if pt_colplan_relevant finds every other one irrelevant to the plan of their own
+ * counts; else the pass is made again in full. The plan takes the table's columns in
+ * the order the reader's sample makes them (pt_colplan_merge_sample_order), which no
+ * pattern's count changes. */
 static void shadow_pass(worker *w, chunk *c, bool full)
 {
     pt_scan *s = w->scan;
@@ -418,7 +420,7 @@ static void shadow_pass(worker *w, chunk *c, bool full)
     input_ctx *in = c->in;
     pt_colstats_free(in->plan);
     in->plan = pt_colstats_new(in->cols->by_key);
-    pt_colstats_merge(in->plan, c->cols);
+    pt_colplan_merge_sample_order(in->plan, c->cols);
     in->plan->sample_records = c->local.records;
     pt_colplan_decide(in->plan, s->ps);
 }
