@@ -277,7 +277,8 @@ struct pt_scanner {
     /* The skip sets the shape caches were filled under (a scanner meets one or two: a
      * sample's and a plan's), a row of words each: a cached shape leaves out the skipped
      * patterns of its set, whose number is in bits 30-31 of its key (shape_items). In
-     * shadow the lists leave out nothing (no_skips): the skipped ones run too. */
+     * shadow the lists leave out nothing (no_skips): the skipped ones run too; or with
+     * needed patterns only the skipped ones not needed (lazy_bits). */
     uint64_t *skip_sets, *no_skips;
     unsigned n_skip_sets, skip_set;
     /* a shadow with needed patterns (lazy): the skipped patterns not needed, which its
