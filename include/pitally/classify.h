@@ -100,6 +100,31 @@ bool pt_colplan_skips(const pt_colstats *plan, const pt_pattern *p);
  * to one that a plan may skip (pt_colplan_shadow_exact). */
 void pt_scanner_set_shadow(pt_scanner *s, bool on);
 bool pt_colplan_shadow_exact(const pt_patterns *ps);
+/* In shadow, only the skipped patterns with a bit in needed (words of (ps->n + 63) / 64
+ * bits; copied; NULL: all) run; the others not at all, and their counts are then
+ * missing: pt_colplan_relevant says when that changes no decision. */
+void pt_scanner_set_shadow_needed(pt_scanner *s, const uint64_t *needed);
+/* The patterns that may run on a field of key (NULL: a field without one), a bit each. */
+void pt_scanner_key_patterns(pt_scanner *s, const char *key, size_t len, uint64_t *bits);
+/* Which patterns' counts in table t could change what pt_colplan_decide makes of it,
+ * when those with a bit in unknown may have any counts on the columns where they may
+ * run (cands: t->n rows of words, pt_scanner_key_patterns of each column's key) and
+ * the others' counts are exact: rel gets those of the unknown ones whose counts matter
+ * (none: the decision is exact). Sound, not tight: a shape that may hold or be partial
+ * makes all its roles' patterns matter, where no known pattern fills the role. */
+void pt_colplan_relevant(const pt_colstats *t, const pt_patterns *ps, const uint64_t *unknown,
+                         const uint64_t *cands, uint64_t *rel);
+/* For the inputs after one shadowed in full (t, its exact counts): the skipped patterns
+ * (skipped) to keep counting on every field so that the others' counts matter to no
+ * decision, cheapest first by their matches in t. needed gets them. */
+void pt_colplan_shadow_needed(const pt_colstats *t, const pt_patterns *ps, const uint64_t *skipped,
+                              const uint64_t *cands, uint64_t *needed);
+/* Merge the table of a whole input's pass into an empty plan with its columns in the
+ * order the reader's sample makes them (classify_sample: a column is made at its first
+ * value, so by the first record with a value in it, then by position), which decides
+ * which of several columns fills a role (try_alt takes the first). A CSV pass makes its
+ * columns as patterns first touch them, in another order. */
+void pt_colplan_merge_sample_order(pt_colstats *plan, const pt_colstats *t);
 /* Do plans a and b decide alike everything a scan under them reads (shapes that hold or
  * are partial, the alternatives that hold, the disabled cells)? */
 bool pt_colplan_same(const pt_colstats *a, const pt_colstats *b);

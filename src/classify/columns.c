@@ -478,3 +478,226 @@ void pt_colstats_drop_skipped(pt_colstats *t, const pt_patterns *ps, const pt_co
         col->hint = 0;
     }
 }
+
+/* ---- a cheaper shadow: which skipped patterns a decision needs (pipeline.c) --------- */
+
+static size_t pattern_words(const pt_patterns *ps)
+{
+    size_t w = (ps->n + 63) / 64;
+    return w ? w : 1;
+}
+
+static bool has_bit(const uint64_t *bits, size_t i) { return (bits[i >> 6] >> (i & 63)) & 1; }
+static void put_bit(uint64_t *bits, size_t i) { bits[i >> 6] |= (uint64_t)1 << (i & 63); }
+
+/* Does pattern p, counted exactly, fill a role of min_percent in column c (fills_role's
+ * test of one pattern)? */
+static bool pattern_fills(const pt_colstats *t, size_t c, uint32_t p, unsigned min_percent)
+{
+    const pt_column *col = &t->cols[c];
+    const pt_column_pattern *cell = pt_colstats_find_cell(t, (int32_t)c, p);
+    uint64_t passed = cell ? cell->passed : 0;
+    if (passed > col->fill) passed = col->fill;
+    return passed && passed * 100 >= col->fill * (uint64_t)min_percent;
+}
+
+/* May column c fill role r under some counts of the unknown patterns (row: the patterns
+ * that may run there)? *by_known: a known pattern fills it, whatever the unknown do. */
+static bool may_fill(const pt_colstats *t, size_t c, const pt_shape_role *r,
+                     const uint64_t *unknown, const uint64_t *row, bool *by_known)
+{
+    bool may = false;
+    *by_known = false;
+    if (!t->cols[c].fill) return false;
+    for (size_t m = 0; m < r->n_patterns; m++) {
+        uint32_t p = r->patterns[m];
+        if (has_bit(unknown, p)) {
+            may = may || has_bit(row, p);
+        } else if (pattern_fills(t, c, p, r->min_percent)) {
+            *by_known = true;
+            return true;
+        }
+    }
+    return may;
+}
+
+/* May pattern p run in some column with values? */
+static bool runs_somewhere(const pt_colstats *t, size_t p, const uint64_t *cands, size_t words)
+{
+    for (size_t c = 0; c < t->n; c++)
+        if (t->cols[c].fill && has_bit(cands + c * words, p)) return true;
+    return false;
+}
+
+/* Might a value of a pattern needing shape k pass somewhere (shape_values_seen, which
+ * also leaves out those a holding shape counts: here, none is left out)? */
+static bool shape_values_may_pass(const pt_colstats *t, const pt_patterns *ps, size_t k,
+                                  const uint64_t *unknown, const uint64_t *cands, size_t words)
+{
+    for (size_t p = 0; p < ps->n; p++) {
+        if (!(ps->v[p].shapes >> k & 1)) continue;
+        for (size_t c = 0; c < t->n; c++) {
+            if (has_bit(unknown, p)) {
+                if (runs_somewhere(t, p, cands, words)) return true;
+                break;
+            }
+            const pt_column_pattern *cell = pt_colstats_find_cell(t, (int32_t)c, (uint32_t)p);
+            if (cell && cell->passed) return true;
+        }
+    }
+    return false;
+}
+
+/* Can shape k hold, or be partial (*partial), under some counts of the unknown patterns?
+ * A role's columns in try_alt are columns that fill it, so at most those that may: an
+ * alternative holds only if each role may have its columns, and is partial (one role
+ * missing, two met) only if at most one role may not and two may. */
+static bool shape_possible(const pt_colstats *t, const pt_patterns *ps, size_t k,
+                           const uint64_t *unknown, const uint64_t *cands, size_t words,
+                           bool *partial)
+{
+    const pt_shape *sh = &ps->shapes[k];
+    size_t may[PT_SHAPE_ROLES_MAX] = {0};
+    for (size_t r = 0; r < sh->n_roles; r++)
+        for (size_t c = 0; c < t->n; c++) {
+            bool by_known;
+            may[r] += may_fill(t, c, &sh->roles[r], unknown, cands + c * words, &by_known);
+        }
+    bool hold = false;
+    *partial = false;
+    for (size_t a = 0; a < sh->n_alts; a++) {
+        size_t missing = 0, met = 0;
+        for (size_t r = 0; r < sh->n_roles; r++) {
+            if (!sh->alts[a].min[r]) continue;
+            if (may[r] >= sh->alts[a].min[r]) met++;
+            else missing++;
+        }
+        hold = hold || missing == 0;
+        *partial = *partial || (missing <= 1 && met >= 2);
+    }
+    *partial = *partial && shape_values_may_pass(t, ps, k, unknown, cands, words);
+    return hold || *partial;
+}
+
+/* The unknown patterns of shape k's roles that may run in a column no known pattern
+ * fills the role in: their counts may decide the role. */
+static void role_patterns_relevant(const pt_colstats *t, const pt_shape *sh, const uint64_t *unknown,
+                                   const uint64_t *cands, size_t words, uint64_t *rel)
+{
+    for (size_t r = 0; r < sh->n_roles; r++)
+        for (size_t c = 0; c < t->n; c++) {
+            bool by_known;
+            const uint64_t *row = cands + c * words;
+            if (!may_fill(t, c, &sh->roles[r], unknown, row, &by_known) || by_known) continue;
+            for (size_t m = 0; m < sh->roles[r].n_patterns; m++) {
+                uint32_t p = sh->roles[r].patterns[m];
+                if (has_bit(unknown, p) && has_bit(row, p)) put_bit(rel, p);
+            }
+        }
+}
+
+void pt_colplan_relevant(const pt_colstats *t, const pt_patterns *ps, const uint64_t *unknown,
+                         const uint64_t *cands, uint64_t *rel)
+{
+    size_t words = pattern_words(ps);
+    memset(rel, 0, words * sizeof *rel);
+    for (size_t p = 0; p < ps->n; p++)   /* judged and disabled cells are the plan's */
+        if (ps->v[p].column_evidence && has_bit(unknown, p)) put_bit(rel, p);
+    size_t n = ps->n_shapes < PT_MAX_SHAPES ? ps->n_shapes : PT_MAX_SHAPES;
+    for (size_t k = 0; k < n; k++) {
+        bool partial;
+        if (!shape_possible(t, ps, k, unknown, cands, words, &partial)) continue;
+        role_patterns_relevant(t, &ps->shapes[k], unknown, cands, words, rel);
+        if (!partial) continue;
+        for (size_t p = 0; p < ps->n; p++)   /* shape_values_seen's, where they may run */
+            if ((ps->v[p].shapes >> k & 1) && has_bit(unknown, p) && runs_somewhere(t, p, cands, words))
+                put_bit(rel, p);
+    }
+}
+
+/* What counting pattern p on every field cost in t, roughly: its matches. */
+static uint64_t pattern_matches(const pt_colstats *t, uint32_t p)
+{
+    uint64_t sum = 0;
+    for (size_t c = 0; c < t->n; c++) {
+        const pt_column_pattern *cell = pt_colstats_find_cell(t, (int32_t)c, p);
+        if (cell) sum += cell->matches;
+    }
+    return sum;
+}
+
+/* Greedy: while some unknown pattern matters, count the one of them that matched least
+ * (a pattern that passes nowhere often rules out a whole shape: the coordinate pair of
+ * whereabouts makes its time column's pattern matter to nothing). Each pattern made
+ * known can only take shapes out of the possible ones, so the loop ends. */
+void pt_colplan_shadow_needed(const pt_colstats *t, const pt_patterns *ps, const uint64_t *skipped,
+                              const uint64_t *cands, uint64_t *needed)
+{
+    size_t words = pattern_words(ps);
+    uint64_t *unknown = pt_xmalloc(2 * words * sizeof *unknown), *rel = unknown + words;
+    memcpy(unknown, skipped, words * sizeof *unknown);
+    memset(needed, 0, words * sizeof *needed);
+    for (;;) {
+        pt_colplan_relevant(t, ps, unknown, cands, rel);
+        size_t best = SIZE_MAX;
+        uint64_t best_cost = 0;
+        for (size_t p = 0; p < ps->n; p++) {
+            if (!has_bit(rel, p)) continue;
+            uint64_t cost = pattern_matches(t, (uint32_t)p);
+            if (best == SIZE_MAX || cost < best_cost) best = p, best_cost = cost;
+        }
+        if (best == SIZE_MAX) break;
+        unknown[best >> 6] &= ~((uint64_t)1 << (best & 63));
+        put_bit(needed, best);
+    }
+    free(unknown);
+}
+
+/* ---- a whole input's plan in its sample's column order (pipeline.c) ----------------- */
+
+typedef struct {
+    uint64_t first;
+    int32_t position;
+    size_t index;
+} sample_rank;
+
+static int cmp_sample_rank(const void *a, const void *b)
+{
+    const sample_rank *x = a, *y = b;
+    if (x->first != y->first) return x->first < y->first ? -1 : 1;
+    if (x->position != y->position) return x->position < y->position ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+void pt_colplan_merge_sample_order(pt_colstats *plan, const pt_colstats *t)
+{
+    sample_rank *rank = pt_xmalloc((t->n ? t->n : 1) * sizeof *rank);
+    uint32_t *map = pt_xmalloc((t->n ? t->n : 1) * sizeof *map);
+    for (size_t i = 0; i < t->n; i++) rank[i] = (sample_rank){t->cols[i].first, t->cols[i].position, i};
+    qsort(rank, t->n, sizeof *rank, cmp_sample_rank);
+    if (t->truncated) plan->truncated = true;
+    for (size_t r = 0; r < t->n; r++) {
+        const pt_column *s = &t->cols[rank[r].index];
+        int32_t c = column_of(plan, s->position, s->key, s->key_len, PT_COLUMNS_MAX);
+        map[rank[r].index] = c < 0 ? UINT32_MAX : (uint32_t)c;
+        if (c < 0) continue;
+        pt_column *d = &plan->cols[c];
+        if (s->first < d->first) d->first = s->first;
+        d->fill += s->fill;
+        for (uint32_t k = 0; k < s->n_pats; k++) {
+            const pt_column_pattern *sp = &s->pats[k];
+            pt_column_pattern *dp = pt_colstats_cell(plan, c, sp->pattern);
+            dp->matches += sp->matches;
+            dp->checked += sp->checked;
+            dp->passed += sp->passed;
+            dp->accepted += sp->accepted;
+        }
+    }
+    for (size_t k = 0; k < t->n_doubts; k++) {
+        const pt_doubt *d = &t->doubts[k];
+        add_doubt(plan, d->from, d->to, d->column < t->n ? map[d->column] : UINT32_MAX, d->pattern,
+                  d->pieces);
+    }
+    free(map);
+    free(rank);
+}

@@ -274,12 +274,20 @@ struct pt_scanner {
     bool any_skip;
     bool shadow;                   /* run the skipped ones for column counts only */
     bool in_shadow;                /* the candidate running is a skipped one */
+    /* in shadow, the skipped patterns whose counts are wanted (pt_scanner_set_shadow_needed);
+     * NULL: all of them */
+    uint64_t *shadow_needed;
     /* The skip sets the shape caches were filled under (a scanner meets one or two: a
      * sample's and a plan's), a row of words each: a cached shape leaves out the skipped
      * patterns of its set, whose number is in bits 30-31 of its key (shape_items). In
-     * shadow the lists leave out nothing (no_skips): the skipped ones run too. */
+     * shadow the lists leave out nothing (no_skips): the skipped ones run too; or with
+     * needed patterns only the skipped ones not needed (lazy_bits). */
     uint64_t *skip_sets, *no_skips;
     unsigned n_skip_sets, skip_set;
+    /* a shadow with needed patterns (lazy): the skipped patterns not needed, which its
+     * lists leave out */
+    uint64_t *lazy_bits;
+    bool lazy;
     /* where a shape holds, a record counts its shape's values only when it carries the
      * shape's parties or account itself (a row whose card fails Luhn has no account):
      * the values wait in pending until the record's end; rec_passed has a bit per
@@ -708,23 +716,38 @@ static void shape_caches_free(pt_scanner *s)
 
 #define SKIP_SETS 4   /* bits 30-31 of a shape key */
 
+static int find_skip_set(const pt_scanner *s, const uint64_t *bits)
+{
+    for (unsigned k = 0; k < s->n_skip_sets; k++)
+        if (memcmp(s->skip_sets + k * s->words, bits, s->words * sizeof *bits) == 0) return (int)k;
+    return -1;
+}
+
+static unsigned add_skip_set(pt_scanner *s, const uint64_t *bits)
+{
+    memcpy(s->skip_sets + s->n_skip_sets * s->words, bits, s->words * sizeof *bits);
+    return s->n_skip_sets++;
+}
+
 /* The number of the current skip set among those the shape caches hold, added when
- * new; a fifth set clears the caches (their shapes left out another set's patterns). */
+ * new; a fifth set clears the caches (their shapes left out another set's patterns).
+ * In shadow the lists leave out no pattern, or, with needed patterns, the skipped ones
+ * not needed (lazy_bits). */
 static void choose_skip_set(pt_scanner *s)
 {
-    size_t bytes = s->words * sizeof *s->skip_bits;
-    const uint64_t *bits = s->shadow ? s->no_skips : s->skip_bits;
-    for (unsigned k = 0; k < s->n_skip_sets; k++)
-        if (memcmp(s->skip_sets + k * s->words, bits, bytes) == 0) {
-            s->skip_set = k;
-            return;
+    s->lazy = s->shadow && s->shadow_needed;
+    if (s->lazy)
+        for (size_t w = 0; w < s->words; w++) s->lazy_bits[w] = s->skip_bits[w] & ~s->shadow_needed[w];
+    const uint64_t *bits = !s->shadow ? s->skip_bits : s->lazy ? s->lazy_bits : s->no_skips;
+    int k = find_skip_set(s, bits);
+    if (k < 0) {
+        if (s->n_skip_sets == SKIP_SETS) {
+            shape_caches_free(s);   /* made again when next needed */
+            s->n_skip_sets = 0;
         }
-    if (s->n_skip_sets == SKIP_SETS) {
-        shape_caches_free(s);   /* made again when next needed */
-        s->n_skip_sets = 0;
+        k = (int)add_skip_set(s, bits);
     }
-    s->skip_set = s->n_skip_sets++;
-    memcpy(s->skip_sets + s->skip_set * s->words, bits, bytes);
+    s->skip_set = (unsigned)k;
 }
 
 /* Which patterns need not run under this plan (see skip_bits): stats without a plan is
@@ -768,6 +791,7 @@ pt_scanner *pt_scanner_new(const pt_patterns *ps, const pt_policy *pol)
     s->skip_bits = pt_xcalloc(s->words, sizeof(uint64_t));
     s->skip_sets = pt_xcalloc(SKIP_SETS * s->words, sizeof(uint64_t));
     s->no_skips = pt_xcalloc(s->words, sizeof(uint64_t));
+    s->lazy_bits = pt_xcalloc(s->words, sizeof(uint64_t));
     s->rec_passed = pt_xcalloc(s->words, sizeof(uint64_t));
     s->role_bits = pt_xcalloc((size_t)PT_MAX_SHAPES * PT_SHAPE_ROLES_MAX * s->words, sizeof(uint64_t));
     set_skips(s, NULL, NULL);
@@ -795,6 +819,8 @@ void pt_scanner_free(pt_scanner *s)
     free(s->skip_bits);
     free(s->skip_sets);
     free(s->no_skips);
+    free(s->lazy_bits);
+    free(s->shadow_needed);
     free(s->rec_passed);
     free(s->role_bits);
     free(s->pending);
@@ -1524,10 +1550,12 @@ static size_t coarse_candidates(pt_scanner *s, const key_ctx *ctx, uint64_t m,
     return k;
 }
 
-/* Is pattern i not to run at all here (skip_bits; in shadow, each runs)? */
+/* Is pattern i not to run at all here (skip_bits; in shadow, each runs, or with needed
+ * patterns each but the lazy set's)? */
 static inline bool skipped(const pt_scanner *s, size_t i)
 {
-    return s->any_skip && !s->shadow && bit_test(s->skip_bits, i);
+    if (__builtin_expect(s->shadow, 0)) return s->lazy && bit_test(s->lazy_bits, i);
+    return s->any_skip && bit_test(s->skip_bits, i);
 }
 
 /* The candidates of ctx that a field of class mask m, n bytes and first byte of class
@@ -1787,6 +1815,27 @@ void pt_scanner_set_shadow(pt_scanner *s, bool on)
     choose_skip_set(s);   /* the lists to use: all of them in shadow */
 }
 
+void pt_scanner_set_shadow_needed(pt_scanner *s, const uint64_t *needed)
+{
+    if (!needed) {
+        free(s->shadow_needed);
+        s->shadow_needed = NULL;
+        if (s->shadow) choose_skip_set(s);
+        return;
+    }
+    if (!s->shadow_needed) s->shadow_needed = pt_xmalloc(s->words * sizeof *s->shadow_needed);
+    memcpy(s->shadow_needed, needed, s->words * sizeof *s->shadow_needed);
+    if (s->shadow) choose_skip_set(s);
+}
+
+void pt_scanner_key_patterns(pt_scanner *s, const char *key, size_t len, uint64_t *bits)
+{
+    const key_ctx *ctx = key ? key_context(s, key, len) : &s->pf->ctxs[0];
+    memset(bits, 0, s->words * sizeof *bits);
+    for (size_t j = 0; j < ctx->n; j++) bits[ctx->list[j] >> 6] |= (uint64_t)1 << (ctx->list[j] & 63);
+    s->trace_bits = NULL;
+}
+
 /* The rows of role_bits for the shapes that hold: for each role of the holding
  * alternative that wants a column (min) and that some counting pattern fills, those
  * patterns (a role filled only by role_only patterns was judged for its column). */
@@ -1841,11 +1890,12 @@ static inline __attribute__((always_inline)) void run_items(pt_scanner *s, const
                                                            const char *v, size_t n, bool shadow)
 {
     for (size_t j = 0; j < k; j++) {
-        if (shadow) s->in_shadow = bit_test(s->skip_bits, PT_ITEM_IDX(items[j]));
         if (item_claimed(s, items[j], n)) continue;
-        /* the value checks have no side effects: done first, most candidates stop here */
+        /* the value checks have no side effects: done first, most candidates stop here
+         * (nothing yields to a skipped pattern: neither depends on in_shadow) */
         bool value = item_value_possible(s, items[j], v, n);
         if (!value && !PT_ITEM_MASKED(items[j])) continue;
+        if (shadow) s->in_shadow = bit_test(s->skip_bits, PT_ITEM_IDX(items[j]));
         if (s->cands[PT_ITEM_IDX(items[j])].header_only)
             run_header_only(s, PT_ITEM_IDX(items[j]), v, n);
         else

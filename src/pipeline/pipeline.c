@@ -114,6 +114,13 @@ typedef struct {
      * the next one's guess, and the counters of a pass that may be thrown away */
     pt_colstats *guess;
     uint64_t *try_matched, *try_rejected;
+    /* the skipped patterns its shadow counts on every field (pt_scanner_set_shadow_needed),
+     * worked out from the last input shadowed in full; shadow_full: count them all */
+    bool shadow_full;
+    size_t words;
+    uint64_t *needed, *skipped, *unknown, *rel;
+    uint64_t *cands;           /* per column of the input, pt_scanner_key_patterns */
+    size_t cands_cap;
 } worker;
 
 struct pt_scan {
@@ -366,33 +373,99 @@ static void classify_records(worker *w, chunk *c, const pt_colstats *plan)
  * sample's column counts. The plan those counts decide is the input's. If it is the
  * guess, the pass counted what a pass under it counts, and stands; else the records
  * are classified again under it. Either way the result is the reader's, exactly
- * (pt_colplan_shadow_exact); the guess changes only the time taken. */
-static void classify_whole_input(worker *w, chunk *c)
+ * (pt_colplan_shadow_exact); the guess changes only the time taken.
+ *
+ * Most skipped patterns decide nothing in a given layout (the time column's roles in a
+ * table with no coordinates, no party, no duration), and were most of the shadow's
+ * cost. After an input shadowed in full, the worker keeps the few whose counts matter
+ * (pt_colplan_shadow_needed); the next inputs count only those, and their pass stands
+ * if pt_colplan_relevant finds every other one irrelevant to the plan of their own
+ * counts; else the pass is made again in full. The plan takes the table's columns in
+ * the order the reader's sample makes them (pt_colplan_merge_sample_order), which no
+ * pattern's count changes. */
+static void shadow_pass(worker *w, chunk *c, bool full)
 {
     pt_scan *s = w->scan;
-    input_ctx *in = c->in;
     uint64_t *matched = w->matched, *rejected = w->rejected;
     memset(w->try_matched, 0, s->ps->n * sizeof *w->try_matched);
     memset(w->try_rejected, 0, s->ps->n * sizeof *w->try_rejected);
     w->matched = w->try_matched;
     w->rejected = w->try_rejected;
     pt_scanner_set_shadow(w->scanner, true);
+    pt_scanner_set_shadow_needed(w->scanner, full ? NULL : w->needed);
     classify_records(w, c, w->guess);
     pt_scanner_set_shadow(w->scanner, false);
     w->matched = matched;
     w->rejected = rejected;
+    input_ctx *in = c->in;
+    pt_colstats_free(in->plan);
     in->plan = pt_colstats_new(in->cols->by_key);
-    pt_colstats_merge(in->plan, c->cols);
+    pt_colplan_merge_sample_order(in->plan, c->cols);
     in->plan->sample_records = c->local.records;
     pt_colplan_decide(in->plan, s->ps);
+}
+
+/* The patterns that may run in each column of the pass's table (rows of w->words). */
+static void column_cands(worker *w, const pt_colstats *t)
+{
+    w->cands = grow_array(w->cands, &w->cands_cap, (t->n ? t->n : 1) * w->words, sizeof *w->cands);
+    for (size_t c = 0; c < t->n; c++) {
+        uint64_t *row = w->cands + c * w->words;
+        if (t->cols[c].key && t->cols[c].key_len >= PT_COLUMN_KEY_MAX)
+            memset(row, 0xFF, w->words * sizeof *row);   /* cut: any pattern may */
+        else
+            pt_scanner_key_patterns(w->scanner, t->cols[c].key, t->cols[c].key_len, row);
+    }
+}
+
+/* Did a pass with w->needed count every pattern the plan of its table depends on? */
+static bool shadow_covered(worker *w, const pt_colstats *t)
+{
+    for (size_t k = 0; k < w->words; k++) w->unknown[k] = w->skipped[k] & ~w->needed[k];
+    column_cands(w, t);
+    pt_colplan_relevant(t, w->scan->ps, w->unknown, w->cands, w->rel);
+    for (size_t k = 0; k < w->words; k++)
+        if (w->rel[k]) return false;
+    return true;
+}
+
+static void skipped_by(worker *w, const pt_colstats *plan)
+{
+    const pt_patterns *ps = w->scan->ps;
+    memset(w->skipped, 0, w->words * sizeof *w->skipped);
+    for (size_t p = 0; p < ps->n; p++)
+        if (pt_colplan_skips(plan, &ps->v[p])) w->skipped[p >> 6] |= (uint64_t)1 << (p & 63);
+}
+
+static void classify_whole_input(worker *w, chunk *c)
+{
+    pt_scan *s = w->scan;
+    input_ctx *in = c->in;
+    bool full = w->shadow_full;
+    shadow_pass(w, c, full);
+    if (!full) {
+        skipped_by(w, w->guess);
+        if (c->cols->truncated || !shadow_covered(w, c->cols)) {
+            pt_errlist_free(&c->errs);
+            full = true;
+            shadow_pass(w, c, true);
+        }
+    }
     if (!c->cols->truncated && pt_colplan_same(in->plan, w->guess)) {
+        if (full) {   /* the skipped patterns the next inputs of this layout need */
+            skipped_by(w, w->guess);
+            column_cands(w, c->cols);
+            pt_colplan_shadow_needed(c->cols, s->ps, w->skipped, w->cands, w->needed);
+            w->shadow_full = false;
+        }
         pt_colstats_drop_skipped(c->cols, s->ps, in->plan);
         for (size_t p = 0; p < s->ps->n; p++) {
-            matched[p] += w->try_matched[p];
-            rejected[p] += w->try_rejected[p];
+            w->matched[p] += w->try_matched[p];
+            w->rejected[p] += w->try_rejected[p];
         }
         return;
     }
+    w->shadow_full = true;   /* another layout: learn its needs from a full pass */
     pt_errlist_free(&c->errs);
     classify_records(w, c, in->plan);
     pt_colstats_free(w->guess);
@@ -931,6 +1004,12 @@ static void start_workers(pt_scan *s)
         w->try_matched = pt_xcalloc(s->ps->n ? s->ps->n : 1, sizeof *w->try_matched);
         w->try_rejected = pt_xcalloc(s->ps->n ? s->ps->n : 1, sizeof *w->try_rejected);
         w->guess = pt_colstats_new(false);   /* the neutral plan: no shape, nothing disabled */
+        w->shadow_full = true;
+        w->words = (s->ps->n + 63) / 64 ? (s->ps->n + 63) / 64 : 1;
+        w->needed = pt_xcalloc(4 * w->words, sizeof *w->needed);
+        w->skipped = w->needed + w->words;
+        w->unknown = w->skipped + w->words;
+        w->rel = w->unknown + w->words;
         pthread_create(&w->thread, NULL, worker_main, w);
     }
 }
@@ -953,6 +1032,8 @@ static void stop_workers(pt_scan *s)
         free(w->try_matched);
         free(w->try_rejected);
         pt_colstats_free(w->guess);
+        free(w->needed);
+        free(w->cands);
     }
 }
 

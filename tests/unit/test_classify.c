@@ -684,6 +684,113 @@ static void test_broken_files(void)
     rmdir(tmpdir);
 }
 
+/* ---- the cheaper shadow of small inputs (pt_colplan_relevant, _shadow_needed) ---- */
+
+#define SHADOW_WORDS_MAX 8
+static bool bit_of(const uint64_t *bits, int i) { return i >= 0 && (bits[i >> 6] >> (i & 63)) & 1; }
+static void set_bit(uint64_t *bits, int i) { CHECK(i >= 0); if (i >= 0) bits[i >> 6] |= (uint64_t)1 << (i & 63); }
+static bool no_bits(const uint64_t *bits, size_t words)
+{
+    for (size_t w = 0; w < words; w++)
+        if (bits[w]) return false;
+    return true;
+}
+
+static void cell_counts(pt_colstats *t, int32_t col, const char *pattern, uint64_t matches, uint64_t passed)
+{
+    pt_column_pattern *cell = pt_colstats_cell(t, col, (uint32_t)pt_patterns_find(&ps, pattern));
+    cell->matches = cell->checked = matches;
+    cell->passed = passed;
+}
+
+/* One small input's table: 银行卡号, 金额 and 时间, 30 values each; bank_card passes on
+ * card_passed of them, account_amount on all 30. */
+static pt_colstats *card_amount_time(uint64_t card_passed)
+{
+    pt_colstats *t = pt_colstats_new(false);
+    const char *keys[3] = {"银行卡号", "金额", "时间"};
+    for (int32_t c = 0; c < 3; c++) {
+        CHECK_EQ(pt_colstats_column(t, c, keys[c], strlen(keys[c])), c);
+        t->cols[c].fill = 30;
+    }
+    cell_counts(t, 0, "bank_card", 30, card_passed);
+    cell_counts(t, 1, "account_amount", 30, 30);
+    return t;
+}
+
+/* Which skipped patterns matter to the plan of such a table, worked out from
+ * patterns/shapes.yaml by hand:
+ * - property (account: bank_card or bank_account_no; amount: account_amount) holds on
+ *   known counts when bank_card passes on >= 80% of the card column: bank_account_no,
+ *   which may run there (header 银行卡), then decides nothing; at 20 of 30 (67%) it
+ *   alone could fill the role, so it matters;
+ * - whereabouts' alternative {pair, time} may hold while geo_pair_text (no header: every
+ *   column) is unknown, with fix_time in 时间: both matter; once geo_pair_text is known
+ *   to pass nowhere, {pair, time} lacks its pair and {latitude, longitude, time} two
+ *   roles (no column is named so): neither holds nor is partial (that needs two roles
+ *   met), and fix_time matters no more;
+ * - communication_record needs a party (none of its patterns passes or may run here),
+ *   and a duration or direction: every alternative misses two roles or more, so
+ *   event_time (a time role) never matters. */
+static void test_shadow_relevance(void)
+{
+    size_t words = (ps.n + 63) / 64;
+    CHECK(words <= SHADOW_WORDS_MAX);
+    int card_acct = pt_patterns_find(&ps, "bank_account_no"), event = pt_patterns_find(&ps, "event_time");
+    int fix = pt_patterns_find(&ps, "fix_time"), pair = pt_patterns_find(&ps, "geo_pair_text");
+    int id = pt_patterns_find(&ps, "cn_resident_id");
+    uint64_t cands[3 * SHADOW_WORDS_MAX], unknown[SHADOW_WORDS_MAX] = {0}, rel[SHADOW_WORDS_MAX];
+    pt_colstats *t = card_amount_time(30);
+    for (size_t c = 0; c < 3; c++)
+        pt_scanner_key_patterns(sc, t->cols[c].key, t->cols[c].key_len, cands + c * words);
+    /* the columns' candidates, by their headers */
+    CHECK(bit_of(cands, card_acct) && !bit_of(cands + words, card_acct));
+    CHECK(bit_of(cands + 2 * words, fix) && bit_of(cands + 2 * words, event));
+    CHECK(!bit_of(cands, fix) && !bit_of(cands + words, event));
+    for (size_t c = 0; c < 3; c++) CHECK(bit_of(cands + c * words, pair));
+
+    set_bit(unknown, card_acct);
+    set_bit(unknown, event);
+    set_bit(unknown, fix);
+    set_bit(unknown, pair);
+    pt_colplan_relevant(t, &ps, unknown, cands, rel);
+    CHECK(bit_of(rel, pair) && bit_of(rel, fix));
+    CHECK(!bit_of(rel, event) && !bit_of(rel, card_acct));
+
+    unknown[pair >> 6] &= ~((uint64_t)1 << (pair & 63));   /* known: passes nowhere */
+    pt_colplan_relevant(t, &ps, unknown, cands, rel);
+    CHECK(no_bits(rel, words));
+
+    /* a column-level evidence pattern always matters: its cells are judged */
+    set_bit(unknown, id);
+    pt_colplan_relevant(t, &ps, unknown, cands, rel);
+    CHECK(bit_of(rel, id) && !bit_of(rel, fix));
+    unknown[id >> 6] &= ~((uint64_t)1 << (id & 63));
+    pt_colstats_free(t);
+
+    t = card_amount_time(20);
+    pt_colplan_relevant(t, &ps, unknown, cands, rel);
+    CHECK(bit_of(rel, card_acct) && !bit_of(rel, fix) && !bit_of(rel, event));
+    pt_colstats_free(t);
+
+    /* after a full shadow (every count known): the cheapest set that leaves the rest
+     * irrelevant is geo_pair_text alone (0 matches, against fix_time's 30) */
+    t = card_amount_time(30);
+    cell_counts(t, 0, "bank_account_no", 30, 30);
+    cell_counts(t, 2, "event_time", 30, 30);
+    cell_counts(t, 2, "fix_time", 30, 30);
+    uint64_t skipped[SHADOW_WORDS_MAX] = {0}, needed[SHADOW_WORDS_MAX];
+    set_bit(skipped, card_acct);
+    set_bit(skipped, event);
+    set_bit(skipped, fix);
+    set_bit(skipped, pair);
+    pt_colplan_shadow_needed(t, &ps, skipped, cands, needed);
+    uint64_t want[SHADOW_WORDS_MAX] = {0};
+    set_bit(want, pair);
+    CHECK(memcmp(needed, want, words * sizeof *needed) == 0);
+    pt_colstats_free(t);
+}
+
 /* What a worker thread's scanner costs (issue 13, "compile once"): the pattern-derived
  * prefilter tables are built once with the pattern set and shared, so a scanner holds
  * only its scratch (match data, JIT stack, key and shape caches). Prints the time and
@@ -781,6 +888,7 @@ int main(void)
     RUN(test_issue3_contexts);
     RUN(test_record_shapes);
     RUN(test_broken_files);
+    RUN(test_shadow_relevance);
     RUN(test_scanner_new_cost);
 
     free(matched);
