@@ -39,6 +39,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
@@ -123,6 +124,8 @@ struct pt_evidence {
     bool have_head;
     buf head, id_head;         /* its input and member cells, as written and as hashed */
     sample_heap heaps[PT_MAX_TIERS];
+    _Atomic uint64_t theta_seen[PT_MAX_TIERS];   /* each heap's theta, for the workers
+                                                    (may_be_drawn) */
     size_t pool;               /* candidates kept per tier: PT_EV_POOL_FACTOR * sample_n */
     FILE *capture;             /* scan --state: the records of the pieces listed, for the
                                   state's evidence section (NULL: not kept) */
@@ -433,10 +436,27 @@ static prepared parts(const char *p, size_t len)
     return x;
 }
 
+static uint64_t draw_key(const pt_evidence *ev, const uint64_t fp[2]);
+
+/* Whether a piece of a sampled tier may still be drawn, so that the commit needs its
+ * values (on the bench's realistic mix, keeping the values of every such piece cost
+ * about a tenth of a plain scan). Not when its draw key is at or above the tier's theta
+ * as the commit last published it: theta only falls, so offer turns the piece away too,
+ * before it looks at the values. The keyed draw enciphers on the commit's AES context,
+ * which the workers must not share: then the values are always kept. */
+static bool may_be_drawn(const pt_evidence *ev, const pt_piece_event *e)
+{
+    if (ev->draw_key) return true;
+    if (ev->pool == 0) return false;
+    uint64_t theta = atomic_load_explicit(&ev->theta_seen[e->tier], memory_order_relaxed);
+    return draw_key(ev, e->fp) < theta;
+}
+
 bool pt_evidence_prepare(const void *ctx, const pt_piece_event *e, pt_piece_bytes *out)
 {
     const pt_evidence *ev = ctx;
-    if (e->tier != 0) return true;   /* a sample's row: formatted at the commit if drawn */
+    if (e->tier != 0)   /* a sample's row: formatted at the commit if drawn */
+        return ev->capture != NULL || may_be_drawn(ev, e);
     format_piece(ev, e, out);
     return ev->capture != NULL;      /* the state keeps the values as found */
 }
@@ -627,7 +647,10 @@ pt_evidence *pt_evidence_open(const char *dir, const pt_policy *pol, const pt_pa
     ev->ps = ps;
     pt_evidence_set_draw(ev, sample_n, seed);
     ev->mask = mask;
-    for (size_t t = 0; t < PT_MAX_TIERS; t++) ev->heaps[t].theta = UINT64_MAX;
+    for (size_t t = 0; t < PT_MAX_TIERS; t++) {
+        ev->heaps[t].theta = UINT64_MAX;
+        atomic_init(&ev->theta_seen[t], UINT64_MAX);
+    }
     use_random_key(ev);
     ev->id_ctx = EVP_MD_CTX_new();
     ev->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
@@ -721,6 +744,13 @@ static void enciphered(const pt_evidence *ev, const uint64_t fp[2], uint64_t out
     memcpy(out, block, 16);
 }
 
+/* Lowers the heap's theta, and tells the workers (may_be_drawn). */
+static void set_theta(pt_evidence *ev, sample_heap *h, uint64_t theta)
+{
+    h->theta = theta;
+    atomic_store_explicit(&ev->theta_seen[h - ev->heaps], theta, memory_order_relaxed);
+}
+
 static void offer(pt_evidence *ev, const pt_piece_event *e)
 {
     sample_heap *h = &ev->heaps[e->tier];
@@ -730,7 +760,7 @@ static void offer(pt_evidence *ev, const pt_piece_event *e)
      * (into room a raised piece left) would make the pool other than "all below theta" */
     if (key >= h->theta) return;
     if (h->n == ev->pool && key >= h->v[0].key) {
-        h->theta = key;   /* turned away: the pool is below it */
+        set_theta(ev, h, key);   /* turned away: the pool is below it */
         return;
     }
     buf b = {0};
@@ -751,7 +781,7 @@ static void offer(pt_evidence *ev, const pt_piece_event *e)
         h->v[h->n++] = r;
         sift_up(h, h->n - 1);
     } else {
-        if (h->v[0].key < h->theta) h->theta = h->v[0].key;   /* pushed out */
+        if (h->v[0].key < h->theta) set_theta(ev, h, h->v[0].key);   /* pushed out */
         free(h->v[0].row);
         free(h->v[0].raw);
         h->v[0] = r;
