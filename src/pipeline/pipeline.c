@@ -427,12 +427,20 @@ static void classify_whole_input(worker *w, chunk *c)
     pt_colplan_decide(w->guess, s->ps);
 }
 
-/* A spare buffer for the chunk's prepared rows (see spare), when the sink prepares. */
+/* A spare buffer for the chunk's prepared rows (see spare), when the sink prepares. A
+ * chunk more than n_workers + 1 ahead of the commit waits for it, so that at most
+ * n_workers + 2 chunks hold prepared rows even when a worker is held up (a loaded host
+ * deschedules it while the others classify the chunks behind it: all the pool would
+ * then hold them). It cannot wait forever: the work queue hands chunks out in order,
+ * so the chunk at the head was taken before and is never held back, and the worker
+ * that has it commits it. */
 static void take_prepared(pt_scan *s, chunk *c)
 {
-    if (!s->o.pieces || !s->o.pieces->prepare || c->prepared.p) return;
+    if (!s->o.pieces || !s->o.pieces->prepare) return;
     pthread_mutex_lock(&s->commit_lock);
-    if (s->n_spare) c->prepared = s->spare[--s->n_spare];
+    while (c->seq > s->next_commit + s->n_workers + 1)
+        pthread_cond_wait(&s->committed, &s->commit_lock);
+    if (!c->prepared.p && s->n_spare) c->prepared = s->spare[--s->n_spare];
     pthread_mutex_unlock(&s->commit_lock);
 }
 
