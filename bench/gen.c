@@ -35,6 +35,7 @@ struct options {
     enum format format;
     double dup_rate;
     double invalid_rate;
+    double card_rate;   /* share of distinct records with a bank card (the rest: empty cell) */
     uint64_t seed;
     enum gzip_mode gzip;
     uint64_t member_bytes;
@@ -484,8 +485,18 @@ static void make_amount(struct field *f, struct rng *r)
     f->len = (unsigned)(p - f->s);
 }
 
-/* Distinct record k: a pure function of (seed, k, invalid rate). */
-static void make_record(struct record *rec, uint64_t seed, uint64_t k, uint64_t invalid)
+/* Whether distinct record k keeps its bank card (--card-rate): a hash of (seed, k) of its
+ * own, so that the record's other fields, drawn from its PRNG, are the same at any rate
+ * (and the default, every card kept, is the data of earlier sessions byte for byte). */
+static int keeps_card(uint64_t seed, uint64_t k, uint64_t card_keep)
+{
+    if (card_keep >= 1ULL << 53) return 1;
+    return (mix64(k ^ mix64(seed ^ 0xc3a5c85c97cb3127ULL)) >> 11) < card_keep;
+}
+
+/* Distinct record k: a pure function of (seed, k, invalid rate, card rate). */
+static void make_record(struct record *rec, uint64_t seed, uint64_t k, uint64_t invalid,
+                        uint64_t card_keep)
 {
     struct rng r = record_rng(seed, k);
     rec->index = k;
@@ -498,6 +509,10 @@ static void make_record(struct record *rec, uint64_t seed, uint64_t k, uint64_t 
     make_email(&rec->f[F_EMAIL], &r, seed, k);
     make_address(&rec->f[F_ADDRESS], &r, prov, &rec->address_has_comma);
     make_card(&rec->f[F_CARD], &r, rec->bad_card);
+    if (!keeps_card(seed, k, card_keep)) {   /* drawn all the same: the PRNG stays in step */
+        rec->f[F_CARD].len = 0;
+        rec->bad_card = 0;
+    }
     struct when w = make_when(&r);
     make_order(&rec->f[F_ORDER], &r, &w);
     make_amount(&rec->f[F_AMOUNT], &r);
@@ -856,7 +871,7 @@ static char *write_trailer(char *p, enum format format, uint64_t records)
 /* ------------------------------------------------------------------ main loop */
 
 struct stats {
-    uint64_t records, distinct, bad_ids, bad_cards, masked_mobiles;
+    uint64_t records, distinct, bad_ids, bad_cards, masked_mobiles, cards;
 };
 
 static struct stats generate(const struct options *o, struct sink *s)
@@ -865,6 +880,7 @@ static struct stats generate(const struct options *o, struct sink *s)
     struct rng dup_rng = record_rng(o->seed ^ 0x5bd1e995a3c8f1e7ULL, UINT64_MAX);
     uint64_t dup = chance_threshold(o->dup_rate);
     uint64_t invalid = chance_threshold(o->invalid_rate);
+    uint64_t card_keep = chance_threshold(o->card_rate);
     struct record rec;
 
     sink_commit(s, write_preamble(sink_reserve(s), o->format));
@@ -875,7 +891,8 @@ static struct stats generate(const struct options *o, struct sink *s)
             k = rng_next(&dup_rng) % st.distinct;
         else
             st.distinct++;
-        make_record(&rec, o->seed, k, invalid);
+        make_record(&rec, o->seed, k, invalid, card_keep);
+        st.cards += rec.f[F_CARD].len != 0;
         st.bad_ids += (uint64_t)rec.bad_id;
         st.bad_cards += (uint64_t)rec.bad_card;
         st.masked_mobiles += (uint64_t)rec.masked_mobile;
@@ -892,7 +909,7 @@ static void usage(FILE *to)
 {
     fprintf(to,
         "usage: bench-gen --records N [--format csv|tsv|jsonl|sql|lines|delimited]\n"
-        "                 [--dup-rate 0.1] [--invalid-rate 0.02] [--seed S]\n"
+        "                 [--dup-rate 0.1] [--invalid-rate 0.02] [--card-rate 1] [--seed S]\n"
         "                 [--gzip none|single|multi] [--member-bytes 65536] [--level 1..9]\n"
         "                 [-o FILE]\n"
         "Writes N synthetic records (deterministic for a seed) to FILE or stdout; a summary\n"
@@ -900,6 +917,9 @@ static void usage(FILE *to)
         "  --dup-rate      share of records that exactly repeat an earlier one\n"
         "  --invalid-rate  share of resident IDs with a wrong check character, of bank cards\n"
         "                  failing Luhn, and of masked mobiles (each drawn independently)\n"
+        "  --card-rate     share of distinct records with a bank card (default 1: all); the\n"
+        "                  others have an empty card cell. A card beside the amount makes a\n"
+        "                  record an art5_3 piece, so this sets that tier's share of the data\n"
         "  --gzip single   one gzip member; multi: a new member every --member-bytes of input\n"
         "  --level         zlib deflate level for --gzip (default 6, as gzip)\n");
 }
@@ -941,7 +961,7 @@ static void bad_option(const char *opt, const char *value)
 /* Accepts "--opt value" and "--opt=value". */
 static struct options parse_args(int argc, char **argv)
 {
-    struct options o = {1000, FMT_CSV, 0.1, 0.02, 1, GZ_NONE, 65536, 6, NULL};
+    struct options o = {1000, FMT_CSV, 0.1, 0.02, 1.0, 1, GZ_NONE, 65536, 6, NULL};
     for (int i = 1; i < argc; i++) {
         char opt[64];
         const char *arg = argv[i], *value = NULL, *eq = strchr(arg, '=');
@@ -969,6 +989,8 @@ static struct options parse_args(int argc, char **argv)
             if (parse_rate(value, &o.dup_rate)) bad_option(opt, value);
         } else if (!strcmp(opt, "--invalid-rate")) {
             if (parse_rate(value, &o.invalid_rate)) bad_option(opt, value);
+        } else if (!strcmp(opt, "--card-rate")) {
+            if (parse_rate(value, &o.card_rate)) bad_option(opt, value);
         } else if (!strcmp(opt, "--seed")) {
             if (parse_u64(value, &o.seed)) bad_option(opt, value);
         } else if (!strcmp(opt, "--gzip")) {
@@ -1014,13 +1036,13 @@ int main(int argc, char **argv)
     if (secs <= 0) secs = 1e-9;
     fprintf(stderr,
             "bench-gen: records=%llu distinct=%llu duplicates=%llu bytes=%llu written=%llu "
-            "bad_ids=%llu bad_cards=%llu masked_mobiles=%llu format=%s gzip=%s seed=%llu "
+            "bad_ids=%llu bad_cards=%llu masked_mobiles=%llu cards=%llu format=%s gzip=%s seed=%llu "
             "seconds=%.2f records_per_s=%.0f MB_per_s=%.1f\n",
             (unsigned long long)st.records, (unsigned long long)st.distinct,
             (unsigned long long)(st.records - st.distinct), (unsigned long long)s.bytes_in,
             (unsigned long long)s.bytes_out, (unsigned long long)st.bad_ids,
             (unsigned long long)st.bad_cards, (unsigned long long)st.masked_mobiles,
-            FORMAT_NAMES[o.format], GZIP_NAMES[o.gzip], (unsigned long long)o.seed, secs,
+            (unsigned long long)st.cards, FORMAT_NAMES[o.format], GZIP_NAMES[o.gzip], (unsigned long long)o.seed, secs,
             (double)st.records / secs, (double)s.bytes_in / 1e6 / secs);
     return 0;
 }

@@ -133,6 +133,12 @@ struct pt_scan {
     pt_queue work, pool;
     size_t pool_n;
     chunk **ready;             /* finished, not committed: [seq % pool_n] */
+    /* the prepared rows of a piece sink, not in use (under commit_lock): most of what
+     * a chunk holds with --evidence (~3x its text), so a chunk takes a buffer when it is
+     * classified and gives it back at its commit. Only the chunks in between hold one
+     * (the workers', those waiting for an earlier commit), not the whole pool. */
+    pt_piece_bytes *spare;
+    size_t n_spare;
     uint64_t next_seq;         /* the reader's */
     uint64_t next_commit;
     bool committing;
@@ -474,8 +480,36 @@ static void classify_whole_input(worker *w, chunk *c)
     pt_colplan_decide(w->guess, s->ps);
 }
 
+/* A spare buffer for the chunk's prepared rows (see spare), when the sink prepares. A
+ * chunk more than n_workers + 1 ahead of the commit waits for it, so that at most
+ * n_workers + 2 chunks hold prepared rows even when a worker is held up (a loaded host
+ * deschedules it while the others classify the chunks behind it: all the pool would
+ * then hold them). It cannot wait forever: the work queue hands chunks out in order,
+ * so the chunk at the head was taken before and is never held back, and the worker
+ * that has it commits it. */
+static void take_prepared(pt_scan *s, chunk *c)
+{
+    if (!s->o.pieces || !s->o.pieces->prepare) return;
+    pthread_mutex_lock(&s->commit_lock);
+    while (c->seq > s->next_commit + s->n_workers + 1)
+        pthread_cond_wait(&s->committed, &s->commit_lock);
+    if (!c->prepared.p && s->n_spare) c->prepared = s->spare[--s->n_spare];
+    pthread_mutex_unlock(&s->commit_lock);
+}
+
+static void give_prepared(pt_scan *s, chunk *c)
+{
+    c->prepared.len = 0;
+    if (!c->prepared.p) return;
+    pthread_mutex_lock(&s->commit_lock);
+    s->spare[s->n_spare++] = c->prepared;   /* at most one a chunk: room for the pool */
+    pthread_mutex_unlock(&s->commit_lock);
+    c->prepared = (pt_piece_bytes){0};
+}
+
 static void classify_chunk(worker *w, chunk *c)
 {
+    take_prepared(w->scan, c);
     if (c->in->plan_in_worker) classify_whole_input(w, c);
     else classify_records(w, c, c->in->plan);
     encipher_chunk(w->scan, c);
@@ -546,7 +580,7 @@ static void commit_chunk(pt_scan *s, chunk *c)
     if (s->o.pieces && c->n_fps) emit_pieces(s, c);
     if (s->on_reject) emit_rejects(s, c);
     in->lines_before += c->lines;   /* commits are in order: the next chunk's first line */
-    c->prepared.len = 0;            /* for the chunk's next use */
+    give_prepared(s, c);            /* for the next chunk classified */
     atomic_fetch_add(&s->records_done, c->local.records);
     c->in = NULL;
     input_release(s, in);
@@ -1043,6 +1077,7 @@ static void make_pool(pt_scan *s)
     pt_queue_init(&s->pool, s->pool_n);
     pt_queue_init(&s->work, s->pool_n);
     s->ready = pt_xcalloc(s->pool_n, sizeof *s->ready);
+    s->spare = pt_xcalloc(s->pool_n, sizeof *s->spare);
     for (size_t i = 0; i < s->pool_n; i++) {
         chunk *c = pt_xcalloc(1, sizeof *c);
         ensure_cap(c, s->chunk_target);
@@ -1072,6 +1107,8 @@ static void free_pool(pt_scan *s)
     pt_queue_destroy(&s->pool);
     pt_queue_destroy(&s->work);
     free(s->ready);
+    while (s->n_spare) free(s->spare[--s->n_spare].p);
+    free(s->spare);
 }
 
 pt_scan *pt_scan_start(const pt_scan_options *o, const pt_patterns *ps, const pt_policy *pol,

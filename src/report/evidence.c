@@ -39,6 +39,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
@@ -62,7 +63,7 @@
 #define REVIEW_COLUMN "核实"   /* filled by the examiner: 是/否 (pitally review) */
 #define KEY_PREFIX "k"         /* before a sample key's hex: Excel would read 1e5... as a number */
 #define LIST_IOV 1024          /* pieces of rows of the list per writev (IOV_MAX) */
-#define IOV_PER_ROW 4          /* input and member, line, the prepared cells, review */
+#define IOV_PER_ROW 5          /* at most: input and member, line, the prepared cells, values, review */
 #define WRITEBACK_STEP (32u << 20)   /* the list goes to disk as it grows (early_writeback) */
 
 /* ---- CSV cells ---- */
@@ -114,7 +115,7 @@ struct pt_evidence {
     /* rows of the list not yet written, as pieces (list_piece): the prepared cells are
      * written from the chunk where the worker put them, with no copy */
     struct iovec iov[LIST_IOV];
-    size_t n_iov;
+    size_t n_iov, n_rows;
     uint64_t written, synced;  /* bytes of rows written, and handed to writeback */
     char lines[LIST_IOV / IOV_PER_ROW][24];   /* their line cells */
     pt_rowids *list_ids;       /* SHA-256 of each listed row's identifying cells */
@@ -123,6 +124,8 @@ struct pt_evidence {
     bool have_head;
     buf head, id_head;         /* its input and member cells, as written and as hashed */
     sample_heap heaps[PT_MAX_TIERS];
+    _Atomic uint64_t theta_seen[PT_MAX_TIERS];   /* each heap's theta, for the workers
+                                                    (may_be_drawn) */
     size_t pool;               /* candidates kept per tier: PT_EV_POOL_FACTOR * sample_n */
     FILE *capture;             /* scan --state: the records of the pieces listed, for the
                                   state's evidence section (NULL: not kept) */
@@ -292,36 +295,23 @@ static void id_cell(buf *t, const char *s, size_t n)
     put(t, ",", 1);
 }
 
-/* SHA-256 of an identity text: one digest call a row (the cells are collected first;
- * a call per cell cost more than the hashing). */
-static void id_digest(pt_evidence *ev, const char *text, size_t n, unsigned char md[32])
-{
-    unsigned int len = 0;
-    if (!EVP_DigestInit_ex(ev->id_ctx, ev->sha256, NULL) ||
-        !EVP_DigestUpdate(ev->id_ctx, text, n) || !EVP_DigestFinal_ex(ev->id_ctx, md, &len) ||
-        len != 32) {
-        fprintf(stderr, "pitally: libcrypto cannot hash (SHA-256)\n");
-        abort();
-    }
-}
-
-/* The same over two parts, a and b, hashed where they are. */
-static void id_digest2(pt_evidence *ev, const char *a, size_t na, const char *b, size_t nb,
+/* SHA-256 of an identity text: the cells before the values (a), the values text (b),
+ * and the comma that ends the values cell; one digest a row (a call per cell cost more
+ * than the hashing). */
+static void id_digest3(pt_evidence *ev, const char *a, size_t na, const char *b, size_t nb,
                        unsigned char md[32])
 {
     unsigned int len = 0;
     if (!EVP_DigestInit_ex(ev->id_ctx, ev->sha256, NULL) || !EVP_DigestUpdate(ev->id_ctx, a, na) ||
-        !EVP_DigestUpdate(ev->id_ctx, b, nb) || !EVP_DigestFinal_ex(ev->id_ctx, md, &len) ||
-        len != 32) {
+        !EVP_DigestUpdate(ev->id_ctx, b, nb) || !EVP_DigestUpdate(ev->id_ctx, ",", 1) ||
+        !EVP_DigestFinal_ex(ev->id_ctx, md, &len) || len != 32) {
         fprintf(stderr, "pitally: libcrypto cannot hash (SHA-256)\n");
         abort();
     }
 }
 
-static void id_hex(pt_evidence *ev, const char *text, size_t n, char out[64])
+static void id_hex(const unsigned char md[32], char out[64])
 {
-    unsigned char md[32];
-    id_digest(ev, text, n, md);
     static const char hex[] = "0123456789abcdef";
     for (unsigned i = 0; i < 32; i++) {
         out[2 * i] = hex[md[i] >> 4];
@@ -341,9 +331,15 @@ static void input_cells(buf *b, const char *name, bool first)
  * Formatted by the workers (pt_evidence_prepare), in parallel, into the chunk: all but
  * what only the commit knows (the line) and what is the same for every row of an input
  * (the input and member cells, kept by the commit). What format_piece writes:
- *   uint32 n, the identity text of the values cell (n bytes: "LENGTH:BYTES,"),
- *   then the row's cells from offset to values: ",offset,tier,categories,patterns,values".
- * The commit puts "input,member,line" before those cells and the review column after. */
+ *   uint32 n | QUOTED (when the values cell needed quotes), the values text (n bytes,
+ *   as the identity hashes it), then the row's cells from offset on: ",offset,tier,
+ *   categories,patterns," and, only when quoted, the quoted values cell.
+ * Unquoted (the usual row) the values cell is the text itself: written from where it
+ * is and hashed from there, so the values are held once (the chunks' prepared rows
+ * are most of the memory --evidence adds). The commit puts "input,member,line" before
+ * those cells and the review column after. */
+
+#define QUOTED 0x80000000u   /* in a prepared piece's first word: the cell is in the cells */
 
 static void categories_text(const pt_evidence *ev, uint64_t categories, buf *b)
 {
@@ -393,18 +389,17 @@ static void values_text(const pt_evidence *ev, const pt_piece_event *e, buf *b)
     b->p[b->len] = '\0';
 }
 
-/* Appends the piece's prepared form to out (above). Thread-safe: reads ev only. The
- * values text is put first, at a, to be hashed and quoted from, and dropped at the end. */
+/* Appends the piece's prepared form to out (above). Thread-safe: reads ev only. */
 static void format_piece(const pt_evidence *ev, const pt_piece_event *e, buf *out)
 {
     size_t head = out->len;
-    uint32_t id_len = 0;
-    put(out, (const char *)&id_len, sizeof id_len);
+    uint32_t word = 0;
+    put(out, (const char *)&word, sizeof word);
     size_t a = out->len;
     values_text(ev, e, out);
-    size_t n = out->len - a, id_at = out->len;
-    id_cell(out, out->p + a, n);
-    id_len = (uint32_t)(out->len - id_at);
+    size_t n = out->len - a;
+    bool quoted = needs_quotes(out->p + a, n);
+    word = (uint32_t)n | (quoted ? QUOTED : 0);
     cell_u64(out, e->offset, false);
     cell_str(out, ev->pol->tiers[e->tier].id, false);
     put(out, ",", 1);
@@ -416,32 +411,52 @@ static void format_piece(const pt_evidence *ev, const pt_piece_event *e, buf *ou
     patterns_text(ev, e, out);
     quote_tail(out, from);
     put(out, ",", 1);
-    reserve(out, 2 * n + 4);   /* the values cell, quoted from the text at a: nothing moves */
-    cell_body(out, out->p + a, n);
-    memmove(out->p + a, out->p + id_at, out->len - id_at);
-    out->len -= n;
-    out->p[out->len] = '\0';
-    memcpy(out->p + head, &id_len, sizeof id_len);
+    if (quoted) {
+        reserve(out, 2 * n + 4);   /* the values cell, quoted from the text at a: nothing moves */
+        cell_body(out, out->p + a, n);
+    }
+    memcpy(out->p + head, &word, sizeof word);
 }
 
-/* The parts of a prepared piece. */
+/* The parts of a prepared piece: the values text, the cells from offset on, and the
+ * values cell when it is not among them (unquoted: the text itself; else empty). */
 typedef struct {
-    const char *id_text, *cells;
-    size_t id_len, cells_len;
+    const char *text, *cells, *tail;
+    size_t text_len, cells_len, tail_len;
 } prepared;
 
 static prepared parts(const char *p, size_t len)
 {
-    uint32_t id_len;
-    memcpy(&id_len, p, sizeof id_len);
-    const char *id = p + sizeof id_len;
-    return (prepared){id, id + id_len, id_len, len - sizeof id_len - id_len};
+    uint32_t word;
+    memcpy(&word, p, sizeof word);
+    size_t n = word & ~QUOTED;
+    const char *text = p + sizeof word;
+    prepared x = {text, text + n, text, n, len - sizeof word - n, n};
+    if (word & QUOTED) x.tail_len = 0;
+    return x;
+}
+
+static uint64_t draw_key(const pt_evidence *ev, const uint64_t fp[2]);
+
+/* Whether a piece of a sampled tier may still be drawn, so that the commit needs its
+ * values (on the bench's realistic mix, keeping the values of every such piece cost
+ * about a tenth of a plain scan). Not when its draw key is at or above the tier's theta
+ * as the commit last published it: theta only falls, so offer turns the piece away too,
+ * before it looks at the values. The keyed draw enciphers on the commit's AES context,
+ * which the workers must not share: then the values are always kept. */
+static bool may_be_drawn(const pt_evidence *ev, const pt_piece_event *e)
+{
+    if (ev->draw_key) return true;
+    if (ev->pool == 0) return false;
+    uint64_t theta = atomic_load_explicit(&ev->theta_seen[e->tier], memory_order_relaxed);
+    return draw_key(ev, e->fp) < theta;
 }
 
 bool pt_evidence_prepare(const void *ctx, const pt_piece_event *e, pt_piece_bytes *out)
 {
     const pt_evidence *ev = ctx;
-    if (e->tier != 0) return true;   /* a sample's row: formatted at the commit if drawn */
+    if (e->tier != 0)   /* a sample's row: formatted at the commit if drawn */
+        return ev->capture != NULL || may_be_drawn(ev, e);
     format_piece(ev, e, out);
     return ev->capture != NULL;      /* the state keeps the values as found */
 }
@@ -455,6 +470,22 @@ static prepared piece_parts(pt_evidence *ev, const pt_piece_event *e)
     return parts(ev->scratch.p, ev->scratch.len);
 }
 
+/* The identity of a row: SHA-256 of before (the cells before the values, as id_cell
+ * puts them) and the values cell's, made from its text where it is. */
+static void row_digest(pt_evidence *ev, buf *before, const prepared *x, unsigned char md[32])
+{
+    bool apos = formula_start(x->text, x->text_len);
+    char len[24];
+    size_t k = sizeof len;
+    size_t v = x->text_len + apos;
+    len[--k] = ':';
+    do len[--k] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    put(before, len + k, sizeof len - k);
+    if (apos) put(before, "'", 1);
+    id_digest3(ev, before->p, before->len, x->text, x->text_len, md);
+}
+
 /* The row of a sample's piece, without the sample key and review columns; its identity
  * in id. */
 static void piece_row(pt_evidence *ev, const pt_piece_event *e, buf *b, char id[64])
@@ -463,7 +494,11 @@ static void piece_row(pt_evidence *ev, const pt_piece_event *e, buf *b, char id[
     input_cells(b, e->input_name, true);
     cell_u64(b, e->line, false);
     put(b, x.cells, x.cells_len);
-    id_hex(ev, x.id_text, x.id_len, id);
+    put(b, x.tail, x.tail_len);
+    ev->id_text.len = 0;
+    unsigned char md[32];
+    row_digest(ev, &ev->id_text, &x, md);
+    id_hex(md, id);
 }
 
 /* ---- keys ----
@@ -612,7 +647,10 @@ pt_evidence *pt_evidence_open(const char *dir, const pt_policy *pol, const pt_pa
     ev->ps = ps;
     pt_evidence_set_draw(ev, sample_n, seed);
     ev->mask = mask;
-    for (size_t t = 0; t < PT_MAX_TIERS; t++) ev->heaps[t].theta = UINT64_MAX;
+    for (size_t t = 0; t < PT_MAX_TIERS; t++) {
+        ev->heaps[t].theta = UINT64_MAX;
+        atomic_init(&ev->theta_seen[t], UINT64_MAX);
+    }
     use_random_key(ev);
     ev->id_ctx = EVP_MD_CTX_new();
     ev->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
@@ -706,6 +744,13 @@ static void enciphered(const pt_evidence *ev, const uint64_t fp[2], uint64_t out
     memcpy(out, block, 16);
 }
 
+/* Lowers the heap's theta, and tells the workers (may_be_drawn). */
+static void set_theta(pt_evidence *ev, sample_heap *h, uint64_t theta)
+{
+    h->theta = theta;
+    atomic_store_explicit(&ev->theta_seen[h - ev->heaps], theta, memory_order_relaxed);
+}
+
 static void offer(pt_evidence *ev, const pt_piece_event *e)
 {
     sample_heap *h = &ev->heaps[e->tier];
@@ -715,7 +760,7 @@ static void offer(pt_evidence *ev, const pt_piece_event *e)
      * (into room a raised piece left) would make the pool other than "all below theta" */
     if (key >= h->theta) return;
     if (h->n == ev->pool && key >= h->v[0].key) {
-        h->theta = key;   /* turned away: the pool is below it */
+        set_theta(ev, h, key);   /* turned away: the pool is below it */
         return;
     }
     buf b = {0};
@@ -736,7 +781,7 @@ static void offer(pt_evidence *ev, const pt_piece_event *e)
         h->v[h->n++] = r;
         sift_up(h, h->n - 1);
     } else {
-        if (h->v[0].key < h->theta) h->theta = h->v[0].key;   /* pushed out */
+        if (h->v[0].key < h->theta) set_theta(ev, h, h->v[0].key);   /* pushed out */
         free(h->v[0].row);
         free(h->v[0].raw);
         h->v[0] = r;
@@ -777,7 +822,7 @@ static void flush_list(pt_evidence *ev)
             v->iov_len -= (size_t)k;
         }
     }
-    ev->n_iov = 0;
+    ev->n_iov = ev->n_rows = 0;
     early_writeback(ev);
 }
 
@@ -824,9 +869,9 @@ static void capture_listed(pt_evidence *ev, const pt_piece_event *e)
 static void list_piece(pt_evidence *ev, const pt_piece_event *e)
 {
     list_head(ev, e);
-    if (ev->n_iov + IOV_PER_ROW > LIST_IOV) flush_list(ev);
+    if (ev->n_iov + IOV_PER_ROW > LIST_IOV || ev->n_rows == LIST_IOV / IOV_PER_ROW) flush_list(ev);
     prepared x = piece_parts(ev, e);
-    char *line = ev->lines[ev->n_iov / IOV_PER_ROW];
+    char *line = ev->lines[ev->n_rows++];
     size_t k = sizeof ev->lines[0];
     uint64_t v = e->line;
     do line[--k] = (char)('0' + v % 10);
@@ -835,13 +880,14 @@ static void list_piece(pt_evidence *ev, const pt_piece_event *e)
     hold(ev, ev->head.p, ev->head.len);
     hold(ev, line + k, sizeof ev->lines[0] - k);
     hold(ev, x.cells, x.cells_len);
+    if (x.tail_len) hold(ev, x.tail, x.tail_len);
     hold(ev, ",\r\n", 3);   /* the review column, empty */
     buf *t = &ev->id_text;
     t->len = 0;
     put(t, ev->id_head.p, ev->id_head.len);
     id_cell(t, line + k + 1, sizeof ev->lines[0] - k - 1);
     unsigned char md[32];
-    id_digest2(ev, t->p, t->len, x.id_text, x.id_len, md);
+    row_digest(ev, t, &x, md);
     pt_rowids_add(ev->list_ids, md);
     ev->listed++;
     if (ev->capture) capture_listed(ev, e);

@@ -7,8 +7,10 @@
  * can be forged: with many rows of free content, a generalised birthday search finds a
  * replacement set with the same sum. Sorting keeps the digest what it was, so pitally
  * review and the directories written before are unchanged. A run of RUN_IDS identities
- * (4 MiB) is sorted in memory (a counting sort on the first two bytes, then each
- * bucket: they are hashes, so the buckets are small) and appended to a temporary file;
+ * (1 MiB: it is held for the whole scan beside the chunks, and the merge's heap of ~55
+ * runs for 1.8M rows costs little) is sorted in memory (a counting sort on the first
+ * two bytes, then each bucket: they are hashes, so the buckets are small) and appended
+ * to a temporary file;
  * the digest merges the runs, reading each through a window, all the windows together
  * MERGE_BYTES whatever the number of runs. A list that fits in one run never touches
  * the file. */
@@ -24,8 +26,8 @@
 
 #include "pitally/common.h"
 
-#define RUN_IDS (1u << 17)         /* 4 MiB of identities a run */
-#define MERGE_BYTES (4u << 20)     /* the windows of all the runs while merging */
+#define RUN_IDS (1u << 15)         /* 1 MiB of identities a run (and 1 MiB to sort it in) */
+#define MERGE_BYTES (2u << 20)     /* the windows of all the runs while merging */
 
 typedef struct {
     uint8_t b[32];
