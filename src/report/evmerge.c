@@ -13,7 +13,7 @@
  *    the next winning place lost (its piece was listed earlier by another state), the
  *    row at it is replayed into the evidence writer, which formats it as a scan does
  *    (--mask included). Memory: a record per state and the sorts' windows and runs
- *    (4 MiB each), whatever the number of rows.
+ *    (1 MiB runs, 2 MiB of windows), whatever the number of rows.
  *  - the samples: each state keeps, per tier, the pieces of that tier whose draw key is
  *    below its theta (evidence.c: at most PT_EV_POOL_FACTOR times the sample). A piece
  *    whose merged tier is t is of tier t in some state, and with a key below the
