@@ -190,11 +190,14 @@ void pt_colstats_add_doubt(pt_colstats *t, int from, int to, int32_t col, uint32
     add_doubt(t, from, to, col < 0 ? UINT32_MAX : (uint32_t)col, pattern, pieces);
 }
 
-void pt_colstats_merge(pt_colstats *dst, const pt_colstats *src)
+/* src's columns into dst, taken in the order order[0..n) (NULL: src's own order): a
+ * column new to dst is made where it is first taken, so the order names dst's columns. */
+static void merge_in_order(pt_colstats *dst, const pt_colstats *src, const size_t *order)
 {
     uint32_t *map = pt_xmalloc((src->n ? src->n : 1) * sizeof *map);
     if (src->truncated) dst->truncated = true;
-    for (size_t i = 0; i < src->n; i++) {
+    for (size_t r = 0; r < src->n; r++) {
+        size_t i = order ? order[r] : r;
         const pt_column *s = &src->cols[i];
         int32_t c = column_of(dst, s->position, s->key, s->key_len, PT_COLUMNS_MAX);
         map[i] = c < 0 ? UINT32_MAX : (uint32_t)c;
@@ -217,6 +220,11 @@ void pt_colstats_merge(pt_colstats *dst, const pt_colstats *src)
         add_doubt(dst, d->from, d->to, col, d->pattern, d->pieces);
     }
     free(map);
+}
+
+void pt_colstats_merge(pt_colstats *dst, const pt_colstats *src)
+{
+    merge_in_order(dst, src, NULL);
 }
 
 /* ---- decisions -------------------------------------------------------------------- */
@@ -672,32 +680,11 @@ static int cmp_sample_rank(const void *a, const void *b)
 void pt_colplan_merge_sample_order(pt_colstats *plan, const pt_colstats *t)
 {
     sample_rank *rank = pt_xmalloc((t->n ? t->n : 1) * sizeof *rank);
-    uint32_t *map = pt_xmalloc((t->n ? t->n : 1) * sizeof *map);
+    size_t *order = pt_xmalloc((t->n ? t->n : 1) * sizeof *order);
     for (size_t i = 0; i < t->n; i++) rank[i] = (sample_rank){t->cols[i].first, t->cols[i].position, i};
     qsort(rank, t->n, sizeof *rank, cmp_sample_rank);
-    if (t->truncated) plan->truncated = true;
-    for (size_t r = 0; r < t->n; r++) {
-        const pt_column *s = &t->cols[rank[r].index];
-        int32_t c = column_of(plan, s->position, s->key, s->key_len, PT_COLUMNS_MAX);
-        map[rank[r].index] = c < 0 ? UINT32_MAX : (uint32_t)c;
-        if (c < 0) continue;
-        pt_column *d = &plan->cols[c];
-        if (s->first < d->first) d->first = s->first;
-        d->fill += s->fill;
-        for (uint32_t k = 0; k < s->n_pats; k++) {
-            const pt_column_pattern *sp = &s->pats[k];
-            pt_column_pattern *dp = pt_colstats_cell(plan, c, sp->pattern);
-            dp->matches += sp->matches;
-            dp->checked += sp->checked;
-            dp->passed += sp->passed;
-            dp->accepted += sp->accepted;
-        }
-    }
-    for (size_t k = 0; k < t->n_doubts; k++) {
-        const pt_doubt *d = &t->doubts[k];
-        add_doubt(plan, d->from, d->to, d->column < t->n ? map[d->column] : UINT32_MAX, d->pattern,
-                  d->pieces);
-    }
-    free(map);
+    for (size_t r = 0; r < t->n; r++) order[r] = rank[r].index;
+    merge_in_order(plan, t, order);
+    free(order);
     free(rank);
 }
