@@ -5,6 +5,9 @@
  * record lists them), and the libraries in use with their versions. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <openssl/crypto.h>
 #include <pcre2.h>
 #include <stdio.h>
@@ -75,7 +78,22 @@ int pt_cli_version(const char *argv0)
     return 0;
 }
 
+/* One malloc arena for every thread. glibc gives each thread that allocates an arena of
+ * its own, and memory freed in one arena serves only allocations made in it: the reader
+ * grows chunk buffers in the main arena while the workers grow the dedup sets' tables
+ * and their scratch in theirs, so at -j2 each arena kept its own free holes and peak RSS
+ * rose by 10-28 MiB over -j1 (bench data, 2M records: 121 MiB against 95 MiB with one
+ * arena, the same as -j1). One arena costs no contention here: nothing allocates per
+ * field or per record, only per chunk, per input and when a table grows. */
+static void one_malloc_arena(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_ARENA_MAX, 1);
+#endif
+}
+
 int main(int argc, char **argv)
 {
+    one_malloc_arena();
     return pt_cli_main(argc, argv);
 }
