@@ -320,19 +320,18 @@ set_status() {
         '$1 == k { $5 = note } { print }' "$ROWS" >"$ROWS.tmp" && mv "$ROWS.tmp" "$ROWS"
 }
 
-# The cost of custody hashing: the -j2 CSV scan again, with libcrypto's EVP_DigestUpdate
-# replaced by a no-op (bench/nohash.c, preloaded). The row counts only if the shim took
-# effect: the report's MD5 must then be that of no bytes.
-run_nohash() {
-    label="pitally -j2, custody hashing off (csv)"
-    if [ ! -s "$NOHASH" ]; then skip nohash "$label" "$NOHASH could not be built"; return; fi
+# The cost of custody hashing: a -j2 scan again, with libcrypto's EVP_DigestUpdate replaced
+# by a no-op (bench/nohash.c, preloaded). The row counts only if the shim took effect: the
+# report's MD5 must then be that of no bytes. KEY LABEL FILE.
+run_nohash_of() {
+    if [ ! -s "$NOHASH" ]; then skip "$1" "$2" "$NOHASH could not be built"; return; fi
     PT_ENV="LD_PRELOAD=$NOHASH"
-    run_pitally nohash "$label" 2 "$CSV"
+    run_pitally "$1" "$2" 2 "$3"
     PT_ENV=""
-    [ "$(field nohash 5)" = ok ] || return 0
-    md5=$(json_value nohash '["inputs"][0]["md5"]')
+    [ "$(field "$1" 5)" = ok ] || return 0
+    md5=$(json_value "$1" '["inputs"][0]["md5"]')
     [ "$md5" = d41d8cd98f00b204e9800998ecf8427e ] ||
-        set_status nohash "FAILED: the preloaded shim did not stop hashing (md5 ${md5:-missing})"
+        set_status "$1" "FAILED: the preloaded shim did not stop hashing (md5 ${md5:-missing})"
 }
 
 # The cost of --evidence DIR: the -j2 CSV scan writing the piece list and samples; the
@@ -418,10 +417,12 @@ run_all() {
     STATE_BYTES="" STATE_BYTES_SHARDS=""
     run_pitally j1 "pitally -j1 (csv)" 1 "$CSV"
     run_pitally j2 "pitally -j2 (csv)" 2 "$CSV"
-    run_nohash
+    run_nohash_of nohash "pitally -j2, custody hashing off (csv)" "$CSV"
     run_evidence
     run_evidence_mix
     run_pitally jsonl "pitally -j2 (jsonl, same records)" 2 "$JSONL"
+    # hashing is per byte and the JSON Lines hold 1.67x the CSV's bytes for the same records
+    run_nohash_of jsonlnh "pitally -j2, custody hashing off (jsonl)" "$JSONL"
     run_pitally sql "pitally -j2 (sql dump, same records)" 2 "$SQL"
     run_pitally pz1 "pitally -j2 (gz single)" 2 "$GZ_SINGLE"
     run_pitally pzm "pitally -j2 (gz multi)" 2 "$GZ_MULTI"
@@ -565,6 +566,16 @@ cpu_ratio() {
     awk -v a="$a" -v b="$b" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'
 }
 
+# cores_busy KEY: CPU seconds over wall seconds of a row. At -j1 the reading thread
+# (read, hash, cut) runs beside the one worker, so -j1 already keeps more than one core
+# busy and -j2 on 2 cores can gain at most 2 / that.
+cores_busy() {
+    a=$(field "$1" 3) b=$(field "$1" 6)
+    if [ "$(field "$1" 5)" != ok ]; then echo "n/a"; return; fi
+    case "$a$b" in *-*|"") echo "n/a"; return ;; esac
+    awk -v a="$a" -v b="$b" 'BEGIN { if (a > 0) printf "%.2f", b / a; else print "n/a" }'
+}
+
 # Peak RSS of the merge row in MiB, and the merged state's bytes per distinct piece.
 merge_rss() {
     [ "$(field merge 5)" = ok ] || { echo n/a; return; }
@@ -605,6 +616,8 @@ print_ratios() {
         echo "--evidence DIR (worst case): time with / without (-j2)|$r_ev|<= 1.10|$(at_most "$r_ev" 1.10)"
         echo "--evidence DIR ($pct% cards): time with / without (-j2)|$r_evmix|<= 1.10|$(at_most "$r_evmix" 1.10)"
         echo "(info) custody hashing: CPU s with / without|$(cpu_ratio j2 nohash)|-|-"
+        echo "(info) jsonl / csv, hashing off in both|$(ratio jsonlnh nohash)|-|-"
+        echo "(info) -j1: cores busy (CPU s / wall s)|$(cores_busy j1)|-|-"
         echo "(info) --evidence DIR: CPU s with / without|$(cpu_ratio evidence j2)|-|-"
         echo "(info) --evidence DIR, $pct% cards: CPU s with / without|$(cpu_ratio evmix mix)|-|-"
         echo "(info) one .xlsx / csv (records/s, -j2)|$(ratio xlsx j2)|-|-"
