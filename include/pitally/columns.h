@@ -35,26 +35,28 @@
 /* What one pattern did in one column. */
 typedef struct {
     uint32_t pattern;
+    /* the decision (plan), copied in by pt_colstats_finish (here, beside pattern, the two
+     * fill its padding: a cell is 56 bytes, not 64) */
+    bool judged;          /* the pattern has column_evidence and the sample had enough */
+    bool disabled;        /* too few sample values passed: counts nothing here */
     uint64_t matches;     /* regex matches judged (not yielded), masked copies included */
     uint64_t checked;     /* of them not masked copies: given to the validator */
     uint64_t passed;      /* of them passing it (all of them without a validator) */
     uint64_t accepted;    /* counted: passed where the pattern is not disabled, and every
                              value of a header-only pattern */
-    /* the decision (plan), copied in by pt_colstats_finish */
-    bool judged;          /* the pattern has column_evidence and the sample had enough */
-    bool disabled;        /* too few sample values passed: counts nothing here */
-    uint64_t sample_checked, sample_passed;
+    uint64_t sample_checked, sample_passed;   /* the decision's sample counts */
 } pt_column_pattern;
 
 typedef struct {
-    char *key;            /* column name (the table's own copy), NULL: none */
+    char *key;            /* column name (the table's own copy, in its block for the
+                             first n_packed columns), NULL: none */
     uint32_t key_len;
     int32_t position;     /* field index, -1 for a JSON key path */
     uint64_t hash;        /* of (position, key) */
     uint64_t first;       /* offset of the first record with a value here */
     uint64_t fill;        /* values: non-empty, not placeholders */
     pt_column_pattern *pats;
-    uint32_t n_pats, cap_pats;
+    uint32_t n_pats, cap_pats;   /* cap_pats 0: pats is none, or in the table's block */
     uint32_t hint;        /* the cell found last (pt_colstats_cell) */
     int32_t plan_col;     /* scanner scratch: this column in the plan, -1 none, -2 unknown */
 } pt_column;
@@ -74,11 +76,18 @@ typedef struct pt_colstats {
                                     classified (a header row): the scanner compares
                                     addresses, not bytes */
     pt_column *cols;
-    size_t n, cap;
-    uint32_t *index;             /* open addressing: column number + 1, 0 empty */
+    size_t n, cap;               /* cap 0: cols is none, or in block */
+    uint32_t *index;             /* open addressing: column number + 1, 0 empty; NULL
+                                    (index_cap 0) in a compacted table: made again when
+                                    a column is added */
     size_t index_cap;
     pt_doubt *doubts;
-    size_t n_doubts, cap_doubts;
+    size_t n_doubts, cap_doubts; /* cap_doubts 0: doubts is none, or in block */
+    /* pt_colstats_compact: one allocation holding the columns, their cells, the doubts
+     * and the keys of the first n_packed columns; an array that grows later is copied
+     * out of it (its capacity is then non-zero) */
+    void *block;
+    size_t n_packed;
     bool truncated;              /* some columns were beyond PT_COLUMNS_MAX */
     uint64_t sample_records;     /* a plan: records in the sample */
     /* record shapes decided from the sample (bit k: shape k of the pattern set), and
@@ -111,5 +120,10 @@ void pt_colstats_add_doubt(pt_colstats *t, int from, int to, int32_t col, uint32
                            uint64_t pieces);
 /* Add src (a later part of the same input) into dst. */
 void pt_colstats_merge(pt_colstats *dst, const pt_colstats *src);
+/* Trim a table that is done growing (an input's, once it is released) to what it holds:
+ * its columns, cells, doubts and keys move into one allocation of their exact size and
+ * its index is dropped. Counts and lookups are unchanged, and it may still grow (a merge
+ * of split parts): the index is then made again and a growing array copied out. */
+void pt_colstats_compact(pt_colstats *t);
 
 #endif

@@ -175,6 +175,7 @@ static void input_release(pt_scan *s, input_ctx *in)
     }
     pt_errlist_sort(&res->errors);
     pt_colstats_finish(in->cols, in->plan);
+    pt_colstats_compact(in->cols);   /* held until the report: no slack (~4.0 -> 1.7 KiB) */
     pt_colstats_free(in->plan);
     res->columns = in->cols;
     pt_splitter_free(in->splitter);
