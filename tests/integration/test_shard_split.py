@@ -5,10 +5,10 @@ one input, so that the merged report is one scan's, byte for byte less `run`. Th
 threshold is lowered with --split-above so that a small file splits. Every count below
 is worked out by hand from the files written here."""
 import gzip
-import json
 import os
 
-from run import PATTERNS, Failure, check_report, eq, run
+from run import PATTERNS, Failure, eq, run
+from shardkit import comparable, first_difference, report_run, same_dirs
 
 def nominal_cut(size, p, parts):
     """src/fileio/shard.c: part p starts at p/parts of the size"""
@@ -76,47 +76,31 @@ def common(tmp):
 
 def whole_scan(tmp, paths, *extra):
     """one scan's JSON report and text report (less its Run section)"""
-    js = os.path.join(tmp, "whole.json")
-    p = run(["scan", "--json", js] + common(tmp) + list(extra) + paths)
-    with open(js, encoding="utf-8") as f:
-        report = json.load(f)
-    check_report(report)
-    return report, strip_text(p.stdout)
+    report, text, _ = report_run(["scan"] + common(tmp) + list(extra) + paths,
+                                 os.path.join(tmp, "whole.json"))
+    return report, text
 
 
-def strip_text(out):
-    text = out.decode("utf-8")
-    return text[:text.index("Run:")] if "Run:" in text else text
-
-
-def strip_json(report):
-    r = dict(report)
-    r.pop("run")
-    return json.dumps(r, sort_keys=True, ensure_ascii=False)
-
-
-def shard_states(tmp, paths, n, tag, *extra, split="4096"):
+def shard_states(tmp, paths, n, tag, *extra, split="4096", texts=None):
     """scan --shard K/N for every K, each saving its state; returns the state paths and
-    the shards' own JSON reports"""
+    the shards' own JSON reports (and appends their text reports to texts)"""
     states, reports = [], []
     for k in range(1, n + 1):
         st = os.path.join(tmp, "%s.%d-%d.pst" % (tag, k, n))
         js = os.path.join(tmp, "%s.%d-%d.json" % (tag, k, n))
-        run(["scan", "--shard", "%d/%d" % (k, n), "--split-above", split, "--state", st,
-             "--json", js] + common(tmp) + list(extra) + paths)
-        with open(js, encoding="utf-8") as f:
-            reports.append(json.load(f))
+        report, text, _ = report_run(["scan", "--shard", "%d/%d" % (k, n), "--split-above", split,
+                                      "--state", st] + common(tmp) + list(extra) + paths, js)
+        reports.append(report)
+        if texts is not None:
+            texts.append(text)
         states.append(st)
     return states, reports
 
 
 def merge(tmp, states, *extra):
-    js = os.path.join(tmp, "merged.json")
-    p = run(["merge", "--json", js] + common(tmp) + list(extra) + states)
-    with open(js, encoding="utf-8") as f:
-        report = json.load(f)
-    check_report(report)
-    return report, strip_text(p.stdout)
+    report, text, _ = report_run(["merge"] + common(tmp) + list(extra) + states,
+                                 os.path.join(tmp, "merged.json"))
+    return report, text
 
 
 def entries_of(reports, path):
@@ -126,13 +110,10 @@ def entries_of(reports, path):
 
 
 def same_as_whole(what, merged, whole):
-    if strip_json(merged[0]) != strip_json(whole[0]):
-        a, b = json.loads(strip_json(merged[0])), json.loads(strip_json(whole[0]))
-        for key in sorted(set(a) | set(b)):
-            if a.get(key) != b.get(key):
-                raise Failure("%s: the JSON report differs from one scan's in %r:\n%s\n%s" % (
-                    what, key, json.dumps(a.get(key), ensure_ascii=False)[:1500],
-                    json.dumps(b.get(key), ensure_ascii=False)[:1500]))
+    a, b = comparable(merged[0]), comparable(whole[0])
+    if a != b:
+        raise Failure("%s: the JSON report differs from one scan's in %s" % (
+            what, first_difference(a, b)))
     if merged[1] != whole[1]:
         raise Failure("%s: the text report differs from one scan's:\n%s\n---\n%s" % (
             what, merged[1][:3000], whole[1][:3000]))
@@ -277,21 +258,15 @@ def test_split_evidence_equals_one_scan(tmp):
     for k in (1, 2, 3):   # each shard with an evidence directory of its own
         st = os.path.join(tmp, "ev.%d.pst" % k)
         js = os.path.join(tmp, "ev.%d.json" % k)
-        run(["scan", "--shard", "%d/3" % k, "--split-above", "1", "--state", st, "--json", js,
-             "--evidence", os.path.join(tmp, "ev%d" % k)] + common(tmp) + paths)
-        with open(js, encoding="utf-8") as f:
-            reports.append(json.load(f))
+        report, _, _ = report_run(["scan", "--shard", "%d/3" % k, "--split-above", "1", "--state", st,
+                                   "--evidence", os.path.join(tmp, "ev%d" % k)] + common(tmp) + paths, js)
+        reports.append(report)
         states.append(st)
     eq(len(entries_of(reports, big)), 1, "big.csv is not split under --evidence")
     merged_ev = os.path.join(tmp, "merged.ev")
     merged = merge(tmp, states, "--evidence", merged_ev)
     same_as_whole("--evidence", merged, whole)
-    names = sorted(os.listdir(whole_ev))
-    eq(sorted(os.listdir(merged_ev)), names, "the evidence files")
-    for name in names:
-        with open(os.path.join(whole_ev, name), "rb") as f, open(os.path.join(merged_ev, name), "rb") as g:
-            if f.read() != g.read():
-                raise Failure("merge --evidence: %s differs from one scan's" % name)
+    same_dirs(whole_ev, merged_ev, "merge --evidence")
 
 
 def test_split_above_usage(tmp):
