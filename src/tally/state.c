@@ -1,7 +1,7 @@
 /* state.c - the state file: a tally saved to disk so that scans of shards can be merged
  * later (pitally/tally.h; the streaming merge of many is statemerge.c).
  *
- * Layout (version 7), every integer an unsigned LEB128 varint unless said otherwise:
+ * Layout (version 8), every integer an unsigned LEB128 varint unless said otherwise:
  *   "PTSTATE\n"  u32-le version  u32-le 0  u64-le rules digest  u64-le case key id
  *   u64-le length of the head, then the head:
  *     shards: N (0: not shards), and for N > 0 the table digest and the shards held as
@@ -9,7 +9,8 @@
  *     n_patterns
  *     n_inputs, then per input: path, bytes, compression, encoding, format (strings are
  *       length + bytes), flags (1 readable, 2 skipped, 4 container, 8 a part of a split
- *       input: then part, parts, text bytes and record bytes follow), declared, order, md5,
+ *       input: then part, parts, text bytes and record bytes follow; 16 where the part's text
+ *       starts is known: then that offset follows), declared, order, md5,
  *       sha256, counts, errors (kind, message, offset, line), columns (0 none, else 1 + flags (1 by key, 2 truncated, 4 shapes), the
  *       columns: count, then name (flag + string), position + 1, first + 1, fill, patterns:
  *       count, then pattern, matches, checked, passed, accepted, flags (1 judged,
@@ -38,7 +39,8 @@
  * Version 7 added the parts (a split input, scan --shard) and the record shapes of an
  * input's columns (which version 6 lost: a merge listed none), each behind a flag that a
  * version 6 file never sets, with the part section empty when there is no part: so
- * version 6 is read as well.
+ * version 6 is read as well. Version 8 added where a part's text starts (flag 16), for the
+ * range the reports show; a version 7 file never sets it and is read too.
  * The part section is ahead of the pieces so that a merge counts a joined input's
  * distinct pieces (the union of its parts', statemerge.c) before it writes its head.
  * The evidence section (version 6) is what scan --state --evidence DIR keeps for merge
@@ -171,15 +173,16 @@ static void put_input(writer *w, const pt_input_result *in)
     put_str(w, in->compression);
     put_str(w, in->encoding);
     put_str(w, in->format);
-    bool part = in->parts > 1;
+    bool part = in->parts > 1, from = part && in->text_from_known;
     put_var(w, (in->readable ? 1u : 0u) | (in->skipped ? 2u : 0u) | (in->container ? 4u : 0u) |
-                   (part ? 8u : 0u));
+                   (part ? 8u : 0u) | (from ? 16u : 0u));
     if (part) {
         put_var(w, in->part);
         put_var(w, in->parts);
         put_var(w, in->text_bytes);
         put_var(w, in->record_bytes);
     }
+    if (from) put_var(w, in->text_from);
     put_var(w, in->declared);
     put_var(w, in->order);
     put_str(w, in->md5);
@@ -644,6 +647,11 @@ static void get_input(reader *r, pt_tally *t)
         in->text_bytes = get_var(r);
         in->record_bytes = get_var(r);
     }
+    if (flags & 16) {   /* version 8 */
+        in->text_from = get_var(r);
+        in->text_from_known = true;
+        if (!(flags & 8) || in->text_from > in->text_bytes) r->bad = true;
+    }
     in->declared = get_var(r);
     in->order = get_var(r);
     char *md5 = get_str(r), *sha = get_str(r);
@@ -796,10 +804,11 @@ static const char *check_sum(FILE *f, uint64_t *len)
 static const char *check_header(FILE *f, uint8_t hdr[40], char *msg, size_t msglen)
 {
     if (fread(hdr, 1, 40, f) != 40 || memcmp(hdr, MAGIC, 8) != 0) return "not a pitally state file";
-    /* version 6 is version 7 without split inputs: no part entry, no part section */
-    if (le64(hdr + 8) == PT_STATE_VERSION || le64(hdr + 8) == 6) return NULL;
+    /* version 6 is version 7 without split inputs (no part entry, no part section), and
+     * version 7 is version 8 without the parts' starts (flag 16) */
+    if (le64(hdr + 8) >= 6 && le64(hdr + 8) <= PT_STATE_VERSION) return NULL;
     snprintf(msg, msglen, "a state file of another version (version %llu; this pitally reads "
-             "versions 6 and %d)", (unsigned long long)le64(hdr + 8), PT_STATE_VERSION);
+             "versions 6 to %d)", (unsigned long long)le64(hdr + 8), PT_STATE_VERSION);
     return msg;
 }
 

@@ -1,4 +1,5 @@
-/* test_state.c - the state file's part section (version 7): the parts of a split input
+/* test_state.c - the state file's part section (version 7; version 8 keeps where a part's
+ * text starts, version 7 is still read): the parts of a split input
  * joined by a merge, in memory, streamed, and through a partial merge, their distinct
  * pieces the union of their sets at each key's earliest part's tier; a version 6 file
  * (version 7 without parts) still read. The evidence section: carried byte for byte
@@ -382,9 +383,47 @@ static void test_parts_joined(void)
     fclose(b);
 }
 
+/* Version 8 keeps where a part's text starts (the range the reports show); a version 7
+ * file, which has no such offset, is read with the start not known. Part 1 of 3 at text
+ * 1000 (add_part: its text read up to 2000). */
+static void test_part_start_kept(void)
+{
+    static const part_key k[] = {{3, 10, 2}};
+    pt_tally *t = pt_tally_new(2);
+    pt_tally_set_shard(t, 1, 2, 99);
+    add_part(t, 1, k, 1);
+    FILE *v7 = saved(t, NULL);   /* start not known: no flag 16, a version 7 head */
+    t->inputs[0]->text_from = 1000;
+    t->inputs[0]->text_from_known = true;
+    FILE *v8 = saved(t, NULL);
+    char err[256];
+    pt_tally *back = pt_tally_load(v8, 42, err, sizeof err);
+    CHECK(back != NULL);
+    if (back) {
+        CHECK_EQ(back->inputs[0]->part, 1);
+        CHECK(back->inputs[0]->text_from_known);
+        CHECK_EQ(back->inputs[0]->text_from, 1000);
+        CHECK_EQ(back->inputs[0]->text_bytes, 2000);
+    }
+    pt_tally_free(back);
+    FILE *old = patched(v7, 8, 7);
+    back = pt_tally_load(old, 42, err, sizeof err);
+    CHECK(back != NULL);
+    if (back) {
+        CHECK_EQ(back->inputs[0]->parts, 3);
+        CHECK(!back->inputs[0]->text_from_known);
+    }
+    pt_tally_free(back);
+    fclose(old);
+    fclose(v7);
+    fclose(v8);
+    pt_tally_free(t);
+}
+
 int main(void)
 {
     RUN(test_version_6_read);
+    RUN(test_part_start_kept);
     RUN(test_parts_joined);
     RUN(test_record_round_trip);
     RUN(test_section_round_trip);
