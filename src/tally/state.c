@@ -21,10 +21,10 @@
  *     per pattern: matched, rejected
  *     per pattern: samples (count, then input, offset, line, masked value)
  *   parts: per part entry of the head (flag 8), in head order, its own distinct pieces
- *     (parts.h): a length L, then L bytes of 256 runs: count, the tiers 2 to a byte, the
- *     gaps between the sorted keys Rice-coded (pt_state_put_run, PT_RUN_PART)
+ *     (parts.h): a length L, then L bytes of 256 runs coded as the pieces' below
  *   pieces: per set shard (256) a run: count, the tiers (put_symbols: a mode byte, then
- *     2 to a byte or a common tier and its exceptions), the gaps Rice-coded
+ *     2 to a byte or a common tier and its exceptions), the gaps between the sorted keys
+ *     Rice-coded (pt_state_put_run)
  *   subjects: per set shard a run: count, the kinds (a subject key's low 4 bits) as the
  *     tiers, the gaps between the 52 bits of each key between its top byte (the shard's
  *     own) and its kind Rice-coded
@@ -49,8 +49,8 @@
  * gap and the Rice parameter up to 8 bits too big and its kind nibble 4 bits of every
  * gap (the merged state of make bench's 2M records: 13.56 -> 11.77 bytes per distinct
  * piece, the sets' entropy bound 11.70; docs/shards.md). Versions 6 and 7 are read as
- * they were (pt_state_stream.version); a part's runs are coded alike in every version,
- * so that a merge copies them from any file as they are.
+ * they were (pt_state_stream.version); a merge copies a part's set from a file of its
+ * own coding as it is, and codes one of version 7 again.
  * The part section is ahead of the pieces so that a merge counts a joined input's
  * distinct pieces (the union of its parts', statemerge.c) before it writes its head.
  * The evidence section (version 6) is what scan --state --evidence DIR keeps for merge
@@ -383,7 +383,7 @@ static void put_subject_run(writer *w, unsigned shard, const uint64_t *keys, siz
 void pt_state_put_run(writer *w, pt_run_kind kind, unsigned shard, const uint64_t *keys,
                       const uint8_t *tiers, size_t n)
 {
-    bool compact = (w->version ? w->version : PT_STATE_VERSION) >= 8 && kind != PT_RUN_PART;
+    bool compact = (w->version ? w->version : PT_STATE_VERSION) >= 8;
     put_var(w, n);
     if (n == 0) return;
     if (compact && kind == PT_RUN_SUBJECTS) put_subject_run(w, shard, keys, n);
@@ -521,7 +521,8 @@ static void put_part_runs(writer *w, pt_partkeys *pk)
     }
 }
 
-/* A set on disk (a state being merged), copied as it is. */
+/* A set on disk (a state being merged) coded as the writer's version codes it, copied as
+ * it is. */
 static void copy_part_runs(writer *w, const pt_partkeys *pk)
 {
     uint8_t buf[1 << 16];
@@ -535,18 +536,62 @@ static void copy_part_runs(writer *w, const pt_partkeys *pk)
     }
 }
 
+static bool compact_version(unsigned version)
+{
+    return (version ? version : PT_STATE_VERSION) >= 8;
+}
+
+/* A set on disk coded as another version codes it (a version 7 state merged into one of
+ * version 8): read run by run and put again. */
+static void recode_part_runs(writer *w, const pt_partkeys *pk)
+{
+    pt_state_stream st = {pk->f, pk->len, false, 0, 0, 0, pk->version};
+    pt_state_run r = {0};
+    uint64_t *keys = NULL, key;
+    uint8_t *tiers = NULL;
+    size_t cap = 0;
+    unsigned tier;
+    if (fseeko(pk->f, (off_t)pk->at, SEEK_SET) != 0) w->failed = true;
+    for (unsigned s = 0; s < N_SHARDS && !w->failed; s++) {
+        if (!pt_state_run_open(&r, &st, PT_RUN_PART, s)) break;
+        if (r.n > cap) {
+            cap = r.n;
+            keys = pt_xrealloc(keys, cap * sizeof *keys);
+            tiers = pt_xrealloc(tiers, cap);
+        }
+        size_t n = 0;
+        while (pt_state_run_next(&r, &key, &tier)) {
+            keys[n] = key;
+            tiers[n++] = (uint8_t)tier;
+        }
+        if (n != r.n) break;
+        pt_state_put_run(w, PT_RUN_PART, s, keys, tiers, n);
+    }
+    if (st.bad || st.left) w->failed = true;   /* exactly the set's bytes, all runs */
+    pt_state_run_free(&r);
+    free(keys);
+    free(tiers);
+}
+
 void pt_state_put_parts(writer *w, const pt_tally *t)
 {
     for (size_t i = 0; i < t->n_inputs; i++) {
         const pt_input_result *in = t->inputs[i];
         if (in->parts < 2) continue;
         pt_partkeys *pk = in->part_keys;
-        if (pk && pk->f) {
+        if (pk && pk->f && compact_version(pk->version) == compact_version(w->version)) {
             put_var(w, pk->len);
             copy_part_runs(w, pk);
             continue;
         }
-        writer size = {.count_only = true};
+        writer size = {.count_only = true, .version = w->version};
+        if (pk && pk->f) {
+            recode_part_runs(&size, pk);
+            put_var(w, size.len);
+            recode_part_runs(w, pk);
+            if (size.failed) w->failed = true;
+            continue;
+        }
         put_part_runs(&size, pk);
         put_var(w, size.len);
         put_part_runs(w, pk);
@@ -1006,7 +1051,7 @@ static bool get_symbols(pt_state_run *r, pt_state_stream *st, bool compact)
 
 bool pt_state_run_open(pt_state_run *r, pt_state_stream *st, pt_run_kind kind, unsigned shard)
 {
-    bool compact = st->version >= 8 && kind != PT_RUN_PART;
+    bool compact = st->version >= 8;
     r->st = st;
     r->with_tiers = kind != PT_RUN_SUBJECTS || compact;
     r->compact_subjects = compact && kind == PT_RUN_SUBJECTS;
@@ -1159,7 +1204,7 @@ bool pt_state_get_parts(pt_state_stream *st, pt_tally *t, bool load)
         }
         off_t at = ftello(st->f);
         if (at < 0 || fseeko(st->f, (off_t)len, SEEK_CUR) != 0) st->bad = true;
-        else in->part_keys = pt_partkeys_on_disk(in->part, st->f, (uint64_t)at, len);
+        else in->part_keys = pt_partkeys_on_disk(in->part, st->f, (uint64_t)at, len, st->version);
         st->left -= len;
     }
     off_t runs = st->bad ? -1 : ftello(st->f);

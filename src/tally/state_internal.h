@@ -33,15 +33,13 @@ int pt_state_save_version(const pt_tally *t, uint64_t rules_digest, unsigned ver
  * and its length: after the runs, before pt_state_end. */
 void pt_state_put_section(pt_state_writer *w, FILE *section);
 /* What a run holds, which decides how it is coded (state.c):
- *  - PT_RUN_PART: a part's own pieces (parts.h): n, the tiers 4 bits each, the gaps
- *    between the keys Rice-coded. The same in every version, so that a part set is
- *    copied from a file of any version as it is.
- *  - PT_RUN_PIECES: the run's pieces of one set shard, with their tiers; and
+ *  - PT_RUN_PART: a part's own pieces (parts.h), and
+ *  - PT_RUN_PIECES: the run's pieces of one set shard, both with their tiers;
  *  - PT_RUN_SUBJECTS: the subjects of one set shard, each key's low 4 bits its kind.
- *    From version 8 both compact: the tiers or kinds as a common value with exceptions
- *    when that is shorter, and a subject's key without what every key of the shard
- *    shares (its top byte, the shard) and without its kind. Before: as a part's, with
- *    no tiers for the subjects. */
+ *    Before version 8: n, the tiers 4 bits each (none for the subjects), the gaps between
+ *    the keys Rice-coded. From version 8 compact: the tiers or kinds as a common value
+ *    with exceptions when that is shorter, and a subject's key without what every key of
+ *    the shard shares (its top byte, the shard) and without its kind. */
 typedef enum { PT_RUN_PART, PT_RUN_PIECES, PT_RUN_SUBJECTS } pt_run_kind;
 
 /* One sorted run of set shard `shard`: keys ascending, tiers (not for subjects). */

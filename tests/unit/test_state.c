@@ -296,7 +296,15 @@ static void add_part(pt_tally *t, uint32_t part, const part_key *k, size_t n)
  * distinct, tier 1: 1 (30), tier 2: 4. Records 3 + 2 + 2 = 7, raw 7 (tier 1: 30 and 10
  * of part 1 = 2, tier 2: 5). Text 100000 bytes, 900 of them in records: mostly outside,
  * one "mostly_no_records" entry, made on the joined input only. */
+static void shard_states_of(FILE **a, FILE **b, unsigned version_a);
+
 static void shard_states(FILE **a, FILE **b)
+{
+    shard_states_of(a, b, PT_STATE_VERSION);
+}
+
+/* The same, shard 1's state of version_a (7: its part set coded as version 7 codes it). */
+static void shard_states_of(FILE **a, FILE **b, unsigned version_a)
 {
     static const part_key p0[] = {{3, 10, 2}, {3, 20, 2}, {9, 30, 1}};
     static const part_key p1[] = {{3, 10, 1}, {50, 40, 2}};
@@ -307,7 +315,10 @@ static void shard_states(FILE **a, FILE **b)
     add_part(ta, 0, p0, 3);
     add_part(tb, 1, p1, 2);
     add_part(tb, 2, p2, 2);
-    *a = saved(ta, NULL);
+    char err[256];
+    *a = tmpfile();
+    CHECK_EQ(pt_state_save_version(ta, 42, version_a, *a, err, sizeof err), 0);
+    rewind(*a);
     *b = saved(tb, NULL);
     pt_tally_free(ta);
     pt_tally_free(tb);
@@ -531,8 +542,38 @@ static void test_compact_runs(void)
     pt_tally_free(b);
 }
 
+/* Shard 1's state of version 7, shard 2's of version 8: joined alike, streamed; and
+ * shard 1 merged alone (--partial) into a state of version 8, its part set coded again,
+ * then with shard 2. */
+static void test_parts_of_version_7(void)
+{
+    FILE *a, *b;
+    shard_states_of(&a, &b, 7);
+    FILE *files[2] = {b, a}, *part = tmpfile();
+    pt_tally *m = NULL;
+    size_t bad;
+    char err[256];
+    CHECK_EQ(pt_tally_merge_files(files, 2, 42, NULL, NULL, &m, &bad, err, sizeof err), 0);
+    if (m) check_joined(m, "versions 7 and 8");
+    pt_tally_free(m);
+    rewind(a);
+    rewind(b);
+    CHECK_EQ(pt_tally_merge_files(&a, 1, 42, NULL, part, &m, &bad, err, sizeof err), 0);
+    if (m) CHECK_EQ(m->n_inputs, 1);
+    pt_tally_free(m);
+    rewind(part);
+    FILE *again[2] = {part, b};
+    CHECK_EQ(pt_tally_merge_files(again, 2, 42, NULL, NULL, &m, &bad, err, sizeof err), 0);
+    if (m) check_joined(m, "a version 7 part coded again");
+    pt_tally_free(m);
+    fclose(part);
+    fclose(a);
+    fclose(b);
+}
+
 int main(void)
 {
+    RUN(test_parts_of_version_7);
     RUN(test_compact_runs);
     RUN(test_version_6_read);
     RUN(test_part_start_kept);
