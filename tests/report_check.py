@@ -117,6 +117,38 @@ def check_inputs(r, tier_ids, category_ids, out):
             out.append("%s.errors: not in offset order %s" % (w, offsets))
 
 
+def check_parts(r, out):
+    """A part of a split file (a shard's report): part with parts, 1 <= part <= parts, its
+    text range forward and from 0 for part 1; parts of one file in one report are
+    distinct, all of the same count, and in part order their ranges do not overlap."""
+    of_file = {}
+    for i, inp in enumerate(r["inputs"]):
+        w = "inputs[%d]" % i
+        if ("part" in inp) != ("parts" in inp) or ("part_offsets" in inp and "part" not in inp):
+            out.append("%s: part, parts and part_offsets go together (part %r, parts %r)" % (
+                w, inp.get("part"), inp.get("parts")))
+            continue
+        if "part" not in inp:
+            continue
+        if inp["part"] > inp["parts"]:
+            out.append("%s: part %d of %d" % (w, inp["part"], inp["parts"]))
+        rng = inp.get("part_offsets")
+        if rng and rng[0] > rng[1]:
+            out.append("%s.part_offsets: %d > %d" % (w, rng[0], rng[1]))
+        if rng and inp["part"] == 1 and rng[0] != 0:
+            out.append("%s.part_offsets: part 1 starts at %d, not 0" % (w, rng[0]))
+        of_file.setdefault(inp["path"], []).append((inp["part"], inp["parts"], rng, w))
+    for path, parts in of_file.items():
+        if len({n for _, n, _, _ in parts}) > 1 or len({k for k, _, _, _ in parts}) < len(parts):
+            out.append("%s: parts %s of one file" % (parts[0][3], [(k, n) for k, n, _, _ in parts]))
+            continue
+        ranges = [(rng, w) for _, _, rng, w in sorted(parts, key=lambda x: x[0]) if rng]
+        for (a, _), (b, w) in zip(ranges, ranges[1:]):
+            if a[1] > b[0]:
+                out.append("%s.part_offsets: starts at %d, before the end of an earlier part (%d)"
+                           % (w, b[0], a[1]))
+
+
 def check_totals(r, tier_ids, out):
     tot, inputs = r["totals"], r["inputs"]
     for key in ("records", "bytes"):
@@ -293,6 +325,7 @@ def problems(report):
         return out
     tier_ids, category_ids = check_policy(report, out)
     check_inputs(report, tier_ids, category_ids, out)
+    check_parts(report, out)
     check_counts(report["totals"], "totals", tier_ids, category_ids, out)
     check_totals(report, tier_ids, out)
     check_columns(report, tier_ids, out)

@@ -100,6 +100,10 @@ typedef struct {
     uint64_t text_bytes, record_bytes;   /* a part's: the text read up to its end, and of
                                  it the bytes in its records; a join judges the whole input
                                  with them (pt_input_judge) */
+    uint64_t text_from;       /* a part's: where its text starts in the whole text (0 for
+                                 part 0); with text_bytes, the range the reports show */
+    bool text_from_known;     /* false: an empty part of a file whose format is not cut
+                                 (part 0 is the whole), or a part of a version 7 state */
     struct pt_partkeys *part_keys;   /* a part's own distinct pieces (src/tally/parts.h): the
                                  join's per-input distinct counts are their union */
     pt_counts counts;         /* distinct: within this input */
@@ -208,7 +212,7 @@ void pt_baseline_diff_free(pt_baseline_diff *d);
  * PT_STATE_VERSION). rules_digest identifies the patterns and policy in force: a load
  * with another digest is refused, as is a corrupt, truncated or other-version file.
  * Return 0, or -1 with err. */
-#define PT_STATE_VERSION 7
+#define PT_STATE_VERSION 8
 int pt_tally_save(const pt_tally *t, uint64_t rules_digest, FILE *f, char *err, size_t errlen);
 /* The same with an evidence section (scan --state --evidence): the bytes of section, from
  * its start to its end, carried as they are (src/report/evmerge.c reads them). */

@@ -856,6 +856,10 @@ static void read_chunks(reader *rd)
         return;
     }
     if (rd->part_from > 0) skip_before_part(rd, c);
+    if (rd->is_part) {   /* the part's range, for the reports: from here to text_bytes */
+        rd->in->res->text_from = rd->part_from > 0 ? rd->offset : 0;
+        rd->in->res->text_from_known = true;
+    }
     for (;;) {
         fill(rd, c, s->chunk_target > c->len ? s->chunk_target : c->len);
         const pt_sql_table *tables = pt_splitter_tables(rd->in->splitter);

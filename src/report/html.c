@@ -245,6 +245,20 @@ static void subjects(const page *p)
     fputs("</table>\n", o);
 }
 
+/* A part of a split file (scan --shard --split-above): which, and where its text lies. */
+static void part_mark(const page *p, const pt_input_result *in)
+{
+    if (in->parts < 2) return;
+    FILE *o = p->out;
+    unsigned k = in->part + 1, n = in->parts;
+    if (p->zh) fprintf(o, "<br><span class=\"part\">第 %u 部分，共 %u 部分", k, n);
+    else fprintf(o, "<br><span class=\"part\">part %u of %u", k, n);
+    if (in->text_from_known)
+        fprintf(o, "%s %" PRIu64 " %s %" PRIu64, T(p, ", text bytes", "，文本字节"), in->text_from,
+                T(p, "to", "至"), in->text_bytes);
+    fputs("</span>", o);
+}
+
 static void inputs(const page *p)
 {
     FILE *o = p->out;
@@ -256,6 +270,7 @@ static void inputs(const page *p)
         const pt_input_result *in = &r->inputs[i];
         fputs("<tr><td>", o);
         pt_html_text(o, in->path);
+        part_mark(p, in);
         fprintf(o, "</td><td>%s</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64 " / %" PRIu64
                    "</td><td class=\"n\">%" PRIu64 "</td><td class=\"hash\">%s<br>%s</td></tr>\n",
                 pt_input_status(in), in->counts.records, in->counts.pieces.raw, in->counts.pieces.distinct,

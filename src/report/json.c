@@ -303,6 +303,18 @@ static void write_columns(jw *w, const pt_input_result *in, const pt_policy *pol
     write_shapes(w, t, ps);
 }
 
+/* A part of a split file (scan --shard --split-above): which, from 1, and its text. */
+static void write_part(jw *w, const pt_input_result *in)
+{
+    jw_u64(w, "part", (uint64_t)in->part + 1);
+    jw_u64(w, "parts", in->parts);
+    if (!in->text_from_known) return;
+    jw_open(w, "part_offsets", '[', true);
+    jw_u64(w, NULL, in->text_from);
+    jw_u64(w, NULL, in->text_bytes);
+    jw_close(w, ']');
+}
+
 static void write_input(jw *w, const pt_input_result *in, const pt_scan_result *r,
                         const pt_policy *pol, const pt_patterns *ps)
 {
@@ -310,6 +322,7 @@ static void write_input(jw *w, const pt_input_result *in, const pt_scan_result *
     const char *path = in->path ? in->path : "";
     jw_str(w, "path", path);
     if (has_invalid_utf8(path)) write_hex(w, "path_bytes_hex", path);
+    if (in->parts > 1) write_part(w, in);
     jw_bool(w, "readable", in->readable);
     jw_str(w, "status", pt_input_status(in));
     jw_u64(w, "bytes", in->bytes);

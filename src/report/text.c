@@ -419,6 +419,26 @@ static void print_declared(FILE *out, const pt_scan_result *r, const pt_policy *
     }
 }
 
+/* The path as the inputs table shows it; a part of a split file (scan --shard
+ * --split-above) says which and where its text lies. NULL: the path as it is. */
+static char *part_label(const pt_scan_result *r, const pt_input_result *in)
+{
+    if (in->parts < 2) return NULL;
+    numbufs nb = {.next = 0};
+    char range[128] = "";
+    if (in->text_from_known)
+        snprintf(range, sizeof range, "%s %s %s %s", T(", text bytes", "，文本字节"),
+                 u64s(&nb, in->text_from), T("to", "至"), u64s(&nb, in->text_bytes));
+    const char *path = in->path ? in->path : "";
+    size_t n = strlen(path) + sizeof range + 64;
+    char *label = pt_xmalloc(n);
+    if (r->lang && !strcmp(r->lang, "zh"))
+        snprintf(label, n, "%s（第 %u 部分，共 %u 部分%s）", path, in->part + 1, in->parts, range);
+    else
+        snprintf(label, n, "%s (part %u of %u%s)", path, in->part + 1, in->parts, range);
+    return label;
+}
+
 static void print_inputs(FILE *out, const pt_scan_result *r, const pt_policy *pol)
 {
     numbufs nb = {.next = 0};
@@ -429,13 +449,15 @@ static void print_inputs(FILE *out, const pt_scan_result *r, const pt_policy *po
     size_t n_errors = 0;
     for (size_t i = 0; i < r->n_inputs; i++) {
         const pt_input_result *in = &r->inputs[i];
-        const char *row[] = {in->path ? in->path : "", pt_input_status(in),
+        char *label = part_label(r, in);
+        const char *row[] = {label ? label : in->path ? in->path : "", pt_input_status(in),
                              in->compression ? in->compression : "-",
                              in->encoding ? in->encoding : "-", in->format ? in->format : "-",
                              u64s(&nb, in->bytes), u64s(&nb, in->counts.records),
                              u64s(&nb, in->counts.pieces.raw), u64s(&nb, in->counts.pieces.distinct),
                              u64s(&nb, in->errors.n)};
         table_row(&t, row);
+        free(label);
         n_errors += in->errors.n;
     }
     print_heading(out, T("Inputs (pieces raw / distinct within each input):", "检材（各检材内的原始/去重条数）："));

@@ -15,12 +15,14 @@ pt_partkeys *pt_partkeys_new(uint32_t part)
     return pk;
 }
 
-pt_partkeys *pt_partkeys_on_disk(uint32_t part, FILE *f, uint64_t at, uint64_t len)
+pt_partkeys *pt_partkeys_on_disk(uint32_t part, FILE *f, uint64_t at, uint64_t len,
+                                 unsigned version)
 {
     pt_partkeys *pk = pt_partkeys_new(part);
     pk->f = f;
     pk->at = at;
     pk->len = len;
+    pk->version = version;
     return pk;
 }
 
@@ -139,9 +141,9 @@ static void push(ranked_list *l, uint64_t key, uint32_t rank, unsigned tier)
 static bool read_run(pt_partkeys *pk, uint64_t *pos, uint32_t rank, ranked_list *l,
                      pt_state_run *r)
 {
-    pt_state_stream st = {pk->f, pk->at + pk->len - *pos, false, 0, 0, 0};
+    pt_state_stream st = {pk->f, pk->at + pk->len - *pos, false, 0, 0, 0, pk->version};
     if (*pos > pk->at + pk->len || fseeko(pk->f, (off_t)*pos, SEEK_SET) != 0) return false;
-    if (!pt_state_run_open(r, &st, true)) return false;
+    if (!pt_state_run_open(r, &st, PT_RUN_PART, 0)) return false;
     uint64_t key;
     unsigned tier;
     while (pt_state_run_next(r, &key, &tier)) push(l, key, rank, tier);

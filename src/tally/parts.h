@@ -12,7 +12,9 @@
  * A part's set is in memory (a scan's, collected at each commit; a loaded state's) or
  * on disk (a state being merged: where its runs are, read when the join counts them).
  * In a state file (state.c) it is the part section: for each part entry of the head, in
- * head order, a varint length L and L bytes of 256 runs with tiers (pt_state_put_run). */
+ * head order, a varint length L and L bytes of 256 runs with tiers (pt_state_put_run),
+ * coded as the file's version codes them (a set from a file of version 7 or 6 is coded
+ * again when a merge writes it into a state of version 8). */
 #ifndef PITALLY_TALLY_PARTS_H
 #define PITALLY_TALLY_PARTS_H
 
@@ -29,16 +31,19 @@ typedef struct pt_partkeys {
     uint8_t *shard, *tier;
     size_t n, cap;
     size_t *from;             /* [PT_DEDUP_SHARDS + 1] once sorted, else NULL */
-    /* on disk: the 256 runs at byte at of f, len bytes (keys unused) */
+    /* on disk: the 256 runs at byte at of f, len bytes, of a file of version version
+     * (keys unused) */
     FILE *f;
     uint64_t at, len;
+    unsigned version;
     struct pt_partkeys *next; /* after a join: the next part's, in part order */
 } pt_partkeys;
 
 /* A new, empty set of part `part`, in memory. */
 pt_partkeys *pt_partkeys_new(uint32_t part);
-/* A set on disk: len bytes of runs at byte at of f. */
-pt_partkeys *pt_partkeys_on_disk(uint32_t part, FILE *f, uint64_t at, uint64_t len);
+/* A set on disk: len bytes of runs at byte at of f, a state of version version. */
+pt_partkeys *pt_partkeys_on_disk(uint32_t part, FILE *f, uint64_t at, uint64_t len,
+                                 unsigned version);
 /* The chain from pk on. */
 void pt_partkeys_free(pt_partkeys *pk);
 /* One key of set shard `shard` (a loaded state's). */

@@ -1,7 +1,7 @@
 /* state.c - the state file: a tally saved to disk so that scans of shards can be merged
  * later (pitally/tally.h; the streaming merge of many is statemerge.c).
  *
- * Layout (version 7), every integer an unsigned LEB128 varint unless said otherwise:
+ * Layout (version 8), every integer an unsigned LEB128 varint unless said otherwise:
  *   "PTSTATE\n"  u32-le version  u32-le 0  u64-le rules digest  u64-le case key id
  *   u64-le length of the head, then the head:
  *     shards: N (0: not shards), and for N > 0 the table digest and the shards held as
@@ -9,7 +9,8 @@
  *     n_patterns
  *     n_inputs, then per input: path, bytes, compression, encoding, format (strings are
  *       length + bytes), flags (1 readable, 2 skipped, 4 container, 8 a part of a split
- *       input: then part, parts, text bytes and record bytes follow), declared, order, md5,
+ *       input: then part, parts, text bytes and record bytes follow; 16 where the part's text
+ *       starts is known: then that offset follows), declared, order, md5,
  *       sha256, counts, errors (kind, message, offset, line), columns (0 none, else 1 + flags (1 by key, 2 truncated, 4 shapes), the
  *       columns: count, then name (flag + string), position + 1, first + 1, fill, patterns:
  *       count, then pattern, matches, checked, passed, accepted, flags (1 judged,
@@ -20,10 +21,13 @@
  *     per pattern: matched, rejected
  *     per pattern: samples (count, then input, offset, line, masked value)
  *   parts: per part entry of the head (flag 8), in head order, its own distinct pieces
- *     (parts.h): a length L, then L bytes of runs as the pieces' below (none: no part)
- *   pieces: per set shard (256) a run: count, the tiers 2 to a byte, the gaps between
- *     the sorted keys Rice-coded (pt_state_put_run)
- *   subjects: per set shard a run: count, the gaps Rice-coded likewise
+ *     (parts.h): a length L, then L bytes of 256 runs coded as the pieces' below
+ *   pieces: per set shard (256) a run: count, the tiers (put_symbols: a mode byte, then
+ *     2 to a byte or a common tier and its exceptions), the gaps between the sorted keys
+ *     Rice-coded (pt_state_put_run)
+ *   subjects: per set shard a run: count, the kinds (a subject key's low 4 bits) as the
+ *     tiers, the gaps between the 52 bits of each key between its top byte (the shard's
+ *     own) and its kind Rice-coded
  *   the evidence section: L bytes (none when L is 0), then u64-le L
  *   u64-le XXH64 of every byte before it
  * The keys are the sets' own: fingerprints enciphered under the case key (casekey.c), so
@@ -38,7 +42,15 @@
  * Version 7 added the parts (a split input, scan --shard) and the record shapes of an
  * input's columns (which version 6 lost: a merge listed none), each behind a flag that a
  * version 6 file never sets, with the part section empty when there is no part: so
- * version 6 is read as well.
+ * version 6 is read as well. Version 8 added where a part's text starts (flag 16), for the
+ * range the reports show, and coded the pieces' and subjects' runs compact: in version 7
+ * their tiers took 4 bits a piece where nearly all have one tier, and a subject's key
+ * was coded whole, its top byte (the shard's, in every key of the run) making the first
+ * gap and the Rice parameter up to 8 bits too big and its kind nibble 4 bits of every
+ * gap (the merged state of make bench's 2M records: 13.56 -> 11.77 bytes per distinct
+ * piece, the sets' entropy bound 11.70; docs/shards.md). Versions 6 and 7 are read as
+ * they were (pt_state_stream.version); a merge copies a part's set from a file of its
+ * own coding as it is, and codes one of version 7 again.
  * The part section is ahead of the pieces so that a merge counts a joined input's
  * distinct pieces (the union of its parts', statemerge.c) before it writes its head.
  * The evidence section (version 6) is what scan --state --evidence DIR keeps for merge
@@ -171,15 +183,16 @@ static void put_input(writer *w, const pt_input_result *in)
     put_str(w, in->compression);
     put_str(w, in->encoding);
     put_str(w, in->format);
-    bool part = in->parts > 1;
+    bool part = in->parts > 1, from = part && in->text_from_known;
     put_var(w, (in->readable ? 1u : 0u) | (in->skipped ? 2u : 0u) | (in->container ? 4u : 0u) |
-                   (part ? 8u : 0u));
+                   (part ? 8u : 0u) | (from ? 16u : 0u));
     if (part) {
         put_var(w, in->part);
         put_var(w, in->parts);
         put_var(w, in->text_bytes);
         put_var(w, in->record_bytes);
     }
+    if (from) put_var(w, in->text_from);
     put_var(w, in->declared);
     put_var(w, in->order);
     put_str(w, in->md5);
@@ -274,30 +287,109 @@ static unsigned rice_k(const uint64_t *keys, size_t n)
     return mean ? 63u - (unsigned)__builtin_clzll(mean) : 0;
 }
 
-/* A run: n, the tiers 2 to a byte, then the gaps between the sorted keys Rice-coded:
- * k (a byte), and each gap's low k bits after the rest in unary. n random keys of 64
- * bits have gaps of about 2^64 / n, and with k near log2 of that a key costs about
- * k + 2 bits: near the log2(2^64 / n) + 1.44 bits that such a set needs at least, where
- * varints rounded each gap up to a multiple of 7 bits. */
-void pt_state_put_run(writer *w, const uint64_t *keys, const uint8_t *tiers, size_t n,
-                      bool with_tiers)
+/* The gaps between ascending values Rice-coded: k (a byte), and each gap's low k bits
+ * after the rest in unary. n random keys of 64 bits have gaps of about 2^64 / n, and
+ * with k near log2 of that a key costs about k + 2 bits: near the log2(2^64 / n) + 1.44
+ * bits that such a set needs at least, where varints rounded each gap up to a multiple
+ * of 7 bits. A run ends on a byte. */
+static void put_gaps(writer *w, const uint64_t *v, size_t n)
 {
-    put_var(w, n);
-    if (n == 0) return;
-    for (size_t i = 0; with_tiers && i < n; i += 2) {
-        uint8_t b = (uint8_t)(tiers[i] & 0xf);
-        if (i + 1 < n) b |= (uint8_t)((tiers[i + 1] & 0xf) << 4);
-        put(w, &b, 1);
-    }
-    uint8_t k = (uint8_t)rice_k(keys, n);
+    uint8_t k = (uint8_t)rice_k(v, n);
     put(w, &k, 1);
     bitwriter b = {w, 0, 0};
     uint64_t prev = 0;
     for (size_t i = 0; i < n; i++) {
-        rice_put(&b, keys[i] - prev, k);
-        prev = keys[i];
+        rice_put(&b, v[i] - prev, k);
+        prev = v[i];
     }
-    if (b.nbits) bits_put(&b, 0, 8 - b.nbits);   /* a run ends on a byte */
+    if (b.nbits) bits_put(&b, 0, 8 - b.nbits);
+}
+
+/* 4-bit values (tiers, kinds), 2 to a byte. */
+static void put_nibbles(writer *w, const uint8_t *sym, size_t n)
+{
+    for (size_t i = 0; i < n; i += 2) {
+        uint8_t b = (uint8_t)(sym[i] & 0xf);
+        if (i + 1 < n) b |= (uint8_t)((sym[i + 1] & 0xf) << 4);
+        put(w, &b, 1);
+    }
+}
+
+static size_t varint_len(uint64_t v)
+{
+    size_t n = 1;
+    for (; v >= 0x80; v >>= 7) n++;
+    return n;
+}
+
+/* The tiers or kinds of a compact run (version 8): mostly one value in a real
+ * collection, where 4 bits each are 3 or more too many. A byte, then either (0) the
+ * values 2 to a byte, or (0x10 | c) common value c and its exceptions: their count, then
+ * each one's distance from the one before (index - previous - 1, from -1) and value. The
+ * shorter of the two. */
+static void put_symbols(writer *w, const uint8_t *sym, size_t n)
+{
+    size_t freq[16] = {0};
+    for (size_t i = 0; i < n; i++) freq[sym[i] & 0xf]++;
+    unsigned c = 0;
+    for (unsigned v = 1; v < 16; v++)
+        if (freq[v] > freq[c]) c = v;
+    size_t m = n - freq[c], cost = varint_len(m);
+    for (size_t i = 0, prev = 0; i < n; i++)
+        if ((sym[i] & 0xf) != c) {
+            cost += varint_len(i - prev) + 1;
+            prev = i + 1;
+        }
+    if (cost >= (n + 1) / 2) {
+        uint8_t mode = 0;
+        put(w, &mode, 1);
+        put_nibbles(w, sym, n);
+        return;
+    }
+    uint8_t mode = (uint8_t)(0x10 | c);
+    put(w, &mode, 1);
+    put_var(w, m);
+    for (size_t i = 0, prev = 0; i < n; i++)
+        if ((sym[i] & 0xf) != c) {
+            uint8_t v = sym[i] & 0xf;
+            put_var(w, i - prev);
+            put(w, &v, 1);
+            prev = i + 1;
+        }
+}
+
+#define SUBJECT_VALUE_BITS 52   /* a subject key less its shard byte and its kind nibble */
+
+/* A compact subject run: the keys of shard s all start with the byte s (the set is
+ * sharded by it) and end with their kind, so what is coded is the 52 bits between,
+ * ascending (two keys equal there differ in kind and are a gap of 0), and the kinds. */
+static void put_subject_run(writer *w, unsigned shard, const uint64_t *keys, size_t n)
+{
+    uint64_t *v = pt_xmalloc(n * sizeof *v);
+    uint8_t *kind = pt_xmalloc(n);
+    for (size_t i = 0; i < n; i++) {
+        if (keys[i] >> 56 != shard) w->failed = true;   /* not this shard's: a bug */
+        v[i] = (keys[i] & ((1ull << 56) - 1)) >> 4;
+        kind[i] = (uint8_t)(keys[i] & 0xf);
+    }
+    put_symbols(w, kind, n);
+    put_gaps(w, v, n);
+    free(kind);
+    free(v);
+}
+
+/* A run: n, then (parts.h, state_internal.h) the tiers and the keys as its kind and the
+ * writer's version say. */
+void pt_state_put_run(writer *w, pt_run_kind kind, unsigned shard, const uint64_t *keys,
+                      const uint8_t *tiers, size_t n)
+{
+    bool compact = (w->version ? w->version : PT_STATE_VERSION) >= 8;
+    put_var(w, n);
+    if (n == 0) return;
+    if (compact && kind == PT_RUN_SUBJECTS) put_subject_run(w, shard, keys, n);
+    else if (compact) put_symbols(w, tiers, n);
+    else if (kind != PT_RUN_SUBJECTS) put_nibbles(w, tiers, n);
+    if (!(compact && kind == PT_RUN_SUBJECTS)) put_gaps(w, keys, n);
 }
 
 /* The runs of one shard of the pieces: pairs of key and tier sorted by key. */
@@ -317,7 +409,7 @@ static void put_piece_shard(writer *w, const pt_tally *t, unsigned s)
         keys[i] = pairs[2 * i];
         tiers[i] = (uint8_t)pairs[2 * i + 1];
     }
-    pt_state_put_run(w, keys, tiers, n, true);
+    pt_state_put_run(w, PT_RUN_PIECES, s, keys, tiers, n);
     free(pairs);
     free(keys);
     free(tiers);
@@ -335,7 +427,7 @@ static void put_subject_shard(writer *w, const pt_tally *t, unsigned s)
     uint64_t *keys = pt_xmalloc((n ? n : 1) * sizeof *keys);
     pt_hashset_shard_items(t->subjects, s, keys);
     if (n) qsort(keys, n, sizeof *keys, by_u64);
-    pt_state_put_run(w, keys, NULL, n, false);
+    pt_state_put_run(w, PT_RUN_SUBJECTS, s, keys, NULL, n);
     free(keys);
 }
 
@@ -383,20 +475,25 @@ static void put_head(writer *w, const pt_tally *t)
     }
 }
 
-void pt_state_begin(writer *w, FILE *f, uint64_t rules_digest, const pt_tally *t)
+static void begin(writer *w, FILE *f, uint64_t rules_digest, const pt_tally *t, unsigned version)
 {
     writer head = {0};
     put_head(&head, t);
-    *w = (writer){.f = f, .h = XXH64_createState()};
+    *w = (writer){.f = f, .h = XXH64_createState(), .version = version};
     XXH64_reset(w->h, 0);
     put(w, MAGIC, 8);
-    uint8_t ver[8] = {PT_STATE_VERSION & 0xff, (PT_STATE_VERSION >> 8) & 0xff, 0, 0, 0, 0, 0, 0};
+    uint8_t ver[8] = {version & 0xff, (version >> 8) & 0xff, 0, 0, 0, 0, 0, 0};
     put(w, ver, 8);
     put_u64le(w, rules_digest);
     put_u64le(w, t->key_id);
     put_u64le(w, head.len);
     put(w, head.buf, head.len);
     free(head.buf);
+}
+
+void pt_state_begin(writer *w, FILE *f, uint64_t rules_digest, const pt_tally *t)
+{
+    begin(w, f, rules_digest, t, PT_STATE_VERSION);
 }
 
 int pt_state_end(writer *w, char *err, size_t errlen)
@@ -420,11 +517,12 @@ static void put_part_runs(writer *w, pt_partkeys *pk)
         const uint64_t *keys = NULL;
         const uint8_t *tiers = NULL;
         size_t n = pk ? pt_partkeys_shard(pk, s, &keys, &tiers) : 0;
-        pt_state_put_run(w, keys, tiers, n, true);
+        pt_state_put_run(w, PT_RUN_PART, s, keys, tiers, n);
     }
 }
 
-/* A set on disk (a state being merged), copied as it is. */
+/* A set on disk (a state being merged) coded as the writer's version codes it, copied as
+ * it is. */
 static void copy_part_runs(writer *w, const pt_partkeys *pk)
 {
     uint8_t buf[1 << 16];
@@ -438,18 +536,62 @@ static void copy_part_runs(writer *w, const pt_partkeys *pk)
     }
 }
 
+static bool compact_version(unsigned version)
+{
+    return (version ? version : PT_STATE_VERSION) >= 8;
+}
+
+/* A set on disk coded as another version codes it (a version 7 state merged into one of
+ * version 8): read run by run and put again. */
+static void recode_part_runs(writer *w, const pt_partkeys *pk)
+{
+    pt_state_stream st = {pk->f, pk->len, false, 0, 0, 0, pk->version};
+    pt_state_run r = {0};
+    uint64_t *keys = NULL, key;
+    uint8_t *tiers = NULL;
+    size_t cap = 0;
+    unsigned tier;
+    if (fseeko(pk->f, (off_t)pk->at, SEEK_SET) != 0) w->failed = true;
+    for (unsigned s = 0; s < N_SHARDS && !w->failed; s++) {
+        if (!pt_state_run_open(&r, &st, PT_RUN_PART, s)) break;
+        if (r.n > cap) {
+            cap = r.n;
+            keys = pt_xrealloc(keys, cap * sizeof *keys);
+            tiers = pt_xrealloc(tiers, cap);
+        }
+        size_t n = 0;
+        while (pt_state_run_next(&r, &key, &tier)) {
+            keys[n] = key;
+            tiers[n++] = (uint8_t)tier;
+        }
+        if (n != r.n) break;
+        pt_state_put_run(w, PT_RUN_PART, s, keys, tiers, n);
+    }
+    if (st.bad || st.left) w->failed = true;   /* exactly the set's bytes, all runs */
+    pt_state_run_free(&r);
+    free(keys);
+    free(tiers);
+}
+
 void pt_state_put_parts(writer *w, const pt_tally *t)
 {
     for (size_t i = 0; i < t->n_inputs; i++) {
         const pt_input_result *in = t->inputs[i];
         if (in->parts < 2) continue;
         pt_partkeys *pk = in->part_keys;
-        if (pk && pk->f) {
+        if (pk && pk->f && compact_version(pk->version) == compact_version(w->version)) {
             put_var(w, pk->len);
             copy_part_runs(w, pk);
             continue;
         }
-        writer size = {.count_only = true};
+        writer size = {.count_only = true, .version = w->version};
+        if (pk && pk->f) {
+            recode_part_runs(&size, pk);
+            put_var(w, size.len);
+            recode_part_runs(w, pk);
+            if (size.failed) w->failed = true;
+            continue;
+        }
         put_part_runs(&size, pk);
         put_var(w, size.len);
         put_part_runs(w, pk);
@@ -472,16 +614,28 @@ void pt_state_put_section(writer *w, FILE *section)
     put_u64le(w, n);
 }
 
-int pt_tally_save_section(const pt_tally *t, uint64_t rules_digest, FILE *section, FILE *f,
-                          char *err, size_t errlen)
+static int save(const pt_tally *t, uint64_t rules_digest, unsigned version, FILE *section,
+                FILE *f, char *err, size_t errlen)
 {
     writer w;
-    pt_state_begin(&w, f, rules_digest, t);
+    begin(&w, f, rules_digest, t, version);
     pt_state_put_parts(&w, t);
     for (unsigned s = 0; s < N_SHARDS; s++) put_piece_shard(&w, t, s);
     for (unsigned s = 0; s < N_SHARDS; s++) put_subject_shard(&w, t, s);
     pt_state_put_section(&w, section);
     return pt_state_end(&w, err, errlen);
+}
+
+int pt_tally_save_section(const pt_tally *t, uint64_t rules_digest, FILE *section, FILE *f,
+                          char *err, size_t errlen)
+{
+    return save(t, rules_digest, PT_STATE_VERSION, section, f, err, errlen);
+}
+
+int pt_state_save_version(const pt_tally *t, uint64_t rules_digest, unsigned version, FILE *f,
+                          char *err, size_t errlen)
+{
+    return save(t, rules_digest, version, NULL, f, err, errlen);
 }
 
 int pt_tally_save(const pt_tally *t, uint64_t rules_digest, FILE *f, char *err, size_t errlen)
@@ -644,6 +798,11 @@ static void get_input(reader *r, pt_tally *t)
         in->text_bytes = get_var(r);
         in->record_bytes = get_var(r);
     }
+    if (flags & 16) {   /* version 8 */
+        in->text_from = get_var(r);
+        in->text_from_known = true;
+        if (!(flags & 8) || in->text_from > in->text_bytes) r->bad = true;
+    }
     in->declared = get_var(r);
     in->order = get_var(r);
     char *md5 = get_str(r), *sha = get_str(r);
@@ -796,10 +955,11 @@ static const char *check_sum(FILE *f, uint64_t *len)
 static const char *check_header(FILE *f, uint8_t hdr[40], char *msg, size_t msglen)
 {
     if (fread(hdr, 1, 40, f) != 40 || memcmp(hdr, MAGIC, 8) != 0) return "not a pitally state file";
-    /* version 6 is version 7 without split inputs: no part entry, no part section */
-    if (le64(hdr + 8) == PT_STATE_VERSION || le64(hdr + 8) == 6) return NULL;
+    /* version 6 is version 7 without split inputs (no part entry, no part section), and
+     * version 7 is version 8 without the parts' starts (flag 16) */
+    if (le64(hdr + 8) >= 6 && le64(hdr + 8) <= PT_STATE_VERSION) return NULL;
     snprintf(msg, msglen, "a state file of another version (version %llu; this pitally reads "
-             "versions 6 and %d)", (unsigned long long)le64(hdr + 8), PT_STATE_VERSION);
+             "versions 6 to %d)", (unsigned long long)le64(hdr + 8), PT_STATE_VERSION);
     return msg;
 }
 
@@ -848,7 +1008,8 @@ pt_tally *pt_state_open(FILE *f, uint64_t rules_digest, pt_state_stream *st, cha
     if (!why) why = section_length(f, len, le64(hdr + 32), &section);
     pt_tally *t = NULL;
     if (!why) {
-        *st = (pt_state_stream){f, len - 56 - section, false, len - 56 - section + 40, section, 0};
+        *st = (pt_state_stream){f, len - 56 - section, false, len - 56 - section + 40, section, 0,
+                                (unsigned)le64(hdr + 8)};
         t = read_head(st, (size_t)le64(hdr + 32));
         if (!t) why = "malformed contents behind a valid checksum";
     }
@@ -860,10 +1021,42 @@ pt_tally *pt_state_open(FILE *f, uint64_t rules_digest, pt_state_stream *st, cha
     return t;
 }
 
-bool pt_state_run_open(pt_state_run *r, pt_state_stream *st, bool with_tiers)
+/* n values of 4 bits into r->tiers, 2 to a byte: as they are (a part's run, and every
+ * run before version 8) or as put_symbols wrote them. */
+static bool get_symbols(pt_state_run *r, pt_state_stream *st, bool compact)
 {
+    size_t bytes = (r->n + 1) / 2;
+    if (bytes > r->tiers_cap) {
+        r->tiers_cap = bytes;
+        r->tiers = pt_xrealloc(r->tiers, r->tiers_cap);
+    }
+    uint8_t mode = 0;
+    if (compact && !stream_read(st, &mode, 1)) return false;
+    if (mode == 0) return stream_read(st, r->tiers, bytes);
+    if ((mode & 0xf0) != 0x10) return false;
+    memset(r->tiers, (mode & 0xf) * 0x11, bytes);
+    uint64_t m = stream_var(st), at = 0;
+    if (m > r->n) return false;
+    for (uint64_t e = 0; e < m && !st->bad; e++) {
+        uint64_t gap = stream_var(st);
+        uint8_t v = 0;
+        if (!stream_read(st, &v, 1) || gap >= r->n - at || v > 0xf) return false;
+        at += gap;
+        uint8_t *b = &r->tiers[at / 2];
+        *b = (uint8_t)(at % 2 ? (*b & 0x0f) | v << 4 : (*b & 0xf0) | v);
+        at++;
+    }
+    return !st->bad;
+}
+
+bool pt_state_run_open(pt_state_run *r, pt_state_stream *st, pt_run_kind kind, unsigned shard)
+{
+    bool compact = st->version >= 8;
     r->st = st;
-    r->with_tiers = with_tiers;
+    r->with_tiers = kind != PT_RUN_SUBJECTS || compact;
+    r->compact_subjects = compact && kind == PT_RUN_SUBJECTS;
+    r->base = (uint64_t)shard << 56;
+    r->value = 0;
     r->i = 0;
     r->key = 0;
     r->acc = 0;
@@ -876,13 +1069,8 @@ bool pt_state_run_open(pt_state_run *r, pt_state_stream *st, bool with_tiers)
     }
     r->n = (size_t)n;
     if (n == 0) return true;
-    size_t tier_bytes = with_tiers ? (r->n + 1) / 2 : 0;
-    if (tier_bytes > r->tiers_cap) {
-        r->tiers_cap = tier_bytes;
-        r->tiers = pt_xrealloc(r->tiers, r->tiers_cap);
-    }
     uint8_t k = 0;
-    if (!stream_read(st, r->tiers, tier_bytes) || !stream_read(st, &k, 1) || k > 63) {
+    if ((r->with_tiers && !get_symbols(r, st, compact)) || !stream_read(st, &k, 1) || k > 63) {
         st->bad = true;
         return false;
     }
@@ -942,21 +1130,38 @@ static uint64_t rice_get(pt_state_run *r)
     return q << r->k | low;
 }
 
+/* The next key of a compact subject run: the shard's byte, the value, the kind; keys
+ * strictly ascending (a gap of 0 only between two kinds of one value). */
+static bool next_subject(pt_state_run *r, uint64_t delta, unsigned kind, uint64_t *key)
+{
+    if (delta >= (1ull << SUBJECT_VALUE_BITS) - r->value) return false;
+    r->value += delta;
+    uint64_t next = r->base | r->value << 4 | kind;
+    if (r->i > 0 && next <= r->key) return false;
+    *key = next;
+    return true;
+}
+
 bool pt_state_run_next(pt_state_run *r, uint64_t *key, unsigned *tier)
 {
     if (r->i >= r->n || r->st->bad) return false;
     uint64_t delta = rice_get(r);
-    if (r->st->bad || (r->i > 0 && delta == 0) || r->key + delta < r->key) {   /* sorted, once */
+    unsigned sym = r->with_tiers ? (r->tiers[r->i / 2] >> (4 * (r->i % 2))) & 0xf : 0;
+    uint64_t next = r->key + delta;
+    bool ok = !r->st->bad;
+    if (ok && r->compact_subjects) {
+        ok = next_subject(r, delta, sym, &next);
+        sym = 0;
+    } else if (ok) {
+        ok = (r->i == 0 || delta != 0) && next >= r->key && sym < PT_MAX_TIERS;   /* sorted, once */
+    }
+    if (!ok) {
         r->st->bad = true;
         return false;
     }
-    r->key += delta;
-    *key = r->key;
-    *tier = r->with_tiers ? (r->tiers[r->i / 2] >> (4 * (r->i % 2))) & 0xf : 0;
-    if (*tier >= PT_MAX_TIERS) {
-        r->st->bad = true;
-        return false;
-    }
+    r->key = next;
+    *key = next;
+    *tier = sym;
     r->i++;
     return true;
 }
@@ -975,7 +1180,7 @@ static pt_partkeys *load_part(pt_state_stream *st, uint32_t part, uint64_t len)
     pt_state_run r = {0};
     uint64_t left = st->left, key;
     unsigned tier;
-    for (unsigned s = 0; s < N_SHARDS && pt_state_run_open(&r, st, true); s++)
+    for (unsigned s = 0; s < N_SHARDS && pt_state_run_open(&r, st, PT_RUN_PART, s); s++)
         while (pt_state_run_next(&r, &key, &tier)) pt_partkeys_push(pk, s, key, tier);
     pt_state_run_free(&r);
     if (left - st->left != len) st->bad = true;
@@ -999,7 +1204,7 @@ bool pt_state_get_parts(pt_state_stream *st, pt_tally *t, bool load)
         }
         off_t at = ftello(st->f);
         if (at < 0 || fseeko(st->f, (off_t)len, SEEK_CUR) != 0) st->bad = true;
-        else in->part_keys = pt_partkeys_on_disk(in->part, st->f, (uint64_t)at, len);
+        else in->part_keys = pt_partkeys_on_disk(in->part, st->f, (uint64_t)at, len, st->version);
         st->left -= len;
     }
     off_t runs = st->bad ? -1 : ftello(st->f);
@@ -1014,9 +1219,10 @@ static void load_sets(pt_state_stream *st, pt_tally *t)
     pt_state_run r = {0};
     uint64_t key, *batch = pt_xmalloc(4096 * sizeof *batch);
     unsigned tier;
-    for (unsigned s = 0; s < N_SHARDS && pt_state_run_open(&r, st, true); s++)
+    for (unsigned s = 0; s < N_SHARDS && pt_state_run_open(&r, st, PT_RUN_PIECES, s); s++)
         while (pt_state_run_next(&r, &key, &tier)) pt_fpset_add(t->pieces, s, key, tier);
-    for (unsigned s = 0; s < N_SHARDS && !st->bad && pt_state_run_open(&r, st, false); s++) {
+    for (unsigned s = 0; s < N_SHARDS && !st->bad && pt_state_run_open(&r, st, PT_RUN_SUBJECTS, s);
+         s++) {
         size_t n = 0;
         while (pt_state_run_next(&r, &key, &tier)) {
             batch[n++] = key;

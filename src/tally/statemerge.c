@@ -130,7 +130,9 @@ static void merge_shard(merger *m, unsigned shard, bool with_tiers)
 {
     m->h.n = 0;
     for (size_t i = 0; i < m->k; i++)
-        if (pt_state_run_open(&m->runs[i], &m->st[i], with_tiers)) advance(m, i);
+        if (pt_state_run_open(&m->runs[i], &m->st[i], with_tiers ? PT_RUN_PIECES : PT_RUN_SUBJECTS,
+                              shard))
+            advance(m, i);
     size_t n = 0;
     while (m->h.n) {
         head_item x = heap_pop(&m->h);
@@ -152,7 +154,8 @@ static void merge_shard(merger *m, unsigned shard, bool with_tiers)
         against_base(m, shard, with_tiers, x.key, tier);
         keep(m, &n, x.key, tier);
     }
-    if (m->w) pt_state_put_run(m->w, m->keys, m->tiers, n, with_tiers);
+    if (m->w)
+        pt_state_put_run(m->w, with_tiers ? PT_RUN_PIECES : PT_RUN_SUBJECTS, shard, m->keys, m->tiers, n);
 }
 
 typedef struct {

@@ -1,9 +1,12 @@
 /* fuzz_state.c - libFuzzer target: the state file (src/tally/state.c), a round-trip
  * fuzzer like zstd's. Two things from one input:
- *  - the input as the keys of a sorted run (8 bytes each, tiers from their low bits):
- *    written with pt_state_put_run and read back, every key and tier must come back;
+ *  - the input as the keys of a sorted run (8 bytes each, tiers from their low bits): a
+ *    part's, the pieces' or (keys moved into one shard) the subjects' run, as the size
+ *    says, written with pt_state_put_run and read back, every key and tier must come back;
  *  - the input as the body of a state file, framed with a valid header and checksum so
- *    that the parser behind the checksum is what gets fuzzed: pt_tally_load must refuse
+ *    that the parser behind the checksum is what gets fuzzed (version 7, or the current
+ *    one when the head length's top bit is set, as in the seeds of version 8; the
+ *    versions code their runs differently): pt_tally_load must refuse
  *    it or load it, never crash, and a loaded tally must save and load again;
  *  - a state that loads is merged with the evidence merge's hooks (src/report/evmerge.c),
  *    which read its evidence section (the seed evidence_state has a real one): refused or
@@ -33,23 +36,31 @@ static void round_trip_run(const uint8_t *data, size_t size)
     size_t n = size / 8;
     uint64_t *keys = malloc((n ? n : 1) * sizeof *keys);
     uint8_t *tiers = malloc(n ? n : 1);
-    for (size_t i = 0; i < n; i++) memcpy(&keys[i], data + 8 * i, 8);
+    pt_run_kind kind = (pt_run_kind)(size % 3);
+    unsigned shard = size ? data[0] : 0;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(&keys[i], data + 8 * i, 8);
+        if (kind == PT_RUN_SUBJECTS)   /* a subject run holds one shard's keys */
+            keys[i] = (keys[i] & ((1ull << 56) - 1)) | (uint64_t)shard << 56;
+    }
     if (n) qsort(keys, n, sizeof *keys, by_u64);
     size_t m = 0;   /* distinct, nonzero: what a set holds */
     for (size_t i = 0; i < n; i++)
         if (keys[i] && (m == 0 || keys[i] != keys[m - 1])) keys[m++] = keys[i];
-    for (size_t i = 0; i < m; i++) tiers[i] = (uint8_t)(keys[i] % PT_MAX_TIERS);
-    bool with_tiers = size % 2 == 0;
+    /* tiers all sorts, or mostly one (coded as exceptions to it) */
+    for (size_t i = 0; i < m; i++)
+        tiers[i] = (uint8_t)(size % 4 < 2 || keys[i] % 7 == 0 ? keys[i] % PT_MAX_TIERS : 1);
+    bool with_tiers = kind != PT_RUN_SUBJECTS;
     pt_state_writer w = {0};
-    pt_state_put_run(&w, keys, tiers, m, with_tiers);
+    pt_state_put_run(&w, kind, shard, keys, tiers, m);
     uint8_t extra = 0xA5;   /* the next byte of the file must be left where it is */
     FILE *f = fmemopen(NULL, w.len + 1, "w+");
     FUZZ_REQUIRE(f && fwrite(w.buf ? w.buf : &extra, 1, w.len, f) == w.len);
     FUZZ_REQUIRE(fwrite(&extra, 1, 1, f) == 1);
     rewind(f);
-    pt_state_stream st = {f, w.len + 1, false, 0, 0, 0};
+    pt_state_stream st = {f, w.len + 1, false, 0, 0, 0, PT_STATE_VERSION};
     pt_state_run r = {0};
-    FUZZ_REQUIRE(pt_state_run_open(&r, &st, with_tiers));
+    FUZZ_REQUIRE(pt_state_run_open(&r, &st, kind, shard));
     FUZZ_REQUIRE(r.n == m);
     uint64_t key;
     unsigned tier;
@@ -123,7 +134,8 @@ static void load_framed(const uint8_t *data, size_t size)
     size_t len = 40 + size + 8;
     uint8_t *file = malloc(len);
     memcpy(file, "PTSTATE\n", 8);
-    put_le64(file + 8, PT_STATE_VERSION);
+    put_le64(file + 8, head >> 31 ? PT_STATE_VERSION : 7);
+    head &= 0x7fffffffu;
     put_le64(file + 16, 0);
     put_le64(file + 24, 0);
     put_le64(file + 32, head % (size + 1));

@@ -10,6 +10,7 @@ import json
 import os
 
 from run import PATTERNS, Failure, eq, fx, run
+from shardkit import same_dirs
 
 NAMES = ["张伟", "李娜", "王芳", "刘洋", "陈静"]   # 6 bytes each in UTF-8
 OPTS = ["--patterns", PATTERNS, "--progress", "never"]
@@ -57,15 +58,6 @@ def declare(case):
 def rows(path):
     with open(path, encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))
-
-
-def same_dirs(a, b, what):
-    names = sorted(os.listdir(a))
-    eq(sorted(os.listdir(b)), names, what + ": the files")
-    for n in names:
-        with open(os.path.join(a, n), "rb") as f, open(os.path.join(b, n), "rb") as g:
-            if f.read() != g.read():
-                raise Failure("%s: %s differs from the single scan's" % (what, n))
 
 
 def scan_shards(tmp, case, key, prefix, *extra, evidence=True):

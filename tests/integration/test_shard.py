@@ -18,6 +18,7 @@ import tarfile
 import zipfile
 
 from run import BIN, PATTERNS, ROOT, Failure, check_report, eq, fx, run
+from shardkit import report_run, same_dirs, same_report
 
 CONTRIB = os.path.join(ROOT, "contrib", "shard")
 HEAD = "姓名,手机号\n"                     # 6 + 1 + 9 + 1 = 17 bytes
@@ -96,20 +97,12 @@ def entries(report, case):
     return [(i["path"][len(case) + 1:], i["records"]) for i in report["inputs"]]
 
 
-def comparable(report):
-    r = dict(report)
-    r.pop("run", None)
-    return r
-
-
 def scan_shard(case, k, n, key, state=None, expect_rc=0):
-    args = ["scan", "--json", "-", "--patterns", PATTERNS, "--progress", "never",
+    args = ["scan", "--patterns", PATTERNS, "--progress", "never",
             "--shard", "%d/%d" % (k, n), "--case-key", key]
     if state:
         args += ["--state", state]
-    p = run(args + [case], expect_rc=expect_rc)
-    report = json.loads(p.stdout)
-    check_report(report)
+    report, _, p = report_run(args + [case], expect_rc=expect_rc)
     return report, p.stderr.decode()
 
 
@@ -120,16 +113,11 @@ def keygen(tmp):
 
 
 def merge(states):
-    p = run(["merge", "--json", "-", "--patterns", PATTERNS, "--"] + states)
-    report = json.loads(p.stdout)
-    check_report(report)
-    return report
+    return report_run(["merge", "--patterns", PATTERNS, "--"] + states)[0]
 
 
 def whole_scan(case):
-    p = run(["scan", "--json", "-", "--patterns", PATTERNS, "--progress", "never", case])
-    report = json.loads(p.stdout)
-    check_report(report)
+    report = report_run(["scan", "--patterns", PATTERNS, "--progress", "never", case])[0]
     eq(entries(report, case), WHOLE, "one scan over the case")
     return report
 
@@ -188,10 +176,7 @@ def test_shards_cover_every_input_once(tmp):
             seen.update(entries(report, case))
         eq(sorted(seen.items()), sorted((e, 1) for e in WHOLE), "entries over %d shards" % n)
         merged = merge(states[::-1] if n % 2 else states)   # states in any order
-        if comparable(merged) != comparable(whole):
-            raise Failure("the merge of %d shards differs from one scan:\n%s\n%s" % (
-                n, json.dumps(comparable(merged), ensure_ascii=False)[:800],
-                json.dumps(comparable(whole), ensure_ascii=False)[:800]))
+        same_report(merged, whole, "the merge of %d shards" % n)
 
 
 def test_empty_shards(tmp):
@@ -213,9 +198,9 @@ def test_empty_shards(tmp):
            "inputs of shard %d/3" % k)
         said = "shard %d/3: no input of this part gave a record" % k in err
         eq(said, k != 1, "shard %d/3 says its part gave no record" % k)
-    whole = json.loads(run(["scan", "--json", "-", "--patterns", PATTERNS, case]).stdout)
+    whole = report_run(["scan", "--patterns", PATTERNS, case])[0]
     eq(whole["totals"]["records"], 3, "records")
-    eq(comparable(merge(states)), comparable(whole), "merge with empty shards")
+    same_report(merge(states), whole, "merge with empty shards")
 
 
 def test_shard_usage_errors(tmp):
@@ -254,7 +239,7 @@ def test_gnu_parallel_recipe(tmp):
         merged = json.load(f)
     check_report(merged)
     whole = whole_scan(case)
-    eq(comparable(merged), comparable(whole), "parallel.sh 4 shards, merged")
+    same_report(merged, whole, "parallel.sh 4 shards, merged")
 
 
 
@@ -289,15 +274,9 @@ def test_gnu_parallel_recipe_evidence(tmp):
     merged_ev = os.path.join(out, "evidence")
     eq(stat.S_IMODE(os.stat(merged_ev).st_mode), 0o700, "the merged evidence is owner-only")
     whole_ev = os.path.join(tmp, "whole.ev")
-    p = run(["scan", "--json", "-", "--patterns", PATTERNS, "--progress", "never",
-             "--case-key", os.path.join(out, "case.key"), "--evidence", whole_ev, case])
-    whole = json.loads(p.stdout)
-    names = sorted(os.listdir(whole_ev))
-    eq(sorted(os.listdir(merged_ev)), names, "the evidence files")
-    for n in names:
-        with open(os.path.join(whole_ev, n), "rb") as f, open(os.path.join(merged_ev, n), "rb") as g:
-            if f.read() != g.read():
-                raise Failure("parallel.sh evidence: %s differs from one scan's" % n)
+    whole = report_run(["scan", "--patterns", PATTERNS, "--progress", "never",
+                        "--case-key", os.path.join(out, "case.key"), "--evidence", whole_ev, case])[0]
+    same_dirs(whole_ev, merged_ev, "parallel.sh evidence")
     with open(os.path.join(merged_ev, "art5_3.csv"), encoding="utf-8-sig") as f:
         listed = sum(1 for _ in f) - 1
     # 30 records of cards.csv, each a distinct card beside an amount: 30 art5_3 pieces;
@@ -352,7 +331,7 @@ def test_slurm_scripts(tmp):
     eq(p.returncode, 0, "merge script: %s" % p.stderr.decode()[-600:])
     with open(os.path.join(casedir, "report.json"), encoding="utf-8") as f:
         merged = json.load(f)
-    eq(comparable(merged), comparable(whole_scan(case)), "Slurm tasks merged")
+    same_report(merged, whole_scan(case), "Slurm tasks merged")
 
 
 def k8s_command(doc):
@@ -406,7 +385,7 @@ def test_k8s_manifests(tmp):
     eq(p.returncode, 0, "merge: %s" % p.stderr.decode()[-600:])
     with open(os.path.join(casedir, "report.json"), encoding="utf-8") as f:
         merged = json.load(f)
-    eq(comparable(merged), comparable(whole_scan(case)), "Indexed Job merged")
+    same_report(merged, whole_scan(case), "Indexed Job merged")
 
 
 def test_merge_checks_the_shards_fit(tmp):

@@ -5,10 +5,10 @@ one input, so that the merged report is one scan's, byte for byte less `run`. Th
 threshold is lowered with --split-above so that a small file splits. Every count below
 is worked out by hand from the files written here."""
 import gzip
-import json
 import os
 
-from run import PATTERNS, Failure, check_report, eq, run
+from run import PATTERNS, Failure, eq, run
+from shardkit import comparable, first_difference, report_run, same_dirs
 
 def nominal_cut(size, p, parts):
     """src/fileio/shard.c: part p starts at p/parts of the size"""
@@ -76,47 +76,31 @@ def common(tmp):
 
 def whole_scan(tmp, paths, *extra):
     """one scan's JSON report and text report (less its Run section)"""
-    js = os.path.join(tmp, "whole.json")
-    p = run(["scan", "--json", js] + common(tmp) + list(extra) + paths)
-    with open(js, encoding="utf-8") as f:
-        report = json.load(f)
-    check_report(report)
-    return report, strip_text(p.stdout)
+    report, text, _ = report_run(["scan"] + common(tmp) + list(extra) + paths,
+                                 os.path.join(tmp, "whole.json"))
+    return report, text
 
 
-def strip_text(out):
-    text = out.decode("utf-8")
-    return text[:text.index("Run:")] if "Run:" in text else text
-
-
-def strip_json(report):
-    r = dict(report)
-    r.pop("run")
-    return json.dumps(r, sort_keys=True, ensure_ascii=False)
-
-
-def shard_states(tmp, paths, n, tag, *extra, split="4096"):
+def shard_states(tmp, paths, n, tag, *extra, split="4096", texts=None):
     """scan --shard K/N for every K, each saving its state; returns the state paths and
-    the shards' own JSON reports"""
+    the shards' own JSON reports (and appends their text reports to texts)"""
     states, reports = [], []
     for k in range(1, n + 1):
         st = os.path.join(tmp, "%s.%d-%d.pst" % (tag, k, n))
         js = os.path.join(tmp, "%s.%d-%d.json" % (tag, k, n))
-        run(["scan", "--shard", "%d/%d" % (k, n), "--split-above", split, "--state", st,
-             "--json", js] + common(tmp) + list(extra) + paths)
-        with open(js, encoding="utf-8") as f:
-            reports.append(json.load(f))
+        report, text, _ = report_run(["scan", "--shard", "%d/%d" % (k, n), "--split-above", split,
+                                      "--state", st] + common(tmp) + list(extra) + paths, js)
+        reports.append(report)
+        if texts is not None:
+            texts.append(text)
         states.append(st)
     return states, reports
 
 
 def merge(tmp, states, *extra):
-    js = os.path.join(tmp, "merged.json")
-    p = run(["merge", "--json", js] + common(tmp) + list(extra) + states)
-    with open(js, encoding="utf-8") as f:
-        report = json.load(f)
-    check_report(report)
-    return report, strip_text(p.stdout)
+    report, text, _ = report_run(["merge"] + common(tmp) + list(extra) + states,
+                                 os.path.join(tmp, "merged.json"))
+    return report, text
 
 
 def entries_of(reports, path):
@@ -126,13 +110,10 @@ def entries_of(reports, path):
 
 
 def same_as_whole(what, merged, whole):
-    if strip_json(merged[0]) != strip_json(whole[0]):
-        a, b = json.loads(strip_json(merged[0])), json.loads(strip_json(whole[0]))
-        for key in sorted(set(a) | set(b)):
-            if a.get(key) != b.get(key):
-                raise Failure("%s: the JSON report differs from one scan's in %r:\n%s\n%s" % (
-                    what, key, json.dumps(a.get(key), ensure_ascii=False)[:1500],
-                    json.dumps(b.get(key), ensure_ascii=False)[:1500]))
+    a, b = comparable(merged[0]), comparable(whole[0])
+    if a != b:
+        raise Failure("%s: the JSON report differs from one scan's in %s" % (
+            what, first_difference(a, b)))
     if merged[1] != whole[1]:
         raise Failure("%s: the text report differs from one scan's:\n%s\n---\n%s" % (
             what, merged[1][:3000], whole[1][:3000]))
@@ -190,6 +171,142 @@ def test_split_csv_equals_one_scan(tmp):
         # and given in another order
         merged = merge(tmp, states[::-1])
         same_as_whole("N=%d, states reversed" % shards, merged, whole)
+
+
+def expected_parts(size, n_rows, parts):
+    """By hand, for big.csv in `parts` parts: each part's text range and records. Every
+    nominal cut p/parts of the size falls inside the quoted field of some row r (pick_rows:
+    one of the 103-byte rows, which start at byte 24 + 103 r), so part p starts where row
+    r + 1 does: the first record boundary after the cut, the quote closed. Part 1 starts
+    at 0 with the header, the last ends at the end of the file, and a part's records are
+    the rows between its start and the next part's."""
+    first_rows = [0]
+    for p in range(1, parts):
+        r = (nominal_cut(size, p, parts) - len(HEAD.encode())) // ROW
+        eq(r + 1 < n_rows - EMAILS, True, "cut %d/%d among the 103-byte rows" % (p, parts))
+        first_rows.append(r + 1)
+    starts = [0] + [len(HEAD.encode()) + ROW * r for r in first_rows[1:]]
+    ranges = list(zip(starts, starts[1:] + [size]))
+    records = [b - a for a, b in zip(first_rows, first_rows[1:] + [n_rows])]
+    return ranges, records
+
+
+def placed_parts(size, parts, shards):
+    """The shard of each part, by hand (docs/shards.md): the parts are placed longest
+    first (nominal sizes; ties by part number), each to the least loaded shard, lowest on
+    a tie. With as many parts as shards, all at 0 bytes at first, the i-th placed goes to
+    shard i."""
+    sizes = [nominal_cut(size, p + 1, parts) - nominal_cut(size, p, parts) for p in range(parts)]
+    order = sorted(range(parts), key=lambda p: (-sizes[p], p))
+    eq(parts, shards, "one part per shard")
+    return dict((p, i + 1) for i, p in enumerate(order))
+
+
+def test_split_parts_marked_in_shard_reports(tmp):
+    """Issue 12: a shard's own report names a part of a split file with the file's path,
+    so it says which part it is: JSON part (from 1), parts and part_offsets, the text
+    report's inputs table and the HTML table "part k of P" with the text's byte range.
+    big.csv as N = 3 and 4 shards: each shard holds the part worked out by hand, the
+    ranges tile the file (UTF-8 without a BOM: the text is the file's bytes) and the
+    records add up to n. The last part holds the file's bytes and hashes. A --partial
+    merge keeps the parts (and their marks, through the state); the whole merge and one
+    scan carry no mark. report_check refuses a broken mark."""
+    import copy
+    import hashlib
+    import report_check
+    big, other, n = write_csv_case(tmp)
+    paths = [big, other]
+    size = os.path.getsize(big)
+    with open(big, "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    whole = whole_scan(tmp, paths)
+    eq([("part" in i, "parts" in i, "part_offsets" in i) for i in whole[0]["inputs"]],
+       [(False, False, False)] * 2, "one scan marks no part")
+    for shards in (3, 4):
+        texts = []
+        states, reports = shard_states(tmp, paths, shards, "mark", texts=texts)
+        ranges, records = expected_parts(size, n, shards)
+        shard_of = placed_parts(size, shards, shards)
+        eq(sum(records), n, "the parts' records by hand (N=%d)" % shards)
+        got = {}
+        for k, report in enumerate(reports, 1):
+            for i in report["inputs"]:
+                if i["path"] != big:
+                    eq("part" in i, False, "other.csv is whole (shard %d/%d)" % (k, shards))
+                    continue
+                p = i["part"] - 1
+                eq(k, shard_of[p], "the shard of part %d/%d" % (i["part"], shards))
+                eq((i["parts"], i["part_offsets"], i["records"]),
+                   (shards, list(ranges[p]), records[p]), "part %d/%d" % (i["part"], shards))
+                last = p == shards - 1
+                eq((i["bytes"], i.get("sha256")), (size, sha) if last else (0, None),
+                   "bytes and hash of part %d/%d" % (i["part"], shards))
+                got[p] = i
+                a, b = ranges[p]
+                line = "%s (part %d of %d, text bytes %s to %s)" % (big, p + 1, shards,
+                                                                   "{:,}".format(a), "{:,}".format(b))
+                if line not in texts[k - 1]:
+                    raise Failure("shard %d/%d's text report lacks %r:\n%s" % (
+                        k, shards, line, texts[k - 1][:2000]))
+        eq(sorted(got), list(range(shards)), "every part once over the shards (N=%d)" % shards)
+        offsets = [got[p]["part_offsets"] for p in range(shards)]
+        eq(offsets[0][0], 0, "part 1 starts at 0")
+        eq([b[0] for b in offsets[1:]], [a[1] for a in offsets[:-1]], "each part starts where the one before ends")
+        eq(offsets[-1][1], size, "the last part ends at the end of the file")
+        eq(sum(got[p]["records"] for p in range(shards)), n, "records over the parts")
+        merged = merge(tmp, states)
+        same_as_whole("N=%d" % shards, merged, whole)
+        eq([("part" in i) for i in merged[0]["inputs"]], [False, False], "the merge marks no part")
+        if "(part " in merged[1]:
+            raise Failure("the merged text report marks a part")
+    # N = 4: the HTML of the shard of part 2, in English and in Chinese
+    ranges, _ = expected_parts(size, n, 4)
+    k = placed_parts(size, 4, 4)[1]
+    for lang, mark in (("en", "part 2 of 4, text bytes %d to %d"), ("zh", "第 2 部分，共 4 部分，文本字节 %d 至 %d")):
+        html = os.path.join(tmp, "part2.%s.html" % lang)
+        p = run(["scan", "--shard", "%d/4" % k, "--split-above", "4096", "--html", html,
+                 "--lang", lang] + common(tmp) + paths)
+        with open(html, encoding="utf-8") as f:
+            if mark % ranges[1] not in f.read():
+                raise Failure("the HTML (%s) of shard %d/4 lacks %r" % (lang, k, mark % ranges[1]))
+        if lang == "zh" and "（第 2 部分，共 4 部分，文本字节 %s 至 %s）" % tuple(
+                "{:,}".format(x) for x in ranges[1]) not in p.stdout.decode():
+            raise Failure("the Chinese text report of shard %d/4 lacks the mark" % k)
+    # a --partial merge of the shards of parts 1 and 2 (of 4) keeps those parts, marked as
+    # they were
+    held = [placed_parts(size, 4, 4)[p] - 1 for p in (0, 1)]
+    st = os.path.join(tmp, "half.pst")
+    half, text = merge(tmp, [states[k] for k in held], "--partial", "--state", st)
+    own = [i for k in held for i in reports[k]["inputs"] if i["path"] == big]
+    kept = [i for i in half["inputs"] if i["path"] == big]
+    eq([(i["part"], i["parts"], i["part_offsets"], i["records"]) for i in kept],
+       sorted((i["part"], i["parts"], i["part_offsets"], i["records"]) for i in own),
+       "the parts a --partial merge keeps")
+    again = merge(tmp, [st], "--partial")
+    same_as_whole("the --partial merge's state merged again", again, (half, text))
+    # the checker refuses a broken mark
+    breaches = {
+        "part past parts": lambda r: r["inputs"][0].__setitem__("part", 5),
+        "parts of 1": lambda r: r["inputs"][0].__setitem__("parts", 1),
+        "part without parts": lambda r: r["inputs"][0].pop("parts"),
+        "part 1 not from 0": lambda r: r["inputs"][0]["part_offsets"].__setitem__(0, 5),
+        "offsets backwards": lambda r: r["inputs"][1].__setitem__("part_offsets", [10 ** 9, 1]),
+        "overlapping parts": lambda r: r["inputs"][1]["part_offsets"].__setitem__(
+            0, r["inputs"][0]["part_offsets"][1] - 1),
+        "a part twice": lambda r: r["inputs"][1].__setitem__("part", 1),
+        "offsets without part": lambda r: (r["inputs"][0].pop("part"), r["inputs"][0].pop("parts")),
+    }
+    eq([(i["path"], i.get("part")) for i in half["inputs"]][:2], [(big, 1), (big, 2)],
+       "the --partial merge lists parts 1 and 2 first")
+    eq(report_check.problems(half), [], "the --partial merge's report keeps the contract")
+    passed = []
+    for name, breach in breaches.items():
+        r = copy.deepcopy(half)
+        breach(r)
+        if not report_check.problems(r):
+            passed.append(name)
+    if passed:
+        raise Failure("report_check accepts reports with: %s" % ", ".join(passed))
 
 
 def test_split_partial_merges(tmp):
@@ -277,21 +394,15 @@ def test_split_evidence_equals_one_scan(tmp):
     for k in (1, 2, 3):   # each shard with an evidence directory of its own
         st = os.path.join(tmp, "ev.%d.pst" % k)
         js = os.path.join(tmp, "ev.%d.json" % k)
-        run(["scan", "--shard", "%d/3" % k, "--split-above", "1", "--state", st, "--json", js,
-             "--evidence", os.path.join(tmp, "ev%d" % k)] + common(tmp) + paths)
-        with open(js, encoding="utf-8") as f:
-            reports.append(json.load(f))
+        report, _, _ = report_run(["scan", "--shard", "%d/3" % k, "--split-above", "1", "--state", st,
+                                   "--evidence", os.path.join(tmp, "ev%d" % k)] + common(tmp) + paths, js)
+        reports.append(report)
         states.append(st)
     eq(len(entries_of(reports, big)), 1, "big.csv is not split under --evidence")
     merged_ev = os.path.join(tmp, "merged.ev")
     merged = merge(tmp, states, "--evidence", merged_ev)
     same_as_whole("--evidence", merged, whole)
-    names = sorted(os.listdir(whole_ev))
-    eq(sorted(os.listdir(merged_ev)), names, "the evidence files")
-    for name in names:
-        with open(os.path.join(whole_ev, name), "rb") as f, open(os.path.join(merged_ev, name), "rb") as g:
-            if f.read() != g.read():
-                raise Failure("merge --evidence: %s differs from one scan's" % name)
+    same_dirs(whole_ev, merged_ev, "merge --evidence")
 
 
 def test_split_above_usage(tmp):

@@ -8,6 +8,7 @@ import os
 import stat
 
 from run import PATTERNS, Failure, counts, eq, fx, run, scan
+from shardkit import report_run, same_report
 
 ROWS = {
     # name: rows under a header row (d.csv: a mobile and a remark, no name)
@@ -27,13 +28,6 @@ def write_files(tmp):
     return paths
 
 
-def comparable(report):
-    r = dict(report)
-    r.pop("run", None)
-    r.pop("tool", None)
-    return json.dumps(r, sort_keys=True, ensure_ascii=False)
-
-
 def test_merge_equals_one_scan(tmp):
     paths = write_files(tmp)
     whole = scan(paths)
@@ -50,17 +44,14 @@ def test_merge_equals_one_scan(tmp):
         scan([p], "--state", st, "--case-key", key, "-j", str(1 + i % 2))
         eq(stat.S_IMODE(os.stat(st).st_mode), 0o600, "state file owner-only")
         states.append(st)
-    p = run(["merge", "--json", "-", "--patterns", PATTERNS] + states[::-1][::-1])
-    merged = json.loads(p.stdout)
-    if comparable(merged) != comparable(whole):
-        raise Failure("the merge differs from one scan:\n%s\n%s" % (comparable(merged)[:600],
-                                                                   comparable(whole)[:600]))
+    merged = report_run(["merge", "--patterns", PATTERNS] + states[::-1][::-1])[0]
+    same_report(merged, whole, "the merge of per-file states", "tool")
     # a merge of merges is the same again
     ab, cd = os.path.join(tmp, "ab.pst"), os.path.join(tmp, "cd.pst")
     run(["merge", "--state", ab, "--patterns", PATTERNS, states[0], states[1]])
     run(["merge", "--state", cd, "--patterns", PATTERNS, states[2], states[3]])
-    again = json.loads(run(["merge", "--json", "-", "--patterns", PATTERNS, ab, cd]).stdout)
-    eq(comparable(again), comparable(whole), "merge of merges")
+    again = report_run(["merge", "--patterns", PATTERNS, ab, cd])[0]
+    same_report(again, whole, "merge of merges", "tool")
 
 
 def read(path):
@@ -92,9 +83,9 @@ def test_case_key(tmp):
     scan(paths, "--state", b, "--case-key", key2)
     eq(read(a1) == read(a2), True, "one key, one state, whatever the threads")
     eq(read(a1) == read(b), False, "another key, another state")
-    ra = json.loads(run(["merge", "--json", "-", "--patterns", PATTERNS, a1]).stdout)
-    rb = json.loads(run(["merge", "--json", "-", "--patterns", PATTERNS, b]).stdout)
-    eq(comparable(ra), comparable(rb), "the counts do not depend on the key")
+    ra = report_run(["merge", "--patterns", PATTERNS, a1])[0]
+    rb = report_run(["merge", "--patterns", PATTERNS, b])[0]
+    same_report(ra, rb, "the counts do not depend on the key", "tool")
     key_id = out.strip().rsplit("id ", 1)[1]
     eq(ra["run"].get("case_key_id"), key_id, "the merge's run record names the key by its id")
     rs = scan(paths, "--state", os.path.join(tmp, "a3.pst"), "--case-key", key)
