@@ -159,21 +159,30 @@ void pt_literal_index_find(const pt_literal_index *x, const char *v, size_t n, u
  * Bounded: when full it doubles, up to max_slots, and past that it is cleared (fields then
  * only cost the recomputation). The e-mail column of a dump alone makes some 17,000 shapes
  * in 50,000 records (its letters fall into a dozen byte classes), so a cache that only
- * cleared lost the stable shapes of every other column with it. */
+ * cleared lost the stable shapes of every other column with it.
+ * Those thousands of shapes share a few dozen item lists, so a list is kept once
+ * (interned) and a slot names it: a slot is 16 bytes and the lists a few KiB, where a
+ * list a slot spread the items of a full cache over 2 MiB, a second cache miss a field. */
 typedef struct {
     uint64_t mask;
-    uint32_t ctx;     /* key context id; 0: empty slot */
     uint32_t len;
-    uint32_t off, n;  /* items[off .. off + n) */
+    uint16_t ctx;     /* key context id (<= PT_SHAPE_CTX_MAX); 0: empty slot */
+    uint16_t at;      /* its list: items[at] the number of items, then the items */
 } pt_shape_slot;
 
 typedef struct {
     pt_shape_slot *slots;
     size_t n_slots, used;   /* n_slots: a power of two */
     size_t max_slots;       /* it grows to this many */
-    uint32_t *items;
-    size_t cap_items, n_items;
+    uint32_t *items;        /* the distinct lists, each its length and then its items */
+    size_t cap_items, n_items;   /* in words, at most PT_SHAPE_ITEMS_MAX */
+    size_t n_lists;         /* at most PT_SHAPE_LISTS_MAX */
+    uint16_t *list_index;   /* hash of a list's items -> 1 + where it starts, 0: none */
 } pt_shape_cache;
+
+#define PT_SHAPE_LISTS_MAX 4096     /* list_index has twice as many entries */
+#define PT_SHAPE_ITEMS_MAX 65535    /* words of lists (a slot's at is 16 bits) */
+#define PT_SHAPE_CTX_MAX 65535      /* the largest context id a slot holds */
 
 /* n_slots <= max_slots, powers of two; about 3/4 of max_slots fill before the cache is
  * cleared. */
@@ -188,7 +197,7 @@ static inline size_t pt_shape_hash(uint32_t ctx, uint64_t mask, uint32_t len, si
     return (size_t)(h * 0xBF58476D1CE4E5B9ull >> 40) & (n_slots - 1);
 }
 
-/* The cached items of a shape, or NULL (then *slot is where to store it). */
+/* The cached shape, or NULL (then *slot is where to store it). */
 static inline const pt_shape_slot *pt_shape_find(const pt_shape_cache *c, uint32_t ctx,
                                                  uint64_t mask, uint32_t len, size_t *slot)
 {
@@ -202,12 +211,20 @@ static inline const pt_shape_slot *pt_shape_find(const pt_shape_cache *c, uint32
     return NULL;
 }
 
-/* Room for n more items in a new slot; grows or clears the cache when it is full (then
- * the slot index is recomputed). Returns where the items go, valid until the next
- * reserve. */
-uint32_t *pt_shape_reserve(pt_shape_cache *c, uint32_t ctx, uint64_t mask, uint32_t len,
-                           size_t n, size_t *slot);
-void pt_shape_commit(pt_shape_cache *c, size_t slot, uint32_t ctx, uint64_t mask, uint32_t len,
-                     size_t n);
+/* The items of a cached shape: their number, *items where they are (valid until the
+ * next pt_shape_add). */
+static inline size_t pt_shape_items(const pt_shape_cache *c, const pt_shape_slot *s,
+                                    const uint32_t **items)
+{
+    const uint32_t *list = c->items + s->at;
+    *items = list + 1;
+    return list[0];
+}
+
+/* Cache items[0..n) as the shape's, at slot (from a pt_shape_find that missed just
+ * before); grows or clears the cache when it is full. Returns the cached copy of the
+ * items, valid until the next add (items itself for a list too long to keep). */
+const uint32_t *pt_shape_add(pt_shape_cache *c, size_t slot, uint32_t ctx, uint64_t mask,
+                             uint32_t len, const uint32_t *items, size_t n);
 
 #endif
