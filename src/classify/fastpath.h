@@ -67,18 +67,30 @@ static inline uint64_t pt_class_mask(const uint64_t bit[256], const char *str, s
     return a | b;
 }
 
-/* The same from a table of classes (a quarter of the cache lines of the one above, for
- * one more instruction a byte). */
+/* 1 << k for each class k: one table for every key's class table below, 512 bytes. */
+#define PT_BIT4(k) (uint64_t)1 << (k), (uint64_t)1 << ((k) + 1), (uint64_t)1 << ((k) + 2), \
+                   (uint64_t)1 << ((k) + 3)
+#define PT_BIT16(k) PT_BIT4(k), PT_BIT4((k) + 4), PT_BIT4((k) + 8), PT_BIT4((k) + 12)
+static const uint64_t pt_class_bit64[64] = {PT_BIT16(0), PT_BIT16(16), PT_BIT16(32), PT_BIT16(48)};
+
+/* The same from a table of classes (a quarter of the cache lines of the one above). The
+ * bit of a class is loaded, not shifted: x86 shifts only by cl, and `1 << x` cost a move,
+ * a move to cl and the shift (5.75 instructions a byte, now under 4), 8 bytes a step. */
 static inline uint64_t pt_class_mask8(const uint8_t cls[256], const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
+    const uint64_t *bit = pt_class_bit64;
     uint64_t a = 0, b = 0;
     size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        a |= (uint64_t)1 << cls[s[i]] | (uint64_t)1 << cls[s[i + 1]];
-        b |= (uint64_t)1 << cls[s[i + 2]] | (uint64_t)1 << cls[s[i + 3]];
+    for (; i + 8 <= n; i += 8) {
+        a |= bit[cls[s[i]]] | bit[cls[s[i + 1]]] | bit[cls[s[i + 2]]] | bit[cls[s[i + 3]]];
+        b |= bit[cls[s[i + 4]]] | bit[cls[s[i + 5]]] | bit[cls[s[i + 6]]] | bit[cls[s[i + 7]]];
     }
-    for (; i < n; i++) a |= (uint64_t)1 << cls[s[i]];
+    if (i + 4 <= n) {
+        a |= bit[cls[s[i]]] | bit[cls[s[i + 1]]] | bit[cls[s[i + 2]]] | bit[cls[s[i + 3]]];
+        i += 4;
+    }
+    for (; i < n; i++) b |= bit[cls[s[i]]];
     return a | b;
 }
 
