@@ -279,7 +279,7 @@ bool (*pt_field_scanner_for(const char *src))(const char *v, size_t n)
 
 /* ---- the shape cache ---------------------------------------------------------------- */
 
-#define SHAPE_ITEMS_PER_SLOT 8
+#define LIST_INDEX_SLOTS (2 * PT_SHAPE_LISTS_MAX)
 
 void pt_shape_cache_init(pt_shape_cache *c, size_t n_slots, size_t max_slots,
                          size_t max_items_per_shape)
@@ -288,19 +288,21 @@ void pt_shape_cache_init(pt_shape_cache *c, size_t n_slots, size_t max_slots,
     c->n_slots = n_slots;
     c->max_slots = max_slots > n_slots ? max_slots : n_slots;
     c->slots = pt_xcalloc(c->n_slots, sizeof *c->slots);
-    size_t items = n_slots * SHAPE_ITEMS_PER_SLOT;
-    c->cap_items = items > 4 * max_items_per_shape ? items : 4 * max_items_per_shape;
+    c->list_index = pt_xcalloc(LIST_INDEX_SLOTS, sizeof *c->list_index);
+    size_t words = 4 * (max_items_per_shape + 1);
+    c->cap_items = words < 1024 ? 1024 : words < PT_SHAPE_ITEMS_MAX ? words : PT_SHAPE_ITEMS_MAX;
     c->items = pt_xmalloc(c->cap_items * sizeof *c->items);   /* written before read */
 }
 
 void pt_shape_cache_free(pt_shape_cache *c)
 {
     free(c->slots);
+    free(c->list_index);
     free(c->items);
     memset(c, 0, sizeof *c);
 }
 
-/* Twice the slots, each shape moved to its place in them (its items stay where they are). */
+/* Twice the slots, each shape moved to its place in them (its list stays where it is). */
 static void grow_slots(pt_shape_cache *c)
 {
     size_t n = c->n_slots * 2;
@@ -317,40 +319,82 @@ static void grow_slots(pt_shape_cache *c)
     c->n_slots = n;
 }
 
-uint32_t *pt_shape_reserve(pt_shape_cache *c, uint32_t ctx, uint64_t mask, uint32_t len,
-                           size_t n, size_t *slot)
+static void clear_slots(pt_shape_cache *c)
 {
-    bool slots_full = c->used + 1 > c->n_slots / 4 * 3;
-    bool items_full = c->cap_items - c->n_items < n;
-    if (!slots_full && !items_full) return c->items + c->n_items;
-    if (slots_full && c->n_slots < c->max_slots) {
-        grow_slots(c);
-        slots_full = false;
-    }
-    if (items_full && c->cap_items < c->max_slots * SHAPE_ITEMS_PER_SLOT) {
-        /* the items grow too (to as many a slot as at first): their offsets stay valid */
-        c->cap_items = c->cap_items * 2 > c->n_items + n ? c->cap_items * 2 : c->n_items + n;
-        c->items = pt_xrealloc(c->items, c->cap_items * sizeof *c->items);
-        items_full = false;
-    }
-    if (slots_full || items_full) {
-        memset(c->slots, 0, c->n_slots * sizeof *c->slots);
-        c->used = 0;
-        c->n_items = 0;
-    }
-    pt_shape_find(c, ctx, mask, len, slot);   /* its slot in the new or cleared table */
-    return c->items + c->n_items;
+    memset(c->slots, 0, c->n_slots * sizeof *c->slots);
+    c->used = 0;
 }
 
-void pt_shape_commit(pt_shape_cache *c, size_t slot, uint32_t ctx, uint64_t mask, uint32_t len,
-                     size_t n)
+/* Lists are short (a field's candidates): a rotate and xor an item, one multiply. */
+static size_t list_hash(const uint32_t *v, size_t n)
 {
-    pt_shape_slot *s = &c->slots[slot];
-    s->ctx = ctx;
-    s->mask = mask;
-    s->len = len;
-    s->off = (uint32_t)c->n_items;
-    s->n = (uint32_t)n;
-    c->n_items += n;
+    uint64_t h = n;
+    for (size_t k = 0; k < n; k++) h = (h << 7 | h >> 57) ^ v[k];
+    h *= 0x9E3779B97F4A7C15ull;
+    return (size_t)(h >> 40) & (LIST_INDEX_SLOTS - 1);
+}
+
+/* Where the list v[0..n) starts in items, or -1 (then *slot is where its index entry
+ * goes). */
+static long find_list(const pt_shape_cache *c, const uint32_t *v, size_t n, size_t *slot)
+{
+    size_t i = list_hash(v, n);
+    for (;; i = (i + 1) & (LIST_INDEX_SLOTS - 1)) {
+        uint16_t e = c->list_index[i];
+        if (e == 0) break;
+        const uint32_t *list = c->items + (e - 1);
+        if (list[0] == n && memcmp(list + 1, v, n * sizeof *v) == 0) return e - 1;
+    }
+    *slot = i;
+    return -1;
+}
+
+/* Room for a list of n items: false when the lists are at their limit. */
+static bool list_room(pt_shape_cache *c, size_t n)
+{
+    size_t need = c->n_items + 1 + n;
+    if (c->n_lists == PT_SHAPE_LISTS_MAX || need > PT_SHAPE_ITEMS_MAX) return false;
+    if (need > c->cap_items) {   /* slots name their lists by offset: still valid */
+        c->cap_items = c->cap_items * 2 > need ? c->cap_items * 2 : need;
+        if (c->cap_items > PT_SHAPE_ITEMS_MAX) c->cap_items = PT_SHAPE_ITEMS_MAX;
+        c->items = pt_xrealloc(c->items, c->cap_items * sizeof *c->items);
+    }
+    return true;
+}
+
+static size_t add_list(pt_shape_cache *c, size_t slot, const uint32_t *v, size_t n)
+{
+    size_t at = c->n_items;
+    c->items[at] = (uint32_t)n;
+    if (n) memcpy(c->items + at + 1, v, n * sizeof *v);
+    c->n_items += 1 + n;
+    c->n_lists++;
+    c->list_index[slot] = (uint16_t)(at + 1);
+    return at;
+}
+
+const uint32_t *pt_shape_add(pt_shape_cache *c, size_t slot, uint32_t ctx, uint64_t mask,
+                             uint32_t len, const uint32_t *items, size_t n)
+{
+    if (c->used + 1 > c->n_slots / 4 * 3) {
+        if (c->n_slots < c->max_slots) grow_slots(c);
+        else clear_slots(c);   /* the lists stay: the next shapes mostly have them */
+        pt_shape_find(c, ctx, mask, len, &slot);   /* its slot in the new or cleared table */
+    }
+    size_t index_slot = 0;
+    long at = find_list(c, items, n, &index_slot);
+    if (at < 0) {
+        if (!list_room(c, n)) {   /* every list goes, and the slots naming them */
+            clear_slots(c);
+            memset(c->list_index, 0, LIST_INDEX_SLOTS * sizeof *c->list_index);
+            c->n_lists = c->n_items = 0;
+            pt_shape_find(c, ctx, mask, len, &slot);
+            find_list(c, items, n, &index_slot);
+            if (!list_room(c, n)) return items;   /* longer than every list may be: not kept */
+        }
+        at = (long)add_list(c, index_slot, items, n);
+    }
+    c->slots[slot] = (pt_shape_slot){mask, len, (uint16_t)ctx, (uint16_t)at};
     c->used++;
+    return c->items + at + 1;
 }

@@ -47,9 +47,11 @@
 #define COLUMN_KEY_MAX 48             /* ... when the key is at most this long */
 /* Shapes cached per scanner: e-mail and address columns make thousands of distinct
  * class masks, and a clear of a full cache loses the stable shapes of every column; so
- * the cache grows to SHAPE_SLOTS_MAX (3/4 of them filled: 49,152 shapes, 3.5 MiB) first. */
+ * the cache grows to SHAPE_SLOTS_MAX (3/4 of them filled: 98,304 shapes, 2 MiB of
+ * 16-byte slots; their item lists, shared, a few KiB) first. The bench CSV's 2M records
+ * make 76,820 shapes (misses: 195k with half the slots, 511k with a quarter). */
 #define SHAPE_SLOTS 16384
-#define SHAPE_SLOTS_MAX 65536
+#define SHAPE_SLOTS_MAX 131072
 #define COARSE_SLOTS 4096
 
 typedef struct {
@@ -666,7 +668,7 @@ pt_prefilter *pt_prefilter_new(const pt_patterns *ps)
         key_ctx *ctx = &pf->ctxs[k];
         build_list(pf, ps, k > 0 ? one : NULL, pf->ctx_lists + k * n, ctx);
         ctx->cls = pooled_projection(pf, ctx);
-        ctx->id = (uint32_t)(k + 1);
+        ctx->id = k + 1 <= PT_SHAPE_CTX_MAX ? (uint32_t)(k + 1) : 0;   /* 0: not cached */
     }
     free(one);
     return pf;
@@ -687,7 +689,7 @@ void pt_prefilter_free(pt_prefilter *pf)
     free(pf);
 }
 
-/* The shape caches (1.1 MiB of scratch at first) are made by the first field that misses in
+/* The shape caches (0.4 MiB of scratch at first) are made by the first field that misses in
  * them: until then they are one empty slot shared by every scanner (never written), so
  * the lookup of a shape stays as it is. */
 static pt_shape_slot no_shapes[1];
@@ -912,7 +914,8 @@ static void key_cache_clear(pt_scanner *s)
 /* A new shape-cache id for a context built by the scanner. */
 static uint32_t new_ctx_id(pt_scanner *s)
 {
-    if (s->next_ctx_id == UINT32_MAX) {   /* ids wrap: forget every cached shape */
+    if (s->pf->n_ctxs >= PT_SHAPE_CTX_MAX) return 0;   /* no id left: not cached */
+    if (s->next_ctx_id == PT_SHAPE_CTX_MAX) {   /* ids wrap: forget every cached shape */
         shape_caches_free(s);   /* made again when next needed */
         s->next_ctx_id = (uint32_t)s->pf->n_ctxs;
     }
@@ -1537,16 +1540,12 @@ static size_t coarse_candidates(pt_scanner *s, const key_ctx *ctx, uint64_t m,
     uint32_t key = len_key | (uint32_t)fkey << 24;
     size_t slot = 0;
     const pt_shape_slot *hit = pt_shape_find(&s->coarse, ctx->id, cm, key, &slot);
-    if (hit) {
-        *out = s->coarse.items + hit->off;
-        return hit->n;
-    }
-    uint32_t *list = pt_shape_reserve(&s->coarse, ctx->id, cm, key, ctx->n, &slot);
+    if (hit) return pt_shape_items(&s->coarse, hit, out);
+    uint32_t *list = s->shape_scratch;
     size_t k = 0;
     for (size_t j = 0; j < ctx->n; j++)
         if (shape_item(s, ctx->list[j], &f, rep) != UINT32_MAX) list[k++] = ctx->list[j];
-    pt_shape_commit(&s->coarse, slot, ctx->id, cm, key, k);
-    *out = list;
+    *out = pt_shape_add(&s->coarse, slot, ctx->id, cm, key, list, k);
     return k;
 }
 
@@ -1587,25 +1586,20 @@ static size_t shape_items(pt_scanner *s, const key_ctx *ctx, uint64_t m, size_t 
         return k;
     }
     const pt_shape_slot *hit = pt_shape_find(&s->shapes, ctx->id, m, key, &slot);
-    if (hit) {
-        *items = s->shapes.items + hit->off;
-        return hit->n;
-    }
+    if (hit) return pt_shape_items(&s->shapes, hit, items);
     if (__builtin_expect(s->shapes.slots == no_shapes, 0)) {   /* the first miss: make them */
         shape_caches_make(s);
         pt_shape_find(&s->shapes, ctx->id, m, key, &slot);
     }
-    const uint32_t *cands;
+    const uint32_t *cands;   /* in the coarse cache, which adding to this one leaves */
     size_t nc = coarse_candidates(s, ctx, m, rep, len_key, fcls, &cands);
-    /* reserve may clear the shape cache, never the coarse one the list lives in */
-    uint32_t *out = pt_shape_reserve(&s->shapes, ctx->id, m, key, nc, &slot);
+    uint32_t *out = s->shape_scratch;
     size_t k = 0;
     for (size_t j = 0; j < nc; j++) {
         uint32_t it = skipped(s, cands[j]) ? UINT32_MAX : shape_item(s, cands[j], &f, rep);
         if (it != UINT32_MAX) out[k++] = it;
     }
-    pt_shape_commit(&s->shapes, slot, ctx->id, m, key, k);
-    *items = out;
+    *items = pt_shape_add(&s->shapes, slot, ctx->id, m, key, out, k);
     return k;
 }
 

@@ -1076,10 +1076,11 @@ static void test_shape_cache_grows_then_clears(void)
     for (uint32_t k = 0; k < 24; k++) {
         size_t slot = 0;
         uint64_t mask = (uint64_t)k << 40 | 1;
+        uint32_t items[4];
+        for (uint32_t j = 0; j < k % 5; j++) items[j] = k + j;
         CHECK(pt_shape_find(&c, 1 + k % 3, mask, k, &slot) == NULL);
-        uint32_t *out = pt_shape_reserve(&c, 1 + k % 3, mask, k, k % 5, &slot);
-        for (uint32_t j = 0; j < k % 5; j++) out[j] = k + j;
-        pt_shape_commit(&c, slot, 1 + k % 3, mask, k, k % 5);
+        const uint32_t *kept = pt_shape_add(&c, slot, 1 + k % 3, mask, k, items, k % 5);
+        for (uint32_t j = 0; j < k % 5; j++) CHECK_EQ(kept[j], k + j);
     }
     CHECK_EQ(c.n_slots, 32);   /* 8 -> 16 at the 7th shape, 16 -> 32 at the 13th */
     for (uint32_t k = 0; k < 24; k++) {   /* all 24 still there, items intact */
@@ -1087,20 +1088,73 @@ static void test_shape_cache_grows_then_clears(void)
         const pt_shape_slot *hit = pt_shape_find(&c, 1 + k % 3, (uint64_t)k << 40 | 1, k, &slot);
         CHECK(hit != NULL);
         if (!hit) continue;
-        CHECK_EQ(hit->n, k % 5);
-        for (uint32_t j = 0; j < hit->n; j++) CHECK_EQ(c.items[hit->off + j], k + j);
+        const uint32_t *items;
+        size_t n = pt_shape_items(&c, hit, &items);
+        CHECK_EQ(n, k % 5);
+        for (uint32_t j = 0; j < n; j++) CHECK_EQ(items[j], k + j);
     }
     /* the 25th shape finds the cache at its largest and full: cleared, it is alone */
     size_t slot = 0;
+    uint32_t one = 4242;
     CHECK(pt_shape_find(&c, 9, 7, 99, &slot) == NULL);
-    uint32_t *out = pt_shape_reserve(&c, 9, 7, 99, 1, &slot);
-    out[0] = 4242;
-    pt_shape_commit(&c, slot, 9, 7, 99, 1);
+    pt_shape_add(&c, slot, 9, 7, 99, &one, 1);
     CHECK_EQ(c.n_slots, 32);
     CHECK_EQ(c.used, 1);
     CHECK(pt_shape_find(&c, 1, 1, 0, &slot) == NULL);
     const pt_shape_slot *hit = pt_shape_find(&c, 9, 7, 99, &slot);
-    CHECK(hit && hit->n == 1 && c.items[hit->off] == 4242);
+    const uint32_t *items = NULL;
+    CHECK(hit && pt_shape_items(&c, hit, &items) == 1 && items[0] == 4242);
+    pt_shape_cache_free(&c);
+}
+
+/* Shapes with equal items share one list: 100 shapes of 4 distinct lists ({}, {7},
+ * {7, 8}, {8, 7}: order matters) keep 4 lists, each its length and its items: 1 + 0,
+ * 1 + 1, 1 + 2 and 1 + 2 words, 9 in all. Past
+ * PT_SHAPE_LISTS_MAX distinct lists the cache starts again: the next new list finds
+ * none, and the shapes that named the old ones are gone. */
+static void test_shape_cache_shares_lists(void)
+{
+    static const uint32_t lists[4][2] = {{0, 0}, {7, 0}, {7, 8}, {8, 7}};
+    static const size_t lens[4] = {0, 1, 2, 2};
+    pt_shape_cache c;
+    pt_shape_cache_init(&c, 256, 256, 2);
+    for (uint32_t k = 0; k < 100; k++) {
+        size_t slot = 0;
+        CHECK(pt_shape_find(&c, 1, k, 5, &slot) == NULL);
+        const uint32_t *kept = pt_shape_add(&c, slot, 1, k, 5, lists[k % 4], lens[k % 4]);
+        for (size_t j = 0; j < lens[k % 4]; j++) CHECK_EQ(kept[j], lists[k % 4][j]);
+    }
+    CHECK_EQ(c.n_lists, 4);
+    CHECK_EQ(c.n_items, 9);
+    for (uint32_t k = 0; k < 100; k++) {
+        size_t slot = 0;
+        const pt_shape_slot *hit = pt_shape_find(&c, 1, k, 5, &slot);
+        const uint32_t *items = NULL;
+        CHECK(hit && pt_shape_items(&c, hit, &items) == lens[k % 4]);
+        for (size_t j = 0; hit && j < lens[k % 4]; j++) CHECK_EQ(items[j], lists[k % 4][j]);
+    }
+    pt_shape_cache_free(&c);
+
+    /* one list per shape: a cache of 2^14 slots (12,288 fit) meets the list cap first */
+    pt_shape_cache_init(&c, 1u << 14, 1u << 14, 1);
+    for (uint32_t k = 0; k < PT_SHAPE_LISTS_MAX; k++) {
+        size_t slot = 0;
+        uint32_t v = 1000 + k;
+        pt_shape_find(&c, 2, k, 1, &slot);
+        pt_shape_add(&c, slot, 2, k, 1, &v, 1);
+    }
+    CHECK_EQ(c.n_lists, PT_SHAPE_LISTS_MAX);
+    CHECK_EQ(c.used, PT_SHAPE_LISTS_MAX);
+    size_t slot = 0;
+    uint32_t v = 99;
+    CHECK(pt_shape_find(&c, 2, 1u << 20, 1, &slot) == NULL);
+    pt_shape_add(&c, slot, 2, 1u << 20, 1, &v, 1);
+    CHECK_EQ(c.n_lists, 1);
+    CHECK_EQ(c.used, 1);
+    CHECK(pt_shape_find(&c, 2, 0, 1, &slot) == NULL);
+    const pt_shape_slot *hit = pt_shape_find(&c, 2, 1u << 20, 1, &slot);
+    const uint32_t *items = NULL;
+    CHECK(hit && pt_shape_items(&c, hit, &items) == 1 && items[0] == 99);
     pt_shape_cache_free(&c);
 }
 
@@ -1166,6 +1220,7 @@ int main(void)
         return 1;
     }
     RUN(test_shape_cache_grows_then_clears);
+    RUN(test_shape_cache_shares_lists);
     RUN(test_token_facts_by_hand);
     RUN(test_token_facts_non_ascii);
     RUN(test_han_bytes_cover_pcre2);
