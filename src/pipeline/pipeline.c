@@ -154,6 +154,10 @@ struct pt_scan {
     void *progress_ctx;
     void (*on_reject)(void *ctx, const pt_rejected_event *e);
     void *reject_ctx;
+    /* [pattern]: the run's list of samples is full (set by the commit, never cleared):
+     * a value of a later chunk can no longer make it in (file_lines), so the chunks
+     * classified from then on do not look for them (start_lists) */
+    atomic_uchar *samples_full;
     pt_reciter *sample_it;     /* the reader's, for the column sample (columns_sample) */
     pt_scanner *sample_scanner;
     bool plan_in_worker;       /* classify_whole_input may run (pt_colplan_shadow_exact) */
@@ -324,11 +328,29 @@ static void empty_list(pt_samples *l, size_t n_patterns, uint8_t per)
     memset(l->count, 0, n_patterns);
 }
 
+/* A pattern whose run list is full wants nothing more: inputs are numbered and their
+ * chunks committed in order, so every value of a chunk committed after the list filled
+ * comes after the list's last sample. Its chunk list is made to look full with a last
+ * sample at (0, 0), before which nothing comes (pt_samples_wants), and file_lines
+ * skips it: no value is masked or its line counted for nothing. */
+static void skip_full_samples(pt_scan *s, pt_samples *l)
+{
+    if (!l->per) return;
+    for (size_t p = 0; p < l->n_patterns; p++) {
+        if (!atomic_load_explicit(&s->samples_full[p], memory_order_relaxed)) continue;
+        l->count[p] = l->per;
+        pt_sample *last = &l->v[p * l->per + l->per - 1];
+        last->input = 0;
+        last->offset = 0;
+    }
+}
+
 /* The chunk's own lists of samples and rejected values, which its commit files (their
  * lines need the lines before the chunk, known only then). */
 static void start_lists(pt_scan *s, worker *w, chunk *c)
 {
     empty_list(&c->samples, s->ps->n, PT_SAMPLES_PER_PATTERN);
+    skip_full_samples(s, &c->samples);
     pt_scanner_set_samples(w->scanner, &c->samples, c->in->no);
     pt_scanner_set_sample_lines(w->scanner, chunk_line_of, c);
     if (!s->on_reject) return;
@@ -541,18 +563,23 @@ static void emit_pieces(pt_scan *s, chunk *c)
     free(m);
 }
 
-/* The chunk's samples and errors had lines counted from its start: add the lines before. */
+/* The chunk's samples and errors had lines counted from its start: add the lines before.
+ * A pattern whose run list is full takes nothing more (skip_full_samples). */
 static void file_lines(pt_scan *s, chunk *c)
 {
     uint64_t before = c->in->lines_before;
+    pt_samples *run = &s->tally->samples;
     for (size_t i = 0; i < c->errs.n; i++)
         if (c->errs.v[i].line) c->errs.v[i].line += before;
-    for (size_t p = 0; p < c->samples.n_patterns && p < s->tally->samples.n_patterns; p++)
+    for (size_t p = 0; p < c->samples.n_patterns && p < run->n_patterns; p++) {
+        if (!c->samples.count[p] || atomic_load_explicit(&s->samples_full[p], memory_order_relaxed))
+            continue;
         for (size_t i = 0; i < c->samples.count[p]; i++) {
             const pt_sample *x = &c->samples.v[p * c->samples.per + i];
-            pt_samples_add_line(&s->tally->samples, p, x->input, x->offset, x->line + before,
-                                x->value);
+            pt_samples_add_line(run, p, x->input, x->offset, x->line + before, x->value);
         }
+        if (run->count[p] == run->per) atomic_store_explicit(&s->samples_full[p], 1, memory_order_relaxed);
+    }
 }
 
 /* The chunk's first rejected values of each pattern, to the sink, lines completed. */
@@ -1129,6 +1156,9 @@ pt_scan *pt_scan_start(const pt_scan_options *o, const pt_patterns *ps, const pt
     pthread_cond_init(&s->committed, NULL);
     atomic_init(&s->records_done, 0);
     s->plan_in_worker = pt_colplan_shadow_exact(ps);
+    s->samples_full = pt_xcalloc(ps->n ? ps->n : 1, sizeof *s->samples_full);
+    for (size_t p = 0; p < ps->n && p < t->samples.n_patterns; p++)
+        if (t->samples.per && t->samples.count[p] == t->samples.per) s->samples_full[p] = 1;
     make_pool(s);
     s->workers = pt_xcalloc(s->n_workers, sizeof *s->workers);
     start_workers(s);
@@ -1147,6 +1177,7 @@ void pt_scan_finish(pt_scan *s)
     free(s->carry);
     pt_reciter_free(s->sample_it);
     pt_scanner_free(s->sample_scanner);
+    free(s->samples_full);
     pthread_mutex_destroy(&s->commit_lock);
     pthread_cond_destroy(&s->committed);
     free(s);
