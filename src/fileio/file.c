@@ -31,6 +31,8 @@ static void file_close(void *ctx)
     free(f);
 }
 
+#define FADVISE_MIN (1u << 20)
+
 int pt_file_open(const char *path, pt_raw_input *out, pt_errlist *errs)
 {
     if (!path) {
@@ -53,7 +55,8 @@ int pt_file_open(const char *path, pt_raw_input *out, pt_errlist *errs)
         }
         if (S_ISREG(st.st_mode)) {
             size = (uint64_t)st.st_size;
-            posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL); /* a hint: bigger readahead */
+            if (size > FADVISE_MIN)   /* a hint: bigger readahead (a small file: one read) */
+                posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
         }
     }
     file_ctx *f = pt_xmalloc(sizeof *f);

@@ -4,6 +4,7 @@
 #include "pitally/input.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #if defined(__x86_64__) || defined(__i386__)
@@ -14,13 +15,37 @@ struct pt_digest {
     EVP_MD_CTX *md5, *sha256;
 };
 
+/* The two algorithms, fetched from the provider once: EVP_md5() and EVP_sha256() make
+ * every EVP_DigestInit_ex fetch them again (a locked lookup), once per input, which a
+ * run of 10,000 small files pays 20,000 times. NULL (fetch failed): the implicit way. */
+static EVP_MD *fetched_md5, *fetched_sha256;
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void fetch_digests(void)
+{
+    fetched_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+    fetched_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *md5_md(void)
+{
+    pthread_once(&fetch_once, fetch_digests);
+    return fetched_md5 ? fetched_md5 : EVP_md5();
+}
+
+static const EVP_MD *sha256_md(void)
+{
+    pthread_once(&fetch_once, fetch_digests);
+    return fetched_sha256 ? fetched_sha256 : EVP_sha256();
+}
+
 pt_digest *pt_digest_new(void)
 {
     pt_digest *d = pt_xcalloc(1, sizeof *d);
     d->md5 = EVP_MD_CTX_new();
     d->sha256 = EVP_MD_CTX_new();
-    if (!d->md5 || !d->sha256 || !EVP_DigestInit_ex(d->md5, EVP_md5(), NULL) ||
-        !EVP_DigestInit_ex(d->sha256, EVP_sha256(), NULL)) {
+    if (!d->md5 || !d->sha256 || !EVP_DigestInit_ex(d->md5, md5_md(), NULL) ||
+        !EVP_DigestInit_ex(d->sha256, sha256_md(), NULL)) {
         fprintf(stderr, "pitally: libcrypto cannot hash (MD5/SHA-256)\n");
         exit(70);
     }
@@ -56,8 +81,8 @@ void pt_digest_final(pt_digest *d, char md5_hex[33], char sha256_hex[65])
 
 void pt_digest_reset(pt_digest *d)
 {
-    EVP_DigestInit_ex(d->md5, EVP_md5(), NULL);
-    EVP_DigestInit_ex(d->sha256, EVP_sha256(), NULL);
+    EVP_DigestInit_ex(d->md5, md5_md(), NULL);
+    EVP_DigestInit_ex(d->sha256, sha256_md(), NULL);
 }
 
 void pt_digest_free(pt_digest *d)

@@ -446,7 +446,7 @@ void pt_source_stop_digests(pt_source *s)
 bool pt_source_digests(pt_source *s, char md5_hex[33], char sha256_hex[65])
 {
     if (!s->digest) return false;
-    uint8_t *buf = pt_xmalloc(READ_CHUNK);
+    uint8_t *buf = s->raw_eof ? NULL : pt_xmalloc(READ_CHUNK);   /* a small file: read whole */
     while (!s->raw_eof) {   /* the rest, hashed only: bytes_in keeps what was scanned */
         ssize_t n = s->raw.read(s->raw.ctx, buf, READ_CHUNK);
         if (n > 0) pt_digest_update(s->digest, buf, (size_t)n);

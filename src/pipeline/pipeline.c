@@ -7,8 +7,9 @@
  *   (bounded queue of chunks)         counts and fingerprints        release the input
  *
  * Chunk buffers come from a fixed pool and go back to it after their commit, so memory
- * is bounded by (pool size x chunk size) whatever the input size; the dedup sets are the
- * only thing that grows.
+ * is bounded by (pool size x chunk size) whatever the input size, plus a pool of small
+ * chunks (SMALL_CHUNK) that only small inputs take; the dedup sets are the only thing
+ * that grows.
  *
  * Why commit in order: "distinct within an input" and "distinct in the run" come from
  * one fingerprint set whose slots remember the last input that inserted them (fpset.c),
@@ -33,6 +34,12 @@
 #define DEFAULT_CHUNK (1u << 20)
 #define DEFAULT_MAX_RECORD (16u << 20)
 #define SAMPLE_BYTES (64u << 10)
+/* A small input (plain, at most this big on disk) may go in a small chunk: one of
+ * SMALL_PER_POOL times the pool's count more, with buffers of this size (they grow
+ * if the text turns out longer, and shrink back when reused). */
+#define SMALL_INPUT (64u << 10)
+#define SMALL_CHUNK SMALL_INPUT
+#define SMALL_PER_POOL 3
 
 /* One logical input while its chunks are in flight. */
 typedef struct {
@@ -75,6 +82,7 @@ typedef struct {
 typedef struct {
     char *buf;
     size_t cap, len;
+    bool small;                /* from the small pool (see make_pool) */
     pt_chunk_view view;
     input_ctx *in;
     uint64_t seq;
@@ -131,8 +139,14 @@ struct pt_scan {
     pt_casekey key;            /* the sets hold fingerprints enciphered under it */
     uint64_t order;            /* of the inputs that follow (pt_scan_set_order) */
     pt_queue work, pool;
-    size_t pool_n;
-    chunk **ready;             /* finished, not committed: [seq % pool_n] */
+    /* small_pool: more chunks for small inputs, so that as many bytes of work can be in
+     * flight for 10,000 small files as for one big one. In flight, chunks wait for the
+     * commit of the oldest one; with only pool_n of them (a few ms of work when each
+     * is one small file) a worker held up by the host stalls the others and the
+     * reader, where pool_n chunks of a big file are tens of ms. */
+    pt_queue small_pool;
+    size_t pool_n, small_n, ring_n;   /* ring_n: all chunks, pool_n + small_n */
+    chunk **ready;             /* finished, not committed: [seq % ring_n] */
     /* the prepared rows of a piece sink, not in use (under commit_lock): most of what
      * a chunk holds with --evidence (~3x its text), so a chunk takes a buffer when it is
      * classified and gives it back at its commit. Only the chunks in between hold one
@@ -154,6 +168,10 @@ struct pt_scan {
     void *progress_ctx;
     void (*on_reject)(void *ctx, const pt_rejected_event *e);
     void *reject_ctx;
+    /* [pattern]: the run's list of samples is full (set by the commit, never cleared):
+     * a value of a later chunk can no longer make it in (file_lines), so the chunks
+     * classified from then on do not look for them (start_lists) */
+    atomic_uchar *samples_full;
     pt_reciter *sample_it;     /* the reader's, for the column sample (columns_sample) */
     pt_scanner *sample_scanner;
     bool plan_in_worker;       /* classify_whole_input may run (pt_colplan_shadow_exact) */
@@ -335,11 +353,29 @@ static void empty_list(pt_samples *l, size_t n_patterns, uint8_t per)
     memset(l->count, 0, n_patterns);
 }
 
+/* A pattern whose run list is full wants nothing more: inputs are numbered and their
+ * chunks committed in order, so every value of a chunk committed after the list filled
+ * comes after the list's last sample. Its chunk list is made to look full with a last
+ * sample at (0, 0), before which nothing comes (pt_samples_wants), and file_lines
+ * skips it: no value is masked or its line counted for nothing. */
+static void skip_full_samples(pt_scan *s, pt_samples *l)
+{
+    if (!l->per) return;
+    for (size_t p = 0; p < l->n_patterns; p++) {
+        if (!atomic_load_explicit(&s->samples_full[p], memory_order_relaxed)) continue;
+        l->count[p] = l->per;
+        pt_sample *last = &l->v[p * l->per + l->per - 1];
+        last->input = 0;
+        last->offset = 0;
+    }
+}
+
 /* The chunk's own lists of samples and rejected values, which its commit files (their
  * lines need the lines before the chunk, known only then). */
 static void start_lists(pt_scan *s, worker *w, chunk *c)
 {
     empty_list(&c->samples, s->ps->n, PT_SAMPLES_PER_PATTERN);
+    skip_full_samples(s, &c->samples);
     pt_scanner_set_samples(w->scanner, &c->samples, c->in->no);
     pt_scanner_set_sample_lines(w->scanner, chunk_line_of, c);
     if (!s->on_reject) return;
@@ -514,7 +550,7 @@ static void give_prepared(pt_scan *s, chunk *c)
     c->prepared.len = 0;
     if (!c->prepared.p) return;
     pthread_mutex_lock(&s->commit_lock);
-    s->spare[s->n_spare++] = c->prepared;   /* at most one a chunk: room for the pool */
+    s->spare[s->n_spare++] = c->prepared;   /* at most one a chunk: room for them all */
     pthread_mutex_unlock(&s->commit_lock);
     c->prepared = (pt_piece_bytes){0};
 }
@@ -553,18 +589,23 @@ static void emit_pieces(pt_scan *s, chunk *c)
     free(m);
 }
 
-/* The chunk's samples and errors had lines counted from its start: add the lines before. */
+/* The chunk's samples and errors had lines counted from its start: add the lines before.
+ * A pattern whose run list is full takes nothing more (skip_full_samples). */
 static void file_lines(pt_scan *s, chunk *c)
 {
     uint64_t before = c->in->lines_before;
+    pt_samples *run = &s->tally->samples;
     for (size_t i = 0; i < c->errs.n; i++)
         if (c->errs.v[i].line) c->errs.v[i].line += before;
-    for (size_t p = 0; p < c->samples.n_patterns && p < s->tally->samples.n_patterns; p++)
+    for (size_t p = 0; p < c->samples.n_patterns && p < run->n_patterns; p++) {
+        if (!c->samples.count[p] || atomic_load_explicit(&s->samples_full[p], memory_order_relaxed))
+            continue;
         for (size_t i = 0; i < c->samples.count[p]; i++) {
             const pt_sample *x = &c->samples.v[p * c->samples.per + i];
-            pt_samples_add_line(&s->tally->samples, p, x->input, x->offset, x->line + before,
-                                x->value);
+            pt_samples_add_line(run, p, x->input, x->offset, x->line + before, x->value);
         }
+        if (run->count[p] == run->per) atomic_store_explicit(&s->samples_full[p], 1, memory_order_relaxed);
+    }
 }
 
 /* The chunk's first rejected values of each pattern, to the sink, lines completed. */
@@ -598,21 +639,27 @@ static void commit_chunk(pt_scan *s, chunk *c)
     input_release(s, in);
 }
 
+/* A chunk back to the pool it came from. */
+static void give_back(pt_scan *s, chunk *c)
+{
+    pt_queue_push(c->small ? &s->small_pool : &s->pool, c);
+}
+
 /* File c as finished; commit it and every finished chunk after it if it is at the head
  * and no other worker is committing (see the file comment). */
 static void finish_chunk(pt_scan *s, chunk *c)
 {
     pthread_mutex_lock(&s->commit_lock);
-    s->ready[c->seq % s->pool_n] = c;
+    s->ready[c->seq % s->ring_n] = c;
     if (!s->committing) {
         s->committing = true;
         chunk *h;
-        while ((h = s->ready[s->next_commit % s->pool_n]) != NULL && h->seq == s->next_commit) {
-            s->ready[s->next_commit % s->pool_n] = NULL;
+        while ((h = s->ready[s->next_commit % s->ring_n]) != NULL && h->seq == s->next_commit) {
+            s->ready[s->next_commit % s->ring_n] = NULL;
             s->next_commit++;
             pthread_mutex_unlock(&s->commit_lock);
             commit_chunk(s, h);
-            pt_queue_push(&s->pool, h);
+            give_back(s, h);
             pthread_mutex_lock(&s->commit_lock);
         }
         s->committing = false;
@@ -642,6 +689,7 @@ typedef struct {
     pt_dialect forced;      /* the scan's dialect, or this input's format (attrs) */
     uint64_t offset;        /* decoded-text offset of the next chunk */
     bool eof;
+    bool small;             /* a small input (SMALL_INPUT): a small chunk if one is free */
     size_t carry_len;
     /* a part of a split input (pt_input_attrs): the nominal offsets of its start and end
      * (UINT64_MAX: the end of the text); both 0 and UINT64_MAX for a whole input */
@@ -666,6 +714,7 @@ static void ensure_cap(chunk *c, size_t want)
 #define READ_SLACK 64
 static void fill(reader *rd, chunk *c, size_t want)
 {
+    if (rd->eof) return;   /* all is in: no room to make */
     ensure_cap(c, want + READ_SLACK);
     while (!rd->eof && c->len < want) {
         size_t n = pt_source_read(rd->src, c->buf + c->len, c->cap - c->len);
@@ -677,16 +726,18 @@ static void fill(reader *rd, chunk *c, size_t want)
 static chunk *take_chunk(reader *rd)
 {
     pt_scan *s = rd->s;
-    chunk *c = pt_queue_pop(&s->pool);
+    chunk *c = rd->small ? pt_queue_try_pop(&s->small_pool) : NULL;
+    if (!c) c = pt_queue_pop(&s->pool);
+    size_t target = c->small ? SMALL_CHUNK : s->chunk_target;
     c->len = 0;
     /* a buffer grown for one long record goes back to the usual size, so that a few long
      * records cannot leave every pooled buffer at the record cap */
-    if (c->cap > 4 * (s->chunk_target + READ_SLACK)) {
+    if (c->cap > 4 * (target + READ_SLACK)) {
         free(c->buf);
         c->buf = NULL;
         c->cap = 0;
     }
-    ensure_cap(c, rd->carry_len + s->chunk_target + READ_SLACK);
+    ensure_cap(c, rd->carry_len + target + READ_SLACK);
     if (rd->carry_len) memcpy(c->buf, s->carry, rd->carry_len);
     c->len = rd->carry_len;
     rd->carry_len = 0;
@@ -863,7 +914,7 @@ static void read_chunks(reader *rd)
     if (rd->part_to != UINT64_MAX || rd->part_from == UINT64_MAX)
         pt_source_stop_digests(rd->src);   /* the part read to the end reports the hashes */
     if (rd->part_from == UINT64_MAX) {
-        pt_queue_push(&s->pool, c);
+        give_back(s, c);
         return;
     }
     if (rd->part_from > 0) skip_before_part(rd, c);
@@ -894,7 +945,7 @@ static void read_chunks(reader *rd)
         }
         keep_carry(rd, c->buf + cut, part_ends ? 0 : c->len - cut);
         if (cut) dispatch(rd, c, cut, tables);
-        else pt_queue_push(&s->pool, c);
+        else give_back(s, c);
         if (s->on_progress)
             s->on_progress(s->progress_ctx, pt_source_bytes_in(rd->src),
                              atomic_load(&s->records_done));
@@ -949,6 +1000,7 @@ bool pt_scan_input(pt_scan *s, const char *name, const pt_raw_input *raw,
     reader rd = {.s = s, .src = src, .in = in, .forced = s->o.dialect, .part_to = UINT64_MAX};
     if (attrs && attrs->format != PT_FMT_AUTO) rd.forced = (pt_dialect){.format = attrs->format};
     if (attrs && attrs->parts > 1) set_part(&rd, attrs);
+    rd.small = raw->size && raw->size <= SMALL_INPUT && pt_source_compression(src) == PT_COMP_NONE;
     read_chunks(&rd);
     in->text_bytes = rd.offset;
     res->bytes = pt_source_bytes_in(src);
@@ -1090,22 +1142,26 @@ static void stop_workers(pt_scan *s)
 static void make_pool(pt_scan *s)
 {
     s->pool_n = 2 * (size_t)s->n_workers + 4;
+    s->small_n = SMALL_PER_POOL * s->pool_n;
+    s->ring_n = s->pool_n + s->small_n;
     pt_queue_init(&s->pool, s->pool_n);
-    pt_queue_init(&s->work, s->pool_n);
-    s->ready = pt_xcalloc(s->pool_n, sizeof *s->ready);
-    s->spare = pt_xcalloc(s->pool_n, sizeof *s->spare);
-    for (size_t i = 0; i < s->pool_n; i++) {
+    pt_queue_init(&s->small_pool, s->small_n);
+    pt_queue_init(&s->work, s->ring_n);   /* room for every chunk: a push never waits */
+    s->ready = pt_xcalloc(s->ring_n, sizeof *s->ready);
+    s->spare = pt_xcalloc(s->ring_n, sizeof *s->spare);
+    for (size_t i = 0; i < s->ring_n; i++) {
         chunk *c = pt_xcalloc(1, sizeof *c);
-        ensure_cap(c, s->chunk_target);
-        pt_queue_push(&s->pool, c);
+        c->small = i >= s->pool_n;   /* its buffer made when first taken */
+        if (!c->small) ensure_cap(c, s->chunk_target);
+        give_back(s, c);
     }
 }
 
-static void free_pool(pt_scan *s)
+static void free_chunks(pt_queue *q)
 {
     chunk *c;
-    pt_queue_close(&s->pool);
-    while ((c = pt_queue_pop(&s->pool)) != NULL) {
+    pt_queue_close(q);
+    while ((c = pt_queue_pop(q)) != NULL) {
         free(c->buf);
         free(c->fps);
         free(c->subjects);
@@ -1120,7 +1176,13 @@ static void free_pool(pt_scan *s)
         pt_errlist_free(&c->errs);
         free(c);
     }
-    pt_queue_destroy(&s->pool);
+    pt_queue_destroy(q);
+}
+
+static void free_pool(pt_scan *s)
+{
+    free_chunks(&s->pool);
+    free_chunks(&s->small_pool);
     pt_queue_destroy(&s->work);
     free(s->ready);
     while (s->n_spare) free(s->spare[--s->n_spare].p);
@@ -1145,6 +1207,9 @@ pt_scan *pt_scan_start(const pt_scan_options *o, const pt_patterns *ps, const pt
     pthread_cond_init(&s->committed, NULL);
     atomic_init(&s->records_done, 0);
     s->plan_in_worker = pt_colplan_shadow_exact(ps);
+    s->samples_full = pt_xcalloc(ps->n ? ps->n : 1, sizeof *s->samples_full);
+    for (size_t p = 0; p < ps->n && p < t->samples.n_patterns; p++)
+        if (t->samples.per && t->samples.count[p] == t->samples.per) s->samples_full[p] = 1;
     make_pool(s);
     s->workers = pt_xcalloc(s->n_workers, sizeof *s->workers);
     start_workers(s);
@@ -1163,6 +1228,7 @@ void pt_scan_finish(pt_scan *s)
     free(s->carry);
     pt_reciter_free(s->sample_it);
     pt_scanner_free(s->sample_scanner);
+    free(s->samples_full);
     pthread_mutex_destroy(&s->commit_lock);
     pthread_cond_destroy(&s->committed);
     free(s);

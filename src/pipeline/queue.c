@@ -48,6 +48,20 @@ void *pt_queue_pop(pt_queue *q)
     return item;
 }
 
+void *pt_queue_try_pop(pt_queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    void *item = NULL;
+    if (q->count) {
+        item = q->items[q->head];
+        q->head = (q->head + 1) % q->cap;
+        q->count--;
+        pthread_cond_signal(&q->not_full);
+    }
+    pthread_mutex_unlock(&q->lock);
+    return item;
+}
+
 void pt_queue_close(pt_queue *q)
 {
     pthread_mutex_lock(&q->lock);

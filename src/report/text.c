@@ -28,6 +28,11 @@ static char *safe_text(const char *s)
     size_t n = strlen((const char *)p);
     char *out = pt_xmalloc(4 * n + 1), *o = out;
     while (n > 0) {
+        if (*p >= 0x20 && *p < 0x7f) {   /* printable ASCII, most of a report: as is */
+            *o++ = (char)*p++;
+            n--;
+            continue;
+        }
         size_t len = (*p >= 0x20 && *p != 0x7f) ? jw_utf8_len(p, n) : 0;
         if (len > 0) {
             memcpy(o, p, len);
@@ -60,6 +65,12 @@ static size_t display_width(const char *s)
     const unsigned char *p = (const unsigned char *)s;
     size_t n = strlen(s), w = 0;
     while (n > 0) {
+        if (*p < 0x80) {   /* ASCII: one column */
+            w++;
+            p++;
+            n--;
+            continue;
+        }
         size_t len = jw_utf8_len(p, n);
         if (len == 0) len = 1;
         uint32_t cp = p[0];
@@ -77,7 +88,12 @@ static size_t display_width(const char *s)
 
 static void pad(FILE *out, size_t n)
 {
-    while (n-- > 0) fputc(' ', out);
+    static const char spaces[] = "                                ";   /* 32 */
+    while (n > 0) {
+        size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+        fwrite(spaces, 1, k, out);
+        n -= k;
+    }
 }
 
 /* ---- tables --------------------------------------------------------------------- */

@@ -652,6 +652,43 @@ static void test_merge_files(void)
     fclose(twice[1]);
 }
 
+/* The run keeps the first 3 samples of a pattern by (input, offset); chunks classified
+ * after the list is full do not look for more (pipeline.c skip_full_samples). 40 small
+ * inputs of one row each, a distinct mobile in each (138 0000 0000 + i): the mobile's
+ * samples are the rows of inputs 0, 1 and 2, each on line 2 (after the header), for
+ * any thread count and chunk size, and its matched count is 40. */
+static void test_samples_after_full(void)
+{
+    enum { N = 40 };
+    static char texts[N][64];
+    const char *ptrs[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(texts[i], sizeof texts[i], "姓名,手机号\n张伟,138%08d\n", i);
+        ptrs[i] = texts[i];
+    }
+    size_t mobile = ps.n;
+    for (size_t p = 0; p < ps.n; p++)
+        if (!strcmp(ps.v[p].id, "cn_mobile")) mobile = p;
+    CHECK(mobile < ps.n);
+    if (mobile == ps.n) return;
+    const unsigned threads[] = {1, 3};
+    const size_t chunks[] = {0, 64};
+    for (size_t k = 0; k < 2; k++)
+        for (size_t c = 0; c < 2; c++) {
+            pt_tally *t = scan_inputs(threads[k], chunks[c], ptrs, N, NULL);
+            const pt_sample *v;
+            size_t n = pt_samples_of(&t->samples, mobile, &v);
+            CHECK_EQ(n, 3);
+            for (size_t i = 0; i < n && i < 3; i++) {
+                CHECK_EQ(v[i].input, i);
+                CHECK_EQ(v[i].line, 2);
+                CHECK(!strncmp(v[i].value, "138", 3));
+            }
+            CHECK_EQ(t->pattern_matched[mobile], N);
+            pt_tally_free(t);
+        }
+}
+
 int main(void)
 {
     char err[512];
@@ -671,6 +708,7 @@ int main(void)
     RUN(test_merge_files);
     RUN(test_plan_in_worker);
     RUN(test_lazy_shadow);
+    RUN(test_samples_after_full);
     pt_patterns_free(&ps);
     pt_policy_free(&pol);
     return CHECK_DONE();
