@@ -497,8 +497,25 @@ static void take_prepared(pt_scan *s, chunk *c)
     pthread_mutex_unlock(&s->commit_lock);
 }
 
+/* An array of the chunk's that grew to more than four times what this chunk used, and
+ * more than TRIM_MIN bytes, is let go (grow_array makes it again as needed). The values
+ * a sink keeps are those of the first chunks, all of them (none can be turned away before
+ * the sample's pool is full), then a few: without this every chunk of the pool would keep
+ * room for all (--evidence on the bench mix: ~1 MiB a chunk). */
+#define TRIM_MIN (64u << 10)
+
+static void trim_array(void **v, size_t *cap, size_t used, size_t size)
+{
+    if (*cap * size <= TRIM_MIN || used > *cap / 4) return;
+    free(*v);
+    *v = NULL;
+    *cap = 0;
+}
+
 static void give_prepared(pt_scan *s, chunk *c)
 {
+    trim_array((void **)&c->matches, &c->matches_cap, c->n_matches, sizeof *c->matches);
+    trim_array((void **)&c->arena, &c->arena_cap, c->arena_len, 1);
     c->prepared.len = 0;
     if (!c->prepared.p) return;
     pthread_mutex_lock(&s->commit_lock);
@@ -1074,6 +1091,10 @@ static void stop_workers(pt_scan *s)
 static void make_pool(pt_scan *s)
 {
     s->pool_n = 2 * (size_t)s->n_workers + 4;
+    /* with a sink that prepares (--evidence) no more than n_workers + 2 chunks may be
+     * classified ahead of the commit (take_prepared): one more for the reader to fill
+     * is all the pool needs, and each chunk there holds its notes and values too */
+    if (s->o.pieces && s->o.pieces->prepare) s->pool_n = (size_t)s->n_workers + 3;
     pt_queue_init(&s->pool, s->pool_n);
     pt_queue_init(&s->work, s->pool_n);
     s->ready = pt_xcalloc(s->pool_n, sizeof *s->ready);
