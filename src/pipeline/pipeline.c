@@ -185,10 +185,12 @@ static void input_release(pt_scan *s, input_ctx *in)
 
 /* ---- workers ---- */
 
+#define GROW_FIRST 4096   /* elements */
+
 static void *grow_array(void *v, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap) return v;
-    size_t c = *cap ? *cap : 4096;
+    size_t c = *cap ? *cap : GROW_FIRST;
     while (c < need) c *= 2;
     *cap = c;
     return pt_xrealloc(v, c * size);
@@ -497,16 +499,18 @@ static void take_prepared(pt_scan *s, chunk *c)
     pthread_mutex_unlock(&s->commit_lock);
 }
 
-/* An array of the chunk's that grew to more than four times what this chunk used, and
- * more than TRIM_MIN bytes, is let go (grow_array makes it again as needed). The values
- * a sink keeps are those of the first chunks, all of them (none can be turned away before
- * the sample's pool is full), then a few: without this every chunk of the pool would keep
- * room for all (--evidence on the bench mix: ~1 MiB a chunk). */
+/* An array of the chunk's that grew past grow_array's first size and TRIM_MIN bytes to
+ * more than four times what this chunk used is let go (grow_array makes it again as
+ * needed; one at its first size is kept, so that chunk after chunk of few values does
+ * not free and make it each time). The values a sink keeps are those of the first
+ * chunks, all of them (none can be turned away before the sample's pool is full), then
+ * a few: without this every chunk of the pool would keep room for all (--evidence on
+ * the bench mix: ~1 MiB a chunk). */
 #define TRIM_MIN (64u << 10)
 
 static void trim_array(void **v, size_t *cap, size_t used, size_t size)
 {
-    if (*cap * size <= TRIM_MIN || used > *cap / 4) return;
+    if (*cap <= GROW_FIRST || *cap * size <= TRIM_MIN || used > *cap / 4) return;
     free(*v);
     *v = NULL;
     *cap = 0;
