@@ -204,10 +204,12 @@ static void input_release(pt_scan *s, input_ctx *in)
 
 /* ---- workers ---- */
 
+#define GROW_FIRST 4096   /* elements */
+
 static void *grow_array(void *v, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap) return v;
-    size_t c = *cap ? *cap : 4096;
+    size_t c = *cap ? *cap : GROW_FIRST;
     while (c < need) c *= 2;
     *cap = c;
     return pt_xrealloc(v, c * size);
@@ -545,8 +547,27 @@ static void take_prepared(pt_scan *s, chunk *c)
     pthread_mutex_unlock(&s->commit_lock);
 }
 
+/* An array of the chunk's that grew past grow_array's first size and TRIM_MIN bytes to
+ * more than four times what this chunk used is let go (grow_array makes it again as
+ * needed; one at its first size is kept, so that chunk after chunk of few values does
+ * not free and make it each time). The values a sink keeps are those of the first
+ * chunks, all of them (none can be turned away before the sample's pool is full), then
+ * a few: without this every chunk of the pool would keep room for all (--evidence on
+ * the bench mix: ~1 MiB a chunk). */
+#define TRIM_MIN (64u << 10)
+
+static void trim_array(void **v, size_t *cap, size_t used, size_t size)
+{
+    if (*cap <= GROW_FIRST || *cap * size <= TRIM_MIN || used > *cap / 4) return;
+    free(*v);
+    *v = NULL;
+    *cap = 0;
+}
+
 static void give_prepared(pt_scan *s, chunk *c)
 {
+    trim_array((void **)&c->matches, &c->matches_cap, c->n_matches, sizeof *c->matches);
+    trim_array((void **)&c->arena, &c->arena_cap, c->arena_len, 1);
     c->prepared.len = 0;
     if (!c->prepared.p) return;
     pthread_mutex_lock(&s->commit_lock);
@@ -1142,6 +1163,10 @@ static void stop_workers(pt_scan *s)
 static void make_pool(pt_scan *s)
 {
     s->pool_n = 2 * (size_t)s->n_workers + 4;
+    /* with a sink that prepares (--evidence) no more than n_workers + 2 chunks may be
+     * classified ahead of the commit (take_prepared): one more for the reader to fill
+     * is all the pool needs, and each chunk there holds its notes and values too */
+    if (s->o.pieces && s->o.pieces->prepare) s->pool_n = (size_t)s->n_workers + 3;
     s->small_n = SMALL_PER_POOL * s->pool_n;
     s->ring_n = s->pool_n + s->small_n;
     pt_queue_init(&s->pool, s->pool_n);

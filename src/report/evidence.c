@@ -15,7 +15,9 @@
  *    distinct pieces, so the same inputs and seed give the same sample for any thread
  *    count, chunk size or order of the inputs. Rows are written in input order. A pool
  *    of PT_EV_POOL_FACTOR * N candidates is kept (sample_heap), so that pieces raised
- *    out of the tier by --declare leave no hole unless more than 3N of them do.
+ *    out of the tier by --declare leave no hole unless more than 3N of them do. The
+ *    workers work out each piece's draw key (under the case key too, each on its own
+ *    AES context) and let the values of a piece that can no longer be drawn go.
  *  - rejected.csv: the first PT_REJECTS_PER_PATTERN values of each pattern that were
  *    matched and not accepted (masked copy, failed validator), with where and why: what
  *    an examiner checks to see that nothing real was thrown away. Their values are
@@ -39,6 +41,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +110,8 @@ struct pt_evidence {
     uint64_t seed;
     bool mask;
     EVP_CIPHER_CTX *draw_key;  /* NULL: the draw is XXH3(fingerprint, seed) (see draw_key) */
+    uint8_t draw_raw[16];      /* its key, from which each worker makes its own context */
+    uint64_t draw_gen;         /* which key that is, process-wide (worker_draw_context) */
     EVP_CIPHER_CTX *tag_key;   /* enciphers a draw key into the sample_key written */
     const char *draw;          /* how the draw was keyed, for the manifests */
     FILE *list;                /* the listed tier, streaming */
@@ -436,35 +441,42 @@ static prepared parts(const char *p, size_t len)
     return x;
 }
 
-static uint64_t draw_key(const pt_evidence *ev, const uint64_t fp[2]);
+static uint64_t worker_draw_key(const pt_evidence *ev, const uint64_t fp[2]);
 
-/* Whether a piece of a sampled tier may still be drawn, so that the commit needs its
- * values (on the bench's realistic mix, keeping the values of every such piece cost
- * about a tenth of a plain scan). Not when its draw key is at or above the tier's theta
- * as the commit last published it: theta only falls, so offer turns the piece away too,
- * before it looks at the values. The keyed draw enciphers on the commit's AES context,
- * which the workers must not share: then the values are always kept. */
-static bool may_be_drawn(const pt_evidence *ev, const pt_piece_event *e)
-{
-    if (ev->draw_key) return true;
-    if (ev->pool == 0) return false;
-    uint64_t theta = atomic_load_explicit(&ev->theta_seen[e->tier], memory_order_relaxed);
-    return draw_key(ev, e->fp) < theta;
-}
-
+/* A piece of the list gets its row prepared (above). A piece of a sampled tier gets its
+ * draw key (8 bytes), which the commit then takes instead of working it out again (an
+ * AES call each, on the one thread that commits), and keeps its values only if it may
+ * still be drawn (on the bench's realistic mix, keeping the values of every such piece
+ * cost about a tenth of a plain scan): not when its key is at or above the tier's theta
+ * as the commit last published it. theta only falls, so offer turns the piece away too,
+ * before it looks at the values: the sample is the same whatever the timing. */
 bool pt_evidence_prepare(const void *ctx, const pt_piece_event *e, pt_piece_bytes *out)
 {
     const pt_evidence *ev = ctx;
-    if (e->tier != 0)   /* a sample's row: formatted at the commit if drawn */
-        return ev->capture != NULL || may_be_drawn(ev, e);
-    format_piece(ev, e, out);
-    return ev->capture != NULL;      /* the state keeps the values as found */
+    if (e->tier == 0) {
+        format_piece(ev, e, out);
+        return ev->capture != NULL;   /* the state keeps the values as found */
+    }
+    if (ev->pool == 0) return ev->capture != NULL;   /* nothing is drawn */
+    uint64_t key = worker_draw_key(ev, e->fp);
+    put(out, (const char *)&key, sizeof key);
+    uint64_t theta = atomic_load_explicit(&ev->theta_seen[e->tier], memory_order_relaxed);
+    return ev->capture != NULL || key < theta;
 }
 
-/* The piece as the commit gives it: prepared by a worker, or formatted here. */
+/* The draw key of a sampled piece, as its worker prepared it. */
+static bool prepared_key(const pt_piece_event *e, uint64_t *key)
+{
+    if (!e->prepared || e->prepared_len != sizeof *key) return false;
+    memcpy(key, e->prepared, sizeof *key);
+    return true;
+}
+
+/* The row of a piece as the commit gives it: prepared by a worker (a piece of the
+ * list), or formatted here. */
 static prepared piece_parts(pt_evidence *ev, const pt_piece_event *e)
 {
-    if (e->prepared) return parts(e->prepared, e->prepared_len);
+    if (e->prepared && e->tier == 0) return parts(e->prepared, e->prepared_len);
     ev->scratch.len = 0;
     format_piece(ev, e, &ev->scratch);
     return parts(ev->scratch.p, ev->scratch.len);
@@ -520,6 +532,8 @@ static void piece_row(pt_evidence *ev, const pt_piece_event *e, buf *b, char id[
 
 #define TAG_KEY_LABEL "pitally evidence"   /* 16 bytes: enciphered to derive the tag key */
 
+static _Atomic uint64_t draw_generations;   /* keys given to a keyed draw, process-wide */
+
 static EVP_CIPHER_CTX *aes_context(const uint8_t key[16])
 {
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
@@ -554,6 +568,8 @@ static void use_key(pt_evidence *ev, const uint8_t key[16], bool keyed_draw)
     EVP_CIPHER_CTX_free(ev->draw_key);
     ev->draw_key = keyed_draw ? k : NULL;
     if (!keyed_draw) EVP_CIPHER_CTX_free(k);
+    memcpy(ev->draw_raw, key, sizeof ev->draw_raw);
+    ev->draw_gen = keyed_draw ? atomic_fetch_add(&draw_generations, 1) + 1 : 0;
 }
 
 /* A fresh random key, never written: tags (and a --mask draw) of this directory only. */
@@ -586,6 +602,58 @@ static uint64_t draw_key(const pt_evidence *ev, const uint64_t fp[2])
     uint8_t block[16];
     memcpy(block, fp, 16);
     if (ev->draw_key) encipher_block(ev->draw_key, block);
+    return XXH3_64bits_withSeed(block, sizeof block, ev->seed);
+}
+
+/* The workers' draw (pt_evidence_prepare). An EVP context is not to be shared between
+ * threads (an update writes into it), so each thread makes its own from the key's
+ * bytes, once, and keeps it until the thread ends; the generation tells it when the
+ * key it holds is another evidence's. */
+typedef struct {
+    uint64_t gen;
+    EVP_CIPHER_CTX *c;
+} thread_draw;
+
+static pthread_key_t thread_draw_slot;
+static pthread_once_t thread_draw_once = PTHREAD_ONCE_INIT;
+
+static void thread_draw_free(void *p)
+{
+    thread_draw *t = p;
+    EVP_CIPHER_CTX_free(t->c);
+    free(t);
+}
+
+static void thread_draw_init(void)
+{
+    if (pthread_key_create(&thread_draw_slot, thread_draw_free) != 0) {
+        fprintf(stderr, "pitally: cannot make a thread-specific key\n");
+        abort();
+    }
+}
+
+static EVP_CIPHER_CTX *worker_draw_context(const pt_evidence *ev)
+{
+    pthread_once(&thread_draw_once, thread_draw_init);
+    thread_draw *t = pthread_getspecific(thread_draw_slot);
+    if (!t) {
+        t = pt_xcalloc(1, sizeof *t);
+        pthread_setspecific(thread_draw_slot, t);
+    }
+    if (t->gen != ev->draw_gen) {
+        EVP_CIPHER_CTX_free(t->c);
+        t->c = aes_context(ev->draw_raw);
+        t->gen = ev->draw_gen;
+    }
+    return t->c;
+}
+
+/* draw_key on a worker: the same key, on the thread's own context. */
+static uint64_t worker_draw_key(const pt_evidence *ev, const uint64_t fp[2])
+{
+    uint8_t block[16];
+    memcpy(block, fp, 16);
+    if (ev->draw_key) encipher_block(worker_draw_context(ev), block);
     return XXH3_64bits_withSeed(block, sizeof block, ev->seed);
 }
 
@@ -753,9 +821,10 @@ static void set_theta(pt_evidence *ev, sample_heap *h, uint64_t theta)
 
 static void offer(pt_evidence *ev, const pt_piece_event *e)
 {
-    sample_heap *h = &ev->heaps[e->tier];
-    uint64_t key = draw_key(ev, e->fp);
     if (ev->pool == 0) return;
+    sample_heap *h = &ev->heaps[e->tier];
+    uint64_t key;
+    if (!prepared_key(e, &key)) key = draw_key(ev, e->fp);
     /* beyond the bound: a piece pushed out earlier had a smaller key, so taking this one
      * (into room a raised piece left) would make the pool other than "all below theta" */
     if (key >= h->theta) return;

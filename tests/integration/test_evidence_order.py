@@ -9,7 +9,7 @@ import csv
 import json
 import os
 
-from run import Failure, eq, fx, scan
+from run import Failure, eq, fx, run, scan
 
 NAMES = ["张伟", "李娜", "王芳", "刘洋", "陈静"]
 ROWS = 300
@@ -92,27 +92,48 @@ def test_piece_raised_by_declare_moves_to_the_list(tmp):
         raise Failure("art5_3.csv of -j2 differs from that of -j1")
 
 
-def test_sample_over_a_large_tier_same_for_any_thread_count(tmp):
+def draw_over_a_large_tier(tmp, name, *extra):
     """A sampled tier with far more pieces than its pool (--sample 5: a pool of 20): the
     workers let a piece drop its values once its draw key is past the theta the commit
     published, which depends on timing; the sample must not. 600 rows of a name and a
     mobile (identity and contact: art5_5, a sampled tier), row i (line i + 2) with mobile
     139 followed by i in 8 digits, each a piece of its own. Every drawn row must carry its
     own line's mobile (a row whose values were dropped would carry none), and the rows
-    must be the same for -j1, -j2 and -j4 and for chunks of 256 bytes or one chunk."""
+    must be the same for -j1, -j2 and -j4 and for chunks of 256 bytes or one chunk (-j1
+    with one chunk drops nothing: its one chunk is classified before any commit).
+    Returns the rows drawn and the manifest's draw."""
     p = os.path.join(tmp, "m.csv")
     rows = [(NAMES[i % 5], "139%08d" % i) for i in range(600)]
     fx.write(p, fx.csv_text(rows, ("姓名", "手机号")).encode())
     drawn = {}
     for j, chunk in (("1", "1048576"), ("1", "256"), ("2", "256"), ("4", "256")):
-        ev = os.path.join(tmp, "ev-%s-%s" % (j, chunk))
-        scan([p], "-j", j, "--chunk-size", chunk, "--evidence", ev, "--sample", "5")
+        ev = os.path.join(tmp, "ev-%s-%s-%s" % (name, j, chunk))
+        scan([p], "-j", j, "--chunk-size", chunk, "--evidence", ev, "--sample", "5", *extra)
         with open(os.path.join(ev, "sample_art5_5.csv"), encoding="utf-8-sig", newline="") as f:
             got = [(int(x["line"]), x["values"]) for x in csv.DictReader(f)]
-        eq(len(got), 5, "sample rows (-j%s, chunks of %s)" % (j, chunk))
+        eq(len(got), 5, "sample rows (%s, -j%s, chunks of %s)" % (name, j, chunk))
         for line, values in got:
             if "cn_mobile=139%08d" % (line - 2) not in values:
                 raise Failure("line %d drawn without its mobile: %r" % (line, values))
         drawn[(j, chunk)] = got
     for key, got in drawn.items():
-        eq(got, drawn[("1", "1048576")], "the sample of -j%s, chunks of %s" % key)
+        eq(got, drawn[("1", "1048576")], "the sample (%s) of -j%s, chunks of %s" % ((name,) + key))
+    with open(os.path.join(ev, "manifest.json"), encoding="utf-8") as f:
+        return drawn[("1", "1048576")], json.load(f)["draw"]
+
+
+def test_sample_over_a_large_tier_same_for_any_thread_count(tmp):
+    _, draw = draw_over_a_large_tier(tmp, "seed")
+    eq(draw, "seed", "an unmasked draw without a case key")
+
+
+def test_keyed_sample_over_a_large_tier_same_for_any_thread_count(tmp):
+    """The same under a case key (the draw examiners use): the workers encipher each
+    fingerprint on a context of their own and drop values early as the seed-only draw
+    does. Two keys: each draw is the same for any thread count and chunk size (above);
+    the draw says it was keyed."""
+    for name in ("k1", "k2"):
+        key = os.path.join(tmp, name + ".key")
+        run(["keygen", key])
+        _, draw = draw_over_a_large_tier(tmp, name, "--case-key", key)
+        eq(draw, "case key", "the draw under --case-key")
