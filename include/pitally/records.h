@@ -129,6 +129,9 @@ typedef struct {
     size_t key_len;
     const char *val;
     size_t val_len;
+    /* Empty fields of the record before this one: the readers give no empty field, so
+     * the field's position in its record (its column) is its index plus this. */
+    uint32_t empty_before;
 } pt_field;
 
 typedef struct {

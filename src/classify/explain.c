@@ -68,7 +68,7 @@ int pt_explain(const pt_patterns *ps, const pt_policy *pol, const char *value,
     fprintf(out, "key:   %s%s%s\n", header ? "\"" : "", header ? header : "(none)", header ? "\"" : "");
     uint64_t *matched = pt_xcalloc(ps->n ? ps->n : 1, sizeof *matched);
     uint64_t *rejected = pt_xcalloc(ps->n ? ps->n : 1, sizeof *rejected);
-    pt_field field = {header, header ? strlen(header) : 0, value, strlen(value)};
+    pt_field field = {header, header ? strlen(header) : 0, value, strlen(value), 0};
     pt_record rec = {&field, 1, 0};
     pt_record_class rc;
     pt_scanner *s = pt_scanner_new(ps, pol);
@@ -100,7 +100,7 @@ void pt_explain_column(const pt_patterns *ps, const pt_policy *pol, const char *
     pt_scanner_set_columns(s, NULL, t);
     pt_record_class rc;
     for (size_t i = 0; i < n; i++) {
-        pt_field field = {header, header ? strlen(header) : 0, values[i], strlen(values[i])};
+        pt_field field = {header, header ? strlen(header) : 0, values[i], strlen(values[i]), 0};
         pt_record rec = {&field, 1, i};
         pt_scanner_classify(s, &rec, &rc, NULL, NULL);
     }
@@ -196,7 +196,7 @@ int pt_explain_record(const pt_patterns *ps, const pt_policy *pol, const char *c
             free(f);
             return -1;
         }
-        f[i] = (pt_field){fields[i], (size_t)(eq - fields[i]), eq + 1, strlen(eq + 1)};
+        f[i] = (pt_field){fields[i], (size_t)(eq - fields[i]), eq + 1, strlen(eq + 1), 0};
     }
     pt_record rec = {f, n, 0};
     pt_record_class rc;

@@ -2028,7 +2028,10 @@ void pt_scanner_classify(pt_scanner *s, const pt_record *rec, pt_record_class *o
     s->cur_col = -1;
     if (s->shapes_hold)   /* a word or two: a loop, not a call to memset */
         for (size_t w = 0; w < s->words; w++) s->rec_passed[w] = 0;
-    for (size_t i = 0; rec && i < rec->n; i++) classify_field(s, &rec->fields[i], i);
+    /* a field's column is its position in the record, empty fields counted: by index
+     * alone, a field after an empty one would be taken for its neighbour's column */
+    for (size_t i = 0; rec && i < rec->n; i++)
+        classify_field(s, &rec->fields[i], i + rec->fields[i].empty_before);
     if (s->n_pending) settle_pending(s);
     memset(out, 0, sizeof *out);
     out->categories = s->categories;

@@ -42,7 +42,10 @@ static size_t line_end(const char *t, size_t n, size_t p)
  * without its call, on the hot path of every delimited format. */
 static inline void add_plain_field(pt_reciter *it, size_t col, const char *val, size_t len)
 {
-    if (len == 0 && !it->keep_empty) return;
+    if (len == 0 && !it->keep_empty) {
+        it->n_empty++;
+        return;
+    }
     const char *key;
     size_t key_len;
     pt_col_key(it->ch.header, col, &key, &key_len);
@@ -50,7 +53,8 @@ static inline void add_plain_field(pt_reciter *it, size_t col, const char *val, 
         pt_rec_add(it, key, key_len, PT_NO_SCRATCH, val, len, PT_NO_SCRATCH);
         return;
     }
-    it->raw[it->n_raw++] = (pt_rawfield){key, key_len, PT_NO_SCRATCH, val, len, PT_NO_SCRATCH};
+    it->raw[it->n_raw++] =
+        (pt_rawfield){key, key_len, PT_NO_SCRATCH, val, len, PT_NO_SCRATCH, it->n_empty};
 }
 
 /* ---- CSV ---- */

@@ -64,6 +64,7 @@ typedef struct {
     size_t key_len, key_scr;
     const char *val;
     size_t val_len, val_scr;
+    uint32_t empty_before;      /* see pt_field */
 } pt_rawfield;
 
 enum { SQL_STATEMENT = 0, SQL_TUPLE_FIRST, SQL_TUPLE_NEXT, SQL_COPY_ROWS };
@@ -87,6 +88,7 @@ struct pt_reciter {
     pt_rbuf path;               /* JSON: the dotted key prefix */
 
     bool keep_empty;            /* header detection wants empty fields too */
+    uint32_t n_empty;           /* empty fields of the record so far, not given */
     size_t csv_literal_from;    /* CSV: from here on quotes are literal (after a runaway quote) */
 
     /* SQL state: inside an INSERT's VALUES list the keys come from its column list
@@ -120,9 +122,12 @@ void pt_rec_grow(pt_reciter *it);
 static inline void pt_rec_add(pt_reciter *it, const char *key, size_t key_len, size_t key_scr,
                               const char *val, size_t val_len, size_t val_scr)
 {
-    if (val_len == 0 && !it->keep_empty) return;
+    if (val_len == 0 && !it->keep_empty) {
+        it->n_empty++;
+        return;
+    }
     if (it->n_raw == it->raw_cap) pt_rec_grow(it);
-    it->raw[it->n_raw++] = (pt_rawfield){key, key_len, key_scr, val, val_len, val_scr};
+    it->raw[it->n_raw++] = (pt_rawfield){key, key_len, key_scr, val, val_len, val_scr, it->n_empty};
 }
 void pt_rec_finish(pt_reciter *it, pt_record *rec, size_t start);
 int pt_rec_error(pt_reciter *it, const char *kind, size_t at, const char *fmt, ...)

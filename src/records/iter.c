@@ -58,6 +58,7 @@ void pt_rbuf_put_utf8(pt_rbuf *b, uint32_t cp)
 void pt_rec_begin(pt_reciter *it)
 {
     it->n_raw = 0;
+    it->n_empty = 0;
     it->scratch.len = 0;
 }
 
@@ -84,7 +85,7 @@ void pt_rec_finish(pt_reciter *it, pt_record *rec, size_t start)
     for (size_t i = 0; i < it->n_raw; i++) {
         const pt_rawfield *r = &it->raw[i];
         if ((r->key_scr & r->val_scr) == PT_NO_SCRATCH) {   /* neither in scratch (most) */
-            it->out[i] = (pt_field){r->key, r->key_len, r->val, r->val_len};
+            it->out[i] = (pt_field){r->key, r->key_len, r->val, r->val_len, r->empty_before};
             continue;
         }
         pt_field *f = &it->out[i];
@@ -92,6 +93,7 @@ void pt_rec_finish(pt_reciter *it, pt_record *rec, size_t start)
         f->key_len = r->key_len;
         f->val = r->val_scr == PT_NO_SCRATCH ? r->val : scratch_at(it, r->val_scr);
         f->val_len = r->val_len;
+        f->empty_before = r->empty_before;
     }
     rec->fields = it->out;
     rec->n = it->n_raw;

@@ -159,7 +159,7 @@ static void run_records(const char *s, size_t size, pt_scanner *fast, pt_scanner
             const char *tab = memchr(s + p, '\t', end - p);
             size_t fe = tab ? (size_t)(tab - s) : end;
             pt_field *x = &f[nf++];
-            *x = (pt_field){NULL, 0, s + p, fe - p};
+            *x = (pt_field){NULL, 0, s + p, fe - p, 0};
             const char *us = memchr(s + p, '\x1f', fe - p);
             if (us) {
                 x->key = s + p;

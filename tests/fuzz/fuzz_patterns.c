@@ -41,7 +41,7 @@ static void classify_some(const pt_patterns *ps)
     };
     pt_field fields[4];
     for (size_t i = 0; i < 4; i++)
-        fields[i] = (pt_field){kv[i][0], kv[i][0] ? strlen(kv[i][0]) : 0, kv[i][1], strlen(kv[i][1])};
+        fields[i] = (pt_field){kv[i][0], kv[i][0] ? strlen(kv[i][0]) : 0, kv[i][1], strlen(kv[i][1]), 0};
     pt_record rec = {fields, 4, 0};
     uint64_t *matched = calloc(ps->n + 1, sizeof *matched);
     uint64_t *rejected = calloc(ps->n + 1, sizeof *rejected);

@@ -194,6 +194,33 @@ def test_columns_same_for_any_threads_and_chunks(tmp):
            "report with %s equals -j 1" % " ".join(extra))
 
 
+def test_empty_cell_keeps_the_next_field_in_its_column(tmp):
+    # 60 rows of 姓名,银行卡号,手机 where only every third row (i % 3 == 0: 20 rows) has a
+    # card and the others an empty cell there. The readers give no empty field, so a
+    # mobile after an empty card cell is the record's second field, not its third: its
+    # column is still 手机, at the header's third position. Expected: three columns, one
+    # per header, at consecutive positions; fills 60, 20 and 60; the same report for 1
+    # MiB, 4 KiB and 64-byte chunks and 1 or 2 workers (the column of a position was
+    # once the first key seen there in each chunk).
+    path = os.path.join(tmp, "gaps.csv")
+    rows = [("王%s" % "伟芳娜敏静丽强磊军洋"[i % 10], card(i) if i % 3 == 0 else "", mobile(i))
+            for i in range(60)]
+    write_csv(path, ("姓名", "银行卡号", "手机"), rows)
+    base = scan([path], "-j", "1")
+    cols = base["inputs"][0]["columns"]
+    eq(sorted(c["header"] for c in cols), sorted(["姓名", "银行卡号", "手机"]), "one column a header")
+    first = column(base["inputs"][0], "姓名")["position"]
+    eq(column(base["inputs"][0], "银行卡号")["position"], first + 1, "card column's position")
+    eq(column(base["inputs"][0], "手机")["position"], first + 2, "mobile column's position")
+    eq([column(base["inputs"][0], h)["fill"] for h in ("姓名", "银行卡号", "手机")], [60, 20, 60],
+       "fills")
+    eq(cell(column(base["inputs"][0], "手机"), "cn_mobile")["accepted"], 60, "mobiles accepted")
+    for extra in (("-j", "2"), ("-j", "1", "--chunk-size", "4096"),
+                  ("-j", "2", "--chunk-size", "64")):
+        eq(without_run(scan([path], *extra)) == without_run(base), True,
+           "report with %s equals -j 1" % " ".join(extra))
+
+
 def test_json_key_path_column_and_doubt_from_none(tmp):
     # JSON Lines: the column is the key path "ref" (no position). 100 records with only a
     # card-shaped number and a plain word: no other identifier, so no piece at all. 10

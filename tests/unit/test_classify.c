@@ -24,7 +24,7 @@ static pt_scanner *sc;
 static uint64_t *matched, *rejected;
 
 static size_t len_or_0(const char *s) { return s ? strlen(s) : 0; }
-#define F(k, v) {(k), len_or_0(k), (v), strlen(v)}
+#define F(k, v) {(k), len_or_0(k), (v), strlen(v), 0}
 #define CLASSIFY(out, ...)                                                               \
     do {                                                                                 \
         const pt_field fields_[] = {__VA_ARGS__};                                        \
@@ -273,18 +273,18 @@ static void test_hostile_values(void)
     pt_record_class rc;
     /* invalid UTF-8, NUL bytes, a huge digit run, lots of separators: no crash, no match */
     static const char bad[] = "\xff\xfe\xc3\x28\xe2\x82\x28 13812345678 \xf0\x28\x8c\x28";
-    pt_field f1 = {"手机\xff", 7, bad, sizeof bad - 1};
+    pt_field f1 = {"手机\xff", 7, bad, sizeof bad - 1, 0};
     pt_record rec = {&f1, 1, 0};
     pt_scanner_classify(sc, &rec, &rc, matched, rejected);
     CHECK(rc.piece);   /* the mobile between the broken bytes is still found */
     size_t n = 1 << 20;
     char *big = malloc(n);
     for (size_t i = 0; i < n; i++) big[i] = (char)(i % 7 == 0 ? '-' : '0' + (int)(i % 10));
-    pt_field f2 = {NULL, 0, big, n};
+    pt_field f2 = {NULL, 0, big, n, 0};
     rec.fields = &f2;
     pt_scanner_classify(sc, &rec, &rc, matched, rejected);
     CHECK(!rc.piece || rc.piece);   /* survived */
-    pt_field f3 = {NULL, 0, "", 0};
+    pt_field f3 = {NULL, 0, "", 0, 0};
     rec.fields = &f3;
     pt_scanner_classify(sc, &rec, &rc, matched, rejected);
     CHECK_EQ(rc.categories, 0);
@@ -459,7 +459,7 @@ static void classify_rows(pt_scanner *s, const shape_case *c, size_t from, size_
         pt_field f[SHAPE_COLS];
         size_t n = 0;
         for (size_t k = 0; k < SHAPE_COLS && c->keys[k]; k++)
-            f[n++] = (pt_field){c->keys[k], strlen(c->keys[k]), c->rows[r][k], strlen(c->rows[r][k])};
+            f[n++] = (pt_field){c->keys[k], strlen(c->keys[k]), c->rows[r][k], strlen(c->rows[r][k]), 0};
         pt_record rec = {f, n, r};
         pt_scanner_classify(s, &rec, last, NULL, NULL);
     }

@@ -728,7 +728,7 @@ static void test_records_agree_with_reference(void)
         for (size_t i = 0; i < nf; i++) {
             make_field(&vals[i]);
             const char *key = keys[rnd(sizeof keys / sizeof keys[0])];
-            f[i] = (pt_field){key, key ? strlen(key) : 0, vals[i].b, vals[i].n};
+            f[i] = (pt_field){key, key ? strlen(key) : 0, vals[i].b, vals[i].n, 0};
         }
         pt_record rec = {f, nf, 0};
         pt_record_class a, b;
@@ -805,7 +805,7 @@ static void columns_agree(bool stable)
             pt_field f[4];
             for (size_t i = 0; i < nf[k]; i++) {
                 const char *key = keys[((stable ? 0 : k / 500) + i) % NK];
-                f[i] = (pt_field){key, key ? strlen(key) : 0, vals[k][i].b, vals[k][i].n};
+                f[i] = (pt_field){key, key ? strlen(key) : 0, vals[k][i].b, vals[k][i].n, 0};
             }
             pt_record rec = {f, nf[k], (uint64_t)k};
             pt_record_class a, b;
@@ -901,14 +901,14 @@ static void test_skip_sets_agree(void)
             for (size_t i = 0; i < nf; i++) {
                 make_field(&vals[i]);
                 const char *key = keys[rnd(NK)];
-                f[i] = (pt_field){key, strlen(key), vals[i].b, vals[i].n};
+                f[i] = (pt_field){key, strlen(key), vals[i].b, vals[i].n, 0};
             }
             pt_record rec = {f, nf, (uint64_t)k};
             classify_both(fast, ref, &rec, &differ, m1, m2);
         }
         /* by hand: an amount beside a card that passes Luhn */
-        pt_field f[2] = {{"银行卡号", strlen("银行卡号"), "6214832988500190", 16},
-                         {"金额", strlen("金额"), "5282.70", 7}};
+        pt_field f[2] = {{"银行卡号", strlen("银行卡号"), "6214832988500190", 16, 0},
+                         {"金额", strlen("金额"), "5282.70", 7, 0}};
         pt_record rec = {f, 2, 0};
         uint64_t before = m1[amount];
         classify_both(fast, ref, &rec, &differ, m1, m2);
@@ -956,7 +956,7 @@ static void test_multi_header_keys_agree(void)
         for (size_t i = 0; i < 8; i++) {
             const char *key = keys[(k / 7 + i * 5) % NX];
             const char *v = vals[rnd(sizeof vals / sizeof vals[0])];
-            f[i] = (pt_field){key, strlen(key), v, strlen(v)};
+            f[i] = (pt_field){key, strlen(key), v, strlen(v), 0};
         }
         pt_record rec = {f, 8, 0};
         pt_record_class a, b;
@@ -1056,7 +1056,7 @@ static void test_fullwidth_digit_mobile(void)
     pcre2_match_data_free(md);
     pt_scanner *sc = pt_scanner_new(&ps, &pol);
     uint64_t *m = calloc(ps.n, sizeof *m), *r = calloc(ps.n, sizeof *r);
-    pt_field f = {NULL, 0, v, strlen(v)};
+    pt_field f = {NULL, 0, v, strlen(v), 0};
     pt_record rec = {&f, 1, 0};
     pt_record_class cls;
     pt_scanner_classify(sc, &rec, &cls, m, r);
