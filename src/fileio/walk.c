@@ -137,13 +137,13 @@ static void add_regular(walker *w, const char *path, const struct stat *sb)
 /* An entry stat'ed (err: 0, or the errno of its stat). */
 static void walk_entry(walker *w, const char *path, const struct stat *st, int err)
 {
-    struct stat sb = *st;
-    if (err) {
+    if (err) {   /* st was not filled */
         pt_input_path *p = add_path(w->out, path);
         p->unreadable = true;
         pt_errlist_add(&p->errors, "open", 0, "cannot stat %s: %s", path, strerror(err));
         return;
     }
+    struct stat sb = *st;
     if (S_ISDIR(sb.st_mode)) {
         walk(w, path, &sb);
     } else if (S_ISREG(sb.st_mode)) {
