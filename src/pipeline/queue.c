@@ -33,17 +33,22 @@ void pt_queue_push(pt_queue *q, void *item)
     pthread_mutex_unlock(&q->lock);
 }
 
+/* The head item, or NULL when empty; with the lock held. */
+static void *take_head(pt_queue *q)
+{
+    if (!q->count) return NULL;
+    void *item = q->items[q->head];
+    q->head = (q->head + 1) % q->cap;
+    q->count--;
+    pthread_cond_signal(&q->not_full);
+    return item;
+}
+
 void *pt_queue_pop(pt_queue *q)
 {
     pthread_mutex_lock(&q->lock);
     while (q->count == 0 && !q->closed) pthread_cond_wait(&q->not_empty, &q->lock);
-    void *item = NULL;
-    if (q->count) {
-        item = q->items[q->head];
-        q->head = (q->head + 1) % q->cap;
-        q->count--;
-        pthread_cond_signal(&q->not_full);
-    }
+    void *item = take_head(q);
     pthread_mutex_unlock(&q->lock);
     return item;
 }
@@ -51,13 +56,7 @@ void *pt_queue_pop(pt_queue *q)
 void *pt_queue_try_pop(pt_queue *q)
 {
     pthread_mutex_lock(&q->lock);
-    void *item = NULL;
-    if (q->count) {
-        item = q->items[q->head];
-        q->head = (q->head + 1) % q->cap;
-        q->count--;
-        pthread_cond_signal(&q->not_full);
-    }
+    void *item = take_head(q);
     pthread_mutex_unlock(&q->lock);
     return item;
 }

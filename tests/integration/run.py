@@ -4,6 +4,7 @@ first argument and assert on the JSON report. Prints "ok NAME" / "not ok NAME" p
 (tests/run.sh counts them). Every expected number is worked out in the comments from how
 the fixture was built, not taken from an earlier run.
 """
+import copy
 import gzip
 import json
 import os
@@ -63,6 +64,19 @@ def check_report(report):
         raise Failure(str(e))
     if found:
         raise Failure("the report breaks the contract:\n" + "\n".join(found[:20]))
+
+
+def refuses_every_breach(report, breaches):
+    """report_check must refuse each copy of report broken by one of breaches (a dict of
+    name -> function that breaks a report in place)."""
+    accepted = []
+    for name, breach in breaches.items():
+        r = copy.deepcopy(report)
+        breach(r)
+        if not report_check.problems(r):
+            accepted.append(name)
+    if accepted:
+        raise Failure("report_check accepts reports with: %s" % ", ".join(accepted))
 
 
 def counts(obj):
