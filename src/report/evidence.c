@@ -85,8 +85,11 @@ typedef struct {
     uint64_t fp[2];
     uint32_t input;
     uint64_t offset;
-    char *row;                 /* the CSV line without the key column */
-    char id[64];               /* SHA-256 (hex) of the row's identifying cells */
+    char *row;                 /* the CSV line without the key column, then the values
+                                  text (row + text_at) when the line does not end with it */
+    size_t text_at, text_len;  /* the values text, as the identity hashes it */
+    char id[64];               /* SHA-256 (hex) of the row's identifying cells: worked out
+                                  only for the rows kept (sample_identities) */
     uint8_t *raw;              /* its record for the state (evidence_internal.h), or NULL */
     size_t raw_len;
 } sample_row;
@@ -144,6 +147,9 @@ struct pt_evidence {
     EVP_MD_CTX *id_ctx;        /* SHA-256 of them, reused for each row */
     EVP_MD *sha256;            /* fetched once (an implicit fetch a row costs) */
     size_t *pattern_id_len;    /* [n_patterns]: strlen of each id, not counted a row */
+    size_t category_len[PT_MAX_CATEGORIES], tier_len[PT_MAX_TIERS];   /* likewise */
+    bool names_plain;          /* no tier, category or pattern id needs CSV quotes
+                                  (plain_names): their cells are put as they are */
     rejected_row *rejected;    /* the first rejected values of each pattern */
     size_t n_rejected, rejected_cap;
     uint8_t *rejected_of;      /* [n_patterns]: rows kept per pattern */
@@ -349,12 +355,35 @@ static void input_cells(buf *b, const char *name, bool first)
 static void categories_text(const pt_evidence *ev, uint64_t categories, buf *b)
 {
     bool any = false;
-    for (size_t k = 0; k < ev->pol->n_categories; k++)
-        if (categories >> k & 1) {
-            if (any) put(b, ";", 1);
-            puts_(b, ev->pol->categories[k]);
-            any = true;
-        }
+    for (uint64_t left = categories; left; left &= left - 1) {
+        size_t k = (size_t)__builtin_ctzll(left);
+        if (k >= ev->pol->n_categories) break;
+        size_t n = ev->category_len[k];
+        reserve(b, n + 1);
+        if (any) put_raw(b, ";", 1);
+        put_raw(b, ev->pol->categories[k], n);
+        any = true;
+    }
+    reserve(b, 0);
+    b->p[b->len] = '\0';
+}
+
+/* The cell whose text was just put at b->p[from, len): quoted in place unless every
+ * name it can hold is plain (then it needs no look). */
+static void name_cell_done(const pt_evidence *ev, buf *b, size_t from)
+{
+    if (!ev->names_plain) quote_tail(b, from);
+}
+
+/* ",DIGITS": a number's cell needs no quotes. */
+static void put_number_cell(buf *b, uint64_t v)
+{
+    char t[24];
+    size_t k = sizeof t;
+    do t[--k] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    t[--k] = ',';
+    put(b, t + k, sizeof t - k);
 }
 
 static void patterns_text(const pt_evidence *ev, const pt_piece_event *e, buf *b)
@@ -405,16 +434,19 @@ static void format_piece(const pt_evidence *ev, const pt_piece_event *e, buf *ou
     size_t n = out->len - a;
     bool quoted = needs_quotes(out->p + a, n);
     word = (uint32_t)n | (quoted ? QUOTED : 0);
-    cell_u64(out, e->offset, false);
-    cell_str(out, ev->pol->tiers[e->tier].id, false);
+    put_number_cell(out, e->offset);
     put(out, ",", 1);
     size_t from = out->len;
+    put(out, ev->pol->tiers[e->tier].id, ev->tier_len[e->tier]);
+    name_cell_done(ev, out, from);
+    put(out, ",", 1);
+    from = out->len;
     categories_text(ev, e->categories, out);
-    quote_tail(out, from);
+    name_cell_done(ev, out, from);
     put(out, ",", 1);
     from = out->len;
     patterns_text(ev, e, out);
-    quote_tail(out, from);
+    name_cell_done(ev, out, from);
     put(out, ",", 1);
     if (quoted) {
         reserve(out, 2 * n + 4);   /* the values cell, quoted from the text at a: nothing moves */
@@ -498,19 +530,35 @@ static void row_digest(pt_evidence *ev, buf *before, const prepared *x, unsigned
     id_digest3(ev, before->p, before->len, x->text, x->text_len, md);
 }
 
-/* The row of a sample's piece, without the sample key and review columns; its identity
- * in id. */
-static void piece_row(pt_evidence *ev, const pt_piece_event *e, buf *b, char id[64])
+/* The row of a sample's piece, without the sample key and review columns, into b, and
+ * where its values text is (r->text_at, text_len): the row's last cell when unquoted,
+ * else a copy after the row's NUL. Its identity is not worked out here: most rows that
+ * enter the pool are pushed out of it again (sample_identities). */
+static void piece_row(pt_evidence *ev, const pt_piece_event *e, buf *b, sample_row *r)
 {
     prepared x = piece_parts(ev, e);
     input_cells(b, e->input_name, true);
     cell_u64(b, e->line, false);
     put(b, x.cells, x.cells_len);
     put(b, x.tail, x.tail_len);
+    r->text_len = x.text_len;
+    if (x.tail_len) {
+        r->text_at = b->len - x.text_len;
+        return;
+    }
+    b->len++;   /* past the row's NUL */
+    r->text_at = b->len;
+    put(b, x.text, x.text_len);
+}
+
+/* The identity of a kept sample row (see piece_row). */
+static void sample_identity(pt_evidence *ev, sample_row *r)
+{
+    prepared x = {.text = r->row + r->text_at, .text_len = r->text_len};
     ev->id_text.len = 0;
     unsigned char md[32];
     row_digest(ev, &ev->id_text, &x, md);
-    id_hex(md, id);
+    id_hex(md, r->id);
 }
 
 /* ---- keys ----
@@ -705,6 +753,19 @@ static int make_dir(const char *dir, char *err, size_t errlen)
     return 0;
 }
 
+/* Whether every tier, category and pattern id is a plain CSV cell: no quotes needed
+ * for any one of them, nor for any ';'-joined list of them (a list starts with one). */
+static bool plain_names(const pt_evidence *ev)
+{
+    for (size_t t = 0; t < ev->pol->n_tiers; t++)
+        if (needs_quotes(ev->pol->tiers[t].id, ev->tier_len[t])) return false;
+    for (size_t k = 0; k < ev->pol->n_categories; k++)
+        if (needs_quotes(ev->pol->categories[k], ev->category_len[k])) return false;
+    for (size_t i = 0; i < ev->ps->n; i++)
+        if (needs_quotes(ev->ps->v[i].id, ev->pattern_id_len[i])) return false;
+    return true;
+}
+
 pt_evidence *pt_evidence_open(const char *dir, const pt_policy *pol, const pt_patterns *ps,
                               size_t sample_n, uint64_t seed, bool mask, char *err, size_t errlen)
 {
@@ -729,6 +790,9 @@ pt_evidence *pt_evidence_open(const char *dir, const pt_policy *pol, const pt_pa
     ev->rejected_of = pt_xcalloc(ps->n ? ps->n : 1, 1);
     ev->pattern_id_len = pt_xcalloc(ps->n ? ps->n : 1, sizeof *ev->pattern_id_len);
     for (size_t i = 0; i < ps->n; i++) ev->pattern_id_len[i] = strlen(ps->v[i].id);
+    for (size_t k = 0; k < pol->n_categories; k++) ev->category_len[k] = strlen(pol->categories[k]);
+    for (size_t t = 0; t < pol->n_tiers; t++) ev->tier_len[t] = strlen(pol->tiers[t].id);
+    ev->names_plain = plain_names(ev);
     char name[64];
     snprintf(name, sizeof name, "%s.csv", pol->tiers[0].id);
     ev->list_path = join(dir, name);
@@ -833,8 +897,8 @@ static void offer(pt_evidence *ev, const pt_piece_event *e)
         return;
     }
     buf b = {0};
-    sample_row r = {key, {e->fp[0], e->fp[1]}, e->input, e->offset, NULL, {0}, NULL, 0};
-    piece_row(ev, e, &b, r.id);
+    sample_row r = {.key = key, .fp = {e->fp[0], e->fp[1]}, .input = e->input, .offset = e->offset};
+    piece_row(ev, e, &b, &r);
     r.row = b.p;
     if (ev->capture) {
         uint64_t enc[2];
@@ -1351,6 +1415,7 @@ int pt_evidence_finish(pt_evidence *ev, const pt_scan_result *r, char *err, size
     for (size_t t = 1; t < ev->pol->n_tiers; t++) {
         sample_heap *h = &ev->heaps[t];
         keep_smallest(h, ev->sample_n);
+        for (size_t i = 0; i < h->n; i++) sample_identity(ev, &h->v[i]);
         if (h->n) qsort(h->v, h->n, sizeof *h->v, by_position);   /* h->v is NULL when empty */
         char name[64];
         snprintf(name, sizeof name, "sample_%s.csv", ev->pol->tiers[t].id);
