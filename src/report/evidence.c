@@ -45,6 +45,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -613,6 +614,7 @@ static void use_key(pt_evidence *ev, const uint8_t key[16], bool keyed_draw)
     encipher_block(k, tag);
     EVP_CIPHER_CTX_free(ev->tag_key);
     ev->tag_key = aes_context(tag);
+    OPENSSL_cleanse(tag, sizeof tag);   /* the context holds its schedule; no copy stays */
     EVP_CIPHER_CTX_free(ev->draw_key);
     ev->draw_key = keyed_draw ? k : NULL;
     if (!keyed_draw) EVP_CIPHER_CTX_free(k);
@@ -634,6 +636,7 @@ static void use_random_key(pt_evidence *ev)
         if (n > 0) got += (size_t)n;
     }
     use_key(ev, key, ev->mask);
+    OPENSSL_cleanse(key, sizeof key);
     ev->draw = ev->mask ? "one-off key" : "seed";
 }
 
@@ -656,7 +659,10 @@ static uint64_t draw_key(const pt_evidence *ev, const uint64_t fp[2])
 /* The workers' draw (pt_evidence_prepare). An EVP context is not to be shared between
  * threads (an update writes into it), so each thread makes its own from the key's
  * bytes, once, and keeps it until the thread ends; the generation tells it when the
- * key it holds is another evidence's. */
+ * key it holds is another evidence's. Freeing a context (EVP_CIPHER_CTX_free) clears
+ * its key schedule (libcrypto's AES frees it with OPENSSL_clear_free); the thread that
+ * frees the evidence lets go of its own at once (worker_draw_release): a scan's main
+ * thread lives on past it. */
 typedef struct {
     uint64_t gen;
     EVP_CIPHER_CTX *c;
@@ -678,6 +684,16 @@ static void thread_draw_init(void)
         fprintf(stderr, "pitally: cannot make a thread-specific key\n");
         abort();
     }
+}
+
+/* The calling thread's context, freed now rather than at its end. */
+static void worker_draw_release(void)
+{
+    pthread_once(&thread_draw_once, thread_draw_init);
+    thread_draw *t = pthread_getspecific(thread_draw_slot);
+    if (!t) return;
+    pthread_setspecific(thread_draw_slot, NULL);
+    thread_draw_free(t);
 }
 
 static EVP_CIPHER_CTX *worker_draw_context(const pt_evidence *ev)
@@ -1463,8 +1479,10 @@ void pt_evidence_free(pt_evidence *ev)
     EVP_MD_CTX_free(ev->id_ctx);
     EVP_MD_free(ev->sha256);
     free(ev->id_text.p);
-    EVP_CIPHER_CTX_free(ev->draw_key);
+    EVP_CIPHER_CTX_free(ev->draw_key);   /* clears the key schedules (above) */
     EVP_CIPHER_CTX_free(ev->tag_key);
+    worker_draw_release();
+    OPENSSL_cleanse(ev->draw_raw, sizeof ev->draw_raw);
     free(ev->rejected);
     free(ev->rejected_of);
     free(ev->pattern_id_len);
