@@ -51,6 +51,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#define XXH_INLINE_ALL   /* the draw key of a piece: XXH3 of 16 bytes, inlined (no call) */
 #include <xxhash.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
