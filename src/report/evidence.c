@@ -16,8 +16,10 @@
  *    count, chunk size or order of the inputs. Rows are written in input order. A pool
  *    of PT_EV_POOL_FACTOR * N candidates is kept (sample_heap), so that pieces raised
  *    out of the tier by --declare leave no hole unless more than 3N of them do. The
- *    workers work out each piece's draw key (under the case key too, each on its own
- *    AES context) and let the values of a piece that can no longer be drawn go.
+ *    workers work out each piece's draw key (under the case key too: AES-NI on one key
+ *    schedule they all read, else each on its own EVP context) and let the values of a
+ *    piece that can no longer be drawn go. A row's identity (SHA-256) is worked out
+ *    only for the rows the file keeps, at the finish (sample_identity).
  *  - rejected.csv: the first PT_REJECTS_PER_PATTERN values of each pattern that were
  *    matched and not accepted (masked copy, failed validator), with where and why: what
  *    an examiner checks to see that nothing real was thrown away. Their values are
@@ -45,11 +47,13 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#define XXH_INLINE_ALL   /* the draw key of a piece: XXH3 of 16 bytes, inlined (no call) */
 #include <xxhash.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -85,8 +89,11 @@ typedef struct {
     uint64_t fp[2];
     uint32_t input;
     uint64_t offset;
-    char *row;                 /* the CSV line without the key column */
-    char id[64];               /* SHA-256 (hex) of the row's identifying cells */
+    char *row;                 /* the CSV line without the key column, then the values
+                                  text (row + text_at) when the line does not end with it */
+    size_t text_at, text_len;  /* the values text, as the identity hashes it */
+    char id[64];               /* SHA-256 (hex) of the row's identifying cells: worked out
+                                  only for the rows kept (sample_identities) */
     uint8_t *raw;              /* its record for the state (evidence_internal.h), or NULL */
     size_t raw_len;
 } sample_row;
@@ -111,6 +118,8 @@ struct pt_evidence {
     bool mask;
     EVP_CIPHER_CTX *draw_key;  /* NULL: the draw is XXH3(fingerprint, seed) (see draw_key) */
     uint8_t draw_raw[16];      /* its key, from which each worker makes its own context */
+    pt_ev_aes draw_aes;        /* the same key expanded for AES-NI, read by every worker
+                                  (not ready: no AES-NI, the workers use their contexts) */
     uint64_t draw_gen;         /* which key that is, process-wide (worker_draw_context) */
     EVP_CIPHER_CTX *tag_key;   /* enciphers a draw key into the sample_key written */
     const char *draw;          /* how the draw was keyed, for the manifests */
@@ -144,6 +153,9 @@ struct pt_evidence {
     EVP_MD_CTX *id_ctx;        /* SHA-256 of them, reused for each row */
     EVP_MD *sha256;            /* fetched once (an implicit fetch a row costs) */
     size_t *pattern_id_len;    /* [n_patterns]: strlen of each id, not counted a row */
+    size_t category_len[PT_MAX_CATEGORIES], tier_len[PT_MAX_TIERS];   /* likewise */
+    bool names_plain;          /* no tier, category or pattern id needs CSV quotes
+                                  (plain_names): their cells are put as they are */
     rejected_row *rejected;    /* the first rejected values of each pattern */
     size_t n_rejected, rejected_cap;
     uint8_t *rejected_of;      /* [n_patterns]: rows kept per pattern */
@@ -349,12 +361,35 @@ static void input_cells(buf *b, const char *name, bool first)
 static void categories_text(const pt_evidence *ev, uint64_t categories, buf *b)
 {
     bool any = false;
-    for (size_t k = 0; k < ev->pol->n_categories; k++)
-        if (categories >> k & 1) {
-            if (any) put(b, ";", 1);
-            puts_(b, ev->pol->categories[k]);
-            any = true;
-        }
+    for (uint64_t left = categories; left; left &= left - 1) {
+        size_t k = (size_t)__builtin_ctzll(left);
+        if (k >= ev->pol->n_categories) break;
+        size_t n = ev->category_len[k];
+        reserve(b, n + 1);
+        if (any) put_raw(b, ";", 1);
+        put_raw(b, ev->pol->categories[k], n);
+        any = true;
+    }
+    reserve(b, 0);
+    b->p[b->len] = '\0';
+}
+
+/* The cell whose text was just put at b->p[from, len): quoted in place unless every
+ * name it can hold is plain (then it needs no look). */
+static void name_cell_done(const pt_evidence *ev, buf *b, size_t from)
+{
+    if (!ev->names_plain) quote_tail(b, from);
+}
+
+/* ",DIGITS": a number's cell needs no quotes. */
+static void put_number_cell(buf *b, uint64_t v)
+{
+    char t[24];
+    size_t k = sizeof t;
+    do t[--k] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    t[--k] = ',';
+    put(b, t + k, sizeof t - k);
 }
 
 static void patterns_text(const pt_evidence *ev, const pt_piece_event *e, buf *b)
@@ -405,16 +440,19 @@ static void format_piece(const pt_evidence *ev, const pt_piece_event *e, buf *ou
     size_t n = out->len - a;
     bool quoted = needs_quotes(out->p + a, n);
     word = (uint32_t)n | (quoted ? QUOTED : 0);
-    cell_u64(out, e->offset, false);
-    cell_str(out, ev->pol->tiers[e->tier].id, false);
+    put_number_cell(out, e->offset);
     put(out, ",", 1);
     size_t from = out->len;
+    put(out, ev->pol->tiers[e->tier].id, ev->tier_len[e->tier]);
+    name_cell_done(ev, out, from);
+    put(out, ",", 1);
+    from = out->len;
     categories_text(ev, e->categories, out);
-    quote_tail(out, from);
+    name_cell_done(ev, out, from);
     put(out, ",", 1);
     from = out->len;
     patterns_text(ev, e, out);
-    quote_tail(out, from);
+    name_cell_done(ev, out, from);
     put(out, ",", 1);
     if (quoted) {
         reserve(out, 2 * n + 4);   /* the values cell, quoted from the text at a: nothing moves */
@@ -498,19 +536,35 @@ static void row_digest(pt_evidence *ev, buf *before, const prepared *x, unsigned
     id_digest3(ev, before->p, before->len, x->text, x->text_len, md);
 }
 
-/* The row of a sample's piece, without the sample key and review columns; its identity
- * in id. */
-static void piece_row(pt_evidence *ev, const pt_piece_event *e, buf *b, char id[64])
+/* The row of a sample's piece, without the sample key and review columns, into b, and
+ * where its values text is (r->text_at, text_len): the row's last cell when unquoted,
+ * else a copy after the row's NUL. Its identity is not worked out here: most rows that
+ * enter the pool are pushed out of it again (sample_identities). */
+static void piece_row(pt_evidence *ev, const pt_piece_event *e, buf *b, sample_row *r)
 {
     prepared x = piece_parts(ev, e);
     input_cells(b, e->input_name, true);
     cell_u64(b, e->line, false);
     put(b, x.cells, x.cells_len);
     put(b, x.tail, x.tail_len);
+    r->text_len = x.text_len;
+    if (x.tail_len) {
+        r->text_at = b->len - x.text_len;
+        return;
+    }
+    b->len++;   /* past the row's NUL */
+    r->text_at = b->len;
+    put(b, x.text, x.text_len);
+}
+
+/* The identity of a kept sample row (see piece_row). */
+static void sample_identity(pt_evidence *ev, sample_row *r)
+{
+    prepared x = {.text = r->row + r->text_at, .text_len = r->text_len};
     ev->id_text.len = 0;
     unsigned char md[32];
     row_digest(ev, &ev->id_text, &x, md);
-    id_hex(md, id);
+    id_hex(md, r->id);
 }
 
 /* ---- keys ----
@@ -565,9 +619,12 @@ static void use_key(pt_evidence *ev, const uint8_t key[16], bool keyed_draw)
     encipher_block(k, tag);
     EVP_CIPHER_CTX_free(ev->tag_key);
     ev->tag_key = aes_context(tag);
+    OPENSSL_cleanse(tag, sizeof tag);   /* the context holds its schedule; no copy stays */
     EVP_CIPHER_CTX_free(ev->draw_key);
     ev->draw_key = keyed_draw ? k : NULL;
     if (!keyed_draw) EVP_CIPHER_CTX_free(k);
+    if (keyed_draw) pt_ev_aes_init(&ev->draw_aes, key);
+    else pt_ev_aes_clear(&ev->draw_aes);
     memcpy(ev->draw_raw, key, sizeof ev->draw_raw);
     ev->draw_gen = keyed_draw ? atomic_fetch_add(&draw_generations, 1) + 1 : 0;
 }
@@ -586,6 +643,7 @@ static void use_random_key(pt_evidence *ev)
         if (n > 0) got += (size_t)n;
     }
     use_key(ev, key, ev->mask);
+    OPENSSL_cleanse(key, sizeof key);
     ev->draw = ev->mask ? "one-off key" : "seed";
 }
 
@@ -608,7 +666,10 @@ static uint64_t draw_key(const pt_evidence *ev, const uint64_t fp[2])
 /* The workers' draw (pt_evidence_prepare). An EVP context is not to be shared between
  * threads (an update writes into it), so each thread makes its own from the key's
  * bytes, once, and keeps it until the thread ends; the generation tells it when the
- * key it holds is another evidence's. */
+ * key it holds is another evidence's. Freeing a context (EVP_CIPHER_CTX_free) clears
+ * its key schedule (libcrypto's AES frees it with OPENSSL_clear_free); the thread that
+ * frees the evidence lets go of its own at once (worker_draw_release): a scan's main
+ * thread lives on past it. */
 typedef struct {
     uint64_t gen;
     EVP_CIPHER_CTX *c;
@@ -632,6 +693,16 @@ static void thread_draw_init(void)
     }
 }
 
+/* The calling thread's context, freed now rather than at its end. */
+static void worker_draw_release(void)
+{
+    pthread_once(&thread_draw_once, thread_draw_init);
+    thread_draw *t = pthread_getspecific(thread_draw_slot);
+    if (!t) return;
+    pthread_setspecific(thread_draw_slot, NULL);
+    thread_draw_free(t);
+}
+
 static EVP_CIPHER_CTX *worker_draw_context(const pt_evidence *ev)
 {
     pthread_once(&thread_draw_once, thread_draw_init);
@@ -648,12 +719,14 @@ static EVP_CIPHER_CTX *worker_draw_context(const pt_evidence *ev)
     return t->c;
 }
 
-/* draw_key on a worker: the same key, on the thread's own context. */
+/* draw_key on a worker: the same key, by AES-NI on the shared schedule, else on the
+ * thread's own context. */
 static uint64_t worker_draw_key(const pt_evidence *ev, const uint64_t fp[2])
 {
     uint8_t block[16];
     memcpy(block, fp, 16);
-    if (ev->draw_key) encipher_block(worker_draw_context(ev), block);
+    if (ev->draw_key && ev->draw_aes.ready) pt_ev_aes_block(&ev->draw_aes, block);
+    else if (ev->draw_key) encipher_block(worker_draw_context(ev), block);
     return XXH3_64bits_withSeed(block, sizeof block, ev->seed);
 }
 
@@ -705,6 +778,19 @@ static int make_dir(const char *dir, char *err, size_t errlen)
     return 0;
 }
 
+/* Whether every tier, category and pattern id is a plain CSV cell: no quotes needed
+ * for any one of them, nor for any ';'-joined list of them (a list starts with one). */
+static bool plain_names(const pt_evidence *ev)
+{
+    for (size_t t = 0; t < ev->pol->n_tiers; t++)
+        if (needs_quotes(ev->pol->tiers[t].id, ev->tier_len[t])) return false;
+    for (size_t k = 0; k < ev->pol->n_categories; k++)
+        if (needs_quotes(ev->pol->categories[k], ev->category_len[k])) return false;
+    for (size_t i = 0; i < ev->ps->n; i++)
+        if (needs_quotes(ev->ps->v[i].id, ev->pattern_id_len[i])) return false;
+    return true;
+}
+
 pt_evidence *pt_evidence_open(const char *dir, const pt_policy *pol, const pt_patterns *ps,
                               size_t sample_n, uint64_t seed, bool mask, char *err, size_t errlen)
 {
@@ -729,6 +815,9 @@ pt_evidence *pt_evidence_open(const char *dir, const pt_policy *pol, const pt_pa
     ev->rejected_of = pt_xcalloc(ps->n ? ps->n : 1, 1);
     ev->pattern_id_len = pt_xcalloc(ps->n ? ps->n : 1, sizeof *ev->pattern_id_len);
     for (size_t i = 0; i < ps->n; i++) ev->pattern_id_len[i] = strlen(ps->v[i].id);
+    for (size_t k = 0; k < pol->n_categories; k++) ev->category_len[k] = strlen(pol->categories[k]);
+    for (size_t t = 0; t < pol->n_tiers; t++) ev->tier_len[t] = strlen(pol->tiers[t].id);
+    ev->names_plain = plain_names(ev);
     char name[64];
     snprintf(name, sizeof name, "%s.csv", pol->tiers[0].id);
     ev->list_path = join(dir, name);
@@ -833,8 +922,8 @@ static void offer(pt_evidence *ev, const pt_piece_event *e)
         return;
     }
     buf b = {0};
-    sample_row r = {key, {e->fp[0], e->fp[1]}, e->input, e->offset, NULL, {0}, NULL, 0};
-    piece_row(ev, e, &b, r.id);
+    sample_row r = {.key = key, .fp = {e->fp[0], e->fp[1]}, .input = e->input, .offset = e->offset};
+    piece_row(ev, e, &b, &r);
     r.row = b.p;
     if (ev->capture) {
         uint64_t enc[2];
@@ -1351,6 +1440,7 @@ int pt_evidence_finish(pt_evidence *ev, const pt_scan_result *r, char *err, size
     for (size_t t = 1; t < ev->pol->n_tiers; t++) {
         sample_heap *h = &ev->heaps[t];
         keep_smallest(h, ev->sample_n);
+        for (size_t i = 0; i < h->n; i++) sample_identity(ev, &h->v[i]);
         if (h->n) qsort(h->v, h->n, sizeof *h->v, by_position);   /* h->v is NULL when empty */
         char name[64];
         snprintf(name, sizeof name, "sample_%s.csv", ev->pol->tiers[t].id);
@@ -1398,8 +1488,11 @@ void pt_evidence_free(pt_evidence *ev)
     EVP_MD_CTX_free(ev->id_ctx);
     EVP_MD_free(ev->sha256);
     free(ev->id_text.p);
-    EVP_CIPHER_CTX_free(ev->draw_key);
+    EVP_CIPHER_CTX_free(ev->draw_key);   /* clears the key schedules (above) */
     EVP_CIPHER_CTX_free(ev->tag_key);
+    worker_draw_release();
+    OPENSSL_cleanse(ev->draw_raw, sizeof ev->draw_raw);
+    pt_ev_aes_clear(&ev->draw_aes);
     free(ev->rejected);
     free(ev->rejected_of);
     free(ev->pattern_id_len);

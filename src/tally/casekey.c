@@ -23,6 +23,7 @@
  */
 #include "pitally/tally.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,9 +120,11 @@ int pt_casekey_parse(pt_casekey *k, const char *text, char *err, size_t errlen)
     if (n != PT_CASEKEY_BYTES || *p) {
         snprintf(err, errlen, "not a case key: expected %d hexadecimal digits on one line",
                  2 * PT_CASEKEY_BYTES);
+        OPENSSL_cleanse(key, sizeof key);
         return -1;
     }
     pt_casekey_init(k, key);
+    OPENSSL_cleanse(key, sizeof key);   /* k holds the key now; no copy stays on the stack */
     return 0;
 }
 

@@ -269,3 +269,52 @@ def test_columns_csv_and_manifest(tmp):
     for k in keys:
         if not (k[0] == "k" and len(k) == 17 and all(c in "0123456789abcdef" for c in k[1:])):
             raise Failure("sample_key %r is not k + 16 hex digits" % k)
+
+
+def identity(cells):
+    """a row's identity as docs/review.md defines it: SHA-256 over its identifying cells
+    as a CSV reader gets them back, each as LENGTH:BYTES, (LENGTH in UTF-8 bytes)"""
+    import hashlib
+    text = b"".join(b"%d:%s," % (len(c.encode()), c.encode()) for c in cells)
+    return hashlib.sha256(text).hexdigest()
+
+
+def content_digest(ids):
+    import hashlib
+    return hashlib.sha256("".join(i + "\n" for i in sorted(ids)).encode()).hexdigest()
+
+
+def test_content_digests_by_hand(tmp):
+    """manifest.json's content_sha256 of every file, worked out here from the rows as read
+    back: the list's identity cells are input, member, line and values, a sample's its
+    values. The samples draw 5 of 60 pieces with a pool of 20 (4 x --sample), so rows
+    enter the pool and are pushed out of it again (their identities are made only for the
+    rows kept: this checks those are the rows written). Addresses with a comma make half
+    of the values cells quoted (the people with an even i), the others not; both kinds
+    must be among the 5 drawn of each run below for the check to cover them, so it is
+    asserted for the union of three seeds."""
+    a, _, _, _ = write_inputs(tmp)
+    people = [(NAMES[i % 5], "139%08d" % (12350000 + i),
+               '"北京市海淀区中关村大街%d号,3栋"' % (i + 1) if i % 2 == 0 else "北京市海淀区中关村大街%d号3栋" % (i + 1))
+              for i in range(60)]   # csv_text joins the cells as they are: the quotes are written here
+    b = os.path.join(tmp, "people.csv")
+    fx.write(b, fx.csv_text(people, ("姓名", "手机号", "地址")).encode())
+    kinds = set()
+    for seed in ("0", "1", "2"):
+        ev = os.path.join(tmp, "ev" + seed)
+        scan([a, b], "--evidence", ev, "--sample", "5", "--seed", seed)
+        tiers = {t["id"]: t for t in manifest_of(ev)["tiers"]}
+        listed = rows(os.path.join(ev, "art5_3.csv"))
+        eq(len(listed), 25, "listed rows")
+        eq(tiers["art5_3"]["content_sha256"],
+           content_digest([identity([x["input"], x["member"], x["line"], x["values"]]) for x in listed]),
+           "content_sha256 of art5_3.csv, seed " + seed)
+        drawn = 0
+        for t in ("art5_4", "art5_5"):
+            sample = rows(os.path.join(ev, "sample_%s.csv" % t))
+            drawn += len(sample)
+            kinds |= {"," in x["values"] for x in sample}
+            eq(tiers[t]["content_sha256"], content_digest([identity([x["values"]]) for x in sample]),
+               "content_sha256 of sample_%s.csv, seed %s" % (t, seed))
+        eq(drawn, 5, "5 of the 60 people drawn (their tier is one of the two)")
+    eq(kinds, {True, False}, "quoted and unquoted values cells among the rows drawn")
