@@ -16,10 +16,8 @@
  *    count, chunk size or order of the inputs. Rows are written in input order. A pool
  *    of PT_EV_POOL_FACTOR * N candidates is kept (sample_heap), so that pieces raised
  *    out of the tier by --declare leave no hole unless more than 3N of them do. The
- *    workers work out each piece's draw key (under the case key too: AES-NI on one key
- *    schedule they all read, else each on its own EVP context) and let the values of a
- *    piece that can no longer be drawn go. A row's identity (SHA-256) is worked out
- *    only for the rows the file keeps, at the finish (sample_identity).
+ *    workers work out each piece's draw key (under the case key too, each on its own
+ *    AES context) and let the values of a piece that can no longer be drawn go.
  *  - rejected.csv: the first PT_REJECTS_PER_PATTERN values of each pattern that were
  *    matched and not accepted (masked copy, failed validator), with where and why: what
  *    an examiner checks to see that nothing real was thrown away. Their values are
@@ -118,8 +116,6 @@ struct pt_evidence {
     bool mask;
     EVP_CIPHER_CTX *draw_key;  /* NULL: the draw is XXH3(fingerprint, seed) (see draw_key) */
     uint8_t draw_raw[16];      /* its key, from which each worker makes its own context */
-    pt_ev_aes draw_aes;        /* the same key expanded for AES-NI, read by every worker
-                                  (not ready: no AES-NI, the workers use their contexts) */
     uint64_t draw_gen;         /* which key that is, process-wide (worker_draw_context) */
     EVP_CIPHER_CTX *tag_key;   /* enciphers a draw key into the sample_key written */
     const char *draw;          /* how the draw was keyed, for the manifests */
@@ -623,8 +619,6 @@ static void use_key(pt_evidence *ev, const uint8_t key[16], bool keyed_draw)
     EVP_CIPHER_CTX_free(ev->draw_key);
     ev->draw_key = keyed_draw ? k : NULL;
     if (!keyed_draw) EVP_CIPHER_CTX_free(k);
-    if (keyed_draw) pt_ev_aes_init(&ev->draw_aes, key);
-    else pt_ev_aes_clear(&ev->draw_aes);
     memcpy(ev->draw_raw, key, sizeof ev->draw_raw);
     ev->draw_gen = keyed_draw ? atomic_fetch_add(&draw_generations, 1) + 1 : 0;
 }
@@ -719,14 +713,12 @@ static EVP_CIPHER_CTX *worker_draw_context(const pt_evidence *ev)
     return t->c;
 }
 
-/* draw_key on a worker: the same key, by AES-NI on the shared schedule, else on the
- * thread's own context. */
+/* draw_key on a worker: the same key, on the thread's own context. */
 static uint64_t worker_draw_key(const pt_evidence *ev, const uint64_t fp[2])
 {
     uint8_t block[16];
     memcpy(block, fp, 16);
-    if (ev->draw_key && ev->draw_aes.ready) pt_ev_aes_block(&ev->draw_aes, block);
-    else if (ev->draw_key) encipher_block(worker_draw_context(ev), block);
+    if (ev->draw_key) encipher_block(worker_draw_context(ev), block);
     return XXH3_64bits_withSeed(block, sizeof block, ev->seed);
 }
 
@@ -1492,7 +1484,6 @@ void pt_evidence_free(pt_evidence *ev)
     EVP_CIPHER_CTX_free(ev->tag_key);
     worker_draw_release();
     OPENSSL_cleanse(ev->draw_raw, sizeof ev->draw_raw);
-    pt_ev_aes_clear(&ev->draw_aes);
     free(ev->rejected);
     free(ev->rejected_of);
     free(ev->pattern_id_len);

@@ -12,8 +12,6 @@
 #ifndef PITALLY_REPORT_EVIDENCE_INTERNAL_H
 #define PITALLY_REPORT_EVIDENCE_INTERNAL_H
 
-#include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 
 #include "pitally/pipeline.h"
@@ -50,18 +48,6 @@ bool pt_ev_get_record(const uint8_t *p, size_t n, size_t n_patterns, pt_evrecord
 void pt_ev_put_rejected(pt_evbytes *b, const pt_rejected_event *e);
 /* A varint at *p (before end), *p moved past it; false when malformed. */
 bool pt_ev_get_var(const uint8_t **p, const uint8_t *end, uint64_t *v);
-
-/* AES-128 of one block under a key expanded once, read by every worker at a time: the
- * keyed draw enciphers each piece of a sampled tier on its worker (evrecord.c). With
- * AES-NI only; init returns false without it (evidence.c then keeps EVP). */
-typedef struct {
-    _Alignas(16) unsigned char round[11][16];   /* the expanded key: key material */
-    bool ready;
-} pt_ev_aes;
-
-bool pt_ev_aes_init(pt_ev_aes *a, const uint8_t key[16]);
-void pt_ev_aes_block(const pt_ev_aes *a, uint8_t block[16]);
-void pt_ev_aes_clear(pt_ev_aes *a);   /* cleansed, not ready */
 
 /* The draw key of a piece by its enciphered fingerprint (the order of the samples). */
 uint64_t pt_ev_draw_key(const uint64_t enc[2], uint64_t seed);

@@ -1,10 +1,8 @@
 /* evrecord.c - the records of pieces in a state's evidence section (their layout is in
  * evidence_internal.h): written by a scan (evidence.c) and by a merge, read by a merge
- * (evmerge.c). Unsigned LEB128 varints, as the rest of the state file. And the draw key
- * of a piece: its AES-128 under the case key (pt_ev_aes, below) and the seeded XXH3. */
+ * (evmerge.c). Unsigned LEB128 varints, as the rest of the state file. */
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/crypto.h>
 #include <xxhash.h>
 
 #include "evidence_internal.h"
@@ -138,82 +136,4 @@ uint64_t pt_ev_draw_key(const uint64_t enc[2], uint64_t seed)
     uint8_t block[16];
     memcpy(block, enc, 16);
     return XXH3_64bits_withSeed(block, sizeof block, seed);
-}
-
-/* ---- AES-128 of one block, for the keyed draw ----
- * Through EVP a block costs ~210 instructions of dispatch (callgrind: 38.6M for the
- * 180,145 sampled pieces of the 200k bench mix) and a context per thread (an EVP context
- * is not to be shared between threads). With AES-NI the key is expanded once, the
- * round keys are only read, and a block is eleven instructions. FIPS-197 AES-128, the
- * cipher EVP_aes_128_ecb runs (tests/unit/test_evaes.c checks both against the
- * standard's vector and each other). */
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <wmmintrin.h>
-
-#define AESNI __attribute__((target("aes,sse2")))
-
-/* One round key from the last and its keygen assist (the standard key expansion). */
-static AESNI __m128i expand_step(__m128i key, __m128i assist)
-{
-    assist = _mm_shuffle_epi32(assist, 0xff);
-    key = _mm_xor_si128(key, _mm_slli_si128(key, 4));
-    key = _mm_xor_si128(key, _mm_slli_si128(key, 4));
-    key = _mm_xor_si128(key, _mm_slli_si128(key, 4));
-    return _mm_xor_si128(key, assist);
-}
-
-/* The assist's round constant must be an immediate: one line a round. */
-#define EXPAND(i, rcon) r[i] = expand_step(r[(i) - 1], _mm_aeskeygenassist_si128(r[(i) - 1], rcon))
-
-static AESNI void aesni_schedule(const uint8_t key[16], unsigned char out[11][16])
-{
-    __m128i r[11];
-    r[0] = _mm_loadu_si128((const __m128i *)(const void *)key);
-    EXPAND(1, 0x01); EXPAND(2, 0x02); EXPAND(3, 0x04); EXPAND(4, 0x08); EXPAND(5, 0x10);
-    EXPAND(6, 0x20); EXPAND(7, 0x40); EXPAND(8, 0x80); EXPAND(9, 0x1b); EXPAND(10, 0x36);
-    for (int i = 0; i < 11; i++) _mm_storeu_si128((__m128i *)(void *)out[i], r[i]);
-    OPENSSL_cleanse(r, sizeof r);
-}
-
-static AESNI void aesni_block(const unsigned char round[11][16], uint8_t block[16])
-{
-    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)block);
-    b = _mm_xor_si128(b, _mm_load_si128((const __m128i *)(const void *)round[0]));
-    for (int i = 1; i < 10; i++) b = _mm_aesenc_si128(b, _mm_load_si128((const __m128i *)(const void *)round[i]));
-    b = _mm_aesenclast_si128(b, _mm_load_si128((const __m128i *)(const void *)round[10]));
-    _mm_storeu_si128((__m128i *)(void *)block, b);
-}
-
-bool pt_ev_aes_init(pt_ev_aes *a, const uint8_t key[16])
-{
-    pt_ev_aes_clear(a);
-    if (!__builtin_cpu_supports("aes")) return false;
-    aesni_schedule(key, a->round);
-    a->ready = true;
-    return true;
-}
-
-void pt_ev_aes_block(const pt_ev_aes *a, uint8_t block[16])
-{
-    aesni_block(a->round, block);
-}
-#else
-bool pt_ev_aes_init(pt_ev_aes *a, const uint8_t key[16])
-{
-    (void)key;
-    pt_ev_aes_clear(a);
-    return false;
-}
-
-void pt_ev_aes_block(const pt_ev_aes *a, uint8_t block[16])
-{
-    (void)a, (void)block;
-    abort();   /* never ready here */
-}
-#endif
-
-void pt_ev_aes_clear(pt_ev_aes *a)
-{
-    OPENSSL_cleanse(a->round, sizeof a->round);
-    a->ready = false;
 }
