@@ -71,6 +71,8 @@ void pt_casekey_init(pt_casekey *k, const uint8_t key[PT_CASEKEY_BYTES]);
 /* The text of a key file: 32 hex digits, optional blanks and end of line. 0, or -1 + err. */
 int pt_casekey_parse(pt_casekey *k, const char *text, char *err, size_t errlen);
 void pt_casekey_format(const pt_casekey *k, char hex[2 * PT_CASEKEY_BYTES + 1]);
+/* Wipe k (OPENSSL_cleanse: not optimised away) once its owner is done with it. */
+void pt_casekey_clear(pt_casekey *k);
 /* Encipher n fingerprints / subject hashes in place; scratch holds 16 * n bytes. */
 void pt_casekey_pieces(const pt_casekey *k, pt_fp_item *items, size_t n, uint8_t *scratch);
 void pt_casekey_subjects(const pt_casekey *k, uint64_t *hashes, size_t n, uint8_t *scratch);

@@ -945,6 +945,7 @@ int pt_cli_main(int argc, char **argv)
     free(co.overrides);
     if (is_scan || is_merge) rc = pt_nightly_unfinished(&co.nightly, cmd, rc);
     pt_nightly_free(&co.nightly);
+    pt_casekey_clear(&co.case_key);
     free(saved_argv);
     free_rules(&ru);
     return rc;

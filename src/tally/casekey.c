@@ -128,6 +128,11 @@ int pt_casekey_parse(pt_casekey *k, const char *text, char *err, size_t errlen)
     return 0;
 }
 
+void pt_casekey_clear(pt_casekey *k)
+{
+    OPENSSL_cleanse(k, sizeof *k);
+}
+
 void pt_casekey_format(const pt_casekey *k, char hex[2 * PT_CASEKEY_BYTES + 1])
 {
     for (int i = 0; i < PT_CASEKEY_BYTES; i++) snprintf(hex + 2 * i, 3, "%02x", k->key[i]);

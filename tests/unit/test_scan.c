@@ -514,6 +514,11 @@ static void test_casekey_is_aes(void)
     CHECK_EQ(subj[1] & 0xf, 3);
     CHECK_EQ(subj[0] >> 4, subj[1] >> 4);   /* same value, another kind: same cipher */
     CHECK(subj[0] >> 4 != 0x1234567890abcdeull);
+    /* cleared, no byte of the key or its id is left */
+    pt_casekey_clear(&k);
+    size_t nonzero = 0;
+    for (size_t i = 0; i < sizeof k; i++) nonzero += ((const uint8_t *)&k)[i] != 0;
+    CHECK_EQ(nonzero, 0);
 }
 
 static bool set_has(const pt_tally *t, unsigned shard, uint64_t key)
