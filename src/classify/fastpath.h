@@ -166,6 +166,14 @@ int pt_literal_index_add(pt_literal_index *x, const char *s, size_t n);
 /* Bit id of found: literal id occurs in v[0..n). */
 void pt_literal_index_find(const pt_literal_index *x, const char *v, size_t n, uint64_t found[4]);
 
+/* Sort v[0..n) and drop repeated values in place; returns how many are left. vector:
+ * with AVX2 (pt_sort_vector_supported), n <= PT_SORT_VECTOR_MAX by ranks, without a
+ * branch on the values (a record's fingerprint sorts a dozen hashes); the same result
+ * either way. */
+#define PT_SORT_VECTOR_MAX 16
+size_t pt_sort_distinct(uint64_t *v, size_t n, bool vector);
+bool pt_sort_vector_supported(void);
+
 /* The shape cache: (key context id, class mask, length key and the class of the first
  * byte, as len | class << 24) -> candidate items (see shape_length in scanner.c).
  * Bounded: when full it doubles, up to max_slots, and past that it is cleared (fields then

@@ -227,6 +227,7 @@ struct pt_scanner {
     /* per record */
     uint64_t *elems;
     size_t n_elems, cap_elems;
+    bool sort_vector;              /* fingerprint sorts with AVX2 (not in the reference mode) */
     accepted_span *spans;          /* claimed (accepted or rejected) matches of the field */
     size_t n_spans, cap_spans;
     char *norm;                    /* normalized value scratch */
@@ -803,6 +804,7 @@ pt_scanner *pt_scanner_new(const pt_patterns *ps, const pt_policy *pol)
     s->shape_scratch = pt_xcalloc(ps->n ? ps->n : 1, sizeof *s->shape_scratch);
     s->cap_elems = 64;
     s->elems = pt_xmalloc(s->cap_elems * sizeof *s->elems);
+    s->sort_vector = pt_sort_vector_supported();
     s->cap_spans = 16;
     s->spans = pt_xmalloc(s->cap_spans * sizeof *s->spans);
     s->cap_norm = 1024;
@@ -1931,40 +1933,11 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
 
 /* ---- the record ---------------------------------------------------------------------- */
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* A record has a handful of accepted values: insertion sort beats qsort's calls. */
-static void sort_u64(uint64_t *v, size_t n)
-{
-    if (n > 32) {
-        qsort(v, n, sizeof *v, cmp_u64);
-        return;
-    }
-    if (n < 2) return;
-    size_t least = 0;   /* first, so that it ends every shift: no bound in the inner loop */
-    for (size_t i = 1; i < n; i++)
-        if (v[i] < v[least]) least = i;
-    uint64_t t = v[0];
-    v[0] = v[least];
-    v[least] = t;
-    for (size_t i = 2; i < n; i++) {
-        uint64_t x = v[i];
-        size_t j = i;
-        for (; v[j - 1] > x; j--) v[j] = v[j - 1];
-        v[j] = x;
-    }
-}
-
 static void fingerprint(pt_scanner *s, uint64_t fp[2])
 {
-    sort_u64(s->elems, s->n_elems);
-    size_t m = 0;
-    for (size_t i = 0; i < s->n_elems; i++)
-        if (m == 0 || s->elems[i] != s->elems[m - 1]) s->elems[m++] = s->elems[i];
+    /* the reference mode sorts without vectors: the tests comparing the two modes
+     * compare the two sorts too */
+    size_t m = pt_sort_distinct(s->elems, s->n_elems, s->sort_vector && !s->reference);
     XXH128_hash_t h = XXH3_128bits(s->elems, m * sizeof *s->elems);
     fp[0] = h.low64;
     fp[1] = h.high64;
