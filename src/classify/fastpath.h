@@ -76,7 +76,7 @@ static const uint64_t pt_class_bit64[64] = {PT_BIT16(0), PT_BIT16(16), PT_BIT16(
 /* The same from a table of classes (a quarter of the cache lines of the one above). The
  * bit of a class is loaded, not shifted: x86 shifts only by cl, and `1 << x` cost a move,
  * a move to cl and the shift (5.75 instructions a byte, now under 4), 8 bytes a step. */
-static inline uint64_t pt_class_mask8(const uint8_t cls[256], const char *str, size_t n)
+static inline __attribute__((always_inline)) uint64_t pt_class_mask8(const uint8_t cls[256], const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
     const uint64_t *bit = pt_class_bit64;

@@ -101,8 +101,14 @@ typedef struct {
      * cs_gen: the same address then holds the same name, and a field costs no compare */
     const char *ptr;
     uint32_t ptr_gen;
+    /* fields of this key that missed the shape cache: from WIDE_MISSES on the column is
+     * wide (an e-mail column makes tens of thousands of shapes) and its field's shape
+     * slot is prefetched a field ahead (look_ahead) */
+    uint32_t shape_misses;
     char key[COLUMN_KEY_MAX];
 } column_slot;
+
+#define WIDE_MISSES 256
 
 /* The column (in the scanner's column table) of field number i of the last records,
  * by the field's key bytes: valid while gen is the scanner's cs_gen (one table). */
@@ -223,6 +229,13 @@ struct pt_scanner {
     key_ctx uncached;
     uint32_t key_gen;              /* bumped when the key cache is cleared */
     column_slot *key_slot;         /* the slot holding the field's key (column_context), or NULL */
+    /* look_ahead's last two fields (NULL: none), their contexts and class masks: the
+     * next field's and the one after it */
+    const pt_field *ahead_field[2];
+    const key_ctx *ahead_ctx[2];
+    uint64_t ahead_bytes[2];
+    unsigned ahead_last;
+    uint64_t wide_cols;            /* bit i: columns[i] is wide (COLUMNS is 64) */
     column_slot columns[COLUMNS];
     /* per record */
     uint64_t *elems;
@@ -1059,6 +1072,8 @@ static const key_ctx *column_context(pt_scanner *s, const pt_field *f, size_t co
     c->gen = s->key_gen;
     c->len = (uint32_t)f->key_len;
     c->stat_gen = 0;
+    c->shape_misses = 0;
+    s->wide_cols &= ~((uint64_t)1 << col);
     c->ptr = f->key;
     c->ptr_gen = s->cs_gen;
     memcpy(c->key, f->key, f->key_len);
@@ -1589,6 +1604,8 @@ static size_t shape_items(pt_scanner *s, const key_ctx *ctx, uint64_t m, size_t 
     }
     const pt_shape_slot *hit = pt_shape_find(&s->shapes, ctx->id, m, key, &slot);
     if (hit) return pt_shape_items(&s->shapes, hit, items);
+    if (s->key_slot && ++s->key_slot->shape_misses == WIDE_MISSES)
+        s->wide_cols |= (uint64_t)1 << (s->key_slot - s->columns);
     if (__builtin_expect(s->shapes.slots == no_shapes, 0)) {   /* the first miss: make them */
         shape_caches_make(s);
         pt_shape_find(&s->shapes, ctx->id, m, key, &slot);
@@ -1913,7 +1930,12 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
     const key_ctx *ctx = column_context(s, f, col);
     if (s->cstats) note_column(s, f, col);
     if (n < ctx->min_length && !s->reference) return;   /* too short for every candidate */
-    uint64_t bytes = pt_class_mask8(ctx->cls, v, n);   /* as ctx's checks see it */
+    uint64_t bytes;   /* as ctx's checks see it */
+    unsigned a = f == s->ahead_field[1];
+    if (f == s->ahead_field[a] && ctx == s->ahead_ctx[a])
+        bytes = s->ahead_bytes[a];
+    else
+        bytes = pt_class_mask8(ctx->cls, v, n);
     s->n_spans = 0;
     s->field_runs_known = false;
     s->field_lits_known = false;
@@ -1929,6 +1951,41 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
         run_items(s, items, k, bytes, v, n, true);
     else
         run_items(s, items, k, bytes, v, n, false);
+}
+
+/* Field f (number col) of a wide column (column_slot.shape_misses), the next one to be
+ * classified: its class mask, kept for classify_field, and a prefetch of the shape slot
+ * it will look up. A slot of a wide column is as good as never in the cache (2 MiB of
+ * them), and its load was the costliest of the scanner; it now has a field's work to
+ * arrive in. Only reads the column slot (the key is the one seen there last, or nothing
+ * is done), so classify_field finds the same context. Any address will do: the lookup
+ * itself is made again, and the cache may grow before it. */
+static __attribute__((noinline)) void look_ahead(pt_scanner *s, const pt_field *f, size_t col)
+{
+    if (!f->key || !s->pf->any_header) return;
+    const column_slot *c = &s->columns[col];
+    if (c->gen != s->key_gen || c->len != f->key_len ||
+        !((s->stable_keys && c->ptr == f->key && c->ptr_gen == s->cs_gen) ||
+          same_bytes(c->key, f->key, f->key_len)))
+        return;
+    const key_ctx *ctx = c->ctx;
+    const char *v = f->val;
+    size_t n = f->val_len;
+    if (!v || n == 0 || !ctx->id) return;
+    if (pt_field_may_need_trim(v, n)) {
+        pt_field_trim(&v, &n);
+        if (n == 0) return;
+    }
+    if (n < ctx->min_length) return;
+    uint64_t bytes = pt_class_mask8(ctx->cls, v, n);
+    unsigned a = s->ahead_last ^= 1;   /* the older entry's field is done */
+    s->ahead_field[a] = f;
+    s->ahead_ctx[a] = ctx;
+    s->ahead_bytes[a] = bytes;
+    size_t rep;
+    uint32_t key = shape_length(ctx, n, &rep) | (uint32_t)ctx->cls[(unsigned char)v[0]] << 24 |
+                   (uint32_t)s->skip_set << 30;
+    __builtin_prefetch(&s->shapes.slots[pt_shape_hash(ctx->id, bytes, key, s->shapes.n_slots)]);
 }
 
 /* ---- the record ---------------------------------------------------------------------- */
@@ -2003,8 +2060,15 @@ void pt_scanner_classify(pt_scanner *s, const pt_record *rec, pt_record_class *o
         for (size_t w = 0; w < s->words; w++) s->rec_passed[w] = 0;
     /* a field's column is its position in the record, empty fields counted: by index
      * alone, a field after an empty one would be taken for its neighbour's column */
-    for (size_t i = 0; rec && i < rec->n; i++)
+    s->ahead_field[0] = s->ahead_field[1] = NULL;   /* the fields array is the next record's too */
+    for (size_t i = 0; rec && i < rec->n; i++) {
+        if (i + 1 < rec->n) {
+            size_t next = i + 1 + rec->fields[i + 1].empty_before;
+            if (next < COLUMNS && ((s->wide_cols >> next) & 1) && !s->reference)
+                look_ahead(s, &rec->fields[i + 1], next);
+        }
         classify_field(s, &rec->fields[i], i + rec->fields[i].empty_before);
+    }
     if (s->n_pending) settle_pending(s);
     memset(out, 0, sizeof *out);
     out->categories = s->categories;
