@@ -1,6 +1,7 @@
 /* fastpath.c - token checks, the literal index, the byte scans that stand in for a few
- * field-mode regexes, and the shape cache of the scanner (see fastpath.h and
- * classify_internal.h for what they decide and why that is sound).
+ * field-mode regexes, the sort of a record's value hashes, and the shape cache of the
+ * scanner (see fastpath.h and classify_internal.h for what they decide and why that is
+ * sound).
  */
 #include "fastpath.h"
 
