@@ -1,9 +1,11 @@
 /* fastpath.c - token checks, the literal index, the byte scans that stand in for a few
- * field-mode regexes, and the shape cache of the scanner (see fastpath.h and
- * classify_internal.h for what they decide and why that is sound).
+ * field-mode regexes, the sort of a record's value hashes, and the shape cache of the
+ * scanner (see fastpath.h and classify_internal.h for what they decide and why that is
+ * sound).
  */
 #include "fastpath.h"
 
+#include <immintrin.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -275,6 +277,110 @@ bool (*pt_field_scanner_for(const char *src))(const char *v, size_t n)
     for (size_t k = 0; src && k < sizeof field_scanners / sizeof field_scanners[0]; k++)
         if (strcmp(field_scanners[k].src, src) == 0) return field_scanners[k].scan;
     return NULL;
+}
+
+/* ---- a record's value hashes, sorted and distinct ----------------------------------- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Insertion sort (qsort past 32 values) and a pass that drops repeats. */
+static size_t sort_distinct_scalar(uint64_t *v, size_t n)
+{
+    if (n > 32) {
+        qsort(v, n, sizeof *v, cmp_u64);
+    } else if (n >= 2) {
+        size_t least = 0;   /* first, so that it ends every shift: no bound in the inner loop */
+        for (size_t i = 1; i < n; i++)
+            if (v[i] < v[least]) least = i;
+        uint64_t t = v[0];
+        v[0] = v[least];
+        v[least] = t;
+        for (size_t i = 2; i < n; i++) {
+            uint64_t x = v[i];
+            size_t j = i;
+            for (; v[j - 1] > x; j--) v[j] = v[j - 1];
+            v[j] = x;
+        }
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (m == 0 || v[i] != v[m - 1]) v[m++] = v[i];
+    return m;
+}
+
+/* Lanes v[from..from + 4) of v[0..n), 0 past n: a masked load reads nothing there (and
+ * a load wholly past n is made from v itself, with no lane read). */
+__attribute__((target("avx2"), always_inline)) static inline __m256i lanes_avx2(const uint64_t *v,
+                                                                               size_t n, size_t from)
+{
+    __m256i at = _mm256_setr_epi64x((long long)from, (long long)from + 1, (long long)from + 2,
+                                    (long long)from + 3);
+    __m256i mask = _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)n), at);
+    return _mm256_maskload_epi64((const long long *)(v + (from < n ? from : 0)), mask);
+}
+
+/* c lane j: how many of vals[0..n) are below lane j of x (a compare is -1 where true),
+ * in the first nq vectors (a constant: the unused ones vanish). */
+#define COUNT_BELOW_AVX2(nq)                                                                   \
+    for (size_t k = 0; k < n; k++) {                                                           \
+        __m256i b = _mm256_set1_epi64x((long long)(vals[k] ^ top));                             \
+        c0 = _mm256_sub_epi64(c0, _mm256_cmpgt_epi64(x0, b));                                  \
+        c1 = _mm256_sub_epi64(c1, _mm256_cmpgt_epi64(x1, b));                                  \
+        c2 = _mm256_sub_epi64(c2, _mm256_cmpgt_epi64(x2, b));                                  \
+        if ((nq) > 3) c3 = _mm256_sub_epi64(c3, _mm256_cmpgt_epi64(x3, b));                    \
+    }
+
+/* n <= PT_SORT_VECTOR_MAX (16): each value goes to its rank, the number of values below
+ * it, and a bit marks the rank taken; equal values share one, so the bits in order are
+ * the distinct values in order (when every bit is taken, the values were distinct and
+ * are in place). The values are hashes, so each compare of the insertion sort was a coin
+ * toss and its shifts cost a mispredicted branch a value (about 10 a record); here the
+ * n * n compares are 4 a vector instruction (signed compares of values with the top bit
+ * flipped order them as unsigned). */
+__attribute__((target("avx2"))) static size_t sort_distinct_avx2(uint64_t *v, size_t n)
+{
+    const uint64_t top = (uint64_t)1 << 63;
+    const __m256i flip = _mm256_set1_epi64x((long long)top);
+    uint64_t vals[16], rank[16];
+    __m256i a0 = lanes_avx2(v, n, 0), a1 = lanes_avx2(v, n, 4);
+    __m256i a2 = lanes_avx2(v, n, 8), a3 = lanes_avx2(v, n, 12);
+    _mm256_storeu_si256((__m256i *)vals, a0);
+    _mm256_storeu_si256((__m256i *)(vals + 4), a1);
+    _mm256_storeu_si256((__m256i *)(vals + 8), a2);
+    _mm256_storeu_si256((__m256i *)(vals + 12), a3);
+    __m256i x0 = _mm256_xor_si256(a0, flip), x1 = _mm256_xor_si256(a1, flip);
+    __m256i x2 = _mm256_xor_si256(a2, flip), x3 = _mm256_xor_si256(a3, flip);
+    __m256i c0 = _mm256_setzero_si256(), c1 = c0, c2 = c0, c3 = c0;
+    if (n <= 12) {   /* a record's dozen values: three vectors */
+        COUNT_BELOW_AVX2(3)
+    } else {
+        COUNT_BELOW_AVX2(4)
+    }
+    _mm256_storeu_si256((__m256i *)rank, c0);
+    _mm256_storeu_si256((__m256i *)(rank + 4), c1);
+    _mm256_storeu_si256((__m256i *)(rank + 8), c2);
+    _mm256_storeu_si256((__m256i *)(rank + 12), c3);
+    uint32_t taken = 0;
+    for (size_t i = 0; i < n; i++) {
+        v[rank[i]] = vals[i];
+        taken |= (uint32_t)1 << rank[i];
+    }
+    if (taken == ((uint32_t)1 << n) - 1) return n;
+    size_t m = 0;   /* m never passes the rank it reads: compacted in place */
+    for (; taken; taken &= taken - 1) v[m++] = v[__builtin_ctz(taken)];
+    return m;
+}
+
+bool pt_sort_vector_supported(void) { return __builtin_cpu_supports("avx2"); }
+
+size_t pt_sort_distinct(uint64_t *v, size_t n, bool vector)
+{
+    if (vector && n <= PT_SORT_VECTOR_MAX) return sort_distinct_avx2(v, n);
+    return sort_distinct_scalar(v, n);
 }
 
 /* ---- the shape cache ---------------------------------------------------------------- */

@@ -76,7 +76,7 @@ static const uint64_t pt_class_bit64[64] = {PT_BIT16(0), PT_BIT16(16), PT_BIT16(
 /* The same from a table of classes (a quarter of the cache lines of the one above). The
  * bit of a class is loaded, not shifted: x86 shifts only by cl, and `1 << x` cost a move,
  * a move to cl and the shift (5.75 instructions a byte, now under 4), 8 bytes a step. */
-static inline uint64_t pt_class_mask8(const uint8_t cls[256], const char *str, size_t n)
+static inline __attribute__((always_inline)) uint64_t pt_class_mask8(const uint8_t cls[256], const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
     const uint64_t *bit = pt_class_bit64;
@@ -165,6 +165,14 @@ typedef struct {
 int pt_literal_index_add(pt_literal_index *x, const char *s, size_t n);
 /* Bit id of found: literal id occurs in v[0..n). */
 void pt_literal_index_find(const pt_literal_index *x, const char *v, size_t n, uint64_t found[4]);
+
+/* Sort v[0..n) and drop repeated values in place; returns how many are left. vector:
+ * with AVX2 (pt_sort_vector_supported), n <= PT_SORT_VECTOR_MAX by ranks, without a
+ * branch on the values (a record's fingerprint sorts a dozen hashes); the same result
+ * either way. */
+#define PT_SORT_VECTOR_MAX 16
+size_t pt_sort_distinct(uint64_t *v, size_t n, bool vector);
+bool pt_sort_vector_supported(void);
 
 /* The shape cache: (key context id, class mask, length key and the class of the first
  * byte, as len | class << 24) -> candidate items (see shape_length in scanner.c).

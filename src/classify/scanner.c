@@ -19,7 +19,10 @@
  * check at run time: the first byte, a run such as "18 bytes of [0-9Xx] in a row", a
  * walk over the field's tokens (of each alternative of a regex such as the card one,
  * whose alternatives are much tighter than their union), or one of its literals
- * ("身份证号") in the field. Only then PCRE2 JIT. The reference mode (tests) skips all of it. Each regex match is then
+ * ("身份证号") in the field. Only then PCRE2 JIT. The reference mode (tests) skips all of it.
+ * A column that makes thousands of shapes (e-mail addresses) is "wide": its next field's
+ * byte classes are taken one field early and its shape slot prefetched (look_ahead),
+ * since those slots are rarely in the cache. Each regex match is then
  * ignored (it overlaps a match of a pattern it yields to), rejected (masked copy, failed
  * validator) or accepted: counted, its category bit set, its normalized value hashed
  * into the record's fingerprint, and considered as the record's subject (the lowest
@@ -27,7 +30,8 @@
  *
  * The fingerprint is XXH3-128 over the sorted, de-duplicated 64-bit hashes of
  * (category, normalized value): the same information in another column order is the
- * same piece (SPEC 1, distinct).
+ * same piece (SPEC 1, distinct). The sort is pt_sort_distinct (fastpath.c): by rank with
+ * vector compares, no branch on the (random) hashes.
  */
 #include "fastpath.h"
 
@@ -101,8 +105,14 @@ typedef struct {
      * cs_gen: the same address then holds the same name, and a field costs no compare */
     const char *ptr;
     uint32_t ptr_gen;
+    /* fields of this key that missed the shape cache: from WIDE_MISSES on the column is
+     * wide (an e-mail column makes tens of thousands of shapes) and its field's shape
+     * slot is prefetched a field ahead (look_ahead) */
+    uint32_t shape_misses;
     char key[COLUMN_KEY_MAX];
 } column_slot;
+
+#define WIDE_MISSES 256
 
 /* The column (in the scanner's column table) of field number i of the last records,
  * by the field's key bytes: valid while gen is the scanner's cs_gen (one table). */
@@ -223,10 +233,18 @@ struct pt_scanner {
     key_ctx uncached;
     uint32_t key_gen;              /* bumped when the key cache is cleared */
     column_slot *key_slot;         /* the slot holding the field's key (column_context), or NULL */
+    /* look_ahead's last two fields (NULL: none), their contexts and class masks: the
+     * next field's and the one after it */
+    const pt_field *ahead_field[2];
+    const key_ctx *ahead_ctx[2];
+    uint64_t ahead_bytes[2];
+    unsigned ahead_last;
+    uint64_t wide_cols;            /* bit i: columns[i] is wide (COLUMNS is 64) */
     column_slot columns[COLUMNS];
     /* per record */
     uint64_t *elems;
     size_t n_elems, cap_elems;
+    bool sort_vector;              /* fingerprint sorts with AVX2 (not in the reference mode) */
     accepted_span *spans;          /* claimed (accepted or rejected) matches of the field */
     size_t n_spans, cap_spans;
     char *norm;                    /* normalized value scratch */
@@ -803,6 +821,7 @@ pt_scanner *pt_scanner_new(const pt_patterns *ps, const pt_policy *pol)
     s->shape_scratch = pt_xcalloc(ps->n ? ps->n : 1, sizeof *s->shape_scratch);
     s->cap_elems = 64;
     s->elems = pt_xmalloc(s->cap_elems * sizeof *s->elems);
+    s->sort_vector = pt_sort_vector_supported();
     s->cap_spans = 16;
     s->spans = pt_xmalloc(s->cap_spans * sizeof *s->spans);
     s->cap_norm = 1024;
@@ -1057,6 +1076,8 @@ static const key_ctx *column_context(pt_scanner *s, const pt_field *f, size_t co
     c->gen = s->key_gen;
     c->len = (uint32_t)f->key_len;
     c->stat_gen = 0;
+    c->shape_misses = 0;
+    s->wide_cols &= ~((uint64_t)1 << col);
     c->ptr = f->key;
     c->ptr_gen = s->cs_gen;
     memcpy(c->key, f->key, f->key_len);
@@ -1587,6 +1608,8 @@ static size_t shape_items(pt_scanner *s, const key_ctx *ctx, uint64_t m, size_t 
     }
     const pt_shape_slot *hit = pt_shape_find(&s->shapes, ctx->id, m, key, &slot);
     if (hit) return pt_shape_items(&s->shapes, hit, items);
+    if (s->key_slot && ++s->key_slot->shape_misses == WIDE_MISSES)
+        s->wide_cols |= (uint64_t)1 << (s->key_slot - s->columns);
     if (__builtin_expect(s->shapes.slots == no_shapes, 0)) {   /* the first miss: make them */
         shape_caches_make(s);
         pt_shape_find(&s->shapes, ctx->id, m, key, &slot);
@@ -1911,7 +1934,12 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
     const key_ctx *ctx = column_context(s, f, col);
     if (s->cstats) note_column(s, f, col);
     if (n < ctx->min_length && !s->reference) return;   /* too short for every candidate */
-    uint64_t bytes = pt_class_mask8(ctx->cls, v, n);   /* as ctx's checks see it */
+    uint64_t bytes;   /* as ctx's checks see it */
+    unsigned a = f == s->ahead_field[1];
+    if (f == s->ahead_field[a] && ctx == s->ahead_ctx[a])
+        bytes = s->ahead_bytes[a];
+    else
+        bytes = pt_class_mask8(ctx->cls, v, n);
     s->n_spans = 0;
     s->field_runs_known = false;
     s->field_lits_known = false;
@@ -1929,42 +1957,48 @@ static void classify_field(pt_scanner *s, const pt_field *f, size_t col)
         run_items(s, items, k, bytes, v, n, false);
 }
 
-/* ---- the record ---------------------------------------------------------------------- */
-
-static int cmp_u64(const void *a, const void *b)
+/* Field f (number col) of a wide column (column_slot.shape_misses), the next one to be
+ * classified: its class mask, kept for classify_field, and a prefetch of the shape slot
+ * it will look up. A slot of a wide column is as good as never in the cache (2 MiB of
+ * them), and its load was the costliest of the scanner; it now has a field's work to
+ * arrive in. Only reads the column slot (the key is the one seen there last, or nothing
+ * is done), so classify_field finds the same context. Any address will do: the lookup
+ * itself is made again, and the cache may grow before it. */
+static __attribute__((noinline)) void look_ahead(pt_scanner *s, const pt_field *f, size_t col)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* A record has a handful of accepted values: insertion sort beats qsort's calls. */
-static void sort_u64(uint64_t *v, size_t n)
-{
-    if (n > 32) {
-        qsort(v, n, sizeof *v, cmp_u64);
+    if (!f->key || !s->pf->any_header) return;
+    const column_slot *c = &s->columns[col];
+    if (c->gen != s->key_gen || c->len != f->key_len ||
+        !((s->stable_keys && c->ptr == f->key && c->ptr_gen == s->cs_gen) ||
+          same_bytes(c->key, f->key, f->key_len)))
         return;
+    const key_ctx *ctx = c->ctx;
+    const char *v = f->val;
+    size_t n = f->val_len;
+    if (!v || n == 0 || !ctx->id) return;
+    if (pt_field_may_need_trim(v, n)) {
+        pt_field_trim(&v, &n);
+        if (n == 0) return;
     }
-    if (n < 2) return;
-    size_t least = 0;   /* first, so that it ends every shift: no bound in the inner loop */
-    for (size_t i = 1; i < n; i++)
-        if (v[i] < v[least]) least = i;
-    uint64_t t = v[0];
-    v[0] = v[least];
-    v[least] = t;
-    for (size_t i = 2; i < n; i++) {
-        uint64_t x = v[i];
-        size_t j = i;
-        for (; v[j - 1] > x; j--) v[j] = v[j - 1];
-        v[j] = x;
-    }
+    if (n < ctx->min_length) return;
+    uint64_t bytes = pt_class_mask8(ctx->cls, v, n);
+    unsigned a = s->ahead_last ^= 1;   /* the older entry's field is done */
+    s->ahead_field[a] = f;
+    s->ahead_ctx[a] = ctx;
+    s->ahead_bytes[a] = bytes;
+    size_t rep;
+    uint32_t key = shape_length(ctx, n, &rep) | (uint32_t)ctx->cls[(unsigned char)v[0]] << 24 |
+                   (uint32_t)s->skip_set << 30;
+    __builtin_prefetch(&s->shapes.slots[pt_shape_hash(ctx->id, bytes, key, s->shapes.n_slots)]);
 }
+
+/* ---- the record ---------------------------------------------------------------------- */
 
 static void fingerprint(pt_scanner *s, uint64_t fp[2])
 {
-    sort_u64(s->elems, s->n_elems);
-    size_t m = 0;
-    for (size_t i = 0; i < s->n_elems; i++)
-        if (m == 0 || s->elems[i] != s->elems[m - 1]) s->elems[m++] = s->elems[i];
+    /* the reference mode sorts without vectors: the tests comparing the two modes
+     * compare the two sorts too */
+    size_t m = pt_sort_distinct(s->elems, s->n_elems, s->sort_vector && !s->reference);
     XXH128_hash_t h = XXH3_128bits(s->elems, m * sizeof *s->elems);
     fp[0] = h.low64;
     fp[1] = h.high64;
@@ -2030,8 +2064,15 @@ void pt_scanner_classify(pt_scanner *s, const pt_record *rec, pt_record_class *o
         for (size_t w = 0; w < s->words; w++) s->rec_passed[w] = 0;
     /* a field's column is its position in the record, empty fields counted: by index
      * alone, a field after an empty one would be taken for its neighbour's column */
-    for (size_t i = 0; rec && i < rec->n; i++)
+    s->ahead_field[0] = s->ahead_field[1] = NULL;   /* the fields array is the next record's too */
+    for (size_t i = 0; rec && i < rec->n; i++) {
+        if (i + 1 < rec->n) {
+            size_t next = i + 1 + rec->fields[i + 1].empty_before;
+            if (next < COLUMNS && ((s->wide_cols >> next) & 1) && !s->reference)
+                look_ahead(s, &rec->fields[i + 1], next);
+        }
         classify_field(s, &rec->fields[i], i + rec->fields[i].empty_before);
+    }
     if (s->n_pending) settle_pending(s);
     memset(out, 0, sizeof *out);
     out->categories = s->categories;

@@ -1211,6 +1211,57 @@ static void test_field_scans_agree_with_pcre2(void)
     pcre2_match_data_free(md);
 }
 
+/* A record's value hashes, sorted and distinct: by hand, then random lists (with
+ * repeats, and values about the sign bit, which the vector sort flips) against qsort and
+ * a pass that drops repeats. The vector sort is checked only where AVX2 runs. */
+static int by_value(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void test_sort_distinct(void)
+{
+    const uint64_t top = (uint64_t)1 << 63;
+    bool vector = pt_sort_vector_supported();
+    for (int vec = 0; vec <= (int)vector; vec++) {
+        /* 7 values, 2 repeated: 5 left, in unsigned order (top is above top - 1) */
+        uint64_t v[7] = {top, 5, UINT64_MAX, top - 1, 5, 0, UINT64_MAX};
+        const uint64_t want[5] = {0, 5, top - 1, top, UINT64_MAX};
+        size_t m = pt_sort_distinct(v, 7, vec);
+        CHECK(m == 5);
+        CHECK(memcmp(v, want, sizeof want) == 0);
+        uint64_t one[1] = {42};
+        CHECK(pt_sort_distinct(one, 1, vec) == 1 && one[0] == 42);
+        CHECK(pt_sort_distinct(one, 0, vec) == 0);
+    }
+    static const uint64_t pool[] = {0, 1, 2, (uint64_t)1 << 63, ((uint64_t)1 << 63) - 1,
+                                    ((uint64_t)1 << 63) + 1, UINT64_MAX, UINT64_MAX - 1};
+    for (int r = 0; r < 20000; r++) {
+        size_t n = (size_t)rnd(41);   /* past PT_SORT_VECTOR_MAX and past 32 (qsort) */
+        uint64_t v[40], want[40];
+        for (size_t k = 0; k < n; k++) {
+            unsigned how = rnd(4);
+            v[k] = how == 0 ? pool[rnd(sizeof pool / sizeof pool[0])]
+                 : how == 1 && k ? v[rnd((unsigned)k)]   /* a repeat */
+                 : (uint64_t)rnd(1u << 30) << 34 ^ (uint64_t)rnd(1u << 30);
+        }
+        memcpy(want, v, n * sizeof *v);
+        qsort(want, n, sizeof *want, by_value);
+        size_t m = 0;
+        for (size_t k = 0; k < n; k++)
+            if (m == 0 || want[k] != want[m - 1]) want[m++] = want[k];
+        for (int vec = 0; vec <= (int)vector; vec++) {
+            uint64_t got[40];
+            memcpy(got, v, n * sizeof *v);
+            size_t g = pt_sort_distinct(got, n, vec);
+            if (g != m || memcmp(got, want, m * sizeof *got) != 0)
+                printf("#   n %zu vector %d: %zu of %zu distinct\n", n, vec, g, m);
+            CHECK(g == m && memcmp(got, want, m * sizeof *got) == 0);
+        }
+    }
+}
+
 int main(void)
 {
     char err[512];
@@ -1240,6 +1291,7 @@ int main(void)
     RUN(test_fullwidth_digit_mobile);
     RUN(test_ascii_variants_agree);
     RUN(test_field_scans_agree_with_pcre2);
+    RUN(test_sort_distinct);
     pt_patterns_free(&ps);
     pt_policy_free(&pol);
     return CHECK_DONE();
