@@ -124,6 +124,11 @@ bool pt_source_digests(pt_source *s, char md5_hex[33], char sha256_hex[65]);
  * input that ends before the file does; its reader still reads the text before it).
  * pt_source_digests then returns false. */
 void pt_source_stop_digests(pt_source *s);
+/* The whole raw input, not hashed yet, for the caller to hash (and free): a plain input
+ * that the source's first reads took whole (at most 64 KiB or so), once its text has all
+ * been read (pt_source_read gave 0). NULL otherwise, or after a read error. Its hashes are
+ * then the caller's: pt_source_digests returns false. */
+uint8_t *pt_source_take_raw(pt_source *s, size_t *len);
 
 /* Raw bytes consumed so far (compressed bytes for gzip): the input's "bytes" in the
  * report once the source is exhausted, and the progress numerator. */

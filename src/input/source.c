@@ -11,6 +11,10 @@
  * validated in place: the one per-byte cost of the fast path. Anything that is not valid
  * (rare) is moved back into [pending] for the replacing decoder.
  *
+ * Custody hashes are of the raw bytes as read. Those of the first reads are held back
+ * (hash_unless_whole): when they are the whole plain input, the caller may take them to
+ * hash on another thread (pt_source_take_raw).
+ *
  * Memory is bounded: two 256 KiB buffers, zlib's window and iconv's state, whatever the
  * size of the input.
  */
@@ -31,7 +35,10 @@
 
 struct pt_source {
     pt_raw_input raw;
-    pt_digest *digest;   /* of every raw byte read; NULL once stopped (pt_source_stop_digests) */
+    pt_digest *digest;   /* of every raw byte read; NULL once stopped (pt_source_stop_digests)
+                            or handed out (pt_source_take_raw) */
+    bool hold;           /* the raw bytes read are not hashed yet: all of them are still in
+                            pending[0, len) or zin[0, zlen) (see hash_held) */
     pt_errlist *errs;
     pt_errlist own_errs; /* used when the caller passed no list */
     pt_source_options opt;
@@ -76,7 +83,7 @@ static size_t read_raw(pt_source *s, uint8_t *buf, size_t want)
         ssize_t n = s->raw.read(s->raw.ctx, buf, want);
         if (n > 0) {
             s->bytes_in += (uint64_t)n;
-            if (s->digest) pt_digest_update(s->digest, buf, (size_t)n);
+            if (s->digest && !s->hold) pt_digest_update(s->digest, buf, (size_t)n);
             return (size_t)n;
         }
         if (n < 0 && errno == EINTR) continue;
@@ -316,6 +323,24 @@ static void skip_if_binary(pt_source *s)
     s->finished = true;
 }
 
+/* The raw bytes read while held, hashed now: from here on read_raw hashes as it reads. */
+static void hash_held(pt_source *s, const uint8_t *p, size_t n)
+{
+    if (!s->hold) return;
+    s->hold = false;
+    if (s->digest) pt_digest_update(s->digest, p, n);
+}
+
+/* The first reads are held unhashed (read_raw): an input that they read whole, plain,
+ * stays so until pt_source_take_raw hands it to a thread that hashes it (a worker, in
+ * parallel, where this thread would hash file after file) or pt_source_digests hashes it.
+ * gzip's first bytes are in zin, which inflating overwrites: hashed at once. */
+static void hash_unless_whole(pt_source *s)
+{
+    if (s->comp == PT_COMP_GZIP) hash_held(s, s->zin, s->zlen);
+    else if (!(s->raw_eof && s->len == s->bytes_in)) hash_held(s, s->pending, s->len);
+}
+
 pt_source *pt_source_open_raw(const pt_raw_input *raw, const pt_source_options *opt,
                              pt_errlist *errs)
 {
@@ -328,12 +353,15 @@ pt_source *pt_source_open_raw(const pt_raw_input *raw, const pt_source_options *
     if (opt) s->opt = *opt;
     else pt_source_options_default(&s->opt);
 
+    s->hold = true;
     detect_compression(s);
+    if (s->comp == PT_COMP_GZIP) hash_unless_whole(s);
     if (s->read_failed && s->bytes_in == 0) { /* nothing at all could be read */
         pt_source_close(s);
         return NULL;
     }
     choose_encoding(s, s->opt.encoding);
+    hash_unless_whole(s);   /* plain: pending[0, len) is every byte read (pos moved by a BOM only) */
     skip_if_binary(s);
     return s;
 }
@@ -441,11 +469,27 @@ void pt_source_stop_digests(pt_source *s)
 {
     pt_digest_free(s->digest);
     s->digest = NULL;
+    s->hold = false;
+}
+
+/* Only a finished plain source can still hold: pending is never written after its end. */
+uint8_t *pt_source_take_raw(pt_source *s, size_t *len)
+{
+    if (!s->hold || !s->digest || !s->finished || s->read_failed || s->comp != PT_COMP_NONE)
+        return NULL;
+    uint8_t *raw = s->pending;
+    *len = s->len;
+    s->pending = NULL;
+    s->pos = s->len = 0;
+    s->hold = false;
+    pt_source_stop_digests(s);
+    return raw;
 }
 
 bool pt_source_digests(pt_source *s, char md5_hex[33], char sha256_hex[65])
 {
     if (!s->digest) return false;
+    hash_held(s, s->pending, s->len);
     uint8_t *buf = s->raw_eof ? NULL : pt_xmalloc(READ_CHUNK);   /* a small file: read whole */
     while (!s->raw_eof) {   /* the rest, hashed only: bytes_in keeps what was scanned */
         ssize_t n = s->raw.read(s->raw.ctx, buf, READ_CHUNK);

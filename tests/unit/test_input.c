@@ -985,6 +985,98 @@ static void test_utf16_more_surrogates(void)
     pt_errlist_free(&errs);
 }
 
+/* ---- custody hashes held back for another thread (pt_source_take_raw) ---- */
+
+/* Open over memory, read all the text (or none), then take the raw bytes if offered. */
+static uint8_t *drain_and_take(pt_memory_input *m, pt_source **out, const void *data,
+                               size_t n, bool drain, size_t *raw_len)
+{
+    pt_raw_input raw = pt_raw_memory(m, data, n);
+    pt_source *s = pt_source_open_raw(&raw, NULL, NULL);
+    char buf[4096];
+    while (drain && pt_source_read(s, buf, sizeof buf) > 0) {}
+    *out = s;
+    *raw_len = 0;
+    return pt_source_take_raw(s, raw_len);
+}
+
+static void test_take_raw_of_small_inputs(void)
+{
+    pt_memory_input m;
+    pt_source *s;
+    size_t len;
+    char md5[33], sha[65];
+    /* read whole by the first read, text all read: the bytes as read, a BOM included,
+     * and the source has no hashes left to give */
+    const char *bom = "\xEF\xBB\xBF" "a,b\n";
+    uint8_t *raw = drain_and_take(&m, &s, bom, 7, true, &len);
+    CHECK(raw != NULL);
+    CHECK_EQ(len, 7);
+    CHECK(raw && memcmp(raw, bom, 7) == 0);
+    CHECK(!pt_source_digests(s, md5, sha));
+    free(raw);
+    pt_source_close(s);
+    /* not taken: the source hashes them itself. "abc" and "" are the test vectors of
+     * RFC 1321 (MD5) and FIPS 180-2 (SHA-256) */
+    pt_raw_input r = pt_raw_memory(&m, "abc", 3);
+    s = pt_source_open_raw(&r, NULL, NULL);
+    CHECK(pt_source_digests(s, md5, sha));
+    CHECK_STR(md5, "900150983cd24fb0d6963f7d28e17f72");
+    CHECK_STR(sha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    pt_source_close(s);
+    /* the text not read yet: not offered, and the hashes are still the source's */
+    CHECK(drain_and_take(&m, &s, "abc", 3, false, &len) == NULL);
+    CHECK(pt_source_digests(s, md5, sha));
+    CHECK_STR(md5, "900150983cd24fb0d6963f7d28e17f72");
+    pt_source_close(s);
+    /* empty: offered with no bytes (their hashes are those of nothing) */
+    raw = drain_and_take(&m, &s, "", 0, true, &len);
+    CHECK(raw != NULL);
+    CHECK_EQ(len, 0);
+    free(raw);
+    pt_source_close(s);
+    r = pt_raw_memory(&m, "", 0);
+    s = pt_source_open_raw(&r, NULL, NULL);
+    while (pt_source_read(s, (char *)md5, sizeof md5) > 0) {}
+    CHECK(pt_source_digests(s, md5, sha));
+    CHECK_STR(md5, "d41d8cd98f00b204e9800998ecf8427e");
+    CHECK_STR(sha, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    pt_source_close(s);
+}
+
+static void test_take_raw_refused_when_not_whole(void)
+{
+    pt_memory_input m;
+    pt_source *s;
+    size_t len;
+    char md5[33], sha[65];
+    /* a million "a" (FIPS 180-2's long vector) is more than the first reads take: the
+     * source hashes as it reads, from its first byte */
+    size_t n = 1000000;
+    char *big = malloc(n);
+    memset(big, 'a', n);
+    CHECK(drain_and_take(&m, &s, big, n, true, &len) == NULL);
+    CHECK(pt_source_digests(s, md5, sha));
+    CHECK_STR(md5, "7707d6ae4e027c70eea2a935c2296f21");
+    CHECK_STR(sha, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    pt_source_close(s);
+    free(big);
+    /* gzip: its first bytes are hashed at once (inflating overwrites them) */
+    size_t gz_len;
+    void *gz = gzip_member("abc\n", 4, &gz_len);
+    CHECK(drain_and_take(&m, &s, gz, gz_len, true, &len) == NULL);
+    CHECK(pt_source_digests(s, md5, sha));
+    pt_digest *d = pt_digest_new();
+    char want_md5[33], want_sha[65];
+    pt_digest_update(d, gz, gz_len);
+    pt_digest_final(d, want_md5, want_sha);
+    pt_digest_free(d);
+    CHECK_STR(md5, want_md5);
+    CHECK_STR(sha, want_sha);
+    pt_source_close(s);
+    free(gz);
+}
+
 int main(void)
 {
     RUN(test_names);
@@ -1022,5 +1114,7 @@ int main(void)
     RUN(test_control_density_exact);
     RUN(test_scan_binary_option);
     RUN(test_utf16_more_surrogates);
+    RUN(test_take_raw_of_small_inputs);
+    RUN(test_take_raw_refused_when_not_whole);
     return CHECK_DONE();
 }
