@@ -81,8 +81,9 @@ typedef struct {
 } note_match;
 
 typedef struct {
-    char *buf;
-    size_t cap, len;
+    char *buf;                 /* the text: alloc, or past a header left in front of it */
+    size_t cap, len;           /* cap: from buf to the allocation's end */
+    char *alloc;               /* the buffer's allocation (see skip_header) */
     bool small;                /* from the small pool (see make_pool) */
     pt_chunk_view view;
     input_ctx *in;
@@ -741,10 +742,28 @@ typedef struct {
 static void ensure_cap(chunk *c, size_t want)
 {
     if (c->cap >= want) return;
-    size_t cap = c->cap ? c->cap : 4096;
-    while (cap < want) cap *= 2;
-    c->buf = pt_xrealloc(c->buf, cap);
-    c->cap = cap;
+    size_t skipped = (size_t)(c->buf - c->alloc);
+    size_t cap = c->cap + skipped ? c->cap + skipped : 4096;
+    while (cap < skipped + want) cap *= 2;
+    c->alloc = pt_xrealloc(c->alloc, cap);
+    c->buf = c->alloc + skipped;
+    c->cap = cap - skipped;
+}
+
+/* The text starts n bytes further on, in the same allocation: a header is stepped over,
+ * not moved out of the way (a copy of each small file's text on the reader). */
+static void skip_header(chunk *c, size_t n)
+{
+    c->buf += n;
+    c->cap -= n;
+    c->len -= n;
+}
+
+/* The whole allocation for the next text (take_chunk). */
+static void unskip(chunk *c)
+{
+    c->cap += (size_t)(c->buf - c->alloc);
+    c->buf = c->alloc;
 }
 
 /* Read until the chunk holds at least want bytes or the input ends. The source never
@@ -770,11 +789,12 @@ static chunk *take_chunk(reader *rd)
     if (!c) c = pt_queue_pop(&s->pool);
     size_t target = c->small ? SMALL_CHUNK : s->chunk_target;
     c->len = 0;
+    unskip(c);
     /* a buffer grown for one long record goes back to the usual size, so that a few long
      * records cannot leave every pooled buffer at the record cap */
     if (c->cap > 4 * (target + READ_SLACK)) {
-        free(c->buf);
-        c->buf = NULL;
+        free(c->alloc);
+        c->alloc = c->buf = NULL;
         c->cap = 0;
     }
     ensure_cap(c, rd->carry_len + target + READ_SLACK);
@@ -896,8 +916,7 @@ static void detect_layout(reader *rd, chunk *c)
     size_t skip = pt_detect_header(&rd->dialect, c->buf, n, whole, o->header, &rd->in->header);
     if (skip > c->len) skip = c->len;
     rd->in->lines_before = count_newlines(c->buf, skip);   /* the header's lines */
-    memmove(c->buf, c->buf + skip, c->len - skip);
-    c->len -= skip;
+    skip_header(c, skip);
     rd->offset = skip;
     columns_sample(rd, c);
 }
@@ -1225,7 +1244,7 @@ static void free_chunks(pt_queue *q)
     chunk *c;
     pt_queue_close(q);
     while ((c = pt_queue_pop(q)) != NULL) {
-        free(c->buf);
+        free(c->alloc);
         free(c->fps);
         free(c->subjects);
         free(c->key_scratch);
