@@ -129,6 +129,10 @@ void pt_source_stop_digests(pt_source *s);
  * been read (pt_source_read gave 0). NULL otherwise, or after a read error. Its hashes are
  * then the caller's: pt_source_digests returns false. */
 uint8_t *pt_source_take_raw(pt_source *s, size_t *len);
+/* The same bytes before any text is read, when they are the text as pt_source_read would
+ * give it (plain UTF-8, valid throughout, no BOM): the caller's buffer (cap bytes, to free)
+ * holds text and raw input at once, and the source is at its end. NULL otherwise. */
+uint8_t *pt_source_take_text(pt_source *s, size_t *len, size_t *cap);
 
 /* Raw bytes consumed so far (compressed bytes for gzip): the input's "bytes" in the
  * report once the source is exhausted, and the progress numerator. */

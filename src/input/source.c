@@ -472,11 +472,10 @@ void pt_source_stop_digests(pt_source *s)
     s->hold = false;
 }
 
-/* Only a finished plain source can still hold: pending is never written after its end. */
-uint8_t *pt_source_take_raw(pt_source *s, size_t *len)
+/* pending, held whole, handed out with its hashes. */
+static uint8_t *give_held(pt_source *s, size_t *len)
 {
-    if (!s->hold || !s->digest || !s->finished || s->read_failed || s->comp != PT_COMP_NONE)
-        return NULL;
+    if (!s->hold || !s->digest || s->read_failed || s->comp != PT_COMP_NONE) return NULL;
     uint8_t *raw = s->pending;
     *len = s->len;
     s->pending = NULL;
@@ -484,6 +483,26 @@ uint8_t *pt_source_take_raw(pt_source *s, size_t *len)
     s->hold = false;
     pt_source_stop_digests(s);
     return raw;
+}
+
+/* Only a finished plain source can still hold: pending is never written after its end. */
+uint8_t *pt_source_take_raw(pt_source *s, size_t *len)
+{
+    return s->finished ? give_held(s, len) : NULL;
+}
+
+/* The decoder would copy pending as it is: plain UTF-8, no BOM (pos 0), all of it vouched
+ * for by the encoding guess, nothing read out yet. */
+uint8_t *pt_source_take_text(pt_source *s, size_t *len, size_t *cap)
+{
+    if (s->finished || s->skipped || s->enc != PT_ENC_UTF8 || s->pos != 0 || s->len == 0 ||
+        s->vouched != s->len)
+        return NULL;
+    uint8_t *text = give_held(s, len);
+    if (!text) return NULL;
+    *cap = PENDING_CAP;
+    s->finished = true;   /* pt_source_read gives nothing more */
+    return text;
 }
 
 bool pt_source_digests(pt_source *s, char md5_hex[33], char sha256_hex[65])

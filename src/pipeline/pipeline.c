@@ -114,6 +114,7 @@ typedef struct {
     pt_colstats *cols;         /* its column counts and doubt (when in->cols) */
     uint8_t *raw;              /* the input's raw bytes, for its worker to hash (hand_raw) */
     size_t raw_len;
+    bool raw_in_buf;           /* ... which are alloc[0, raw_len): its text (take_text) */
 } chunk;
 
 typedef struct {
@@ -585,13 +586,14 @@ static void give_prepared(pt_scan *s, chunk *c)
  * writes them into the input's result, which the reader leaves alone. */
 static void hash_raw(worker *w, chunk *c)
 {
-    if (!c->raw) return;
+    if (!c->raw && !c->raw_in_buf) return;
     if (!w->digest) w->digest = pt_digest_new();
-    pt_digest_update(w->digest, c->raw, c->raw_len);
+    pt_digest_update(w->digest, c->raw ? c->raw : (const uint8_t *)c->alloc, c->raw_len);
     pt_digest_final(w->digest, c->in->res->md5, c->in->res->sha256);
     pt_digest_reset(w->digest);
     free(c->raw);
     c->raw = NULL;
+    c->raw_in_buf = false;
 }
 
 static void classify_chunk(worker *w, chunk *c)
@@ -730,7 +732,10 @@ typedef struct {
     uint64_t offset;        /* decoded-text offset of the next chunk */
     bool eof;
     bool small;             /* a small input (SMALL_INPUT): a small chunk if one is free */
-    bool raw_handed;        /* its custody hashes are its last chunk's worker's (hand_raw) */
+    bool raw_handed;        /* its custody hashes are written already or by its last
+                               chunk's worker (hand_raw) */
+    chunk *text_chunk;      /* the chunk that took the source's buffer (take_text) */
+    size_t text_raw_len;    /* its raw bytes: alloc[0, text_raw_len) */
     size_t carry_len;
     /* a part of a split input (pt_input_attrs): the nominal offsets of its start and end
      * (UINT64_MAX: the end of the text); both 0 and UINT64_MAX for a whole input */
@@ -771,9 +776,29 @@ static void unskip(chunk *c)
  * returns 0 for a tiny buffer: always offer it READ_SLACK bytes more than needed, and
  * take only a 0 from a buffer that large as the end of the input. */
 #define READ_SLACK 64
+
+/* A small input's whole text, as the source holds it (pt_source_take_text): the empty
+ * small chunk takes the source's buffer for its own, so the text is not copied, and
+ * the same bytes are the raw input that its worker hashes (hand_raw). */
+static bool take_text(reader *rd, chunk *c)
+{
+    if (!rd->small || !c->small || c->len || rd->offset || rd->is_part) return false;
+    size_t len, cap;
+    uint8_t *text = pt_source_take_text(rd->src, &len, &cap);
+    if (!text) return false;
+    free(c->alloc);
+    c->alloc = c->buf = (char *)text;
+    c->cap = cap;   /* len is under SMALL_INPUT: READ_SLACK to spare */
+    c->len = len;
+    rd->eof = true;
+    rd->text_chunk = c;
+    rd->text_raw_len = len;
+    return true;
+}
+
 static void fill(reader *rd, chunk *c, size_t want)
 {
-    if (rd->eof) return;   /* all is in: no room to make */
+    if (rd->eof || take_text(rd, c)) return;   /* all is in: no room to make */
     ensure_cap(c, want + READ_SLACK);
     while (!rd->eof && c->len < want) {
         size_t n = pt_source_read(rd->src, c->buf + c->len, c->cap - c->len);
@@ -835,8 +860,24 @@ static void dispatch(reader *rd, chunk *c, size_t len, const pt_sql_table *table
 static void hand_raw(reader *rd, chunk *c)
 {
     if (rd->is_part) return;
-    c->raw = pt_source_take_raw(rd->src, &c->raw_len);
-    rd->raw_handed = c->raw != NULL;
+    if (c == rd->text_chunk) {
+        c->raw_in_buf = true;
+        c->raw_len = rd->text_raw_len;
+    } else {
+        c->raw = pt_source_take_raw(rd->src, &c->raw_len);
+    }
+    rd->raw_handed = c->raw || c->raw_in_buf;
+}
+
+/* The text chunk's raw bytes, hashed here: it is not the input's last chunk (or holds no
+ * record), and its buffer may be refilled once it is committed (or given back). */
+static void hash_text_here(reader *rd, chunk *c)
+{
+    pt_digest *d = pt_digest_new();
+    pt_digest_update(d, c->alloc, rd->text_raw_len);
+    pt_digest_final(d, rd->in->res->md5, rd->in->res->sha256);
+    pt_digest_free(d);
+    rd->raw_handed = true;
 }
 
 /* Where to cut a buffer that holds no record boundary and has reached the record cap:
@@ -1015,6 +1056,7 @@ static void read_chunks(reader *rd)
         }
         keep_carry(rd, c->buf + cut, part_ends ? 0 : c->len - cut);
         bool last = part_ends || (rd->eof && rd->carry_len == 0);
+        if (c == rd->text_chunk && !(cut && last)) hash_text_here(rd, c);
         if (cut) {
             if (last) hand_raw(rd, c);
             dispatch(rd, c, cut, tables);

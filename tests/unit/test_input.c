@@ -1077,6 +1077,40 @@ static void test_take_raw_refused_when_not_whole(void)
     free(gz);
 }
 
+static void test_take_text_only_when_unchanged(void)
+{
+    pt_memory_input m;
+    char buf[64], md5[33], sha[65];
+    size_t len, cap;
+    /* valid UTF-8 (张 = E5 BC A0), nothing read yet: the text is the raw input */
+    const char *text = "name\n\xE5\xBC\xA0\n";
+    pt_raw_input r = pt_raw_memory(&m, text, strlen(text));
+    pt_source *s = pt_source_open_raw(&r, NULL, NULL);
+    uint8_t *got = pt_source_take_text(s, &len, &cap);
+    CHECK(got != NULL);
+    CHECK_EQ(len, strlen(text));
+    CHECK(cap >= len + 64);
+    CHECK(got && memcmp(got, text, len) == 0);
+    CHECK_EQ(pt_source_read(s, buf, sizeof buf), 0);   /* at its end */
+    CHECK(!pt_source_digests(s, md5, sha));            /* the hashes are the taker's */
+    CHECK_EQ(pt_source_bytes_in(s), strlen(text));
+    free(got);
+    pt_source_close(s);
+    /* not when decoding changes the bytes (a BOM, an invalid byte), nor once read from */
+    const char *changed[] = {"\xEF\xBB\xBF" "a\n", "a\xFF" "b\n"};
+    for (size_t i = 0; i < 2; i++) {
+        r = pt_raw_memory(&m, changed[i], strlen(changed[i]));
+        s = pt_source_open_raw(&r, NULL, NULL);
+        CHECK(pt_source_take_text(s, &len, &cap) == NULL);
+        pt_source_close(s);
+    }
+    r = pt_raw_memory(&m, text, strlen(text));
+    s = pt_source_open_raw(&r, NULL, NULL);
+    CHECK(pt_source_read(s, buf, sizeof buf) > 0);
+    CHECK(pt_source_take_text(s, &len, &cap) == NULL);
+    pt_source_close(s);
+}
+
 int main(void)
 {
     RUN(test_names);
@@ -1116,5 +1150,6 @@ int main(void)
     RUN(test_utf16_more_surrogates);
     RUN(test_take_raw_of_small_inputs);
     RUN(test_take_raw_refused_when_not_whole);
+    RUN(test_take_text_only_when_unchanged);
     return CHECK_DONE();
 }
