@@ -181,6 +181,7 @@ struct pt_scan {
     pt_reciter *sample_it;     /* the reader's, for the column sample (columns_sample) */
     pt_scanner *sample_scanner;
     bool plan_in_worker;       /* classify_whole_input may run (pt_colplan_shadow_exact) */
+    pt_digest *reader_digest;  /* hash_text_here's, made on first use */
 };
 
 /* ---- per-input state ---- */
@@ -853,13 +854,33 @@ static void dispatch(reader *rd, chunk *c, size_t len, const pt_sql_table *table
     pt_queue_push(&rd->s->work, c);
 }
 
-/* A small plain input that the source's first read took whole is not hashed yet: its
- * last chunk takes the raw bytes, and the worker that classifies it hashes them. On
- * this thread, 10,000 small files were hashed one after the other (~58 us each) while
- * the workers waited for their text; in one big file the hashing runs beside them. */
+/* The text chunk's raw bytes, hashed on this thread (hand_raw keeps them here, or the
+ * chunk is not the input's last or holds no record: its buffer may be refilled once it
+ * is committed or given back). */
+static void hash_text_here(reader *rd, chunk *c)
+{
+    pt_scan *s = rd->s;
+    if (!s->reader_digest) s->reader_digest = pt_digest_new();
+    pt_digest_update(s->reader_digest, c->alloc, rd->text_raw_len);
+    pt_digest_final(s->reader_digest, rd->in->res->md5, rd->in->res->sha256);
+    pt_digest_reset(s->reader_digest);
+    rd->raw_handed = true;
+}
+
+/* A small plain input that the source's first read took whole is not hashed yet: when
+ * the workers are short of work, its last chunk takes the raw bytes and the worker that
+ * classifies it hashes them. On this thread, 10,000 small files were hashed one after
+ * the other (~58 us each) while the workers waited for their text; in one big file the
+ * hashing runs beside them. When every worker has a chunk waiting already, this thread
+ * is ahead and hashes them itself (as it must at -j1, where the one worker is the
+ * slower side): pt_scan_input, or hash_text_here. Either way the hashes are the bytes'. */
 static void hand_raw(reader *rd, chunk *c)
 {
     if (rd->is_part) return;
+    if (pt_queue_count(&rd->s->work) >= rd->s->n_workers) {
+        if (c == rd->text_chunk) hash_text_here(rd, c);
+        return;
+    }
     if (c == rd->text_chunk) {
         c->raw_in_buf = true;
         c->raw_len = rd->text_raw_len;
@@ -867,17 +888,6 @@ static void hand_raw(reader *rd, chunk *c)
         c->raw = pt_source_take_raw(rd->src, &c->raw_len);
     }
     rd->raw_handed = c->raw || c->raw_in_buf;
-}
-
-/* The text chunk's raw bytes, hashed here: it is not the input's last chunk (or holds no
- * record), and its buffer may be refilled once it is committed (or given back). */
-static void hash_text_here(reader *rd, chunk *c)
-{
-    pt_digest *d = pt_digest_new();
-    pt_digest_update(d, c->alloc, rd->text_raw_len);
-    pt_digest_final(d, rd->in->res->md5, rd->in->res->sha256);
-    pt_digest_free(d);
-    rd->raw_handed = true;
 }
 
 /* Where to cut a buffer that holds no record boundary and has reached the record cap:
@@ -1353,6 +1363,7 @@ void pt_scan_finish(pt_scan *s)
     free(s->carry);
     pt_reciter_free(s->sample_it);
     pt_scanner_free(s->sample_scanner);
+    pt_digest_free(s->reader_digest);
     free(s->samples_full);
     pthread_mutex_destroy(&s->commit_lock);
     pthread_cond_destroy(&s->committed);
