@@ -6,9 +6,6 @@
  * patterns in pattern-set order. Thresholds shown are the ones in force for this case
  * (halved under --professional), taken from the verdict.
  *
- * The inputs of a long report are formatted in two halves at once (inputs_beside): the
- * second half into memory on a thread of its own, then copied after the first.
- *
  * A report to a regular file is written to "PATH.tmp.XXXXXX" beside it, flushed, synced
  * and renamed over PATH, so a nightly job never reads a half-written report. "-", pipes
  * and devices are written directly and never replaced.
@@ -18,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -493,69 +489,6 @@ static void start_writeback(jw *w, FILE *out)
 #endif
 }
 
-/* From this many inputs on, their second half is formatted beside the first. The
- * reports are written when the scan is over, each on a thread of its own (sinks.c),
- * and the JSON is the longest (10,000 small files: ~65 MB, ~1.2G instructions, against
- * the text report's ~0.8G): the run ends when it does. */
-#define BESIDE_MIN 256
-
-typedef struct {
-    const pt_scan_result *r;
-    const pt_policy *pol;
-    const pt_patterns *ps;
-    jw at;                 /* the report's writer where the first half will end */
-    size_t from;
-    char *text;            /* the half's bytes (open_memstream) */
-    size_t len;
-    bool ok;
-} inputs_half;
-
-static void *format_half(void *arg)
-{
-    inputs_half *h = arg;
-    FILE *mem = open_memstream(&h->text, &h->len);
-    if (!mem) return NULL;
-    jw *w = pt_xmalloc(sizeof *w);
-    jw_init_after(w, mem, &h->at);
-    for (size_t i = h->from; i < h->r->n_inputs; i++)
-        write_input(w, &h->r->inputs[i], h->r, h->pol, h->ps);
-    jw_flush(w);
-    free(w);
-    h->ok = !ferror(mem);
-    if (fclose(mem) != 0) h->ok = false;
-    return NULL;
-}
-
-/* The inputs, the second half on another thread when there are many; the bytes are
- * those of one writer going through them all. */
-static void write_inputs(jw *w, FILE *out, const pt_scan_result *r, const pt_policy *pol,
-                         const pt_patterns *ps)
-{
-    inputs_half h = {.r = r, .pol = pol, .ps = ps, .at = *w, .from = r->n_inputs};
-    pthread_t thread;
-    bool beside = false;
-    if (r->n_inputs >= BESIDE_MIN) {
-        h.from = r->n_inputs / 2;
-        beside = pthread_create(&thread, NULL, format_half, &h) == 0;
-    }
-    bool early = r->n_inputs > WRITEBACK_EVERY && is_regular_file(out);
-    size_t upto = beside ? h.from : r->n_inputs;
-    for (size_t i = 0; i < upto; i++) {
-        write_input(w, &r->inputs[i], r, pol, ps);
-        if (early && (i + 1) % WRITEBACK_EVERY == 0) start_writeback(w, out);
-    }
-    if (!beside) return;
-    pthread_join(thread, NULL);
-    if (h.ok) {
-        jw_flush(w);
-        fwrite(h.text, 1, h.len, out);
-        if (early) start_writeback(w, out);
-    } else {   /* no memory for it: formatted here after all */
-        for (size_t i = h.from; i < r->n_inputs; i++) write_input(w, &r->inputs[i], r, pol, ps);
-    }
-    free(h.text);
-}
-
 int pt_report_json(FILE *out, const pt_scan_result *r, const pt_policy *pol,
                    const pt_patterns *ps)
 {
@@ -570,7 +503,11 @@ int pt_report_json(FILE *out, const pt_scan_result *r, const pt_policy *pol,
     write_run(&w, r);
     write_policy(&w, r, pol);
     jw_open(&w, "inputs", '[', false);
-    write_inputs(&w, out, r, pol, ps);
+    bool early = r->n_inputs > WRITEBACK_EVERY && is_regular_file(out);
+    for (size_t i = 0; i < r->n_inputs; i++) {
+        write_input(&w, &r->inputs[i], r, pol, ps);
+        if (early && (i + 1) % WRITEBACK_EVERY == 0) start_writeback(&w, out);
+    }
     jw_close(&w, ']');
     write_totals(&w, r, pol, ps);
     write_verdict(&w, &r->verdict);

@@ -19,15 +19,6 @@ void jw_init(jw *w, FILE *out)
     w->len = 0;
 }
 
-void jw_init_after(jw *w, FILE *out, const jw *at)
-{
-    jw_init(w, out);
-    w->depth = at->depth;
-    memcpy(w->first, at->first, sizeof w->first);
-    memcpy(w->inline_, at->inline_, sizeof w->inline_);
-    w->first[w->depth] = false;
-}
-
 /* ---- the buffer ---------------------------------------------------------------- */
 
 /* A buffer of cap bytes in front of a FILE: the writer's, or a small one on the stack

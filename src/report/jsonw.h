@@ -30,9 +30,6 @@ typedef struct {
 } jw;
 
 void jw_init(jw *w, FILE *out);
-/* A writer to out that goes on where at stands, after at least one more value at its
- * level: a slice of a long array written apart, whose bytes then follow at's. */
-void jw_init_after(jw *w, FILE *out, const jw *at);
 /* Open an object ('{') or array ('[') as the value of key (NULL inside an array). */
 void jw_open(jw *w, const char *key, char bracket, bool on_one_line);
 /* Closing the outermost value also hands the buffer to the FILE. */

@@ -275,56 +275,6 @@ static void test_buffer_flushes(void)
     free(w);
 }
 
-/* An array's elements written by two writers, the second from jw_init_after into memory
- * and its bytes put after the first's: the bytes of one writer, by hand for a short one
- * (json.c's inputs_half does this for the report's inputs). */
-static void emit_elements(jw *w, int from, int to)
-{
-    for (int i = from; i < to; i++) {
-        jw_open(w, NULL, '{', true);
-        jw_u64(w, "n", (uint64_t)i);
-        jw_close(w, '}');
-    }
-}
-
-static void test_array_in_two_halves(void)
-{
-    char *one = NULL, *two = NULL, *half = NULL;
-    size_t one_len = 0, two_len = 0, half_len = 0;
-    FILE *a = open_memstream(&one, &one_len);
-    jw *w = malloc(sizeof *w);
-    jw_init(w, a);
-    jw_open(w, NULL, '{', false);
-    jw_open(w, "inputs", '[', false);
-    emit_elements(w, 0, 3);
-    jw_close(w, ']');
-    jw_close(w, '}');
-    fclose(a);
-    CHECK_STR(one, "{\n  \"inputs\": [\n    {\"n\": 0},\n    {\"n\": 1},\n    {\"n\": 2}\n  ]\n}\n");
-    FILE *b = open_memstream(&two, &two_len);
-    jw_init(w, b);
-    jw_open(w, NULL, '{', false);
-    jw_open(w, "inputs", '[', false);
-    jw *w2 = malloc(sizeof *w2);
-    FILE *m = open_memstream(&half, &half_len);
-    jw_init_after(w2, m, w);
-    emit_elements(w2, 1, 3);
-    jw_flush(w2);
-    fclose(m);
-    emit_elements(w, 0, 1);
-    jw_flush(w);
-    fwrite(half, 1, half_len, b);
-    jw_close(w, ']');
-    jw_close(w, '}');
-    fclose(b);
-    CHECK_STR(two, one);
-    free(one);
-    free(two);
-    free(half);
-    free(w);
-    free(w2);
-}
-
 int main(void)
 {
     RUN(test_escapes_by_hand);
@@ -333,6 +283,5 @@ int main(void)
     RUN(test_numbers_by_hand);
     RUN(test_numbers_as_printf);
     RUN(test_buffer_flushes);
-    RUN(test_array_in_two_halves);
     return CHECK_DONE();
 }
