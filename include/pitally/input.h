@@ -124,15 +124,9 @@ bool pt_source_digests(pt_source *s, char md5_hex[33], char sha256_hex[65]);
  * input that ends before the file does; its reader still reads the text before it).
  * pt_source_digests then returns false. */
 void pt_source_stop_digests(pt_source *s);
-/* The whole raw input, not hashed yet, for the caller to hash (and free): a plain input
- * that the source's first reads took whole (at most 64 KiB or so), once its text has all
- * been read (pt_source_read gave 0). NULL otherwise, or after a read error. Its hashes are
- * then the caller's: pt_source_digests returns false. */
-uint8_t *pt_source_take_raw(pt_source *s, size_t *len);
-/* The same bytes before any text is read, when they are the text as pt_source_read would
- * give it (plain UTF-8, valid throughout, no BOM): the caller's buffer (cap bytes, to free)
- * holds text and raw input at once, and the source is at its end. NULL otherwise. */
-uint8_t *pt_source_take_text(pt_source *s, size_t *len, size_t *cap);
+/* The text is all read and was the raw bytes unchanged (plain UTF-8, no BOM, nothing
+ * replaced): whoever kept the text may hash it instead (pt_source_stop_digests). */
+bool pt_source_text_is_raw(const pt_source *s);
 
 /* Raw bytes consumed so far (compressed bytes for gzip): the input's "bytes" in the
  * report once the source is exhausted, and the progress numerator. */

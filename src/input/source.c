@@ -12,8 +12,9 @@
  * (rare) is moved back into [pending] for the replacing decoder.
  *
  * Custody hashes are of the raw bytes as read. Those of the first reads are held back
- * (hash_unless_whole): when they are the whole plain input, the caller may take them to
- * hash on another thread (pt_source_take_raw).
+ * (hash_unless_whole): when they are the whole plain input and its text unchanged
+ * (pt_source_text_is_raw), the caller may hash the text it kept instead, on another
+ * thread, and stop the source's digests; else pt_source_digests hashes them.
  *
  * Memory is bounded: two 256 KiB buffers, zlib's window and iconv's state, whatever the
  * size of the input.
@@ -35,8 +36,7 @@
 
 struct pt_source {
     pt_raw_input raw;
-    pt_digest *digest;   /* of every raw byte read; NULL once stopped (pt_source_stop_digests)
-                            or handed out (pt_source_take_raw) */
+    pt_digest *digest;   /* of every raw byte read; NULL once stopped (pt_source_stop_digests) */
     bool hold;           /* the raw bytes read are not hashed yet: all of them are still in
                             pending[0, len) or zin[0, zlen) (see hash_held) */
     pt_errlist *errs;
@@ -45,6 +45,7 @@ struct pt_source {
     bool skipped;        /* binary input, not read */
     pt_compression comp;
     pt_encoding enc;
+    size_t bom;          /* bytes of BOM stepped over */
     uint64_t size;
     uint64_t bytes_in;   /* bytes read from the file */
     bool raw_eof;        /* read(2) said end of file (or failed) */
@@ -283,6 +284,7 @@ static void choose_encoding(pt_source *s, pt_encoding forced)
     size_t utf8_valid = 0;
     s->enc = known ? forced : pt_input_sniff_encoding_vouched(p, n, &utf8_valid);
     size_t bom = pt_input_bom_length(s->enc, p, n);
+    s->bom = bom;
     s->pos += bom;
     s->pending_offset += bom;
     /* a guess that found a BOM checked nothing; only UTF-8 decoding uses the rest */
@@ -332,8 +334,9 @@ static void hash_held(pt_source *s, const uint8_t *p, size_t n)
 }
 
 /* The first reads are held unhashed (read_raw): an input that they read whole, plain,
- * stays so until pt_source_take_raw hands it to a thread that hashes it (a worker, in
- * parallel, where this thread would hash file after file) or pt_source_digests hashes it.
+ * stays so until pt_source_digests hashes it, or the caller hashes the text it kept (a
+ * worker, in parallel, where this thread would hash file after file: see
+ * pt_source_text_is_raw) and stops the digests.
  * gzip's first bytes are in zin, which inflating overwrites: hashed at once. */
 static void hash_unless_whole(pt_source *s)
 {
@@ -472,37 +475,10 @@ void pt_source_stop_digests(pt_source *s)
     s->hold = false;
 }
 
-/* pending, held whole, handed out with its hashes. */
-static uint8_t *give_held(pt_source *s, size_t *len)
+bool pt_source_text_is_raw(const pt_source *s)
 {
-    if (!s->hold || !s->digest || s->read_failed || s->comp != PT_COMP_NONE) return NULL;
-    uint8_t *raw = s->pending;
-    *len = s->len;
-    s->pending = NULL;
-    s->pos = s->len = 0;
-    s->hold = false;
-    pt_source_stop_digests(s);
-    return raw;
-}
-
-/* Only a finished plain source can still hold: pending is never written after its end. */
-uint8_t *pt_source_take_raw(pt_source *s, size_t *len)
-{
-    return s->finished ? give_held(s, len) : NULL;
-}
-
-/* The decoder would copy pending as it is: plain UTF-8, no BOM (pos 0), all of it vouched
- * for by the encoding guess, nothing read out yet. */
-uint8_t *pt_source_take_text(pt_source *s, size_t *len, size_t *cap)
-{
-    if (s->finished || s->skipped || s->enc != PT_ENC_UTF8 || s->pos != 0 || s->len == 0 ||
-        s->vouched != s->len)
-        return NULL;
-    uint8_t *text = give_held(s, len);
-    if (!text) return NULL;
-    *cap = PENDING_CAP;
-    s->finished = true;   /* pt_source_read gives nothing more */
-    return text;
+    return s->finished && !s->skipped && !s->read_failed && s->comp == PT_COMP_NONE &&
+           s->enc == PT_ENC_UTF8 && s->bom == 0 && s->bad.count == 0;
 }
 
 bool pt_source_digests(pt_source *s, char md5_hex[33], char sha256_hex[65])

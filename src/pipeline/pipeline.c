@@ -112,9 +112,9 @@ typedef struct {
                                   chunk's start is known */
     pt_samples rejects;        /* its first rejected values per pattern (a sink wants them) */
     pt_colstats *cols;         /* its column counts and doubt (when in->cols) */
-    uint8_t *raw;              /* the input's raw bytes, for its worker to hash (hand_raw) */
+    bool raw_in_buf;           /* alloc[0, raw_len) is its input's raw bytes, header and
+                                  all, for its worker to hash (hand_raw) */
     size_t raw_len;
-    bool raw_in_buf;           /* ... which are alloc[0, raw_len): its text (take_text) */
 } chunk;
 
 typedef struct {
@@ -181,7 +181,6 @@ struct pt_scan {
     pt_reciter *sample_it;     /* the reader's, for the column sample (columns_sample) */
     pt_scanner *sample_scanner;
     bool plan_in_worker;       /* classify_whole_input may run (pt_colplan_shadow_exact) */
-    pt_digest *reader_digest;  /* hash_text_here's, made on first use */
 };
 
 /* ---- per-input state ---- */
@@ -587,13 +586,11 @@ static void give_prepared(pt_scan *s, chunk *c)
  * writes them into the input's result, which the reader leaves alone. */
 static void hash_raw(worker *w, chunk *c)
 {
-    if (!c->raw && !c->raw_in_buf) return;
+    if (!c->raw_in_buf) return;
     if (!w->digest) w->digest = pt_digest_new();
-    pt_digest_update(w->digest, c->raw ? c->raw : (const uint8_t *)c->alloc, c->raw_len);
+    pt_digest_update(w->digest, c->alloc, c->raw_len);
     pt_digest_final(w->digest, c->in->res->md5, c->in->res->sha256);
     pt_digest_reset(w->digest);
-    free(c->raw);
-    c->raw = NULL;
     c->raw_in_buf = false;
 }
 
@@ -735,8 +732,7 @@ typedef struct {
     bool small;             /* a small input (SMALL_INPUT): a small chunk if one is free */
     bool raw_handed;        /* its custody hashes are written already or by its last
                                chunk's worker (hand_raw) */
-    chunk *text_chunk;      /* the chunk that took the source's buffer (take_text) */
-    size_t text_raw_len;    /* its raw bytes: alloc[0, text_raw_len) */
+    chunk *first;           /* the input's first chunk: its text from alloc[0] on */
     size_t carry_len;
     /* a part of a split input (pt_input_attrs): the nominal offsets of its start and end
      * (UINT64_MAX: the end of the text); both 0 and UINT64_MAX for a whole input */
@@ -778,28 +774,9 @@ static void unskip(chunk *c)
  * take only a 0 from a buffer that large as the end of the input. */
 #define READ_SLACK 64
 
-/* A small input's whole text, as the source holds it (pt_source_take_text): the empty
- * small chunk takes the source's buffer for its own, so the text is not copied, and
- * the same bytes are the raw input that its worker hashes (hand_raw). */
-static bool take_text(reader *rd, chunk *c)
-{
-    if (!rd->small || !c->small || c->len || rd->offset || rd->is_part) return false;
-    size_t len, cap;
-    uint8_t *text = pt_source_take_text(rd->src, &len, &cap);
-    if (!text) return false;
-    free(c->alloc);
-    c->alloc = c->buf = (char *)text;
-    c->cap = cap;   /* len is under SMALL_INPUT: READ_SLACK to spare */
-    c->len = len;
-    rd->eof = true;
-    rd->text_chunk = c;
-    rd->text_raw_len = len;
-    return true;
-}
-
 static void fill(reader *rd, chunk *c, size_t want)
 {
-    if (rd->eof || take_text(rd, c)) return;   /* all is in: no room to make */
+    if (rd->eof) return;   /* all is in: no room to make */
     ensure_cap(c, want + READ_SLACK);
     while (!rd->eof && c->len < want) {
         size_t n = pt_source_read(rd->src, c->buf + c->len, c->cap - c->len);
@@ -854,40 +831,26 @@ static void dispatch(reader *rd, chunk *c, size_t len, const pt_sql_table *table
     pt_queue_push(&rd->s->work, c);
 }
 
-/* The text chunk's raw bytes, hashed on this thread (hand_raw keeps them here, or the
- * chunk is not the input's last or holds no record: its buffer may be refilled once it
- * is committed or given back). */
-static void hash_text_here(reader *rd, chunk *c)
+/* A small plain input is not hashed as it is read (source.c holds it back): when
+ * the workers are short of work and it is one chunk whose text is its raw bytes
+ * unchanged (pt_source_text_is_raw), the worker that classifies it hashes the chunk's
+ * buffer from its start, header included (skip_header leaves it there). On this
+ * thread, 10,000 small files were hashed one after the other (~58 us each) while the
+ * workers waited for their text; in one big file the hashing runs beside them. When
+ * every worker has a chunk waiting already, this thread is ahead and hashes it itself
+ * (pt_scan_input), as it must at -j1, where the one worker is the slower side. Either
+ * way the hashes are of the bytes as read. */
+static void hand_raw(reader *rd, chunk *c, size_t cut)
 {
-    pt_scan *s = rd->s;
-    if (!s->reader_digest) s->reader_digest = pt_digest_new();
-    pt_digest_update(s->reader_digest, c->alloc, rd->text_raw_len);
-    pt_digest_final(s->reader_digest, rd->in->res->md5, rd->in->res->sha256);
-    pt_digest_reset(s->reader_digest);
-    rd->raw_handed = true;
-}
-
-/* A small plain input that the source's first read took whole is not hashed yet: when
- * the workers are short of work, its last chunk takes the raw bytes and the worker that
- * classifies it hashes them. On this thread, 10,000 small files were hashed one after
- * the other (~58 us each) while the workers waited for their text; in one big file the
- * hashing runs beside them. When every worker has a chunk waiting already, this thread
- * is ahead and hashes them itself (as it must at -j1, where the one worker is the
- * slower side): pt_scan_input, or hash_text_here. Either way the hashes are the bytes'. */
-static void hand_raw(reader *rd, chunk *c)
-{
-    if (rd->is_part) return;
-    if (pt_queue_count(&rd->s->work) >= rd->s->n_workers) {
-        if (c == rd->text_chunk) hash_text_here(rd, c);
+    uint64_t raw_len = rd->offset + cut;   /* the header and the text */
+    if (rd->is_part || c != rd->first || !pt_source_text_is_raw(rd->src) ||
+        raw_len != pt_source_bytes_in(rd->src) ||
+        pt_queue_count(&rd->s->work) >= rd->s->n_workers)
         return;
-    }
-    if (c == rd->text_chunk) {
-        c->raw_in_buf = true;
-        c->raw_len = rd->text_raw_len;
-    } else {
-        c->raw = pt_source_take_raw(rd->src, &c->raw_len);
-    }
-    rd->raw_handed = c->raw || c->raw_in_buf;
+    pt_source_stop_digests(rd->src);
+    c->raw_in_buf = true;
+    c->raw_len = (size_t)raw_len;
+    rd->raw_handed = true;
 }
 
 /* Where to cut a buffer that holds no record boundary and has reached the record cap:
@@ -1023,7 +986,7 @@ static bool cut_at_part_end(reader *rd, chunk *c, size_t *cut)
 static void read_chunks(reader *rd)
 {
     pt_scan *s = rd->s;
-    chunk *c = take_chunk(rd);
+    chunk *c = rd->first = take_chunk(rd);
     detect_layout(rd, c);
     rd->in->splitter = pt_splitter_new(&rd->dialect);
     if (rd->is_part && !pt_boundary_format_ok(rd->dialect.format)) {
@@ -1066,9 +1029,8 @@ static void read_chunks(reader *rd)
         }
         keep_carry(rd, c->buf + cut, part_ends ? 0 : c->len - cut);
         bool last = part_ends || (rd->eof && rd->carry_len == 0);
-        if (c == rd->text_chunk && !(cut && last)) hash_text_here(rd, c);
         if (cut) {
-            if (last) hand_raw(rd, c);
+            if (last) hand_raw(rd, c, cut);
             dispatch(rd, c, cut, tables);
         } else {
             give_back(s, c);
@@ -1077,6 +1039,7 @@ static void read_chunks(reader *rd)
             s->on_progress(s->progress_ctx, pt_source_bytes_in(rd->src),
                              atomic_load(&s->records_done));
         if (last) break;
+        rd->first = NULL;   /* (the pool may hand the same chunk back) */
         c = take_chunk(rd);
     }
 }
@@ -1304,7 +1267,6 @@ static void free_chunks(pt_queue *q)
         free(c->matches);
         free(c->arena);
         free(c->prepared.p);
-        free(c->raw);
         pt_colstats_free(c->cols);
         pt_samples_free(&c->samples);
         pt_samples_free(&c->rejects);
@@ -1363,7 +1325,6 @@ void pt_scan_finish(pt_scan *s)
     free(s->carry);
     pt_reciter_free(s->sample_it);
     pt_scanner_free(s->sample_scanner);
-    pt_digest_free(s->reader_digest);
     free(s->samples_full);
     pthread_mutex_destroy(&s->commit_lock);
     pthread_cond_destroy(&s->committed);

@@ -985,86 +985,67 @@ static void test_utf16_more_surrogates(void)
     pt_errlist_free(&errs);
 }
 
-/* ---- custody hashes held back for another thread (pt_source_take_raw) ---- */
+/* ---- custody hashes held back (hash_unless_whole) and text that is the raw input ---- */
 
-/* Open over memory, read all the text (or none), then take the raw bytes if offered. */
-static uint8_t *drain_and_take(pt_memory_input *m, pt_source **out, const void *data,
-                               size_t n, bool drain, size_t *raw_len)
+/* Open over memory and read all the text. */
+static pt_source *open_drained(pt_memory_input *m, const void *data, size_t n)
 {
     pt_raw_input raw = pt_raw_memory(m, data, n);
     pt_source *s = pt_source_open_raw(&raw, NULL, NULL);
     char buf[4096];
-    while (drain && pt_source_read(s, buf, sizeof buf) > 0) {}
-    *out = s;
-    *raw_len = 0;
-    return pt_source_take_raw(s, raw_len);
+    while (pt_source_read(s, buf, sizeof buf) > 0) {}
+    return s;
 }
 
-static void test_take_raw_of_small_inputs(void)
+static void test_held_digests_of_small_inputs(void)
 {
     pt_memory_input m;
-    pt_source *s;
-    size_t len;
     char md5[33], sha[65];
-    /* read whole by the first read, text all read: the bytes as read, a BOM included,
-     * and the source has no hashes left to give */
-    const char *bom = "\xEF\xBB\xBF" "a,b\n";
-    uint8_t *raw = drain_and_take(&m, &s, bom, 7, true, &len);
-    CHECK(raw != NULL);
-    CHECK_EQ(len, 7);
-    CHECK(raw && memcmp(raw, bom, 7) == 0);
-    CHECK(!pt_source_digests(s, md5, sha));
-    free(raw);
-    pt_source_close(s);
-    /* not taken: the source hashes them itself. "abc" and "" are the test vectors of
-     * RFC 1321 (MD5) and FIPS 180-2 (SHA-256) */
-    pt_raw_input r = pt_raw_memory(&m, "abc", 3);
-    s = pt_source_open_raw(&r, NULL, NULL);
+    /* read whole by the first read and held unhashed, then hashed when asked: "abc" and
+     * "" are the test vectors of RFC 1321 (MD5) and FIPS 180-2 (SHA-256) */
+    pt_source *s = open_drained(&m, "abc", 3);
     CHECK(pt_source_digests(s, md5, sha));
     CHECK_STR(md5, "900150983cd24fb0d6963f7d28e17f72");
     CHECK_STR(sha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     pt_source_close(s);
-    /* the text not read yet: not offered, and the hashes are still the source's */
-    CHECK(drain_and_take(&m, &s, "abc", 3, false, &len) == NULL);
+    pt_raw_input r = pt_raw_memory(&m, "abc", 3);   /* asked before any text is read */
+    s = pt_source_open_raw(&r, NULL, NULL);
     CHECK(pt_source_digests(s, md5, sha));
     CHECK_STR(md5, "900150983cd24fb0d6963f7d28e17f72");
     pt_source_close(s);
-    /* empty: offered with no bytes (their hashes are those of nothing) */
-    raw = drain_and_take(&m, &s, "", 0, true, &len);
-    CHECK(raw != NULL);
-    CHECK_EQ(len, 0);
-    free(raw);
-    pt_source_close(s);
-    r = pt_raw_memory(&m, "", 0);
-    s = pt_source_open_raw(&r, NULL, NULL);
-    while (pt_source_read(s, (char *)md5, sizeof md5) > 0) {}
+    s = open_drained(&m, "", 0);
     CHECK(pt_source_digests(s, md5, sha));
     CHECK_STR(md5, "d41d8cd98f00b204e9800998ecf8427e");
     CHECK_STR(sha, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     pt_source_close(s);
+    /* stopped: the caller hashes the text it kept, the source gives none */
+    s = open_drained(&m, "abc", 3);
+    pt_source_stop_digests(s);
+    CHECK(!pt_source_digests(s, md5, sha));
+    pt_source_close(s);
 }
 
-static void test_take_raw_refused_when_not_whole(void)
+static void test_held_digests_of_big_and_gzip(void)
 {
     pt_memory_input m;
-    pt_source *s;
-    size_t len;
     char md5[33], sha[65];
-    /* a million "a" (FIPS 180-2's long vector) is more than the first reads take: the
-     * source hashes as it reads, from its first byte */
+    /* a million "a" (FIPS 180-2's long vector) is more than the first reads take: hashed
+     * as read, from its first byte */
     size_t n = 1000000;
     char *big = malloc(n);
     memset(big, 'a', n);
-    CHECK(drain_and_take(&m, &s, big, n, true, &len) == NULL);
+    pt_source *s = open_drained(&m, big, n);
     CHECK(pt_source_digests(s, md5, sha));
     CHECK_STR(md5, "7707d6ae4e027c70eea2a935c2296f21");
     CHECK_STR(sha, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
     pt_source_close(s);
     free(big);
-    /* gzip: its first bytes are hashed at once (inflating overwrites them) */
+    /* gzip: its first bytes are hashed at once (inflating overwrites them); the hashes
+     * are the compressed bytes' */
     size_t gz_len;
     void *gz = gzip_member("abc\n", 4, &gz_len);
-    CHECK(drain_and_take(&m, &s, gz, gz_len, true, &len) == NULL);
+    s = open_drained(&m, gz, gz_len);
+    CHECK(!pt_source_text_is_raw(s));
     CHECK(pt_source_digests(s, md5, sha));
     pt_digest *d = pt_digest_new();
     char want_md5[33], want_sha[65];
@@ -1077,38 +1058,34 @@ static void test_take_raw_refused_when_not_whole(void)
     free(gz);
 }
 
-static void test_take_text_only_when_unchanged(void)
+static void test_text_is_raw_only_when_unchanged(void)
 {
     pt_memory_input m;
-    char buf[64], md5[33], sha[65];
-    size_t len, cap;
-    /* valid UTF-8 (张 = E5 BC A0), nothing read yet: the text is the raw input */
+    char buf[64];
+    /* valid UTF-8 (张 = E5 BC A0), all read: the text was the raw bytes */
     const char *text = "name\n\xE5\xBC\xA0\n";
-    pt_raw_input r = pt_raw_memory(&m, text, strlen(text));
-    pt_source *s = pt_source_open_raw(&r, NULL, NULL);
-    uint8_t *got = pt_source_take_text(s, &len, &cap);
-    CHECK(got != NULL);
-    CHECK_EQ(len, strlen(text));
-    CHECK(cap >= len + 64);
-    CHECK(got && memcmp(got, text, len) == 0);
-    CHECK_EQ(pt_source_read(s, buf, sizeof buf), 0);   /* at its end */
-    CHECK(!pt_source_digests(s, md5, sha));            /* the hashes are the taker's */
-    CHECK_EQ(pt_source_bytes_in(s), strlen(text));
-    free(got);
+    pt_source *s = open_drained(&m, text, strlen(text));
+    CHECK(pt_source_text_is_raw(s));
     pt_source_close(s);
-    /* not when decoding changes the bytes (a BOM, an invalid byte), nor once read from */
-    const char *changed[] = {"\xEF\xBB\xBF" "a\n", "a\xFF" "b\n"};
-    for (size_t i = 0; i < 2; i++) {
-        r = pt_raw_memory(&m, changed[i], strlen(changed[i]));
-        s = pt_source_open_raw(&r, NULL, NULL);
-        CHECK(pt_source_take_text(s, &len, &cap) == NULL);
+    /* not before its end, nor when decoding changed the bytes (a BOM, an invalid byte,
+     * UTF-16) */
+    const char *longer = "name\nzhang san\nli si\nwang wu\nzhao liu\n";   /* 38 bytes */
+    pt_raw_input r = pt_raw_memory(&m, longer, strlen(longer));
+    s = pt_source_open_raw(&r, NULL, NULL);
+    CHECK(!pt_source_text_is_raw(s));
+    CHECK_EQ(pt_source_read(s, buf, 16), 16);
+    CHECK(!pt_source_text_is_raw(s));   /* 22 bytes still to read */
+    while (pt_source_read(s, buf, sizeof buf) > 0) {}
+    CHECK(pt_source_text_is_raw(s));
+    pt_source_close(s);
+    static const char bom[] = "\xEF\xBB\xBF" "a\n", bad[] = "a\xFF" "b\n",
+                      u16[] = "\xFF\xFE" "a\0\n\0";
+    const struct { const char *p; size_t n; } changed[] = {{bom, 5}, {bad, 4}, {u16, 6}};
+    for (size_t i = 0; i < 3; i++) {
+        s = open_drained(&m, changed[i].p, changed[i].n);
+        CHECK(!pt_source_text_is_raw(s));
         pt_source_close(s);
     }
-    r = pt_raw_memory(&m, text, strlen(text));
-    s = pt_source_open_raw(&r, NULL, NULL);
-    CHECK(pt_source_read(s, buf, sizeof buf) > 0);
-    CHECK(pt_source_take_text(s, &len, &cap) == NULL);
-    pt_source_close(s);
 }
 
 int main(void)
@@ -1148,8 +1125,8 @@ int main(void)
     RUN(test_control_density_exact);
     RUN(test_scan_binary_option);
     RUN(test_utf16_more_surrogates);
-    RUN(test_take_raw_of_small_inputs);
-    RUN(test_take_raw_refused_when_not_whole);
-    RUN(test_take_text_only_when_unchanged);
+    RUN(test_held_digests_of_small_inputs);
+    RUN(test_held_digests_of_big_and_gzip);
+    RUN(test_text_is_raw_only_when_unchanged);
     return CHECK_DONE();
 }
