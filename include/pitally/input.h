@@ -124,6 +124,9 @@ bool pt_source_digests(pt_source *s, char md5_hex[33], char sha256_hex[65]);
  * input that ends before the file does; its reader still reads the text before it).
  * pt_source_digests then returns false. */
 void pt_source_stop_digests(pt_source *s);
+/* The text is all read and was the raw bytes unchanged (plain UTF-8, no BOM, nothing
+ * replaced): whoever kept the text may hash it instead (pt_source_stop_digests). */
+bool pt_source_text_is_raw(const pt_source *s);
 
 /* Raw bytes consumed so far (compressed bytes for gzip): the input's "bytes" in the
  * report once the source is exhausted, and the progress numerator. */

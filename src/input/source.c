@@ -11,6 +11,11 @@
  * validated in place: the one per-byte cost of the fast path. Anything that is not valid
  * (rare) is moved back into [pending] for the replacing decoder.
  *
+ * Custody hashes are of the raw bytes as read. Those of the first reads are held back
+ * (hash_unless_whole): when they are the whole plain input and its text unchanged
+ * (pt_source_text_is_raw), the caller may hash the text it kept instead, on another
+ * thread, and stop the source's digests; else pt_source_digests hashes them.
+ *
  * Memory is bounded: two 256 KiB buffers, zlib's window and iconv's state, whatever the
  * size of the input.
  */
@@ -32,12 +37,15 @@
 struct pt_source {
     pt_raw_input raw;
     pt_digest *digest;   /* of every raw byte read; NULL once stopped (pt_source_stop_digests) */
+    bool hold;           /* the raw bytes read are not hashed yet: all of them are still in
+                            pending[0, len) or zin[0, zlen) (see hash_held) */
     pt_errlist *errs;
     pt_errlist own_errs; /* used when the caller passed no list */
     pt_source_options opt;
     bool skipped;        /* binary input, not read */
     pt_compression comp;
     pt_encoding enc;
+    size_t bom;          /* bytes of BOM stepped over */
     uint64_t size;
     uint64_t bytes_in;   /* bytes read from the file */
     bool raw_eof;        /* read(2) said end of file (or failed) */
@@ -76,7 +84,7 @@ static size_t read_raw(pt_source *s, uint8_t *buf, size_t want)
         ssize_t n = s->raw.read(s->raw.ctx, buf, want);
         if (n > 0) {
             s->bytes_in += (uint64_t)n;
-            if (s->digest) pt_digest_update(s->digest, buf, (size_t)n);
+            if (s->digest && !s->hold) pt_digest_update(s->digest, buf, (size_t)n);
             return (size_t)n;
         }
         if (n < 0 && errno == EINTR) continue;
@@ -276,6 +284,7 @@ static void choose_encoding(pt_source *s, pt_encoding forced)
     size_t utf8_valid = 0;
     s->enc = known ? forced : pt_input_sniff_encoding_vouched(p, n, &utf8_valid);
     size_t bom = pt_input_bom_length(s->enc, p, n);
+    s->bom = bom;
     s->pos += bom;
     s->pending_offset += bom;
     /* a guess that found a BOM checked nothing; only UTF-8 decoding uses the rest */
@@ -316,6 +325,25 @@ static void skip_if_binary(pt_source *s)
     s->finished = true;
 }
 
+/* The raw bytes read while held, hashed now: from here on read_raw hashes as it reads. */
+static void hash_held(pt_source *s, const uint8_t *p, size_t n)
+{
+    if (!s->hold) return;
+    s->hold = false;
+    if (s->digest) pt_digest_update(s->digest, p, n);
+}
+
+/* The first reads are held unhashed (read_raw): an input that they read whole, plain,
+ * stays so until pt_source_digests hashes it, or the caller hashes the text it kept (a
+ * worker, in parallel, where this thread would hash file after file: see
+ * pt_source_text_is_raw) and stops the digests.
+ * gzip's first bytes are in zin, which inflating overwrites: hashed at once. */
+static void hash_unless_whole(pt_source *s)
+{
+    if (s->comp == PT_COMP_GZIP) hash_held(s, s->zin, s->zlen);
+    else if (!(s->raw_eof && s->len == s->bytes_in)) hash_held(s, s->pending, s->len);
+}
+
 pt_source *pt_source_open_raw(const pt_raw_input *raw, const pt_source_options *opt,
                              pt_errlist *errs)
 {
@@ -328,12 +356,15 @@ pt_source *pt_source_open_raw(const pt_raw_input *raw, const pt_source_options *
     if (opt) s->opt = *opt;
     else pt_source_options_default(&s->opt);
 
+    s->hold = true;
     detect_compression(s);
+    if (s->comp == PT_COMP_GZIP) hash_unless_whole(s);
     if (s->read_failed && s->bytes_in == 0) { /* nothing at all could be read */
         pt_source_close(s);
         return NULL;
     }
     choose_encoding(s, s->opt.encoding);
+    hash_unless_whole(s);   /* plain: pending[0, len) is every byte read (pos moved by a BOM only) */
     skip_if_binary(s);
     return s;
 }
@@ -441,11 +472,19 @@ void pt_source_stop_digests(pt_source *s)
 {
     pt_digest_free(s->digest);
     s->digest = NULL;
+    s->hold = false;
+}
+
+bool pt_source_text_is_raw(const pt_source *s)
+{
+    return s->finished && !s->skipped && !s->read_failed && s->comp == PT_COMP_NONE &&
+           s->enc == PT_ENC_UTF8 && s->bom == 0 && s->bad.count == 0;
 }
 
 bool pt_source_digests(pt_source *s, char md5_hex[33], char sha256_hex[65])
 {
     if (!s->digest) return false;
+    hash_held(s, s->pending, s->len);
     uint8_t *buf = s->raw_eof ? NULL : pt_xmalloc(READ_CHUNK);   /* a small file: read whole */
     while (!s->raw_eof) {   /* the rest, hashed only: bytes_in keeps what was scanned */
         ssize_t n = s->raw.read(s->raw.ctx, buf, READ_CHUNK);

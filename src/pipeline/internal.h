@@ -22,6 +22,8 @@ void pt_queue_push(pt_queue *q, void *item);
 void *pt_queue_pop(pt_queue *q);
 /* An item if one is there, else NULL at once. */
 void *pt_queue_try_pop(pt_queue *q);
+/* Items in it now (a hint: it may change at once). */
+size_t pt_queue_count(pt_queue *q);
 void pt_queue_close(pt_queue *q);
 
 /* Tests: off, every input's plan is decided on the reading thread, the reference that

@@ -1,7 +1,7 @@
 /* pipeline.c - the scan engine (pitally/pipeline.h).
  *
  *   pt_scan_input (caller's thread)   workers (N threads)            commit (one at a time)
- *   source: read/inflate/decode       pt_reciter: records, fields    in chunk order:
+ *   source: read/inflate/decode/hash  pt_reciter: records, fields    in chunk order:
  *   detect dialect and header   --->  pt_scanner: classify     --->  dedup into the tally,
  *   cut at record boundaries          tier by policy, local          counts, piece sink,
  *   (bounded queue of chunks)         counts and fingerprints        release the input
@@ -20,7 +20,8 @@
  * it: whichever worker finishes the chunk at the head commits it and every finished
  * chunk behind it (like zstdmt's ordered flush), while the others go on classifying.
  * The classification, the costly part, runs in parallel; the commit (a batch insert
- * into the sets) is serial but short. Per-input state (the header, the SQL tables the
+ * into the sets) is serial but short. A small input read whole is hashed by the worker
+ * of its last chunk, not the reader (hand_raw). Per-input state (the header, the SQL tables the
  * chunks point into) lives in a reference-counted input_ctx freed by the last commit.
  */
 #include <stdatomic.h>
@@ -80,8 +81,9 @@ typedef struct {
 } note_match;
 
 typedef struct {
-    char *buf;
-    size_t cap, len;
+    char *buf;                 /* the text: alloc, or past a header left in front of it */
+    size_t cap, len;           /* cap: from buf to the allocation's end */
+    char *alloc;               /* the buffer's allocation (see skip_header) */
     bool small;                /* from the small pool (see make_pool) */
     pt_chunk_view view;
     input_ctx *in;
@@ -110,6 +112,9 @@ typedef struct {
                                   chunk's start is known */
     pt_samples rejects;        /* its first rejected values per pattern (a sink wants them) */
     pt_colstats *cols;         /* its column counts and doubt (when in->cols) */
+    bool raw_in_buf;           /* alloc[0, raw_len) is its input's raw bytes, header and
+                                  all, for its worker to hash (hand_raw) */
+    size_t raw_len;
 } chunk;
 
 typedef struct {
@@ -129,6 +134,7 @@ typedef struct {
     uint64_t *needed, *skipped, *unknown, *rel;
     uint64_t *cands;           /* per column of the input, pt_scanner_key_patterns */
     size_t cands_cap;
+    pt_digest *digest;         /* hash_raw's, made on first use */
 } worker;
 
 struct pt_scan {
@@ -576,8 +582,21 @@ static void give_prepared(pt_scan *s, chunk *c)
     c->prepared = (pt_piece_bytes){0};
 }
 
+/* The custody hashes of a small input the reader read whole (hand_raw): its worker
+ * writes them into the input's result, which the reader leaves alone. */
+static void hash_raw(worker *w, chunk *c)
+{
+    if (!c->raw_in_buf) return;
+    if (!w->digest) w->digest = pt_digest_new();
+    pt_digest_update(w->digest, c->alloc, c->raw_len);
+    pt_digest_final(w->digest, c->in->res->md5, c->in->res->sha256);
+    pt_digest_reset(w->digest);
+    c->raw_in_buf = false;
+}
+
 static void classify_chunk(worker *w, chunk *c)
 {
+    hash_raw(w, c);
     take_prepared(w->scan, c);
     if (c->in->plan_in_worker) classify_whole_input(w, c);
     else classify_records(w, c, c->in->plan);
@@ -711,6 +730,9 @@ typedef struct {
     uint64_t offset;        /* decoded-text offset of the next chunk */
     bool eof;
     bool small;             /* a small input (SMALL_INPUT): a small chunk if one is free */
+    bool raw_handed;        /* its custody hashes are written already or by its last
+                               chunk's worker (hand_raw) */
+    chunk *first;           /* the input's first chunk: its text from alloc[0] on */
     size_t carry_len;
     /* a part of a split input (pt_input_attrs): the nominal offsets of its start and end
      * (UINT64_MAX: the end of the text); both 0 and UINT64_MAX for a whole input */
@@ -722,10 +744,28 @@ typedef struct {
 static void ensure_cap(chunk *c, size_t want)
 {
     if (c->cap >= want) return;
-    size_t cap = c->cap ? c->cap : 4096;
-    while (cap < want) cap *= 2;
-    c->buf = pt_xrealloc(c->buf, cap);
-    c->cap = cap;
+    size_t skipped = (size_t)(c->buf - c->alloc);
+    size_t cap = c->cap + skipped ? c->cap + skipped : 4096;
+    while (cap < skipped + want) cap *= 2;
+    c->alloc = pt_xrealloc(c->alloc, cap);
+    c->buf = c->alloc + skipped;
+    c->cap = cap - skipped;
+}
+
+/* The text starts n bytes further on, in the same allocation: a header is stepped over,
+ * not moved out of the way (a copy of each small file's text on the reader). */
+static void skip_header(chunk *c, size_t n)
+{
+    c->buf += n;
+    c->cap -= n;
+    c->len -= n;
+}
+
+/* The whole allocation for the next text (take_chunk). */
+static void unskip(chunk *c)
+{
+    c->cap += (size_t)(c->buf - c->alloc);
+    c->buf = c->alloc;
 }
 
 /* Read until the chunk holds at least want bytes or the input ends. The source never
@@ -733,6 +773,7 @@ static void ensure_cap(chunk *c, size_t want)
  * returns 0 for a tiny buffer: always offer it READ_SLACK bytes more than needed, and
  * take only a 0 from a buffer that large as the end of the input. */
 #define READ_SLACK 64
+
 static void fill(reader *rd, chunk *c, size_t want)
 {
     if (rd->eof) return;   /* all is in: no room to make */
@@ -751,11 +792,12 @@ static chunk *take_chunk(reader *rd)
     if (!c) c = pt_queue_pop(&s->pool);
     size_t target = c->small ? SMALL_CHUNK : s->chunk_target;
     c->len = 0;
+    unskip(c);
     /* a buffer grown for one long record goes back to the usual size, so that a few long
      * records cannot leave every pooled buffer at the record cap */
     if (c->cap > 4 * (target + READ_SLACK)) {
-        free(c->buf);
-        c->buf = NULL;
+        free(c->alloc);
+        c->alloc = c->buf = NULL;
         c->cap = 0;
     }
     ensure_cap(c, rd->carry_len + target + READ_SLACK);
@@ -787,6 +829,28 @@ static void dispatch(reader *rd, chunk *c, size_t len, const pt_sql_table *table
     rd->offset += len;
     atomic_fetch_add(&in->refs, 1);
     pt_queue_push(&rd->s->work, c);
+}
+
+/* A small plain input is not hashed as it is read (source.c holds it back): when
+ * the workers are short of work and it is one chunk whose text is its raw bytes
+ * unchanged (pt_source_text_is_raw), the worker that classifies it hashes the chunk's
+ * buffer from its start, header included (skip_header leaves it there). On this
+ * thread, 10,000 small files were hashed one after the other (~58 us each) while the
+ * workers waited for their text; in one big file the hashing runs beside them. When
+ * every worker has a chunk waiting already, this thread is ahead and hashes it itself
+ * (pt_scan_input), as it must at -j1, where the one worker is the slower side. Either
+ * way the hashes are of the bytes as read. */
+static void hand_raw(reader *rd, chunk *c, size_t cut)
+{
+    uint64_t raw_len = rd->offset + cut;   /* the header and the text */
+    if (rd->is_part || c != rd->first || !pt_source_text_is_raw(rd->src) ||
+        raw_len != pt_source_bytes_in(rd->src) ||
+        pt_queue_count(&rd->s->work) >= rd->s->n_workers)
+        return;
+    pt_source_stop_digests(rd->src);
+    c->raw_in_buf = true;
+    c->raw_len = (size_t)raw_len;
+    rd->raw_handed = true;
 }
 
 /* Where to cut a buffer that holds no record boundary and has reached the record cap:
@@ -866,8 +930,7 @@ static void detect_layout(reader *rd, chunk *c)
     size_t skip = pt_detect_header(&rd->dialect, c->buf, n, whole, o->header, &rd->in->header);
     if (skip > c->len) skip = c->len;
     rd->in->lines_before = count_newlines(c->buf, skip);   /* the header's lines */
-    memmove(c->buf, c->buf + skip, c->len - skip);
-    c->len -= skip;
+    skip_header(c, skip);
     rd->offset = skip;
     columns_sample(rd, c);
 }
@@ -923,7 +986,7 @@ static bool cut_at_part_end(reader *rd, chunk *c, size_t *cut)
 static void read_chunks(reader *rd)
 {
     pt_scan *s = rd->s;
-    chunk *c = take_chunk(rd);
+    chunk *c = rd->first = take_chunk(rd);
     detect_layout(rd, c);
     rd->in->splitter = pt_splitter_new(&rd->dialect);
     if (rd->is_part && !pt_boundary_format_ok(rd->dialect.format)) {
@@ -965,12 +1028,18 @@ static void read_chunks(reader *rd)
             classify_sample(rd, c, c->len, true);
         }
         keep_carry(rd, c->buf + cut, part_ends ? 0 : c->len - cut);
-        if (cut) dispatch(rd, c, cut, tables);
-        else give_back(s, c);
+        bool last = part_ends || (rd->eof && rd->carry_len == 0);
+        if (cut) {
+            if (last) hand_raw(rd, c, cut);
+            dispatch(rd, c, cut, tables);
+        } else {
+            give_back(s, c);
+        }
         if (s->on_progress)
             s->on_progress(s->progress_ctx, pt_source_bytes_in(rd->src),
                              atomic_load(&s->records_done));
-        if (part_ends || (rd->eof && rd->carry_len == 0)) break;
+        if (last) break;
+        rd->first = NULL;   /* (the pool may hand the same chunk back) */
         c = take_chunk(rd);
     }
 }
@@ -1028,6 +1097,8 @@ bool pt_scan_input(pt_scan *s, const char *name, const pt_raw_input *raw,
     if (rd.part_to != UINT64_MAX || rd.part_from == UINT64_MAX) {
         res->bytes = 0;   /* the whole file's bytes and hashes are the part read to its end's */
         res->md5[0] = res->sha256[0] = '\0';
+    } else if (rd.raw_handed) {
+        /* its worker writes them (hash_raw) */
     } else if (!pt_source_digests(src, res->md5, res->sha256)) {
         res->md5[0] = res->sha256[0] = '\0';
     }
@@ -1157,6 +1228,7 @@ static void stop_workers(pt_scan *s)
         pt_colstats_free(w->guess);
         free(w->needed);
         free(w->cands);
+        pt_digest_free(w->digest);
     }
 }
 
@@ -1187,7 +1259,7 @@ static void free_chunks(pt_queue *q)
     chunk *c;
     pt_queue_close(q);
     while ((c = pt_queue_pop(q)) != NULL) {
-        free(c->buf);
+        free(c->alloc);
         free(c->fps);
         free(c->subjects);
         free(c->key_scratch);

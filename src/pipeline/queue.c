@@ -61,6 +61,14 @@ void *pt_queue_try_pop(pt_queue *q)
     return item;
 }
 
+size_t pt_queue_count(pt_queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    size_t n = q->count;
+    pthread_mutex_unlock(&q->lock);
+    return n;
+}
+
 void pt_queue_close(pt_queue *q)
 {
     pthread_mutex_lock(&q->lock);

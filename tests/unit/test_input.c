@@ -985,6 +985,109 @@ static void test_utf16_more_surrogates(void)
     pt_errlist_free(&errs);
 }
 
+/* ---- custody hashes held back (hash_unless_whole) and text that is the raw input ---- */
+
+/* Open over memory and read all the text. */
+static pt_source *open_drained(pt_memory_input *m, const void *data, size_t n)
+{
+    pt_raw_input raw = pt_raw_memory(m, data, n);
+    pt_source *s = pt_source_open_raw(&raw, NULL, NULL);
+    char buf[4096];
+    while (pt_source_read(s, buf, sizeof buf) > 0) {}
+    return s;
+}
+
+static void test_held_digests_of_small_inputs(void)
+{
+    pt_memory_input m;
+    char md5[33], sha[65];
+    /* read whole by the first read and held unhashed, then hashed when asked: "abc" and
+     * "" are the test vectors of RFC 1321 (MD5) and FIPS 180-2 (SHA-256) */
+    pt_source *s = open_drained(&m, "abc", 3);
+    CHECK(pt_source_digests(s, md5, sha));
+    CHECK_STR(md5, "900150983cd24fb0d6963f7d28e17f72");
+    CHECK_STR(sha, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    pt_source_close(s);
+    pt_raw_input r = pt_raw_memory(&m, "abc", 3);   /* asked before any text is read */
+    s = pt_source_open_raw(&r, NULL, NULL);
+    CHECK(pt_source_digests(s, md5, sha));
+    CHECK_STR(md5, "900150983cd24fb0d6963f7d28e17f72");
+    pt_source_close(s);
+    s = open_drained(&m, "", 0);
+    CHECK(pt_source_digests(s, md5, sha));
+    CHECK_STR(md5, "d41d8cd98f00b204e9800998ecf8427e");
+    CHECK_STR(sha, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    pt_source_close(s);
+    /* stopped: the caller hashes the text it kept, the source gives none */
+    s = open_drained(&m, "abc", 3);
+    pt_source_stop_digests(s);
+    CHECK(!pt_source_digests(s, md5, sha));
+    pt_source_close(s);
+}
+
+static void test_held_digests_of_big_and_gzip(void)
+{
+    pt_memory_input m;
+    char md5[33], sha[65];
+    /* a million "a" (FIPS 180-2's long vector) is more than the first reads take: hashed
+     * as read, from its first byte */
+    size_t n = 1000000;
+    char *big = malloc(n);
+    memset(big, 'a', n);
+    pt_source *s = open_drained(&m, big, n);
+    CHECK(pt_source_digests(s, md5, sha));
+    CHECK_STR(md5, "7707d6ae4e027c70eea2a935c2296f21");
+    CHECK_STR(sha, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    pt_source_close(s);
+    free(big);
+    /* gzip: its first bytes are hashed at once (inflating overwrites them); the hashes
+     * are the compressed bytes' */
+    size_t gz_len;
+    void *gz = gzip_member("abc\n", 4, &gz_len);
+    s = open_drained(&m, gz, gz_len);
+    CHECK(!pt_source_text_is_raw(s));
+    CHECK(pt_source_digests(s, md5, sha));
+    pt_digest *d = pt_digest_new();
+    char want_md5[33], want_sha[65];
+    pt_digest_update(d, gz, gz_len);
+    pt_digest_final(d, want_md5, want_sha);
+    pt_digest_free(d);
+    CHECK_STR(md5, want_md5);
+    CHECK_STR(sha, want_sha);
+    pt_source_close(s);
+    free(gz);
+}
+
+static void test_text_is_raw_only_when_unchanged(void)
+{
+    pt_memory_input m;
+    char buf[64];
+    /* valid UTF-8 (张 = E5 BC A0), all read: the text was the raw bytes */
+    const char *text = "name\n\xE5\xBC\xA0\n";
+    pt_source *s = open_drained(&m, text, strlen(text));
+    CHECK(pt_source_text_is_raw(s));
+    pt_source_close(s);
+    /* not before its end, nor when decoding changed the bytes (a BOM, an invalid byte,
+     * UTF-16) */
+    const char *longer = "name\nzhang san\nli si\nwang wu\nzhao liu\n";   /* 38 bytes */
+    pt_raw_input r = pt_raw_memory(&m, longer, strlen(longer));
+    s = pt_source_open_raw(&r, NULL, NULL);
+    CHECK(!pt_source_text_is_raw(s));
+    CHECK_EQ(pt_source_read(s, buf, 16), 16);
+    CHECK(!pt_source_text_is_raw(s));   /* 22 bytes still to read */
+    while (pt_source_read(s, buf, sizeof buf) > 0) {}
+    CHECK(pt_source_text_is_raw(s));
+    pt_source_close(s);
+    static const char bom[] = "\xEF\xBB\xBF" "a\n", bad[] = "a\xFF" "b\n",
+                      u16[] = "\xFF\xFE" "a\0\n\0";
+    const struct { const char *p; size_t n; } changed[] = {{bom, 5}, {bad, 4}, {u16, 6}};
+    for (size_t i = 0; i < 3; i++) {
+        s = open_drained(&m, changed[i].p, changed[i].n);
+        CHECK(!pt_source_text_is_raw(s));
+        pt_source_close(s);
+    }
+}
+
 int main(void)
 {
     RUN(test_names);
@@ -1022,5 +1125,8 @@ int main(void)
     RUN(test_control_density_exact);
     RUN(test_scan_binary_option);
     RUN(test_utf16_more_surrogates);
+    RUN(test_held_digests_of_small_inputs);
+    RUN(test_held_digests_of_big_and_gzip);
+    RUN(test_text_is_raw_only_when_unchanged);
     return CHECK_DONE();
 }

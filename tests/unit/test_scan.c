@@ -694,6 +694,36 @@ static void test_samples_after_full(void)
         }
 }
 
+/* Small inputs read whole are hashed by their worker (hand_raw), the others by the
+ * reader: the custody hashes are the bytes' (pt_digest over them here) either way, for
+ * any thread count and chunk size (16 bytes: the last of several chunks hashes). */
+static void test_custody_hashes_any_thread(void)
+{
+    const char *texts[] = {
+        "name,phone\n张三,13800138000\n李四,13900139000\n",
+        "\xEF\xBB\xBF" "name,phone\n王五,13700137000\n",   /* the BOM is hashed, not read */
+        "name,phone\n",                                        /* a header, no chunk */
+        "",
+        "abc\xFF\xFE" "def\n",                                 /* invalid UTF-8, replaced */
+    };
+    size_t n = sizeof texts / sizeof *texts;
+    for (unsigned threads = 1; threads <= 3; threads++)
+        for (size_t chunk = 16; chunk <= (1u << 20); chunk <<= 16) {
+            pt_tally *t = scan_inputs(threads, chunk, texts, n, NULL);
+            CHECK_EQ(t->n_inputs, n);
+            for (size_t i = 0; i < n && i < t->n_inputs; i++) {
+                char md5[33], sha[65];
+                pt_digest *d = pt_digest_new();
+                pt_digest_update(d, texts[i], strlen(texts[i]));
+                pt_digest_final(d, md5, sha);
+                pt_digest_free(d);
+                CHECK_STR(t->inputs[i]->md5, md5);
+                CHECK_STR(t->inputs[i]->sha256, sha);
+            }
+            pt_tally_free(t);
+        }
+}
+
 int main(void)
 {
     char err[512];
@@ -714,6 +744,7 @@ int main(void)
     RUN(test_plan_in_worker);
     RUN(test_lazy_shadow);
     RUN(test_samples_after_full);
+    RUN(test_custody_hashes_any_thread);
     pt_patterns_free(&ps);
     pt_policy_free(&pol);
     return CHECK_DONE();
