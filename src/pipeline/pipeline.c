@@ -1328,5 +1328,6 @@ void pt_scan_finish(pt_scan *s)
     free(s->samples_full);
     pthread_mutex_destroy(&s->commit_lock);
     pthread_cond_destroy(&s->committed);
+    pt_casekey_clear(&s->key);
     free(s);
 }
