@@ -412,7 +412,12 @@ static void write_totals(jw *w, const pt_scan_result *r, const pt_policy *pol,
     jw_close(w, '}');
 }
 
-static void write_verdict(jw *w, const pt_verdict *v)
+/* Never silent: a run in which no input gave a record says so in the verdict too, for
+ * a reader of the JSON alone (a nightly job's), not only by its exit status (2). */
+#define NOTHING_SCANNED_NOTE "nothing could be scanned: no input gave a record (see inputs); " \
+                             "the verdict rests on the facts given, not on data"
+
+static void write_verdict(jw *w, const pt_verdict *v, bool nothing_scanned)
 {
     jw_open(w, "verdict", '{', false);
     jw_str(w, "level", pt_level_name(v->level));
@@ -422,6 +427,7 @@ static void write_verdict(jw *w, const pt_verdict *v)
     jw_close(w, ']');
     jw_open(w, "notes", '[', false);
     for (size_t i = 0; i < v->n_notes; i++) jw_str(w, NULL, v->notes[i]);
+    if (nothing_scanned) jw_str(w, NULL, NOTHING_SCANNED_NOTE);
     jw_close(w, ']');
     jw_close(w, '}');
 }
@@ -510,7 +516,7 @@ int pt_report_json(FILE *out, const pt_scan_result *r, const pt_policy *pol,
     }
     jw_close(&w, ']');
     write_totals(&w, r, pol, ps);
-    write_verdict(&w, &r->verdict);
+    write_verdict(&w, &r->verdict, r->n_scanned == 0);
     if (r->baseline) write_baseline(&w, r->baseline, pol);
     jw_close(&w, '}');
     if (ferror(out)) {

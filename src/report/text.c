@@ -272,8 +272,10 @@ static void print_verdict(FILE *out, const pt_scan_result *r, const pt_policy *p
     }
     fprintf(out, T("\nVerdict: %s\n", "\n结论：%s\n"), level_words(r, v->level));
     if (!r->n_scanned)
-        fprintf(out, "         NOTHING COULD BE SCANNED: no input gave a record (see Inputs);\n"
-                     "         the verdict rests on the facts given, not on data\n");
+        fputs(T("         NOTHING COULD BE SCANNED: no input gave a record (see Inputs);\n"
+                "         the verdict rests on the facts given, not on data\n",
+                "         没有可统计的数据：所有输入均未读出记录（见输入一节）；\n"
+                "         结论仅依据所给事实，而非数据\n"), out);
     fprintf(out, "%s", T("Grounds: ", "依据："));
     for (size_t i = 0; i < v->n_grounds; i++) fprintf(out, "%s%s", i ? ", " : "", v->grounds[i]);
     fprintf(out, "%s\n", v->n_grounds ? "" : "(none)");

@@ -115,7 +115,13 @@ def test_binary_scan_reads_anyway(tmp):
     fx.write(path, b"\x89PNG\r\n\x1a\n" + "\n请回电 13812345678\n".encode())
     r = scan([path], expect_rc=2)   # the only input skipped: nothing could be scanned
     eq([e["kind"] for e in r["inputs"][0]["errors"]], ["binary"], "skipped by default")
+    # the JSON alone says so too, not only the exit status: a note in the verdict
+    notes = r["verdict"]["notes"]
+    eq(len(notes), 1, "one note")
+    if not notes[0].startswith("nothing could be scanned"):
+        raise Failure("verdict note %r" % notes[0])
     r = scan([path], "--binary", "scan")
+    eq(r["verdict"]["notes"], [], "a record was read: no such note")
     # read as text: the magic's 0x89 byte is invalid UTF-8, replaced and reported
     eq([e["kind"] for e in r["inputs"][0]["errors"]], ["encoding"], "read as text")
     eq(r["inputs"][0]["pieces"]["raw"], 1, "the mobile after the magic bytes counts")
