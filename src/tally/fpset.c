@@ -317,7 +317,8 @@ void pt_fpset_insert_batch(pt_fpset *s, uint32_t input_id, pt_fp_item *items, si
  * 60-80% full mispredicts every few slots. */
 void pt_fpset_count_tiers(const pt_fpset *s, uint64_t per_tier[PT_MAX_TIERS])
 {
-    uint64_t count[8] = {0};
+    _Static_assert((1u << (32 - TAG_INPUT_BITS)) <= PT_MAX_TIERS, "a tag's tier indexes count");
+    uint64_t count[PT_MAX_TIERS] = {0};
     for (unsigned i = 0; i < N_SHARDS; i++) {
         const shard *sh = &s->t.shards[i];
         for (size_t k = 0; k < sh->cap; k++) count[tag_tier(sh->slots[k].tag)] += sh->slots[k].key != 0;
