@@ -37,6 +37,7 @@ static void build_result(pt_scan_result *r, bool professional)
     r->threads = 2;
     r->elapsed_s = 0.25;
     r->n_inputs = 2;
+    r->n_scanned = 2;   /* both inputs below gave records */
     r->inputs = pt_xcalloc(2, sizeof *r->inputs);
 
     pt_input_result *a = &r->inputs[0];
