@@ -289,6 +289,16 @@ static char *u64_digits(char *end, uint64_t v)
     return p;
 }
 
+size_t jw_format_u64(char out[21], uint64_t v)
+{
+    char digits[24];
+    char *p = u64_digits(digits + sizeof digits, v);
+    size_t n = (size_t)(digits + sizeof digits - p);
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return n;
+}
+
 void jw_u64(jw *w, const char *key, uint64_t v)
 {
     sink s = sink_of(w);

@@ -47,5 +47,7 @@ size_t jw_utf8_len(const unsigned char *s, size_t n);
 /* A double as the shortest of "%.6f" with trailing zeros removed ("1", "0.98").
  * len must be at least 32; returns the length written. */
 size_t jw_format_number(char *buf, size_t len, double v);
+/* v in decimal (as "%" PRIu64 prints it) into out, NUL-terminated; returns the length. */
+size_t jw_format_u64(char out[21], uint64_t v);
 
 #endif

@@ -182,23 +182,11 @@ static char *fmt_buf(numbufs *nb)
     return nb->buf[nb->next++ % 16];
 }
 
-/* v in decimal into out (room for 21 bytes), as "%" PRIu64 prints it; returns its length. */
-static int u64_digits(char *out, uint64_t v)
-{
-    char rev[20];
-    int n = 0;
-    do rev[n++] = (char)('0' + v % 10);
-    while ((v /= 10) != 0);
-    for (int i = 0; i < n; i++) out[i] = rev[n - 1 - i];
-    out[n] = '\0';
-    return n;
-}
-
 /* Counts with thousands separators: 12,345,678 records read at a glance. */
 static const char *u64s(numbufs *nb, uint64_t v)
 {
     char digits[24], *b = fmt_buf(nb), *o = b;
-    int n = u64_digits(digits, v);
+    int n = (int)jw_format_u64(digits, v);
     for (int i = 0; i < n; i++) {
         if (i > 0 && (n - i) % 3 == 0) *o++ = ',';
         *o++ = digits[i];
@@ -211,7 +199,7 @@ static const char *u64s(numbufs *nb, uint64_t v)
 static const char *u64s_plain(numbufs *nb, uint64_t v)
 {
     char *b = fmt_buf(nb);
-    u64_digits(b, v);
+    jw_format_u64(b, v);
     return b;
 }
 
