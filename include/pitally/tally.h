@@ -131,6 +131,13 @@ typedef struct {
     uint32_t shard_n;
     uint64_t shard_table;
     uint8_t *shards_held;
+    /* The key sets of split parts (src/tally/parts.h) are only for a state to hold: a
+     * scan that saves none sets part_keys_unused and keeps none; one that saves a state
+     * may give spill_open, which returns a new scratch file (read and written, owner-only,
+     * or NULL: the keys then stay in memory) for each part's set, out of the memory budget. */
+    bool part_keys_unused;
+    FILE *(*spill_open)(void *ctx);
+    void *spill_ctx;
     /* a streamed merge (pt_tally_merge_files) leaves the sets on disk and keeps their
      * counts: distinct pieces by most serious tier, and subjects */
     bool sets_on_disk;

@@ -490,6 +490,11 @@ static void declared_attrs(void *ctx, const char *path, pt_input_attrs *out)
 static pt_tally *run_scan(int argc, char **argv, rules *ru, cli_options *co)
 {
     pt_tally *t = pt_tally_new(ru->patterns.n);
+    t->part_keys_unused = !co->state_path;   /* a split part's key set is for a state */
+    if (co->state_path) {                    /* and waits for it on disk, not in memory */
+        t->spill_open = pt_scratch_beside;
+        t->spill_ctx = (void *)co->state_path;
+    }
     pt_scan *s = pt_scan_start(&co->scan, &ru->patterns, &ru->policy, t);
     if (co->evidence_dir && co->scan.pieces)   /* the piece sink's ctx is the evidence */
         pt_scan_set_rejects(s, pt_evidence_rejected, co->scan.pieces->ctx);
@@ -510,7 +515,9 @@ static int write_state(FILE *f, void *ctx)
 {
     const state_job *j = ctx;
     char err[256];
-    return pt_tally_save_section(j->t, j->digest, j->section, f, err, sizeof err);
+    int rc = pt_tally_save_section(j->t, j->digest, j->section, f, err, sizeof err);
+    if (rc != 0) fprintf(stderr, "pitally: %s\n", err);
+    return rc;
 }
 
 static uint64_t digest_of(const rules *ru, const cli_options *co)

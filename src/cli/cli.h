@@ -3,6 +3,7 @@
 #define PITALLY_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,11 @@ int pt_cli_version(const char *argv0);
 /* Default pattern directory: beside the binary (a build tree), or installed under
  * PREFIX/share/pitally/patterns. Writes into buf; returns buf, or NULL if none found. */
 const char *pt_default_patterns_dir(const char *argv0, char *buf, size_t len);
+
+/* A new scratch file (read and written, owner-only, unnamed) in the directory of the
+ * file whose path is ctx, for the tally's spilled sets (pt_tally.spill_open); NULL after
+ * saying on stderr why none could be made (scratch.c). */
+FILE *pt_scratch_beside(void *path);
 
 /* pitally verify REPORT.json (verify.c): exit 0 reproduced, 1 not. */
 int pt_cmd_verify(int argc, char **argv);

@@ -8,6 +8,28 @@
 
 #define N_SHARDS PT_DEDUP_SHARDS
 
+/* A spilled set (parts.h): each key a pair (key, shard << 8 | tier) in the buffer of its
+ * group of shards; a full buffer is written as a block of the file, listed with its
+ * group. A group read back is SPILL_GROUPS-th of the set: 25 bytes a key while sorted,
+ * so well under a byte per piece of the set's memory. */
+#define SPILL_GROUPS 64
+#define SHARDS_PER_GROUP (N_SHARDS / SPILL_GROUPS)
+#define BLOCK_PAIRS 1024
+_Static_assert(N_SHARDS % SPILL_GROUPS == 0, "a group is whole shards");
+
+typedef struct pt_spill {
+    FILE *f;
+    uint64_t *buf;                  /* [SPILL_GROUPS][BLOCK_PAIRS][2] */
+    uint32_t fill[SPILL_GROUPS];
+    uint64_t in_group[SPILL_GROUPS];   /* keys of each group, blocks and buffer */
+    uint64_t *block_at;             /* where each block is in f, and its group */
+    uint8_t *block_group;
+    size_t n_blocks, cap_blocks;
+    uint64_t end;                   /* bytes written */
+    int loaded;                     /* the group in keys/tier/from, or -1 */
+    bool failed;
+} pt_spill;
+
 pt_partkeys *pt_partkeys_new(uint32_t part)
 {
     pt_partkeys *pk = pt_xcalloc(1, sizeof *pk);
@@ -26,10 +48,21 @@ pt_partkeys *pt_partkeys_on_disk(uint32_t part, FILE *f, uint64_t at, uint64_t l
     return pk;
 }
 
+static void spill_free(pt_spill *sp)
+{
+    if (!sp) return;
+    if (sp->f) fclose(sp->f);
+    free(sp->buf);
+    free(sp->block_at);
+    free(sp->block_group);
+    free(sp);
+}
+
 void pt_partkeys_free(pt_partkeys *pk)
 {
     while (pk) {
         pt_partkeys *next = pk->next;
+        spill_free(pk->spill);
         free(pk->keys);
         free(pk->shard);
         free(pk->tier);
@@ -39,8 +72,59 @@ void pt_partkeys_free(pt_partkeys *pk)
     }
 }
 
+void pt_partkeys_spill(pt_partkeys *pk, FILE *f)
+{
+    pt_spill *sp = pt_xcalloc(1, sizeof *sp);
+    sp->f = f;
+    sp->buf = pt_xmalloc((size_t)SPILL_GROUPS * BLOCK_PAIRS * 2 * sizeof *sp->buf);
+    sp->loaded = -1;
+    pk->spill = sp;
+}
+
+bool pt_partkeys_failed(const pt_partkeys *chain)
+{
+    for (const pt_partkeys *pk = chain; pk; pk = pk->next)
+        if (pk->spill && pk->spill->failed) return true;
+    return false;
+}
+
+/* Group g's full buffer to the end of the file, listed. */
+static void spill_block(pt_spill *sp, unsigned g)
+{
+    if (sp->n_blocks == sp->cap_blocks) {
+        sp->cap_blocks = sp->cap_blocks ? 2 * sp->cap_blocks : 256;
+        sp->block_at = pt_xrealloc(sp->block_at, sp->cap_blocks * sizeof *sp->block_at);
+        sp->block_group = pt_xrealloc(sp->block_group, sp->cap_blocks);
+    }
+    size_t bytes = BLOCK_PAIRS * 2 * sizeof *sp->buf;
+    if (fseeko(sp->f, (off_t)sp->end, SEEK_SET) != 0 ||
+        fwrite(sp->buf + (size_t)g * BLOCK_PAIRS * 2, 1, bytes, sp->f) != bytes)
+        sp->failed = true;
+    sp->block_at[sp->n_blocks] = sp->end;
+    sp->block_group[sp->n_blocks++] = (uint8_t)g;
+    sp->end += bytes;
+    sp->fill[g] = 0;
+}
+
+static void spill_push(pt_partkeys *pk, unsigned shard, uint64_t key, unsigned tier)
+{
+    pt_spill *sp = pk->spill;
+    unsigned g = shard / SHARDS_PER_GROUP;
+    uint64_t *pair = sp->buf + ((size_t)g * BLOCK_PAIRS + sp->fill[g]) * 2;
+    pair[0] = key;
+    pair[1] = (uint64_t)shard << 8 | tier;
+    sp->in_group[g]++;
+    pk->n++;
+    sp->loaded = -1;   /* a group read back no longer holds every key of it */
+    if (++sp->fill[g] == BLOCK_PAIRS) spill_block(sp, g);
+}
+
 void pt_partkeys_push(pt_partkeys *pk, unsigned shard, uint64_t key, unsigned tier)
 {
+    if (pk->spill) {
+        spill_push(pk, shard, key, tier);
+        return;
+    }
     if (pk->n == pk->cap) {
         pk->cap = pk->cap ? 2 * pk->cap : 1024;
         pk->keys = pt_xrealloc(pk->keys, pk->cap * sizeof *pk->keys);
@@ -99,10 +183,69 @@ static void sort_keys(pt_partkeys *pk)
     free(pairs);
 }
 
+static int by_shard_key(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b;
+    if (x[1] >> 8 != y[1] >> 8) return x[1] >> 8 < y[1] >> 8 ? -1 : 1;
+    return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* Group g's pairs: its blocks from the file, then what its buffer holds. false when the
+ * file did not give them back. */
+static bool spill_read_group(pt_spill *sp, unsigned g, uint64_t *pairs)
+{
+    size_t bytes = BLOCK_PAIRS * 2 * sizeof *pairs, n = 0;
+    for (size_t b = 0; b < sp->n_blocks; b++) {
+        if (sp->block_group[b] != g) continue;
+        if (fseeko(sp->f, (off_t)sp->block_at[b], SEEK_SET) != 0 ||
+            fread(pairs + 2 * n, 1, bytes, sp->f) != bytes)
+            return false;
+        n += BLOCK_PAIRS;
+    }
+    memcpy(pairs + 2 * n, sp->buf + (size_t)g * BLOCK_PAIRS * 2,
+           sp->fill[g] * 2 * sizeof *pairs);
+    return n + sp->fill[g] == sp->in_group[g];
+}
+
+/* Group g of a spilled set into keys, shard, tier and from (its shards' entries), sorted
+ * as sort_keys sorts a whole set. A group that cannot be read back reads as empty, and
+ * the set is marked failed. */
+static void spill_load(pt_partkeys *pk, unsigned g)
+{
+    pt_spill *sp = pk->spill;
+    size_t m = sp->in_group[g];
+    uint64_t *pairs = pt_xmalloc((m ? m : 1) * 2 * sizeof *pairs);
+    if (fflush(sp->f) != 0 || !spill_read_group(sp, g, pairs)) {
+        sp->failed = true;
+        m = 0;
+    }
+    qsort(pairs, m, 2 * sizeof *pairs, by_shard_key);
+    free(pk->keys);
+    free(pk->shard);
+    free(pk->tier);
+    pk->keys = pt_xmalloc((m ? m : 1) * sizeof *pk->keys);
+    pk->shard = pt_xmalloc(m ? m : 1);
+    pk->tier = pt_xmalloc(m ? m : 1);
+    if (!pk->from) pk->from = pt_xcalloc(N_SHARDS + 1, sizeof *pk->from);
+    unsigned first = g * SHARDS_PER_GROUP;
+    for (unsigned s = first; s <= first + SHARDS_PER_GROUP; s++) pk->from[s] = 0;
+    for (size_t i = 0; i < m; i++) {
+        pk->keys[i] = pairs[2 * i];
+        pk->shard[i] = (uint8_t)(pairs[2 * i + 1] >> 8);
+        pk->tier[i] = (uint8_t)pairs[2 * i + 1];
+        pk->from[pk->shard[i] + 1]++;
+    }
+    for (unsigned s = first; s < first + SHARDS_PER_GROUP; s++) pk->from[s + 1] += pk->from[s];
+    free(pairs);
+    sp->loaded = (int)g;
+}
+
 size_t pt_partkeys_shard(pt_partkeys *pk, unsigned s, const uint64_t **keys,
                          const uint8_t **tiers)
 {
-    if (!pk->from) sort_keys(pk);
+    if (pk->spill && pk->spill->loaded != (int)(s / SHARDS_PER_GROUP))
+        spill_load(pk, s / SHARDS_PER_GROUP);
+    else if (!pk->spill && !pk->from) sort_keys(pk);
     *keys = pk->keys + pk->from[s];
     *tiers = pk->tier + pk->from[s];
     return pk->from[s + 1] - pk->from[s];
@@ -190,5 +333,5 @@ bool pt_partkeys_count(pt_partkeys *chain, pt_counts *c)
     pt_state_run_free(&run);
     free(l.v);
     free(pos);
-    return ok;
+    return ok && !pt_partkeys_failed(chain);
 }

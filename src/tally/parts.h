@@ -31,6 +31,9 @@ typedef struct pt_partkeys {
     uint8_t *shard, *tier;
     size_t n, cap;
     size_t *from;             /* [PT_DEDUP_SHARDS + 1] once sorted, else NULL */
+    /* spilled (a scan's, pt_partkeys_spill): keys, shard, tier and from hold one group
+     * of shards at a time (parts.c) */
+    struct pt_spill *spill;
     /* on disk: the 256 runs at byte at of f, len bytes, of a file of version version
      * (keys unused) */
     FILE *f;
@@ -41,6 +44,12 @@ typedef struct pt_partkeys {
 
 /* A new, empty set of part `part`, in memory. */
 pt_partkeys *pt_partkeys_new(uint32_t part);
+/* Keep the empty set pk's keys in f (read and written from its start; pk owns it and
+ * closes it when freed) instead of memory. */
+void pt_partkeys_spill(pt_partkeys *pk, FILE *f);
+/* true when a spilled set of the chain could not be written or read back: its shards
+ * then read as empty, and nothing made from them may be believed. */
+bool pt_partkeys_failed(const pt_partkeys *chain);
 /* A set on disk: len bytes of runs at byte at of f, a state of version version. */
 pt_partkeys *pt_partkeys_on_disk(uint32_t part, FILE *f, uint64_t at, uint64_t len,
                                  unsigned version);
@@ -50,7 +59,8 @@ void pt_partkeys_free(pt_partkeys *pk);
 void pt_partkeys_push(pt_partkeys *pk, unsigned shard, uint64_t key, unsigned tier);
 /* The pieces of a committed batch that were new in the input (new_in_input). */
 void pt_partkeys_add(pt_partkeys *pk, const pt_fp_item *items, size_t n);
-/* Shard s of an in-memory set, sorted by key (sorts it the first time). */
+/* Shard s of an in-memory or spilled set, sorted by key (sorts it the first time; a
+ * spilled set reads the group of shard s back, so ask for shards in order). */
 size_t pt_partkeys_shard(pt_partkeys *pk, unsigned s, const uint64_t **keys,
                          const uint8_t **tiers);
 /* The union of the chain's sets into c's distinct counts (pieces and tiers), each key in

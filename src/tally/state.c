@@ -504,7 +504,8 @@ int pt_state_end(writer *w, char *err, size_t errlen)
     if (!w->failed && fwrite(b, 1, 8, w->f) != 8) w->failed = true;
     XXH64_freeState(w->h);
     if (w->failed || fflush(w->f) != 0) {
-        snprintf(err, errlen, "cannot write the state");
+        snprintf(err, errlen, "cannot write the state%s%s", w->why ? ": " : "",
+                 w->why ? w->why : "");
         return -1;
     }
     return 0;
@@ -518,6 +519,10 @@ static void put_part_runs(writer *w, pt_partkeys *pk)
         const uint8_t *tiers = NULL;
         size_t n = pk ? pt_partkeys_shard(pk, s, &keys, &tiers) : 0;
         pt_state_put_run(w, PT_RUN_PART, s, keys, tiers, n);
+    }
+    if (pt_partkeys_failed(pk)) {
+        w->failed = true;
+        w->why = "a split part's keys could not be read back from their scratch file";
     }
 }
 

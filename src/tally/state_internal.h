@@ -19,6 +19,7 @@ typedef struct {
     uint8_t *buf;
     size_t len, cap;
     unsigned version;          /* runs are coded as this version codes them; 0: the current */
+    const char *why;           /* with failed: why, when it is not the file's fault */
 } pt_state_writer;
 
 /* Header and head: magic, version, rules digest, key id, head length, then the head

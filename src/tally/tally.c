@@ -130,12 +130,22 @@ void pt_tally_set_counts(const pt_tally *t, uint64_t distinct[PT_MAX_TIERS], uin
     *subjects = pt_hashset_size(t->subjects);
 }
 
+/* A part's set, in the scratch file the program gives when it gives one. */
+static pt_partkeys *new_part_keys(const pt_tally *t, uint32_t part)
+{
+    pt_partkeys *pk = pt_partkeys_new(part);
+    FILE *f = t->spill_open ? t->spill_open(t->spill_ctx) : NULL;
+    if (f) pt_partkeys_spill(pk, f);
+    return pk;
+}
+
 void pt_tally_commit(pt_tally *t, uint32_t input, pt_input_result *in, pt_counts *local,
                      pt_fp_item *items, size_t n_items, uint64_t *subjects, size_t n_subjects)
 {
     pt_fpset_insert_batch(t->pieces, input, items, n_items);
-    if (in->parts > 1) {   /* a part: its own set, for the join's union (parts.h) */
-        if (!in->part_keys) in->part_keys = pt_partkeys_new(in->part);
+    if (in->parts > 1 && !t->part_keys_unused) {   /* a part: its own set, for the join's
+                                                      union (parts.h) */
+        if (!in->part_keys) in->part_keys = new_part_keys(t, in->part);
         pt_partkeys_add(in->part_keys, items, n_items);
     }
     for (size_t i = 0; i < n_items; i++) {
