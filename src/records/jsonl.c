@@ -598,7 +598,19 @@ static inline bool skeleton_at(const char *t, size_t p, size_t n, const char *se
 {
     if (n - p < len) return false;
     const char *a = t + p;
-    if (len < 8) return memcmp(a, seg, len) == 0;
+    if (len < 8) {
+        if (len < 4) {
+            for (size_t i = 0; i < len; i++)
+                if (a[i] != seg[i]) return false;
+            return true;
+        }
+        uint32_t u, v, w, z;
+        memcpy(&u, a, 4);
+        memcpy(&v, seg, 4);
+        memcpy(&w, a + len - 4, 4);
+        memcpy(&z, seg + len - 4, 4);
+        return ((u ^ v) | (w ^ z)) == 0;
+    }
     uint64_t x, y, diff = 0;
     for (size_t i = 0; i + 8 < len; i += 8) {
         memcpy(&x, a + i, 8);
@@ -610,13 +622,21 @@ static inline bool skeleton_at(const char *t, size_t p, size_t n, const char *se
     return (diff | (x ^ y)) == 0;
 }
 
-/* The scalar at t[p] (p < n) as fast_value reads it: its value t[*vb..*ve) and the
- * position after it (*vb == *ve == SIZE_MAX for null), or FAST_GIVE_UP. */
+/* Bytes of a number as is_number_byte takes them: 1, and 2 more for a digit. */
+static const uint8_t number_byte[256] = {
+    ['+'] = 1, ['-'] = 1, ['.'] = 1, ['e'] = 1, ['E'] = 1,
+    ['0'] = 3, ['1'] = 3, ['2'] = 3, ['3'] = 3, ['4'] = 3,
+    ['5'] = 3, ['6'] = 3, ['7'] = 3, ['8'] = 3, ['9'] = 3,
+};
+
+/* The scalar at t[p] (p < n) as fast_value reads it from its line: its value
+ * t[*vb..*ve) and the position after it (*vb == *ve == SIZE_MAX for null), or
+ * FAST_GIVE_UP. n may lie past the line's end: a string stops at a newline too. */
 static inline size_t tpl_scalar(const char *t, size_t p, size_t n, size_t *vb, size_t *ve)
 {
     char c = t[p];
     if (c == '"') {
-        size_t e = pt_find_byte2(t, p + 1, n, '"', '\\');
+        size_t e = pt_find_byte3(t, p + 1, n, '"', '\\', '\n');
         if (e >= n || t[e] != '"') return FAST_GIVE_UP;
         *vb = p + 1;
         *ve = e;
@@ -631,16 +651,21 @@ static inline size_t tpl_scalar(const char *t, size_t p, size_t n, size_t *vb, s
         return p + len;
     }
     size_t i = p;
-    bool digit = false;
-    for (; i < n && is_number_byte(t[i]); i++) digit |= t[i] >= '0' && t[i] <= '9';
-    if (!digit || (c != '-' && !(c >= '0' && c <= '9'))) return FAST_GIVE_UP;
+    unsigned seen = 0, k;
+    while (i < n && (k = number_byte[(unsigned char)t[i]]) != 0) {
+        seen |= k;
+        i++;
+    }
+    if (!(seen & 2) || (c != '-' && !(c >= '0' && c <= '9'))) return FAST_GIVE_UP;
     *vb = p;
     *ve = i;
     return i;
 }
 
-/* The record at t[b..n) read by the template into it->out (*n_fields of them): the
- * position after its object, or FAST_GIVE_UP. */
+/* The record at t[b..) read by the template into it->out (*n_fields of them): the
+ * position after its object, or FAST_GIVE_UP. No skeleton piece holds a newline (it
+ * is from one line) and no scalar is read across one, so the record read lies within
+ * its line wherever n, the end of the text, is. */
 static size_t tpl_match(pt_reciter *it, const char *t, size_t b, size_t n, size_t *n_fields)
 {
     const pt_json_tpl *tp = &it->tpl;
@@ -662,9 +687,10 @@ static size_t tpl_match(pt_reciter *it, const char *t, size_t b, size_t n, size_
     return p + tp->tail_len;
 }
 
-/* The line's object at t[b..le) read by the template, as the record at start: true, or
- * false to read it otherwise (and then, tp->recording, to make it the template). */
-static bool tpl_record(pt_reciter *it, const char *t, size_t b, size_t le, size_t start,
+/* The line's object at t[b..) read by the template, as the record at start (it->pos
+ * then after the line): true, or false to read it otherwise (and then, with
+ * tp->recording, to make it the template). */
+static bool tpl_record(pt_reciter *it, const char *t, size_t b, size_t n, size_t start,
                        pt_record *rec)
 {
     pt_json_tpl *tp = &it->tpl;
@@ -678,11 +704,14 @@ static bool tpl_record(pt_reciter *it, const char *t, size_t b, size_t le, size_
     tp->n_tokens = 0;
     tp->rec_keys.len = 0;
     if (!tp->valid) return false;
-    size_t n_fields = 0, e = tpl_match(it, t, b, le, &n_fields);
-    if (e == FAST_GIVE_UP || fast_ws(t, le, e) != le) {
+    size_t n_fields = 0, e = tpl_match(it, t, b, n, &n_fields);
+    if (e != FAST_GIVE_UP)   /* blanks to the end of the line (as fast_ws within it) */
+        while (e < n && (t[e] == ' ' || t[e] == '\t' || t[e] == '\r')) e++;
+    if (e == FAST_GIVE_UP || (e < n && t[e] != '\n')) {
         tpl_missed(tp);
         return false;
     }
+    it->pos = e < n ? e + 1 : n;
     tp->misses = 0;
     tp->recording = false;
     it->n_raw = n_fields;
@@ -724,15 +753,17 @@ int pt_jsonl_next(pt_reciter *it, pt_record *rec)
     size_t n = it->ch.len;
     for (;;) {
         if (it->pos >= n) return 0;
-        size_t start = it->pos;
-        const char *nl = memchr(t + start, '\n', n - start);
+        size_t start = it->pos, b = start;
+        while (b < n && (t[b] == ' ' || t[b] == '\t' || t[b] == '\r')) b++;
+        if (b == n || t[b] == '\n') {   /* blank line */
+            it->pos = b < n ? b + 1 : n;
+            continue;
+        }
+        pt_rec_begin(it);
+        if (tpl_record(it, t, b, n, start, rec)) return 1;   /* finds the line's end itself */
+        const char *nl = memchr(t + b, '\n', n - b);
         size_t le = nl ? (size_t)(nl - t) : n;
         it->pos = nl ? le + 1 : n;
-        size_t b = start;
-        while (b < le && (t[b] == ' ' || t[b] == '\t' || t[b] == '\r')) b++;
-        if (b == le) continue;   /* blank line */
-        pt_rec_begin(it);
-        if (tpl_record(it, t, b, le, start, rec)) return 1;
         size_t e = fast_record(it, t, b, le);
         bool recorded = it->tpl.recording;
         it->tpl.recording = false;
