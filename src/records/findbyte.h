@@ -32,6 +32,23 @@ static inline size_t pt_find_byte2(const char *s, size_t from, size_t n, char a,
     return i;
 }
 
+/* The first index in [from, n) holding a, b or c, or n. */
+static inline size_t pt_find_byte3(const char *s, size_t from, size_t n, char a, char b, char c)
+{
+    size_t i = from;
+#if defined(__SSE2__)
+    const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b), vc = _mm_set1_epi8(c);
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb));
+        int m = _mm_movemask_epi8(_mm_or_si128(hit, _mm_cmpeq_epi8(v, vc)));
+        if (m) return i + (size_t)__builtin_ctz((unsigned)m);
+    }
+#endif
+    while (i < n && s[i] != a && s[i] != b && s[i] != c) i++;
+    return i;
+}
+
 /* The first index in [from, n) holding one of the bytes set[0..k) (1 <= k <= 8), or n. */
 static inline size_t pt_find_byte_set(const char *s, size_t from, size_t n, const char *set,
                                       unsigned k)

@@ -76,6 +76,39 @@ typedef struct {
     bool in_records;
 } pt_json_walk;
 
+/* JSON Lines: the layout of a record that the fast path read (jsonl.c). A record's
+ * skeleton is its text less its scalar values; records of one shape share it, so the
+ * next one is read by comparing its text with the skeleton between values and taking
+ * each value's key from here. Slot i: the skeleton before scalar i, then its key. */
+typedef struct {
+    const char *seg;
+    size_t seg_len;
+    const char *key;
+    size_t key_len;
+} pt_json_slot;
+
+/* Scalar i of the record being recorded: its token t[b..e) (relative to the record's
+ * start) and its key at key_off in the recording's key buffer. */
+typedef struct {
+    size_t b, e, key_off, key_len;
+} pt_json_token;
+
+typedef struct {
+    pt_rbuf skel, keys;         /* the template's skeleton bytes and keys */
+    pt_json_slot *slots;
+    size_t n_slots, slot_cap;
+    const char *tail;           /* the skeleton after the last scalar */
+    size_t tail_len;
+    bool valid;
+    unsigned misses;            /* records in a row the template did not fit */
+    unsigned skip;              /* records to read without it (after misses) */
+    bool recording;             /* the fast path notes its scalars (tokens, rec_keys) */
+    pt_json_token *tokens;
+    size_t n_tokens, token_cap;
+    pt_rbuf rec_keys;
+    bool off;                   /* never use a template (tests: the reference reading) */
+} pt_json_tpl;
+
 struct pt_reciter {
     pt_chunk_view ch;
     size_t pos;                 /* next unread byte of ch.text */
@@ -108,6 +141,7 @@ struct pt_reciter {
     pt_rbuf copy_cols;          /* a COPY statement's column names, NUL-separated */
 
     pt_json_walk jw;            /* JSON documents: the walk at it->pos */
+    pt_json_tpl tpl;            /* JSON Lines: the last shape's template (jsonl.c) */
 
     const char *err_kind;
     char err_msg[200];
@@ -159,6 +193,11 @@ int pt_blocks_next(pt_reciter *it, pt_record *rec);
 bool pt_blocks_label(const char *t, size_t b, size_t e, size_t *le, size_t *vb);
 size_t pt_blocks_cut(const char *t, size_t n);
 bool pt_blocks_detect(const char *t, size_t n, bool at_eof);
+
+/* JSON Lines templates (jsonl.c): free them; with off, records are read without one
+ * (the reading the template must equal, for tests). */
+void pt_json_tpl_free(pt_json_tpl *tp);
+void pt_reciter_json_templates(pt_reciter *it, bool on);
 
 /* JSON: does text[0..n) (one line) hold exactly one JSON object? (jsonl.c) */
 bool pt_json_line_is_object(const char *text, size_t n);

@@ -133,6 +133,7 @@ void pt_reciter_free(pt_reciter *it)
     free(it->out);
     pt_rbuf_free(&it->scratch);
     pt_rbuf_free(&it->path);
+    pt_json_tpl_free(&it->tpl);
     pt_rbuf_free(&it->icol_buf);
     pt_rbuf_free(&it->name_buf);
     pt_rbuf_free(&it->copy_cols);

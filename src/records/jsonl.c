@@ -5,11 +5,18 @@
  * keep their text, null and "" are skipped. The parser is recursive but bounded by
  * MAX_DEPTH, so hostile nesting gives an error rather than a blown stack. Values that
  * need no unescaping point into the chunk; flattened keys live in the scratch buffer.
+ *
+ * Three readers, each tried when the one before gives up, all giving the same fields:
+ * the record's template (the skeleton of the last record the fast path read, with its
+ * keys: records of one shape are compared with it and only their values read), the
+ * fast path (plain members, nothing copied but nested keys), the general parser
+ * (escapes, MongoDB and _source keys, deep nesting; it words the errors).
  */
 #include "findbyte.h"
 #include "internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #define MAX_DEPTH 64
 
@@ -370,6 +377,40 @@ static inline void fast_leaf(pt_reciter *it, int depth, const char *key, size_t 
         fast_leaf_nested(it, key, kl, val, vl);
 }
 
+/* After a miss the template rests for 1, 3, 7 ... 63 records (see "templates"). */
+static void tpl_missed(pt_json_tpl *tp)
+{
+    if (tp->misses < 6) tp->misses++;
+    tp->skip = (1u << tp->misses) - 1;
+}
+
+/* Recording a template (see "templates" below): scalar token s[b..e) of the member or
+ * element key[0..kl) at depth, its key as fast_leaf gives it. */
+#define TPL_MAX_SCALARS 1024
+#define TPL_MAX_RECORD 65536
+
+static __attribute__((noinline)) void tpl_note(pt_reciter *it, int depth, const char *key,
+                                               size_t kl, size_t b, size_t e)
+{
+    pt_json_tpl *tp = &it->tpl;
+    if (tp->n_tokens == TPL_MAX_SCALARS) {   /* too wide a record to be worth one */
+        tp->recording = false;
+        tpl_missed(tp);
+        return;
+    }
+    if (tp->n_tokens == tp->token_cap) {
+        tp->token_cap = tp->token_cap ? 2 * tp->token_cap : 32;
+        tp->tokens = pt_xrealloc(tp->tokens, tp->token_cap * sizeof *tp->tokens);
+    }
+    size_t off = tp->rec_keys.len;
+    if (depth > 1) {
+        pt_rbuf_append(&tp->rec_keys, it->path.p, it->path.len);
+        if (it->path.len) pt_rbuf_putc(&tp->rec_keys, '.');
+    }
+    pt_rbuf_append(&tp->rec_keys, key, kl);
+    tp->tokens[tp->n_tokens++] = (pt_json_token){b, e, off, tp->rec_keys.len - off};
+}
+
 static size_t fast_object(pt_reciter *it, const char *s, size_t n, size_t i, int depth);
 static size_t fast_array(pt_reciter *it, const char *s, size_t n, size_t i, int depth);
 
@@ -382,6 +423,7 @@ static size_t fast_value(pt_reciter *it, const char *s, size_t n, size_t i, int 
     if (c == '"') {
         size_t b = i + 1, e = pt_find_byte2(s, b, n, '"', '\\');
         if (e >= n || s[e] != '"') return FAST_GIVE_UP;
+        if (it->tpl.recording) tpl_note(it, depth, key, kl, i, e + 1);
         fast_leaf(it, depth, key, kl, s + b, e - b);
         return e + 1;
     }
@@ -395,6 +437,7 @@ static size_t fast_value(pt_reciter *it, const char *s, size_t n, size_t i, int 
         const char *word = c == 't' ? "true" : c == 'f' ? "false" : "null";
         size_t len = c == 'f' ? 5 : 4;
         if (n - i < len || memcmp(s + i, word, len) != 0) return FAST_GIVE_UP;
+        if (it->tpl.recording) tpl_note(it, depth, key, kl, i, i + len);
         if (c != 'n') fast_leaf(it, depth, key, kl, s + i, len);
         return i + len;
     }
@@ -402,6 +445,7 @@ static size_t fast_value(pt_reciter *it, const char *s, size_t n, size_t i, int 
     bool digit = false;
     for (; i < n && is_number_byte(s[i]); i++) digit |= s[i] >= '0' && s[i] <= '9';
     if (!digit || (s[b] != '-' && !(s[b] >= '0' && s[b] <= '9'))) return FAST_GIVE_UP;
+    if (it->tpl.recording) tpl_note(it, depth, key, kl, b, i);
     fast_leaf(it, depth, key, kl, s + b, i - b);
     return i;
 }
@@ -425,6 +469,7 @@ static size_t fast_object(pt_reciter *it, const char *s, size_t n, size_t i, int
         if (s[i] == '"') {   /* most values: a string, read here without a call */
             size_t vb = i + 1, ve = pt_find_byte2(s, vb, n, '"', '\\');
             if (ve >= n || s[ve] != '"') return FAST_GIVE_UP;
+            if (it->tpl.recording) tpl_note(it, depth, s + kb, kl, i, ve + 1);
             fast_leaf(it, depth, s + kb, kl, s + vb, ve - vb);
             i = ve + 1;
         } else {
@@ -474,6 +519,208 @@ static size_t fast_record(pt_reciter *it, const char *t, size_t b, size_t n)
     return e;
 }
 
+/* ---- templates ----
+ *
+ * Records of a dump mostly share one shape: the same keys in the same order, the same
+ * brackets and blanks, only the scalar values differ. When the fast path has read a
+ * record it notes where its scalars were (tpl_note); the text around them is the
+ * record's skeleton, kept with each scalar's key (pt_json_tpl). The next record is then
+ * read by comparing its text with the skeleton between scalars and reading each scalar
+ * as fast_value would: no key is searched or built, and each field is written once,
+ * its key from the template and its value from the text. That gives the fields the fast
+ * path gives: equal skeleton bytes are the same tokens read the same way, a scalar's
+ * kind may differ from the template's (a null where a string was), and anything else (a
+ * backslash in a string, another skeleton, a bracket where a scalar was) makes the
+ * template miss: the record is read by the fast path and becomes the next template.
+ * After misses in a row the template rests for 1, 3, 7 ... 63 records, so that records
+ * of many shapes cost little more than the fast path alone. */
+
+void pt_json_tpl_free(pt_json_tpl *tp)
+{
+    pt_rbuf_free(&tp->skel);
+    pt_rbuf_free(&tp->keys);
+    pt_rbuf_free(&tp->rec_keys);
+    free(tp->slots);
+    free(tp->tokens);
+    *tp = (pt_json_tpl){.off = tp->off};
+}
+
+void pt_reciter_json_templates(pt_reciter *it, bool on)
+{
+    it->tpl.off = !on;
+    it->tpl.valid = false;
+    it->tpl.misses = it->tpl.skip = 0;
+}
+
+/* The record t[b..e) was read by the fast path while recording: it becomes the
+ * template (keys swapped in from the recording, skeleton copied between tokens). */
+static void tpl_commit(pt_reciter *it, const char *t, size_t b, size_t e)
+{
+    pt_json_tpl *tp = &it->tpl;
+    size_t n = tp->n_tokens;
+    if (e - b > TPL_MAX_RECORD) {   /* too long a record to be worth one */
+        tpl_missed(tp);
+        return;
+    }
+    pt_rbuf keys = tp->keys;
+    tp->keys = tp->rec_keys;
+    tp->rec_keys = keys;
+    tp->skel.len = 0;
+    pt_rbuf_reserve(&tp->skel, e - b + 1);   /* now fixed: the slots point into it */
+    if (tp->slot_cap < n) {
+        tp->slot_cap = n;
+        tp->slots = pt_xrealloc(tp->slots, n * sizeof *tp->slots);
+    }
+    if (it->out_cap < n) {   /* the template writes its fields straight to out */
+        it->out_cap = n;
+        it->out = pt_xrealloc(it->out, n * sizeof *it->out);
+    }
+    size_t prev = b;
+    for (size_t k = 0; k < n; k++) {
+        const pt_json_token *tok = &tp->tokens[k];
+        pt_json_slot *sl = &tp->slots[k];
+        sl->seg = tp->skel.p + tp->skel.len;
+        sl->seg_len = tok->b - prev;
+        pt_rbuf_append(&tp->skel, t + prev, sl->seg_len);
+        sl->key = tp->keys.p ? tp->keys.p + tok->key_off : "";
+        sl->key_len = tok->key_len;
+        prev = tok->e;
+    }
+    tp->tail = tp->skel.p + tp->skel.len;
+    tp->tail_len = e - prev;
+    pt_rbuf_append(&tp->skel, t + prev, tp->tail_len);
+    tp->n_slots = n;
+    tp->valid = true;
+}
+
+/* Does t[p..n) start with seg[0..len)? Eight bytes a step: skeleton pieces are short. */
+static inline bool skeleton_at(const char *t, size_t p, size_t n, const char *seg, size_t len)
+{
+    if (n - p < len) return false;
+    const char *a = t + p;
+    if (len < 8) {
+        if (len < 4) {
+            for (size_t i = 0; i < len; i++)
+                if (a[i] != seg[i]) return false;
+            return true;
+        }
+        uint32_t u, v, w, z;
+        memcpy(&u, a, 4);
+        memcpy(&v, seg, 4);
+        memcpy(&w, a + len - 4, 4);
+        memcpy(&z, seg + len - 4, 4);
+        return ((u ^ v) | (w ^ z)) == 0;
+    }
+    uint64_t x, y, diff = 0;
+    for (size_t i = 0; i + 8 < len; i += 8) {
+        memcpy(&x, a + i, 8);
+        memcpy(&y, seg + i, 8);
+        diff |= x ^ y;
+    }
+    memcpy(&x, a + len - 8, 8);
+    memcpy(&y, seg + len - 8, 8);
+    return (diff | (x ^ y)) == 0;
+}
+
+/* Bytes of a number as is_number_byte takes them: 1, and 2 more for a digit. */
+static const uint8_t number_byte[256] = {
+    ['+'] = 1, ['-'] = 1, ['.'] = 1, ['e'] = 1, ['E'] = 1,
+    ['0'] = 3, ['1'] = 3, ['2'] = 3, ['3'] = 3, ['4'] = 3,
+    ['5'] = 3, ['6'] = 3, ['7'] = 3, ['8'] = 3, ['9'] = 3,
+};
+
+/* The scalar at t[p] (p < n) as fast_value reads it from its line: its value
+ * t[*vb..*ve) and the position after it (*vb == *ve == SIZE_MAX for null), or
+ * FAST_GIVE_UP. n may lie past the line's end: a string stops at a newline too. */
+static inline size_t tpl_scalar(const char *t, size_t p, size_t n, size_t *vb, size_t *ve)
+{
+    char c = t[p];
+    if (c == '"') {
+        size_t e = pt_find_byte3(t, p + 1, n, '"', '\\', '\n');
+        if (e >= n || t[e] != '"') return FAST_GIVE_UP;
+        *vb = p + 1;
+        *ve = e;
+        return e + 1;
+    }
+    if (c == 't' || c == 'f' || c == 'n') {
+        const char *word = c == 't' ? "true" : c == 'f' ? "false" : "null";
+        size_t len = c == 'f' ? 5 : 4;
+        if (n - p < len || memcmp(t + p, word, len) != 0) return FAST_GIVE_UP;
+        *vb = c == 'n' ? SIZE_MAX : p;
+        *ve = c == 'n' ? SIZE_MAX : p + len;
+        return p + len;
+    }
+    size_t i = p;
+    unsigned seen = 0, k;
+    while (i < n && (k = number_byte[(unsigned char)t[i]]) != 0) {
+        seen |= k;
+        i++;
+    }
+    if (!(seen & 2) || (c != '-' && !(c >= '0' && c <= '9'))) return FAST_GIVE_UP;
+    *vb = p;
+    *ve = i;
+    return i;
+}
+
+/* The record at t[b..) read by the template into it->out (*n_fields of them): the
+ * position after its object, or FAST_GIVE_UP. No skeleton piece holds a newline (it
+ * is from one line) and no scalar is read across one, so the record read lies within
+ * its line wherever n, the end of the text, is. */
+static size_t tpl_match(pt_reciter *it, const char *t, size_t b, size_t n, size_t *n_fields)
+{
+    const pt_json_tpl *tp = &it->tpl;
+    pt_field *out = it->out;
+    size_t p = b, k = 0;
+    for (size_t i = 0; i < tp->n_slots; i++) {
+        const pt_json_slot *sl = &tp->slots[i];
+        if (!skeleton_at(t, p, n, sl->seg, sl->seg_len)) return FAST_GIVE_UP;
+        p += sl->seg_len;
+        if (p >= n) return FAST_GIVE_UP;
+        size_t vb, ve;
+        p = tpl_scalar(t, p, n, &vb, &ve);
+        if (p == FAST_GIVE_UP) return FAST_GIVE_UP;
+        if (vb == SIZE_MAX || (vb == ve && !it->keep_empty)) continue;   /* as fast_leaf */
+        out[k++] = (pt_field){sl->key, sl->key_len, t + vb, ve - vb, 0};
+    }
+    if (!skeleton_at(t, p, n, tp->tail, tp->tail_len)) return FAST_GIVE_UP;
+    *n_fields = k;
+    return p + tp->tail_len;
+}
+
+/* The line's object at t[b..) read by the template, as the record at start (it->pos
+ * then after the line): true, or false to read it otherwise (and then, with
+ * tp->recording, to make it the template). */
+static bool tpl_record(pt_reciter *it, const char *t, size_t b, size_t n, size_t start,
+                       pt_record *rec)
+{
+    pt_json_tpl *tp = &it->tpl;
+    tp->recording = false;
+    if (tp->off) return false;
+    if (tp->skip) {
+        tp->skip--;
+        return false;
+    }
+    tp->recording = true;
+    tp->n_tokens = 0;
+    tp->rec_keys.len = 0;
+    if (!tp->valid) return false;
+    size_t n_fields = 0, e = tpl_match(it, t, b, n, &n_fields);
+    if (e != FAST_GIVE_UP)   /* blanks to the end of the line (as fast_ws within it) */
+        while (e < n && (t[e] == ' ' || t[e] == '\t' || t[e] == '\r')) e++;
+    if (e == FAST_GIVE_UP || (e < n && t[e] != '\n')) {
+        tpl_missed(tp);
+        return false;
+    }
+    it->pos = e < n ? e + 1 : n;
+    tp->misses = 0;
+    tp->recording = false;
+    it->n_raw = n_fields;
+    rec->fields = it->out;
+    rec->n = n_fields;
+    rec->offset = it->ch.offset + start;
+    return true;
+}
+
 /* Parse s[0..n) as one object with nothing but whitespace after it. */
 static bool parse_line(json_parser *jp)
 {
@@ -506,19 +753,26 @@ int pt_jsonl_next(pt_reciter *it, pt_record *rec)
     size_t n = it->ch.len;
     for (;;) {
         if (it->pos >= n) return 0;
-        size_t start = it->pos;
-        const char *nl = memchr(t + start, '\n', n - start);
+        size_t start = it->pos, b = start;
+        while (b < n && (t[b] == ' ' || t[b] == '\t' || t[b] == '\r')) b++;
+        if (b == n || t[b] == '\n') {   /* blank line */
+            it->pos = b < n ? b + 1 : n;
+            continue;
+        }
+        pt_rec_begin(it);
+        if (tpl_record(it, t, b, n, start, rec)) return 1;   /* finds the line's end itself */
+        const char *nl = memchr(t + b, '\n', n - b);
         size_t le = nl ? (size_t)(nl - t) : n;
         it->pos = nl ? le + 1 : n;
-        size_t b = start;
-        while (b < le && (t[b] == ' ' || t[b] == '\t' || t[b] == '\r')) b++;
-        if (b == le) continue;   /* blank line */
-        pt_rec_begin(it);
         size_t e = fast_record(it, t, b, le);
+        bool recorded = it->tpl.recording;
+        it->tpl.recording = false;
         if (e != FAST_GIVE_UP && fast_ws(t, le, e) == le) {
+            if (recorded) tpl_commit(it, t, b, e);
             pt_rec_finish(it, rec, start);
             return 1;
         }
+        if (recorded) tpl_missed(&it->tpl);
         pt_rec_begin(it);   /* (text after the object: the general parser words it) */
         json_parser jp = {.it = it, .s = t + start, .n = le - start};
         it->path.len = 0;

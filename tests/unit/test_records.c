@@ -862,6 +862,146 @@ static void test_jsonl_fast_path(void)
     pt_reciter_free(it);
 }
 
+/* Fields of every record of v as "key=val|...;" ("E;" for an error), no offsets. */
+static void fields_text(pt_reciter *it, const pt_chunk_view *v, char *out, size_t cap)
+{
+    pt_record r;
+    int rc;
+    size_t l = strlen(out);
+    pt_reciter_reset(it, v);
+    while ((rc = pt_reciter_next(it, &r)) != 0 && l < cap) {
+        if (rc < 0) {
+            l += (size_t)snprintf(out + l, cap - l, "E;");
+            continue;
+        }
+        for (size_t i = 0; i < r.n && l < cap; i++)
+            l += (size_t)snprintf(out + l, cap - l, "%.*s=%.*s|", (int)r.fields[i].key_len,
+                                  r.fields[i].key ? r.fields[i].key : "",
+                                  (int)r.fields[i].val_len, r.fields[i].val);
+        if (l < cap) l += (size_t)snprintf(out + l, cap - l, ";");
+    }
+}
+
+/* JSON Lines read by a template (the skeleton of the record before, jsonl.c) give the
+ * fields the fast and general parsers give. Each case follows one record of the same
+ * shape, so its line is read against that template first: equal skeleton, values of
+ * another kind, a backslash, \u surrogates, brackets inside strings, another key, an
+ * object where a scalar was, a cut-off line, a BOM, CRLF, trailing text. */
+static void test_jsonl_templates(void)
+{
+    const char *first = "{\"a\":\"x\",\"b\":{\"c\":1,\"d\":[true,\"y\"]},\"e\":null}\n";
+    const char *first_want = "a=x|b.c=1|b.d.0=true|b.d.1=y|;";   /* null: no field */
+    static const struct {
+        const char *line, *want;
+    } cases[] = {
+        {"{\"a\":\"x\",\"b\":{\"c\":1,\"d\":[true,\"y\"]},\"e\":null}\n",
+         "a=x|b.c=1|b.d.0=true|b.d.1=y|;"},
+        /* brackets in a string, a number of another form, "" skipped, null -> string, CRLF */
+        {"{\"a\":\"{}[],:\",\"b\":{\"c\":-2.5e3,\"d\":[false,\"\"]},\"e\":\"z\"}\r\n",
+         "a={}[],:|b.c=-2.5e3|b.d.0=false|e=z|;"},
+        {"{\"a\":\"q\\\"r\",\"b\":{\"c\":1,\"d\":[true,\"y\"]},\"e\":null}\n",   /* escape */
+         "a=q\"r|b.c=1|b.d.0=true|b.d.1=y|;"},
+        {"{\"a\":\"\\ud83d\\ude00\",\"b\":{\"c\":1,\"d\":[true,\"y\"]},\"e\":null}\n",
+         "a=\xF0\x9F\x98\x80|b.c=1|b.d.0=true|b.d.1=y|;"},   /* U+1F600 from its surrogates */
+        {"{\"a\":\"x\",\"b\":{\"c\":1,\"d\":[true,\"y\"\n", "E;"},   /* cut off */
+        {"\xEF\xBB\xBF{\"a\":\"x\",\"b\":{\"c\":1,\"d\":[true,\"y\"]},\"e\":null}\n", "E;"},
+        {"{\"a\":\"x\",\"b\":{\"c\":1,\"d\":[true,\"y\"]},\"f\":7}\n",   /* another key */
+         "a=x|b.c=1|b.d.0=true|b.d.1=y|f=7|;"},
+        {"{\"a\":\"x\",\"b\":{\"c\":{\"z\":1},\"d\":[true,\"y\"]},\"e\":null}\n",
+         "a=x|b.c.z=1|b.d.0=true|b.d.1=y|;"},   /* an object where a scalar was */
+        {"{\"a\":\"x\",\"b\":{\"c\":1,\"d\":[true,\"y\"]},\"e\":null} x\n", "E;"},
+        {"{\"a\":\"x\",\"b\":{\"c\":1,\"d\":[true,\"y\"]},\"e\":nul}\n", "E;"},
+        {"{\"a\":\"x\",\"b\":{\"c\":1,\"d\":[true,\"y\"]},\"e\":null}", /* no newline at the end */
+         "a=x|b.c=1|b.d.0=true|b.d.1=y|;"},
+        {"{\"a\":\"x\",\"b\":{\"c\":1,\"d\":[true,\"y\"]},\"e\":null}  \t\n",   /* blanks after */
+         "a=x|b.c=1|b.d.0=true|b.d.1=y|;"},
+        {"{\"a\":\"x\",\"b\":{\"c\":1,\"d\":[true,\"y\"]},\"e\":\"\\\\\"}\n",
+         "a=x|b.c=1|b.d.0=true|b.d.1=y|e=\\|;"},
+        {"{\"a\":\"x\",\"b\":{\"c\":-,\"d\":[true,\"y\"]},\"e\":null}\n", "E;"},   /* no digit */
+    };
+    static char text[512], got[1024], ref[1024], want[1024];
+    pt_reciter *it = pt_reciter_new(), *plain = pt_reciter_new();
+    pt_reciter_json_templates(plain, false);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        snprintf(text, sizeof text, "%s%s", first, cases[i].line);
+        snprintf(want, sizeof want, "%s%s", first_want, cases[i].want);
+        pt_chunk_view v = {.text = text, .len = strlen(text),
+                           .dialect = dialect_of(PT_FMT_JSONL, NULL)};
+        pt_reciter_json_templates(it, true);   /* a new template from the first line */
+        got[0] = ref[0] = '\0';
+        fields_text(it, &v, got, sizeof got);
+        fields_text(plain, &v, ref, sizeof ref);
+        CHECK_STR(got, want);
+        CHECK_STR(ref, want);
+    }
+
+    /* the second record is read by the template: its keys are the template's */
+    snprintf(text, sizeof text, "%s%s", first, cases[1].line);
+    pt_chunk_view v = {.text = text, .len = strlen(text), .dialect = dialect_of(PT_FMT_JSONL, NULL)};
+    pt_reciter_json_templates(it, true);
+    pt_reciter_reset(it, &v);
+    pt_record r;
+    CHECK_EQ(pt_reciter_next(it, &r), 1);
+    CHECK_EQ(pt_reciter_next(it, &r), 1);
+    CHECK_EQ(r.n, 4);
+    CHECK(r.fields[0].key >= it->tpl.keys.p && r.fields[0].key < it->tpl.keys.p + it->tpl.keys.len);
+    CHECK_MEM(r.fields[1].key, r.fields[1].key_len, "b.c");
+    CHECK(r.fields[1].val == text + strlen(first) + 23);   /* -2.5e3 in the text itself */
+    pt_reciter_free(it);
+    pt_reciter_free(plain);
+}
+
+/* Random lines of a few shapes with random scalars, containers, escapes, blanks, cuts
+ * and stray bytes read with templates give the records read without them. */
+static void test_jsonl_templates_agree_with_plain(void)
+{
+    static const char *const shapes[] = {
+        "{\"a\":%s,\"b\":{\"c\":%s,\"d\":[%s,%s]},\"e\":%s}",
+        "{ \"a\" : %s , \"n\":[%s,%s] ,\"m\":{\"k\":%s}, \"e\":%s }",
+        "{\"x\":{\"$oid\":%s},\"y\":%s,\"z\":[%s,[%s]],\"w\":%s}",
+        "{\"\":{\"\":%s},\"b\":%s,\"c\":[%s,%s,%s]}",
+    };
+    static const char *const values[] = {
+        "\"plain\"", "\"\"", "\"q\\\"r\"", "\"\\u00e9\"", "\"\\ud83d\\ude00\"", "12", "-0.5e+3",
+        "true", "false", "null", "\"{[,:]}\"", "tru", "-", "{\"o\":1}", "[1,\"t\"]", "[]", "{}",
+        "\"\xe5\xbc\xa0\xe4\xbc\x9f\"", "\"13812345678\"", "1.5x", "\"a\\\\\"", "\"a",
+    };
+    static char text[40000], got[200000], ref[200000];
+    unsigned long bad = 0;
+    uint64_t r = 7;
+#define RND(m) ((r = r * 6364136223846793005ull + 1442695040888963407ull), (size_t)(r >> 33) % (m))
+    pt_reciter *it = pt_reciter_new(), *plain = pt_reciter_new();
+    pt_reciter_json_templates(plain, false);
+    for (int round = 0; round < 300; round++) {
+        size_t n = 0, shape = RND(4);
+        for (int line = 0; line < 150 && n < sizeof text - 400; line++) {
+            if (RND(8) == 0) shape = RND(4);
+            const char *v[5];
+            for (int k = 0; k < 5; k++) v[k] = RND(3) ? values[RND(10) < 7 ? 5 + RND(5) : RND(22)]
+                                                      : values[0];
+            size_t start = n;
+            if (RND(40) == 0) n += (size_t)snprintf(text + n, sizeof text - n, "\xEF\xBB\xBF");
+            n += (size_t)snprintf(text + n, sizeof text - n, shapes[shape], v[0], v[1], v[2], v[3], v[4]);
+            size_t cut = RND(30);
+            if (cut == 0 && n > start + 1) n = start + 1 + RND(n - start - 1);   /* cut off */
+            else if (cut == 1) n += (size_t)snprintf(text + n, sizeof text - n, " x");
+            else if (cut == 2) n += (size_t)snprintf(text + n, sizeof text - n, "\r");
+            else if (cut == 3) n += (size_t)snprintf(text + n, sizeof text - n, " ");
+            text[n++] = '\n';
+        }
+        if (RND(2)) n--;   /* no newline after the last line */
+        pt_chunk_view cv = {.text = text, .len = n, .dialect = dialect_of(PT_FMT_JSONL, NULL)};
+        got[0] = ref[0] = '\0';
+        fields_text(it, &cv, got, sizeof got);
+        fields_text(plain, &cv, ref, sizeof ref);
+        bad += strcmp(got, ref) != 0;
+    }
+#undef RND
+    CHECK_EQ(bad, 0);
+    pt_reciter_free(it);
+    pt_reciter_free(plain);
+}
+
 /* The 16-bytes-a-step searches give the index a byte-by-byte search gives: stop bytes
  * at every position (block edges included), none at all, and bytes >= 0x80 around. */
 static void test_find_bytes_agree_with_a_loop(void)
@@ -1559,6 +1699,8 @@ int main(void)
     RUN(test_sql_statement_end_agrees_with_a_loop);
     RUN(test_sql_lazy_tuples);
     RUN(test_jsonl_fast_path);
+    RUN(test_jsonl_templates);
+    RUN(test_jsonl_templates_agree_with_plain);
     RUN(test_detect_same_as_before);
     return CHECK_DONE();
 }
